@@ -1,0 +1,7 @@
+"""kshop's bundled backend: the whole HTTP contract of SPEC §2–§4 on FastAPI + SQLite."""
+
+from __future__ import annotations
+
+from fake_backend.app import create_app
+
+__all__ = ["create_app"]

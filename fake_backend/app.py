@@ -1,0 +1,152 @@
+"""The FastAPI app factory: routers, the error envelope, the simulator's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from fake_backend.clock import Clock
+from fake_backend.context import Ctx, MerchantMode
+from fake_backend.deps import language_of
+from fake_backend.errors import ApiError
+from fake_backend.schemas.common import COMMON_ERRORS
+from fake_backend.storage.db import Database
+
+log = logging.getLogger("fake_backend")
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 6 * 1024 * 1024
+ROUTER_MODULES = (
+    "auth",
+    "account",
+    "catalogue",
+    "cart",
+    "addresses",
+    "checkout",
+    "orders",
+    "after_sales",
+    "wallet",
+    "coupons",
+    "support",
+    "insights",
+    "dev",
+)
+PYDANTIC_REASONS = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "string_too_long": "too_long",
+    "too_long": "too_many",
+    "string_too_short": "too_short",
+}
+
+
+def create_app(
+    db_path: str | Path,
+    clock: Clock | None = None,
+    *,
+    merchant: MerchantMode = "auto",
+    dev: bool = True,
+    seed: int | None = 42,
+) -> FastAPI:
+    """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set."""
+    from fake_backend import seed as seeding
+    from fake_backend import simulator
+
+    ctx = Ctx(db=Database(db_path), clock=clock or Clock(), dev=dev, merchant=merchant)
+    if seed is not None:
+        seeding.ensure_seeded(ctx, seed=seed)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(simulator.run_forever(ctx)) if merchant == "auto" else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="kshop API",
+        version="1.0.0",
+        description="The kshop storefront contract (SPEC §4). Money is integer fen.",
+        lifespan=lifespan,
+        responses=COMMON_ERRORS,
+    )
+    app.state.ctx = ctx
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"fake_backend.routers.{name}")
+        app.include_router(module.router, prefix=API_PREFIX)
+        dev_router = getattr(module, "dev_router", None)
+        if dev and dev_router is not None:
+            app.include_router(dev_router, prefix="/_dev", tags=["dev"], include_in_schema=False)
+    _install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def _error_response(error: ApiError, request: Request) -> JSONResponse:
+    lang = language_of(request.headers.get("accept-language"))
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return JSONResponse(error.envelope(lang), status_code=error.status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields: dict[str, Any] = {}
+        for problem in exc.errors():
+            kind = problem.get("type", "")
+            if kind in ("json_invalid", "model_attributes_type") or (
+                kind == "dict_type" and tuple(problem.get("loc", ())) == ("body",)
+            ):
+                return _error_response(ApiError("MALFORMED", reason="body is not a JSON object"), request)
+            loc = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
+            name = ".".join(loc) or "body"
+            fields.setdefault(name, PYDANTIC_REASONS.get(kind, "invalid"))
+        return _error_response(ApiError("VALIDATION_ERROR", details={"fields": fields}), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _error_response(ApiError("NOT_FOUND", what_key="route"), request)
+        return _error_response(ApiError("MALFORMED", reason=str(exc.detail)), request)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(ApiError("INTERNAL"), request)
+
+
+class BodyLimit:
+    """Refuses bodies over MAX_BODY_BYTES (by Content-Length) before reading them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                    response = JSONResponse(
+                        ApiError("PAYLOAD_TOO_LARGE", limit="5 MB").envelope("en"), status_code=413
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

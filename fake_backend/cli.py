@@ -1,0 +1,63 @@
+"""`kshop-backend`: serve the backend with uvicorn, or seed a large catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("kshop", appauthor=False)) / "backend.sqlite3"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kshop-backend", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8700)
+    parser.add_argument("--db", type=Path, default=None, help="SQLite file (created if absent)")
+    parser.add_argument("--no-dev", action="store_true", help="do not mount /_dev")
+    parser.add_argument("--merchant", choices=("auto", "manual"), default="auto")
+    parser.add_argument("--seed", type=int, default=42, help="seed number for the demo data")
+    sub = parser.add_subparsers(dest="command")
+    seed = sub.add_parser("seed", help="fill a database with a large generated catalogue")
+    seed.add_argument("--products", type=int, required=True)
+    seed.add_argument("--db", type=Path, default=None, dest="seed_db")
+    seed.add_argument("--seed", type=int, default=42, dest="seed_number")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "seed":
+        return _seed(args.seed_db or args.db or default_db_path(), args.products, args.seed_number)
+    import uvicorn
+
+    from fake_backend.app import create_app
+
+    db_path = args.db or default_db_path()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(db_path, merchant=args.merchant, dev=not args.no_dev, seed=args.seed)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _seed(db_path: Path, products: int, seed_number: int) -> int:
+    from fake_backend import seed as seeding
+    from fake_backend.clock import Clock
+    from fake_backend.context import Ctx
+    from fake_backend.storage.db import Database
+
+    if products < 1:
+        print("kshop-backend seed: --products must be at least 1", file=sys.stderr)
+        return 2
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    ctx = Ctx(db=Database(db_path), clock=Clock())
+    seeding.seed_catalogue(ctx, seed=seed_number, products=products)
+    total = ctx.db.scalar("SELECT COUNT(*) FROM products")
+    print(f"{db_path}: {total} products ({time.perf_counter() - started:.1f} s)")
+    return 0

@@ -1,0 +1,38 @@
+"""What every service call needs: the database, the clock and the mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fake_backend.clock import Clock
+from fake_backend.storage.db import Database
+
+MerchantMode = Literal["auto", "manual"]
+
+
+@dataclass
+class Ctx:
+    db: Database
+    clock: Clock
+    dev: bool = True
+    merchant: MerchantMode = "auto"
+    # Seconds of backend clock the merchant simulator waits before each move.
+    delays: dict[str, float] = field(
+        default_factory=lambda: {
+            "qr_pay": 4.0,
+            "ship": 8.0,
+            "logistics_step": 10.0,
+            "after_sale_answer": 6.0,
+            "return_receive": 10.0,
+            "support_reply": 2.0,
+            "appeal": 8.0,
+            "oauth_approve": 5.0,
+        }
+    )
+
+    # When the sweeper last ran, on the backend clock.
+    last_sweep: float = float("-inf")
+
+    def now(self) -> float:
+        return self.clock.now()

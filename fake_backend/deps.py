@@ -1,0 +1,98 @@
+"""FastAPI dependencies and helpers shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from fake_backend.context import Ctx
+from fake_backend.services import idempotency, sessions, sweeper
+from fake_backend.services.sessions import AuthedUser
+
+
+def get_ctx(request: Request) -> Ctx:
+    ctx: Ctx = request.app.state.ctx
+    sweeper.maybe_run(ctx)
+    return ctx
+
+
+def get_lang(request: Request) -> str:
+    return language_of(request.headers.get("accept-language"))
+
+
+def language_of(header: str | None) -> str:
+    """`zh` unless the client asks for English first; the platform's home is China."""
+    if not header:
+        return "zh"
+    first = header.split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "zh"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+    return sessions.resolve(ctx, bearer_token(request))
+
+
+def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser | None:
+    token = bearer_token(request)
+    return sessions.resolve(ctx, token) if token else None
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+UserDep = Annotated[AuthedUser, Depends(current_user)]
+OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
+LangDep = Annotated[str, Depends(get_lang)]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=idempotency.MAX_KEY_LENGTH,
+        description="One UUID per user intent, reused on retry (SPEC §4).",
+    ),
+]
+
+
+async def run_idempotent(
+    ctx: Ctx,
+    user: AuthedUser,
+    key: str,
+    endpoint: str,
+    body: BaseModel | dict[str, Any],
+    action: Callable[[], Any],
+    response_model: type[BaseModel],
+    status_code: int = 200,
+) -> JSONResponse:
+    """Runs `action` once per key: replays the stored answer, refuses a changed body.
+
+    The action runs in a worker thread so that a second request with the same key,
+    arriving meanwhile, sees the key in flight (409) rather than queueing behind it.
+    """
+    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    replay = idempotency.begin(ctx, user.id, key, endpoint, payload)
+    if replay is not None:
+        return JSONResponse(
+            replay.body, status_code=replay.status_code, headers={"Idempotent-Replayed": "true"}
+        )
+    try:
+        result = await run_in_threadpool(action)
+        data = response_model.model_validate(result).model_dump(mode="json")
+    except BaseException:
+        idempotency.abandon(ctx, user.id, key)
+        raise
+    idempotency.finish(ctx, user.id, key, status_code, data)
+    return JSONResponse(data, status_code=status_code)
+
+

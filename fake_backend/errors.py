@@ -1,0 +1,259 @@
+"""The one error type services raise, and its zh/en messages.
+
+Every failure leaves the service as `ApiError`; the app turns it into SPEC §4's envelope
+`{"error": {"code", "message", "details"}}` in the request's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (HTTP status, zh message, en message). Messages are str.format templates fed
+# from the error's `params`.
+MESSAGES: dict[str, tuple[int, str, str]] = {
+    "MALFORMED": (400, "请求格式错误：{reason}", "Malformed request: {reason}"),
+    "UNAUTHENTICATED": (401, "请先登录", "Please log in"),
+    "TOKEN_EXPIRED": (401, "登录已过期，请重新登录", "Your session has expired; please log in again"),
+    "INVALID_CREDENTIALS": (
+        401,
+        "手机号、验证码或密码错误，还可尝试 {attempts_left} 次",
+        "Wrong phone, code or password; {attempts_left} attempts left",
+    ),
+    "TWO_FACTOR_REQUIRED": (
+        401,
+        "已开启两步验证，请输入短信验证码",
+        "Two-step verification is on: enter the SMS code",
+    ),
+    "INSUFFICIENT_FUNDS": (
+        402,
+        "余额不足：需要 {needed}，可用 {available}",
+        "Insufficient funds: {needed} needed, {available} available",
+    ),
+    "BNPL_LIMIT_EXCEEDED": (
+        402,
+        "先用后付额度不足：可用 {available}",
+        "Not enough pay-later credit: {available} available",
+    ),
+    "FORBIDDEN": (403, "无权执行此操作", "You are not allowed to do this"),
+    "WRONG_PAYMENT_PASSWORD": (
+        403,
+        "支付密码错误，还可尝试 {attempts_left} 次",
+        "Wrong payment password; {attempts_left} attempts left",
+    ),
+    "PAYMENT_PASSWORD_NOT_SET": (
+        403,
+        "请先设置支付密码",
+        "Set a payment password first",
+    ),
+    "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
+    "INVALID_STATE": (
+        409,
+        "当前状态（{state}）不允许此操作",
+        "Not allowed in the current state ({state})",
+    ),
+    "OUT_OF_STOCK": (
+        409,
+        "库存不足：{name} 仅剩 {available} 件",
+        "Not enough stock: only {available} left of {name}",
+    ),
+    "CONFLICT": (409, "{reason_zh}", "{reason_en}"),
+    "PHONE_TAKEN": (409, "该手机号已注册", "This phone number is already registered"),
+    "ALREADY_CHECKED_IN": (409, "今天已经签到过了", "You have already checked in today"),
+    "ALREADY_CLAIMED": (409, "已经领取过该优惠券", "You have already claimed this coupon"),
+    "ALREADY_REVIEWED": (409, "该商品已评价", "This item has already been reviewed"),
+    "REAL_NAME_REQUIRED": (409, "请先完成实名认证", "Complete real-name verification first"),
+    "BANK_CARD_REQUIRED": (409, "请先绑定银行卡", "Add a bank card first"),
+    "BNPL_NOT_ENABLED": (409, "尚未开通先用后付", "Pay later is not enabled"),
+    "IDEMPOTENCY_IN_FLIGHT": (
+        409,
+        "相同请求正在处理中，请稍候",
+        "The same request is still being processed; try again shortly",
+    ),
+    "PAYLOAD_TOO_LARGE": (
+        413,
+        "文件过大（最大 {limit}）",
+        "The file is too large (at most {limit})",
+    ),
+    "VALIDATION_ERROR": (422, "输入有误：{summary}", "Invalid input: {summary}"),
+    "IDEMPOTENCY_KEY_REUSED": (
+        422,
+        "Idempotency-Key 已用于另一个不同的请求",
+        "This Idempotency-Key was already used for a different request",
+    ),
+    "COUPON_NOT_APPLICABLE": (422, "优惠券不可用：{reason_zh}", "Coupon not usable: {reason_en}"),
+    "RATE_LIMITED": (
+        429,
+        "操作过于频繁，请 {retry_after} 秒后再试",
+        "Too many requests; try again in {retry_after} s",
+    ),
+    "LOCKED": (
+        429,
+        "错误次数过多，已锁定，请 {retry_after_min} 分钟后再试",
+        "Too many failed attempts; locked for {retry_after_min} more minutes",
+    ),
+    "INTERNAL": (500, "服务器开小差了，请稍后再试", "Something went wrong on our side; try again"),
+}
+
+# What a missing resource is called, for NOT_FOUND's message.
+RESOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "resource": ("资源", "Resource"),
+    "product": ("商品", "Product"),
+    "sku": ("商品规格", "SKU"),
+    "category": ("类目", "Category"),
+    "cart_item": ("购物车商品", "Cart item"),
+    "address": ("收货地址", "Address"),
+    "order": ("订单", "Order"),
+    "order_item": ("订单商品", "Order item"),
+    "payment": ("支付单", "Payment"),
+    "parcel": ("包裹", "Parcel"),
+    "after_sale": ("售后单", "After-sale"),
+    "upload": ("图片", "Upload"),
+    "bank_card": ("银行卡", "Bank card"),
+    "bill": ("账单", "Bill"),
+    "coupon": ("优惠券", "Coupon"),
+    "thread": ("会话", "Thread"),
+    "image": ("图片", "Image"),
+    "device_code": ("登录二维码", "Login QR code"),
+    "route": ("接口", "Endpoint"),
+}
+
+# Field-level validation messages (details.fields values are these codes' texts).
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("必填", "required"),
+    "invalid": ("格式不正确", "invalid"),
+    "too_long": ("过长", "too long"),
+    "too_short": ("过短", "too short"),
+    "unknown_field": ("不支持的字段", "unknown field"),
+    "bad_phone": ("请输入 11 位大陆手机号", "enter an 11-digit mainland mobile number"),
+    "bad_code": ("验证码为 6 位数字", "the code is 6 digits"),
+    "weak_password": (
+        "密码至少 8 位且包含字母和数字",
+        "at least 8 characters with letters and digits",
+    ),
+    "bad_payment_password": ("支付密码为 6 位数字", "the payment password is 6 digits"),
+    "bad_id_number": ("身份证号码无效", "not a valid resident ID number"),
+    "bad_name": ("请输入 2–20 个汉字的姓名", "enter a Chinese name of 2–20 characters"),
+    "bad_card_number": ("银行卡号无效", "not a valid card number"),
+    "bad_quantity": ("数量须在 1–{max} 之间", "quantity must be 1–{max}"),
+    "bad_amount": ("金额须在 {min}–{max} 之间", "amount must be between {min} and {max}"),
+    "bad_tracking_no": ("运单号格式不正确", "tracking number has the wrong shape"),
+    "bad_tax_id": ("税号为 15/18/20 位字母或数字", "tax ID is 15, 18 or 20 letters or digits"),
+    "bad_region": ("请选择有效的省/市/区", "choose a valid province/city/district"),
+    "wrong_code": ("验证码错误或已过期", "wrong or expired code"),
+    "not_an_image": ("仅支持 PNG 或 JPEG 图片", "only PNG or JPEG images"),
+    "not_selectable": ("不可选", "not selectable"),
+    "too_many": ("数量过多", "too many"),
+    "in_past": ("时间已过", "that time has passed"),
+    "same_as_current": ("不能与原密码相同", "must differ from the current one"),
+}
+
+
+class ApiError(Exception):
+    """A refusal with a code from MESSAGES; nothing was changed when it is raised."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(code)
+        if code not in MESSAGES:
+            raise KeyError(f"unknown error code {code}")
+        self.code = code
+        self.status = MESSAGES[code][0]
+        self.details: dict[str, Any] = dict(details or {})
+        self.retry_after = retry_after
+        if retry_after is not None:
+            self.details.setdefault("retry_after", retry_after)
+            params.setdefault("retry_after", retry_after)
+            params.setdefault("retry_after_min", max(1, -(-retry_after // 60)))
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        _, zh, en = MESSAGES[self.code]
+        template = zh if lang == "zh" else en
+        params = dict(self.params)
+        if self.code == "NOT_FOUND":
+            zh_name, en_name = RESOURCE_NAMES.get(params.get("what_key", "resource"), ("资源", "Resource"))
+            params.setdefault("what", zh_name)
+            params.setdefault("what_en", en_name)
+        if self.code == "VALIDATION_ERROR":
+            fields = self.wire_details(lang).get("fields", {})
+            params.setdefault(
+                "summary", "; ".join(f"{k} {v['message']}" for k, v in fields.items())
+            )
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError):
+            return template
+
+
+    def wire_details(self, lang: str) -> dict[str, Any]:
+        """`details` as sent, with field problems localized."""
+        details = dict(self.details)
+        if "fields" in details:
+            details["fields"] = localize_fields(details["fields"], lang)
+        return details
+
+    def envelope(self, lang: str) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message(lang),
+                "details": self.wire_details(lang),
+            }
+        }
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError("NOT_FOUND", what_key=what, details={"resource": what})
+
+
+def invalid_state(state: str) -> ApiError:
+    return ApiError("INVALID_STATE", state=state, details={"state": state})
+
+
+def field_error(field: str, reason: str, **params: Any) -> ApiError:
+    """A 422 naming one field; `reason` is a FIELD_MESSAGES key."""
+    return FieldErrors().add(field, reason, **params).error()
+
+
+class FieldErrors:
+    """Collects per-field problems so a form gets all of them at once."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def add(self, field: str, reason: str, **params: Any) -> FieldErrors:
+        self.items.setdefault(field, (reason, params))
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def error(self) -> ApiError:
+        return ApiError("VALIDATION_ERROR", details={"fields": dict(self.items)})
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise self.error()
+
+
+def localize_fields(
+    fields: dict[str, tuple[str, dict[str, Any]] | str], lang: str
+) -> dict[str, dict[str, str]]:
+    """details.fields on the wire: {field: {"code": reason, "message": localized}}."""
+    out: dict[str, dict[str, str]] = {}
+    for name, value in fields.items():
+        reason, params = (value, {}) if isinstance(value, str) else value
+        zh, en = FIELD_MESSAGES.get(reason, (reason, reason))
+        template = zh if lang == "zh" else en
+        try:
+            text = template.format(**params)
+        except (KeyError, IndexError):
+            text = template
+        out[name] = {"code": reason, "message": text}
+    return out

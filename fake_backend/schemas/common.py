@@ -1,0 +1,54 @@
+"""Shared request/response pieces and the documented error responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown fields are refused (422), per SPEC §4."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["OUT_OF_STOCK"])
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, wrong content type)",
+    401: "Not logged in, token expired or revoked, or wrong credentials",
+    402: "Insufficient funds or credit",
+    403: "Forbidden, or wrong payment password",
+    404: "Not found (also for other users' resources)",
+    409: "Conflict: invalid state, stock, duplicate, or an idempotent request still in flight",
+    413: "Payload too large",
+    422: "Validation failed (details.fields names each field)",
+    429: "Rate limited or locked out (Retry-After header)",
+    500: "Server error",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the error envelope for each status."""
+    return {
+        status: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+# Every route can answer these.
+COMMON_ERRORS = errors(400, 422, 500)
+AUTH_ERRORS = errors(400, 401, 422, 500)

@@ -1,0 +1,282 @@
+"""Deterministic demo data: the same seed number gives the same shop, byte for byte.
+
+`ensure_seeded` fills an empty database with the demo catalogue (≥200 products), the
+demo account of SPEC §4, shipping templates and coupons; `seed_catalogue` grows a
+catalogue to N products for benchmarks; `reset` empties everything and seeds again.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import random
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from fake_backend import seed_data as data
+from fake_backend.context import Ctx
+from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number, sha256
+
+DEMO_PRODUCTS = 240
+IMAGE_SIZE = 48
+IMAGE_POOL = 48  # large catalogues share this many generated images
+DAY = 86400.0
+
+# Tables in an order that satisfies foreign keys when emptied back to front.
+TABLES = (
+    "users", "linked_logins", "sessions", "sms_codes", "login_failures", "oauth_devices",
+    "categories", "brands", "products", "skus", "images", "product_images",
+    "shipping_templates", "cart_items", "addresses", "coupon_templates", "orders",
+    "user_coupons", "check_ins", "order_items", "reviews", "order_events", "bank_cards",
+    "payments", "logistics_events", "uploads", "after_sales", "after_sale_events",
+    "wallet_transactions", "bnpl_bills", "support_threads", "support_messages",
+    "idempotency_keys", "meta",
+)
+
+
+def ensure_seeded(ctx: Ctx, seed: int = 42) -> None:
+    if ctx.db.scalar("SELECT COUNT(*) FROM users") == 0:
+        seed_all(ctx, seed=seed, products=DEMO_PRODUCTS)
+
+
+def reset(ctx: Ctx, seed: int = 42) -> None:
+    with ctx.db.tx():
+        ctx.db.execute("PRAGMA defer_foreign_keys = ON")
+        for table in reversed(TABLES):
+            ctx.db.execute(f"DELETE FROM {table}")
+        ctx.db.execute("INSERT INTO products_fts(products_fts) VALUES ('delete-all')")
+    seed_all(ctx, seed=seed, products=DEMO_PRODUCTS)
+
+
+def seed_all(ctx: Ctx, seed: int, products: int) -> None:
+    rng = random.Random(seed)
+    with ctx.db.tx():
+        _seed_categories(ctx)
+        _seed_shipping(ctx)
+        _seed_coupons(ctx)
+        _seed_demo_account(ctx)
+        _seed_products(ctx, rng, products, own_images=True)
+        ctx.db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('seed', ?)", (str(seed),)
+        )
+
+
+def seed_catalogue(ctx: Ctx, seed: int, products: int) -> None:
+    """Grows the catalogue to `products` rows (seeding the demo shop first if empty)."""
+    if ctx.db.scalar("SELECT COUNT(*) FROM users") == 0:
+        seed_all(ctx, seed=seed, products=min(products, DEMO_PRODUCTS))
+    missing = products - ctx.db.scalar("SELECT COUNT(*) FROM products")
+    if missing <= 0:
+        return
+    rng = random.Random(seed * 7919 + missing)
+    with ctx.db.tx():
+        _seed_products(ctx, rng, missing, own_images=False)
+
+
+def _seed_categories(ctx: Ctx) -> None:
+    def walk(nodes: list[Any], parent_id: int | None) -> None:
+        for position, (zh, en, children) in enumerate(nodes):
+            category_id = ctx.db.insert(
+                "INSERT INTO categories(parent_id, name_zh, name_en, position) VALUES (?,?,?,?)",
+                (parent_id, zh, en, position),
+            )
+            walk(children, category_id)
+
+    walk(data.CATEGORY_TREE, None)
+    leaves = {
+        row["name_zh"]: row["id"]
+        for row in ctx.db.all(
+            "SELECT id, name_zh FROM categories c WHERE NOT EXISTS "
+            "(SELECT 1 FROM categories k WHERE k.parent_id = c.id)"
+        )
+    }
+    for leaf, family in data.FAMILIES.items():
+        for brand in family["brands"]:
+            ctx.db.execute(
+                "INSERT OR IGNORE INTO brands(name, category_id) VALUES (?, ?)",
+                (brand, leaves[leaf]),
+            )
+
+
+def _seed_shipping(ctx: Ctx) -> None:
+    ctx.db.executemany(
+        "INSERT INTO shipping_templates(province, base_fen, free_over_fen, days_min, days_max)"
+        " VALUES (?,?,?,?,?)",
+        [(province, *rule) for province, rule in data.SHIPPING.items()],
+    )
+
+
+def _seed_coupons(ctx: Ctx) -> None:
+    ctx.db.executemany(
+        "INSERT INTO coupon_templates(kind, title_zh, title_en, threshold_fen, discount_fen,"
+        " brand, valid_days, claimable) VALUES (?,?,?,?,?,?,?,?)",
+        [(k, tz, te, t, d, b, v, int(c)) for k, tz, te, t, d, b, v, c in data.COUPONS],
+    )
+
+
+def _seed_demo_account(ctx: Ctx) -> None:
+    now = ctx.now()
+    id_number = data.DEMO_ID_FIRST17 + id_check_char(data.DEMO_ID_FIRST17)
+    user_id = ctx.db.insert(
+        "INSERT INTO users(phone, nickname, password_hash, payment_password_hash, real_name,"
+        " id_number_masked, balance_fen, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        (
+            data.DEMO_PHONE,
+            "快乐购物的张三",
+            hash_secret(data.DEMO_PASSWORD),
+            hash_secret(data.DEMO_PAYMENT_PASSWORD),
+            data.DEMO_REAL_NAME,
+            mask_id_number(id_number),
+            data.DEMO_BALANCE_FEN,
+            now - 400 * DAY,
+        ),
+    )
+    address = data.DEMO_ADDRESS
+    ctx.db.execute(
+        "INSERT INTO addresses(user_id, name, phone, province, city, district, detail,"
+        " is_default, created_at) VALUES (?,?,?,?,?,?,?,1,?)",
+        (user_id, address["name"], address["phone"], address["province"], address["city"],
+         address["district"], address["detail"], now - 400 * DAY),
+    )
+    card = data.DEMO_CARD_NUMBER
+    ctx.db.execute(
+        "INSERT INTO bank_cards(user_id, bank, last4, card_hash, holder_name, created_at)"
+        " VALUES (?,?,?,?,?,?)",
+        (user_id, "招商银行", card[-4:], sha256(card), data.DEMO_REAL_NAME, now - 300 * DAY),
+    )
+    ctx.db.execute(
+        "INSERT INTO wallet_transactions(user_id, account, kind, amount_fen, note, at)"
+        " VALUES (?, 'balance', 'topup', ?, '', ?)",
+        (user_id, data.DEMO_BALANCE_FEN, now - 300 * DAY),
+    )
+    welcome = ctx.db.one("SELECT id, valid_days FROM coupon_templates WHERE title_zh = '满199减20'")
+    assert welcome is not None
+    ctx.db.execute(
+        "INSERT INTO user_coupons(user_id, template_id, claimed_at, expires_at) VALUES (?,?,?,?)",
+        (user_id, welcome["id"], now - DAY, now + (welcome["valid_days"] - 1) * DAY),
+    )
+
+
+def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool) -> None:
+    now = ctx.now()
+    leaves = {
+        row["name_zh"]: row["id"]
+        for row in ctx.db.all("SELECT id, name_zh FROM categories")
+        if row["name_zh"] in data.FAMILIES
+    }
+    families = sorted(data.FAMILIES.items())
+    pool = [] if own_images else _image_pool(ctx, rng)
+    products: list[tuple[Any, ...]] = []
+    skus: list[tuple[Any, ...]] = []
+    product_images: list[tuple[int, int, int]] = []
+    reviews: list[tuple[Any, ...]] = []
+    next_id = (ctx.db.scalar("SELECT MAX(id) FROM products") or 0) + 1
+    next_sku = (ctx.db.scalar("SELECT MAX(id) FROM skus") or 0) + 1
+    for offset in range(count):
+        product_id = next_id + offset
+        leaf, family = families[offset % len(families)]
+        brand = rng.choice(family["brands"])
+        base = rng.choice(family["names"])
+        name = f"{rng.choice(data.PREFIXES)}{brand} {base}{rng.choice(data.SUFFIXES)}"
+        low, high = family["price"]
+        base_fen = rng.randint(low, high) * 100 + rng.choice((0, 0, 90, 50, 99))
+        axes = list(family["specs"].items())
+        combos = list(itertools.product(*(values for _, values in axes)))
+        if len(combos) > 12:
+            combos = rng.sample(combos, 12)
+        sold_out = rng.random() < 0.06
+        product_skus = []
+        for index, combo in enumerate(combos):
+            specs = {axis: value for (axis, _), value in zip(axes, combo, strict=True)}
+            price = base_fen + index % 3 * rng.choice((0, 500, 1000))
+            stock = 0 if sold_out or rng.random() < 0.1 else rng.randint(1, 300)
+            product_skus.append((next_sku, product_id, json.dumps(specs, ensure_ascii=False), price, stock))
+            next_sku += 1
+        skus.extend(product_skus)
+        returnable, window, reason = family["returns"]
+        promotions = rng.sample(data.PROMOTIONS, rng.randint(0, 2))
+        sales = int(rng.paretovariate(1.2) * 40) if not sold_out else rng.randint(50, 3000)
+        rating_count = rng.randint(0, 6) if own_images else 0
+        products.append((
+            product_id, name, brand, leaves[leaf],
+            min(s[3] for s in product_skus),
+            base_fen + rng.choice((0, 2000, 5000)) if promotions else None,
+            sum(s[4] for s in product_skus),
+            sales,
+            round(rng.uniform(4.0, 5.0), 1),
+            rating_count,
+            "".join(rng.sample(data.DESCRIPTIONS, 3)),
+            int(returnable), window, reason,
+            json.dumps(promotions, ensure_ascii=False),
+            now - rng.uniform(0, 365) * DAY,
+        ))
+        if own_images:
+            for position in range(rng.randint(1, 3)):
+                image_id = ctx.db.insert(
+                    "INSERT INTO images(png) VALUES (?)", (_make_image(rng, offset % len(families)),)
+                )
+                product_images.append((product_id, image_id, position))
+            for _ in range(rating_count):
+                text, rating = rng.choice(data.REVIEW_TEXTS)
+                specs = json.loads(rng.choice(product_skus)[2])
+                reviews.append((
+                    product_id, rng.choice(data.SURNAMES) + "**", rating, text,
+                    json.dumps(specs, ensure_ascii=False), now - rng.uniform(1, 200) * DAY,
+                ))
+        else:
+            product_images.append((product_id, pool[offset % len(pool)], 0))
+    ctx.db.executemany(
+        "INSERT INTO products(id, name, brand, category_id, price_fen, original_price_fen, stock,"
+        " sales, rating, review_count, description, returnable, return_window_days,"
+        " non_returnable_reason, promotions, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        products,
+    )
+    ctx.db.executemany("INSERT INTO skus(id, product_id, specs, price_fen, stock) VALUES (?,?,?,?,?)", skus)
+    ctx.db.executemany(
+        "INSERT INTO product_images(product_id, image_id, position) VALUES (?,?,?)", product_images
+    )
+    ctx.db.executemany(
+        "INSERT INTO reviews(product_id, author, rating, text, specs, created_at) VALUES (?,?,?,?,?,?)",
+        reviews,
+    )
+
+
+def _image_pool(ctx: Ctx, rng: random.Random) -> list[int]:
+    existing = [row["image_id"] for row in ctx.db.all(
+        "SELECT DISTINCT image_id FROM product_images ORDER BY image_id LIMIT ?", (IMAGE_POOL,)
+    )]
+    while len(existing) < IMAGE_POOL:
+        existing.append(ctx.db.insert("INSERT INTO images(png) VALUES (?)", (_make_image(rng, len(existing)),)))
+    return existing
+
+
+def _make_image(rng: random.Random, family_index: int) -> bytes:
+    """A small product picture: a soft background and a simple object in the family's hue."""
+    hue = (family_index * 37) % 360
+    background = _hsv(hue, 0.15, 0.97)
+    body = _hsv(hue, 0.55 + rng.random() * 0.3, 0.55 + rng.random() * 0.35)
+    accent = _hsv((hue + 180) % 360, 0.6, 0.9)
+    image = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), background)
+    draw = ImageDraw.Draw(image)
+    shape = rng.randrange(3)
+    margin = rng.randint(6, 10)
+    box = (margin, margin + 4, IMAGE_SIZE - margin, IMAGE_SIZE - margin)
+    if shape == 0:
+        draw.rounded_rectangle(box, radius=6, fill=body)
+    elif shape == 1:
+        draw.ellipse(box, fill=body)
+    else:
+        draw.polygon([(IMAGE_SIZE // 2, margin), (IMAGE_SIZE - margin, IMAGE_SIZE - margin), (margin, IMAGE_SIZE - margin)], fill=body)
+    draw.rectangle((IMAGE_SIZE // 2 - 6, IMAGE_SIZE // 2 - 2, IMAGE_SIZE // 2 + 6, IMAGE_SIZE // 2 + 2), fill=accent)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _hsv(hue: float, saturation: float, value: float) -> tuple[int, int, int]:
+    import colorsys
+
+    r, g, b = colorsys.hsv_to_rgb(hue / 360, saturation, value)
+    return int(r * 255), int(g * 255), int(b * 255)

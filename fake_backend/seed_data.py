@@ -1,0 +1,280 @@
+"""The raw material of the demo catalogue: categories, brands, listings, specs, words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# (zh, en, children). Leaves carry product families.
+CATEGORY_TREE: list[tuple[str, str, list[Any]]] = [
+    ("服装", "Clothing", [
+        ("男装", "Menswear", [("T恤", "T-shirts", []), ("外套", "Jackets", [])]),
+        ("女装", "Womenswear", [("连衣裙", "Dresses", []), ("卫衣", "Hoodies", [])]),
+        ("鞋靴", "Shoes", []),
+    ]),
+    ("数码", "Electronics", [
+        ("手机", "Phones", []),
+        ("耳机", "Headphones", []),
+        ("电脑配件", "Computer accessories", []),
+        ("充值卡", "Top-up cards", []),
+    ]),
+    ("家居", "Home", [
+        ("厨房", "Kitchen", [("杯具", "Cups", []), ("锅具", "Cookware", [])]),
+        ("床品", "Bedding", []),
+        ("收纳", "Storage", []),
+    ]),
+    ("美妆", "Beauty", [
+        ("口红", "Lipstick", []),
+        ("护肤", "Skincare", []),
+    ]),
+    ("食品", "Food", [
+        ("零食", "Snacks", []),
+        ("茶饮", "Tea", []),
+        ("生鲜", "Fresh", []),
+    ]),
+    ("图书", "Books", [
+        ("小说", "Fiction", []),
+        ("计算机", "Computing", []),
+    ]),
+    ("运动", "Sports", [
+        ("跑步", "Running", []),
+        ("定制礼品", "Custom gifts", []),
+    ]),
+]
+
+COLORS = ["黑色", "白色", "灰色", "藏青", "卡其", "酒红", "雾霾蓝", "樱花粉"]
+SIZES = ["S", "M", "L", "XL", "XXL"]
+SHOE_SIZES = ["38", "39", "40", "41", "42", "43"]
+
+# Leaf zh name -> family: brands, base names, spec axes, price range in yuan, return rule.
+# `returns`: (returnable, window_days, reason when not returnable)
+FAMILIES: dict[str, dict[str, Any]] = {
+    "T恤": {
+        "brands": ["优衣库", "李宁", "海澜之家", "森马"],
+        "names": ["纯棉T恤 男款 宽松短袖", "重磅纯棉圆领T恤", "冰丝速干T恤", "印花潮牌T恤 情侣款"],
+        "specs": {"颜色": COLORS[:5], "尺码": SIZES},
+        "price": (39, 129),
+        "returns": (True, 7, None),
+    },
+    "外套": {
+        "brands": ["波司登", "李宁", "太平鸟"],
+        "names": ["轻薄羽绒服 90白鸭绒", "冲锋衣 三合一 防风防水", "工装夹克 春秋款"],
+        "specs": {"颜色": COLORS[:4], "尺码": SIZES},
+        "price": (199, 899),
+        "returns": (True, 15, None),
+    },
+    "连衣裙": {
+        "brands": ["太平鸟", "ONLY", "韩都衣舍"],
+        "names": ["法式碎花连衣裙 收腰显瘦", "针织连衣裙 秋冬长款", "小黑裙 赫本风"],
+        "specs": {"颜色": ["黑色", "米白", "樱花粉"], "尺码": SIZES[:4]},
+        "price": (129, 459),
+        "returns": (True, 7, None),
+    },
+    "卫衣": {
+        "brands": ["森马", "李宁", "ONLY"],
+        "names": ["加绒连帽卫衣 宽松", "圆领卫衣 基础款", "拉链开衫卫衣"],
+        "specs": {"颜色": COLORS[:5], "尺码": SIZES},
+        "price": (89, 299),
+        "returns": (True, 7, None),
+    },
+    "鞋靴": {
+        "brands": ["安踏", "回力", "李宁", "特步"],
+        "names": ["帆布鞋 经典款", "老爹鞋 增高厚底", "马丁靴 短靴", "休闲板鞋 小白鞋"],
+        "specs": {"颜色": ["黑色", "白色", "米色"], "尺码": SHOE_SIZES},
+        "price": (99, 599),
+        "returns": (True, 7, None),
+    },
+    "手机": {
+        "brands": ["小米", "华为", "OPPO", "vivo", "荣耀"],
+        "names": ["5G智能手机 骁龙旗舰芯", "影像旗舰手机 长焦微距", "长续航大电池手机", "折叠屏手机"],
+        "specs": {"颜色": ["曜石黑", "冰川白", "远峰蓝"], "容量": ["8GB+256GB", "12GB+256GB", "16GB+512GB"]},
+        "price": (1299, 6999),
+        "returns": (True, 15, None),
+    },
+    "耳机": {
+        "brands": ["华为", "小米", "漫步者", "索尼"],
+        "names": ["蓝牙耳机 Pro 主动降噪", "骨传导运动耳机", "头戴式降噪耳机", "半入耳式蓝牙耳机"],
+        "specs": {"颜色": ["黑色", "白色"]},
+        "price": (99, 1999),
+        "returns": (True, 15, None),
+    },
+    "电脑配件": {
+        "brands": ["罗技", "绿联", "雷柏"],
+        "names": ["无线鼠标 静音办公", "机械键盘 青轴 RGB", "Type-C扩展坞 十合一", "笔记本支架 铝合金"],
+        "specs": {"颜色": ["黑色", "白色", "灰色"]},
+        "price": (49, 699),
+        "returns": (True, 7, None),
+    },
+    "充值卡": {
+        "brands": ["中国移动", "腾讯视频"],
+        "names": ["话费充值卡 全国通用", "视频会员 年卡", "游戏点卡 100元"],
+        "specs": {"面值": ["50元", "100元", "200元"]},
+        "price": (50, 200),
+        "returns": (False, 0, "virtual"),
+    },
+    "杯具": {
+        "brands": ["膳魔师", "苏泊尔", "象印", "乐扣乐扣"],
+        "names": ["316不锈钢保温杯 500ml", "儿童保温杯 吸管款", "便携保温杯 大容量 1L", "真空保温杯 礼盒装", "陶瓷马克杯 带盖"],
+        "specs": {"颜色": ["黑色", "白色", "玫瑰金"], "容量": ["350ml", "500ml", "1L"]},
+        "price": (39, 399),
+        "returns": (True, 7, None),
+    },
+    "锅具": {
+        "brands": ["苏泊尔", "爱仕达", "双立人"],
+        "names": ["不粘锅 炒锅 32cm", "铸铁珐琅锅 炖锅", "电饭煲 4L 智能预约"],
+        "specs": {"规格": ["28cm", "30cm", "32cm"]},
+        "price": (89, 1299),
+        "returns": (True, 7, None),
+    },
+    "床品": {
+        "brands": ["水星家纺", "罗莱", "富安娜"],
+        "names": ["纯棉四件套 床单被套", "蚕丝被 冬被", "乳胶枕 护颈枕"],
+        "specs": {"规格": ["1.5m床", "1.8m床", "2.0m床"], "颜色": ["浅灰", "米白", "雾蓝"]},
+        "price": (99, 1599),
+        "returns": (True, 7, None),
+    },
+    "收纳": {
+        "brands": ["天马", "禧天龙"],
+        "names": ["衣物收纳箱 可折叠", "桌面收纳盒 多格", "真空压缩袋 10件套"],
+        "specs": {"规格": ["小号", "中号", "大号"]},
+        "price": (19, 159),
+        "returns": (True, 7, None),
+    },
+    "口红": {
+        "brands": ["完美日记", "花西子", "迪奥", "YSL"],
+        "names": ["丝绒哑光口红 显白", "滋润唇膏 保湿", "口红礼盒 三支装"],
+        "specs": {"色号": ["#999 正红", "#520 豆沙", "#888 枫叶红", "#02 奶茶"]},
+        "price": (59, 399),
+        "returns": (True, 7, None),
+    },
+    "护肤": {
+        "brands": ["珀莱雅", "兰蔻", "薇诺娜"],
+        "names": ["玻尿酸补水面霜", "精华液 抗初老", "舒缓修护面膜 10片"],
+        "specs": {"容量": ["30ml", "50ml", "100ml"]},
+        "price": (79, 1199),
+        "returns": (True, 7, None),
+    },
+    "零食": {
+        "brands": ["三只松鼠", "良品铺子", "百草味"],
+        "names": ["每日坚果 30袋", "麻辣鸭脖 卤味", "牛肉干 手撕 内蒙古", "芒果干 果脯"],
+        "specs": {"规格": ["单袋", "3袋装", "家庭装"]},
+        "price": (19, 149),
+        "returns": (False, 0, "perishable"),
+    },
+    "茶饮": {
+        "brands": ["西湖牌", "八马", "小罐茶"],
+        "names": ["明前龙井 绿茶 250g", "安溪铁观音 浓香型", "云南普洱 熟茶饼"],
+        "specs": {"规格": ["100g", "250g", "500g"]},
+        "price": (59, 899),
+        "returns": (False, 0, "perishable"),
+    },
+    "生鲜": {
+        "brands": ["盒马", "百果园"],
+        "names": ["智利车厘子 JJ级 2斤", "海南金钻凤梨 5斤", "鲜活大闸蟹 礼盒"],
+        "specs": {"规格": ["2斤", "5斤"]},
+        "price": (49, 399),
+        "returns": (False, 0, "perishable"),
+    },
+    "小说": {
+        "brands": ["人民文学出版社", "新经典"],
+        "names": ["三体 全集 刘慈欣", "活着 余华", "百年孤独 精装版", "平凡的世界 全三册"],
+        "specs": {"版本": ["平装", "精装"]},
+        "price": (29, 169),
+        "returns": (True, 7, None),
+    },
+    "计算机": {
+        "brands": ["机械工业出版社", "人民邮电出版社"],
+        "names": ["Python编程 从入门到实践", "深入理解计算机系统", "算法导论 第3版"],
+        "specs": {"版本": ["平装", "精装"]},
+        "price": (59, 159),
+        "returns": (True, 7, None),
+    },
+    "跑步": {
+        "brands": ["安踏", "特步", "李宁"],
+        "names": ["跑步鞋 碳板竞速", "运动速干裤", "运动腰包 防水"],
+        "specs": {"颜色": ["黑色", "荧光绿", "白色"], "尺码": SHOE_SIZES[:4]},
+        "price": (59, 899),
+        "returns": (True, 15, None),
+    },
+    "定制礼品": {
+        "brands": ["创意工坊"],
+        "names": ["定制刻字保温杯", "定制照片抱枕", "定制姓名钥匙扣"],
+        "specs": {"款式": ["经典款", "礼盒款"]},
+        "price": (39, 199),
+        "returns": (False, 0, "customised"),
+    },
+}
+
+PREFIXES = ["【官方旗舰】", "[2件装] ", "[限时] ", "【新品】", "【包邮】", "", "", "", ""]
+SUFFIXES = ["", "", " 2026新款", " 送礼佳品", " 官方正品", " 爆款"]
+
+DESCRIPTIONS = [
+    "精选材质，做工细致，品质保证。",
+    "官方正品，支持验货，假一赔十。",
+    "多色可选，百搭实用，日常通勤都合适。",
+    "48小时内发货，全国大部分地区包邮。",
+    "老顾客回购率高，好评如潮。",
+]
+
+REVIEW_TEXTS = [
+    ("质量很好，和描述一致，物流也快。", 5),
+    ("包装完好，用了几天感觉不错。", 5),
+    ("性价比很高，推荐购买！", 5),
+    ("颜色比图片稍深一点，整体满意。", 4),
+    ("发货速度快，客服态度好。", 5),
+    ("一般般，对得起这个价格。", 3),
+    ("第二次购买了，依然好用。", 5),
+    ("尺码偏小，建议买大一号。", 4),
+    ("有点小瑕疵，联系客服已处理。", 3),
+    ("不太满意，做工粗糙。", 2),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+
+PROMOTIONS = [
+    {"type": "price_cut", "label_zh": "限时直降", "label_en": "Limited-time price cut"},
+    {"type": "free_shipping", "label_zh": "包邮", "label_en": "Free shipping"},
+    {"type": "coupon", "label_zh": "满199减20（领券）", "label_en": "¥20 off over ¥199 (claim coupon)"},
+    {"type": "gift", "label_zh": "买就送赠品", "label_en": "Free gift with purchase"},
+]
+
+# province -> (base fen, free over fen or None, days min, days max)
+SHIPPING: dict[str, tuple[int, int | None, int, int]] = {
+    "*": (800, 9900, 2, 4),
+    "浙江省": (600, 9900, 1, 2),
+    "上海市": (600, 9900, 1, 2),
+    "江苏省": (600, 9900, 1, 2),
+    "新疆维吾尔自治区": (2000, 19900, 5, 9),
+    "西藏自治区": (2500, 29900, 6, 10),
+    "青海省": (1500, 19900, 4, 8),
+    "内蒙古自治区": (1500, 19900, 4, 7),
+    "宁夏回族自治区": (1200, 19900, 4, 7),
+    "甘肃省": (1200, 19900, 4, 7),
+}
+
+# (kind, title zh, title en, threshold fen, discount fen, brand, valid days, claimable)
+COUPONS: list[tuple[str, str, str, int, int, str | None, int, bool]] = [
+    ("platform", "满199减20", "¥20 off over ¥199", 19900, 2000, None, 30, True),
+    ("platform", "满99减10", "¥10 off over ¥99", 9900, 1000, None, 30, True),
+    ("platform", "满299减40", "¥40 off over ¥299", 29900, 4000, None, 15, True),
+    ("platform", "无门槛5元", "¥5 off, no minimum", 0, 500, None, 7, True),
+    ("store", "膳魔师店铺券 满100减15", "Thermos store: ¥15 off over ¥100", 10000, 1500, "膳魔师", 30, True),
+    ("store", "小米店铺券 满1000减100", "Xiaomi store: ¥100 off over ¥1,000", 100000, 10000, "小米", 30, True),
+    ("store", "李宁店铺券 满200减30", "Li-Ning store: ¥30 off over ¥200", 20000, 3000, "李宁", 30, True),
+    ("new_user", "新人专享 满50减10", "New member: ¥10 off over ¥50", 5000, 1000, None, 30, False),
+    ("check_in", "签到券 满30减3", "Check-in: ¥3 off over ¥30", 3000, 300, None, 7, False),
+]
+
+DEMO_PHONE = "13800138000"
+DEMO_PASSWORD = "demo1234"
+DEMO_PAYMENT_PASSWORD = "123456"
+DEMO_BALANCE_FEN = 500000
+DEMO_REAL_NAME = "张三"
+DEMO_ID_FIRST17 = "33010619900307123"
+DEMO_CARD_NUMBER = "6225880137706868"  # Luhn-valid test number; only last 4 are stored
+DEMO_ADDRESS = {
+    "name": "张三",
+    "phone": DEMO_PHONE,
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "detail": "文三路100号 3幢 501室",
+}

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from fake_backend.context import Ctx
+
+
+def simulate(ctx: Ctx) -> None:
+    return None
+
+
+def auto_approve_overdue(ctx: Ctx) -> None:
+    return None

@@ -1,0 +1,74 @@
+"""SPEC §4 idempotency: same key + same body replays, a different body is refused,
+a request still running answers 409, refusals are not remembered, keys live 24 h."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fake_backend.context import Ctx
+from fake_backend.errors import ApiError, field_error
+
+KEY_LIFETIME = 24 * 3600
+MAX_KEY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: Any
+
+
+def body_hash(endpoint: str, body: Any) -> str:
+    canonical = json.dumps([endpoint, body], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def begin(ctx: Ctx, user_id: int, key: str, endpoint: str, body: Any) -> Replay | None:
+    """Claims `key` for this request, or answers the stored response to replay."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise field_error("Idempotency-Key", "invalid")
+    digest = body_hash(endpoint, body)
+    now = ctx.now()
+    with ctx.db.tx():
+        ctx.db.execute(
+            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at <= ?",
+            (user_id, key, now - KEY_LIFETIME),
+        )
+        row = ctx.db.one(
+            "SELECT body_hash, state, status_code, response FROM idempotency_keys "
+            "WHERE user_id = ? AND key = ?",
+            (user_id, key),
+        )
+        if row is None:
+            ctx.db.execute(
+                "INSERT INTO idempotency_keys(user_id, key, endpoint, body_hash, state, created_at)"
+                " VALUES (?,?,?,?, 'in_flight', ?)",
+                (user_id, key, endpoint, digest, now),
+            )
+            return None
+    if row["body_hash"] != digest:
+        raise ApiError("IDEMPOTENCY_KEY_REUSED")
+    if row["state"] == "in_flight":
+        raise ApiError("IDEMPOTENCY_IN_FLIGHT")
+    return Replay(status_code=row["status_code"], body=json.loads(row["response"]))
+
+
+def finish(ctx: Ctx, user_id: int, key: str, status_code: int, body: Any) -> None:
+    with ctx.db.tx():
+        ctx.db.execute(
+            "UPDATE idempotency_keys SET state = 'done', status_code = ?, response = ? "
+            "WHERE user_id = ? AND key = ?",
+            (status_code, json.dumps(body, ensure_ascii=False), user_id, key),
+        )
+
+
+def abandon(ctx: Ctx, user_id: int, key: str) -> None:
+    """Forgets a key whose request was refused, so a corrected retry can use it."""
+    with ctx.db.tx():
+        ctx.db.execute(
+            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'in_flight'",
+            (user_id, key),
+        )

@@ -1,0 +1,130 @@
+"""SPEC §2's shape rules (phones, IDs, cards, passwords) and small shared helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+CODE_RE = re.compile(r"^\d{6}$")
+PAYMENT_PASSWORD_RE = re.compile(r"^\d{6}$")
+CHINESE_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,20}$")
+TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+CHINA_TZ = timezone(timedelta(hours=8))
+PASSWORD_ITERATIONS = 60_000
+
+
+def valid_phone(phone: str) -> bool:
+    return bool(PHONE_RE.match(phone))
+
+
+def mask_phone(phone: str) -> str:
+    """`13800138000` → `138****8000`."""
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else phone
+
+
+def valid_id_number(id_number: str) -> bool:
+    """GB 11643: 17 digits and a check character over them."""
+    if not re.fullmatch(r"\d{17}[\dX]", id_number):
+        return False
+    total = sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11] == id_number[17]
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def mask_id_number(id_number: str) -> str:
+    return f"{id_number[:3]}***********{id_number[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """`王小明` → `王**`: how reviewers and real names are shown."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else "*"
+
+
+def luhn_valid(number: str) -> bool:
+    if not re.fullmatch(r"\d{16,19}", number):
+        return False
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def strong_password(password: str) -> bool:
+    return (
+        len(password) >= 8
+        and any(c.isalpha() for c in password)
+        and any(c.isdigit() for c in password)
+    )
+
+
+def hash_secret(secret: str, salt: bytes | None = None) -> str:
+    """PBKDF2-SHA256; the stored form is `salt$hash` in hex. Secrets are never stored plain."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, PASSWORD_ITERATIONS)
+    return f"{salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str | None) -> bool:
+    if not stored or "$" not in stored:
+        return False
+    salt_hex, _ = stored.split("$", 1)
+    return hmac.compare_digest(hash_secret(secret, bytes.fromhex(salt_hex)), stored)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def fmt_fen(fen: int) -> str:
+    """Money in messages: `¥1,234.50`. Integer arithmetic only."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"
+
+
+def china_day(ts: float) -> str:
+    """The calendar day in Asia/Shanghai (check-ins, order numbers)."""
+    return datetime.fromtimestamp(ts, CHINA_TZ).strftime("%Y-%m-%d")
+
+
+def china_date(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, CHINA_TZ)
+
+
+def utc_date(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def split_proportionally(total: int, weights: list[int]) -> list[int]:
+    """Splits `total` fen over lines by weight; shares add up exactly to `total`."""
+    whole = sum(weights)
+    if whole <= 0 or total == 0:
+        return [0] * len(weights)
+    shares = [total * w // whole for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares

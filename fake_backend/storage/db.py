@@ -1,0 +1,103 @@
+"""One SQLite connection behind a lock.
+
+Measured (PITFALLS): one connection per thread starves some writers (p99 ≈ 1 s); one
+connection behind a lock gives the same throughput with p99 ≈ 55 ms. Every write runs in
+`tx()`, a BEGIN IMMEDIATE transaction, so a service call is all or nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Database:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        migrate(self._conn)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[Database]:
+        """A write transaction; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(sql, params)
+
+    def insert(self, sql: str, params: Params = ()) -> int:
+        """Runs an INSERT and answers the new row's id."""
+        with self._lock:
+            rowid = self._conn.execute(sql, params).lastrowid
+            assert rowid is not None
+            return rowid
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        with self._lock:
+            self._conn.executemany(sql, rows)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Applies `migrations/NNN_*.sql` above `PRAGMA user_version`, in order."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    folder = resources.files("fake_backend.storage") / "migrations"
+    scripts = sorted(
+        (int(entry.name.split("_", 1)[0]), entry)
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    for number, entry in scripts:
+        if number <= current:
+            continue
+        conn.executescript(f"BEGIN;\n{entry.read_text(encoding='utf-8')}\nPRAGMA user_version = {number};\nCOMMIT;")

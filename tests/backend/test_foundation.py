@@ -1,0 +1,40 @@
+"""The app's own plumbing: error envelope, language, unknown routes, body limit, clock."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.backend.conftest import error_code
+
+
+def test_unknown_route_answers_the_envelope_in_the_requested_language(client: TestClient) -> None:
+    zh = client.get("/api/v1/no-such-thing")
+    en = client.get("/api/v1/no-such-thing", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert zh.status_code == en.status_code == 404
+    assert error_code(zh) == "NOT_FOUND"
+    assert zh.json()["error"]["message"] == "未找到接口"
+    assert en.json()["error"]["message"] == "Endpoint not found"
+
+
+def test_malformed_json_is_400_and_unknown_field_is_422_naming_it(client: TestClient) -> None:
+    bad = client.post("/_dev/clock/advance", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400 and error_code(bad) == "MALFORMED"
+    extra = client.post("/_dev/clock/advance", json={"seconds": 5, "colour": "red"})
+    assert extra.status_code == 422 and error_code(extra) == "VALIDATION_ERROR"
+    assert extra.json()["error"]["details"]["fields"]["colour"]["code"] == "unknown_field"
+
+
+def test_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    response = client.post(
+        "/_dev/clock/advance",
+        content=b"x" * (6 * 1024 * 1024 + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and error_code(response) == "PAYLOAD_TOO_LARGE"
+
+
+def test_clock_advance_moves_backend_time(client: TestClient) -> None:
+    before = client.get("/_dev/clock").json()["epoch"]
+    after = client.post("/_dev/clock/advance", json={"seconds": 3600}).json()["epoch"]
+    assert after - before == 3600
+    assert client.post("/_dev/clock/advance", json={"seconds": -5}).status_code == 422
