@@ -10,11 +10,12 @@ import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-CODE_RE = re.compile(r"^\d{6}$")
-PAYMENT_PASSWORD_RE = re.compile(r"^\d{6}$")
-CHINESE_NAME_RE = re.compile(r"^[\u4e00-\u9fff·]{2,20}$")
-TAX_ID_RE = re.compile(r"^[0-9A-Z]{15}$|^[0-9A-Z]{18}$|^[0-9A-Z]{20}$")
+# re.ASCII and fullmatch: `\d` must not accept full-width digits, `$` a trailing newline.
+PHONE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+CODE_RE = re.compile(r"\d{6}", re.ASCII)
+PAYMENT_PASSWORD_RE = re.compile(r"\d{6}", re.ASCII)
+CHINESE_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,20}")
+TAX_ID_RE = re.compile(r"[0-9A-Z]{15}|[0-9A-Z]{18}|[0-9A-Z]{20}", re.ASCII)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -22,7 +23,7 @@ PASSWORD_ITERATIONS = 60_000
 
 
 def valid_phone(phone: str) -> bool:
-    return bool(PHONE_RE.match(phone))
+    return PHONE_RE.fullmatch(phone) is not None
 
 
 def mask_phone(phone: str) -> str:
@@ -32,7 +33,7 @@ def mask_phone(phone: str) -> str:
 
 def valid_id_number(id_number: str) -> bool:
     """GB 11643: 17 digits and a check character over them."""
-    if not re.fullmatch(r"\d{17}[\dX]", id_number):
+    if not re.fullmatch(r"\d{17}[\dX]", id_number, re.ASCII):
         return False
     total = sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11] == id_number[17]
@@ -53,7 +54,7 @@ def mask_name(name: str) -> str:
 
 
 def luhn_valid(number: str) -> bool:
-    if not re.fullmatch(r"\d{16,19}", number):
+    if not re.fullmatch(r"\d{16,19}", number, re.ASCII):
         return False
     total = 0
     for index, char in enumerate(reversed(number)):

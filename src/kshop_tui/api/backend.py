@@ -1,0 +1,69 @@
+"""Which backend the client talks to: the bundled one in this process (default), a
+fresh seeded demo copy (`--demo`), or any server that speaks the API (`--backend URL`)."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from kshop_tui.api.client import KshopClient
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+IN_PROCESS_URL = "http://127.0.0.1"
+
+
+@dataclass
+class Backend:
+    """An open backend: its client, and what must be closed when the app ends."""
+
+    client: KshopClient
+    in_process: bool
+    description: str
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self._stack.aclose()
+
+
+async def open_backend(
+    *,
+    url: str | None,
+    demo: bool,
+    data_dir: Path,
+    language: object,
+    merchant: str = "auto",
+) -> Backend:
+    """`language` is a callable answering the Accept-Language to send."""
+    lang = language if callable(language) else (lambda: "zh-CN")
+    if url:
+        client = KshopClient(url.rstrip("/"), language=lang)
+        return Backend(client=client, in_process=False, description=url)
+    stack = AsyncExitStack()
+    if demo:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kshop-demo-")))
+        db_path = folder / "demo.sqlite3"
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        db_path = data_dir / "shop.sqlite3"
+    # Building the app imports FastAPI and may seed the database: not on the UI thread.
+    app = await asyncio.to_thread(_build_app, db_path, merchant)
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    transport = httpx.ASGITransport(app=app)
+    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lang)
+    description = "demo (temporary)" if demo else str(db_path)
+    return Backend(client=client, in_process=True, description=description, _stack=stack)
+
+
+def _build_app(db_path: Path, merchant: str) -> FastAPI:
+    from fake_backend.app import create_app
+
+    return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")

@@ -1,0 +1,392 @@
+"""The kshop App: global keys, the backend connection, login state, and the way every
+screen calls the API (`run_api`), which turns an expired login into a login screen and
+an unreachable backend into a banner.
+
+Start-up paints the browse screen first and imports httpx, pydantic, keyring and the
+bundled backend afterwards, in a worker (PITFALLS: those imports cost ~0.5 s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from kshop_tui import i18n
+from kshop_tui.config import Settings, data_dir
+from kshop_tui.i18n import t
+from kshop_tui.i18n.bindings import localize_bindings
+
+if TYPE_CHECKING:
+    from kshop_tui.api.backend import Backend
+    from kshop_tui.api.client import KshopClient
+    from kshop_tui.api.models import Cart, User
+    from kshop_tui.cart_outbox import CartChange, CartOutbox
+    from kshop_tui.session import TokenStore
+
+T = TypeVar("T")
+
+
+@dataclass
+class AppOptions:
+    language: str = "zh_CN"
+    backend_url: str | None = None
+    demo: bool = False
+    open_target: str | None = None
+    data_dir: Path = field(default_factory=data_dir)
+    settings: Settings = field(default_factory=Settings)
+    # Over SSH or the web the token must stay in memory, per session.
+    persistent_tokens: bool = True
+    merchant: str = "auto"
+    # Tests hand in an already-open backend instead of opening one.
+    backend: Backend | None = None
+
+
+class KshopApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "kshop"
+    ENABLE_COMMAND_PALETTE = True
+    # A mode, not get_default_screen(): only screens installed this way get their CSS_PATH.
+    MODES = {"shop": lambda: _browse_screen()}
+    DEFAULT_MODE = "shop"
+    BINDINGS = [
+        Binding("slash", "search", "key.search", id="app.search"),
+        Binding("b", "browse", "key.browse", show=False, id="app.browse"),
+        Binding("c", "cart", "key.cart", id="app.cart"),
+        Binding("question_mark", "help", "key.help", id="app.help"),
+        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+    ]
+
+    user: reactive[User | None] = reactive(None)
+    """Who is logged in, or None."""
+    cart_count: reactive[int] = reactive(0)
+    """Items in the cart (sum of quantities), for the header."""
+    backend_down: reactive[bool] = reactive(False)
+    """True while the backend does not answer; screens show a banner."""
+    connected: reactive[bool] = reactive(False)
+    """True once the API client exists."""
+
+    def __init__(self, options: AppOptions | None = None) -> None:
+        self.options = options or AppOptions()
+        i18n.set_language(self.options.language)
+        super().__init__()
+        localize_bindings(self)
+        self.theme = self.options.settings.theme
+        self.backend: Backend | None = None
+        self.tokens: TokenStore | None = None
+        self.cart_outbox: CartOutbox | None = None
+        self._backend_ready = asyncio.Event()
+        self._login_gate = asyncio.Lock()
+        if self.options.settings.keys:
+            self.set_keymap(self.options.settings.keys)
+
+    # --- start-up ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for warning in self.options.settings.warnings:
+            self.notify(warning, title=t("config.invalid"), severity="warning", markup=False)
+        # Connect only once the first frame is out: the imports behind it are heavy.
+        self.call_after_refresh(self.connect)
+
+    @work(exclusive=True, group="connect")
+    async def connect(self) -> None:
+        """Opens the backend, restores a remembered login, then runs `--open`."""
+        backend = self.options.backend
+        if backend is None:
+            # httpx, pydantic and FastAPI load in a thread so the UI keeps painting.
+            backend_module = await asyncio.to_thread(
+                importlib.import_module, "kshop_tui.api.backend"
+            )
+            try:
+                backend = await backend_module.open_backend(
+                    url=self.options.backend_url,
+                    demo=self.options.demo,
+                    data_dir=self.options.data_dir,
+                    language=i18n.http_language,
+                    merchant=self.options.merchant,
+                )
+            except Exception as error:  # a broken data dir or URL: say so, keep the UI up
+                self.backend_down = True
+                self.notify(str(error), title=t("backend.failed"), severity="error", markup=False)
+                return
+        self.backend = backend
+        from kshop_tui.cart_outbox import CartOutbox
+        from kshop_tui.session import TokenStore
+
+        persistent = self.options.persistent_tokens
+        self.tokens = TokenStore(self.options.data_dir / "token", persistent=persistent)
+        self.cart_outbox = CartOutbox(
+            self.options.data_dir / "cart-outbox.json" if persistent else None
+        )
+        token = await asyncio.to_thread(self.tokens.load)
+        if token:
+            backend.client.token = token
+            await self.refresh_account(quiet=True)
+            await self.sync_cart_outbox()
+        self.connected = True
+        self._backend_ready.set()
+        if self.options.open_target:
+            self.open_target(self.options.open_target)
+
+    async def client(self) -> KshopClient:
+        """The API client, once connected."""
+        await self._backend_ready.wait()
+        assert self.backend is not None
+        return self.backend.client
+
+    async def on_unmount(self) -> None:
+        if self.backend is not None and self.options.backend is None:
+            await self.backend.close()
+
+    # --- calling the API -----------------------------------------------------------
+
+    async def run_api(
+        self,
+        action: Callable[[KshopClient], Awaitable[T]],
+        *,
+        needs_login: bool = False,
+    ) -> T:
+        """Runs `action` with the client. A needed or expired login shows the login
+        screen and then carries on; a dead backend raises the banner. Other API errors
+        reach the caller, who knows which field they concern. Raises `LoginCancelled`
+        when the user backs out of logging in. Call from a worker."""
+        from kshop_tui.api import errors
+
+        client = await self.client()
+        if needs_login and self.user is None and not await self.ensure_login():
+            raise LoginCancelled()
+        try:
+            result = await action(client)
+        except errors.AuthExpired:
+            was_logged_in = self.user is not None
+            if not (needs_login or was_logged_in):
+                raise  # a guest asking for something optional: let the caller skip it
+            self.forget_login()
+            if not await self.ensure_login(expired=was_logged_in):
+                raise LoginCancelled() from None
+            result = await action(client)
+        except errors.BackendUnreachable:
+            self.backend_down = True
+            raise
+        self.backend_down = False
+        return result
+
+    async def ensure_login(self, *, expired: bool = False) -> bool:
+        """Shows the login screen unless logged in; True once logged in."""
+        async with self._login_gate:
+            if self.user is not None:
+                return True
+            from kshop_tui.screens.login import LoginScreen
+
+            if expired:
+                self.notify(t("login.expired"), severity="warning")
+            result = await self.push_screen_wait(LoginScreen())
+            return bool(result) and self.user is not None
+
+    async def logged_in(self, token: str, user: User, *, remember: bool) -> None:
+        """Called by the login screen when a login succeeded."""
+        assert self.backend is not None and self.tokens is not None
+        self.backend.client.token = token
+        self.user = user
+        where = await asyncio.to_thread(self.tokens.save, token, remember=remember)
+        if where == "file" and self.tokens.fell_back:
+            self.notify(t("login.token_in_file", path=str(self.tokens.fallback_file)), markup=False)
+        await self.refresh_cart_count()
+
+    def forget_login(self) -> None:
+        if self.backend is not None:
+            self.backend.client.token = None
+        if self.tokens is not None:
+            self.tokens.clear()
+        self.user = None
+        self.cart_count = 0
+
+    async def refresh_account(self, *, quiet: bool = False) -> None:
+        """Reloads who is logged in (and the cart count) from the backend."""
+        from kshop_tui.api import errors
+
+        if self.backend is None:
+            return
+        try:
+            self.user = await self.backend.client.me()
+        except errors.AuthExpired:
+            self.forget_login()
+            return
+        except errors.ApiError as error:
+            if not quiet:
+                self.show_error(error)
+            if isinstance(error, errors.BackendUnreachable):
+                self.backend_down = True
+            return
+        await self.refresh_cart_count()
+
+    async def refresh_cart_count(self) -> None:
+        from kshop_tui.api import errors
+
+        if self.backend is None or self.user is None:
+            self.cart_count = 0
+            return
+        try:
+            cart = await self.backend.client.cart()
+        except errors.ApiError:
+            return
+        self.cart_count = cart.count
+
+    async def change_cart(self, change: CartChange) -> Cart | None:
+        """Applies a cart change (logging in first if needed). While the backend is down
+        the change is kept in the outbox and replayed later; answers the new cart, or
+        None when it was queued. Other refusals raise for the caller to show."""
+        from kshop_tui.api import errors
+
+        try:
+            cart = await self.run_api(change.apply, needs_login=True)
+        except errors.BackendUnreachable:
+            assert self.cart_outbox is not None
+            self.cart_outbox.add(change)
+            self.notify(t("cart.queued_offline"), severity="warning")
+            return None
+        self.cart_count = cart.count
+        return cart
+
+    async def sync_cart_outbox(self) -> None:
+        """Replays cart changes made while the backend was down."""
+        if self.cart_outbox is None or not self.cart_outbox.pending or self.user is None:
+            return
+        assert self.backend is not None
+        applied, refused = await self.cart_outbox.flush(self.backend.client)
+        if applied:
+            self.notify(t("cart.synced", count=applied))
+        for message in refused:
+            self.notify(t("cart.sync_refused", reason=message), severity="warning", markup=False)
+        await self.refresh_cart_count()
+
+    def show_error(self, error: Exception) -> None:
+        """An API error as a notification, in the backend's words (never as markup)."""
+        from kshop_tui.api import errors
+
+        if isinstance(error, errors.BackendUnreachable):
+            self.backend_down = True
+            self.notify(t("backend.unreachable"), severity="error")
+        elif isinstance(error, errors.ApiError):
+            self.notify(error.message, severity="error", markup=False)
+        else:
+            self.notify(str(error), severity="error", markup=False)
+
+    @work(exclusive=True, group="retry")
+    async def retry_backend(self) -> None:
+        """The banner's retry: one cheap request decides whether we are back."""
+        from kshop_tui.api import errors
+
+        client = await self.client()
+        try:
+            await client.categories()
+        except errors.ApiError:
+            self.backend_down = True
+            self.notify(t("backend.still_down"), severity="warning")
+            return
+        self.backend_down = False
+        self.notify(t("backend.back"))
+        if self.user is not None:
+            await self.sync_cart_outbox()
+            await self.refresh_cart_count()
+
+    # --- navigation ----------------------------------------------------------------
+
+    def action_search(self) -> None:
+        from kshop_tui.screens.browse import BrowseScreen
+
+        browse = self._bring_browse()
+        if isinstance(browse, BrowseScreen):
+            browse.focus_search()
+
+    def action_browse(self) -> None:
+        self._bring_browse()
+
+    def _bring_browse(self) -> Screen[Any]:
+        """Back to the browse screen at the bottom of the stack (its filters kept)."""
+        while len(self.screen_stack) > 1 and not self.screen.is_modal:
+            self.pop_screen()
+        return self.screen
+
+    def action_cart(self) -> None:
+        from kshop_tui.screens.cart import CartScreen
+
+        if isinstance(self.screen, CartScreen):
+            return
+        self.push_screen(CartScreen())
+
+    def action_help(self) -> None:
+        from kshop_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_product(self, product_id: int) -> None:
+        from kshop_tui.screens.product import ProductScreen
+
+        self.push_screen(ProductScreen(product_id))
+
+    def open_target(self, target: str) -> None:
+        """Deep links: `cart`, `search WORDS`, `product ID`; unknown ones say so."""
+        from kshop_tui.screens.browse import BrowseScreen
+
+        verb, _, rest = target.strip().partition(" ")
+        if verb == "cart":
+            self.action_cart()
+        elif verb == "search" and rest.strip():
+            browse = self._bring_browse()
+            if isinstance(browse, BrowseScreen):
+                browse.search_for(rest.strip())
+        elif verb == "product" and rest.strip().isdigit():
+            self.open_product(int(rest.strip()))
+        elif verb in ("", "browse", "home"):
+            self._bring_browse()
+        else:
+            self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand(t("cmd.browse"), t("cmd.browse.help"), self.action_browse)
+        yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
+        yield SystemCommand(t("cmd.cart"), t("cmd.cart.help"), self.action_cart)
+        yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
+        if self.user is None:
+            yield SystemCommand(t("cmd.login"), t("cmd.login.help"), self.action_login)
+        else:
+            yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
+        yield SystemCommand(t("cmd.theme"), t("cmd.theme.help"), self.action_change_theme)
+        yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self.action_quit)
+
+    @work(group="login")
+    async def action_login(self) -> None:
+        await self.ensure_login()
+
+    @work(group="login")
+    async def action_logout(self) -> None:
+        from kshop_tui.api import errors
+
+        client = await self.client()
+        # The token is forgotten here whatever the backend says.
+        with contextlib.suppress(errors.ApiError):
+            await client.logout()
+        self.forget_login()
+        self.notify(t("login.logged_out"))
+
+
+def _browse_screen() -> Screen[Any]:
+    from kshop_tui.screens.browse import BrowseScreen
+
+    return BrowseScreen()
+
+
+class LoginCancelled(Exception):
+    """The user backed out of a login that an action needed."""

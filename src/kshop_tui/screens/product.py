@@ -1,0 +1,296 @@
+"""Product detail: pictures, price and promotions, spec pickers bounded by stock, a
+quantity stepper, return policy, description, coupons to claim and paged reviews."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import LoadingIndicator, Static
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.base import ShopScreen
+from kshop_tui.text import compact_count, local_time
+from kshop_tui.widgets.image import ProductImage
+from kshop_tui.widgets.price import PriceLabel
+from kshop_tui.widgets.spec_picker import SpecPicker
+from kshop_tui.widgets.stepper import QuantityStepper
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import ClaimableCoupon, ProductDetail, Review, Sku
+
+MAX_PER_LINE = 99
+TALL_ENOUGH_FOR_BIG_IMAGE = 32
+
+
+class ProductScreen(ShopScreen):
+    CSS_PATH = "product.tcss"
+    BINDINGS = [
+        Binding("a", "add_to_cart", "key.add", id="product.add"),
+        Binding("plus,equals_sign", "quantity(1)", "key.more", id="product.more", show=False),
+        Binding("minus", "quantity(-1)", "key.less", id="product.less", show=False),
+        Binding("i", "next_image", "key.next_image", id="product.image"),
+        Binding("r", "more_reviews", "key.more_reviews", id="product.reviews"),
+        Binding("k", "claim_coupon", "key.claim", id="product.claim"),
+    ]
+
+    def __init__(self, product_id: int) -> None:
+        super().__init__()
+        self.product_id = product_id
+        self.product: ProductDetail | None = None
+        self.sku: Sku | None = None
+        self.image_index = 0
+        self.reviews: list[Review] = []
+        self.reviews_cursor: str | None = None
+        self.coupons: list[ClaimableCoupon] = []
+
+    def where(self) -> str:
+        return t("product.title")
+
+    def compose_body(self) -> ComposeResult:
+        yield LoadingIndicator(id="loading")
+        with VerticalScroll(id="product-body"):
+            with Horizontal(id="top"):
+                with Vertical(id="picture"):
+                    yield ProductImage(id="image")
+                    yield Static(id="image-count", classes="muted")
+                with Vertical(id="info"):
+                    yield Static(id="name")
+                    yield Static(id="meta", classes="muted")
+                    with Horizontal(id="price-row"):
+                        yield PriceLabel(id="price")
+                        yield Static(id="promotions")
+                    yield Static(id="returns", classes="muted")
+                    yield Static(id="coupons")
+            yield SpecPicker([], [], id="specs")
+            with Horizontal(id="qty-row"):
+                yield Static(t("product.qty"), id="qty-label", classes="muted")
+                yield QuantityStepper(id="qty")
+                yield Static(id="stock")
+            yield Static(t("product.description"), classes="section-title")
+            yield Static(id="description")
+            yield Static(t("product.reviews"), classes="section-title", id="reviews-title")
+            yield Static(id="reviews")
+        yield Static(id="error", classes="error-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#product-body").display = False
+        self.load()
+
+    def on_resize(self) -> None:
+        # A short terminal (80×24 over SSH) gets a smaller picture so the specs stay visible.
+        self.set_class(self.size.height < TALL_ENOUGH_FOR_BIG_IMAGE, "-short")
+
+    # --- loading -------------------------------------------------------------------
+
+    @work(exclusive=True, group="product")
+    async def load(self) -> None:
+        from kshop_tui.api import errors
+
+        try:
+            product = await self.shop.run_api(lambda api: api.product(self.product_id))
+        except errors.ApiError as error:
+            self.query_one("#loading").display = False
+            self.query_one("#error", Static).update(Text(error.message))
+            return
+        self.product = product
+        await self._show(product)
+        self.load_image()
+        self.load_reviews()
+        self.load_coupons()
+
+    async def _show(self, product: ProductDetail) -> None:
+        self.set_where(f"{t('browse.title')} › {product.name}")
+        self.query_one("#loading").display = False
+        self.query_one("#product-body").display = True
+        self.query_one("#name", Static).update(Text(product.name, style="bold"))
+        meta = Text(product.brand)
+        meta.append(f" · ★{product.rating:.1f} ")
+        meta.append(t("product.review_count", count=f"{product.review_count:,}"))
+        meta.append(" · " + t("product.sold", count=compact_count(product.sales)))
+        self.query_one("#meta", Static).update(meta)
+        promotions = Text()
+        for promotion in product.promotions:
+            promotions.append(f" {promotion.label} ", style="reverse")
+            promotions.append(" ")
+        self.query_one("#promotions", Static).update(promotions)
+        self.query_one("#returns", Static).update(Text(_returns_line(product)))
+        self.query_one("#description", Static).update(Text(product.description))
+        picker = SpecPicker(product.spec_options, product.skus, id="specs")
+        await self.query_one("#specs").remove()
+        await self.query_one("#product-body").mount(picker, before=self.query_one("#qty-row"))
+        self._choose(picker.sku)
+        focus_target = picker.query("SpecRow").first() if product.spec_options else None
+        (focus_target or self.query_one(QuantityStepper)).focus()
+
+    @work(exclusive=True, group="image")
+    async def load_image(self) -> None:
+        from kshop_tui.api import errors
+
+        product = self.product
+        if product is None or not product.images:
+            return
+        path = product.images[self.image_index % len(product.images)]
+        try:
+            png = await self.shop.run_api(lambda api: api.image(path))
+        except errors.ApiError:
+            return  # a missing picture is not worth an error
+        self.query_one(ProductImage).show(png)
+        self.query_one("#image-count", Static).update(
+            Text(f"{self.image_index % len(product.images) + 1}/{len(product.images)}  i")
+        )
+
+    @work(exclusive=True, group="reviews")
+    async def load_reviews(self) -> None:
+        from kshop_tui.api import errors
+
+        cursor = self.reviews_cursor
+        try:
+            page = await self.shop.run_api(lambda api: api.reviews(self.product_id, cursor))
+        except errors.ApiError as error:
+            self.shop.show_error(error)
+            return
+        self.reviews.extend(page.items)
+        self.reviews_cursor = page.next_cursor
+        self.query_one("#reviews-title", Static).update(
+            Text(t("product.reviews_total", count=f"{page.total:,}"), style="bold")
+        )
+        self.query_one("#reviews", Static).update(self._reviews_text())
+
+    @work(exclusive=True, group="coupons")
+    async def load_coupons(self) -> None:
+        from kshop_tui.api import errors
+
+        if self.shop.user is None:
+            self.query_one("#coupons", Static).update(
+                Text(t("product.login_for_coupons"), style="dim")
+            )
+            return
+        try:
+            self.coupons = await self.shop.run_api(
+                lambda api: api.claimable_coupons(self.product_id)
+            )
+        except errors.ApiError:
+            return  # coupons are a bonus; the product is still worth showing
+        self._show_coupons()
+
+    def _show_coupons(self) -> None:
+        text = Text()
+        unclaimed = [c for c in self.coupons if not c.claimed]
+        for coupon in self.coupons[:3]:
+            style = "dim" if coupon.claimed else "bold"
+            text.append(f"🎫 {coupon.title}", style=style)
+            text.append(f" ({t('product.claimed')})  " if coupon.claimed else "  ")
+        if unclaimed:
+            text.append(t("product.claim_hint"), style="dim")
+        self.query_one("#coupons", Static).update(text)
+
+    def _reviews_text(self) -> Text:
+        text = Text()
+        if not self.reviews:
+            text.append(t("product.no_reviews"), style="dim")
+            return text
+        for review in self.reviews:
+            text.append("★" * review.rating + "☆" * (5 - review.rating), style="yellow")
+            text.append(
+                f" {review.author} · {local_time(review.created_at, '%Y-%m-%d')}", style="dim"
+            )
+            if review.specs:
+                text.append(" · " + "/".join(review.specs.values()), style="dim")
+            text.append("\n  " + review.text + "\n")
+        if self.reviews_cursor:
+            text.append(t("product.more_reviews_hint"), style="dim italic")
+        return text
+
+    # --- choosing ------------------------------------------------------------------
+
+    @on(SpecPicker.Changed)
+    def _spec_changed(self, event: SpecPicker.Changed) -> None:
+        self._choose(event.sku)
+
+    def _choose(self, sku: Sku | None) -> None:
+        self.sku = sku
+        product = self.product
+        stepper = self.query_one(QuantityStepper)
+        stock_label = self.query_one("#stock", Static)
+        if sku is None or product is None:
+            stock_label.update(Text(t("product.no_such_spec"), style="dim"))
+            return
+        self.query_one(PriceLabel).show(sku.price_fen, product.original_price_fen)
+        stepper.maximum = max(1, min(sku.stock, MAX_PER_LINE))
+        if sku.stock > 0:
+            stock_label.update(Text(t("product.stock", count=sku.stock), style="dim"))
+        else:
+            stock_label.update(Text(t("product.sold_out"), style="bold red"))
+
+    def action_quantity(self, delta: int) -> None:
+        self.query_one(QuantityStepper).action_change(delta)
+
+    def action_next_image(self) -> None:
+        self.image_index += 1
+        self.load_image()
+
+    def action_more_reviews(self) -> None:
+        if self.reviews_cursor:
+            self.load_reviews()
+
+    def action_add_to_cart(self) -> None:
+        self.add_to_cart()
+
+    def action_claim_coupon(self) -> None:
+        self.claim_coupon()
+
+    @work(exclusive=True, group="add")
+    async def add_to_cart(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+        from kshop_tui.cart_outbox import CartChange
+
+        sku, product = self.sku, self.product
+        if sku is None or product is None:
+            return
+        if sku.stock <= 0:
+            self.notify(t("product.sold_out"), severity="warning")
+            return
+        qty = self.query_one(QuantityStepper).value
+        try:
+            cart = await self.shop.change_cart(CartChange("add", sku_id=sku.id, qty=qty))
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self.shop.show_error(error)
+            return
+        if cart is None:
+            return
+        specs = "/".join(sku.specs.values())
+        self.notify(t("product.added", name=product.name, specs=specs, qty=qty), markup=False)
+
+    @work(exclusive=True, group="claim")
+    async def claim_coupon(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        coupon = next((c for c in self.coupons if not c.claimed), None)
+        if coupon is None:
+            self.notify(t("product.nothing_to_claim"))
+            return
+        try:
+            await self.shop.run_api(lambda api: api.claim_coupon(coupon.id), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self.shop.show_error(error)
+            return
+        self.notify(t("product.coupon_claimed", title=coupon.title), markup=False)
+        self.load_coupons()
+
+
+def _returns_line(product: ProductDetail) -> str:
+    if product.returnable:
+        return t("product.returnable", days=product.return_window_days)
+    reason = product.non_returnable_reason or "other"
+    return t("product.not_returnable", why=t(f"product.not_returnable.{reason}"))

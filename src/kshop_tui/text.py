@@ -1,0 +1,75 @@
+"""Formatting shared by every screen: money, phones, dates, and cleaning backend text.
+
+Backend text is data: `clean` strips terminal control characters (C0, DEL, C1, ESC/CSI/OSC
+sequences) and bidi overrides, so a product name can never move the cursor or retitle
+the terminal. Screens still render it as `Text`/`Content`, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL / ST
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    r"|\x1b[@-Z\\-_]?"  # other two-character escapes, or a lone ESC
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+CHINA_TZ = timezone(timedelta(hours=8))
+
+
+def clean(text: str) -> str:
+    """Backend text made safe for a terminal: no escapes, controls or bidi overrides.
+    Newlines and tabs become spaces (a name is one line)."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = text.replace("\n", " ").replace("\t", " ").replace("\r", " ")
+    return _CONTROL.sub("", text)
+
+
+def clean_multiline(text: str) -> str:
+    """Like `clean`, but keeps line breaks (descriptions, messages, reviews)."""
+    return "\n".join(clean(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
+def money(fen: int) -> str:
+    """`123450` → `¥1,234.50`. Integer arithmetic only."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"
+
+
+def parse_yuan(text: str) -> int | None:
+    """`12.5` / `¥1,234.50` → fen, or None when it is not an amount (at most 2 decimals)."""
+    text = text.strip().replace("¥", "").replace(",", "").replace("，", "")
+    match = re.fullmatch(r"(\d{1,9})(?:\.(\d{0,2}))?", text)
+    if not match:
+        return None
+    yuan, cents = match.group(1), (match.group(2) or "").ljust(2, "0")
+    return int(yuan) * 100 + int(cents)
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else phone
+
+
+def compact_count(value: int) -> str:
+    """Sales counts as shops show them: 987, 12.3k, 1.2M."""
+    if value < 1000:
+        return str(value)
+    if value < 1_000_000:
+        return f"{value / 1000:.1f}k".replace(".0k", "k")
+    return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+
+
+def parse_time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A wire timestamp shown in China time, the shop's home."""
+    if not iso:
+        return ""
+    return parse_time(iso).astimezone(CHINA_TZ).strftime(fmt)
