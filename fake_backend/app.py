@@ -35,6 +35,7 @@ ROUTER_MODULES = (
     "addresses",
     "checkout",
     "orders",
+    "logistics",
     "after_sales",
     "wallet",
     "coupons",
@@ -113,11 +114,19 @@ def _install_error_handlers(app: FastAPI) -> None:
         fields: dict[str, Any] = {}
         for problem in exc.errors():
             kind = problem.get("type", "")
-            if kind in ("json_invalid", "model_attributes_type") or (
-                kind == "dict_type" and tuple(problem.get("loc", ())) == ("body",)
+            # Only the body as a whole is malformed; a wrong type inside it is a field's 422.
+            if kind == "json_invalid" or (
+                kind in ("model_attributes_type", "dict_type", "model_type")
+                and tuple(problem.get("loc", ())) == ("body",)
             ):
-                return _error_response(ApiError("MALFORMED", reason="body is not a JSON object"), request)
-            loc = [str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
+                return _error_response(
+                    ApiError("MALFORMED", reason="body is not a JSON object"), request
+                )
+            loc = [
+                str(part)
+                for part in problem.get("loc", ())
+                if part not in ("body", "query", "path", "header")
+            ]
             name = ".".join(loc) or "body"
             fields.setdefault(name, PYDANTIC_REASONS.get(kind, "invalid"))
         return _error_response(ApiError("VALIDATION_ERROR", details={"fields": fields}), request)
@@ -142,11 +151,13 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-                    response = JSONResponse(
-                        ApiError("PAYLOAD_TOO_LARGE", limit="5 MB").envelope("en"), status_code=413
-                    )
-                    await response(scope, receive, send)
-                    return
+            headers = dict(scope.get("headers", []))
+            size = headers.get(b"content-length", b"")
+            if size.isdigit() and int(size) > MAX_BODY_BYTES:
+                lang = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
+                response = JSONResponse(
+                    ApiError("PAYLOAD_TOO_LARGE", limit="5 MB").envelope(lang), status_code=413
+                )
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)

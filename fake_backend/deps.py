@@ -94,5 +94,3 @@ async def run_idempotent(
         raise
     idempotency.finish(ctx, user.id, key, status_code, data)
     return JSONResponse(data, status_code=status_code)
-
-

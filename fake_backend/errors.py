@@ -13,7 +13,11 @@ from typing import Any
 MESSAGES: dict[str, tuple[int, str, str]] = {
     "MALFORMED": (400, "请求格式错误：{reason}", "Malformed request: {reason}"),
     "UNAUTHENTICATED": (401, "请先登录", "Please log in"),
-    "TOKEN_EXPIRED": (401, "登录已过期，请重新登录", "Your session has expired; please log in again"),
+    "TOKEN_EXPIRED": (
+        401,
+        "登录已过期，请重新登录",
+        "Your session has expired; please log in again",
+    ),
     "INVALID_CREDENTIALS": (
         401,
         "手机号、验证码或密码错误，还可尝试 {attempts_left} 次",
@@ -23,6 +27,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         401,
         "已开启两步验证，请输入短信验证码",
         "Two-step verification is on: enter the SMS code",
+    ),
+    "NOT_REGISTERED": (
+        401,
+        "该手机号未注册，请先注册",
+        "This phone number is not registered; register first",
     ),
     "INSUFFICIENT_FUNDS": (
         402,
@@ -45,6 +54,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "请先设置支付密码",
         "Set a payment password first",
     ),
+    "WRONG_PASSWORD": (
+        403,
+        "当前密码错误，还可尝试 {attempts_left} 次",
+        "The current password is wrong; {attempts_left} attempts left",
+    ),
     "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
     "INVALID_STATE": (
         409,
@@ -58,12 +72,30 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     ),
     "CONFLICT": (409, "{reason_zh}", "{reason_en}"),
     "PHONE_TAKEN": (409, "该手机号已注册", "This phone number is already registered"),
+    "ALREADY_VERIFIED": (409, "已完成实名认证", "Real-name verification is already done"),
+    "QR_EXPIRED": (409, "二维码已过期，请刷新", "The QR code has expired; get a new one"),
     "ALREADY_CHECKED_IN": (409, "今天已经签到过了", "You have already checked in today"),
     "ALREADY_CLAIMED": (409, "已经领取过该优惠券", "You have already claimed this coupon"),
     "ALREADY_REVIEWED": (409, "该商品已评价", "This item has already been reviewed"),
+    "REVIEW_WINDOW_CLOSED": (
+        409,
+        "已超过评价期限（订单完成后 {days} 天内可评价）",
+        "Reviews close {days} days after the order is completed",
+    ),
     "REAL_NAME_REQUIRED": (409, "请先完成实名认证", "Complete real-name verification first"),
     "BANK_CARD_REQUIRED": (409, "请先绑定银行卡", "Add a bank card first"),
     "BNPL_NOT_ENABLED": (409, "尚未开通先用后付", "Pay later is not enabled"),
+    "CARD_ALREADY_BOUND": (409, "该银行卡已绑定", "This bank card is already added"),
+    "CARD_REQUIRED_FOR_BNPL": (
+        409,
+        "已开通先用后付，至少需保留一张银行卡",
+        "Pay later is on: keep at least one bank card",
+    ),
+    "AFTER_SALE_NOT_ALLOWED": (
+        409,
+        "无法申请{type_zh}：{reason_zh}",
+        "Cannot request {type_en}: {reason_en}",
+    ),
     "IDEMPOTENCY_IN_FLIGHT": (
         409,
         "相同请求正在处理中，请稍候",
@@ -115,6 +147,8 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "image": ("图片", "Image"),
     "device_code": ("登录二维码", "Login QR code"),
     "route": ("接口", "Endpoint"),
+    "user": ("用户", "User"),
+    "oauth_provider": ("登录方式", "Login provider"),
 }
 
 # Field-level validation messages (details.fields values are these codes' texts).
@@ -134,9 +168,15 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_id_number": ("身份证号码无效", "not a valid resident ID number"),
     "bad_name": ("请输入 2–20 个汉字的姓名", "enter a Chinese name of 2–20 characters"),
     "bad_card_number": ("银行卡号无效", "not a valid card number"),
+    "holder_mismatch": (
+        "持卡人须与实名认证姓名一致",
+        "the card holder must be your verified real name",
+    ),
     "bad_quantity": ("数量须在 1–{max} 之间", "quantity must be 1–{max}"),
     "bad_amount": ("金额须在 {min}–{max} 之间", "amount must be between {min} and {max}"),
     "bad_tracking_no": ("运单号格式不正确", "tracking number has the wrong shape"),
+    "tracking_no_in_use": ("该运单号已被使用", "this tracking number is already in use"),
+    "not_for_type": ("不适用于该售后类型", "not available for this after-sale type"),
     "bad_tax_id": ("税号为 15/18/20 位字母或数字", "tax ID is 15, 18 or 20 letters or digits"),
     "bad_region": ("请选择有效的省/市/区", "choose a valid province/city/district"),
     "wrong_code": ("验证码错误或已过期", "wrong or expired code"),
@@ -145,6 +185,20 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "too_many": ("数量过多", "too many"),
     "in_past": ("时间已过", "that time has passed"),
     "same_as_current": ("不能与原密码相同", "must differ from the current one"),
+    "cart_empty": ("购物车中没有选中的商品", "nothing is selected in the cart"),
+    "duplicate_sku": ("同一规格出现了多次", "the same SKU is listed more than once"),
+    "code_or_password": ("请填写验证码或密码（二选一）", "give either the code or the password"),
+    "exactly_one_of": ("{fields} 须且只能填写一项", "give exactly one of {fields}"),
+    "nothing_to_change": ("请至少修改一项", "give at least one field to change"),
+    "coupon_not_found": ("优惠券不存在", "no such coupon"),
+    "coupon_used": ("优惠券已使用", "this coupon has already been used"),
+    "coupon_expired": ("优惠券已过期", "this coupon has expired"),
+    "coupon_below_threshold": (
+        "满 {threshold} 可用，还差 {short}",
+        "usable over {threshold}; {short} more needed",
+    ),
+    "coupon_no_eligible_items": ("仅限 {brand} 店铺商品使用", "only for {brand} store goods"),
+    "min_over_max": ("最低价不能高于最高价", "the minimum price is above the maximum"),
 }
 
 
@@ -177,7 +231,9 @@ class ApiError(Exception):
         template = zh if lang == "zh" else en
         params = dict(self.params)
         if self.code == "NOT_FOUND":
-            zh_name, en_name = RESOURCE_NAMES.get(params.get("what_key", "resource"), ("资源", "Resource"))
+            zh_name, en_name = RESOURCE_NAMES.get(
+                params.get("what_key", "resource"), ("资源", "Resource")
+            )
             params.setdefault("what", zh_name)
             params.setdefault("what_en", en_name)
         if self.code == "VALIDATION_ERROR":
@@ -189,7 +245,6 @@ class ApiError(Exception):
             return template.format(**params)
         except (KeyError, IndexError):
             return template
-
 
     def wire_details(self, lang: str) -> dict[str, Any]:
         """`details` as sent, with field problems localized."""

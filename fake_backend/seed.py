@@ -18,21 +18,54 @@ from PIL import Image, ImageDraw
 from fake_backend import seed_data as data
 from fake_backend.context import Ctx
 from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number, sha256
+from fake_backend.storage import catalogue as catalogue_store
 
 DEMO_PRODUCTS = 240
 IMAGE_SIZE = 48
 IMAGE_POOL = 48  # large catalogues share this many generated images
+PRODUCT_BATCH = 5000
+# Earlier modifiers in data.MODIFIERS are picked more often (1, 1/2, 1/3, ...).
+MODIFIER_WEIGHTS = [1 / rank for rank in range(1, len(data.MODIFIERS) + 1)]
 DAY = 86400.0
 
 # Tables in an order that satisfies foreign keys when emptied back to front.
 TABLES = (
-    "users", "linked_logins", "sessions", "sms_codes", "login_failures", "oauth_devices",
-    "categories", "brands", "products", "skus", "images", "product_images",
-    "shipping_templates", "cart_items", "addresses", "coupon_templates", "orders",
-    "user_coupons", "check_ins", "order_items", "reviews", "order_events", "bank_cards",
-    "payments", "logistics_events", "uploads", "after_sales", "after_sale_events",
-    "wallet_transactions", "bnpl_bills", "support_threads", "support_messages",
-    "idempotency_keys", "meta",
+    "users",
+    "linked_logins",
+    "sessions",
+    "sms_codes",
+    "login_failures",
+    "oauth_devices",
+    "categories",
+    "brands",
+    "products",
+    "products_chars",
+    "skus",
+    "images",
+    "product_images",
+    "shipping_templates",
+    "cart_items",
+    "addresses",
+    "coupon_templates",
+    "orders",
+    "user_coupons",
+    "check_ins",
+    "order_items",
+    "reviews",
+    "order_events",
+    "bank_cards",
+    "payments",
+    "logistics_events",
+    "parcels",
+    "uploads",
+    "after_sales",
+    "after_sale_events",
+    "wallet_transactions",
+    "bnpl_bills",
+    "support_threads",
+    "support_messages",
+    "idempotency_keys",
+    "meta",
 )
 
 
@@ -58,9 +91,7 @@ def seed_all(ctx: Ctx, seed: int, products: int) -> None:
         _seed_coupons(ctx)
         _seed_demo_account(ctx)
         _seed_products(ctx, rng, products, own_images=True)
-        ctx.db.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('seed', ?)", (str(seed),)
-        )
+        ctx.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seed', ?)", (str(seed),))
 
 
 def seed_catalogue(ctx: Ctx, seed: int, products: int) -> None:
@@ -137,8 +168,16 @@ def _seed_demo_account(ctx: Ctx) -> None:
     ctx.db.execute(
         "INSERT INTO addresses(user_id, name, phone, province, city, district, detail,"
         " is_default, created_at) VALUES (?,?,?,?,?,?,?,1,?)",
-        (user_id, address["name"], address["phone"], address["province"], address["city"],
-         address["district"], address["detail"], now - 400 * DAY),
+        (
+            user_id,
+            address["name"],
+            address["phone"],
+            address["province"],
+            address["city"],
+            address["district"],
+            address["detail"],
+            now - 400 * DAY,
+        ),
     )
     card = data.DEMO_CARD_NUMBER
     ctx.db.execute(
@@ -160,6 +199,13 @@ def _seed_demo_account(ctx: Ctx) -> None:
 
 
 def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool) -> None:
+    """Adds `count` products with SKUs, images and reviews, in batches of PRODUCT_BATCH.
+
+    The demo shop (`own_images`) draws from `rng` in a fixed order that other tests rely
+    on (product and SKU ids, prices, stock): add new draws only to the large-catalogue
+    path. Large catalogues vary their names more (modifiers, model numbers), so searches
+    there return counts of every size.
+    """
     now = ctx.now()
     leaves = {
         row["name_zh"]: row["id"]
@@ -168,18 +214,18 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
     }
     families = sorted(data.FAMILIES.items())
     pool = [] if own_images else _image_pool(ctx, rng)
-    products: list[tuple[Any, ...]] = []
-    skus: list[tuple[Any, ...]] = []
-    product_images: list[tuple[int, int, int]] = []
-    reviews: list[tuple[Any, ...]] = []
-    next_id = (ctx.db.scalar("SELECT MAX(id) FROM products") or 0) + 1
+    batch = _Batch()
+    spec_json = _SpecJson()
+    first_id = (ctx.db.scalar("SELECT MAX(id) FROM products") or 0) + 1
     next_sku = (ctx.db.scalar("SELECT MAX(id) FROM skus") or 0) + 1
     for offset in range(count):
-        product_id = next_id + offset
+        product_id = first_id + offset
         leaf, family = families[offset % len(families)]
         brand = rng.choice(family["brands"])
         base = rng.choice(family["names"])
-        name = f"{rng.choice(data.PREFIXES)}{brand} {base}{rng.choice(data.SUFFIXES)}"
+        prefix, suffix = rng.choice(data.PREFIXES), rng.choice(data.SUFFIXES)
+        extra = "" if own_images else _name_variety(rng)
+        name = f"{prefix}{brand} {base}{extra}{suffix}"
         low, high = family["price"]
         base_fen = rng.randint(low, high) * 100 + rng.choice((0, 0, 90, 50, 99))
         axes = list(family["specs"].items())
@@ -189,66 +235,151 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
         sold_out = rng.random() < 0.06
         product_skus = []
         for index, combo in enumerate(combos):
-            specs = {axis: value for (axis, _), value in zip(axes, combo, strict=True)}
             price = base_fen + index % 3 * rng.choice((0, 500, 1000))
             stock = 0 if sold_out or rng.random() < 0.1 else rng.randint(1, 300)
-            product_skus.append((next_sku, product_id, json.dumps(specs, ensure_ascii=False), price, stock))
+            product_skus.append((next_sku, product_id, spec_json(leaf, combo), price, stock))
             next_sku += 1
-        skus.extend(product_skus)
+        batch.skus.extend(product_skus)
         returnable, window, reason = family["returns"]
         promotions = rng.sample(data.PROMOTIONS, rng.randint(0, 2))
-        sales = int(rng.paretovariate(1.2) * 40) if not sold_out else rng.randint(50, 3000)
-        rating_count = rng.randint(0, 6) if own_images else 0
-        products.append((
-            product_id, name, brand, leaves[leaf],
-            min(s[3] for s in product_skus),
-            base_fen + rng.choice((0, 2000, 5000)) if promotions else None,
-            sum(s[4] for s in product_skus),
-            sales,
-            round(rng.uniform(4.0, 5.0), 1),
-            rating_count,
-            "".join(rng.sample(data.DESCRIPTIONS, 3)),
-            int(returnable), window, reason,
-            json.dumps(promotions, ensure_ascii=False),
-            now - rng.uniform(0, 365) * DAY,
-        ))
+        # Sold-out goods sold as much as the rest, no more: they must not crowd page one.
+        sales = int(rng.paretovariate(1.2) * 40) if not sold_out else rng.randint(50, 3000) // 12
+        review_count = rng.randint(0, 6) if own_images else rng.randint(0, 3)
+        batch.products.append(
+            (
+                product_id,
+                name,
+                brand,
+                leaves[leaf],
+                min(s[3] for s in product_skus),
+                base_fen + rng.choice((0, 2000, 5000)) if promotions else None,
+                sum(s[4] for s in product_skus),
+                sales,
+                round(rng.uniform(4.0, 5.0), 1),
+                review_count,
+                "".join(rng.sample(data.DESCRIPTIONS, 3)),
+                int(returnable),
+                window,
+                reason,
+                json.dumps(promotions, ensure_ascii=False),
+                now - rng.uniform(0, 365) * DAY,
+            )
+        )
         if own_images:
             for position in range(rng.randint(1, 3)):
                 image_id = ctx.db.insert(
-                    "INSERT INTO images(png) VALUES (?)", (_make_image(rng, offset % len(families)),)
+                    "INSERT INTO images(png) VALUES (?)",
+                    (_make_image(rng, offset % len(families)),),
                 )
-                product_images.append((product_id, image_id, position))
-            for _ in range(rating_count):
-                text, rating = rng.choice(data.REVIEW_TEXTS)
-                specs = json.loads(rng.choice(product_skus)[2])
-                reviews.append((
-                    product_id, rng.choice(data.SURNAMES) + "**", rating, text,
-                    json.dumps(specs, ensure_ascii=False), now - rng.uniform(1, 200) * DAY,
-                ))
+                batch.product_images.append((product_id, image_id, position))
         else:
-            product_images.append((product_id, pool[offset % len(pool)], 0))
-    ctx.db.executemany(
-        "INSERT INTO products(id, name, brand, category_id, price_fen, original_price_fen, stock,"
-        " sales, rating, review_count, description, returnable, return_window_days,"
-        " non_returnable_reason, promotions, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        products,
+            batch.product_images.append((product_id, pool[offset % len(pool)], 0))
+        for _ in range(review_count):
+            text, rating = rng.choice(data.REVIEW_TEXTS)
+            specs = rng.choice(product_skus)[2]
+            batch.reviews.append(
+                (
+                    product_id,
+                    rng.choice(data.SURNAMES) + "**",
+                    rating,
+                    text,
+                    specs,
+                    now - rng.uniform(1, 200) * DAY,
+                )
+            )
+        if len(batch.products) >= PRODUCT_BATCH:
+            batch.flush(ctx)
+    batch.flush(ctx)
+    _settle_products(ctx, first_id)
+
+
+def _name_variety(rng: random.Random) -> str:
+    """Zero to two modifiers (common ones more often) and sometimes a model number."""
+    count = rng.choice((0, 1, 1, 2))
+    modifiers = rng.choices(data.MODIFIERS, weights=MODIFIER_WEIGHTS, k=count)
+    words = list(dict.fromkeys(modifiers))
+    if rng.random() < 0.3:
+        words.append(f"{rng.choice(data.MODEL_LETTERS)}{rng.randint(1, 99)}")
+    return "".join(f" {word}" for word in words)
+
+
+def _settle_products(ctx: Ctx, first_id: int) -> None:
+    """Ratings of reviewed products become their reviews' average (half up, one decimal),
+    as a buyer's review recomputes it; a list price no higher than the price is dropped."""
+    ctx.db.execute(
+        "UPDATE products SET rating = (SELECT ((SUM(r.rating) * 20 + COUNT(*)) / (2 * COUNT(*)))"
+        " / 10.0 FROM reviews r WHERE r.product_id = products.id)"
+        " WHERE id >= ? AND review_count > 0",
+        (first_id,),
     )
-    ctx.db.executemany("INSERT INTO skus(id, product_id, specs, price_fen, stock) VALUES (?,?,?,?,?)", skus)
-    ctx.db.executemany(
-        "INSERT INTO product_images(product_id, image_id, position) VALUES (?,?,?)", product_images
+    ctx.db.execute(
+        "UPDATE products SET original_price_fen = NULL"
+        " WHERE id >= ? AND original_price_fen <= price_fen",
+        (first_id,),
     )
-    ctx.db.executemany(
-        "INSERT INTO reviews(product_id, author, rating, text, specs, created_at) VALUES (?,?,?,?,?,?)",
-        reviews,
-    )
+
+
+class _SpecJson:
+    """A SKU's specs as stored JSON ({axis: value} in axis order), made once per combination."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def __call__(self, leaf: str, combo: tuple[str, ...]) -> str:
+        key = (leaf, combo)
+        if key not in self.made:
+            axes = data.FAMILIES[leaf]["specs"]
+            specs = dict(zip(axes, combo, strict=True))
+            self.made[key] = json.dumps(specs, ensure_ascii=False)
+        return self.made[key]
+
+
+class _Batch:
+    """Rows waiting for one executemany per table."""
+
+    def __init__(self) -> None:
+        self.products: list[tuple[Any, ...]] = []
+        self.skus: list[tuple[Any, ...]] = []
+        self.product_images: list[tuple[int, int, int]] = []
+        self.reviews: list[tuple[Any, ...]] = []
+
+    def flush(self, ctx: Ctx) -> None:
+        ctx.db.executemany(
+            "INSERT INTO products(id, name, brand, category_id, price_fen, original_price_fen,"
+            " stock, sales, rating, review_count, description, returnable, return_window_days,"
+            " non_returnable_reason, promotions, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self.products,
+        )
+        catalogue_store.index_short_words(ctx.db, [row[:3] for row in self.products])
+        ctx.db.executemany(
+            "INSERT INTO skus(id, product_id, specs, price_fen, stock) VALUES (?,?,?,?,?)",
+            self.skus,
+        )
+        ctx.db.executemany(
+            "INSERT INTO product_images(product_id, image_id, position) VALUES (?,?,?)",
+            self.product_images,
+        )
+        ctx.db.executemany(
+            "INSERT INTO reviews(product_id, author, rating, text, specs, created_at)"
+            " VALUES (?,?,?,?,?,?)",
+            self.reviews,
+        )
+        for rows in (self.products, self.skus, self.product_images, self.reviews):
+            rows.clear()
 
 
 def _image_pool(ctx: Ctx, rng: random.Random) -> list[int]:
-    existing = [row["image_id"] for row in ctx.db.all(
-        "SELECT DISTINCT image_id FROM product_images ORDER BY image_id LIMIT ?", (IMAGE_POOL,)
-    )]
+    existing = [
+        row["image_id"]
+        for row in ctx.db.all(
+            "SELECT DISTINCT image_id FROM product_images ORDER BY image_id LIMIT ?", (IMAGE_POOL,)
+        )
+    ]
     while len(existing) < IMAGE_POOL:
-        existing.append(ctx.db.insert("INSERT INTO images(png) VALUES (?)", (_make_image(rng, len(existing)),)))
+        existing.append(
+            ctx.db.insert("INSERT INTO images(png) VALUES (?)", (_make_image(rng, len(existing)),))
+        )
     return existing
 
 
@@ -268,8 +399,18 @@ def _make_image(rng: random.Random, family_index: int) -> bytes:
     elif shape == 1:
         draw.ellipse(box, fill=body)
     else:
-        draw.polygon([(IMAGE_SIZE // 2, margin), (IMAGE_SIZE - margin, IMAGE_SIZE - margin), (margin, IMAGE_SIZE - margin)], fill=body)
-    draw.rectangle((IMAGE_SIZE // 2 - 6, IMAGE_SIZE // 2 - 2, IMAGE_SIZE // 2 + 6, IMAGE_SIZE // 2 + 2), fill=accent)
+        draw.polygon(
+            [
+                (IMAGE_SIZE // 2, margin),
+                (IMAGE_SIZE - margin, IMAGE_SIZE - margin),
+                (margin, IMAGE_SIZE - margin),
+            ],
+            fill=body,
+        )
+    draw.rectangle(
+        (IMAGE_SIZE // 2 - 6, IMAGE_SIZE // 2 - 2, IMAGE_SIZE // 2 + 6, IMAGE_SIZE // 2 + 2),
+        fill=accent,
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

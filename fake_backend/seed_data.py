@@ -6,39 +6,67 @@ from typing import Any
 
 # (zh, en, children). Leaves carry product families.
 CATEGORY_TREE: list[tuple[str, str, list[Any]]] = [
-    ("服装", "Clothing", [
-        ("男装", "Menswear", [("T恤", "T-shirts", []), ("外套", "Jackets", [])]),
-        ("女装", "Womenswear", [("连衣裙", "Dresses", []), ("卫衣", "Hoodies", [])]),
-        ("鞋靴", "Shoes", []),
-    ]),
-    ("数码", "Electronics", [
-        ("手机", "Phones", []),
-        ("耳机", "Headphones", []),
-        ("电脑配件", "Computer accessories", []),
-        ("充值卡", "Top-up cards", []),
-    ]),
-    ("家居", "Home", [
-        ("厨房", "Kitchen", [("杯具", "Cups", []), ("锅具", "Cookware", [])]),
-        ("床品", "Bedding", []),
-        ("收纳", "Storage", []),
-    ]),
-    ("美妆", "Beauty", [
-        ("口红", "Lipstick", []),
-        ("护肤", "Skincare", []),
-    ]),
-    ("食品", "Food", [
-        ("零食", "Snacks", []),
-        ("茶饮", "Tea", []),
-        ("生鲜", "Fresh", []),
-    ]),
-    ("图书", "Books", [
-        ("小说", "Fiction", []),
-        ("计算机", "Computing", []),
-    ]),
-    ("运动", "Sports", [
-        ("跑步", "Running", []),
-        ("定制礼品", "Custom gifts", []),
-    ]),
+    (
+        "服装",
+        "Clothing",
+        [
+            ("男装", "Menswear", [("T恤", "T-shirts", []), ("外套", "Jackets", [])]),
+            ("女装", "Womenswear", [("连衣裙", "Dresses", []), ("卫衣", "Hoodies", [])]),
+            ("鞋靴", "Shoes", []),
+        ],
+    ),
+    (
+        "数码",
+        "Electronics",
+        [
+            ("手机", "Phones", []),
+            ("耳机", "Headphones", []),
+            ("电脑配件", "Computer accessories", []),
+            ("充值卡", "Top-up cards", []),
+        ],
+    ),
+    (
+        "家居",
+        "Home",
+        [
+            ("厨房", "Kitchen", [("杯具", "Cups", []), ("锅具", "Cookware", [])]),
+            ("床品", "Bedding", []),
+            ("收纳", "Storage", []),
+        ],
+    ),
+    (
+        "美妆",
+        "Beauty",
+        [
+            ("口红", "Lipstick", []),
+            ("护肤", "Skincare", []),
+        ],
+    ),
+    (
+        "食品",
+        "Food",
+        [
+            ("零食", "Snacks", []),
+            ("茶饮", "Tea", []),
+            ("生鲜", "Fresh", []),
+        ],
+    ),
+    (
+        "图书",
+        "Books",
+        [
+            ("小说", "Fiction", []),
+            ("计算机", "Computing", []),
+        ],
+    ),
+    (
+        "运动",
+        "Sports",
+        [
+            ("跑步", "Running", []),
+            ("定制礼品", "Custom gifts", []),
+        ],
+    ),
 ]
 
 COLORS = ["黑色", "白色", "灰色", "藏青", "卡其", "酒红", "雾霾蓝", "樱花粉"]
@@ -85,8 +113,16 @@ FAMILIES: dict[str, dict[str, Any]] = {
     },
     "手机": {
         "brands": ["小米", "华为", "OPPO", "vivo", "荣耀"],
-        "names": ["5G智能手机 骁龙旗舰芯", "影像旗舰手机 长焦微距", "长续航大电池手机", "折叠屏手机"],
-        "specs": {"颜色": ["曜石黑", "冰川白", "远峰蓝"], "容量": ["8GB+256GB", "12GB+256GB", "16GB+512GB"]},
+        "names": [
+            "5G智能手机 骁龙旗舰芯",
+            "影像旗舰手机 长焦微距",
+            "长续航大电池手机",
+            "折叠屏手机",
+        ],
+        "specs": {
+            "颜色": ["曜石黑", "冰川白", "远峰蓝"],
+            "容量": ["8GB+256GB", "12GB+256GB", "16GB+512GB"],
+        },
         "price": (1299, 6999),
         "returns": (True, 15, None),
     },
@@ -99,7 +135,12 @@ FAMILIES: dict[str, dict[str, Any]] = {
     },
     "电脑配件": {
         "brands": ["罗技", "绿联", "雷柏"],
-        "names": ["无线鼠标 静音办公", "机械键盘 青轴 RGB", "Type-C扩展坞 十合一", "笔记本支架 铝合金"],
+        "names": [
+            "无线鼠标 静音办公",
+            "机械键盘 青轴 RGB",
+            "Type-C扩展坞 十合一",
+            "笔记本支架 铝合金",
+        ],
         "specs": {"颜色": ["黑色", "白色", "灰色"]},
         "price": (49, 699),
         "returns": (True, 7, None),
@@ -113,7 +154,13 @@ FAMILIES: dict[str, dict[str, Any]] = {
     },
     "杯具": {
         "brands": ["膳魔师", "苏泊尔", "象印", "乐扣乐扣"],
-        "names": ["316不锈钢保温杯 500ml", "儿童保温杯 吸管款", "便携保温杯 大容量 1L", "真空保温杯 礼盒装", "陶瓷马克杯 带盖"],
+        "names": [
+            "316不锈钢保温杯 500ml",
+            "儿童保温杯 吸管款",
+            "便携保温杯 大容量 1L",
+            "真空保温杯 礼盒装",
+            "陶瓷马克杯 带盖",
+        ],
         "specs": {"颜色": ["黑色", "白色", "玫瑰金"], "容量": ["350ml", "500ml", "1L"]},
         "price": (39, 399),
         "returns": (True, 7, None),
@@ -206,6 +253,42 @@ FAMILIES: dict[str, dict[str, Any]] = {
 
 PREFIXES = ["【官方旗舰】", "[2件装] ", "[限时] ", "【新品】", "【包邮】", "", "", "", ""]
 SUFFIXES = ["", "", " 2026新款", " 送礼佳品", " 官方正品", " 爆款"]
+# Large generated catalogues add some of these to names (earlier ones more often) and
+# sometimes a model number (K58), so that searches there find anything from a handful
+# of products to thousands.
+MODIFIERS = [
+    "加厚",
+    "轻薄",
+    "简约",
+    "大容量",
+    "升级款",
+    "便携",
+    "复古",
+    "高颜值",
+    "经典",
+    "韩版",
+    "学生",
+    "商务",
+    "网红同款",
+    "国潮",
+    "ins风",
+    "家用",
+    "情侣款",
+    "静音",
+    "Pro",
+    "Max",
+    "mini",
+    "防水",
+    "加大",
+    "速干",
+    "无线",
+    "智能",
+    "礼盒",
+    "旗舰款",
+    "限量版",
+    "专业版",
+]
+MODEL_LETTERS = "AKSXZ"
 
 DESCRIPTIONS = [
     "精选材质，做工细致，品质保证。",
@@ -232,7 +315,11 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 PROMOTIONS = [
     {"type": "price_cut", "label_zh": "限时直降", "label_en": "Limited-time price cut"},
     {"type": "free_shipping", "label_zh": "包邮", "label_en": "Free shipping"},
-    {"type": "coupon", "label_zh": "满199减20（领券）", "label_en": "¥20 off over ¥199 (claim coupon)"},
+    {
+        "type": "coupon",
+        "label_zh": "满199减20（领券）",
+        "label_en": "¥20 off over ¥199 (claim coupon)",
+    },
     {"type": "gift", "label_zh": "买就送赠品", "label_en": "Free gift with purchase"},
 ]
 
@@ -256,9 +343,36 @@ COUPONS: list[tuple[str, str, str, int, int, str | None, int, bool]] = [
     ("platform", "满99减10", "¥10 off over ¥99", 9900, 1000, None, 30, True),
     ("platform", "满299减40", "¥40 off over ¥299", 29900, 4000, None, 15, True),
     ("platform", "无门槛5元", "¥5 off, no minimum", 0, 500, None, 7, True),
-    ("store", "膳魔师店铺券 满100减15", "Thermos store: ¥15 off over ¥100", 10000, 1500, "膳魔师", 30, True),
-    ("store", "小米店铺券 满1000减100", "Xiaomi store: ¥100 off over ¥1,000", 100000, 10000, "小米", 30, True),
-    ("store", "李宁店铺券 满200减30", "Li-Ning store: ¥30 off over ¥200", 20000, 3000, "李宁", 30, True),
+    (
+        "store",
+        "膳魔师店铺券 满100减15",
+        "Thermos store: ¥15 off over ¥100",
+        10000,
+        1500,
+        "膳魔师",
+        30,
+        True,
+    ),
+    (
+        "store",
+        "小米店铺券 满1000减100",
+        "Xiaomi store: ¥100 off over ¥1,000",
+        100000,
+        10000,
+        "小米",
+        30,
+        True,
+    ),
+    (
+        "store",
+        "李宁店铺券 满200减30",
+        "Li-Ning store: ¥30 off over ¥200",
+        20000,
+        3000,
+        "李宁",
+        30,
+        True,
+    ),
     ("new_user", "新人专享 满50减10", "New member: ¥10 off over ¥50", 5000, 1000, None, 30, False),
     ("check_in", "签到券 满30减3", "Check-in: ¥3 off over ¥30", 3000, 300, None, 7, False),
 ]

@@ -4,33 +4,27 @@ moves a merchant, a courier or the platform would (see each service's `simulate`
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import Callable
 
 from fake_backend.context import Ctx
-from fake_backend.services import sweeper
+from fake_backend.services import after_sales, auth, logistics, payments, support, sweeper
 
 log = logging.getLogger("fake_backend.simulator")
 
-STEPS: tuple[str, ...] = (
-    "fake_backend.services.auth",
-    "fake_backend.services.payments",
-    "fake_backend.services.logistics",
-    "fake_backend.services.after_sales",
-    "fake_backend.services.support",
+MOVES = (
+    auth.simulate,
+    payments.simulate,
+    logistics.simulate,
+    after_sales.simulate,
+    support.simulate,
 )
 TICK_SECONDS = 1.0
-
-
-def steps() -> list[Callable[[Ctx], None]]:
-    return [importlib.import_module(name).simulate for name in STEPS]
 
 
 def step(ctx: Ctx) -> None:
     """One round of merchant moves; `/_dev` and tests call it directly too."""
     sweeper.run(ctx)
-    for move in steps():
+    for move in MOVES:
         move(ctx)
 
 

@@ -1,5 +1,113 @@
+"""`/auth`: SMS codes, logins, registration, password reset, QR logins, logging out;
+and on `/_dev` the fake SMS outbox and the QR approval a phone app would give."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import JSONResponse
+
+from fake_backend.deps import CtxDep, LangDep, UserDep
+from fake_backend.schemas.auth import (
+    MAX_PHONE_LENGTH,
+    AuthResult,
+    LoginRequest,
+    OAuthApproveRequest,
+    OAuthPending,
+    OAuthPollRequest,
+    OAuthStart,
+    PasswordResetRequest,
+    RegisterRequest,
+    SmsCodeRequest,
+    SmsCodeSent,
+    SmsOutbox,
+)
+from fake_backend.schemas.common import Ok, errors
+from fake_backend.seed_data import DEMO_PHONE
+from fake_backend.services import auth
+
+router = APIRouter(tags=["auth"])
+dev_router = APIRouter()
+
+
+@router.post("/auth/sms-codes", response_model=SmsCodeSent, responses=errors(409, 422, 429))
+async def send_sms_code(body: SmsCodeRequest, ctx: CtxDep) -> dict[str, Any]:
+    """Sends a 6-digit code valid 5 minutes; one per phone per 60 s (429 with retry_after)."""
+    return auth.send_sms_code(ctx, body.phone, body.purpose)
+
+
+@router.post("/auth/login", response_model=AuthResult, responses=errors(401, 422, 429))
+async def login(body: LoginRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+    """`{phone, code}` or `{phone, password}`; with two-step verification on, both.
+    5 wrong attempts lock the phone for 15 minutes (429)."""
+    return auth.login(ctx, body.phone, body.code, body.password, lang)
+
+
+@router.post(
+    "/auth/register",
+    response_model=AuthResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(409, 422, 429),
+)
+async def register(body: RegisterRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+    return auth.register(ctx, body.phone, body.code, body.password, lang)
+
+
+@router.post("/auth/password-reset", response_model=Ok, responses=errors(401, 422, 429))
+async def reset_password(body: PasswordResetRequest, ctx: CtxDep) -> dict[str, Any]:
+    """Sets a new password with a reset-purpose code and logs out every session."""
+    return auth.reset_password(ctx, body.phone, body.code, body.new_password)
+
+
+@router.post("/auth/oauth/{provider}/start", response_model=OAuthStart, responses=errors(404))
+async def start_oauth(
+    provider: Annotated[str, Path(max_length=16, description="wechat or qq")], ctx: CtxDep
+) -> dict[str, Any]:
+    """A QR code to scan with the provider's app; poll with its device_code."""
+    return auth.start_oauth(ctx, provider)
+
+
+@router.post(
+    "/auth/oauth/poll",
+    response_model=AuthResult,
+    responses={
+        status.HTTP_202_ACCEPTED: {"model": OAuthPending, "description": "Not approved yet"},
+        **errors(404, 409),
+    },
+)
+async def poll_oauth(
+    body: OAuthPollRequest, ctx: CtxDep, lang: LangDep
+) -> dict[str, Any] | JSONResponse:
+    """202 while waiting, then 200 with the session once; 409 when expired or used."""
+    result = auth.poll_oauth(ctx, body.device_code, lang)
+    if result is None:
+        return JSONResponse({"status": "pending"}, status_code=status.HTTP_202_ACCEPTED)
+    return result
+
+
+@router.post("/auth/logout", response_model=Ok, responses=errors(401))
+async def logout(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+    return auth.logout(ctx, user.token_hash)
+
+
+@router.post("/auth/logout-all", response_model=Ok, responses=errors(401))
+async def logout_all(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+    """Logs out every session of the user, this one included."""
+    return auth.logout_all(ctx, user.id)
+
+
+@dev_router.get("/sms-outbox", response_model=SmsOutbox)
+async def sms_outbox(
+    ctx: CtxDep, phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None
+) -> dict[str, Any]:
+    return auth.sms_outbox(ctx, phone)
+
+
+@dev_router.post("/oauth/{device_code}/approve", response_model=Ok, responses=errors(404, 409))
+async def approve_oauth(
+    device_code: Annotated[str, Path(max_length=64)],
+    ctx: CtxDep,
+    body: OAuthApproveRequest | None = None,
+) -> dict[str, Any]:
+    return auth.approve_oauth(ctx, device_code, body.phone if body is not None else DEMO_PHONE)

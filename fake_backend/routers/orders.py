@@ -1,5 +1,178 @@
+"""Orders and payments: place, list, view, change, cancel, confirm, pay; `/_dev` moves
+pending QR payments."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, UserDep, run_idempotent
+from fake_backend.schemas.common import AUTH_ERRORS, errors
+from fake_backend.schemas.orders import (
+    MAX_CURSOR_LENGTH,
+    MAX_ID,
+    CancelReasonList,
+    Order,
+    OrderAddressChange,
+    OrderCancel,
+    OrderCounts,
+    OrderCreate,
+    OrderFilter,
+    OrderItemsChange,
+    OrderList,
+    Payment,
+    PaymentCreate,
+    PaymentFail,
+)
+from fake_backend.services import orders, payments
+
+router = APIRouter(tags=["orders"], responses=AUTH_ERRORS)
+dev_router = APIRouter()
+
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PaymentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post("/orders", response_model=Order, status_code=201, responses=errors(404, 409))
+async def create_order(
+    body: OrderCreate,
+    ctx: CtxDep,
+    user: UserDep,
+    lang: LangDep,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Places an order: stock is reserved and the coupon used at once; pay within 30 min."""
+
+    def place() -> dict[str, Any]:
+        return orders.create_order(
+            ctx,
+            user.id,
+            items=[(line.sku_id, line.qty) for line in body.items] if body.items else None,
+            from_cart=body.from_cart,
+            address_id=body.address_id,
+            coupon_id=body.coupon_id,
+            payment_method=body.payment_method,
+            remark=body.remark,
+            invoice=body.invoice.model_dump() if body.invoice is not None else None,
+            lang=lang,
+        )
+
+    return await run_idempotent(
+        ctx, user, idempotency_key, "POST /orders", body, place, Order, status_code=201
+    )
+
+
+@router.get("/orders", response_model=OrderList)
+async def list_orders(
+    ctx: CtxDep,
+    user: UserDep,
+    status: OrderFilter = "all",
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The user's orders, newest first; `after_sale` lists those with an after-sale."""
+    return orders.list_orders(ctx, user.id, status, cursor, limit)
+
+
+@router.get("/orders/counts", response_model=OrderCounts)
+async def order_counts(ctx: CtxDep, user: UserDep) -> dict[str, int]:
+    """How many orders each tab of the orders screen holds."""
+    return orders.order_counts(ctx, user.id)
+
+
+@router.get("/orders/cancel-reasons", response_model=CancelReasonList)
+async def cancel_reasons(user: UserDep, lang: LangDep) -> dict[str, Any]:
+    return orders.cancel_reasons(lang)
+
+
+@router.get("/orders/{order_id}", response_model=Order, responses=errors(404))
+async def get_order(order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, Any]:
+    return orders.get_order(ctx, user.id, order_id, lang)
+
+
+@router.put("/orders/{order_id}/items", response_model=Order, responses=errors(404, 409))
+async def change_items(
+    order_id: OrderId, body: OrderItemsChange, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> dict[str, Any]:
+    """Unpaid orders only: stock re-reserved, re-priced; a coupon that no longer applies
+    goes back to the user."""
+    lines = [(line.sku_id, line.qty) for line in body.items]
+    return orders.change_items(ctx, user.id, order_id, lines, lang)
+
+
+@router.put("/orders/{order_id}/address", response_model=Order, responses=errors(404, 409))
+async def change_address(
+    order_id: OrderId, body: OrderAddressChange, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> dict[str, Any]:
+    """Unpaid orders only: shipping and total follow the new address."""
+    return orders.change_address(ctx, user.id, order_id, body.address_id, lang)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=Order, responses=errors(404, 409))
+async def cancel_order(
+    order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> dict[str, Any]:
+    """Before shipment: stock and coupon come back; a paid order is refunded in full."""
+    return orders.cancel_order(ctx, user.id, order_id, body.reason, lang)
+
+
+@router.post("/orders/{order_id}/confirm-receipt", response_model=Order, responses=errors(404, 409))
+async def confirm_receipt(
+    order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> dict[str, Any]:
+    """Shipped → completed."""
+    return orders.confirm_receipt(ctx, user.id, order_id, lang)
+
+
+@router.post(
+    "/orders/{order_id}/pay",
+    response_model=Payment,
+    status_code=201,
+    responses=errors(402, 403, 404, 409, 429),
+)
+async def pay_order(
+    order_id: OrderId,
+    body: PaymentCreate,
+    ctx: CtxDep,
+    user: UserDep,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Balance, bank card and pay-later settle at once (the first two need the payment
+    password); Alipay and WeChat Pay answer a pending payment with a QR payload."""
+
+    def start() -> dict[str, Any]:
+        return payments.pay(
+            ctx, user.id, order_id, body.method, body.payment_password, body.bank_card_id
+        )
+
+    return await run_idempotent(
+        ctx,
+        user,
+        idempotency_key,
+        f"POST /orders/{order_id}/pay",
+        # The password is no part of the intent, and is not kept even as a hash.
+        body.model_dump(mode="json", exclude={"payment_password"}),
+        start,
+        Payment,
+        status_code=201,
+    )
+
+
+@router.get("/payments/{payment_id}", response_model=Payment, responses=errors(404))
+async def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+    """Polled by the client while a QR code is shown."""
+    return payments.get_payment(ctx, user.id, payment_id)
+
+
+@dev_router.post("/payments/{payment_id}/succeed", response_model=Payment)
+async def dev_payment_succeed(payment_id: PaymentId, ctx: CtxDep) -> dict[str, Any]:
+    return payments.succeed(ctx, payment_id)
+
+
+@dev_router.post("/payments/{payment_id}/fail", response_model=Payment)
+async def dev_payment_fail(
+    payment_id: PaymentId, ctx: CtxDep, body: PaymentFail | None = None
+) -> dict[str, Any]:
+    return payments.fail(ctx, payment_id, body.reason if body is not None else "declined")

@@ -1,5 +1,86 @@
+"""Customer support: threads with the merchant, messages, and escalation to the platform."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+
+from fake_backend.deps import CtxDep, UserDep
+from fake_backend.schemas.common import AUTH_ERRORS, errors
+from fake_backend.schemas.support import (
+    MAX_ID,
+    Message,
+    MessageIn,
+    MessageList,
+    ThreadDetail,
+    ThreadIn,
+    ThreadList,
+)
+from fake_backend.services import support
+
+router = APIRouter(tags=["support"], responses=AUTH_ERRORS)
+
+ThreadId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/support/threads", response_model=ThreadList)
+async def list_threads(
+    ctx: CtxDep,
+    user: UserDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, object]:
+    return support.list_threads(ctx, user.id, cursor, limit)
+
+
+@router.post(
+    "/support/threads", response_model=ThreadDetail, status_code=201, responses=errors(404)
+)
+async def create_thread(body: ThreadIn, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return support.create_thread(ctx, user.id, body.order_id, body.subject, body.message)
+
+
+@router.get("/support/threads/{thread_id}", response_model=ThreadDetail, responses=errors(404))
+async def get_thread(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return support.get_thread(ctx, user.id, thread_id)
+
+
+@router.get(
+    "/support/threads/{thread_id}/messages", response_model=MessageList, responses=errors(404)
+)
+async def list_messages(
+    thread_id: ThreadId,
+    ctx: CtxDep,
+    user: UserDep,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> dict[str, object]:
+    return support.list_messages(ctx, user.id, thread_id, after_id)
+
+
+@router.post(
+    "/support/threads/{thread_id}/messages",
+    response_model=Message,
+    status_code=201,
+    responses=errors(404, 409),
+)
+async def post_message(
+    thread_id: ThreadId, body: MessageIn, ctx: CtxDep, user: UserDep
+) -> dict[str, object]:
+    return support.post_message(ctx, user.id, thread_id, body.text)
+
+
+@router.post(
+    "/support/threads/{thread_id}/escalate",
+    response_model=ThreadDetail,
+    responses=errors(404, 409),
+)
+async def escalate(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return support.escalate(ctx, user.id, thread_id)
+
+
+@router.post(
+    "/support/threads/{thread_id}/close", response_model=ThreadDetail, responses=errors(404, 409)
+)
+async def close(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return support.close(ctx, user.id, thread_id)

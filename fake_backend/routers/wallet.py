@@ -1,5 +1,105 @@
+"""The wallet: balance, history, top-up, bank cards, pay-later (先用后付) and its bills."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, UserDep, run_idempotent
+from fake_backend.schemas.common import AUTH_ERRORS, Ok, errors
+from fake_backend.schemas.wallet import (
+    MAX_ID,
+    Account,
+    BankCard,
+    BankCardIn,
+    BankCardList,
+    Bill,
+    BillList,
+    RepayIn,
+    TopupIn,
+    TopupOut,
+    TransactionList,
+    Wallet,
+)
+from fake_backend.services import wallet
+
+router = APIRouter(tags=["wallet"], responses=AUTH_ERRORS)
+
+CardId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BillId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/wallet", response_model=Wallet)
+async def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+    return wallet.wallet(ctx, user.id, lang)
+
+
+@router.get("/wallet/transactions", response_model=TransactionList)
+async def list_transactions(
+    ctx: CtxDep,
+    user: UserDep,
+    account: Account | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, object]:
+    return wallet.transactions(ctx, user.id, account, cursor, limit)
+
+
+@router.post(
+    "/wallet/topup",
+    response_model=TopupOut,
+    status_code=201,
+    responses=errors(404, 409),
+)
+async def topup(
+    body: TopupIn, ctx: CtxDep, user: UserDep, idempotency_key: IdempotencyKey
+) -> JSONResponse:
+    return await run_idempotent(
+        ctx,
+        user,
+        idempotency_key,
+        "POST /wallet/topup",
+        body,
+        lambda: wallet.topup(ctx, user.id, body.amount_fen, body.bank_card_id),
+        TopupOut,
+        status_code=201,
+    )
+
+
+@router.get("/wallet/bank-cards", response_model=BankCardList)
+async def list_bank_cards(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+    return wallet.list_cards(ctx, user.id, lang)
+
+
+@router.post("/wallet/bank-cards", response_model=BankCard, status_code=201, responses=errors(409))
+async def add_bank_card(
+    body: BankCardIn, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> dict[str, object]:
+    return wallet.add_card(ctx, user.id, body.card_number, body.holder_name, lang)
+
+
+@router.delete("/wallet/bank-cards/{card_id}", response_model=Ok, responses=errors(404, 409))
+async def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return wallet.remove_card(ctx, user.id, card_id)
+
+
+@router.post("/wallet/bnpl/enable", response_model=Wallet, responses=errors(409))
+async def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+    return wallet.enable_bnpl(ctx, user.id, lang)
+
+
+@router.get("/wallet/bnpl/bills", response_model=BillList)
+async def list_bills(ctx: CtxDep, user: UserDep) -> dict[str, object]:
+    return wallet.list_bills(ctx, user.id)
+
+
+@router.post(
+    "/wallet/bnpl/bills/{bill_id}/repay", response_model=Bill, responses=errors(402, 404, 409)
+)
+async def repay_bill(
+    bill_id: BillId, ctx: CtxDep, user: UserDep, body: RepayIn | None = None
+) -> dict[str, object]:
+    source = body.source if body is not None else "balance"
+    return wallet.repay(ctx, user.id, bill_id, source)

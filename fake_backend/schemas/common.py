@@ -41,14 +41,26 @@ _DESCRIPTIONS = {
 }
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries with the error envelope for each status."""
     return {
-        status: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[status]}
+        status: {
+            "model": ErrorEnvelope,
+            "description": _DESCRIPTIONS[status],
+            **({"headers": _RETRY_AFTER} if status == 429 else {}),
+        }
         for status in statuses
     }
 
 
-# Every route can answer these.
-COMMON_ERRORS = errors(400, 422, 500)
-AUTH_ERRORS = errors(400, 401, 422, 500)
+# Every route can answer these (413: any body over the app's size limit, see app.BodyLimit).
+COMMON_ERRORS = errors(400, 413, 422, 500)
+AUTH_ERRORS = errors(400, 401, 413, 422, 500)

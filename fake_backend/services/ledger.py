@@ -45,8 +45,8 @@ def record(
                 f"UPDATE users SET {column} = {column} + ? WHERE id = ?", (amount_fen, user_id)
             )
         ctx.db.execute(
-            "INSERT INTO wallet_transactions(user_id, account, kind, amount_fen, order_id, note, at)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO wallet_transactions"
+            "(user_id, account, kind, amount_fen, order_id, note, at) VALUES (?,?,?,?,?,?,?)",
             (user_id, account, kind, amount_fen, order_id, note, ctx.now()),
         )
 
@@ -85,7 +85,8 @@ def bnpl_refund(ctx: Ctx, user_id: int, order_id: int, amount_fen: int) -> None:
     what was already repaid goes back to the balance."""
     with ctx.db.tx():
         bill = ctx.db.one(
-            "SELECT id, amount_fen, repaid_fen FROM bnpl_bills WHERE order_id = ? AND cancelled = 0",
+            "SELECT id, amount_fen, repaid_fen FROM bnpl_bills"
+            " WHERE order_id = ? AND cancelled = 0",
             (order_id,),
         )
         if bill is None:

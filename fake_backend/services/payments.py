@@ -1,11 +1,215 @@
+"""Payments (SPEC §3): `pending` → `succeeded` | `failed`. Balance, bank card and
+pay-later settle at once; Alipay and WeChat Pay wait for the QR code to be scanned.
+A failed payment never charges, and refunds send money back where it came from."""
+
 from __future__ import annotations
 
+import sqlite3
+from typing import Any, Literal
+
+from fake_backend.clock import iso
 from fake_backend.context import Ctx
+from fake_backend.errors import ApiError, field_error, invalid_state, not_found
+from fake_backend.services import account, ledger, logistics, orders
+from fake_backend.services.rules import fmt_fen
+from fake_backend.storage import orders as order_store
+from fake_backend.storage import payments as store
+
+QR_LIFETIME_SECONDS = 15 * 60
+QR_METHODS = frozenset(store.QR_METHODS)
+PASSWORD_METHODS = frozenset({"balance", "bank_card"})
+RefundTo = Literal["original", "red_packet"]
+# The wallet account each payment method draws on.
+ACCOUNTS: dict[str, ledger.Account] = {
+    "alipay": "alipay",
+    "wechat_pay": "wechat_pay",
+    "bank_card": "bank_card",
+    "balance": "balance",
+    "bnpl": "bnpl",
+}
 
 
-def simulate(ctx: Ctx) -> None:
-    return None
+def payment_view(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "order_id": row["order_id"],
+        "method": row["method"],
+        "amount_fen": row["amount_fen"],
+        "status": row["status"],
+        "qr_payload": row["qr_payload"],
+        "expires_at": iso(row["expires_at"]),
+        "failure_reason": row["failure_reason"],
+        "created_at": iso(row["created_at"]),
+    }
+
+
+def pay(
+    ctx: Ctx,
+    user_id: int,
+    order_id: int,
+    method: str,
+    payment_password: str | None,
+    bank_card_id: int | None,
+) -> dict[str, Any]:
+    """Starts paying an unpaid order; any other pending payment of it is superseded."""
+    order = orders.load_order(ctx, user_id, order_id)
+    if order["status"] != "pending_payment":
+        raise invalid_state(order["status"])
+    if bank_card_id is not None and method != "bank_card":
+        raise field_error("bank_card_id", "invalid")
+    if method in PASSWORD_METHODS:
+        # Outside the transaction: the failure count must survive the refusal.
+        account.verify_payment_password(ctx, user_id, payment_password)
+    with ctx.db.tx():
+        order = orders.load_order(ctx, user_id, order_id)
+        if order["status"] != "pending_payment":
+            raise invalid_state(order["status"])
+        now = ctx.now()
+        store.fail_pending_of_order(ctx.db, order_id, "superseded", now)
+        card = None
+        if method == "bank_card":
+            card = store.usable_bank_card(ctx.db, user_id, bank_card_id)
+            if card is None and bank_card_id is None:
+                raise ApiError("BANK_CARD_REQUIRED")
+            if card is None:
+                raise not_found("bank_card")
+        qr = method in QR_METHODS
+        payment_id = store.insert_payment(
+            ctx.db,
+            order_id=order_id,
+            user_id=user_id,
+            method=method,
+            amount_fen=order["total_fen"],
+            created_at=now,
+            bank_card_id=card["id"] if card is not None else None,
+            expires_at=now + QR_LIFETIME_SECONDS if qr else None,
+        )
+        if qr:
+            store.set_qr_payload(
+                ctx.db,
+                payment_id,
+                f"kshop-pay://{method}/{payment_id}?amount_fen={order['total_fen']}",
+            )
+        else:
+            _settle(ctx, payment_id)
+    return _view(ctx, payment_id)
+
+
+def get_payment(ctx: Ctx, user_id: int, payment_id: int) -> dict[str, Any]:
+    row = store.get_payment(ctx.db, payment_id)
+    if row is None or row["user_id"] != user_id:
+        raise not_found("payment")
+    return payment_view(row)
+
+
+def succeed(ctx: Ctx, payment_id: int) -> dict[str, Any]:
+    """A pending QR payment was scanned and paid (the simulator, or `/_dev`)."""
+    with ctx.db.tx():
+        _pending(ctx, payment_id)
+        _settle(ctx, payment_id)
+    return _view(ctx, payment_id)
+
+
+def fail(ctx: Ctx, payment_id: int, reason: str) -> dict[str, Any]:
+    """A pending payment was refused by its provider; nothing is charged."""
+    with ctx.db.tx():
+        _pending(ctx, payment_id)
+        store.finish(ctx.db, payment_id, "failed", ctx.now(), reason)
+    return _view(ctx, payment_id)
+
+
+def refund(ctx: Ctx, order_id: int, amount_fen: int, refund_to: RefundTo, note: str) -> str:
+    """Sends `amount_fen` of a paid order back to where it came from (or to the red packet
+    balance) and answers the account credited. Never more than was paid and not refunded."""
+    with ctx.db.tx():
+        order = order_store.get_order(ctx.db, order_id)
+        if order is None:
+            raise not_found("order")
+        if order["paid_method"] is None:
+            raise invalid_state(order["status"])
+        refundable = order["total_fen"] - order["refunded_fen"]
+        if not 0 < amount_fen <= refundable:
+            raise field_error("amount_fen", "bad_amount", min=fmt_fen(1), max=fmt_fen(refundable))
+        user_id = order["user_id"]
+        credited = "red_packet" if refund_to == "red_packet" else ACCOUNTS[order["paid_method"]]
+        if credited == "bnpl":
+            ledger.bnpl_refund(ctx, user_id, order_id, amount_fen)
+        else:
+            ledger.record(
+                ctx, user_id, credited, "refund", amount_fen, order_id=order_id, note=note
+            )
+        order_store.update_order(ctx.db, order_id, refunded_fen=order["refunded_fen"] + amount_fen)
+    return credited
 
 
 def expire_stale(ctx: Ctx) -> None:
-    return None
+    """Sweeper rule: QR codes not paid within 15 minutes fail as expired."""
+    now = ctx.now()
+    for payment_id in store.expired_pending(ctx.db, now):
+        with ctx.db.tx():
+            store.finish(ctx.db, payment_id, "failed", now, "expired")
+
+
+def simulate(ctx: Ctx) -> None:
+    """Merchant auto mode: the user "scans" each QR code after `delays["qr_pay"]`."""
+    now = ctx.now()
+    for payment_id in store.pending_qr_created_before(ctx.db, now - ctx.delays["qr_pay"]):
+        with ctx.db.tx():
+            row = store.get_payment(ctx.db, payment_id)
+            if row is not None and row["status"] == "pending" and row["expires_at"] > now:
+                _settle(ctx, payment_id)
+
+
+def _view(ctx: Ctx, payment_id: int) -> dict[str, Any]:
+    row = store.get_payment(ctx.db, payment_id)
+    assert row is not None
+    return payment_view(row)
+
+
+def _pending(ctx: Ctx, payment_id: int) -> sqlite3.Row:
+    row = store.get_payment(ctx.db, payment_id)
+    if row is None:
+        raise not_found("payment")
+    if row["status"] != "pending":
+        raise invalid_state(row["status"])
+    return row
+
+
+def _settle(ctx: Ctx, payment_id: int) -> None:
+    """Charges a pending payment and marks its order paid, inside the caller's transaction.
+    A refusal (not enough balance or credit) raises and so rolls everything back."""
+    payment = store.get_payment(ctx.db, payment_id)
+    assert payment is not None
+    order = order_store.get_order(ctx.db, payment["order_id"])
+    assert order is not None
+    if order["status"] != "pending_payment":
+        raise invalid_state(order["status"])
+    method = payment["method"]
+    amount_fen = payment["amount_fen"]
+    user_id = payment["user_id"]
+    if method == "bnpl":
+        ledger.bnpl_charge(ctx, user_id, order["id"], amount_fen)
+    else:
+        note = order["order_no"]
+        if payment["bank_card_id"] is not None:
+            card = store.bank_card(ctx.db, payment["bank_card_id"])
+            assert card is not None
+            note = f"{order['order_no']} {card['bank']} 尾号{card['last4']}"
+        ledger.record(
+            ctx, user_id, ACCOUNTS[method], "payment", -amount_fen, order_id=order["id"], note=note
+        )
+    now = ctx.now()
+    store.finish(ctx.db, payment_id, "succeeded", now)
+    order_store.set_status_if(
+        ctx.db,
+        order["id"],
+        "pending_payment",
+        status="awaiting_shipment",
+        paid_at=now,
+        paid_method=method,
+        payment_method=method,
+    )
+    orders.add_event(ctx, order["id"], "paid", method)
+    if method == "bnpl":
+        # SPEC §2: an order paid later ships at once; its bill waits for the goods.
+        logistics.ship(ctx, order["id"])

@@ -5,31 +5,21 @@ backend clock) and on every clock advance."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-
 from fake_backend.context import Ctx
+from fake_backend.services import after_sales, orders, payments
 
-# (module, function) pairs, each `fn(ctx) -> None`, run in this order.
-RULES: tuple[tuple[str, str], ...] = (
-    ("fake_backend.services.payments", "expire_stale"),
-    ("fake_backend.services.orders", "cancel_unpaid"),
-    ("fake_backend.services.orders", "auto_confirm_delivered"),
-    ("fake_backend.services.after_sales", "auto_approve_overdue"),
+# Each `rule(ctx) -> None`, in this order.
+RULES = (
+    payments.expire_stale,
+    orders.cancel_unpaid,
+    orders.auto_confirm_delivered,
+    after_sales.auto_approve_overdue,
 )
-
-
-def _rules() -> list[Callable[[Ctx], None]]:
-    found = []
-    for module_name, function_name in RULES:
-        module = importlib.import_module(module_name)
-        found.append(getattr(module, function_name))
-    return found
 
 
 def run(ctx: Ctx) -> None:
     ctx.last_sweep = ctx.now()
-    for rule in _rules():
+    for rule in RULES:
         rule(ctx)
 
 

@@ -100,4 +100,6 @@ def migrate(conn: sqlite3.Connection) -> None:
     for number, entry in scripts:
         if number <= current:
             continue
-        conn.executescript(f"BEGIN;\n{entry.read_text(encoding='utf-8')}\nPRAGMA user_version = {number};\nCOMMIT;")
+        conn.executescript(
+            f"BEGIN;\n{entry.read_text(encoding='utf-8')}\nPRAGMA user_version = {number};\nCOMMIT;"
+        )

@@ -128,7 +128,8 @@ class KshopApp(App[None]):
         self.cart_outbox = CartOutbox(
             self.options.data_dir / "cart-outbox.json" if persistent else None
         )
-        token = await asyncio.to_thread(self.tokens.load)
+        # A client handed in already logged in (an SSH key's session, tests) keeps its token.
+        token = backend.client.token or await asyncio.to_thread(self.tokens.load)
         if token:
             backend.client.token = token
             await self.refresh_account(quiet=True)

@@ -17,7 +17,9 @@ def test_unknown_route_answers_the_envelope_in_the_requested_language(client: Te
 
 
 def test_malformed_json_is_400_and_unknown_field_is_422_naming_it(client: TestClient) -> None:
-    bad = client.post("/_dev/clock/advance", content=b"{not json", headers={"Content-Type": "application/json"})
+    bad = client.post(
+        "/_dev/clock/advance", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert bad.status_code == 400 and error_code(bad) == "MALFORMED"
     extra = client.post("/_dev/clock/advance", json={"seconds": 5, "colour": "red"})
     assert extra.status_code == 422 and error_code(extra) == "VALIDATION_ERROR"

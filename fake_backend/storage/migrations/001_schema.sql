@@ -98,11 +98,16 @@ CREATE TABLE products (
     promotions TEXT NOT NULL DEFAULT '[]',  -- JSON list of {type, label_zh, label_en}
     created_at REAL NOT NULL
 );
-CREATE INDEX products_sales ON products(sales DESC, id DESC);
-CREATE INDEX products_price ON products(price_fen, id);
-CREATE INDEX products_new ON products(created_at DESC, id DESC);
-CREATE INDEX products_category ON products(category_id, sales DESC);
-CREATE INDEX products_brand ON products(brand);
+-- Search indexes (storage/catalogue.py, bench/search_api.py). Each holds every column a
+-- product list filters or sorts on, so a search reads only index pages and opens a
+-- product's row just for the page it answers: walking a sort order (many matches),
+-- reading one category or brand, or looking up the ids a keyword matched (products_facets).
+CREATE INDEX products_sales ON products(sales DESC, id DESC, category_id, brand, price_fen, stock, created_at);
+CREATE INDEX products_price ON products(price_fen, id, category_id, brand, stock, sales, created_at);
+CREATE INDEX products_new ON products(created_at DESC, id DESC, category_id, brand, price_fen, stock, sales);
+CREATE INDEX products_category ON products(category_id, brand, price_fen, stock, sales, created_at);
+CREATE INDEX products_brand ON products(brand, category_id, price_fen, stock, sales, created_at);
+CREATE INDEX products_facets ON products(id, category_id, brand, price_fen, stock, sales, created_at);
 
 CREATE VIRTUAL TABLE products_fts USING fts5(name, brand, content='products', content_rowid='id', tokenize='trigram');
 CREATE TRIGGER products_ai AFTER INSERT ON products BEGIN
@@ -115,6 +120,11 @@ CREATE TRIGGER products_au AFTER UPDATE OF name, brand ON products BEGIN
     INSERT INTO products_fts(products_fts, rowid, name, brand) VALUES ('delete', old.id, old.name, old.brand);
     INSERT INTO products_fts(rowid, name, brand) VALUES (new.id, new.name, new.brand);
 END;
+-- Search words of 1–2 characters (手机, T恤), which trigrams cannot see: name and brand
+-- written one token per character (each character, spaces and brackets included, as its
+-- code point in base 36), so a phrase query finds exactly the substrings LIKE '%w%' finds.
+-- Written by storage/catalogue.index_short_words for every new product.
+CREATE VIRTUAL TABLE products_chars USING fts5(name, brand, tokenize='unicode61 remove_diacritics 0');
 
 CREATE TABLE skus (
     id INTEGER PRIMARY KEY,
@@ -287,6 +297,16 @@ CREATE INDEX payments_order ON payments(order_id);
 CREATE INDEX payments_status ON payments(status, created_at);
 
 -- Parcels: an order's shipment, or an after-sale's return parcel.
+CREATE TABLE parcels (
+    tracking_no TEXT PRIMARY KEY,
+    carrier TEXT NOT NULL,               -- SF | ZTO | YTO | JD | EMS | YD
+    origin TEXT NOT NULL,                -- city it leaves from (never a street address)
+    destination TEXT NOT NULL,           -- city it goes to (never a street address)
+    created_at REAL NOT NULL,
+    delivered_at REAL
+);
+CREATE INDEX parcels_undelivered ON parcels(delivered_at);
+
 CREATE TABLE logistics_events (
     id INTEGER PRIMARY KEY,
     tracking_no TEXT NOT NULL,
@@ -328,8 +348,9 @@ CREATE TABLE after_sales (
     merchant_note TEXT,
     deadline_at REAL,                    -- merchant must answer by then
     refunded_at REAL,
+    refund_account TEXT,                 -- where the money went (payments.refund's answer)
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL             -- when it entered its current status
 );
 CREATE INDEX after_sales_user ON after_sales(user_id, created_at DESC);
 CREATE INDEX after_sales_status ON after_sales(status, deadline_at);
@@ -339,7 +360,9 @@ CREATE TABLE after_sale_events (
     after_sale_id INTEGER NOT NULL REFERENCES after_sales(id),
     status TEXT NOT NULL,
     actor TEXT NOT NULL,                 -- user | merchant | platform | system
-    note TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',       -- typed by a person, shown as is
+    note_key TEXT,                       -- a system note, localized when shown
+    note_params TEXT,                    -- JSON parameters of note_key's template
     at REAL NOT NULL
 );
 CREATE INDEX after_sale_events_as ON after_sale_events(after_sale_id, at);

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from kshop_tui.text import clean, clean_multiline
 
@@ -168,6 +168,7 @@ class ClaimableCoupon(Model):
     threshold_fen: int
     discount_fen: int
     brand: Line | None = None
+    valid_days: int = 0
     claimed: bool = False
 
 
@@ -198,10 +199,6 @@ class Cart(Model):
     selected_subtotal_fen: int = 0
 
 
-class District(Model):
-    name: str
-
-
 class City(Model):
     name: str
     districts: list[str]
@@ -222,6 +219,7 @@ class Address(Model):
     district: Line
     detail: Line
     is_default: bool = False
+    created_at: str | None = None
 
     def one_line(self) -> str:
         return f"{self.province} {self.city} {self.district} {self.detail}"
@@ -238,6 +236,7 @@ class QuoteLine(Model):
     line_total_fen: int
     stock: int = 0
     available: bool = True
+    discount_share_fen: int = 0
 
 
 class CouponOption(Model):
@@ -245,6 +244,8 @@ class CouponOption(Model):
     title: Line
     threshold_fen: int
     discount_fen: int
+    brand: Line | None = None
+    expires_at: str | None = None
     usable: bool
     reason: Line | None = None
 
@@ -273,6 +274,7 @@ class Quote(Model):
     discount_fen: int
     total_fen: int
     estimated_delivery: DeliveryWindow | None = None
+    address_id: int | None = None
     coupon_id: int | None = None
     best_coupon_id: int | None = None
     coupons: list[CouponOption] = []
@@ -280,11 +282,446 @@ class Quote(Model):
     problems: list[QuoteProblem] = []
 
 
+# --- orders and payments -----------------------------------------------------------
+
+# What requests may send. Answers keep statuses and kinds as plain `str`, so that a
+# backend which adds one does not break an older client; these name the known values.
 PaymentMethod = Literal["alipay", "wechat_pay", "bank_card", "balance", "bnpl"]
+OrderFilter = Literal[
+    "all", "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "after_sale"
+]
+OrderStatus = Literal["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"]
+PaymentStatus = Literal["pending", "succeeded", "failed"]
 
 
-class Page(Model):
-    """A cursor page whose items stay untyped (used for lists the client only counts)."""
+class PostalAddress(Model):
+    """Where goods go: an order's snapshot, a return address, a pickup address."""
 
-    items: list[dict[str, Any]] = Field(default_factory=list)
+    name: Line
+    phone: str
+    province: Line
+    city: Line
+    district: Line
+    detail: Line
+
+    def one_line(self) -> str:
+        return f"{self.province} {self.city} {self.district} {self.detail}"
+
+
+class OrderAddress(PostalAddress):
+    phone_masked: str
+
+
+class OrderItem(Model):
+    id: int
+    product_id: int
+    sku_id: int
+    name: Line
+    specs: Specs
+    image: str | None = None
+    price_fen: int
+    qty: int
+    line_total_fen: int
+    discount_share_fen: int
+    refunded: bool
+    reviewed: bool
+
+
+class Invoice(Model):
+    """Also what `create_order(invoice=...)` sends; `tax_id` is for a company."""
+
+    type: Literal["personal", "company"]
+    title: Line
+    tax_id: Line | None = None
+
+
+class OrderCoupon(Model):
+    id: int
+    title: Line
+
+
+class OrderEvent(Model):
+    status: str
+    at: str
+    note: Line
+
+
+class Order(Model):
+    id: int
+    order_no: Line
+    status: str
+    after_sale_status: str
+    items: list[OrderItem]
+    subtotal_fen: int
+    shipping_fen: int
+    discount_fen: int
+    total_fen: int
+    refunded_fen: int
+    payment_method: str
+    paid_method: str | None = None
+    address: OrderAddress
+    remark: Paragraph
+    invoice: Invoice | None = None
+    coupon: OrderCoupon | None = None
+    created_at: str
+    paid_at: str | None = None
+    shipped_at: str | None = None
+    delivered_at: str | None = None
+    completed_at: str | None = None
+    cancelled_at: str | None = None
+    cancel_reason: Line | None = None
+    auto_cancel_at: str | None = None
+    carrier: Line | None = None
+    tracking_no: Line | None = None
+    estimated_delivery: DeliveryWindow | None = None
+    timeline: list[OrderEvent]
+    actions: list[str]
+    """What the user may do now (SPEC §3): pay, cancel, track, review, ..."""
+
+
+class FirstItem(Model):
+    name: Line
+    specs: Specs
+    image: str | None = None
+
+
+class OrderSummary(Model):
+    id: int
+    order_no: Line
+    status: str
+    after_sale_status: str
+    created_at: str
+    total_fen: int
+    item_count: int
+    first_item: FirstItem | None = None
+    auto_cancel_at: str | None = None
+    tracking_no: Line | None = None
+
+
+class OrderPage(Model):
+    items: list[OrderSummary]
     next_cursor: str | None = None
+
+
+class OrderCounts(Model):
+    all: int
+    pending_payment: int
+    awaiting_shipment: int
+    shipped: int
+    completed: int
+    cancelled: int
+    after_sale: int
+
+
+class CancelReason(Model):
+    code: str
+    label: Line
+
+
+class Payment(Model):
+    id: int
+    order_id: int
+    method: str
+    amount_fen: int
+    status: str
+    qr_payload: str | None = None
+    """QR methods: `kshop-pay://<method>/<id>?amount_fen=<n>`, drawn as a QR code."""
+    expires_at: str | None = None
+    failure_reason: Line | None = None
+    created_at: str
+
+
+# --- logistics and reviews ---------------------------------------------------------
+
+
+class Carrier(Model):
+    code: str
+    name: Line
+
+
+class TrackingEvent(Model):
+    at: str
+    status: str
+    location: Line
+    text: Line
+
+
+class Tracking(Model):
+    carrier: Line
+    carrier_name: Line
+    tracking_no: Line
+    status: str
+    events: list[TrackingEvent]
+    """Newest first."""
+    estimated_delivery: DeliveryWindow | None = None
+
+
+class OrderReview(Review):
+    """A review the user just wrote, with the order line and product it is about."""
+
+    order_item_id: int
+    product_id: int
+
+
+# --- after-sales -------------------------------------------------------------------
+
+AfterSaleType = Literal["refund_only", "return_refund"]
+RefundTo = Literal["original", "red_packet"]
+
+
+class Upload(Model):
+    id: int
+    filename: Line
+    size: int
+    content_type: str
+
+
+class AfterSaleReason(Model):
+    code: str
+    label: Line
+    types: list[str]
+    merchant_pays_return_shipping: bool
+
+
+class EligibleItem(Model):
+    item_id: int
+    product_id: int
+    name: Line
+    specs: Specs
+    qty: int
+    price_fen: int
+    refundable_fen: int
+    types: list[str]
+    eligible: bool
+    reason: Line | None = None
+
+
+class Eligibility(Model):
+    order_id: int
+    types: list[str]
+    max_refund_fen: int
+    max_refund_by_type: dict[str, int]
+    not_allowed: Specs
+    """type → why not, in the request's language."""
+    window_ends_at: str | None = None
+    items: list[EligibleItem]
+    merchant_pays_return_shipping_reasons: list[str]
+
+
+class AfterSaleItem(Model):
+    item_id: int
+    product_id: int
+    name: Line
+    specs: Specs
+    qty: int
+    price_fen: int
+    refundable_fen: int
+
+
+class Pickup(Model):
+    address: PostalAddress
+    slot: Line
+
+
+class AfterSaleEvent(Model):
+    status: str
+    at: str
+    actor: str
+    note: Paragraph
+
+
+class AfterSale(Model):
+    id: int
+    order_id: int
+    order_no: Line
+    type: str
+    status: str
+    reason: str
+    reason_label: Line
+    description: Paragraph
+    amount_fen: int
+    refund_to: str
+    refund_account: Line | None = None
+    items: list[AfterSaleItem]
+    photo_ids: list[int]
+    merchant_pays_return_shipping: bool
+    return_address: PostalAddress | None = None
+    return_carrier: Line | None = None
+    return_tracking_no: Line | None = None
+    pickup: Pickup | None = None
+    deadline_at: str | None = None
+    refunded_at: str | None = None
+    merchant_note: Paragraph | None = None
+    appeal_reason: Paragraph | None = None
+    created_at: str
+    updated_at: str
+    timeline: list[AfterSaleEvent]
+    actions: list[str]
+    """What the user may do now: ship_return, book_pickup, cancel, modify, appeal, ..."""
+
+
+class AfterSalePage(Model):
+    items: list[AfterSale]
+    next_cursor: str | None = None
+
+
+# --- wallet ------------------------------------------------------------------------
+
+WalletAccount = Literal["balance", "red_packet", "bank_card", "alipay", "wechat_pay", "bnpl"]
+
+
+class BankCard(Model):
+    id: int
+    bank: Line
+    last4: str
+    holder_name: Line
+    created_at: str
+
+
+class Bnpl(Model):
+    enabled: bool
+    limit_fen: int
+    used_fen: int
+    available_fen: int
+    eligible: bool
+    missing: list[str]
+    """What blocks enabling pay-later: real_name, bank_card."""
+
+
+class Wallet(Model):
+    balance_fen: int
+    red_packet_fen: int
+    bnpl: Bnpl
+    bank_cards: list[BankCard]
+
+
+class Transaction(Model):
+    id: int
+    account: str
+    kind: str
+    amount_fen: int
+    """Signed: + into the account, - out of it."""
+    order_id: int | None = None
+    note: Line
+    at: str
+
+
+class TransactionPage(Model):
+    items: list[Transaction]
+    next_cursor: str | None = None
+
+
+class TopUp(Model):
+    balance_fen: int
+    transaction: Transaction
+
+
+class Bill(Model):
+    id: int
+    order_id: int
+    order_no: Line
+    amount_fen: int
+    repaid_fen: int
+    outstanding_fen: int
+    status: str
+    due_at: str | None = None
+    created_at: str
+    repaid_at: str | None = None
+
+
+# --- coupons and check-in ----------------------------------------------------------
+
+CouponStatus = Literal["usable", "used", "expired"]
+
+
+class Coupon(Model):
+    id: int
+    template_id: int
+    kind: str
+    title: Line
+    threshold_fen: int
+    discount_fen: int
+    brand: Line | None = None
+    status: str
+    claimed_at: str
+    expires_at: str
+    used_order_id: int | None = None
+
+
+class CheckIn(Model):
+    day: str
+    streak: int
+    coupon: Coupon | None = None
+    """The streak's reward, on the days that give one."""
+
+
+class CheckInDay(Model):
+    day: str
+    checked_in: bool
+
+
+class CheckInStatus(Model):
+    checked_in_today: bool
+    streak: int
+    recent_days: list[CheckInDay]
+
+
+# --- support -----------------------------------------------------------------------
+
+
+class LastMessage(Model):
+    sender: str
+    text: Paragraph
+    created_at: str
+
+
+class SupportMessage(Model):
+    id: int
+    sender: str
+    """user, merchant or platform."""
+    text: Paragraph
+    created_at: str
+
+
+class SupportThread(Model):
+    id: int
+    order_id: int | None = None
+    order_no: Line | None = None
+    subject: Line
+    status: str
+    created_at: str
+    updated_at: str
+    last_message: LastMessage | None = None
+
+
+class SupportThreadDetail(SupportThread):
+    messages: list[SupportMessage]
+
+
+class SupportThreadPage(Model):
+    items: list[SupportThread]
+    next_cursor: str | None = None
+
+
+# --- insights ----------------------------------------------------------------------
+
+
+class MonthSpend(Model):
+    month: str
+    total_fen: int
+    orders: int
+
+
+class CategorySpend(Model):
+    category_id: int
+    name: Line
+    total_fen: int
+
+
+class Insights(Model):
+    months: int
+    total_spend_fen: int
+    spend_by_month: list[MonthSpend]
+    """Every month in range, oldest first."""
+    spend_by_category: list[CategorySpend]
+    orders_by_status: dict[str, int]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 SORTS = ("sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
 PAGE_SIZE = 50
-DEBOUNCE_SECONDS = 0.25
+DEBOUNCE_SECONDS = 0.2
 WIDE_ENOUGH_FOR_PANEL = 100
 
 
@@ -53,6 +54,7 @@ class BrowseScreen(ShopScreen):
         self.total = 0
         self.next_cursor: str | None = None
         self._debounce: Timer | None = None
+        self._last_keystroke = 0.0
         self._filters_loaded = False
 
     def where(self) -> str:
@@ -145,12 +147,17 @@ class BrowseScreen(ShopScreen):
         self.load_more(self.query_state, self.next_cursor)
 
     def _start(self, query: Query, *, debounce: bool) -> None:
+        """Searches for `query`. Typing is debounced: a keystroke after a pause searches at
+        once; keystrokes in quick succession wait until the typing stops."""
         if query == self.query_state and not debounce:
             return
         self.query_state = query
         if self._debounce is not None:
             self._debounce.stop()
-        if debounce:
+        now = time.monotonic()
+        typing_fast = now - self._last_keystroke < DEBOUNCE_SECONDS
+        self._last_keystroke = now
+        if debounce and typing_fast:
             self._debounce = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(query))
         else:
             self.run_search(query)

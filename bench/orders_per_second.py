@@ -1,0 +1,283 @@
+"""Orders per second on a real server, and proof that stock stays exact under load.
+
+Seeds a fresh temporary database, gives one SKU a large stock, creates N buyers with
+money, starts `python -m fake_backend` (uvicorn, merchant manual) on a free loopback port,
+then N concurrent buyers loop "create order (balance) + pay" for the given seconds. A
+trivial GET is measured the same way for the ratio. Afterwards the database is checked:
+stock never below zero, units ordered = stock consumed, products.stock = sum of SKUs.
+
+    python bench/orders_per_second.py --buyers 20 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from fake_backend.clock import Clock
+from fake_backend.context import Ctx
+from fake_backend.seed import ensure_seeded
+from fake_backend.services import sessions
+from fake_backend.services.rules import hash_secret
+from fake_backend.storage.db import Database
+
+SKU_ID = 1
+LARGE_STOCK = 10_000_000
+BALANCE_FEN = 10**12
+PAYMENT_PASSWORD = "123456"
+# The cheap GET measured for the ratio; the second when the first is not served.
+TRIVIAL_PATHS = ("/api/v1/categories", "/_dev/clock")
+START_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 30.0
+
+
+@dataclass
+class Buyer:
+    address_id: int
+    headers: dict[str, str]
+
+
+@dataclass
+class Tally:
+    create_ms: list[float] = field(default_factory=list)
+    pay_ms: list[float] = field(default_factory=list)
+    completed: int = 0
+    refusals: Counter[str] = field(default_factory=Counter)
+
+
+def prepare(db_path: Path, buyers: int) -> list[Buyer]:
+    """Seeds the database, fills one SKU and writes the buyers straight into it."""
+    ctx = Ctx(db=Database(db_path), clock=Clock(), merchant="manual")
+    ensure_seeded(ctx)
+    payment_hash = hash_secret(PAYMENT_PASSWORD)
+    created = []
+    with ctx.db.tx():
+        ctx.db.execute("UPDATE skus SET stock = ? WHERE id = ?", (LARGE_STOCK, SKU_ID))
+        _sync_product_stock(ctx)
+    for index in range(buyers):
+        phone = f"1360000{index:04d}"
+        with ctx.db.tx():
+            user_id = ctx.db.insert(
+                "INSERT INTO users(phone, nickname, payment_password_hash, balance_fen,"
+                " created_at) VALUES (?,?,?,?,?)",
+                (phone, f"压测买家{index}", payment_hash, BALANCE_FEN, ctx.now()),
+            )
+            address_id = ctx.db.insert(
+                "INSERT INTO addresses(user_id, name, phone, province, city, district, detail,"
+                " is_default, created_at) VALUES (?,?,?,?,?,?,?,1,?)",
+                (user_id, "王五", phone, "浙江省", "杭州市", "西湖区", "文三路1号", ctx.now()),
+            )
+        token, _ = sessions.issue(ctx, user_id)
+        created.append(Buyer(address_id, {"Authorization": f"Bearer {token}"}))
+    ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    ctx.db.close()
+    return created
+
+
+def _sync_product_stock(ctx: Ctx) -> None:
+    ctx.db.execute(
+        "UPDATE products SET stock = (SELECT SUM(stock) FROM skus WHERE product_id = products.id)"
+        " WHERE id = (SELECT product_id FROM skus WHERE id = ?)",
+        (SKU_ID,),
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(db_path: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "fake_backend",
+        "--db",
+        str(db_path),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+        "--merchant",
+        "manual",
+    ]
+    server = subprocess.Popen(command)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1.0)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the backend did not start")
+
+
+async def buyer_loop(http: httpx.AsyncClient, buyer: Buyer, until: float, tally: Tally) -> None:
+    order_body = {
+        "items": [{"sku_id": SKU_ID, "qty": 1}],
+        "address_id": buyer.address_id,
+        "payment_method": "balance",
+    }
+    pay_body = {"method": "balance", "payment_password": PAYMENT_PASSWORD}
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        created = await http.post(
+            "/api/v1/orders",
+            json=order_body,
+            headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        tally.create_ms.append((time.perf_counter() - started) * 1000)
+        if created.status_code != 201:
+            tally.refusals[f"create {created.status_code}"] += 1
+            continue
+        started = time.perf_counter()
+        paid = await http.post(
+            f"/api/v1/orders/{created.json()['id']}/pay",
+            json=pay_body,
+            headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        tally.pay_ms.append((time.perf_counter() - started) * 1000)
+        if paid.status_code < 300 and paid.json().get("status") == "succeeded":
+            tally.completed += 1
+        else:
+            tally.refusals[f"pay {paid.status_code}"] += 1
+
+
+async def trivial_loop(
+    http: httpx.AsyncClient, path: str, until: float, statuses: Counter[int]
+) -> None:
+    while time.monotonic() < until:
+        response = await http.get(path)
+        statuses[response.status_code] += 1
+
+
+async def measure(
+    base_url: str, buyers: list[Buyer], seconds: float
+) -> tuple[Tally, float, str, float]:
+    """The tally, the seconds the order phase really took, the trivial GET and its req/s."""
+    limits = httpx.Limits(max_connections=len(buyers), max_keepalive_connections=len(buyers))
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as http:
+        tally = Tally()
+        started = time.monotonic()
+        await asyncio.gather(
+            *(buyer_loop(http, buyer, started + seconds, tally) for buyer in buyers)
+        )
+        elapsed = time.monotonic() - started
+        path = TRIVIAL_PATHS[-1]
+        for candidate in TRIVIAL_PATHS:
+            if (await http.get(candidate)).status_code == 200:
+                path = candidate
+                break
+        statuses: Counter[int] = Counter()
+        trivial_started = time.monotonic()
+        trivial_until = trivial_started + min(seconds, 5.0)
+        await asyncio.gather(*(trivial_loop(http, path, trivial_until, statuses) for _ in buyers))
+        trivial_rate = sum(statuses.values()) / (time.monotonic() - trivial_started)
+        if set(statuses) != {200}:
+            print(f"warning: {path} answered {dict(statuses)}", file=sys.stderr)
+    return tally, elapsed, path, trivial_rate
+
+
+def oversell_check(db_path: Path) -> tuple[bool, int, int, int]:
+    """(all good, final stock, units consumed, units in orders) read from the database."""
+    db = Database(db_path)
+    try:
+        final_stock = int(db.scalar("SELECT stock FROM skus WHERE id = ?", (SKU_ID,)))
+        ordered = int(
+            db.scalar(
+                "SELECT COALESCE(SUM(i.qty), 0) FROM order_items i JOIN orders o ON o.id ="
+                " i.order_id WHERE i.sku_id = ? AND o.status != 'cancelled'",
+                (SKU_ID,),
+            )
+        )
+        product_in_step = db.scalar(
+            "SELECT p.stock = (SELECT SUM(stock) FROM skus WHERE product_id = p.id)"
+            " FROM products p JOIN skus s ON s.product_id = p.id WHERE s.id = ?",
+            (SKU_ID,),
+        )
+        negative = db.scalar("SELECT COUNT(*) FROM skus WHERE stock < 0")
+    finally:
+        db.close()
+    consumed = LARGE_STOCK - final_stock
+    good = final_stock >= 0 and consumed == ordered and bool(product_in_step) and negative == 0
+    return good, final_stock, consumed, ordered
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """Nearest-rank percentile; 0 when there are no samples."""
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    rank = max(1, int(share * len(ordered) + 0.999999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=20, help="concurrent buyers (default 20)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="order phase (default 10)")
+    args = parser.parse_args(argv)
+    if args.buyers < 1 or args.seconds <= 0:
+        parser.error("--buyers must be ≥ 1 and --seconds > 0")
+    with tempfile.TemporaryDirectory(prefix="kshop-bench-") as folder:
+        db_path = Path(folder) / "bench.sqlite3"
+        buyers = prepare(db_path, args.buyers)
+        port = free_port()
+        server = start_server(db_path, port)
+        try:
+            tally, elapsed, trivial_path, trivial_rate = asyncio.run(
+                measure(f"http://127.0.0.1:{port}", buyers, args.seconds)
+            )
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+        good, final_stock, consumed, ordered = oversell_check(db_path)
+    rate = tally.completed / elapsed
+    rows = [
+        ("buyers", f"{args.buyers}"),
+        ("seconds", f"{elapsed:.1f}"),
+        ("orders completed (created + paid)", f"{tally.completed}"),
+        ("orders/s", f"{rate:.1f}"),
+        ("create p50 / p99 (ms)", _pair(tally.create_ms)),
+        ("pay p50 / p99 (ms)", _pair(tally.pay_ms)),
+        (f"GET {trivial_path} req/s", f"{trivial_rate:.0f}"),
+        ("orders/s ÷ trivial req/s", f"{rate / trivial_rate:.3f}" if trivial_rate else "n/a"),
+        ("refusals", ", ".join(f"{k}: {v}" for k, v in tally.refusals.items()) or "none"),
+        (
+            "oversell check",
+            f"{'OK' if good else 'FAILED'} (stock left {final_stock}, consumed {consumed},"
+            f" ordered {ordered})",
+        ),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"| {'measure'.ljust(width)} | value |")
+    print(f"| {'-' * width} | ----- |")
+    for name, value in rows:
+        print(f"| {name.ljust(width)} | {value} |")
+    return 0 if good else 1
+
+
+def _pair(samples: list[float]) -> str:
+    return f"{percentile(samples, 0.50):.1f} / {percentile(samples, 0.99):.1f}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

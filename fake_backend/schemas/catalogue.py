@@ -1,0 +1,106 @@
+"""The catalogue on the wire: category tree, brands, product lists and pages, reviews."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MAX_ID = 2**62
+MAX_PRICE_FEN = 10**12
+MAX_QUERY_LENGTH = 100
+MAX_BRAND_LENGTH = 50
+MAX_CURSOR_LENGTH = 200
+
+ProductSort = Literal["sales_desc", "sales_asc", "price_asc", "price_desc", "newest"]
+
+
+class CategoryNode(BaseModel):
+    id: int
+    name: str = Field(description="In the request's language.")
+    parent_id: int | None
+    children: list[CategoryNode]
+    product_count: int = Field(description="Products in this category and all below it.")
+
+
+class CategoryTree(BaseModel):
+    items: list[CategoryNode]
+
+
+class BrandCount(BaseModel):
+    name: str
+    product_count: int
+
+
+class BrandList(BaseModel):
+    items: list[BrandCount]
+
+
+class ProductSummary(BaseModel):
+    id: int
+    name: str
+    brand: str
+    category_id: int
+    price_fen: int = Field(description="The lowest SKU price.")
+    original_price_fen: int | None = Field(description="The list price before a price cut.")
+    sales: int
+    stock: int = Field(description="The sum of the SKUs' stock.")
+    rating: float
+    review_count: int
+    image: str | None = Field(description="URL path of the first image.")
+    returnable: bool
+
+
+class ProductList(BaseModel):
+    items: list[ProductSummary]
+    total: int = Field(description="Products matching the filters, over all pages.")
+    next_cursor: str | None
+
+
+class Sku(BaseModel):
+    id: int
+    specs: dict[str, str] = Field(description="{axis: value}, e.g. {颜色: 黑色, 尺码: M}.")
+    price_fen: int
+    stock: int
+
+
+class SpecOption(BaseModel):
+    name: str
+    values: list[str]
+
+
+class Promotion(BaseModel):
+    type: str
+    label: str = Field(description="In the request's language.")
+
+
+class CategoryRef(BaseModel):
+    id: int
+    name: str
+
+
+class ProductDetail(ProductSummary):
+    skus: list[Sku]
+    spec_options: list[SpecOption] = Field(description="The spec axes in order, with values.")
+    images: list[str] = Field(description="URL paths of the images, in order.")
+    description: str
+    promotions: list[Promotion]
+    return_window_days: int
+    non_returnable_reason: Literal["customised", "perishable", "virtual"] | None
+    category_path: list[CategoryRef] = Field(description="From the top-level category down.")
+
+
+class Review(BaseModel):
+    id: int
+    author: str = Field(description="Masked, e.g. 王**.")
+    rating: int = Field(ge=1, le=5)
+    text: str
+    specs: dict[str, str]
+    created_at: str
+
+
+class ReviewList(BaseModel):
+    items: list[Review]
+    next_cursor: str | None
+    total: int
+    rating_breakdown: dict[str, int] = Field(description='Reviews per star rating, "5" to "1".')

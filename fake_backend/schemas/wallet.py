@@ -1,0 +1,95 @@
+"""The wallet on the wire: balance, history, top-up, bank cards, pay-later and bills."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from fake_backend.schemas.common import StrictModel
+
+MAX_ID = 2**62
+BnplRequirement = Literal["real_name", "bank_card"]
+BillStatus = Literal["awaiting_receipt", "unpaid", "overdue", "repaid", "cancelled"]
+Account = Literal["balance", "red_packet", "bank_card", "alipay", "wechat_pay", "bnpl"]
+
+
+class BankCard(BaseModel):
+    id: int
+    bank: str
+    last4: str
+    holder_name: str
+    created_at: str
+
+
+class BankCardList(BaseModel):
+    items: list[BankCard]
+
+
+class Bnpl(BaseModel):
+    enabled: bool
+    limit_fen: int
+    used_fen: int
+    available_fen: int
+    eligible: bool = Field(description="Real-name verified and a card bound: can be enabled")
+    missing: list[BnplRequirement] = Field(description="What blocks enabling pay-later")
+
+
+class Wallet(BaseModel):
+    balance_fen: int
+    red_packet_fen: int
+    bnpl: Bnpl
+    bank_cards: list[BankCard]
+
+
+class Transaction(BaseModel):
+    id: int
+    account: str
+    kind: str
+    amount_fen: int = Field(description="Signed: + into the account, - out of it")
+    order_id: int | None
+    note: str
+    at: str
+
+
+class TransactionList(BaseModel):
+    items: list[Transaction]
+    next_cursor: str | None
+
+
+class TopupIn(StrictModel):
+    amount_fen: int = Field(ge=1, le=5_000_000)
+    bank_card_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class TopupOut(BaseModel):
+    balance_fen: int
+    transaction: Transaction
+
+
+class BankCardIn(StrictModel):
+    card_number: str = Field(
+        min_length=1, max_length=40, description="16–19 digits, spaces allowed; never stored"
+    )
+    holder_name: str = Field(min_length=1, max_length=40)
+
+
+class Bill(BaseModel):
+    id: int
+    order_id: int
+    order_no: str
+    amount_fen: int
+    repaid_fen: int
+    outstanding_fen: int
+    status: BillStatus
+    due_at: str | None
+    created_at: str
+    repaid_at: str | None
+
+
+class BillList(BaseModel):
+    items: list[Bill]
+
+
+class RepayIn(StrictModel):
+    source: Literal["balance", "bank_card"] = "balance"

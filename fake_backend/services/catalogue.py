@@ -1,0 +1,276 @@
+"""The catalogue: the category tree, brands, product search and detail, reviews, images.
+
+Everything here reads; browsing needs no account. Lists page by keyset: the cursor is the
+urlsafe base64 of a JSON `[sort, sort value, id]` (reviews: `["reviews", created_at, id]`),
+so a page never skips or repeats rows however many there are before it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fake_backend.clock import iso
+from fake_backend.context import Ctx
+from fake_backend.errors import field_error, not_found
+from fake_backend.services.rules import loads
+from fake_backend.storage import catalogue as store
+from fake_backend.storage.catalogue import SORTS, ProductFilter
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+IMAGE_PATH = "/api/v1/images/{image_id}.png"
+REVIEWS_CURSOR = "reviews"
+
+
+def image_url(image_id: int | None) -> str | None:
+    """The URL path an image is served at (under the API prefix)."""
+    return None if image_id is None else IMAGE_PATH.format(image_id=image_id)
+
+
+def first_image_urls(ctx: Ctx, product_ids: Sequence[int]) -> dict[int, str]:
+    """Each product's first picture, for lines that show one (cart, orders)."""
+    found = store.first_image_ids(ctx.db, product_ids)
+    return {
+        product_id: IMAGE_PATH.format(image_id=image_id) for product_id, image_id in found.items()
+    }
+
+
+def category_tree(ctx: Ctx, lang: str) -> list[dict[str, Any]]:
+    """Top-level categories with nested children; counts include every descendant."""
+    rows = store.categories(ctx.db)
+    direct = store.product_counts_by_category(ctx.db)
+    nodes = {
+        row["id"]: {
+            "id": row["id"],
+            "name": _name(row, lang),
+            "parent_id": row["parent_id"],
+            "children": [],
+            "product_count": 0,
+        }
+        for row in rows
+    }
+    roots: list[dict[str, Any]] = []
+    for row in rows:
+        node = nodes[row["id"]]
+        parent = nodes.get(row["parent_id"]) if row["parent_id"] is not None else None
+        (parent["children"] if parent is not None else roots).append(node)
+
+    def total(node: dict[str, Any]) -> int:
+        node["product_count"] = direct.get(node["id"], 0) + sum(map(total, node["children"]))
+        return int(node["product_count"])
+
+    for root in roots:
+        total(root)
+    return roots
+
+
+def category_path(ctx: Ctx, category_id: int, lang: str) -> list[dict[str, Any]]:
+    """`[{id, name}]` from the top-level category down to `category_id`."""
+    by_id = {row["id"]: row for row in store.categories(ctx.db)}
+    path: list[dict[str, Any]] = []
+    current = by_id.get(category_id)
+    while current is not None:
+        path.append({"id": current["id"], "name": _name(current, lang)})
+        current = by_id.get(current["parent_id"])
+    return path[::-1]
+
+
+def descendant_ids(ctx: Ctx, category_id: int) -> list[int]:
+    """`category_id` and every category below it; 404 when there is no such category."""
+    children: dict[int | None, list[int]] = {}
+    known = set()
+    for row in store.categories(ctx.db):
+        children.setdefault(row["parent_id"], []).append(row["id"])
+        known.add(row["id"])
+    if category_id not in known:
+        raise not_found("category")
+    found, pending = [], [category_id]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return sorted(found)
+
+
+def brands(ctx: Ctx, category_id: int | None) -> list[dict[str, Any]]:
+    """Brands with their product counts, most products first."""
+    category_ids = None if category_id is None else descendant_ids(ctx, category_id)
+    return [dict(row) for row in store.brand_counts(ctx.db, category_ids)]
+
+
+def search_products(
+    ctx: Ctx,
+    *,
+    q: str | None = None,
+    category: int | None = None,
+    brand: str | None = None,
+    price_min_fen: int | None = None,
+    price_max_fen: int | None = None,
+    in_stock: bool | None = None,
+    sort: str = "sales_desc",
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    """One page of products matching every given filter, with the total of matches.
+
+    `q` is split on whitespace; each word must appear in the name or the brand.
+    """
+    if sort not in SORTS:
+        raise field_error("sort", "invalid")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise field_error("limit", "invalid")
+    for field, value in (("price_min_fen", price_min_fen), ("price_max_fen", price_max_fen)):
+        if value is not None and value < 0:
+            raise field_error(field, "invalid")
+    if price_min_fen is not None and price_max_fen is not None and price_min_fen > price_max_fen:
+        raise field_error("price_min_fen", "min_over_max")
+    after = _decode_cursor(cursor, sort) if cursor else None
+    product_filter = ProductFilter(
+        words=tuple(dict.fromkeys((q or "").split())),
+        category_ids=None if category is None else tuple(descendant_ids(ctx, category)),
+        brand=brand,
+        price_min_fen=price_min_fen,
+        price_max_fen=price_max_fen,
+        in_stock=bool(in_stock),
+    )
+    total = store.count_products(ctx.db, product_filter)
+    rows = (
+        store.product_page(ctx.db, product_filter, sort, after, limit + 1, total) if total else []
+    )
+    column = SORTS[sort][0]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(sort, rows[-1][column], rows[-1]["id"])
+    return {"items": [_summary(row) for row in rows], "total": total, "next_cursor": next_cursor}
+
+
+def product_detail(ctx: Ctx, product_id: int, lang: str) -> dict[str, Any]:
+    """The product page: SKUs with specs, spec axes, images, promotions, return rules."""
+    row = store.product(ctx.db, product_id)
+    if row is None:
+        raise not_found("product")
+    skus = [
+        {
+            "id": sku["id"],
+            "specs": loads(sku["specs"]),
+            "price_fen": sku["price_fen"],
+            "stock": sku["stock"],
+        }
+        for sku in store.skus(ctx.db, product_id)
+    ]
+    axes: dict[str, list[str]] = {}
+    for sku in skus:
+        for axis, value in sku["specs"].items():
+            values = axes.setdefault(axis, [])
+            if value not in values:
+                values.append(value)
+    label = "label_zh" if lang == "zh" else "label_en"
+    return {
+        **_summary(row),
+        "skus": skus,
+        "spec_options": [{"name": axis, "values": values} for axis, values in axes.items()],
+        "images": [
+            IMAGE_PATH.format(image_id=image) for image in store.image_ids(ctx.db, product_id)
+        ],
+        "description": row["description"],
+        "promotions": [
+            {"type": promotion["type"], "label": promotion[label]}
+            for promotion in loads(row["promotions"]) or []
+        ],
+        "return_window_days": row["return_window_days"],
+        "non_returnable_reason": row["non_returnable_reason"],
+        "category_path": category_path(ctx, row["category_id"], lang),
+    }
+
+
+def product_reviews(
+    ctx: Ctx, product_id: int, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
+    """A page of a product's reviews, newest first, with the count of each star rating."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise field_error("limit", "invalid")
+    if store.product(ctx.db, product_id) is None:
+        raise not_found("product")
+    after = _decode_cursor(cursor, REVIEWS_CURSOR) if cursor else None
+    rows = store.review_page(ctx.db, product_id, after, limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_cursor(REVIEWS_CURSOR, rows[-1]["created_at"], rows[-1]["id"])
+    counts = store.rating_breakdown(ctx.db, product_id)
+    return {
+        "items": [
+            {
+                "id": row["id"],
+                "author": row["author"],
+                "rating": row["rating"],
+                "text": row["text"],
+                "specs": loads(row["specs"]) or {},
+                "created_at": iso(row["created_at"]),
+            }
+            for row in rows
+        ],
+        "next_cursor": next_cursor,
+        "total": sum(counts.values()),
+        "rating_breakdown": {str(stars): counts.get(stars, 0) for stars in range(5, 0, -1)},
+    }
+
+
+def image_png(ctx: Ctx, image_id: int) -> bytes:
+    png = store.image_png(ctx.db, image_id)
+    if png is None:
+        raise not_found("image")
+    return png
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "brand": row["brand"],
+        "category_id": row["category_id"],
+        "price_fen": row["price_fen"],
+        "original_price_fen": row["original_price_fen"],
+        "sales": row["sales"],
+        "stock": row["stock"],
+        "rating": row["rating"],
+        "review_count": row["review_count"],
+        "image": image_url(row["image_id"]),
+        "returnable": bool(row["returnable"]),
+    }
+
+
+def _name(row: Any, lang: str) -> str:
+    return str(row["name_zh"] if lang == "zh" else row["name_en"])
+
+
+def _encode_cursor(kind: str, value: float, row_id: int) -> str:
+    raw = json.dumps([kind, value, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> tuple[float, int]:
+    """The keyset in a cursor made for `kind`; anything else is a 422 on `cursor`."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise field_error("cursor", "invalid") from None
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) != 3
+        or decoded[0] != kind
+        or isinstance(decoded[1], bool)
+        or not isinstance(decoded[1], int | float)
+        or isinstance(decoded[2], bool)
+        or not isinstance(decoded[2], int)
+        or not -(2**62) <= decoded[1] <= 2**62
+        or not 0 <= decoded[2] <= 2**62
+    ):
+        raise field_error("cursor", "invalid")
+    return decoded[1], decoded[2]

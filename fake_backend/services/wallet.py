@@ -1,0 +1,294 @@
+"""The wallet: balance and red packets, top-up, bank cards, pay-later (先用后付) and its bills.
+
+Every movement of money goes through `ledger`, so the history is complete. A card
+number is seen only here, for a moment: it is checked, hashed (to refuse binding it
+twice) and cut to its last four digits; it is never stored, answered or logged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import sqlite3
+from typing import Any, Literal
+
+from fake_backend.clock import iso
+from fake_backend.context import Ctx
+from fake_backend.errors import ApiError, field_error, invalid_state, not_found
+from fake_backend.services import ledger
+from fake_backend.services.rules import fmt_fen, luhn_valid, sha256
+from fake_backend.storage import wallet as store
+
+RepaySource = Literal["balance", "bank_card"]
+TOPUP_MIN_FEN = 1
+TOPUP_MAX_FEN = 5_000_000
+DEFAULT_BANK = "银联卡"
+CURSOR_NUMBER_LIMIT = 2**62
+# Issuer by the card's first six digits (BIN); a small table is enough for a demo shop.
+BANKS_BY_BIN = {
+    "622588": "招商银行",
+    "621483": "招商银行",
+    "622202": "工商银行",
+    "621226": "工商银行",
+    "621700": "建设银行",
+    "622700": "建设银行",
+    "622848": "农业银行",
+    "621661": "中国银行",
+    "622260": "交通银行",
+}
+BANK_NAMES_EN = {
+    "招商银行": "China Merchants Bank",
+    "工商银行": "ICBC",
+    "建设银行": "China Construction Bank",
+    "农业银行": "Agricultural Bank of China",
+    "中国银行": "Bank of China",
+    "交通银行": "Bank of Communications",
+    "银联卡": "UnionPay card",
+}
+
+
+def encode_cursor(keyset: list[Any]) -> str:
+    """An opaque page cursor: urlsafe base64 of the JSON keyset of the last row."""
+    return base64.urlsafe_b64encode(json.dumps(keyset).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, length: int) -> list[Any]:
+    """The keyset inside `cursor`, or 422 naming the field when it was not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        keyset = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise field_error("cursor", "invalid") from None
+    if (
+        not isinstance(keyset, list)
+        or len(keyset) != length
+        or not all(map(_is_keyset_number, keyset))
+    ):
+        raise field_error("cursor", "invalid")
+    return keyset
+
+
+def _is_keyset_number(value: Any) -> bool:
+    """A number SQLite can compare (finite, within 64-bit integers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and abs(value) < CURSOR_NUMBER_LIMIT
+
+
+def bank_name(bank: str, lang: str) -> str:
+    return bank if lang == "zh" else BANK_NAMES_EN.get(bank, bank)
+
+
+def card_view(row: sqlite3.Row, lang: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "bank": bank_name(row["bank"], lang),
+        "last4": row["last4"],
+        "holder_name": row["holder_name"],
+        "created_at": iso(row["created_at"]),
+    }
+
+
+def transaction_view(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "account": row["account"],
+        "kind": row["kind"],
+        "amount_fen": row["amount_fen"],
+        "order_id": row["order_id"],
+        "note": row["note"],
+        "at": iso(row["at"]),
+    }
+
+
+def _card_note(card: sqlite3.Row) -> str:
+    return f"{card['bank']} 尾号{card['last4']}"
+
+
+def wallet(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+    user = store.user_wallet(ctx.db, user_id)
+    cards = store.active_cards(ctx.db, user_id)
+    missing = [
+        need
+        for need, present in (("real_name", bool(user["real_name"])), ("bank_card", bool(cards)))
+        if not present
+    ]
+    return {
+        "balance_fen": user["balance_fen"],
+        "red_packet_fen": user["red_packet_fen"],
+        "bnpl": {
+            "enabled": bool(user["bnpl_enabled"]),
+            "limit_fen": user["bnpl_limit_fen"],
+            "used_fen": user["bnpl_used_fen"],
+            "available_fen": max(0, user["bnpl_limit_fen"] - user["bnpl_used_fen"]),
+            "eligible": not missing,
+            "missing": missing,
+        },
+        "bank_cards": [card_view(card, lang) for card in cards],
+    }
+
+
+def transactions(
+    ctx: Ctx, user_id: int, account: str | None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    after = None
+    if cursor:
+        at, row_id = decode_cursor(cursor, 2)
+        after = (float(at), int(row_id))
+    rows = store.transactions_page(ctx.db, user_id, account, after, limit + 1)
+    page = rows[:limit]
+    next_cursor = (
+        encode_cursor([page[-1]["at"], page[-1]["id"]]) if len(rows) > limit and page else None
+    )
+    return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
+
+
+def _card_or_default(ctx: Ctx, user_id: int, card_id: int | None) -> sqlite3.Row:
+    if card_id is not None:
+        card = store.active_card(ctx.db, user_id, card_id)
+        if card is None:
+            raise not_found("bank_card")
+        return card
+    cards = store.active_cards(ctx.db, user_id)
+    if not cards:
+        raise ApiError("BANK_CARD_REQUIRED")
+    return cards[0]
+
+
+def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> dict[str, Any]:
+    """Moves money from one of the user's cards (the first by default) into the balance."""
+    if not TOPUP_MIN_FEN <= amount_fen <= TOPUP_MAX_FEN:
+        raise field_error(
+            "amount_fen", "bad_amount", min=fmt_fen(TOPUP_MIN_FEN), max=fmt_fen(TOPUP_MAX_FEN)
+        )
+    with ctx.db.tx():
+        card = _card_or_default(ctx, user_id, bank_card_id)
+        note = _card_note(card)
+        ledger.record(ctx, user_id, "bank_card", "topup", -amount_fen, note=note)
+        ledger.record(ctx, user_id, "balance", "topup", amount_fen, note=note)
+        transaction = store.latest_transaction(ctx.db, user_id, "balance")
+        balance = store.user_wallet(ctx.db, user_id)["balance_fen"]
+    assert transaction is not None
+    return {"balance_fen": balance, "transaction": transaction_view(transaction)}
+
+
+def list_cards(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+    return {"items": [card_view(card, lang) for card in store.active_cards(ctx.db, user_id)]}
+
+
+def add_card(
+    ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str
+) -> dict[str, Any]:
+    """Binds a Luhn-valid card; once real-name verified, only in the user's own name."""
+    digits = card_number.replace(" ", "")
+    # `luhn_valid` reads any Unicode digit; full-width ones would dodge the duplicate check.
+    if not digits.isascii() or not luhn_valid(digits):
+        raise field_error("card_number", "bad_card_number")
+    holder = holder_name.strip()
+    if not holder:
+        raise field_error("holder_name", "too_short")
+    with ctx.db.tx():
+        real_name = store.user_wallet(ctx.db, user_id)["real_name"]
+        if real_name and holder != real_name:
+            raise field_error("holder_name", "holder_mismatch")
+        card_hash = sha256(digits)
+        if store.card_bound(ctx.db, user_id, card_hash):
+            raise ApiError("CARD_ALREADY_BOUND")
+        bank = BANKS_BY_BIN.get(digits[:6], DEFAULT_BANK)
+        card_id = store.insert_card(
+            ctx.db, user_id, bank, digits[-4:], card_hash, holder, ctx.now()
+        )
+        card = store.active_card(ctx.db, user_id, card_id)
+    assert card is not None
+    return card_view(card, lang)
+
+
+def remove_card(ctx: Ctx, user_id: int, card_id: int) -> dict[str, Any]:
+    """Unbinds a card; pay-later needs one, so the last card stays while it is on."""
+    with ctx.db.tx():
+        if store.active_card(ctx.db, user_id, card_id) is None:
+            raise not_found("bank_card")
+        user = store.user_wallet(ctx.db, user_id)
+        if user["bnpl_enabled"] and len(store.active_cards(ctx.db, user_id)) == 1:
+            raise ApiError("CARD_REQUIRED_FOR_BNPL")
+        store.remove_card(ctx.db, card_id)
+    return {"ok": True}
+
+
+def enable_bnpl(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+    """Turns pay-later on (needs real-name verification and a card); on twice is fine."""
+    with ctx.db.tx():
+        user = store.user_wallet(ctx.db, user_id)
+        if not user["real_name"]:
+            raise ApiError("REAL_NAME_REQUIRED")
+        if not store.active_cards(ctx.db, user_id):
+            raise ApiError("BANK_CARD_REQUIRED")
+        store.enable_bnpl(ctx.db, user_id)
+    return wallet(ctx, user_id, lang)
+
+
+def bill_status(row: sqlite3.Row, now: float) -> str:
+    """awaiting_receipt (no due date until the goods arrive) → unpaid → overdue; or
+    repaid / cancelled."""
+    if row["cancelled"]:
+        return "cancelled"
+    if row["amount_fen"] - row["repaid_fen"] <= 0:
+        return "repaid"
+    if row["due_at"] is None:
+        return "awaiting_receipt"
+    return "overdue" if now > row["due_at"] else "unpaid"
+
+
+def bill_view(row: sqlite3.Row, now: float) -> dict[str, Any]:
+    cancelled = bool(row["cancelled"])
+    return {
+        "id": row["id"],
+        "order_id": row["order_id"],
+        "order_no": row["order_no"],
+        "amount_fen": row["amount_fen"],
+        "repaid_fen": row["repaid_fen"],
+        "outstanding_fen": 0 if cancelled else max(0, row["amount_fen"] - row["repaid_fen"]),
+        "status": bill_status(row, now),
+        "due_at": iso(row["due_at"]),
+        "created_at": iso(row["created_at"]),
+        "repaid_at": iso(row["repaid_at"]),
+    }
+
+
+def list_bills(ctx: Ctx, user_id: int) -> dict[str, Any]:
+    now = ctx.now()
+    return {"items": [bill_view(row, now) for row in store.bills(ctx.db, user_id)]}
+
+
+def repay(ctx: Ctx, user_id: int, bill_id: int, source: RepaySource) -> dict[str, Any]:
+    """Pays what is still owed on a bill, in full, from the balance or the first card."""
+    with ctx.db.tx():
+        bill = store.bill(ctx.db, user_id, bill_id)
+        if bill is None:
+            raise not_found("bill")
+        status = bill_status(bill, ctx.now())
+        if status in ("repaid", "cancelled"):
+            raise invalid_state(status)
+        outstanding = bill["amount_fen"] - bill["repaid_fen"]
+        order_id = bill["order_id"]
+        if source == "balance":
+            ledger.record(ctx, user_id, "balance", "repayment", -outstanding, order_id=order_id)
+        else:
+            card = _card_or_default(ctx, user_id, None)
+            ledger.record(
+                ctx,
+                user_id,
+                "bank_card",
+                "repayment",
+                -outstanding,
+                order_id=order_id,
+                note=_card_note(card),
+            )
+        ledger.record(ctx, user_id, "bnpl", "repayment", outstanding, order_id=order_id)
+        store.release_bnpl_credit(ctx.db, user_id, outstanding)
+        store.mark_bill_repaid(ctx.db, bill_id, ctx.now())
+        repaid = store.bill(ctx.db, user_id, bill_id)
+    assert repaid is not None
+    return bill_view(repaid, ctx.now())

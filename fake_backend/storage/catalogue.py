@@ -1,0 +1,276 @@
+"""SQL of the catalogue: categories, brands, product search, SKUs, images and reviews.
+
+Search (measured on 100 000 products by bench/search_api.py): a word of three or more
+characters is looked up in the trigram index `products_fts`; a shorter one in
+`products_chars` (one token per character, phrase-matched: exactly LIKE's substrings, but
+indexed). The filters and sort keys live in covering indexes (see the schema), so a
+search touches product rows only for the page it returns. The page itself is found one of
+two ways, chosen by the number of matches: few matches are sorted (walking a sort index
+would cross most of the catalogue to find them); many are found by walking the sort's
+index, where the first page is a few hundred entries away.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fake_backend.storage.db import Database
+
+# sort -> (column, direction, the index that holds that order)
+SORTS: dict[str, tuple[str, str, str]] = {
+    "sales_desc": ("sales", "DESC", "products_sales"),
+    "sales_asc": ("sales", "ASC", "products_sales"),
+    "price_asc": ("price_fen", "ASC", "products_price"),
+    "price_desc": ("price_fen", "DESC", "products_price"),
+    "newest": ("created_at", "DESC", "products_new"),
+}
+
+# Up to this many matches, sorting them beats walking a sort index past non-matches.
+SORT_MATCHES_UP_TO = 20_000
+SHORT_WORD = 3  # words shorter than this go to products_chars
+
+SUMMARY_COLUMNS = (
+    "p.id, p.name, p.brand, p.category_id, p.price_fen, p.original_price_fen, p.sales,"
+    " p.stock, p.rating, p.review_count, p.returnable, p.created_at,"
+    " (SELECT image_id FROM product_images i WHERE i.product_id = p.id"
+    " ORDER BY i.position LIMIT 1) AS image_id"
+)
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    """What a product list is narrowed by; every part must hold (AND)."""
+
+    words: tuple[str, ...] = ()
+    category_ids: tuple[int, ...] | None = None
+    brand: str | None = None
+    price_min_fen: int | None = None
+    price_max_fen: int | None = None
+    in_stock: bool = False
+
+
+def categories(db: Database) -> list[sqlite3.Row]:
+    return db.all("SELECT id, parent_id, name_zh, name_en FROM categories ORDER BY position, id")
+
+
+def product_counts_by_category(db: Database) -> dict[int, int]:
+    rows = db.all("SELECT category_id, COUNT(*) AS n FROM products GROUP BY category_id")
+    return {row["category_id"]: row["n"] for row in rows}
+
+
+def brand_counts(db: Database, category_ids: Sequence[int] | None) -> list[sqlite3.Row]:
+    where, params = "", list(category_ids or ())
+    if category_ids is not None:
+        where = f"WHERE category_id IN ({_marks(category_ids)})"
+    return db.all(
+        f"SELECT brand AS name, COUNT(*) AS product_count FROM products {where}"
+        " GROUP BY brand ORDER BY product_count DESC, brand",
+        params,
+    )
+
+
+def count_products(db: Database, product_filter: ProductFilter) -> int:
+    text = _text_matches(product_filter.words)
+    clauses, params = _facets(product_filter, after_text=text is not None)
+    if text is None:
+        source = "products p"
+    elif not clauses:
+        return int(db.scalar(f"SELECT COUNT(*) FROM ({text[0]})", text[1]))
+    else:
+        source = "products p INDEXED BY products_facets"
+        clauses.insert(0, f"p.id IN ({text[0]})")
+        params[:0] = text[1]
+    return int(db.scalar(f"SELECT COUNT(*) FROM {source}{_where(clauses)}", params))
+
+
+def product_page(
+    db: Database,
+    product_filter: ProductFilter,
+    sort: str,
+    after: tuple[float, int] | None,
+    limit: int,
+    matches: int,
+) -> list[sqlite3.Row]:
+    """Up to `limit` products after the keyset `after` (sort value, id), in `sort` order.
+
+    `matches`, the filter's total, picks the plan (see the module's docstring).
+    """
+    column, direction, index = SORTS[sort]
+    text = _text_matches(product_filter.words)
+    walk = matches > SORT_MATCHES_UP_TO
+    clauses, params = _facets(product_filter, after_text=text is not None and not walk)
+    if text is not None:
+        clauses.insert(0, f"p.id IN ({text[0]})")
+        params[:0] = text[1]
+    if after is not None:
+        clauses.append(f"(p.{column}, p.id) {'<' if direction == 'DESC' else '>'} (?, ?)")
+        params.extend(after)
+    if walk:
+        source, order = f"products p INDEXED BY {index}", f"p.{column}"
+    else:
+        # A unary + keeps the planner off the sort index: it starts from the filter.
+        source = "products p INDEXED BY products_facets" if text is not None else "products p"
+        order = f"+p.{column}"
+    ids = [
+        row[0]
+        for row in db.all(
+            f"SELECT p.id FROM {source}{_where(clauses)}"
+            f" ORDER BY {order} {direction}, p.id {direction} LIMIT ?",
+            [*params, limit],
+        )
+    ]
+    if not ids:
+        return []
+    rows = {
+        row["id"]: row
+        for row in db.all(
+            f"SELECT {SUMMARY_COLUMNS} FROM products p WHERE p.id IN ({_marks(ids)})", ids
+        )
+    }
+    return [rows[product_id] for product_id in ids if product_id in rows]
+
+
+def product(db: Database, product_id: int) -> sqlite3.Row | None:
+    return db.one(
+        f"SELECT {SUMMARY_COLUMNS}, p.description, p.return_window_days,"
+        " p.non_returnable_reason, p.promotions FROM products p WHERE p.id = ?",
+        (product_id,),
+    )
+
+
+def skus(db: Database, product_id: int) -> list[sqlite3.Row]:
+    return db.all(
+        "SELECT id, specs, price_fen, stock FROM skus WHERE product_id = ? ORDER BY id",
+        (product_id,),
+    )
+
+
+def image_ids(db: Database, product_id: int) -> list[int]:
+    rows = db.all(
+        "SELECT image_id FROM product_images WHERE product_id = ? ORDER BY position",
+        (product_id,),
+    )
+    return [row["image_id"] for row in rows]
+
+
+def first_image_ids(db: Database, product_ids: Sequence[int]) -> dict[int, int]:
+    if not product_ids:
+        return {}
+    rows = db.all(
+        "SELECT product_id, image_id FROM product_images i WHERE product_id IN"
+        f" ({_marks(product_ids)}) AND position = (SELECT MIN(position) FROM product_images k"
+        " WHERE k.product_id = i.product_id)",
+        list(product_ids),
+    )
+    return {row["product_id"]: row["image_id"] for row in rows}
+
+
+def image_png(db: Database, image_id: int) -> bytes | None:
+    png = db.scalar("SELECT png FROM images WHERE id = ?", (image_id,))
+    return None if png is None else bytes(png)
+
+
+def review_page(
+    db: Database, product_id: int, after: tuple[float, int] | None, limit: int
+) -> list[sqlite3.Row]:
+    keyset, params = "", list[Any]([product_id])
+    if after is not None:
+        keyset = " AND (created_at, id) < (?, ?)"
+        params.extend(after)
+    return db.all(
+        "SELECT id, author, rating, text, specs, created_at FROM reviews"
+        f" WHERE product_id = ?{keyset} ORDER BY created_at DESC, id DESC LIMIT ?",
+        [*params, limit],
+    )
+
+
+def rating_breakdown(db: Database, product_id: int) -> dict[int, int]:
+    rows = db.all(
+        "SELECT rating, COUNT(*) AS n FROM reviews WHERE product_id = ? GROUP BY rating",
+        (product_id,),
+    )
+    return {row["rating"]: row["n"] for row in rows}
+
+
+def index_short_words(db: Database, products: Iterable[tuple[int, str, str]]) -> None:
+    """Adds (id, name, brand) rows to `products_chars`; call it for every new product."""
+    db.executemany(
+        "INSERT INTO products_chars(rowid, name, brand) VALUES (?, ?, ?)",
+        [
+            (product_id, char_tokens(name), char_tokens(brand))
+            for product_id, name, brand in products
+        ],
+    )
+
+
+def char_tokens(text: str) -> str:
+    """`T恤` → `2s jez`: each (lower-cased) character as one token, its code point in base 36,
+    so spaces and brackets are tokens too and a phrase matches exactly a substring."""
+    return " ".join(_char_token(char) for char in "".join(c.lower() for c in text))
+
+
+@functools.cache
+def _char_token(char: str) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    number, out = ord(char), ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def _text_matches(words: Sequence[str]) -> tuple[str, list[Any]] | None:
+    """A `SELECT rowid` of the products whose name or brand holds every word, or None."""
+    # A NUL would cut the trigram query short; the character index takes any word.
+    long_words = [word for word in words if len(word) >= SHORT_WORD and "\x00" not in word]
+    short_words = [word for word in words if word not in long_words]
+    selects: list[str] = []
+    params: list[Any] = []
+    if long_words:
+        selects.append("SELECT rowid FROM products_fts WHERE products_fts MATCH ?")
+        params.append(" AND ".join(_phrase(word) for word in long_words))
+    if short_words:
+        selects.append("SELECT rowid FROM products_chars WHERE products_chars MATCH ?")
+        params.append(" AND ".join(_phrase(char_tokens(word)) for word in short_words))
+    return (" INTERSECT ".join(selects), params) if selects else None
+
+
+def _facets(product_filter: ProductFilter, *, after_text: bool) -> tuple[list[str], list[Any]]:
+    """WHERE terms of the non-text filters. `after_text`: the text matches drive the query,
+    so these are checked on each match (+) rather than used to seek an index."""
+    plus = "+" if after_text else ""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if product_filter.category_ids is not None:
+        clauses.append(f"{plus}p.category_id IN ({_marks(product_filter.category_ids)})")
+        params.extend(product_filter.category_ids)
+    if product_filter.brand is not None:
+        clauses.append(f"{plus}p.brand = ?")
+        params.append(product_filter.brand)
+    if product_filter.price_min_fen is not None:
+        clauses.append(f"{plus}p.price_fen >= ?")
+        params.append(product_filter.price_min_fen)
+    if product_filter.price_max_fen is not None:
+        clauses.append(f"{plus}p.price_fen <= ?")
+        params.append(product_filter.price_max_fen)
+    if product_filter.in_stock:
+        clauses.append("p.stock > 0")
+    return clauses, params
+
+
+def _where(clauses: list[str]) -> str:
+    return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string: the text taken literally, whatever operators it contains."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))

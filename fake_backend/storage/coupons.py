@@ -1,0 +1,94 @@
+"""SQL for coupon templates, users' coupons and daily check-ins."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fake_backend.storage.db import Database
+
+COUPON_COLUMNS = (
+    "uc.id, uc.template_id, uc.status, uc.claimed_at, uc.expires_at, uc.used_order_id,"
+    " t.kind, t.title_zh, t.title_en, t.threshold_fen, t.discount_fen, t.brand"
+)
+
+
+def template(db: Database, template_id: int) -> sqlite3.Row | None:
+    return db.one("SELECT * FROM coupon_templates WHERE id = ?", (template_id,))
+
+
+def first_template_of_kind(db: Database, kind: str) -> sqlite3.Row | None:
+    return db.one("SELECT * FROM coupon_templates WHERE kind = ? ORDER BY id LIMIT 1", (kind,))
+
+
+def claimable_templates(db: Database, brand: str | None, any_brand: bool) -> list[sqlite3.Row]:
+    """Platform templates plus store ones of `brand` (of every brand when `any_brand`)."""
+    return db.all(
+        "SELECT * FROM coupon_templates WHERE claimable = 1 AND (kind = 'platform'"
+        " OR (kind = 'store' AND (? OR brand = ?))) ORDER BY kind, discount_fen DESC, id",
+        (int(any_brand), brand),
+    )
+
+
+def claimed_template_ids(db: Database, user_id: int) -> set[int]:
+    rows = db.all("SELECT DISTINCT template_id FROM user_coupons WHERE user_id = ?", (user_id,))
+    return {row["template_id"] for row in rows}
+
+
+def insert_coupon(
+    db: Database, user_id: int, template_id: int, claimed_at: float, expires_at: float
+) -> int:
+    return db.insert(
+        "INSERT INTO user_coupons(user_id, template_id, claimed_at, expires_at) VALUES (?,?,?,?)",
+        (user_id, template_id, claimed_at, expires_at),
+    )
+
+
+def coupon(db: Database, user_id: int, coupon_id: int) -> sqlite3.Row | None:
+    return db.one(
+        f"SELECT {COUPON_COLUMNS} FROM user_coupons uc"
+        " JOIN coupon_templates t ON t.id = uc.template_id WHERE uc.id = ? AND uc.user_id = ?",
+        (coupon_id, user_id),
+    )
+
+
+def coupons_by_status(db: Database, user_id: int, status: str, now: float) -> list[sqlite3.Row]:
+    """`usable` (not yet expired, soonest expiry first), `expired` or `used` (newest first)."""
+    where, order, params = {
+        "usable": ("uc.status = 'usable' AND uc.expires_at > ?", "uc.expires_at, uc.id", (now,)),
+        "expired": (
+            "uc.status = 'usable' AND uc.expires_at <= ?",
+            "uc.expires_at DESC, uc.id DESC",
+            (now,),
+        ),
+        "used": ("uc.status = 'used'", "uc.claimed_at DESC, uc.id DESC", ()),
+    }[status]
+    return db.all(
+        f"SELECT {COUPON_COLUMNS} FROM user_coupons uc"
+        f" JOIN coupon_templates t ON t.id = uc.template_id"
+        f" WHERE uc.user_id = ? AND {where} ORDER BY {order}",
+        (user_id, *params),
+    )
+
+
+def product_brand(db: Database, product_id: int) -> str | None:
+    brand: str | None = db.scalar("SELECT brand FROM products WHERE id = ?", (product_id,))
+    return brand
+
+
+def check_in_days(db: Database, user_id: int, limit: int) -> list[str]:
+    """The user's check-in days, newest first."""
+    rows = db.all(
+        "SELECT day FROM check_ins WHERE user_id = ? ORDER BY day DESC LIMIT ?", (user_id, limit)
+    )
+    return [row["day"] for row in rows]
+
+
+def has_checked_in(db: Database, user_id: int, day: str) -> bool:
+    row = db.one("SELECT 1 FROM check_ins WHERE user_id = ? AND day = ?", (user_id, day))
+    return row is not None
+
+
+def insert_check_in(db: Database, user_id: int, day: str, coupon_id: int | None) -> None:
+    db.execute(
+        "INSERT INTO check_ins(user_id, day, coupon_id) VALUES (?,?,?)", (user_id, day, coupon_id)
+    )
