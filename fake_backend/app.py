@@ -135,6 +135,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return _error_response(ApiError("NOT_FOUND", what_key="route"), request)
+        if exc.status_code == 405:
+            # A route that exists under another method: 405 naming the ones it has (Allow).
+            response = _error_response(
+                ApiError("METHOD_NOT_ALLOWED", method=request.method), request
+            )
+            response.headers.update(exc.headers or {})
+            return response
         return _error_response(ApiError("MALFORMED", reason=str(exc.detail)), request)
 
     @app.exception_handler(Exception)

@@ -60,6 +60,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "The current password is wrong; {attempts_left} attempts left",
     ),
     "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
+    "METHOD_NOT_ALLOWED": (
+        405,
+        "此接口不支持 {method} 请求",
+        "This endpoint does not accept {method}",
+    ),
     "INVALID_STATE": (
         409,
         "当前状态（{state}）不允许此操作",

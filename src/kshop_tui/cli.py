@@ -1,40 +1,78 @@
-"""The `kshop` command: starts the shop (and, later, its operator sub-commands)."""
+"""The `kshop` command: starts the shop, or runs an operator sub-command
+(`kshop orders list --json`, ... — see `kshop_tui.cli_commands`)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import Any
 
 from kshop_tui import i18n
 from kshop_tui.config import load_settings
 
+COMMANDS = "login, logout, whoami, products, product, cart, order, orders, after-sale, config"
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kshop", description="A keyboard-driven terminal shop.")
+
+def add_backend_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """The options that choose the language and the backend. With `suppress` they stay
+    out of the namespace unless given (a sub-command's copy must not undo the main one's)."""
+
+    def default(value: object) -> dict[str, Any]:
+        return {"default": argparse.SUPPRESS if suppress else value}
+
     parser.add_argument(
-        "--lang", choices=("zh_CN", "zh", "en"), help="UI language (default: locale)"
+        "--lang",
+        choices=("zh_CN", "zh", "en"),
+        help="UI language (default: locale)",
+        **default(None),
     )
     parser.add_argument(
-        "--backend", metavar="URL", help="talk to this API server instead of the bundled one"
+        "--backend",
+        metavar="URL",
+        help="talk to this API server instead of the bundled one",
+        **default(None),
     )
     parser.add_argument(
-        "--demo", action="store_true", help="start from a fresh seeded demo database"
-    )
-    parser.add_argument(
-        "--open", metavar="TARGET", help="open a screen: cart | search WORDS | product ID"
+        "--demo",
+        action="store_true",
+        help="start from a fresh seeded demo database",
+        **default(False),
     )
     parser.add_argument(
         "--merchant",
         choices=("auto", "manual"),
-        default="auto",
         help="bundled backend's merchant simulator (default auto)",
+        **default("auto"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kshop",
+        description="A keyboard-driven terminal shop.",
+        epilog=f"commands: {COMMANDS} (kshop COMMAND --help)",
+    )
+    add_backend_options(parser)
+    parser.add_argument(
+        "--open", metavar="TARGET", help="open a screen: cart | search WORDS | product ID"
+    )
+    parser.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        metavar="COMMAND",
+        help="an operator command instead of the shop (see below)",
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(arguments)
+    if args.command:
+        from kshop_tui.cli_commands import run
+
+        return run(arguments)
     settings = load_settings()
     language = args.lang or settings.language or i18n.detect_language()
     from kshop_tui.app import AppOptions, KshopApp

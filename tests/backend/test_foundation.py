@@ -16,6 +16,15 @@ def test_unknown_route_answers_the_envelope_in_the_requested_language(client: Te
     assert en.json()["error"]["message"] == "Endpoint not found"
 
 
+def test_a_method_the_route_lacks_is_405_naming_the_ones_it_has(client: TestClient) -> None:
+    zh = client.delete("/api/v1/me")
+    en = client.request("TRACE", "/api/v1/me", headers={"Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 405
+    assert error_code(zh) == error_code(en) == "METHOD_NOT_ALLOWED"
+    assert zh.headers["Allow"] == en.headers["Allow"] == "GET"
+    assert en.json()["error"]["message"] == "This endpoint does not accept TRACE"
+
+
 def test_malformed_json_is_400_and_unknown_field_is_422_naming_it(client: TestClient) -> None:
     bad = client.post(
         "/_dev/clock/advance", content=b"{not json", headers={"Content-Type": "application/json"}

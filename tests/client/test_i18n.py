@@ -27,10 +27,13 @@ def test_placeholders_match_in_both_languages() -> None:
 
 def test_chinese_catalogue_is_chinese() -> None:
     han = re.compile(r"[\u4e00-\u9fff]")
+    placeholder = re.compile(r"\{[^}]*\}")
     untranslated = [
         key
         for key, text in zh_CN.MESSAGES.items()
-        if not han.search(text) and text == en.MESSAGES[key] and re.search(r"[A-Za-z]{4,}", text)
+        if not han.search(text)
+        and text == en.MESSAGES[key]
+        and re.search(r"[A-Za-z]{4,}", placeholder.sub("", text))
     ]
     assert untranslated == []
 

@@ -1,0 +1,122 @@
+"""`kshop COMMAND ...`: the operator CLI on the TUI's own API client (SPEC §5).
+
+Exit codes: 0 ok, 2 usage, 3 auth, 4 refused by the server (conflict, state,
+validation, not found, funds), 5 backend down. `run` is the whole CLI; tests call it with
+a `Runtime` whose backend factory hands in the in-process test backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Sequence
+
+from kshop_tui import i18n
+from kshop_tui.api import errors
+from kshop_tui.cli import add_backend_options
+from kshop_tui.cli_commands import after_sales, auth, cart, config_cmd, orders, products
+from kshop_tui.cli_commands.output import Output
+from kshop_tui.cli_commands.runtime import (
+    AUTH,
+    BACKEND_DOWN,
+    INTERRUPTED,
+    USAGE,
+    BackendChoice,
+    Cli,
+    NotLoggedIn,
+    OfflineHandler,
+    OnlineHandler,
+    Runtime,
+    UsageError,
+    exit_code_for,
+)
+from kshop_tui.cli_commands.session import token_store
+from kshop_tui.config import load_settings
+from kshop_tui.text import clean
+
+__all__ = ["Runtime", "build_parser", "run"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kshop",
+        description="Operator commands of the kshop shop (`kshop` alone starts the shop).",
+    )
+    add_backend_options(parser)
+    # Each command takes the backend options after its name too (`kshop orders list --demo`).
+    common = argparse.ArgumentParser(add_help=False)
+    add_backend_options(common, suppress=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (auth, products, cart, orders, after_sales, config_cmd):
+        module.register(commands, common)
+    return parser
+
+
+def run(argv: Sequence[str], runtime: Runtime | None = None) -> int:
+    """Runs one command line (without the program name); answers the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as stop:  # argparse: --help (0) or a usage error (2)
+        return stop.code if isinstance(stop.code, int) else USAGE
+    out = Output(json_mode=bool(getattr(args, "json", False)))
+    try:
+        if hasattr(args, "offline"):
+            offline: OfflineHandler = args.offline
+            return offline(args, out)
+        return asyncio.run(_online(args.online, args, runtime or Runtime(), out))
+    except UsageError as error:
+        out.error(f"error: {error}")
+        return USAGE
+    except KeyboardInterrupt:
+        out.error("interrupted")
+        return INTERRUPTED
+
+
+async def _online(
+    handler: OnlineHandler,
+    args: argparse.Namespace,
+    runtime: Runtime,
+    out: Output,
+) -> int:
+    settings = load_settings()
+    for warning in settings.warnings:
+        out.error(f"warning: {warning}")
+    i18n.set_language(args.lang or settings.language or i18n.detect_language())
+    choice = BackendChoice(
+        url=args.backend or os.environ.get("KSHOP_BACKEND_URL") or settings.backend_url,
+        demo=args.demo,
+        data_dir=runtime.data_dir,
+        merchant=args.merchant,
+    )
+    tokens = token_store(runtime.data_dir, demo=args.demo)
+    # The keyring looks for its backends while the shop's backend starts.
+    stored_token = asyncio.create_task(asyncio.to_thread(tokens.load))
+    try:
+        backend = await runtime.open_backend(choice)
+    except Exception as error:  # a broken data dir or database: say so in one line
+        await stored_token
+        out.error(f"cannot open the backend: {error}")
+        return BACKEND_DOWN
+    try:
+        backend.client.token = await stored_token
+        return await handler(Cli(args, runtime, backend, tokens, out))
+    except NotLoggedIn as error:
+        out.error(str(error))
+        return AUTH
+    except errors.ApiError as error:
+        out.error(describe(error))
+        return exit_code_for(error)
+    finally:
+        await backend.close()
+
+
+def describe(error: errors.ApiError) -> str:
+    """The backend's words, with what to do next where the CLI knows it."""
+    words = clean(error.message)
+    if isinstance(error, errors.AuthExpired):
+        return f"{words} (run `kshop login`)"
+    if isinstance(error, errors.BackendUnreachable):
+        return f"the backend did not answer: {words}"
+    return words

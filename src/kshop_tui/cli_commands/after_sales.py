@@ -1,0 +1,202 @@
+"""`kshop after-sale create | list | show`: refunds and returns (售后)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any, get_args
+
+from kshop_tui.api import models
+from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands.output import specs_text, when, yuan
+from kshop_tui.cli_commands.runtime import OK, Cli, add_json
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+TYPES: tuple[str, ...] = get_args(models.AfterSaleType)
+REFUND_TO: tuple[str, ...] = get_args(models.RefundTo)
+PAGE_LIMIT = 100
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("after-sale", help="refunds and returns")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", parents=[common], help="ask for a refund or return")
+    create.add_argument("--order", type=types.positive_int, required=True, metavar="ID")
+    create.add_argument("--type", choices=TYPES, required=True)
+    create.add_argument(
+        "--items",
+        type=types.id_list,
+        required=True,
+        metavar="ITEM,...",
+        help="order item ids (`kshop order show ID`)",
+    )
+    create.add_argument(
+        "--reason",
+        required=True,
+        metavar="CODE",
+        help="quality_problem, damaged, wrong_item, not_as_described, not_received, "
+        "changed_mind, other",
+    )
+    create.add_argument(
+        "--amount", type=types.yuan, metavar="YUAN", help="default: all that can be refunded"
+    )
+    create.add_argument("--description", default="", metavar="TEXT")
+    create.add_argument("--to", choices=REFUND_TO, default="original", help="where the refund goes")
+    add_json(create)
+    create.set_defaults(online=create_command)
+
+    listing = actions.add_parser("list", parents=[common], help="after-sales, newest first")
+    listing.add_argument("--order", type=types.positive_int, metavar="ID", help="one order's")
+    listing.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
+    add_json(listing)
+    listing.set_defaults(online=list_command)
+
+    show = actions.add_parser("show", parents=[common], help="one after-sale in full")
+    show.add_argument("after_sale_id", type=types.positive_int, metavar="ID")
+    add_json(show)
+    show.set_defaults(online=show_command)
+
+
+async def create_command(cx: Cli) -> int:
+    client = cx.require_login()
+    args = cx.args
+    item_ids: list[int] = list(dict.fromkeys(args.items))
+    amount_fen: int = (
+        args.amount
+        if args.amount is not None
+        else await _refundable(client, args.order, args.type, item_ids)
+    )
+    key = new_intent_key()
+    after_sale = await cx.intent(
+        lambda: client.create_after_sale(
+            order_id=args.order,
+            type=args.type,
+            item_ids=item_ids,
+            reason=args.reason,
+            amount_fen=amount_fen,
+            idempotency_key=key,
+            description=args.description,
+            refund_to=args.to,
+        )
+    )
+    if cx.out.json_mode:
+        cx.out.model(after_sale)
+        return OK
+    show_after_sale(cx, after_sale)
+    return OK
+
+
+async def _refundable(client: KshopClient, order_id: int, kind: str, item_ids: list[int]) -> int:
+    """All the backend would refund for these items: the type's maximum when they are all
+    its eligible items (it includes unshipped postage), else what they cost."""
+    eligibility = await client.after_sale_eligibility(order_id)
+    eligible = {item.item_id for item in eligibility.items if kind in item.types}
+    if eligible and eligible == set(item_ids) and kind in eligibility.max_refund_by_type:
+        return eligibility.max_refund_by_type[kind]
+    return sum(item.refundable_fen for item in eligibility.items if item.item_id in item_ids)
+
+
+async def list_command(cx: Cli) -> int:
+    client = cx.require_login()
+    items: list[models.AfterSale] = []
+    cursor: str | None = None
+    while True:
+        page = await client.after_sales(
+            cursor, order_id=cx.args.order, limit=min(PAGE_LIMIT, cx.args.limit - len(items))
+        )
+        items.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None or len(items) >= cx.args.limit:
+            break
+    if cx.out.json_mode:
+        answer: dict[str, Any] = {
+            "items": [item.model_dump(mode="json") for item in items],
+            "next_cursor": cursor,
+        }
+        cx.out.json(answer)
+        return OK
+    if not items:
+        cx.out.line("No after-sales.")
+        return OK
+    cx.out.table(
+        ("ID", "Order no", "Type", "Status", "Amount", "Reason", "Asked"),
+        (
+            (
+                str(item.id),
+                item.order_no,
+                item.type,
+                item.status,
+                yuan(item.amount_fen),
+                item.reason_label,
+                when(item.created_at),
+            )
+            for item in items
+        ),
+        right=("ID", "Amount"),
+        wrap=("Reason",),
+        caption="more: --limit N" if cursor else None,
+    )
+    return OK
+
+
+async def show_command(cx: Cli) -> int:
+    after_sale = await cx.require_login().after_sale(cx.args.after_sale_id)
+    if cx.out.json_mode:
+        cx.out.model(after_sale)
+        return OK
+    show_after_sale(cx, after_sale)
+    return OK
+
+
+def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
+    fields = [
+        ("After-sale", str(after_sale.id)),
+        ("Order", f"{after_sale.order_no} (id {after_sale.order_id})"),
+        ("Type", after_sale.type),
+        ("Status", after_sale.status),
+        ("Reason", after_sale.reason_label),
+        ("Amount", yuan(after_sale.amount_fen)),
+        ("Refund to", after_sale.refund_account or after_sale.refund_to),
+        ("Asked", when(after_sale.created_at)),
+    ]
+    if after_sale.deadline_at:
+        fields.append(("Deadline", when(after_sale.deadline_at)))
+    if after_sale.refunded_at:
+        fields.append(("Refunded", when(after_sale.refunded_at)))
+    if after_sale.return_address:
+        address = after_sale.return_address
+        fields.append(("Return to", f"{address.name} {address.phone} {address.one_line()}"))
+    if after_sale.return_tracking_no:
+        parcel = f"{after_sale.return_carrier or ''} {after_sale.return_tracking_no}"
+        fields.append(("Return parcel", parcel.strip()))
+    if after_sale.merchant_note:
+        fields.append(("Merchant", after_sale.merchant_note))
+    if after_sale.actions:
+        fields.append(("You may", ", ".join(after_sale.actions)))
+    cx.out.fields(fields)
+    if after_sale.description:
+        cx.out.paragraph(after_sale.description)
+    cx.out.table(
+        ("Item", "Name", "Specs", "Qty", "Refundable"),
+        (
+            (
+                str(item.item_id),
+                item.name,
+                specs_text(item.specs),
+                str(item.qty),
+                yuan(item.refundable_fen),
+            )
+            for item in after_sale.items
+        ),
+        right=("Item", "Qty", "Refundable"),
+        wrap=("Name", "Specs"),
+    )
+    cx.out.table(
+        ("When", "Status", "By", "Note"),
+        ((when(e.at), e.status, e.actor, e.note) for e in after_sale.timeline),
+        title="Timeline",
+        wrap=("Note",),
+    )

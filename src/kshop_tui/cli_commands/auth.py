@@ -1,0 +1,134 @@
+"""`kshop login | logout | whoami`. The password is read without echo (or from stdin for
+scripts), sent once, and never printed or stored; the token goes to the shop's store."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from kshop_tui.api import errors, models
+from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands.runtime import BACKEND_DOWN, OK, Cli, UsageError, add_json
+from kshop_tui.text import mask_phone
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    login = commands.add_parser(
+        "login", parents=[common], help="log in with phone and password (or an SMS code)"
+    )
+    login.add_argument("phone", nargs="?", type=types.phone, help="11-digit mobile number")
+    login.add_argument(
+        "--sms", action="store_true", help="send an SMS code and log in with it instead"
+    )
+    login.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (for scripts)",
+    )
+    login.set_defaults(online=login_command)
+
+    logout = commands.add_parser("logout", parents=[common], help="end the stored login")
+    logout.set_defaults(online=logout_command)
+
+    whoami = commands.add_parser("whoami", parents=[common], help="who is logged in")
+    add_json(whoami)
+    whoami.set_defaults(online=whoami_command)
+
+
+async def login_command(cx: Cli) -> int:
+    phone = cx.args.phone or _ask_phone(cx)
+    client = cx.client
+    client.token = None  # a login request carries no earlier session
+    if cx.args.sms:
+        await _send_code(cx, phone)
+        result = await client.login_with_code(phone, _ask_code(cx))
+    else:
+        password = _password(cx)
+        try:
+            result = await client.login_with_password(phone, password)
+        except errors.CredentialsRejected as error:
+            if error.code != "TWO_FACTOR_REQUIRED":
+                raise
+            cx.out.note(error.message)
+            await _send_code(cx, phone)
+            result = await client.login_with_password(phone, password, _ask_code(cx))
+    client.token = result.token
+    where = cx.tokens.save(result.token, remember=True)
+    cx.out.line(f"Logged in as {result.user.nickname} ({result.user.phone_masked}).")
+    if where == "file":
+        cx.out.note(f"No system keyring: the login is kept in {cx.tokens.fallback_file} (0600).")
+    elif where == "memory":
+        cx.out.note("--demo: the demo shop is new on every run, so this login is not kept.")
+    return OK
+
+
+async def logout_command(cx: Cli) -> int:
+    if not cx.client.token:
+        cx.out.line("Not logged in.")
+        return OK
+    try:
+        await cx.client.logout()
+    except errors.AuthExpired:
+        pass  # the backend had already ended it
+    except errors.BackendUnreachable as error:
+        cx.tokens.clear()
+        cx.out.error(
+            f"logged out here, but the backend did not answer ({error.message}): "
+            "the session stays valid there until it expires"
+        )
+        return BACKEND_DOWN
+    cx.tokens.clear()
+    cx.out.line("Logged out.")
+    return OK
+
+
+async def whoami_command(cx: Cli) -> int:
+    user = await cx.require_login().me()
+    if cx.out.json_mode:
+        cx.out.model(user)
+        return OK
+    cx.out.fields(_user_fields(user))
+    return OK
+
+
+def _user_fields(user: models.User) -> list[tuple[str, str]]:
+    return [
+        ("Nickname", user.nickname),
+        ("Phone", user.phone_masked),
+        ("User id", str(user.id)),
+        ("Real name", user.real_name_masked or "not verified"),
+        ("Two-step login", "on" if user.two_factor_enabled else "off"),
+        ("Payment password", "set" if user.has_payment_password else "not set"),
+    ]
+
+
+def _ask_phone(cx: Cli) -> str:
+    try:
+        return types.phone(cx.ask("Phone: "))
+    except argparse.ArgumentTypeError as error:
+        raise UsageError(str(error)) from None
+
+
+def _password(cx: Cli) -> str:
+    if cx.args.password_stdin:
+        return cx.stdin_line("password")
+    return cx.ask("Password: ", secret=True)
+
+
+def _ask_code(cx: Cli) -> str:
+    return cx.ask("SMS code: ").strip()
+
+
+async def _send_code(cx: Cli, phone: str) -> None:
+    await cx.client.send_sms_code(phone, "login")
+    cx.out.note(f"An SMS code was sent to {mask_phone(phone)}.")
+    if not cx.backend.in_process:
+        return
+    # The bundled backend's outbox stands in for the phone.
+    messages = await cx.client.dev_sms_codes(phone)
+    codes = [message.code for message in messages if message.purpose == "login"]
+    if codes:
+        cx.out.note(f"Demo shop: the code is {codes[-1]}.")

@@ -1,0 +1,131 @@
+"""`kshop config path | show | edit`: the settings file (SPEC §5). A bad file never
+stops the shop; these commands show what it makes of it, naming the key and the line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from kshop_tui import i18n
+from kshop_tui.cli_commands.output import Output
+from kshop_tui.cli_commands.runtime import OK, USAGE, add_json
+from kshop_tui.config import config_path, data_dir, load_settings
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+TEMPLATE = """\
+# kshop settings; every one is optional (`kshop config show` checks them).
+# backend_url = "http://127.0.0.1:8000"   # an API server instead of the bundled shop
+# language = "zh_CN"                      # or "en"
+# theme = "textual-dark"
+#
+# [keys]                                  # binding id = key
+# "app.search" = "ctrl+f"
+#
+# [demo]                                  # limits of `kshop serve`
+# max_sessions = 20
+# idle_timeout_s = 900
+# connections_per_minute = 30
+"""
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("config", help="the settings file")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    path = actions.add_parser("path", help="print the settings file's path")
+    path.set_defaults(offline=path_command)
+    show = actions.add_parser("show", help="the settings in effect, and any problems")
+    add_json(show)
+    show.set_defaults(offline=show_command)
+    edit = actions.add_parser("edit", help="open the file in $VISUAL / $EDITOR, then check it")
+    edit.set_defaults(offline=edit_command)
+
+
+def path_command(args: argparse.Namespace, out: Output) -> int:
+    out.line(str(config_path()))
+    return OK
+
+
+def show_command(args: argparse.Namespace, out: Output) -> int:
+    path = config_path()
+    settings = load_settings(path)
+    backend, backend_source = _backend(args, settings.backend_url)
+    if args.lang:
+        language, language_source = i18n.normalize(args.lang), "--lang"
+    elif settings.language:
+        language, language_source = i18n.normalize(settings.language), "config"
+    else:
+        language, language_source = i18n.detect_language(), "locale"
+    if out.json_mode:
+        answer: dict[str, Any] = {
+            "path": str(path),
+            "exists": path.exists(),
+            "data_dir": str(data_dir()),
+            "backend_url": backend,
+            "backend_source": backend_source,
+            "language": language,
+            "language_source": language_source,
+            "theme": settings.theme,
+            "keys": settings.keys,
+            "demo": asdict(settings.demo),
+            "warnings": settings.warnings,
+        }
+        out.json(answer)
+        return OK
+    fields = [
+        ("Config file", str(path) + ("" if path.exists() else " (not created; defaults)")),
+        ("Data dir", str(data_dir())),
+        ("Backend", f"{backend or 'bundled (in this process)'} [{backend_source}]"),
+        ("Language", f"{language} [{language_source}]"),
+        ("Theme", settings.theme),
+        ("Key bindings", ", ".join(f"{k} = {v}" for k, v in settings.keys.items()) or "defaults"),
+        ("Demo limits", ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items())),
+    ]
+    out.fields(fields)
+    for warning in settings.warnings:
+        out.error(f"warning: {warning}")
+    return OK
+
+
+def edit_command(args: argparse.Namespace, out: Output) -> int:
+    path = config_path()
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        out.line(str(path))
+        out.note("No $VISUAL or $EDITOR set: edit the file above with any editor.")
+        return OK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(TEMPLATE, encoding="utf-8")
+    try:
+        finished = subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except OSError as error:
+        out.error(f"cannot start the editor {editor!r}: {error.strerror or error}")
+        return USAGE
+    if finished.returncode != 0:
+        out.error(f"the editor {editor!r} exited with status {finished.returncode}")
+        return USAGE
+    settings = load_settings(path)
+    if settings.warnings:
+        for warning in settings.warnings:
+            out.error(f"warning: {warning}")
+        out.error("those settings keep their defaults until fixed (`kshop config edit`)")
+        return USAGE
+    out.line(f"{path}: OK")
+    return OK
+
+
+def _backend(args: argparse.Namespace, configured: str | None) -> tuple[str | None, str]:
+    if args.backend:
+        return args.backend, "--backend"
+    from_env = os.environ.get("KSHOP_BACKEND_URL")
+    if from_env:
+        return from_env, "KSHOP_BACKEND_URL"
+    if configured:
+        return configured, "config"
+    return None, "default"

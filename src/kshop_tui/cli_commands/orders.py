@@ -1,0 +1,387 @@
+"""`kshop orders list`, `kshop order place | show | cancel | pay | track`.
+
+Placing and paying are intents: each invocation makes one idempotency key per request
+and sends it again on the automatic retries (`Cli.intent`), so a lost answer never
+places or charges twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any, get_args
+
+from kshop_tui.api import errors, models
+from kshop_tui.api.client import new_intent_key
+from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands.output import specs_text, when, yuan
+from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+STATUSES: tuple[str, ...] = get_args(models.OrderFilter)
+METHODS: tuple[str, ...] = get_args(models.PaymentMethod)
+PASSWORD_METHODS = frozenset({"balance", "bank_card"})
+"""These settle at once and need the payment password; Alipay and WeChat Pay answer a QR
+code to scan; pay-later needs neither."""
+PAGE_LIMIT = 100
+POLL_SECONDS = 2.0
+QR_LIFETIME_SECONDS = 15 * 60
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("orders", help="list orders")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", parents=[common], help="orders, newest first")
+    listing.add_argument("--status", choices=STATUSES, default="all")
+    listing.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
+    add_json(listing)
+    listing.set_defaults(online=list_command)
+
+    order = commands.add_parser("order", help="place, pay, cancel, show or track an order")
+    order_actions = order.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    place = order_actions.add_parser("place", parents=[common], help="place and pay an order")
+    lines = place.add_mutually_exclusive_group(required=True)
+    lines.add_argument(
+        "--sku", type=types.positive_int, action="append", help="a SKU id (repeatable)"
+    )
+    lines.add_argument("--from-cart", action="store_true", help="order the cart's selected lines")
+    place.add_argument(
+        "--qty",
+        type=types.positive_int,
+        action="append",
+        metavar="N",
+        help="quantity of each --sku, in order (default 1 each)",
+    )
+    place.add_argument(
+        "--address", type=_address, default=None, metavar="default|ID", help="default address"
+    )
+    place.add_argument("--coupon", type=types.positive_int, metavar="ID")
+    place.add_argument("--remark", default="", metavar="TEXT")
+    _add_payment_options(place)
+    add_json(place)
+    place.set_defaults(online=place_command)
+
+    pay = order_actions.add_parser("pay", parents=[common], help="pay an unpaid order")
+    pay.add_argument("order_id", type=types.positive_int, metavar="ID")
+    _add_payment_options(pay)
+    add_json(pay)
+    pay.set_defaults(online=pay_command)
+
+    show = order_actions.add_parser("show", parents=[common], help="one order in full")
+    show.add_argument("order_id", type=types.positive_int, metavar="ID")
+    add_json(show)
+    show.set_defaults(online=show_command)
+
+    cancel = order_actions.add_parser("cancel", parents=[common], help="cancel an order")
+    cancel.add_argument("order_id", type=types.positive_int, metavar="ID")
+    cancel.add_argument(
+        "--reason", default="no_longer_needed", metavar="CODE", help="default no_longer_needed"
+    )
+    add_json(cancel)
+    cancel.set_defaults(online=cancel_command)
+
+    track = order_actions.add_parser("track", parents=[common], help="the parcel's journey")
+    track.add_argument("order_id", type=types.positive_int, metavar="ID")
+    add_json(track)
+    track.set_defaults(online=track_command)
+
+
+def _add_payment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pay", choices=METHODS, required=True, metavar="METHOD", help=", ".join(METHODS)
+    )
+    parser.add_argument(
+        "--payment-password-stdin",
+        action="store_true",
+        help="read the payment password (balance, bank_card) from stdin's first line",
+    )
+    parser.add_argument(
+        "--wait", action="store_true", help="QR methods: wait until the payment settles"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=types.positive_int,
+        default=QR_LIFETIME_SECONDS,
+        metavar="SECONDS",
+        help="how long --wait waits (default: the QR code's lifetime, 900)",
+    )
+
+
+def _address(text: str) -> int | None:
+    """`default` (the address book's default) or an address id."""
+    return None if text == "default" else types.positive_int(text)
+
+
+# --- listing and showing -------------------------------------------------------------
+
+
+async def list_command(cx: Cli) -> int:
+    client = cx.require_login()
+    items: list[models.OrderSummary] = []
+    cursor: str | None = None
+    while True:
+        page = await client.orders(
+            cx.args.status, cursor, limit=min(PAGE_LIMIT, cx.args.limit - len(items))
+        )
+        items.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None or len(items) >= cx.args.limit:
+            break
+    if cx.out.json_mode:
+        answer: dict[str, Any] = {
+            "items": [item.model_dump(mode="json") for item in items],
+            "next_cursor": cursor,
+        }
+        cx.out.json(answer)
+        return OK
+    if not items:
+        cx.out.line(f"No orders ({cx.args.status}).")
+        return OK
+    cx.out.table(
+        ("ID", "Order no", "Status", "Placed", "Items", "Total", "First item"),
+        (
+            (
+                str(item.id),
+                item.order_no,
+                _status(item.status, item.after_sale_status),
+                when(item.created_at),
+                str(item.item_count),
+                yuan(item.total_fen),
+                item.first_item.name if item.first_item else "",
+            )
+            for item in items
+        ),
+        right=("ID", "Items", "Total"),
+        wrap=("First item",),
+        caption="more: --limit N" if cursor else None,
+    )
+    return OK
+
+
+async def show_command(cx: Cli) -> int:
+    order = await cx.require_login().order(cx.args.order_id)
+    if cx.out.json_mode:
+        cx.out.model(order)
+        return OK
+    show_order(cx, order)
+    return OK
+
+
+def show_order(cx: Cli, order: models.Order) -> None:
+    fields = [
+        ("Order", f"{order.order_no} (id {order.id})"),
+        ("Status", _status(order.status, order.after_sale_status)),
+        ("Placed", when(order.created_at)),
+        ("Subtotal", yuan(order.subtotal_fen)),
+        ("Shipping", yuan(order.shipping_fen)),
+        ("Discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
+        ("Total", yuan(order.total_fen)),
+        ("Payment", order.paid_method or f"{order.payment_method} (not paid)"),
+        (
+            "Ship to",
+            f"{order.address.name} {order.address.phone_masked} {order.address.one_line()}",
+        ),
+    ]
+    if order.refunded_fen:
+        fields.append(("Refunded", yuan(order.refunded_fen)))
+    if order.coupon:
+        fields.append(("Coupon", order.coupon.title))
+    if order.remark:
+        fields.append(("Remark", order.remark))
+    if order.tracking_no:
+        fields.append(("Parcel", f"{order.carrier or ''} {order.tracking_no}".strip()))
+    if order.auto_cancel_at and order.status == "pending_payment":
+        fields.append(("Pay before", when(order.auto_cancel_at)))
+    if order.cancel_reason:
+        fields.append(("Cancelled", order.cancel_reason))
+    if order.actions:
+        fields.append(("You may", ", ".join(order.actions)))
+    cx.out.fields(fields)
+    cx.out.table(
+        ("Item", "SKU", "Name", "Specs", "Qty", "Price", "Total"),
+        (
+            (
+                str(item.id),
+                str(item.sku_id),
+                item.name + (" (refunded)" if item.refunded else ""),
+                specs_text(item.specs),
+                str(item.qty),
+                yuan(item.price_fen),
+                yuan(item.line_total_fen),
+            )
+            for item in order.items
+        ),
+        right=("Item", "SKU", "Qty", "Price", "Total"),
+        wrap=("Name", "Specs"),
+    )
+    cx.out.table(
+        ("When", "Status", "Note"),
+        ((when(event.at), event.status, event.note) for event in order.timeline),
+        title="Timeline",
+        wrap=("Note",),
+    )
+
+
+async def track_command(cx: Cli) -> int:
+    tracking = await cx.require_login().order_logistics(cx.args.order_id)
+    if cx.out.json_mode:
+        cx.out.model(tracking)
+        return OK
+    fields = [
+        ("Carrier", tracking.carrier_name),
+        ("Parcel", tracking.tracking_no),
+        ("Status", tracking.status),
+    ]
+    if tracking.estimated_delivery:
+        window = tracking.estimated_delivery
+        fields.append(("Expected", f"{when(window.earliest)} – {when(window.latest)}"))
+    cx.out.fields(fields)
+    cx.out.table(
+        ("When", "Where", "What"),
+        ((when(event.at), event.location, event.text) for event in tracking.events),
+        wrap=("Where", "What"),
+    )
+    return OK
+
+
+async def cancel_command(cx: Cli) -> int:
+    order = await cx.require_login().cancel_order(cx.args.order_id, cx.args.reason)
+    if cx.out.json_mode:
+        cx.out.model(order)
+        return OK
+    refunded = f"; {yuan(order.refunded_fen)} refunded" if order.refunded_fen else ""
+    cx.out.line(f"Order {order.order_no} (id {order.id}) is {order.status}{refunded}.")
+    return OK
+
+
+# --- placing and paying --------------------------------------------------------------
+
+
+async def place_command(cx: Cli) -> int:
+    items = _lines(cx.args)
+    client = cx.require_login()
+    method: models.PaymentMethod = cx.args.pay
+    password = _payment_password(cx, method)
+    key = new_intent_key()
+    try:
+        order = await cx.intent(
+            lambda: client.create_order(
+                payment_method=method,
+                idempotency_key=key,
+                items=items,
+                address_id=cx.args.address,
+                coupon_id=cx.args.coupon,
+                remark=cx.args.remark,
+            )
+        )
+    except errors.BackendUnreachable as error:
+        raise errors.BackendUnreachable(
+            f"{error.message}; the order may have been placed: "
+            "check `kshop orders list --status pending_payment` before trying again"
+        ) from None
+    return await _pay_and_report(cx, order, method, password)
+
+
+async def pay_command(cx: Cli) -> int:
+    client = cx.require_login()
+    method: models.PaymentMethod = cx.args.pay
+    password = _payment_password(cx, method)
+    order = await client.order(cx.args.order_id)
+    return await _pay_and_report(cx, order, method, password)
+
+
+def _lines(args: argparse.Namespace) -> list[tuple[int, int]] | None:
+    """[(sku, qty)] from `--sku A --qty 2 --sku B --qty 1`, or None for `--from-cart`."""
+    quantities: list[int] = args.qty or []
+    if args.from_cart:
+        if quantities:
+            raise UsageError("--qty goes with --sku; --from-cart takes the cart's quantities")
+        return None
+    skus: list[int] = args.sku
+    if not quantities:
+        quantities = [1] * len(skus)
+    if len(quantities) != len(skus):
+        raise UsageError("give one --qty per --sku, in the same order (or none for 1 each)")
+    return list(zip(skus, quantities, strict=True))
+
+
+def _payment_password(cx: Cli, method: str) -> str | None:
+    """Asked before anything is sent, so a script without it fails before ordering."""
+    if method not in PASSWORD_METHODS:
+        return None
+    if cx.args.payment_password_stdin:
+        return cx.stdin_line("payment password")
+    return cx.ask("Payment password: ", secret=True)
+
+
+async def _pay_and_report(
+    cx: Cli, order: models.Order, method: models.PaymentMethod, password: str | None
+) -> int:
+    """Pays `order`; prints the order and the payment. An unpaid order stays payable with
+    `kshop order pay ID`, and the error says so."""
+    client = cx.require_login()
+    key = new_intent_key()
+    try:
+        payment = await cx.intent(
+            lambda: client.pay(order.id, method, password, idempotency_key=key)
+        )
+        if payment.status == "pending" and cx.args.wait:
+            payment = await _wait(cx, payment)
+    except errors.ApiError as error:
+        _report(cx, order, None)
+        cx.out.error(
+            f"order {order.order_no} (id {order.id}) is not paid: {error.message} "
+            f"(`kshop order pay {order.id} --pay METHOD` to try again)"
+        )
+        return exit_code_for(error)
+    if payment.status == "succeeded":
+        order = await client.order(order.id)
+    _report(cx, order, payment)
+    if payment.status == "failed":
+        cx.out.error(f"payment {payment.id} failed: {payment.failure_reason or 'refused'}")
+        return REFUSED
+    if payment.status == "pending" and cx.args.wait:
+        cx.out.error(f"payment {payment.id} still pending after {cx.args.timeout} s")
+        return REFUSED
+    return OK
+
+
+async def _wait(cx: Cli, payment: models.Payment) -> models.Payment:
+    polls = max(1, int(cx.args.timeout / POLL_SECONDS))
+    for _ in range(polls):
+        await cx.runtime.sleep(POLL_SECONDS)
+        payment = await cx.client.payment(payment.id)
+        if payment.status != "pending":
+            break
+    return payment
+
+
+def _report(cx: Cli, order: models.Order, payment: models.Payment | None) -> None:
+    if cx.out.json_mode:
+        answer: dict[str, Any] = {
+            "order": order.model_dump(mode="json"),
+            "payment": payment.model_dump(mode="json") if payment else None,
+        }
+        cx.out.json(answer)
+        return
+    fields = [
+        ("Order", f"{order.order_no} (id {order.id})"),
+        ("Status", order.status),
+        ("Total", yuan(order.total_fen)),
+    ]
+    if payment is not None:
+        fields.append(("Payment", f"{payment.id} · {payment.method} · {payment.status}"))
+        if payment.status == "pending" and payment.qr_payload:
+            fields += [
+                ("Scan to pay", payment.qr_payload),
+                ("Expires", when(payment.expires_at)),
+            ]
+    cx.out.fields(fields)
+
+
+def _status(status: str, after_sale_status: str) -> str:
+    if after_sale_status and after_sale_status != "none":
+        return f"{status} (after-sale {after_sale_status})"
+    return status

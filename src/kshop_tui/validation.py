@@ -1,0 +1,99 @@
+"""Client-side checks for the login and account forms, mirroring the backend's rules
+(SPEC §2) so the user hears about a typo before a round trip.
+
+Each `check_*` answers None when the value is fine, or the i18n key of what is wrong.
+The backend stays the authority: these never replace its answer, they only come first.
+"""
+
+from __future__ import annotations
+
+import re
+
+PHONE_RE = re.compile(r"1[3-9]\d{9}")
+CODE_RE = re.compile(r"\d{6}")
+CHINESE_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,20}")
+ID_NUMBER_RE = re.compile(r"\d{17}[\dX]")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+PASSWORD_MIN_LENGTH = 8
+STRONG_LENGTH = 12
+MAX_STRENGTH = 4
+
+
+def _ascii_match(pattern: re.Pattern[str], text: str) -> bool:
+    # `\d` also matches full-width digits (１３８…), which the backend refuses.
+    return text.isascii() and pattern.fullmatch(text) is not None
+
+
+def check_phone(phone: str) -> str | None:
+    """A mainland mobile number: 11 digits starting with 1[3-9]."""
+    if not phone:
+        return "valid.required"
+    return None if _ascii_match(PHONE_RE, phone) else "valid.phone"
+
+
+def check_code(code: str) -> str | None:
+    """An SMS code: 6 digits."""
+    if not code:
+        return "valid.required"
+    return None if _ascii_match(CODE_RE, code) else "valid.code"
+
+
+def check_password(password: str) -> str | None:
+    """A login password: at least 8 characters, with letters and digits."""
+    if not password:
+        return "valid.required"
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return "valid.password_short"
+    has_letter = any(char.isalpha() for char in password)
+    has_digit = any(char.isdigit() for char in password)
+    return None if has_letter and has_digit else "valid.password_mix"
+
+
+def check_confirmation(password: str, confirmation: str) -> str | None:
+    """The second copy of a new password."""
+    if not confirmation:
+        return "valid.required"
+    return None if confirmation == password else "valid.password_mismatch"
+
+
+def password_strength(password: str) -> int:
+    """0 (empty) to 4 (strong). Below 2 the password breaks the rules; length and variety
+    (mixed case, symbols) earn the rest."""
+    if not password:
+        return 0
+    if check_password(password) is not None:
+        return 1
+    has_mixed_case = any(char.islower() for char in password) and any(
+        char.isupper() for char in password
+    )
+    has_symbol = any(not char.isalnum() for char in password)
+    extras = (len(password) >= STRONG_LENGTH) + has_mixed_case + has_symbol
+    return min(MAX_STRENGTH, 2 + extras)
+
+
+def check_chinese_name(name: str) -> str | None:
+    """A name as on the resident ID: 2–20 Chinese characters (· between name parts)."""
+    if not name:
+        return "valid.required"
+    return None if CHINESE_NAME_RE.fullmatch(name) else "valid.chinese_name"
+
+
+def id_check_char(first17: str) -> str:
+    """GB 11643's check character over the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def check_id_number(id_number: str) -> str | None:
+    """An 18-character resident ID (x or X last) whose check character is right."""
+    if not id_number:
+        return "valid.required"
+    normalized = id_number.upper()
+    if len(normalized) != 18:
+        return "valid.id_length"
+    if not _ascii_match(ID_NUMBER_RE, normalized):
+        return "valid.id_chars"
+    if id_check_char(normalized[:17]) != normalized[17]:
+        return "valid.id_check_digit"
+    return None
