@@ -57,8 +57,10 @@ def test_path_prints_the_file_in_use(config_file: Path, capsys: pytest.CaptureFi
 
 
 def test_show_without_a_file_gives_the_defaults(
-    config_file: Path, capsys: pytest.CaptureFixture[str]
+    config_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Wide enough that a long temporary path does not wrap the table's words.
+    monkeypatch.setenv("COLUMNS", "300")
     assert run(["config", "show", "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["path"] == str(config_file) and answer["exists"] is False
