@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,8 @@ class KshopApp(App[None]):
         Binding("slash", "search", "key.search", id="app.search"),
         Binding("b", "browse", "key.browse", show=False, id="app.browse"),
         Binding("c", "cart", "key.cart", id="app.cart"),
+        Binding("o", "orders", "key.orders", id="app.orders"),
+        Binding("w", "wallet", "key.wallet", id="app.wallet"),
         Binding("question_mark", "help", "key.help", id="app.help"),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
@@ -303,28 +306,92 @@ class KshopApp(App[None]):
 
     # --- navigation ----------------------------------------------------------------
 
-    def action_search(self) -> None:
+    async def action_search(self) -> None:
         from kshop_tui.screens.browse import BrowseScreen
 
-        browse = self._bring_browse()
+        browse = await self._bring_browse()
         if isinstance(browse, BrowseScreen):
             browse.focus_search()
 
-    def action_browse(self) -> None:
-        self._bring_browse()
+    async def action_browse(self) -> None:
+        await self._bring_browse()
 
-    def _bring_browse(self) -> Screen[Any]:
+    async def _bring_browse(self) -> Screen[Any]:
         """Back to the browse screen at the bottom of the stack (its filters kept)."""
+        await self._end_pending_login()
         while len(self.screen_stack) > 1 and not self.screen.is_modal:
-            self.pop_screen()
+            await self.pop_screen()
         return self.screen
 
-    def action_cart(self) -> None:
+    async def action_cart(self) -> None:
         from kshop_tui.screens.cart import CartScreen
 
-        if isinstance(self.screen, CartScreen):
+        await self._end_pending_login()
+        if not isinstance(self.screen, CartScreen):
+            await self.push_screen(CartScreen())
+
+    async def _end_pending_login(self) -> None:
+        """Leaving a login for another screen ends it as cancelled: popping it without
+        dismissing would leave the action that waits on it (`ensure_login`) waiting."""
+        login = sys.modules.get("kshop_tui.screens.login")
+        if login is None or not any(isinstance(s, login.LoginScreen) for s in self.screen_stack):
             return
-        self.push_screen(CartScreen())
+        while not isinstance(self.screen, login.LoginScreen):
+            await self.pop_screen()
+        await self.screen.dismiss(False)
+
+    async def action_wallet(self) -> None:
+        from kshop_tui.screens.wallet import WalletScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, WalletScreen):
+            await self.push_screen(WalletScreen())
+
+    async def action_coupons(self, check_in: bool = False) -> None:
+        from kshop_tui.screens.coupons import CouponsScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, CouponsScreen):
+            await self.push_screen(CouponsScreen(check_in=check_in))
+        elif check_in:
+            self.screen.check_in()
+
+    async def action_check_in(self) -> None:
+        await self.action_coupons(check_in=True)
+
+    async def action_account(self) -> None:
+        from kshop_tui.screens.account import AccountScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, AccountScreen):
+            await self.push_screen(AccountScreen())
+
+    async def action_orders(self) -> None:
+        from kshop_tui.screens.orders import OrdersScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, OrdersScreen):
+            await self.push_screen(OrdersScreen())
+
+    async def open_order(self, order_id: int) -> None:
+        from kshop_tui.screens.order_detail import OrderDetailScreen
+
+        await self._end_pending_login()
+        await self.push_screen(OrderDetailScreen(order_id))
+
+    async def action_track_parcel(self) -> None:
+        from kshop_tui.screens.logistics import TrackParcelScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, TrackParcelScreen):
+            await self.push_screen(TrackParcelScreen())
+
+    async def action_insights(self) -> None:
+        from kshop_tui.screens.insights import InsightsScreen
+
+        await self._end_pending_login()
+        if not isinstance(self.screen, InsightsScreen):
+            await self.push_screen(InsightsScreen())
 
     def action_help(self) -> None:
         from kshop_tui.screens.help import HelpScreen
@@ -343,15 +410,23 @@ class KshopApp(App[None]):
 
         verb, _, rest = target.strip().partition(" ")
         if verb == "cart":
-            self.action_cart()
+            self.call_later(self.action_cart)
         elif verb == "search" and rest.strip():
-            browse = self._bring_browse()
+            browse = self.screen_stack[0]
             if isinstance(browse, BrowseScreen):
                 browse.search_for(rest.strip())
         elif verb == "product" and rest.strip().isdigit():
             self.open_product(int(rest.strip()))
+        elif verb in ("wallet", "coupons", "account"):
+            self.call_later(getattr(self, f"action_{verb}"))
+        elif verb == "orders":
+            self.call_later(self.action_orders)
+        elif verb == "order" and rest.strip().isdigit():
+            self.call_later(self.open_order, int(rest.strip()))
+        elif verb in ("track", "insights"):
+            self.call_later(self.action_track_parcel if verb == "track" else self.action_insights)
         elif verb in ("", "browse", "home"):
-            self._bring_browse()
+            self.call_later(self.action_browse)
         else:
             self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
 
@@ -359,6 +434,19 @@ class KshopApp(App[None]):
         yield SystemCommand(t("cmd.browse"), t("cmd.browse.help"), self.action_browse)
         yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
         yield SystemCommand(t("cmd.cart"), t("cmd.cart.help"), self.action_cart)
+        yield SystemCommand(t("orders.cmd.orders"), t("orders.cmd.orders.help"), self.action_orders)
+        yield SystemCommand(
+            t("orders.cmd.track"), t("orders.cmd.track.help"), self.action_track_parcel
+        )
+        yield SystemCommand(
+            t("orders.cmd.insights"), t("orders.cmd.insights.help"), self.action_insights
+        )
+        yield SystemCommand(t("cmd.wallet"), t("cmd.wallet.help"), self.action_wallet)
+        yield SystemCommand(t("cmd.coupons"), t("cmd.coupons.help"), self.action_coupons)
+        yield SystemCommand(t("cmd.check_in"), t("cmd.check_in.help"), self.action_check_in)
+        yield SystemCommand(t("cmd.account"), t("cmd.account.help"), self.action_account)
+        yield SystemCommand(t("as.cmd"), t("as.cmd.help"), self.action_after_sales)
+        yield SystemCommand(t("cs.cmd"), t("cs.cmd.help"), self.action_support)
         yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
         if self.user is None:
             yield SystemCommand(t("cmd.login"), t("cmd.login.help"), self.action_login)
@@ -366,6 +454,16 @@ class KshopApp(App[None]):
             yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
         yield SystemCommand(t("cmd.theme"), t("cmd.theme.help"), self.action_change_theme)
         yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self.action_quit)
+
+    def action_after_sales(self) -> None:
+        from kshop_tui.screens.after_sales import AfterSalesScreen
+
+        self.push_screen(AfterSalesScreen())
+
+    def action_support(self) -> None:
+        from kshop_tui.screens.support import SupportScreen
+
+        self.push_screen(SupportScreen())
 
     @work(group="login")
     async def action_login(self) -> None:

@@ -209,6 +209,11 @@ class KshopClient:
         body = await self._call("GET", "/_dev/sms-outbox", params={"phone": phone})
         return [models.SmsMessage.model_validate(m) for m in body.get("messages", [])]
 
+    async def dev_clock(self) -> float:
+        """The fake backend's clock in epoch seconds (only where `/_dev` is mounted)."""
+        body = await self._call("GET", "/_dev/clock")
+        return float(body["epoch"])
+
     # --- catalogue -----------------------------------------------------------------
 
     async def categories(self) -> list[models.Category]:

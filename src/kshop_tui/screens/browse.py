@@ -61,30 +61,38 @@ class BrowseScreen(ShopScreen):
         return t("browse.title")
 
     def compose_body(self) -> ComposeResult:
-        with Horizontal(id="browse-body"):
-            yield FilterPanel(id="filters")
-            with Vertical(id="results-pane"):
-                with Horizontal(id="search-row"):
-                    yield Input(
-                        placeholder=t("browse.search_placeholder"), id="search", max_length=50
-                    )
-                    yield Static(id="sort-label")
-                    yield Static(id="count-label")
-                yield Static(id="filter-summary")
-                yield ProductList(id="results")
+        # Classes set before the children mount cost no second styling pass.
+        self.set_class(self.app.size.width < WIDE_ENOUGH_FOR_PANEL, "-narrow")
+        with Horizontal(id="browse-body"), Vertical(id="results-pane"):
+            with Horizontal(id="search-row"):
+                yield Input(placeholder=t("browse.search_placeholder"), id="search", max_length=50)
+                yield Static(id="sort-label")
+                yield Static(id="count-label")
+            yield Static(id="filter-summary")
+            yield ProductList(id="results")
 
     def on_mount(self) -> None:
         self._show_sort()
-        self._fit_layout()
-        self.load_filters()
         self.run_search(self.query_state)
+        if not self.has_class("-narrow"):
+            self.call_after_refresh(self._ensure_filter_panel)
 
     def on_resize(self) -> None:
-        self._fit_layout()
-
-    def _fit_layout(self) -> None:
         narrow = self.size.width < WIDE_ENOUGH_FOR_PANEL
         self.set_class(narrow, "-narrow")
+        if not narrow:
+            self._ensure_filter_panel()
+
+    def _ensure_filter_panel(self) -> FilterPanel:
+        """The filter panel, built when first shown: a narrow first screen never pays for
+        its tree, lists and inputs."""
+        existing = self.query(FilterPanel)
+        if existing:
+            return existing.first()
+        panel = FilterPanel(id="filters")
+        self.query_one("#browse-body").mount(panel, before=0)
+        self.load_filters()
+        return panel
 
     # --- actions -------------------------------------------------------------------
 
@@ -98,7 +106,8 @@ class BrowseScreen(ShopScreen):
     def action_toggle_filters(self) -> None:
         self.toggle_class("-show-filters")
         if self.has_class("-show-filters"):
-            self.query_one("#categories").focus()
+            panel = self._ensure_filter_panel()
+            self.call_after_refresh(lambda: panel.query_one("#categories").focus())
         else:
             self.query_one(ProductList).focus()
 
@@ -216,7 +225,7 @@ class BrowseScreen(ShopScreen):
     async def load_filters(self) -> None:
         from kshop_tui.api import errors
 
-        panel = self.query_one(FilterPanel)
+        panel = self._ensure_filter_panel()
         try:
             categories = await self.shop.run_api(lambda api: api.categories())
             brands = await self.shop.run_api(lambda api: api.brands())
@@ -233,7 +242,7 @@ class BrowseScreen(ShopScreen):
             brands = await self.shop.run_api(lambda api: api.brands(category_id))
         except errors.ApiError:
             return
-        self.query_one(FilterPanel).show_brands(brands)
+        self._ensure_filter_panel().show_brands(brands)
 
     @work(group="quick-add")
     async def quick_add(self, row: Row) -> None:

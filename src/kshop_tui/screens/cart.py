@@ -35,6 +35,7 @@ class CartScreen(ShopScreen):
         Binding("d,delete", "remove", "key.remove", id="cart.remove"),
         Binding("ctrl+a", "toggle_all", "key.select_all", id="cart.select_all"),
         Binding("enter", "open", "key.open", id="cart.open", show=False),
+        Binding("x", "checkout", "key.checkout", id="cart.checkout"),
     ]
 
     def __init__(self) -> None:
@@ -101,7 +102,10 @@ class CartScreen(ShopScreen):
         else:
             empty.display = False
             table.display = True
-        product_width = max(16, self.size.width - 3 - 11 - 5 - 12 - 10)
+        # The other columns are fixed; each column has one cell of padding either side,
+        # and the table's own width already excludes its padding and scrollbar.
+        available = table.scrollable_content_region.width or self.size.width - 4
+        product_width = max(16, available - (3 + 11 + 5 + 12) - 2 * 5)
         product_column = table.columns[ColumnKey("product")]
         product_column.width = product_width
         product_column.auto_width = False
@@ -199,6 +203,14 @@ class CartScreen(ShopScreen):
         if self.cart is not None and self.cart.items:
             everything = all(item.selected for item in self.cart.items)
             self.select_all(not everything)
+
+    def action_checkout(self) -> None:
+        from kshop_tui.screens.checkout import CheckoutScreen
+
+        if self.cart is None or not any(item.selected for item in self.cart.items):
+            self.notify(t("cart.select_to_quote"), severity="warning")
+            return
+        self.app.push_screen(CheckoutScreen(None))
 
     def action_open(self) -> None:
         item = self._current()

@@ -36,6 +36,7 @@ class ProductScreen(ShopScreen):
         Binding("i", "next_image", "key.next_image", id="product.image"),
         Binding("r", "more_reviews", "key.more_reviews", id="product.reviews"),
         Binding("k", "claim_coupon", "key.claim", id="product.claim"),
+        Binding("B", "buy_now", "key.buy_now", id="product.buy_now"),
     ]
 
     def __init__(self, product_id: int) -> None:
@@ -240,6 +241,18 @@ class ProductScreen(ShopScreen):
 
     def action_add_to_cart(self) -> None:
         self.add_to_cart()
+
+    @work(exclusive=True, group="buy-now")
+    async def action_buy_now(self) -> None:
+        from kshop_tui.screens.checkout import CheckoutScreen
+
+        sku = self.sku
+        if sku is None or sku.stock <= 0:
+            self.notify(t("product.sold_out"), severity="warning")
+            return
+        qty = self.query_one(QuantityStepper).value
+        if await self.shop.ensure_login():
+            self.app.push_screen(CheckoutScreen([(sku.id, qty)]))
 
     def action_claim_coupon(self) -> None:
         self.claim_coupon()

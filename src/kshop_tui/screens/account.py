@@ -1,0 +1,405 @@
+"""Account and security (账号与安全): profile with the masked phone and real-name status,
+the login password (with a strength meter), the payment password, two-step
+verification, linked logins, and logging out here or everywhere."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Static, Switch
+
+from kshop_tui import validation
+from kshop_tui.i18n import t
+from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screens.payment_password import PaymentPasswordDialog
+from kshop_tui.screens.wallet import ConfirmDialog, tone
+from kshop_tui.text import clean, local_time
+from kshop_tui.widgets.strength import StrengthMeter
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import User
+
+# The backend's field names → the inputs that hold them.
+PASSWORD_FIELDS = {"current_password": "cpw-current", "new_password": "cpw-new"}
+
+
+class ChangePasswordModal(ShopModal):
+    """The current password, a new one (with its strength) and the new one again.
+    Dismisses True once changed; the server logs out the user's other sessions."""
+
+    DEFAULT_CLASSES = "ac-modal"
+    CSS_PATH = "account.tcss"
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+        with Vertical(id="cpw-dialog") as dialog:
+            dialog.border_title = t("account.password.title")
+            rows = (
+                ("cpw-current", "account.password.current", "account.password.current_ph"),
+                ("cpw-new", "account.password.new", "account.password.new_ph"),
+                ("cpw-confirm", "account.password.confirm", "account.password.confirm_ph"),
+            )
+            for input_id, label, placeholder in rows:
+                with Horizontal(classes="ac-field"):
+                    yield Label(t(label), classes="ac-field-label")
+                    yield Input(
+                        placeholder=t(placeholder),
+                        id=input_id,
+                        password=True,
+                        max_length=64,
+                        compact=True,
+                    )
+                    if input_id == "cpw-new":
+                        yield StrengthMeter(id="cpw-strength")
+                yield Static(id=f"{input_id}-hint", classes="ac-hint")
+            yield Static(id="cpw-general")
+            with Horizontal(classes="ac-dialog-actions"):
+                yield Button(
+                    t("account.password.submit"), id="cpw-submit", variant="primary", compact=True
+                )
+                yield Button(t("wallet.cancel"), id="cpw-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cpw-current", Input).focus()
+
+    @on(Button.Pressed, "#cpw-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        input_id = event.input.id or ""
+        if input_id == "cpw-new":
+            self.query_one(StrengthMeter).show(event.value)
+            if self._value("cpw-confirm"):
+                self._check("cpw-confirm", loud=False)
+        self._check(input_id, loud=False)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#cpw-submit")
+    def _submit(self) -> None:
+        ids = ("cpw-current", "cpw-new", "cpw-confirm")
+        problems = [input_id for input_id in ids if self._check(input_id, loud=True)]
+        if problems:
+            self.query_one(f"#{problems[0]}", Input).focus()
+            return
+        self.change(self._value("cpw-current"), self._value("cpw-new"))
+
+    def _value(self, input_id: str) -> str:
+        return self.query_one(f"#{input_id}", Input).value
+
+    def _problem(self, input_id: str) -> str | None:
+        value = self._value(input_id)
+        if input_id == "cpw-new":
+            problem = validation.check_password(value)
+            if problem is None and value == self._value("cpw-current"):
+                return "account.password.same"
+            return problem
+        if input_id == "cpw-confirm":
+            return validation.check_confirmation(self._value("cpw-new"), value)
+        return None if value else "valid.required"
+
+    def _check(self, input_id: str, *, loud: bool) -> bool:
+        """Shows the field's problem (quietly while typing); True if it has one."""
+        problem = self._problem(input_id)
+        if problem is None:
+            self._hint(input_id, "" if input_id == "cpw-current" else "✓", "-ok")
+        elif loud:
+            self._hint(input_id, t(problem), "-error")
+        elif not self._value(input_id):
+            self._hint(input_id, "", "")
+        else:
+            self._hint(input_id, t(problem), "")
+        return problem is not None
+
+    def _hint(self, input_id: str, message: str, state: str) -> None:
+        hint = self.query_one(f"#{input_id}-hint", Static)
+        hint.update(Text(message))
+        hint.set_class(state == "-error", "-error")
+        hint.set_class(state == "-ok", "-ok")
+
+    def _general(self, message: str) -> None:
+        self.query_one("#cpw-general", Static).update(Text(message))
+
+    @work(exclusive=True, group="change-password")
+    async def change(self, current: str, new: str) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        button = self.query_one("#cpw-submit", Button)
+        button.disabled = True
+        self._general("")
+        try:
+            user = await self.shop.run_api(
+                lambda api: api.change_password(current, new), needs_login=True
+            )
+        except LoginCancelled:
+            return
+        except errors.ValidationFailed as error:
+            for field_name, message in error.fields.items():
+                if field_name in PASSWORD_FIELDS:
+                    self._hint(PASSWORD_FIELDS[field_name], clean(message), "-error")
+                else:
+                    self._general(clean(message))
+            if not error.fields:
+                self._general(clean(error.message))
+            return
+        except errors.Forbidden as error:
+            # WRONG_PASSWORD: the current one.
+            self._hint("cpw-current", clean(error.message), "-error")
+            self.query_one("#cpw-current", Input).focus()
+            return
+        except errors.BackendUnreachable:
+            self._general(t("backend.unreachable"))
+            return
+        except errors.ApiError as error:
+            self._general(clean(error.message))
+            return
+        finally:
+            button.disabled = False
+        self.shop.user = user
+        self.notify(t("account.password.done"))
+        self.dismiss(True)
+
+
+class AccountScreen(ShopScreen):
+    CSS_PATH = "account.tcss"
+    BINDINGS = [
+        Binding("v", "verify", "key.wl_verify", id="account.verify"),
+        Binding("p", "change_password", "key.wl_password", id="account.password"),
+        Binding("m", "payment_password", "key.wl_payment_password", id="account.pay_password"),
+        Binding("t", "toggle_two_factor", "key.wl_two_factor", id="account.two_factor"),
+        Binding("l", "log_out", "key.wl_log_out", id="account.log_out"),
+        Binding("e", "log_out_everywhere", "key.wl_log_out_all", id="account.log_out_all"),
+    ]
+
+    def where(self) -> str:
+        return t("account.title")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "verify":
+            user = self.shop.user
+            return user is None or not user.real_name_verified
+        return True
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="ac-body"):
+            yield Static(t("account.section.profile"), classes="section-title")
+            yield from _row("nickname", "account.nickname")
+            yield from _row("phone", "account.phone")
+            yield from _row(
+                "real-name",
+                "account.real_name",
+                Button(t("account.verify"), id="ac-verify", compact=True),
+            )
+            yield Static(t("account.section.security"), classes="section-title")
+            yield from _row(
+                "password",
+                "account.password",
+                Button(t("account.password.change"), id="ac-password", compact=True),
+            )
+            yield from _row(
+                "pay-password",
+                "account.pay_password",
+                Button(t("account.pay_password.set"), id="ac-pay-password", compact=True),
+            )
+            with Horizontal(classes="ac-row"):
+                yield Label(t("account.two_factor"), classes="ac-label")
+                yield Switch(id="ac-two-factor", animate=False)
+                yield Static(id="ac-two-factor-value", classes="ac-value")
+            yield Static(t("account.section.linked"), classes="section-title")
+            yield Static(id="ac-linked", classes="ac-block")
+            yield Static(t("account.section.sessions"), classes="section-title")
+            with Horizontal(id="ac-session-actions"):
+                yield Button(t("account.log_out"), id="ac-log-out", compact=True)
+                yield Button(
+                    t("account.log_out_all"), id="ac-log-out-all", variant="error", compact=True
+                )
+            yield Static(id="ac-status", classes="ac-block")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "user", self._show_user)
+        self.load()
+
+    @work(exclusive=True, group="account")
+    async def load(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            user = await self.shop.run_api(lambda api: api.me(), needs_login=True)
+        except LoginCancelled:
+            self.app.pop_screen()
+            return
+        except errors.ApiError as error:
+            self._status(error.message, error=True)
+            return
+        self.shop.user = user
+
+    def _show_user(self, user: User | None) -> None:
+        if user is None:
+            return
+        self.refresh_bindings()
+        self._value("nickname", Text(user.nickname))
+        self._value("phone", Text(user.phone_masked))
+        if user.real_name_verified:
+            verified = Text("✓ " + t("account.real_name.verified"), style=tone(self.app, "success"))
+            verified.append(f"  {user.real_name_masked or ''} {user.id_number_masked or ''}")
+            self._value("real-name", verified)
+        else:
+            warning = tone(self.app, "warning")
+            self._value("real-name", Text(t("account.real_name.missing"), style=warning))
+        self.query_one("#ac-verify").display = not user.real_name_verified
+        self._value("password", Text(t("account.password.hint"), style="dim"))
+        if user.has_payment_password:
+            self._value("pay-password", Text("✓ " + t("account.pay_password.is_set")))
+        else:
+            self._value(
+                "pay-password",
+                Text(t("account.pay_password.not_set"), style=tone(self.app, "warning")),
+            )
+        self.query_one("#ac-pay-password", Button).label = t(
+            "account.pay_password.change"
+            if user.has_payment_password
+            else "account.pay_password.set"
+        )
+        switch = self.query_one("#ac-two-factor", Switch)
+        with self.prevent(Switch.Changed):
+            switch.value = user.two_factor_enabled
+        self._show_two_factor(user.two_factor_enabled)
+        self._show_linked(user)
+
+    def _show_two_factor(self, enabled: bool) -> None:
+        words = t("account.two_factor.on" if enabled else "account.two_factor.off")
+        self.query_one("#ac-two-factor-value", Static).update(Text(words, style="dim"))
+
+    def _show_linked(self, user: User) -> None:
+        # SSH keys are linked by the SSH server, not through this API; they are not listed.
+        logins = [link for link in user.linked_logins if link.provider in ("wechat", "qq")]
+        text = Text()
+        if not logins:
+            text.append(t("account.linked.none"), style="dim")
+        for index, link in enumerate(logins):
+            if index:
+                text.append("\n")
+            text.append("✓ " + (link.label or link.provider), style="bold")
+            if link.created_at:
+                when = local_time(link.created_at, "%Y-%m-%d")
+                text.append("  " + t("account.linked.since", date=when), style="dim")
+        self.query_one("#ac-linked", Static).update(text)
+
+    def _value(self, row: str, text: Text) -> None:
+        self.query_one(f"#ac-{row}-value", Static).update(text)
+
+    def _status(self, message: str, *, error: bool = False) -> None:
+        style = tone(self.app, "error") if error else "dim"
+        self.query_one("#ac-status", Static).update(Text(message, style=style))
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_verify(self) -> None:
+        from kshop_tui.screens.real_name import RealNameScreen
+
+        self.app.push_screen(RealNameScreen(), self._reload)
+
+    def _reload(self, _result: object) -> None:
+        self.load()
+
+    def action_change_password(self) -> None:
+        self.app.push_screen(ChangePasswordModal())
+
+    def action_payment_password(self) -> None:
+        user = self.shop.user
+        has_one = user is not None and user.has_payment_password
+        self.app.push_screen(PaymentPasswordDialog(has_one=has_one))
+
+    def action_toggle_two_factor(self) -> None:
+        switch = self.query_one("#ac-two-factor", Switch)
+        switch.toggle()
+
+    @on(Switch.Changed, "#ac-two-factor")
+    def _two_factor_switched(self, event: Switch.Changed) -> None:
+        self.set_two_factor(event.value)
+
+    @work(exclusive=True, group="two-factor")
+    async def set_two_factor(self, enabled: bool) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            user = await self.shop.run_api(
+                lambda api: api.set_two_factor(enabled), needs_login=True
+            )
+        except (LoginCancelled, errors.ApiError) as error:
+            switch = self.query_one("#ac-two-factor", Switch)
+            with self.prevent(Switch.Changed):
+                switch.value = not enabled
+            if isinstance(error, errors.ApiError):
+                self._status(error.message, error=True)
+            return
+        self.shop.user = user
+        self.notify(t("account.two_factor.now_on" if enabled else "account.two_factor.now_off"))
+
+    def action_log_out(self) -> None:
+        self.log_out(everywhere=False)
+
+    def action_log_out_everywhere(self) -> None:
+        question = ConfirmDialog(
+            t("account.log_out_all.question"), confirm_label=t("account.log_out_all"), danger=True
+        )
+        self.app.push_screen(question, self._log_out_all_confirmed)
+
+    def _log_out_all_confirmed(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.log_out(everywhere=True)
+
+    @work(exclusive=True, group="log-out")
+    async def log_out(self, everywhere: bool) -> None:
+        """This device: the token is forgotten whatever the server says. Everywhere: every
+        session must be revoked by the server first."""
+        from kshop_tui.api import errors
+
+        client = await self.shop.client()
+        try:
+            await client.logout(everywhere=everywhere)
+        except errors.ApiError as error:
+            if everywhere and not isinstance(error, errors.AuthExpired):
+                self._status(error.message, error=True)
+                return
+        self.shop.forget_login()
+        self.notify(t("account.logged_out_all" if everywhere else "login.logged_out"))
+        # Called later, by the app: leaving this screen ends this worker.
+        self.app.call_later(self.shop.action_browse)
+
+    @on(Button.Pressed, "#ac-verify")
+    def _verify_pressed(self) -> None:
+        self.action_verify()
+
+    @on(Button.Pressed, "#ac-password")
+    def _password_pressed(self) -> None:
+        self.action_change_password()
+
+    @on(Button.Pressed, "#ac-pay-password")
+    def _pay_password_pressed(self) -> None:
+        self.action_payment_password()
+
+    @on(Button.Pressed, "#ac-log-out")
+    def _log_out_pressed(self) -> None:
+        self.action_log_out()
+
+    @on(Button.Pressed, "#ac-log-out-all")
+    def _log_out_all_pressed(self) -> None:
+        self.action_log_out_everywhere()
+
+
+def _row(name: str, label: str, action: Button | None = None) -> ComposeResult:
+    with Horizontal(classes="ac-row"):
+        yield Label(t(label), classes="ac-label")
+        yield Static(id=f"ac-{name}-value", classes="ac-value")
+        if action is not None:
+            yield action

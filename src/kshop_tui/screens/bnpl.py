@@ -1,0 +1,219 @@
+"""先用后付 bills: one per order paid later, with what is owed and when; overdue ones in
+the error colour; repay one early from the balance (after a confirm)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
+from kshop_tui.text import local_time, money
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import Bill, Wallet
+
+OPEN_STATUSES = ("unpaid", "overdue", "awaiting_receipt")
+MONEY_WIDTH = 10
+DUE_WIDTH = 10
+STATUS_WIDTH = 11
+ORDER_MIN_WIDTH = 14
+# Body padding, a cell's padding on both sides (6 columns), and room for the scrollbar.
+TABLE_CHROME = 2 + 2 * 6 + 2
+
+
+class BnplScreen(ShopScreen):
+    CSS_PATH = "bnpl.tcss"
+    BINDINGS = [
+        Binding("r", "repay", "key.wl_repay", id="bnpl.repay"),
+        Binding("f5", "reload", "key.wl_reload", show=False, id="bnpl.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bills: list[Bill] = []
+        self.wallet: Wallet | None = None
+
+    def where(self) -> str:
+        return t("bnpl.title")
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="bn-body"):
+            yield Static(id="bn-summary")
+            yield RowTable(id="bn-bills", cursor_type="row", zebra_stripes=True)
+            yield Static(id="bn-status")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(Text(t("bnpl.col.order")), key="order")
+        for key in ("amount", "repaid", "owed"):
+            header = Text(t(f"bnpl.col.{key}"), justify="right")
+            table.add_column(header, key=key, width=MONEY_WIDTH)
+        table.add_column(Text(t("bnpl.col.due")), key="due", width=DUE_WIDTH)
+        table.add_column(Text(t("bnpl.col.status")), key="status", width=STATUS_WIDTH)
+        table.focus()
+        self.load()
+
+    def on_resize(self) -> None:
+        if self.bills:
+            self._fill(self.bills)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "repay":
+            bill = self._current()
+            return None if bill is None or bill.status not in OPEN_STATUSES else True
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="bills")
+    async def load(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        self._status(t("browse.loading"), None)
+        try:
+            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
+            bills = await self.shop.run_api(lambda api: api.bnpl_bills(), needs_login=True)
+        except LoginCancelled:
+            self.app.pop_screen()
+            return
+        except errors.ApiError as error:
+            self._status(error.message, "error")
+            return
+        self.wallet = wallet
+        self._show_summary(wallet)
+        self._fill(bills)
+
+    def _show_summary(self, wallet: Wallet) -> None:
+        bnpl = wallet.bnpl
+        text = Text()
+        if not bnpl.enabled:
+            text.append(t("wallet.bnpl.not_enabled"), style="bold")
+        else:
+            text.append(t("wallet.bnpl.limit") + " ", style="dim")
+            text.append(money(bnpl.limit_fen), style="bold")
+            text.append("   " + t("wallet.bnpl.used") + " ", style="dim")
+            text.append(money(bnpl.used_fen), style="bold")
+            text.append("   " + t("wallet.bnpl.available") + " ", style="dim")
+            text.append(money(bnpl.available_fen), style="bold")
+        text.append("   " + t("wallet.balance") + " ", style="dim")
+        text.append(money(wallet.balance_fen), style="bold")
+        self.query_one("#bn-summary", Static).update(text)
+
+    def _fill(self, bills: list[Bill]) -> None:
+        self.bills = bills
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        order_column = table.columns[ColumnKey("order")]
+        fixed = 3 * MONEY_WIDTH + DUE_WIDTH + STATUS_WIDTH + TABLE_CHROME
+        order_column.width = max(ORDER_MIN_WIDTH, self.size.width - fixed)
+        order_column.auto_width = False
+        for bill in bills:
+            table.add_row(*self._cells(bill), key=str(bill.id))
+        if bills:
+            table.move_cursor(row=min(keep, len(bills) - 1))
+            overdue = [bill for bill in bills if bill.status == "overdue"]
+            owed = sum(bill.outstanding_fen for bill in bills)
+            if overdue:
+                self._status(t("bnpl.overdue_count", count=len(overdue)), "error")
+            elif owed:
+                self._status(t("bnpl.owed_total", amount=money(owed)), None)
+            else:
+                self._status(t("bnpl.all_repaid"), "success")
+        else:
+            self._status(t("bnpl.none"), None)
+        self.refresh_bindings()
+
+    def _cells(self, bill: Bill) -> tuple[Text, ...]:
+        overdue = bill.status == "overdue"
+        alarm = tone(self.app, "error")
+        status_key = f"bnpl.status.{bill.status}"
+        status_word = t(status_key) if t(status_key) != status_key else bill.status
+        if bill.status in ("repaid", "cancelled"):
+            status = Text(status_word, style="dim")
+        elif overdue:
+            status = Text("⚠ " + status_word, style=alarm + Style(bold=True))
+        else:
+            status = Text(status_word)
+        owed_style = alarm if overdue else ("bold" if bill.outstanding_fen else "dim")
+        due = (
+            Text(local_time(bill.due_at, "%Y-%m-%d"), style=alarm if overdue else "")
+            if bill.due_at
+            else Text("—", style="dim")
+        )
+        return (
+            Text(bill.order_no, no_wrap=True, overflow="ellipsis"),
+            Text(money(bill.amount_fen), justify="right"),
+            Text(money(bill.repaid_fen), justify="right", style="dim"),
+            Text(money(bill.outstanding_fen), justify="right", style=owed_style),
+            due,
+            status,
+        )
+
+    def _current(self) -> Bill | None:
+        if not self.bills:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.bills[row] if 0 <= row < len(self.bills) else None
+
+    def _status(self, message: str, level: str | None) -> None:
+        style = tone(self.app, "error" if level == "error" else "success") if level else "dim"
+        self.query_one("#bn-status", Static).update(Text(message, style=style))
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_repay(self) -> None:
+        bill = self._current()
+        if bill is None or bill.status not in OPEN_STATUSES:
+            return
+        balance = money(self.wallet.balance_fen) if self.wallet is not None else "—"
+        question = t(
+            "bnpl.repay_question",
+            amount=money(bill.outstanding_fen),
+            order=bill.order_no,
+            balance=balance,
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, confirm_label=t("bnpl.repay")),
+            partial(self._repay_confirmed, bill),
+        )
+
+    def _repay_confirmed(self, bill: Bill, confirmed: bool | None) -> None:
+        if confirmed:
+            self.repay(bill)
+
+    @work(exclusive=True, group="repay")
+    async def repay(self, bill: Bill) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        self._status(t("bnpl.repaying"), None)
+        try:
+            repaid = await self.shop.run_api(lambda api: api.repay_bill(bill.id), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.InsufficientFunds as error:
+            self._status(t("bnpl.not_enough", reason=error.message), "error")
+            return
+        except errors.ApiError as error:
+            self._status(error.message, "error")
+            return
+        self.notify(t("bnpl.repaid", amount=money(repaid.repaid_fen), order=repaid.order_no))
+        self.load()

@@ -1,0 +1,445 @@
+"""My orders: status tabs with counts (全部/待付款/待发货/已发货/已完成/已取消/售后), a paged list
+that loads the next page near its end, the time left to pay each unpaid order, and the
+order keys of SPEC §5. While visible it re-asks every few seconds, so an order the
+merchant ships (or the backend cancels) moves by itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import ColumnKey, RowKey
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screens.order_detail import (
+    BackendClock,
+    after_sale_wizard,
+    cancel_with_reason,
+    pay_pending_order,
+    seconds_until,
+)
+from kshop_tui.text import local_time, money
+from kshop_tui.widgets.status_badge import badge_text, time_left
+
+if TYPE_CHECKING:
+    from kshop_tui.api.client import KshopClient
+    from kshop_tui.api.models import OrderCounts, OrderFilter, OrderPage, OrderSummary
+
+TABS: tuple[str, ...] = (
+    "all",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "after_sale",
+)
+PAGE_SIZE = 20
+REFRESH_PAGE_LIMIT = 100
+PREFETCH_ROWS = 3
+REFRESH_SECONDS = 5.0
+WIDE_DATES = 100
+STATUS_WIDTH = 16
+CANCELLABLE = ("pending_payment", "awaiting_shipment")
+TRACKABLE = ("shipped", "completed")
+AFTER_SALE_STATES = ("awaiting_shipment", "shipped", "completed")
+
+
+class StatusTabs(Widget):
+    """One line of tabs, each with its count; the chosen one drawn reversed."""
+
+    DEFAULT_CSS = """
+    StatusTabs { height: 1; padding: 0 1; }
+    StatusTabs > .status-tabs--active { background: $primary; color: $text; text-style: bold; }
+    StatusTabs > .status-tabs--count { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"status-tabs--active", "status-tabs--count"}
+
+    active: reactive[str] = reactive("all")
+    """The tab chosen (an order filter)."""
+    counts: reactive[OrderCounts | None] = reactive(None)
+    """How many orders each tab holds, once known."""
+
+    def render(self) -> Text:
+        # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
+        roomy = self._line(" │ ")
+        return roomy if roomy.cell_len <= self.content_size.width else self._line("│")
+
+    def _line(self, separator: str) -> Text:
+        active_style = self.get_component_rich_style("status-tabs--active")
+        count_style = self.get_component_rich_style("status-tabs--count")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for index, tab in enumerate(TABS):
+            if index:
+                line.append(separator, style=count_style)
+            label = t(f"orders.tab.{tab}")
+            count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
+            if tab == self.active:
+                line.append(f" {label} {count} ", style=active_style)
+            else:
+                line.append(f"{label} ")
+                line.append(count, style=count_style)
+        return line
+
+
+class OrdersTable(DataTable[Text]):
+    """The list's table, with the list keys every kshop list has (Home/End reach the
+    first and last order, not the first and last column)."""
+
+    BINDINGS = [
+        Binding("home,g", "scroll_top", show=False),
+        Binding("end,G", "scroll_bottom", show=False),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
+
+class OrdersScreen(ShopScreen):
+    CSS_PATH = "orders.tcss"
+    BINDINGS = [
+        Binding("right_square_bracket", "tab(1)", "orders.key.next_tab", id="orders.next_tab"),
+        Binding(
+            "left_square_bracket",
+            "tab(-1)",
+            "orders.key.previous_tab",
+            id="orders.prev_tab",
+            show=False,
+        ),
+        # The table would scroll sideways with these; here they switch tabs, as in the
+        # wireframe, so they must come before the focused table's own bindings.
+        Binding("right", "tab(1)", "", show=False, priority=True),
+        Binding("left", "tab(-1)", "", show=False, priority=True),
+        Binding("enter", "open", "orders.key.detail", id="orders.open", show=False),
+        Binding("p", "pay", "orders.key.pay", id="orders.pay"),
+        Binding("x", "cancel_order", "orders.key.cancel_order", id="orders.cancel"),
+        Binding("t", "track", "orders.key.track", id="orders.track"),
+        Binding("r", "after_sale", "orders.key.after_sale", id="orders.after_sale"),
+        Binding("l", "track_any", "orders.key.track_any", id="orders.track_any", show=False),
+        Binding("s", "insights", "orders.key.insights", id="orders.insights", show=False),
+    ]
+
+    def __init__(self, tab: str = "all") -> None:
+        super().__init__()
+        self.tab = tab if tab in TABS else "all"
+        self.rows: list[OrderSummary] = []
+        self.next_cursor: str | None = None
+        self.counts: OrderCounts | None = None
+        self.generation = 0
+        """Bumped by whatever makes an answer in flight stale (a tab switch, a new page)."""
+        self.loading_more = False
+        self.clock = BackendClock(self.shop)
+
+    def where(self) -> str:
+        return t("orders.title")
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="orders-body"):
+            yield StatusTabs(id="orders-tabs")
+            yield Static(id="orders-empty")
+            yield OrdersTable(id="orders-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="orders-more", classes="muted")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(Text(t("orders.col.date")), key="date")
+        table.add_column(Text(t("orders.col.order_no")), key="order_no", width=14)
+        table.add_column(Text(t("orders.col.items")), key="items")
+        table.add_column(Text(t("orders.col.total"), justify="right"), key="total", width=10)
+        table.add_column(Text(t("orders.col.status")), key="status", width=STATUS_WIDTH)
+        table.focus()
+        self.query_one(StatusTabs).active = self.tab
+        self.set_interval(REFRESH_SECONDS, self._refresh_if_visible)
+        self.set_interval(1.0, self.tick)
+        self.load_first()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def on_screen_resume(self) -> None:
+        # Back from an order's detail or a payment: what was done there shows at once.
+        if self.counts is not None:
+            self.refresh_visible()
+
+    # --- loading -------------------------------------------------------------------
+
+    @work(exclusive=True, group="orders-page")
+    async def load_first(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        self.generation += 1
+        generation, tab = self.generation, self.tab
+        self.rows, self.next_cursor = [], None
+        self._draw(loading=True)
+        try:
+            counts, page = await self.shop.run_api(
+                lambda api: _counts_and_page(api, tab, None, PAGE_SIZE), needs_login=True
+            )
+        except LoginCancelled:
+            if self.app.screen is self:
+                self.app.pop_screen()
+            return
+        except errors.ApiError as error:
+            self._show_problem(error.message)
+            return
+        if generation != self.generation:
+            return
+        self.counts = counts
+        self.rows = list(page.items)
+        self.next_cursor = page.next_cursor
+        self._draw()
+        await self.tick()
+
+    @work(exclusive=True, group="orders-more")
+    async def load_more(self) -> None:
+        from kshop_tui.api import errors
+
+        cursor, tab = self.next_cursor, self.tab
+        if cursor is None or self.loading_more:
+            return
+        self.loading_more = True
+        self.generation += 1
+        generation = self.generation
+        self.query_one("#orders-more", Static).update(Text(t("browse.loading_more")))
+        try:
+            page = await self.shop.run_api(
+                lambda api: api.orders(_filter(tab), cursor, PAGE_SIZE), needs_login=True
+            )
+        except errors.ApiError as error:
+            self.query_one("#orders-more", Static).update(Text(error.message))
+            return
+        finally:
+            self.loading_more = False
+        if generation != self.generation:
+            return
+        known = {row.id for row in self.rows}
+        self.rows += [row for row in page.items if row.id not in known]
+        self.next_cursor = page.next_cursor
+        self._draw()
+        await self.tick()
+
+    def _refresh_if_visible(self) -> None:
+        if self.is_current and self.counts is not None and not self.loading_more:
+            self.refresh_visible()
+
+    @work(exclusive=True, group="orders-refresh")
+    async def refresh_visible(self) -> None:
+        """Re-asks the counts and the rows already shown; an answer that arrives after
+        the user switched tabs or paged on is dropped."""
+        from kshop_tui.api import errors
+
+        generation, tab = self.generation, self.tab
+        wanted = min(REFRESH_PAGE_LIMIT, max(PAGE_SIZE, len(self.rows)))
+        try:
+            counts, page = await self.shop.run_api(
+                lambda api: _counts_and_page(api, tab, None, wanted)
+            )
+        except errors.ApiError:
+            return  # a quiet background refresh; the banner shows an outage
+        if generation != self.generation:
+            return
+        changed = page.items != self.rows[: len(page.items)] or counts != self.counts
+        self.counts = counts
+        if not changed:
+            return
+        self.rows = list(page.items)
+        if len(page.items) >= wanted:
+            self.next_cursor = page.next_cursor
+        else:
+            self.next_cursor = None
+        self._draw()
+        await self.tick()
+
+    # --- drawing -------------------------------------------------------------------
+
+    def _draw(self, *, loading: bool = False) -> None:
+        if not self.is_mounted:
+            return
+        tabs = self.query_one(StatusTabs)
+        tabs.active = self.tab
+        tabs.counts = self.counts
+        table = self.query_one(DataTable)
+        keep = self._current()
+        table.clear()
+        self._size_columns()
+        empty = self.query_one("#orders-empty", Static)
+        if loading:
+            empty.update(Text(t("browse.loading"), style="dim"))
+        elif not self.rows:
+            empty.update(Text(t(f"orders.empty.{self.tab}"), style="dim"))
+        empty.display = loading or not self.rows
+        table.display = bool(self.rows)
+        wide = self.size.width >= WIDE_DATES
+        for row in self.rows:
+            table.add_row(*self._cells(row, wide), key=str(row.id))
+        if self.rows:
+            index = next((i for i, row in enumerate(self.rows) if keep and row.id == keep.id), 0)
+            table.move_cursor(row=index)
+        more = t("orders.scroll_for_more") if self.next_cursor else ""
+        self.query_one("#orders-more", Static).update(Text(more))
+        self.refresh_bindings()
+
+    def _size_columns(self) -> None:
+        table = self.query_one(DataTable)
+        wide = self.size.width >= WIDE_DATES
+        date_width = 16 if wide else 11
+        fixed = date_width + 14 + 10 + STATUS_WIDTH
+        items_width = max(12, self.size.width - 4 - fixed - 2 * 5)
+        for key, width in (("date", date_width), ("items", items_width)):
+            column = table.columns[ColumnKey(key)]
+            column.width = width
+            column.auto_width = False
+
+    def _cells(self, row: OrderSummary, wide: bool) -> tuple[Text, Text, Text, Text, Text]:
+        date = Text(local_time(row.created_at, "%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M"))
+        items = Text(no_wrap=True, overflow="ellipsis")
+        if row.first_item is not None:
+            items.append(row.first_item.name)
+        more = row.item_count - 1
+        if more > 0:
+            items.append(" " + t("orders.more_items", count=more), style="dim")
+        total = Text(money(row.total_fen), justify="right")
+        return date, Text(row.order_no), items, total, self._status_cell(row, None)
+
+    def _status_cell(self, row: OrderSummary, now: float | None) -> Text:
+        cell = badge_text(row.status, row.after_sale_status, self.app.theme_variables)
+        if row.auto_cancel_at is not None and now is not None:
+            cell.append(" " + time_left(seconds_until(row.auto_cancel_at, now)))
+        cell.truncate(STATUS_WIDTH, overflow="ellipsis")
+        return cell
+
+    async def tick(self) -> None:
+        """Redraws the time left to pay on the unpaid rows."""
+        pending = [row for row in self.rows if row.auto_cancel_at is not None]
+        if not pending or not self.is_mounted:
+            return
+        now = await self.clock.now()
+        table = self.query_one(DataTable)
+        for row in pending:
+            key = RowKey(str(row.id))
+            if key in table.rows:
+                table.update_cell(key, ColumnKey("status"), self._status_cell(row, now))
+
+    def _show_problem(self, message: str) -> None:
+        empty = self.query_one("#orders-empty", Static)
+        empty.update(Text(message))
+        empty.display = True
+        self.query_one(DataTable).display = False
+
+    # --- the cursor ----------------------------------------------------------------
+
+    def _current(self) -> OrderSummary | None:
+        if not self.rows or not self.is_mounted:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    @on(DataTable.RowHighlighted, "#orders-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+        if self.next_cursor and event.cursor_row >= len(self.rows) - PREFETCH_ROWS:
+            self.load_more()
+
+    @on(DataTable.RowSelected, "#orders-table")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self._current()
+        if action == "pay":
+            return row is not None and row.status == "pending_payment"
+        if action == "cancel_order":
+            return (
+                row is not None
+                and row.status in CANCELLABLE
+                and row.after_sale_status != "in_progress"
+            )
+        if action == "track":
+            return row is not None and row.status in TRACKABLE and row.tracking_no is not None
+        if action == "after_sale":
+            return (
+                row is not None
+                and row.status in AFTER_SALE_STATES
+                and after_sale_wizard() is not None
+            )
+        if action == "open":
+            return row is not None
+        return True
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_tab(self, step: int) -> None:
+        self.tab = TABS[(TABS.index(self.tab) + step) % len(TABS)]
+        self.load_first()
+
+    def action_open(self) -> None:
+        from kshop_tui.screens.order_detail import OrderDetailScreen
+
+        row = self._current()
+        if row is not None:
+            self.app.push_screen(OrderDetailScreen(row.id))
+
+    def action_pay(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.pay(row)
+
+    @work(group="orders-pay")
+    async def pay(self, row: OrderSummary) -> None:
+        await pay_pending_order(self.shop, row.id, row.total_fen, from_detail=False)
+        self.refresh_visible()
+
+    def action_cancel_order(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.cancel_order(row)
+
+    @work(group="orders-cancel")
+    async def cancel_order(self, row: OrderSummary) -> None:
+        paid = row.status != "pending_payment"
+        if await cancel_with_reason(self.shop, row.id, row.order_no, paid) is not None:
+            self.refresh_visible()
+
+    def action_track(self) -> None:
+        from kshop_tui.screens.logistics import LogisticsScreen
+
+        row = self._current()
+        if row is not None:
+            self.app.push_screen(LogisticsScreen(order_id=row.id))
+
+    def action_after_sale(self) -> None:
+        wizard = after_sale_wizard()
+        row = self._current()
+        if wizard is not None and row is not None:
+            self.app.push_screen(wizard(row.id))
+
+    def action_track_any(self) -> None:
+        from kshop_tui.screens.logistics import TrackParcelScreen
+
+        self.app.push_screen(TrackParcelScreen())
+
+    def action_insights(self) -> None:
+        from kshop_tui.screens.insights import InsightsScreen
+
+        self.app.push_screen(InsightsScreen())
+
+
+def _filter(tab: str) -> OrderFilter:
+    """A tab's name is the API's status filter (TABS lists exactly those)."""
+    return cast("OrderFilter", tab)
+
+
+async def _counts_and_page(
+    api: KshopClient, tab: str, cursor: str | None, limit: int
+) -> tuple[OrderCounts, OrderPage]:
+    counts = await api.order_counts()
+    page = await api.orders(_filter(tab), cursor, limit)
+    return counts, page

@@ -1,0 +1,173 @@
+"""Setting or changing the 6-digit payment password (支付密码): typed twice; once one is
+set, changing it needs the current one. Digits are masked and never kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.base import ShopModal
+from kshop_tui.text import clean
+
+PIN_LENGTH = 6
+# The backend's field names → the inputs that hold them.
+FIELD_INPUTS = {"current_payment_password": "pp-current", "payment_password": "pp-new"}
+
+
+class PinInput(Input):
+    """Six digits, masked: only digits can be typed and no more than six."""
+
+    DEFAULT_CSS = """
+    PinInput { width: 16; }
+    """
+
+    def __init__(self, *, id: str, placeholder: str = "", **kwargs: Any) -> None:
+        super().__init__(
+            placeholder=placeholder or "••••••",
+            id=id,
+            password=True,
+            restrict=r"[0-9]*",
+            max_length=PIN_LENGTH,
+            compact=True,
+            **kwargs,
+        )
+
+
+def check_pin(pin: str) -> str | None:
+    """None for six ASCII digits, else the i18n key of what is wrong."""
+    if not pin:
+        return "paypw.required"
+    return None if len(pin) == PIN_LENGTH and pin.isascii() and pin.isdigit() else "paypw.six"
+
+
+class PaymentPasswordDialog(ShopModal):
+    """Dismisses True once the server took the new payment password."""
+
+    DEFAULT_CLASSES = "pp-modal"
+    CSS_PATH = "payment_password.tcss"
+
+    def __init__(self, *, has_one: bool) -> None:
+        super().__init__()
+        self.has_one = has_one
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+        with Vertical(id="pp-dialog") as dialog:
+            dialog.border_title = t("paypw.change_title" if self.has_one else "paypw.set_title")
+            yield Static(t("paypw.intro"), id="pp-intro", markup=False)
+            fields = [("pp-new", "paypw.new"), ("pp-repeat", "paypw.repeat")]
+            if self.has_one:
+                fields.insert(0, ("pp-current", "paypw.current"))
+            for input_id, label in fields:
+                with Horizontal(classes="pp-field"):
+                    yield Label(t(label), classes="pp-label")
+                    yield PinInput(id=input_id)
+                    yield Static(id=f"{input_id}-hint", classes="pp-hint")
+            yield Static(id="pp-general")
+            with Horizontal(id="pp-actions"):
+                yield Button(t("paypw.submit"), id="pp-submit", variant="primary", compact=True)
+                yield Button(t("wallet.cancel"), id="pp-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query(PinInput).first().focus()
+
+    @on(Button.Pressed, "#pp-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        input_id = event.input.id or ""
+        if len(event.value) == PIN_LENGTH:
+            self._check(input_id, loud=False)
+            # Six digits typed: on to the next box, as on a phone's keypad.
+            if input_id != "pp-repeat":
+                self.focus_next()
+        else:
+            self._hint(input_id, "", "")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#pp-submit")
+    def _submit(self) -> None:
+        ids = [pin.id or "" for pin in self.query(PinInput)]
+        problems = [input_id for input_id in ids if self._check(input_id, loud=True)]
+        if problems:
+            self.query_one(f"#{problems[0]}", Input).focus()
+            return
+        current = self._value("pp-current") if self.has_one else None
+        self.save(self._value("pp-new"), current)
+
+    def _value(self, input_id: str) -> str:
+        return self.query_one(f"#{input_id}", Input).value
+
+    def _check(self, input_id: str, *, loud: bool) -> bool:
+        value = self._value(input_id)
+        problem = check_pin(value)
+        if problem is None and input_id == "pp-repeat" and value != self._value("pp-new"):
+            problem = "paypw.mismatch"
+        same_as_current = self.has_one and value == self._value("pp-current")
+        if problem is None and input_id == "pp-new" and same_as_current:
+            problem = "paypw.same"
+        if problem is None:
+            self._hint(input_id, "✓", "-ok")
+        elif loud or problem in ("paypw.mismatch", "paypw.same"):
+            self._hint(input_id, t(problem), "-error")
+        return problem is not None
+
+    def _hint(self, input_id: str, message: str, state: str) -> None:
+        hint = self.query_one(f"#{input_id}-hint", Static)
+        hint.update(Text(message))
+        hint.set_class(state == "-error", "-error")
+        hint.set_class(state == "-ok", "-ok")
+
+    def _general(self, message: str) -> None:
+        self.query_one("#pp-general", Static).update(Text(message))
+
+    @work(exclusive=True, group="payment-password")
+    async def save(self, new_pin: str, current_pin: str | None) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        button = self.query_one("#pp-submit", Button)
+        button.disabled = True
+        self._general("")
+        try:
+            user = await self.shop.run_api(
+                lambda api: api.set_payment_password(new_pin, current_pin), needs_login=True
+            )
+        except LoginCancelled:
+            return
+        except errors.ValidationFailed as error:
+            for field_name, message in error.fields.items():
+                if field_name in FIELD_INPUTS and self.query(f"#{FIELD_INPUTS[field_name]}"):
+                    self._hint(FIELD_INPUTS[field_name], clean(message), "-error")
+                else:
+                    self._general(clean(message))
+            if not error.fields:
+                self._general(clean(error.message))
+            return
+        except errors.Forbidden as error:
+            # WRONG_PAYMENT_PASSWORD: about the current one.
+            if self.has_one:
+                self._hint("pp-current", clean(error.message), "-error")
+                self.query_one("#pp-current", Input).focus()
+            else:
+                self._general(clean(error.message))
+            return
+        except errors.BackendUnreachable:
+            self._general(t("backend.unreachable"))
+            return
+        except errors.ApiError as error:
+            self._general(clean(error.message))
+            return
+        finally:
+            button.disabled = False
+        self.shop.user = user
+        self.notify(t("paypw.changed" if self.has_one else "paypw.set_done"))
+        self.dismiss(True)

@@ -1,0 +1,708 @@
+"""The wallet (钱包): balance and red packets with their history, top-up, bank cards, and
+先用后付 (pay later) — what it is, what still blocks it (with the way there), its limit
+and its bills.
+
+Also the dialogs the wallet, bills and account screens share: `ConfirmDialog` and the
+top-up dialog.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Literal
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.widgets.data_table import ColumnKey
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.bank_card import AddCardModal
+from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.text import clean, local_time, money, parse_yuan
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from kshop_tui.api.models import BankCard, TopUp, Transaction, Wallet, WalletAccount
+
+Tone = Literal["error", "success", "warning", "primary"]
+TOPUP_MIN_FEN = 1
+TOPUP_MAX_FEN = 5_000_000
+HISTORY_PAGE = 30
+# Ask for the next page when the cursor is this close to the last loaded row.
+HISTORY_PREFETCH_ROWS = 3
+TABS = ("tab-history", "tab-cards", "tab-bnpl")
+# `f` cycles the history through these accounts (None: all of them).
+HISTORY_FILTERS: tuple[WalletAccount | None, ...] = (
+    None,
+    "balance",
+    "red_packet",
+    "bnpl",
+    "bank_card",
+)
+# The fixed columns of the history, each cell's padding, the body's padding and the
+# scrollbar; the note takes what is left.
+HISTORY_FIXED_WIDTH = 11 + 20 + 13 + 2 * 4 + 2 + 2
+
+
+def tone(app: App[Any], name: Tone) -> Style:
+    """A theme colour for Rich text (DataTable cells cannot take `$error`)."""
+    variables = app.theme_variables or app.get_css_variables()
+    return Style(color=variables.get(f"text-{name}") or variables.get(name))
+
+
+def signed_money(fen: int) -> str:
+    return ("+" if fen > 0 else "") + money(fen)
+
+
+def account_name(account: str) -> str:
+    key = f"wallet.account.{account}"
+    name = t(key)
+    return account if name == key else name
+
+
+def kind_name(kind: str) -> str:
+    key = f"wallet.kind.{kind}"
+    name = t(key)
+    return kind if name == key else name
+
+
+def card_label(card: BankCard) -> str:
+    return f"{card.bank} ••{card.last4}"
+
+
+class RowTable(DataTable[Text]):
+    """A table of rows where home/end (and g/G) go to the first/last row, as in every
+    kshop list (a plain DataTable moves between columns on them)."""
+
+    BINDINGS = [
+        Binding("home,g", "scroll_top", show=False),
+        Binding("end,G", "scroll_bottom", show=False),
+    ]
+
+
+class ConfirmDialog(ShopModal):
+    """A yes/no question; dismisses True on yes, False on no, None on escape."""
+
+    DEFAULT_CLASSES = "wl-modal"
+    CSS_PATH = "wallet.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "key.wl_yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "key.wl_no", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, *, confirm_label: str, danger: bool = False) -> None:
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm_label
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+        with Vertical(id="wl-confirm", classes="wl-dialog"):
+            yield Static(Text(self.question), id="wl-confirm-question")
+            with Horizontal(classes="wl-dialog-actions"):
+                yield Button(
+                    self.confirm_label,
+                    id="wl-confirm-yes",
+                    variant="error" if self.danger else "primary",
+                    compact=True,
+                )
+                yield Button(t("wallet.cancel"), id="wl-confirm-no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#wl-confirm-yes", Button).focus()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed, "#wl-confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#wl-confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+
+class TopUpModal(ShopModal):
+    """充值: an amount in yuan from one of the bound cards. One idempotency key per
+    (amount, card) the user asks for, so a retry after a lost answer never tops up twice."""
+
+    DEFAULT_CLASSES = "wl-modal"
+    CSS_PATH = "wallet.tcss"
+
+    def __init__(self, cards: list[BankCard]) -> None:
+        super().__init__()
+        self.cards = list(cards)
+        self._intent: tuple[int, int | None] | None = None
+        self._intent_key = ""
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+        with Vertical(id="wl-topup", classes="wl-dialog") as dialog:
+            dialog.border_title = t("wallet.topup.title")
+            with Horizontal(classes="wl-field"):
+                yield Label(t("wallet.topup.amount"), classes="wl-label")
+                yield Input(
+                    placeholder=t("wallet.topup.amount_placeholder"),
+                    id="wl-amount",
+                    restrict=r"[0-9.,¥]*",
+                    max_length=12,
+                    compact=True,
+                )
+            yield Static(id="wl-amount-hint", classes="wl-hint")
+            with Horizontal(classes="wl-field"):
+                yield Label(t("wallet.topup.from"), classes="wl-label")
+                if self.cards:
+                    yield Select[int](
+                        [(card_label(card), card.id) for card in self.cards],
+                        id="wl-card",
+                        allow_blank=False,
+                        compact=True,
+                    )
+                else:
+                    yield Static(Text(t("wallet.topup.no_card")), id="wl-no-card")
+            yield Static(id="wl-card-hint", classes="wl-hint")
+            yield Static(id="wl-topup-general", classes="wl-general")
+            with Horizontal(classes="wl-dialog-actions"):
+                yield Button(
+                    t("wallet.topup.submit"),
+                    id="wl-topup-submit",
+                    variant="primary",
+                    compact=True,
+                    disabled=not self.cards,
+                )
+                yield Button(t("wallet.cancel"), id="wl-topup-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#wl-amount", Input).focus()
+
+    @on(Button.Pressed, "#wl-topup-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Changed, "#wl-amount")
+    def _typed(self) -> None:
+        self._check_amount(loud=False)
+
+    @on(Input.Submitted, "#wl-amount")
+    @on(Button.Pressed, "#wl-topup-submit")
+    def _submit(self) -> None:
+        amount = self._check_amount(loud=True)
+        if amount is None or not self.cards:
+            self.query_one("#wl-amount", Input).focus()
+            return
+        card = self.query_one("#wl-card", Select).value
+        self.top_up(amount, card if isinstance(card, int) else None)
+
+    def _check_amount(self, *, loud: bool) -> int | None:
+        """The amount in fen when it is one we can send; shows what is wrong otherwise."""
+        text = self.query_one("#wl-amount", Input).value
+        amount = parse_yuan(text)
+        if not text.strip():
+            self._hint("wl-amount-hint", t("wallet.topup.required") if loud else "", loud)
+            return None
+        if amount is None:
+            self._hint("wl-amount-hint", t("wallet.topup.not_amount"), True)
+            return None
+        if not TOPUP_MIN_FEN <= amount <= TOPUP_MAX_FEN:
+            self._hint(
+                "wl-amount-hint",
+                t("wallet.topup.range", min=money(TOPUP_MIN_FEN), max=money(TOPUP_MAX_FEN)),
+                True,
+            )
+            return None
+        self._hint("wl-amount-hint", "✓ " + money(amount), False, ok=True)
+        return amount
+
+    def _hint(self, hint_id: str, message: str, error: bool, *, ok: bool = False) -> None:
+        hint = self.query_one(f"#{hint_id}", Static)
+        hint.update(Text(message))
+        hint.set_class(error, "-error")
+        hint.set_class(ok, "-ok")
+
+    @work(exclusive=True, group="top-up")
+    async def top_up(self, amount_fen: int, card_id: int | None) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.app import LoginCancelled
+
+        if self._intent != (amount_fen, card_id):
+            self._intent = (amount_fen, card_id)
+            self._intent_key = new_intent_key()
+        key = self._intent_key
+        button = self.query_one("#wl-topup-submit", Button)
+        button.disabled = True
+        button.label = t("wallet.topup.working")
+        self._hint("wl-topup-general", "", False)
+        try:
+            result: TopUp = await self.shop.run_api(
+                lambda api: api.top_up(amount_fen, card_id, idempotency_key=key),
+                needs_login=True,
+            )
+        except LoginCancelled:
+            return
+        except errors.BackendUnreachable:
+            self._hint("wl-topup-general", t("wallet.topup.unreachable"), True)
+            return
+        except errors.ValidationFailed as error:
+            fields = error.fields
+            if "amount_fen" in fields:
+                self._hint("wl-amount-hint", clean(fields.pop("amount_fen")), True)
+            if "bank_card_id" in fields:
+                self._hint("wl-card-hint", clean(fields.pop("bank_card_id")), True)
+            if fields or not error.fields:
+                self._hint("wl-topup-general", clean(error.message), True)
+            return
+        except errors.ApiError as error:
+            self._hint("wl-topup-general", clean(error.message), True)
+            return
+        finally:
+            button.disabled = not self.cards
+            button.label = t("wallet.topup.submit")
+        self.notify(
+            t("wallet.topup.done", amount=money(amount_fen), balance=money(result.balance_fen))
+        )
+        self.dismiss(result)
+
+
+class WalletScreen(ShopScreen):
+    CSS_PATH = "wallet.tcss"
+    BINDINGS = [
+        Binding("t", "top_up", "key.wl_top_up", id="wallet.top_up"),
+        Binding("a", "add_card", "key.wl_add_card", id="wallet.add_card"),
+        Binding("d,delete", "remove_card", "key.wl_remove_card", id="wallet.remove_card"),
+        Binding("e", "enable_bnpl", "key.wl_enable_bnpl", id="wallet.enable_bnpl"),
+        Binding("v", "verify", "key.wl_verify", id="wallet.verify"),
+        Binding("l", "bills", "key.wl_bills", id="wallet.bills"),
+        Binding("f", "filter_history", "key.wl_filter", id="wallet.filter"),
+        Binding("right_square_bracket", "tab(1)", "key.wl_next_tab", id="wallet.next_tab"),
+        Binding("left_square_bracket", "tab(-1)", "key.wl_prev_tab", show=False, id="wallet.prev"),
+        Binding("u", "coupons", "key.wl_coupons", show=False, id="wallet.coupons"),
+        Binding("s", "account", "key.wl_account", show=False, id="wallet.account"),
+    ]
+
+    def __init__(self, tab: str = "tab-history") -> None:
+        super().__init__()
+        self.initial_tab = tab if tab in TABS else "tab-history"
+        self.wallet: Wallet | None = None
+        self.transactions: list[Transaction] = []
+        self.history_cursor: str | None = None
+        self.history_filter: WalletAccount | None = None
+        self._history_loading = False
+
+    def where(self) -> str:
+        return t("wallet.title")
+
+    # --- building ------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="wl-body"):
+            with Horizontal(id="wl-summary"):
+                yield Static(id="wl-balance", classes="wl-figure")
+                yield Static(id="wl-red-packets", classes="wl-figure")
+                yield Static(id="wl-bnpl-figure", classes="wl-figure")
+            with TabbedContent(id="wl-tabs", initial=self.initial_tab):
+                with TabPane(t("wallet.tab.history"), id="tab-history"):
+                    yield Static(id="wl-history-filter", classes="wl-line")
+                    yield RowTable(id="wl-history", cursor_type="row", zebra_stripes=True)
+                    yield Static(id="wl-history-status", classes="wl-line")
+                with TabPane(t("wallet.tab.cards"), id="tab-cards"):
+                    yield RowTable(id="wl-cards", cursor_type="row")
+                    yield Static(id="wl-cards-status", classes="wl-line")
+                with (
+                    TabPane(t("wallet.tab.bnpl"), id="tab-bnpl"),
+                    VerticalScroll(id="wl-bnpl"),
+                ):
+                    yield Static(t("wallet.bnpl.about"), id="wl-bnpl-about", markup=False)
+                    yield Static(id="wl-bnpl-status")
+                    yield Static(id="wl-bnpl-message", classes="wl-line")
+                    with Horizontal(id="wl-bnpl-actions"):
+                        yield Button(
+                            t("wallet.bnpl.enable"), id="wl-enable", variant="primary", compact=True
+                        )
+                        yield Button(t("wallet.bnpl.verify"), id="wl-verify", compact=True)
+                        yield Button(t("wallet.bnpl.add_card"), id="wl-bnpl-add-card", compact=True)
+                        yield Button(t("wallet.bnpl.bills"), id="wl-open-bills", compact=True)
+
+    def on_mount(self) -> None:
+        history = self.query_one("#wl-history", DataTable)
+        history.add_column(Text(t("wallet.col.time")), key="time", width=11)
+        history.add_column(Text(t("wallet.col.what")), key="what", width=20)
+        history.add_column(Text(t("wallet.col.note")), key="note")
+        history.add_column(Text(t("wallet.col.amount"), justify="right"), key="amount", width=13)
+        cards = self.query_one("#wl-cards", DataTable)
+        cards.add_column(Text(t("wallet.col.card")), key="card", width=10)
+        cards.add_column(Text(t("wallet.col.bank")), key="bank", width=26)
+        cards.add_column(Text(t("wallet.col.holder")), key="holder", width=14)
+        cards.add_column(Text(t("wallet.col.added")), key="added", width=12)
+        self._show_filter()
+        self._focus_tab(self.initial_tab)
+        self.load()
+        self.load_history(reset=True)
+
+    def on_resize(self) -> None:
+        self._fit_history()
+
+    def _fit_history(self) -> None:
+        table = self.query_one("#wl-history", DataTable)
+        note = table.columns[ColumnKey("note")]
+        note.width = max(10, self.size.width - HISTORY_FIXED_WIDTH)
+        note.auto_width = False
+        table.refresh()
+
+    def _focus_tab(self, tab: str) -> None:
+        target = {"tab-history": "#wl-history", "tab-cards": "#wl-cards"}.get(tab)
+        if target is not None:
+            self.query_one(target).focus()
+        else:
+            for button in self.query("#wl-bnpl-actions Button").results(Button):
+                if button.display:
+                    button.focus()
+                    return
+
+    @on(TabbedContent.TabActivated, "#wl-tabs")
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
+        self._focus_tab(event.pane.id or "")
+
+    def _active_tab(self) -> str:
+        return self.query_one("#wl-tabs", TabbedContent).active or "tab-history"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Each tab's own keys; pay-later keys follow its state."""
+        tab = self._active_tab() if self.is_mounted else self.initial_tab
+        bnpl = self.wallet.bnpl if self.wallet is not None else None
+        enabled = bnpl is not None and bnpl.enabled
+        if action == "remove_card":
+            return tab == "tab-cards"
+        if action == "add_card":
+            return tab in ("tab-cards", "tab-bnpl")
+        if action == "filter_history":
+            return tab == "tab-history"
+        if action == "enable_bnpl":
+            return tab == "tab-bnpl" and not enabled
+        if action == "verify":
+            return tab == "tab-bnpl" and bnpl is not None and "real_name" in bnpl.missing
+        if action == "bills":
+            return tab == "tab-bnpl" and enabled
+        return True
+
+    # --- loading and drawing -------------------------------------------------------
+
+    @work(exclusive=True, group="wallet")
+    async def load(self) -> None:
+        """The balances, the pay-later status and the cards."""
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
+        except LoginCancelled:
+            self.app.pop_screen()
+            return
+        except errors.ApiError as error:
+            self._say("wl-cards-status", error.message, "error")
+            self.query_one("#wl-balance", Static).update(Text(error.message, style="bold"))
+            return
+        self.show_wallet(wallet)
+
+    def show_wallet(self, wallet: Wallet) -> None:
+        self.wallet = wallet
+        self._figure("wl-balance", t("wallet.balance"), money(wallet.balance_fen))
+        self._figure("wl-red-packets", t("wallet.red_packets"), money(wallet.red_packet_fen))
+        bnpl = wallet.bnpl
+        if bnpl.enabled:
+            self._figure(
+                "wl-bnpl-figure",
+                t("wallet.bnpl.short"),
+                t("wallet.bnpl.available_short", amount=money(bnpl.available_fen)),
+            )
+        else:
+            self._figure("wl-bnpl-figure", t("wallet.bnpl.short"), t("wallet.bnpl.off_short"))
+        self._fill_cards(wallet.bank_cards)
+        self._show_bnpl(wallet)
+        self.refresh_bindings()
+
+    def _figure(self, widget_id: str, label: str, value: str) -> None:
+        figure = self.query_one(f"#{widget_id}", Static)
+        figure.border_title = label
+        figure.update(Text(value, style="bold"))
+
+    def _fill_cards(self, cards: list[BankCard]) -> None:
+        table = self.query_one("#wl-cards", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for card in cards:
+            table.add_row(
+                Text(f"•••• {card.last4}", style="bold"),
+                Text(card.bank, no_wrap=True, overflow="ellipsis"),
+                Text(card.holder_name, no_wrap=True, overflow="ellipsis"),
+                Text(local_time(card.created_at, "%Y-%m-%d")),
+                key=str(card.id),
+            )
+        if cards:
+            table.move_cursor(row=min(keep, len(cards) - 1))
+            self._say("wl-cards-status", t("wallet.cards.hint"), None)
+        else:
+            self._say("wl-cards-status", t("wallet.cards.none"), None)
+
+    def _show_bnpl(self, wallet: Wallet) -> None:
+        bnpl = wallet.bnpl
+        status = Text()
+        if bnpl.enabled:
+            status.append("✓ " + t("wallet.bnpl.enabled") + "\n", style=tone(self.app, "success"))
+            status.append(t("wallet.bnpl.limit") + " ", style="dim")
+            status.append(money(bnpl.limit_fen), style="bold")
+            status.append("   " + t("wallet.bnpl.used") + " ", style="dim")
+            status.append(money(bnpl.used_fen), style="bold")
+            status.append("   " + t("wallet.bnpl.available") + " ", style="dim")
+            status.append(money(bnpl.available_fen), style="bold")
+        else:
+            status.append(t("wallet.bnpl.not_enabled") + "\n", style="bold")
+            status.append(t("wallet.bnpl.limit_offer", amount=money(bnpl.limit_fen)) + "\n")
+            for need in ("real_name", "bank_card"):
+                missing = need in bnpl.missing
+                mark = "✗ " if missing else "✓ "
+                style = tone(self.app, "error" if missing else "success")
+                status.append(mark + t(f"wallet.bnpl.need.{need}"), style=style)
+                if missing:
+                    status.append("  " + t(f"wallet.bnpl.how.{need}"), style="dim")
+                status.append("\n")
+            status.rstrip()
+        self.query_one("#wl-bnpl-status", Static).update(status)
+        self.query_one("#wl-enable").display = not bnpl.enabled
+        self.query_one("#wl-verify").display = "real_name" in bnpl.missing and not bnpl.enabled
+        self.query_one("#wl-bnpl-add-card").display = (
+            "bank_card" in bnpl.missing and not bnpl.enabled
+        )
+        self.query_one("#wl-open-bills").display = bnpl.enabled
+
+    def _say(self, widget_id: str, message: str, level: Tone | None) -> None:
+        line = self.query_one(f"#{widget_id}", Static)
+        line.update(Text(message, style=tone(self.app, level) if level else "dim"))
+
+    def _show_filter(self) -> None:
+        account = self.history_filter
+        shown = t("wallet.filter.all") if account is None else account_name(account)
+        line = Text(t("wallet.filter.label") + " ", style="dim")
+        line.append(shown, style="bold")
+        line.append("   " + t("wallet.filter.hint"), style="dim")
+        self.query_one("#wl-history-filter", Static).update(line)
+
+    @work(exclusive=True, group="history")
+    async def load_history(self, reset: bool = False) -> None:
+        """A page of the history: the first one (reset) or the next after the cursor."""
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        if not reset and self.history_cursor is None:
+            return
+        account = self.history_filter
+        cursor = None if reset else self.history_cursor
+        self._history_loading = True
+        self._say("wl-history-status", t("wallet.history.loading"), None)
+        try:
+            page = await self.shop.run_api(
+                lambda api: api.wallet_transactions(account, cursor, HISTORY_PAGE),
+                needs_login=True,
+            )
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self._say("wl-history-status", error.message, "error")
+            return
+        finally:
+            self._history_loading = False
+        if account != self.history_filter:
+            return
+        table = self.query_one("#wl-history", DataTable)
+        if reset:
+            self.transactions = []
+            table.clear()
+            self._fit_history()
+        self.transactions.extend(page.items)
+        self.history_cursor = page.next_cursor
+        for item in page.items:
+            table.add_row(*self._history_cells(item), key=str(item.id))
+        if not self.transactions:
+            self._say("wl-history-status", t("wallet.history.empty"), None)
+        elif page.next_cursor:
+            self._say("wl-history-status", t("wallet.history.more"), None)
+        else:
+            count = len(self.transactions)
+            self._say("wl-history-status", t("wallet.history.all", count=count), None)
+
+    def _history_cells(self, item: Transaction) -> tuple[Text, Text, Text, Text]:
+        when = Text(local_time(item.at, "%m-%d %H:%M"), style="dim")
+        what = Text(f"{account_name(item.account)} · {kind_name(item.kind)}")
+        note = Text(item.note, no_wrap=True, overflow="ellipsis")
+        if item.order_id is not None:
+            note.append(("  " if item.note else "") + t("wallet.order", id=item.order_id), "dim")
+        colour = tone(self.app, "success" if item.amount_fen > 0 else "error")
+        amount = Text(signed_money(item.amount_fen), style=colour, justify="right")
+        return when, what, note, amount
+
+    @on(DataTable.RowHighlighted, "#wl-history")
+    def _history_moved(self, event: DataTable.RowHighlighted) -> None:
+        near_end = event.cursor_row >= len(self.transactions) - HISTORY_PREFETCH_ROWS
+        if near_end and self.history_cursor and not self._history_loading:
+            self.load_history()
+
+    # --- actions -------------------------------------------------------------------
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one("#wl-tabs", TabbedContent)
+        tabs.active = TABS[(TABS.index(self._active_tab()) + step) % len(TABS)]
+
+    def action_filter_history(self) -> None:
+        index = HISTORY_FILTERS.index(self.history_filter)
+        self.history_filter = HISTORY_FILTERS[(index + 1) % len(HISTORY_FILTERS)]
+        self._show_filter()
+        self.load_history(reset=True)
+
+    # Dialogs are opened with a callback rather than awaited in a worker: the screen
+    # stays free, and the work that follows a dialog runs in a worker of its own.
+
+    def action_top_up(self) -> None:
+        cards = self.wallet.bank_cards if self.wallet is not None else []
+        self.app.push_screen(TopUpModal(cards), self._topped_up)
+
+    def _topped_up(self, result: TopUp | None) -> None:
+        if result is not None:
+            self.load()
+            self.load_history(reset=True)
+
+    def action_add_card(self) -> None:
+        self.app.push_screen(AddCardModal(), self._reload)
+
+    def action_remove_card(self) -> None:
+        table = self.query_one("#wl-cards", DataTable)
+        if self.wallet is None or not self.wallet.bank_cards:
+            return
+        row = table.cursor_row
+        if not 0 <= row < len(self.wallet.bank_cards):
+            return
+        card = self.wallet.bank_cards[row]
+        question = t("wallet.cards.remove_question", card=card_label(card))
+        self.app.push_screen(
+            ConfirmDialog(question, confirm_label=t("wallet.cards.remove"), danger=True),
+            partial(self._remove_confirmed, card),
+        )
+
+    def _remove_confirmed(self, card: BankCard, confirmed: bool | None) -> None:
+        if confirmed:
+            self.remove_card(card)
+
+    @work(group="remove-card")
+    async def remove_card(self, card: BankCard) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            await self.shop.run_api(lambda api: api.remove_bank_card(card.id), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self._say("wl-cards-status", error.message, "error")
+            self.shop.show_error(error)
+            return
+        self.notify(t("wallet.cards.removed", card=card_label(card)), markup=False)
+        self.load()
+
+    def action_enable_bnpl(self) -> None:
+        self.enable_bnpl()
+
+    @work(exclusive=True, group="bnpl-enable")
+    async def enable_bnpl(self) -> None:
+        """Turns pay-later on. What is still missing (real name, then a card) is asked
+        for first, each on its own screen; once that screen is done, this runs again."""
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+        from kshop_tui.screens.real_name import RealNameScreen
+
+        try:
+            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
+            self.show_wallet(wallet)
+            if "real_name" in wallet.bnpl.missing:
+                self._say("wl-bnpl-message", t("wallet.bnpl.need_first.real_name"), "warning")
+                self.app.push_screen(RealNameScreen(), self._step_done)
+                return
+            if "bank_card" in wallet.bnpl.missing:
+                self._say("wl-bnpl-message", t("wallet.bnpl.need_first.bank_card"), "warning")
+                self.app.push_screen(AddCardModal(), self._step_done)
+                return
+            wallet = await self.shop.run_api(lambda api: api.enable_bnpl(), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self._say("wl-bnpl-message", error.message, "error")
+            return
+        self.show_wallet(wallet)
+        message = t("wallet.bnpl.enabled_now", amount=money(wallet.bnpl.limit_fen))
+        self._say("wl-bnpl-message", message, "success")
+        self.notify(message)
+
+    def _step_done(self, result: object) -> None:
+        """A step towards pay-later ended: on to the next one, or stop where the user did."""
+        if result:
+            self.enable_bnpl()
+        else:
+            self._say("wl-bnpl-message", "", None)
+            self.load()
+
+    def action_verify(self) -> None:
+        from kshop_tui.screens.real_name import RealNameScreen
+
+        self.app.push_screen(RealNameScreen(), self._reload)
+
+    def _reload(self, result: object) -> None:
+        if result is not None:
+            self.load()
+
+    def action_bills(self) -> None:
+        from kshop_tui.screens.bnpl import BnplScreen
+
+        self.app.push_screen(BnplScreen(), self._reload)
+
+    def action_coupons(self) -> None:
+        from kshop_tui.screens.coupons import CouponsScreen
+
+        self.app.push_screen(CouponsScreen())
+
+    def action_account(self) -> None:
+        from kshop_tui.screens.account import AccountScreen
+
+        self.app.push_screen(AccountScreen(), self._reload)
+
+    @on(Button.Pressed, "#wl-enable")
+    def _enable_pressed(self) -> None:
+        self.enable_bnpl()
+
+    @on(Button.Pressed, "#wl-verify")
+    def _verify_pressed(self) -> None:
+        self.action_verify()
+
+    @on(Button.Pressed, "#wl-bnpl-add-card")
+    def _add_card_pressed(self) -> None:
+        self.action_add_card()
+
+    @on(Button.Pressed, "#wl-open-bills")
+    def _bills_pressed(self) -> None:
+        self.action_bills()

@@ -1,0 +1,328 @@
+"""Pilot tests of the orders list: tabs and their counts, paging, cancelling with a
+reason (stock back on the shelf), tracking, and the list following the merchant.
+
+Orders are made through the backend's services (`place`, `pay`, `ship`, …) so each test
+starts from exactly the states it needs; assertions read the backend's database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import DataTable, OptionList
+
+from fake_backend.context import Ctx
+from fake_backend.services import logistics, orders, payments
+from kshop_tui.app import KshopApp
+from kshop_tui.screens import orders as orders_screen
+from kshop_tui.screens.logistics import LogisticsScreen
+from kshop_tui.screens.order_detail import CancelReasonPicker, OrderDetailScreen
+from kshop_tui.screens.orders import OrdersScreen, StatusTabs
+
+MakeApp = Callable[..., KshopApp]
+T = TypeVar("T")
+DEMO_USER = 1
+PAYMENT_PASSWORD = "123456"
+
+
+# --- making orders in the states a test needs ---------------------------------------------
+
+
+def skus_in_stock(ctx: Ctx, count: int, *, minimum: int = 20) -> list[int]:
+    rows = ctx.db.all(
+        "SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id"
+        " WHERE s.stock >= ? ORDER BY s.id LIMIT ?",
+        (minimum, count),
+    )
+    return [row["id"] for row in rows]
+
+
+def place(ctx: Ctx, lines: list[tuple[int, int]], *, remark: str = "") -> int:
+    order = orders.create_order(
+        ctx,
+        DEMO_USER,
+        items=lines,
+        from_cart=False,
+        address_id=None,
+        coupon_id=None,
+        payment_method="balance",
+        remark=remark,
+        invoice=None,
+        lang="en",
+    )
+    return int(order["id"])
+
+
+def pay(ctx: Ctx, order_id: int) -> None:
+    payments.pay(ctx, DEMO_USER, order_id, "balance", PAYMENT_PASSWORD, None)
+
+
+def ship(ctx: Ctx, order_id: int) -> str:
+    return logistics.ship(ctx, order_id)
+
+
+def complete(ctx: Ctx, order_id: int) -> None:
+    orders.confirm_receipt(ctx, DEMO_USER, order_id, "en")
+
+
+def cancel(ctx: Ctx, order_id: int) -> None:
+    orders.cancel_order(ctx, DEMO_USER, order_id, "other", "en")
+
+
+def order_in_state(ctx: Ctx, state: str, sku_id: int, qty: int = 1) -> int:
+    """A new order of `qty` × `sku_id` moved to `state`."""
+    order_id = place(ctx, [(sku_id, qty)])
+    if state == "cancelled":
+        cancel(ctx, order_id)
+        return order_id
+    if state == "pending_payment":
+        return order_id
+    pay(ctx, order_id)
+    if state in ("shipped", "completed"):
+        ship(ctx, order_id)
+    if state == "completed":
+        complete(ctx, order_id)
+    return order_id
+
+
+def one_of_each(ctx: Ctx) -> dict[str, int]:
+    """pending ×2, to ship ×1, shipped ×1, completed ×2, cancelled ×1 (oldest first)."""
+    skus = skus_in_stock(ctx, 7)
+    plan = [
+        "completed",
+        "cancelled",
+        "completed",
+        "shipped",
+        "awaiting_shipment",
+        "pending_payment",
+        "pending_payment",
+    ]
+    made = {}
+    for sku_id, state in zip(skus, plan, strict=True):
+        ctx.clock.advance(60)
+        made[state] = order_in_state(ctx, state, sku_id)
+    return made
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for_screen(pilot: Pilot[None], kind: type[T], *, timeout: float = 5.0) -> T:
+    """Waits for a screen that a worker pushes and then waits on (so `settle` would hang)."""
+    for _ in range(int(timeout / 0.02)):
+        if isinstance(pilot.app.screen, kind):
+            await pilot.pause()
+            return pilot.app.screen
+        await pilot.pause(0.02)
+    raise AssertionError(f"{kind.__name__} never showed; {pilot.app.screen!r} did")
+
+
+async def finish_group(pilot: Pilot[None], group: str) -> None:
+    """Waits for one worker group only (others may be waiting on a dialog)."""
+    await pilot.pause()
+    running = [worker for worker in pilot.app.workers if worker.group == group]
+    if running:  # an empty list would mean "every worker"
+        await pilot.app.workers.wait_for_complete(running)
+    await pilot.pause()
+
+
+def shown_text(widget: Widget) -> str:
+    """The text a widget draws now, line by line (whatever renderable it holds)."""
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(line.text.rstrip() for line in lines)
+
+
+def orders_shown(app: KshopApp) -> list[int]:
+    screen = app.screen
+    assert isinstance(screen, OrdersScreen)
+    return [row.id for row in screen.rows]
+
+
+# --- tests --------------------------------------------------------------------------------
+
+
+async def test_tabs_show_the_servers_counts_and_their_orders(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    made = one_of_each(backend_ctx)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")  # the orders screen
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OrdersScreen)
+        counts = screen.query_one(StatusTabs).counts
+        assert counts is not None
+        assert (counts.all, counts.pending_payment, counts.awaiting_shipment) == (7, 2, 1)
+        assert (counts.shipped, counts.completed, counts.cancelled, counts.after_sale) == (
+            1,
+            2,
+            1,
+            0,
+        )
+        rendered = str(screen.query_one(StatusTabs).render())
+        assert "All 7" in rendered and "To pay 2" in rendered and "Done 2" in rendered
+        assert len(orders_shown(app)) == 7
+        expected = {
+            "pending_payment": 2,
+            "awaiting_shipment": 1,
+            "shipped": 1,
+            "completed": 2,
+            "cancelled": 1,
+            "after_sale": 0,
+        }
+        for tab, count in expected.items():
+            await pilot.press("right_square_bracket")  # next tab
+            await settle(pilot)
+            assert screen.tab == tab
+            shown = orders_shown(app)
+            assert len(shown) == count
+            statuses = {
+                backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order_id,))
+                for order_id in shown
+            }
+            assert statuses <= ({tab} if tab != "after_sale" else set())
+        await pilot.press("left_square_bracket")  # back one tab: cancelled
+        await settle(pilot)
+        assert screen.tab == "cancelled"
+        assert orders_shown(app) == [made["cancelled"]]
+
+
+async def test_the_list_pages_in_near_its_end(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(orders_screen, "PAGE_SIZE", 5)
+    sku_id = skus_in_stock(backend_ctx, 1, minimum=30)[0]
+    placed = [place(backend_ctx, [(sku_id, 1)]) for _ in range(12)]
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert orders_shown(app) == placed[::-1][:5]
+        await pilot.press("end")  # the last row loaded: the next page comes
+        await settle(pilot)
+        assert len(orders_shown(app)) == 10
+        await pilot.press("end")  # and the one after
+        await settle(pilot)
+        assert orders_shown(app) == placed[::-1]
+        screen = app.screen
+        assert isinstance(screen, OrdersScreen) and screen.next_cursor is None
+
+
+async def test_cancel_with_a_reason_releases_the_stock(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    sku_id = skus_in_stock(backend_ctx, 1)[0]
+    stock_before = backend_ctx.db.scalar("SELECT stock FROM skus WHERE id = ?", (sku_id,))
+    order_id = place(backend_ctx, [(sku_id, 3)])
+    assert (
+        backend_ctx.db.scalar("SELECT stock FROM skus WHERE id = ?", (sku_id,)) == stock_before - 3
+    )
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # cancel the order under the cursor
+        picker = await wait_for_screen(pilot, CancelReasonPicker)
+        codes = [picker.query_one(OptionList).get_option_at_index(i).id for i in range(3)]
+        assert codes[:2] == ["no_longer_needed", "wrong_address"]
+        await pilot.press("down")  # the second reason: the address is wrong
+        await pilot.press("enter")  # cancel for that reason
+        await settle(pilot)
+        assert isinstance(app.screen, OrdersScreen)
+        row = backend_ctx.db.one(
+            "SELECT status, cancel_reason FROM orders WHERE id = ?", (order_id,)
+        )
+        assert row is not None
+        assert (row["status"], row["cancel_reason"]) == ("cancelled", "wrong_address")
+        assert backend_ctx.db.scalar("SELECT stock FROM skus WHERE id = ?", (sku_id,)) == (
+            stock_before
+        )
+        counts = app.screen.query_one(StatusTabs).counts
+        assert counts is not None and counts.cancelled == 1 and counts.pending_payment == 0
+
+
+async def test_escape_in_the_reason_picker_keeps_the_order(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    order_id = place(backend_ctx, [(skus_in_stock(backend_ctx, 1)[0], 1)])
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # cancel…
+        await wait_for_screen(pilot, CancelReasonPicker)
+        await pilot.press("escape")  # …no, keep it
+        await settle(pilot)
+        assert isinstance(app.screen, OrdersScreen)
+    status = backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order_id,))
+    assert status == "pending_payment"
+
+
+async def test_keys_follow_the_row_under_the_cursor(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    made = one_of_each(backend_ctx)
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OrdersScreen)
+        offered: dict[int, set[str]] = {}
+        for index, row in enumerate(screen.rows):
+            screen.query_one(DataTable).move_cursor(row=index)
+            await pilot.pause()
+            offered[row.id] = {
+                action
+                for action in ("pay", "cancel_order", "track", "after_sale")
+                if screen.check_action(action, ()) is True
+            }
+        assert offered[made["pending_payment"]] == {"pay", "cancel_order"}
+        assert offered[made["awaiting_shipment"]] == {"cancel_order", "after_sale"}
+        assert offered[made["shipped"]] == {"track", "after_sale"}
+        assert offered[made["completed"]] == {"track", "after_sale"}
+        assert offered[made["cancelled"]] == set()
+
+
+async def test_track_opens_the_parcel_and_enter_the_detail(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    order_id = order_in_state(backend_ctx, "shipped", skus_in_stock(backend_ctx, 1)[0])
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")  # track the shipped order
+        await settle(pilot)
+        assert isinstance(app.screen, LogisticsScreen) and app.screen.order_id == order_id
+        await pilot.press("escape")  # back to the list
+        await pilot.press("enter")  # open its detail
+        await settle(pilot)
+        assert isinstance(app.screen, OrderDetailScreen) and app.screen.order_id == order_id
+
+
+async def test_the_list_follows_an_order_shipped_behind_its_back(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(orders_screen, "REFRESH_SECONDS", 0.2)
+    order_id = order_in_state(backend_ctx, "awaiting_shipment", skus_in_stock(backend_ctx, 1)[0])
+    app = make_app(token=demo_token, open_target="orders")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket")  # the To ship tab
+        await settle(pilot)
+        assert orders_shown(app) == [order_id]
+        ship(backend_ctx, order_id)  # the merchant ships it
+        await pilot.pause(orders_screen.REFRESH_SECONDS + 0.1)  # let the refresh timer fire
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OrdersScreen)
+        assert orders_shown(app) == []
+        counts = screen.query_one(StatusTabs).counts
+        assert counts is not None and counts.shipped == 1 and counts.awaiting_shipment == 0
