@@ -84,7 +84,9 @@ class KshopApp(App[None]):
         i18n.set_language(self.options.language)
         super().__init__()
         localize_bindings(self)
-        self.theme = self.options.settings.theme
+        if self.options.settings.theme != self.theme:
+            # Assigning the theme reparses every stylesheet: only when it really changes.
+            self.theme = self.options.settings.theme
         self.backend: Backend | None = None
         self.tokens: TokenStore | None = None
         self.cart_outbox: CartOutbox | None = None

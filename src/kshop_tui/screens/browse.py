@@ -16,12 +16,13 @@ from textual.widgets import Input, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.base import ShopScreen
-from kshop_tui.widgets.filter_panel import FilterPanel, Filters
+from kshop_tui.widgets.filters import Filters
 from kshop_tui.widgets.product_list import ProductList, Row
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import ProductPage
+    from kshop_tui.widgets.filter_panel import FilterPanel
 
 SORTS = ("sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
 PAGE_SIZE = 50
@@ -86,6 +87,8 @@ class BrowseScreen(ShopScreen):
     def _ensure_filter_panel(self) -> FilterPanel:
         """The filter panel, built when first shown: a narrow first screen never pays for
         its tree, lists and inputs."""
+        from kshop_tui.widgets.filter_panel import FilterPanel
+
         existing = self.query(FilterPanel)
         if existing:
             return existing.first()
@@ -133,8 +136,7 @@ class BrowseScreen(ShopScreen):
         self._start(replace(self.query_state, words=event.value.strip()), debounce=False)
         self.query_one(ProductList).focus()
 
-    @on(FilterPanel.Changed)
-    def _filtered(self, event: FilterPanel.Changed) -> None:
+    def on_filter_panel_changed(self, event: FilterPanel.Changed) -> None:
         category_changed = event.filters.category_id != self.query_state.filters.category_id
         self._start(replace(self.query_state, filters=event.filters), debounce=True)
         summary = event.filters.summary()

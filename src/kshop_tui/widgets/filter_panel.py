@@ -16,36 +16,12 @@ from textual.widgets.tree import TreeNode
 
 from kshop_tui.i18n import t
 from kshop_tui.text import parse_yuan
+from kshop_tui.widgets.filters import Filters
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Brand, Category
 
 ALL = "__all__"
-
-
-@dataclass(frozen=True)
-class Filters:
-    category_id: int | None = None
-    category_name: str = ""
-    brand: str | None = None
-    price_min_fen: int | None = None
-    price_max_fen: int | None = None
-    in_stock: bool = False
-
-    def summary(self) -> str:
-        """One line for narrow terminals, where the panel is folded away."""
-        parts = []
-        if self.category_name:
-            parts.append(self.category_name)
-        if self.brand:
-            parts.append(self.brand)
-        if self.price_min_fen is not None or self.price_max_fen is not None:
-            low = "" if self.price_min_fen is None else f"{self.price_min_fen // 100}"
-            high = "" if self.price_max_fen is None else f"{self.price_max_fen // 100}"
-            parts.append(f"¥{low}–{high}")
-        if self.in_stock:
-            parts.append(t("filters.in_stock_short"))
-        return " · ".join(parts)
 
 
 class FilterPanel(VerticalScroll):
