@@ -147,7 +147,7 @@ class TestDetail:
 
     @pytest.mark.parametrize("state", ["requested", "awaiting_return", "rejected", "refunded"])
     @pytest.mark.parametrize("size", SIZES)
-    def test_state(
+    def test_after_sale_detail_state(
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,
@@ -178,7 +178,7 @@ class TestDetail:
 
 class TestList:
     @pytest.mark.parametrize("size", SIZES)
-    def test_list(
+    def test_after_sales_list(
         self,
         snap_compare: SnapCompare,
         make_app: MakeApp,

@@ -160,7 +160,7 @@ class TestLoginSnapshots:
 
 @pytest.mark.parametrize("size", SIZES)
 class TestQrLoginSnapshots:
-    def test_wechat(
+    def test_qr_login_wechat(
         self,
         snap_compare: SnapCompare,
         make_app: Callable[..., KshopApp],
@@ -187,7 +187,7 @@ class TestQrLoginSnapshots:
 
 @pytest.mark.parametrize("size", SIZES)
 class TestRealNameSnapshots:
-    def test_invalid_id(
+    def test_real_name_invalid_id(
         self, snap_compare: SnapCompare, make_app: Callable[..., KshopApp], size: tuple[int, int]
     ) -> None:
         assert snap(snap_compare, make_app(), size, type_wrong_id, after_register)

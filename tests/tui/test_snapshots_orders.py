@@ -145,7 +145,7 @@ class TestOrderDetail:
         app = make_app(token=demo_token, open_target=f"order {order_id}")
         assert snap_compare(app, terminal_size=size, run_before=keys())
 
-    def test_completed(
+    def test_order_detail_completed(
         self, snap_compare: SnapCompare, make_app: MakeApp, backend_ctx: Ctx, demo_token: str
     ) -> None:
         order_id = order_in_state(backend_ctx, "completed", skus_in_stock(backend_ctx, 1)[0], 2)

@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
 from kshop_tui.screens.wallet import ConfirmDialog, tone
 from kshop_tui.text import clean, local_time

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal
+from kshop_tui.screen_base import ShopModal
 from kshop_tui.text import clean
 from kshop_tui.widgets.address_card import address_text
 

@@ -35,7 +35,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time, money, parse_yuan
 from kshop_tui.widgets.file_picker import (
     FilePickerModal,

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.text import local_time, money, parse_time
 from kshop_tui.widgets.status_badge import time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone

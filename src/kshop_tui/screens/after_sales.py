@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, status_name
-from kshop_tui.screens.base import ShopScreen
 from kshop_tui.text import local_time, money
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.widgets.filters import Filters
 from kshop_tui.widgets.product_list import ProductList, Row
 

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import money
 
 if TYPE_CHECKING:

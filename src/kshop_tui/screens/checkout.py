@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, LoadingIndicator, RadioButton, RadioSet, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.payment import (
     MethodOption,
     PayOrderFlow,

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.wallet import RowTable, tone
 from kshop_tui.text import local_time, money
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 
 # Keys that work in every list, documented even where a widget, not a screen, binds them.
 LIST_KEYS = (

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import money
 from kshop_tui.widgets.bar_chart import Bar, BarChart
 from kshop_tui.widgets.status_badge import status_label

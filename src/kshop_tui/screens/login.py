@@ -22,7 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static, TabbedConten
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.qr_login import QrLoginScreen
 from kshop_tui.screens.real_name import RealNameScreen
 from kshop_tui.text import clean

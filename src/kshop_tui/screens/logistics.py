@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, LoadingIndicator, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 

@@ -31,7 +31,7 @@ from textual.widgets.option_list import Option
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.receipt import export_receipt, invoice_label, payment_method_label
-from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.text import local_time, money, parse_time
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.text import CHINA_TZ, clean, local_time, money, parse_time
 from kshop_tui.widgets.qr import QrCode
 

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal
+from kshop_tui.screen_base import ShopModal
 from kshop_tui.text import clean
 
 PIN_LENGTH = 6

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import compact_count, local_time
 from kshop_tui.widgets.image import ProductImage
 from kshop_tui.widgets.price import PriceLabel

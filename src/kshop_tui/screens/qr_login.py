@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopModal
+from kshop_tui.screen_base import ShopModal
 from kshop_tui.text import clean
 from kshop_tui.widgets.qr import QrCode
 

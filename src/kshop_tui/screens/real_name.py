@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
-from kshop_tui.screens.base import ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import clean
 
 # The backend's field names → the inputs that hold them.

@@ -19,8 +19,8 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.after_sale_detail import ConfirmModal
-from kshop_tui.screens.base import ShopModal, ShopScreen
 from kshop_tui.text import local_time
 
 if TYPE_CHECKING:

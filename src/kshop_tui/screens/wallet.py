@@ -31,8 +31,8 @@ from textual.widgets import (
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
+from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.bank_card import AddCardModal
-from kshop_tui.screens.base import ShopModal, ShopScreen
 from kshop_tui.text import clean, local_time, money, parse_yuan
 
 if TYPE_CHECKING:
