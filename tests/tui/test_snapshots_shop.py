@@ -29,6 +29,28 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def settle_product(pilot: Pilot[None]) -> None:
+    """Waits until the product page has its picture and reviews: their workers start
+    only when the product itself has loaded, so one settle can come too early."""
+    from kshop_tui.screens.product import ProductScreen
+    from kshop_tui.widgets.image import ProductImage
+
+    for _ in range(200):  # at most ~10 s
+        await settle(pilot)
+        screen = pilot.app.screen
+        if not isinstance(screen, ProductScreen) or screen.product is None:
+            if not pilot.app.workers:
+                return  # nothing loading: an error page, nothing more will come
+            continue
+        product = screen.product
+        picture_done = not product.images or screen.query_one(ProductImage)._png is not None
+        reviews_done = bool(screen.reviews) or product.review_count == 0
+        if picture_done and reviews_done:
+            await settle(pilot)
+            return
+        await pilot.pause(0.05)
+
+
 def first_multi_spec_product(ctx: Ctx) -> int:
     product_id: int = ctx.db.scalar(
         "SELECT p.id FROM products p WHERE p.stock > 0 AND p.review_count > 0 AND"
@@ -125,13 +147,13 @@ class TestProduct:
         self, snap_compare: SnapCompare, make_app: MakeApp, backend_ctx: Ctx, size: tuple[int, int]
     ) -> None:
         app = make_app(open_target=f"product {first_multi_spec_product(backend_ctx)}")
-        assert snap_compare(app, terminal_size=size, run_before=settle)
+        assert snap_compare(app, terminal_size=size, run_before=settle_product)
 
     def test_detail_chinese_with_spec_changed(
         self, snap_compare: SnapCompare, make_app: MakeApp, backend_ctx: Ctx
     ) -> None:
         async def run_before(pilot: Pilot[None]) -> None:
-            await settle(pilot)
+            await settle_product(pilot)
             await pilot.press("right")  # next value of the first spec
             await pilot.press("plus", "plus")  # quantity 3
             await settle(pilot)
@@ -146,7 +168,7 @@ class TestProduct:
             "SELECT id FROM products WHERE stock = 0 AND returnable = 0 ORDER BY id LIMIT 1"
         )
         app = make_app(open_target=f"product {product_id}")
-        assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+        assert snap_compare(app, terminal_size=(120, 40), run_before=settle_product)
 
     def test_unknown_product(self, snap_compare: SnapCompare, make_app: MakeApp) -> None:
         assert snap_compare(
