@@ -14,7 +14,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import addresses, cart, ledger, payments, pricing
+from fake_backend.services import addresses, cart, catalogue, ledger, payments, pricing
 from fake_backend.services.rules import (
     TAX_ID_RE,
     china_date,
@@ -114,7 +114,7 @@ def order_view(ctx: Ctx, order_id: int, lang: str) -> dict[str, Any]:
                 "sku_id": item["sku_id"],
                 "name": item["name"],
                 "specs": loads(item["specs"]),
-                "image": pricing.image_path(item["image_id"]),
+                "image": catalogue.image_url(item["image_id"]),
                 "price_fen": item["price_fen"],
                 "qty": item["qty"],
                 "line_total_fen": item["price_fen"] * item["qty"],
@@ -283,7 +283,7 @@ def list_orders(
                     {
                         "name": first["name"],
                         "specs": loads(first["specs"]),
-                        "image": pricing.image_path(first["image_id"]),
+                        "image": catalogue.image_url(first["image_id"]),
                     }
                     if first is not None
                     else None

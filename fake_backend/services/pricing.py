@@ -22,7 +22,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, localize_fields, not_found
-from fake_backend.services import addresses
+from fake_backend.services import addresses, catalogue
 from fake_backend.services.rules import china_day, fmt_fen, split_proportionally
 from fake_backend.storage import cart as cart_store
 from fake_backend.storage import coupons as coupon_store
@@ -48,11 +48,6 @@ PROBLEM_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def image_path(image_id: int | None) -> str | None:
-    """Where the client fetches a product picture."""
-    return None if image_id is None else f"/api/v1/images/{image_id}.png"
-
-
 def sku_view(row: sqlite3.Row) -> dict[str, Any]:
     """The SKU facts a cart line and a quote line both show."""
     return {
@@ -60,7 +55,7 @@ def sku_view(row: sqlite3.Row) -> dict[str, Any]:
         "product_id": row["product_id"],
         "name": row["name"],
         "specs": json.loads(row["specs"]),
-        "image": image_path(row["image_id"]),
+        "image": catalogue.image_url(row["image_id"]),
         "price_fen": row["price_fen"],
         "stock": row["stock"],
     }
