@@ -311,6 +311,9 @@ async def test_company_invoice_needs_a_valid_tax_id(
         await settle(pilot)
         assert screen.step == 1
         assert "15, 18 or 20" in text_of(screen, "#invoice-hint")
+        # The cursor waits in the field that is wrong, with what was typed.
+        assert app.focused is screen.query_one("#invoice-tax", Input)
+        assert screen.query_one("#invoice-title", Input).value == "杭州某某科技有限公司"
         screen.query_one("#invoice-tax", Input).value = "91330106MA2B1C3D4E"
         await review_and_place(pilot, screen)
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentPasswordModal))

@@ -332,3 +332,25 @@ async def test_leaving_a_pending_login_for_another_screen_does_not_jam_the_next_
         names = [type(screen).__name__ for screen in app.screen_stack]
         assert names.count("LoginScreen") == 1 and "CartScreen" in names
         assert backend_ctx.db.scalar("SELECT COUNT(*) FROM cart_items") == 0
+
+
+async def test_a_product_nobody_reviewed_shows_no_stars(
+    make_app: MakeApp, backend_ctx: Ctx
+) -> None:
+    unreviewed = backend_ctx.db.scalar(
+        "SELECT id FROM products WHERE review_count = 0 ORDER BY id LIMIT 1"
+    )
+    reviewed = backend_ctx.db.one(
+        "SELECT id, rating FROM products WHERE review_count > 0 ORDER BY id LIMIT 1"
+    )
+    assert unreviewed is not None and reviewed is not None
+    for product_id, expected, absent in (
+        (unreviewed, "no reviews yet", "★"),
+        (reviewed["id"], f"★{reviewed['rating']:.1f}", "no reviews yet"),
+    ):
+        app = make_app(open_target=f"product {product_id}")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await settle(pilot)
+            meta = str(app.screen.query_one("#meta", Static).render())
+            assert expected in meta and absent not in meta

@@ -83,7 +83,7 @@ async def search_command(cx: Cli) -> int:
                 yuan(item.price_fen),
                 compact_count(item.sales),
                 str(item.stock) if item.stock else "sold out",
-                f"{item.rating:.1f}",
+                f"{item.rating:.1f}" if item.review_count else "-",
             )
             for item in items
         ),
@@ -129,7 +129,12 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
         ("Price", price),
         ("Stock", str(product.stock)),
         ("Sales", compact_count(product.sales)),
-        ("Rating", f"{product.rating:.1f} ({product.review_count} reviews)"),
+        (
+            "Rating",
+            f"{product.rating:.1f} ({product.review_count} reviews)"
+            if product.review_count
+            else "no reviews yet",
+        ),
         ("Returns", returns),
     ]
     if product.promotions:

@@ -109,6 +109,7 @@ MESSAGES: dict[str, str] = {
     "product.review_count": "{count} reviews",
     "product.sold": "{count} sold",
     "product.no_reviews": "No reviews yet.",
+    "product.unrated": "no reviews yet",
     "product.more_reviews_hint": "r  more reviews",
     "product.claimed": "claimed",
     "product.claim_hint": "k  claim",

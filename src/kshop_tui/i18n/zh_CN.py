@@ -102,6 +102,7 @@ MESSAGES: dict[str, str] = {
     "product.review_count": "{count} 条评价",
     "product.sold": "已售 {count}",
     "product.no_reviews": "暂无评价。",
+    "product.unrated": "暂无评价",
     "product.more_reviews_hint": "r  查看更多评价",
     "product.claimed": "已领取",
     "product.claim_hint": "k  领取",

@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, LoadingIndicator, RadioButton, RadioSet, Static
 
 from kshop_tui.i18n import t
+from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.payment import (
     MethodOption,
@@ -74,6 +75,7 @@ class ChoiceRow(Static, can_focus=True):
 
     def __init__(self, screen_action: str, *, id: str) -> None:
         super().__init__(id=id, markup=False)
+        localize_bindings(self)
         self.screen_action = screen_action
 
     async def action_choose(self) -> None:
@@ -485,31 +487,31 @@ class CheckoutScreen(ShopScreen):
 
     # --- the review step -------------------------------------------------------------
 
-    def _problems(self) -> dict[str, str]:
-        """What must be fixed before the order can be placed: hint id → words."""
-        problems: dict[str, str] = {}
+    def _problems(self) -> dict[str, tuple[str, str | None]]:
+        """What must be fixed before the order can be placed: hint id → (words, the
+        field to focus for it, if any)."""
+        problems: dict[str, tuple[str, str | None]] = {}
         if self.address is None:
-            problems["address-hint"] = t("checkout.need_address")
+            problems["address-hint"] = (t("checkout.need_address"), "#ship-to")
         quote = self.quote
         if quote is None:
-            problems["items-hint"] = t("checkout.need_quote")
+            problems["items-hint"] = (t("checkout.need_quote"), None)
         elif any(p.code in STOCK_PROBLEMS for p in quote.problems):
-            problems["items-hint"] = "\n".join(
-                "⚠ " + p.message for p in quote.problems if p.code in STOCK_PROBLEMS
-            )
+            words = "\n".join("⚠ " + p.message for p in quote.problems if p.code in STOCK_PROBLEMS)
+            problems["items-hint"] = (words, None)
         method = self.chosen_method()
         if method is None or not method.available:
-            problems["pay-hint"] = t("checkout.need_method")
+            problems["pay-hint"] = (t("checkout.need_method"), "#pay-with")
         kind = self._invoice_kind()
         if kind != "none":
             title = self.query_one("#invoice-title", Input).value.strip()
             tax_id = self.query_one("#invoice-tax", Input).value.strip()
             if not title:
-                problems["invoice-hint"] = t("checkout.invoice.need_title")
+                problems["invoice-hint"] = (t("checkout.invoice.need_title"), "#invoice-title")
             elif kind == "company" and (
                 len(tax_id) not in TAX_ID_LENGTHS or not tax_id.isascii() or not tax_id.isalnum()
             ):
-                problems["invoice-hint"] = t("checkout.invoice.bad_tax_id")
+                problems["invoice-hint"] = (t("checkout.invoice.bad_tax_id"), "#invoice-tax")
         return problems
 
     def action_review(self) -> None:
@@ -517,18 +519,13 @@ class CheckoutScreen(ShopScreen):
             return
         problems = self._problems()
         for hint_id in ("address-hint", "pay-hint", "invoice-hint"):
-            self._hint(hint_id, problems.get(hint_id, ""))
+            self._hint(hint_id, problems[hint_id][0] if hint_id in problems else "")
         if "items-hint" in problems:
-            self._hint("items-hint", problems["items-hint"])
+            self._hint("items-hint", problems["items-hint"][0])
         if problems:
-            first = next(iter(problems))
-            target = {
-                "address-hint": "#ship-to",
-                "pay-hint": "#pay-with",
-                "invoice-hint": "#invoice-title",
-            }.get(first)
-            if target is not None:
-                self.query_one(target).focus()
+            focus = next((target for _, target in problems.values() if target), None)
+            if focus is not None:
+                self.query_one(focus).focus()
             return
         assert self.quote is not None
         self._reviewed_total = self.quote.total_fen

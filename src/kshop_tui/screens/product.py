@@ -30,13 +30,14 @@ TALL_ENOUGH_FOR_BIG_IMAGE = 32
 class ProductScreen(ShopScreen):
     CSS_PATH = "product.tcss"
     BINDINGS = [
+        # The footer shows these in this order and cuts off the last ones at 80 columns.
         Binding("a", "add_to_cart", "key.add", id="product.add"),
+        Binding("B", "buy_now", "key.buy_now", id="product.buy_now"),
+        Binding("k", "claim_coupon", "key.claim", id="product.claim"),
+        Binding("r", "more_reviews", "key.more_reviews", id="product.reviews"),
+        Binding("i", "next_image", "key.next_image", id="product.image"),
         Binding("plus,equals_sign", "quantity(1)", "key.more", id="product.more", show=False),
         Binding("minus", "quantity(-1)", "key.less", id="product.less", show=False),
-        Binding("i", "next_image", "key.next_image", id="product.image"),
-        Binding("r", "more_reviews", "key.more_reviews", id="product.reviews"),
-        Binding("k", "claim_coupon", "key.claim", id="product.claim"),
-        Binding("B", "buy_now", "key.buy_now", id="product.buy_now"),
     ]
 
     def __init__(self, product_id: int) -> None:
@@ -110,8 +111,13 @@ class ProductScreen(ShopScreen):
         self.query_one("#product-body").display = True
         self.query_one("#name", Static).update(Text(product.name, style="bold"))
         meta = Text(product.brand)
-        meta.append(f" · ★{product.rating:.1f} ")
-        meta.append(t("product.review_count", count=f"{product.review_count:,}"))
+        # The backend keeps a rating even for a product nobody has reviewed yet; stars
+        # without reviews would mislead.
+        if product.review_count:
+            meta.append(f" · ★{product.rating:.1f} ")
+            meta.append(t("product.review_count", count=f"{product.review_count:,}"))
+        else:
+            meta.append(" · " + t("product.unrated"))
         meta.append(" · " + t("product.sold", count=compact_count(product.sales)))
         self.query_one("#meta", Static).update(meta)
         promotions = Text()
