@@ -1,18 +1,25 @@
 """Orders per second on a real server, and proof that stock stays exact under load.
 
-Seeds a fresh temporary database, gives one SKU a large stock, creates N buyers with
-money, starts `python -m fake_backend` (uvicorn, merchant manual) on a free loopback port,
-then N concurrent buyers loop "create order (balance) + pay" for the given seconds. A
-trivial GET is measured the same way for the ratio. Afterwards the database is checked:
-stock never below zero, units ordered = stock consumed, products.stock = sum of SKUs.
+Seeds a fresh temporary database, gives one SKU `--stock` units (default: more than can
+sell), creates N buyers with money, starts `python -m fake_backend` (uvicorn, merchant
+manual) on a free loopback port, then N concurrent buyers loop "create order (balance) +
+pay" for the given seconds. The same stack's trivial endpoint (GET /api/v1/categories: no
+login, no write; the backend has no health endpoint) is then hit by as many concurrent
+clients for at most 5 s, for its req/s and latency and the ratio. Afterwards the database
+is checked: stock never below zero, units ordered = stock consumed, products.stock = sum
+of SKUs. With a small `--stock` the buyers race for the last units and the check proves
+that no more than `stock` units sold (stock ends at 0, consumed = in orders).
 
-    python bench/orders_per_second.py --buyers 20 --seconds 10
+    python bench/orders_per_second.py                      # 50 buyers, 10 s
+    python bench/orders_per_second.py --buyers 100 --seconds 30
+    python bench/orders_per_second.py --stock 200          # sell out: the race for the last units
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -34,6 +41,7 @@ from fake_backend.storage.db import Database
 
 SKU_ID = 1
 LARGE_STOCK = 10_000_000
+TRIVIAL_SECONDS = 5.0
 BALANCE_FEN = 10**12
 PAYMENT_PASSWORD = "123456"
 # The cheap GET measured for the ratio; the second when the first is not served.
@@ -56,14 +64,14 @@ class Tally:
     refusals: Counter[str] = field(default_factory=Counter)
 
 
-def prepare(db_path: Path, buyers: int) -> list[Buyer]:
-    """Seeds the database, fills one SKU and writes the buyers straight into it."""
+def prepare(db_path: Path, buyers: int, stock: int) -> list[Buyer]:
+    """Seeds the database, sets the SKU's stock and writes the buyers straight into it."""
     ctx = Ctx(db=Database(db_path), clock=Clock(), merchant="manual")
     ensure_seeded(ctx)
     payment_hash = hash_secret(PAYMENT_PASSWORD)
     created = []
     with ctx.db.tx():
-        ctx.db.execute("UPDATE skus SET stock = ? WHERE id = ?", (LARGE_STOCK, SKU_ID))
+        ctx.db.execute("UPDATE skus SET stock = ? WHERE id = ?", (stock, SKU_ID))
         _sync_product_stock(ctx)
     for index in range(buyers):
         phone = f"1360000{index:04d}"
@@ -157,18 +165,26 @@ async def buyer_loop(http: httpx.AsyncClient, buyer: Buyer, until: float, tally:
             tally.refusals[f"pay {paid.status_code}"] += 1
 
 
-async def trivial_loop(
-    http: httpx.AsyncClient, path: str, until: float, statuses: Counter[int]
-) -> None:
+@dataclass
+class Trivial:
+    path: str
+    rate: float = 0.0
+    latency_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+
+async def trivial_loop(http: httpx.AsyncClient, until: float, trivial: Trivial) -> None:
     while time.monotonic() < until:
-        response = await http.get(path)
-        statuses[response.status_code] += 1
+        started = time.perf_counter()
+        response = await http.get(trivial.path)
+        trivial.latency_ms.append((time.perf_counter() - started) * 1000)
+        trivial.statuses[response.status_code] += 1
 
 
 async def measure(
     base_url: str, buyers: list[Buyer], seconds: float
-) -> tuple[Tally, float, str, float]:
-    """The tally, the seconds the order phase really took, the trivial GET and its req/s."""
+) -> tuple[Tally, float, Trivial]:
+    """The tally, the seconds the order phase really took, and the trivial GET's figures."""
     limits = httpx.Limits(max_connections=len(buyers), max_keepalive_connections=len(buyers))
     async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as http:
         tally = Tally()
@@ -182,17 +198,17 @@ async def measure(
             if (await http.get(candidate)).status_code == 200:
                 path = candidate
                 break
-        statuses: Counter[int] = Counter()
+        trivial = Trivial(path)
         trivial_started = time.monotonic()
-        trivial_until = trivial_started + min(seconds, 5.0)
-        await asyncio.gather(*(trivial_loop(http, path, trivial_until, statuses) for _ in buyers))
-        trivial_rate = sum(statuses.values()) / (time.monotonic() - trivial_started)
-        if set(statuses) != {200}:
-            print(f"warning: {path} answered {dict(statuses)}", file=sys.stderr)
-    return tally, elapsed, path, trivial_rate
+        trivial_until = trivial_started + min(seconds, TRIVIAL_SECONDS)
+        await asyncio.gather(*(trivial_loop(http, trivial_until, trivial) for _ in buyers))
+        trivial.rate = sum(trivial.statuses.values()) / (time.monotonic() - trivial_started)
+        if set(trivial.statuses) != {200}:
+            print(f"warning: {path} answered {dict(trivial.statuses)}", file=sys.stderr)
+    return tally, elapsed, trivial
 
 
-def oversell_check(db_path: Path) -> tuple[bool, int, int, int]:
+def oversell_check(db_path: Path, stock: int) -> tuple[bool, int, int, int]:
     """(all good, final stock, units consumed, units in orders) read from the database."""
     db = Database(db_path)
     try:
@@ -212,7 +228,7 @@ def oversell_check(db_path: Path) -> tuple[bool, int, int, int]:
         negative = db.scalar("SELECT COUNT(*) FROM skus WHERE stock < 0")
     finally:
         db.close()
-    consumed = LARGE_STOCK - final_stock
+    consumed = stock - final_stock
     good = final_stock >= 0 and consumed == ordered and bool(product_in_step) and negative == 0
     return good, final_stock, consumed, ordered
 
@@ -228,18 +244,22 @@ def percentile(samples: list[float], share: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--buyers", type=int, default=20, help="concurrent buyers (default 20)")
+    parser.add_argument("--buyers", type=int, default=50, help="concurrent buyers (default 50)")
     parser.add_argument("--seconds", type=float, default=10.0, help="order phase (default 10)")
+    parser.add_argument(
+        "--stock", type=int, default=LARGE_STOCK, help="units of the SKU (default: plenty)"
+    )
     args = parser.parse_args(argv)
-    if args.buyers < 1 or args.seconds <= 0:
-        parser.error("--buyers must be ≥ 1 and --seconds > 0")
+    if args.buyers < 1 or args.seconds <= 0 or args.stock < 0:
+        parser.error("--buyers must be ≥ 1, --seconds > 0 and --stock ≥ 0")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kshop-bench-") as folder:
         db_path = Path(folder) / "bench.sqlite3"
-        buyers = prepare(db_path, args.buyers)
+        buyers = prepare(db_path, args.buyers, args.stock)
         port = free_port()
         server = start_server(db_path, port)
         try:
-            tally, elapsed, trivial_path, trivial_rate = asyncio.run(
+            tally, elapsed, trivial = asyncio.run(
                 measure(f"http://127.0.0.1:{port}", buyers, args.seconds)
             )
         finally:
@@ -249,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=10)
-        good, final_stock, consumed, ordered = oversell_check(db_path)
+        good, final_stock, consumed, ordered = oversell_check(db_path, args.stock)
     rate = tally.completed / elapsed
     rows = [
         ("buyers", f"{args.buyers}"),
@@ -258,14 +278,16 @@ def main(argv: list[str] | None = None) -> int:
         ("orders/s", f"{rate:.1f}"),
         ("create p50 / p99 (ms)", _pair(tally.create_ms)),
         ("pay p50 / p99 (ms)", _pair(tally.pay_ms)),
-        (f"GET {trivial_path} req/s", f"{trivial_rate:.0f}"),
-        ("orders/s ÷ trivial req/s", f"{rate / trivial_rate:.3f}" if trivial_rate else "n/a"),
+        (f"GET {trivial.path} req/s", f"{trivial.rate:.0f}"),
+        (f"GET {trivial.path} p50 / p99 (ms)", _pair(trivial.latency_ms)),
+        ("orders/s ÷ trivial req/s", f"{rate / trivial.rate:.3f}" if trivial.rate else "n/a"),
         ("refusals", ", ".join(f"{k}: {v}" for k, v in tally.refusals.items()) or "none"),
         (
             "oversell check",
-            f"{'OK' if good else 'FAILED'} (stock left {final_stock}, consumed {consumed},"
-            f" ordered {ordered})",
+            f"{'OK' if good else 'FAILED'} (stock {args.stock} before, {final_stock} after;"
+            f" consumed {consumed}, in orders {ordered})",
         ),
+        ("load average before / after", f"{load_before:.2f} / {os.getloadavg()[0]:.2f}"),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"| {'measure'.ljust(width)} | value |")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -41,14 +42,33 @@ ROUTER_MODULES = (
     "coupons",
     "support",
     "insights",
+    "ssh_keys",
     "dev",
 )
-PYDANTIC_REASONS = {
-    "missing": "required",
-    "extra_forbidden": "unknown_field",
-    "string_too_long": "too_long",
-    "too_long": "too_many",
-    "string_too_short": "too_short",
+# pydantic's error type -> (errors.FIELD_MESSAGES reason, {its param: pydantic's ctx key}).
+PYDANTIC_REASONS: dict[str, tuple[str, dict[str, str]]] = {
+    "missing": ("required", {}),
+    "extra_forbidden": ("unknown_field", {}),
+    "string_too_long": ("too_long", {}),
+    "too_long": ("too_many", {}),
+    "string_too_short": ("too_short", {}),
+    "too_short": ("too_few", {"min": "min_length"}),
+    "greater_than_equal": ("too_small", {"min": "ge"}),
+    "less_than_equal": ("too_large", {"max": "le"}),
+    "literal_error": ("not_one_of", {"expected": "expected"}),
+    "int_parsing": ("not_integer", {}),
+    "int_type": ("not_integer", {}),
+    "int_from_float": ("not_integer", {}),
+    "int_parsing_size": ("not_integer", {}),
+    "float_parsing": ("not_number", {}),
+    "float_type": ("not_number", {}),
+    "bool_parsing": ("not_boolean", {}),
+    "bool_type": ("not_boolean", {}),
+    "string_type": ("not_text", {}),
+    "list_type": ("not_list", {}),
+    "dict_type": ("not_object", {}),
+    "model_type": ("not_object", {}),
+    "model_attributes_type": ("not_object", {}),
 }
 
 
@@ -59,12 +79,27 @@ def create_app(
     merchant: MerchantMode = "auto",
     dev: bool = True,
     seed: int | None = 42,
+    gateway_secret: str | None = None,
 ) -> FastAPI:
-    """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set."""
-    from fake_backend import seed as seeding
-    from fake_backend import simulator
+    """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set.
 
-    ctx = Ctx(db=Database(db_path), clock=clock or Clock(), dev=dev, merchant=merchant)
+    `gateway_secret` (default: env `KSHOP_GATEWAY_SECRET`) lets the SSH gateway start
+    sessions for linked keys; without one, `/auth/ssh-session` answers 403.
+    """
+    from fake_backend import log_privacy, simulator
+    from fake_backend import seed as seeding
+
+    log_privacy.install()
+
+    if gateway_secret is None:
+        gateway_secret = os.environ.get("KSHOP_GATEWAY_SECRET") or None
+    ctx = Ctx(
+        db=Database(db_path),
+        clock=clock or Clock(),
+        dev=dev,
+        merchant=merchant,
+        gateway_secret=gateway_secret or None,
+    )
     if seed is not None:
         seeding.ensure_seeded(ctx, seed=seed)
 
@@ -128,7 +163,14 @@ def _install_error_handlers(app: FastAPI) -> None:
                 if part not in ("body", "query", "path", "header")
             ]
             name = ".".join(loc) or "body"
-            fields.setdefault(name, PYDANTIC_REASONS.get(kind, "invalid"))
+            reason, wanted = PYDANTIC_REASONS.get(kind, ("invalid", {}))
+            context = problem.get("ctx") or {}
+            # pydantic's "'a', 'b' or 'c'" loses its English "or", to read in zh too.
+            params = {
+                param: str(context.get(key, "")).replace(" or ", ", ")
+                for param, key in wanted.items()
+            }
+            fields.setdefault(name, (reason, params))
         return _error_response(ApiError("VALIDATION_ERROR", details={"fields": fields}), request)
 
     @app.exception_handler(StarletteHTTPException)

@@ -17,6 +17,8 @@ class Ctx:
     clock: Clock
     dev: bool = True
     merchant: MerchantMode = "auto"
+    # Shared with the SSH gateway; None: `/auth/ssh-session` refuses everyone.
+    gateway_secret: str | None = None
     # Seconds of backend clock the merchant simulator waits before each move.
     delays: dict[str, float] = field(
         default_factory=lambda: {

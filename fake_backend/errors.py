@@ -59,6 +59,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "当前密码错误，还可尝试 {attempts_left} 次",
         "The current password is wrong; {attempts_left} attempts left",
     ),
+    "GATEWAY_FORBIDDEN": (
+        403,
+        "仅限 SSH 网关调用",
+        "Only the SSH gateway may start sessions by key",
+    ),
     "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
     "METHOD_NOT_ALLOWED": (
         405,
@@ -91,6 +96,16 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "BANK_CARD_REQUIRED": (409, "请先绑定银行卡", "Add a bank card first"),
     "BNPL_NOT_ENABLED": (409, "尚未开通先用后付", "Pay later is not enabled"),
     "CARD_ALREADY_BOUND": (409, "该银行卡已绑定", "This bank card is already added"),
+    "SSH_KEY_TAKEN": (
+        409,
+        "该 SSH 密钥已绑定到另一个账号",
+        "This SSH key is already linked to another account",
+    ),
+    "SSH_KEY_LIMIT": (
+        409,
+        "最多可绑定 {limit} 个 SSH 密钥，请先移除不用的密钥",
+        "At most {limit} SSH keys can be linked; remove one you no longer use first",
+    ),
     "CARD_REQUIRED_FOR_BNPL": (
         409,
         "已开通先用后付，至少需保留一张银行卡",
@@ -154,12 +169,13 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "route": ("接口", "Endpoint"),
     "user": ("用户", "User"),
     "oauth_provider": ("登录方式", "Login provider"),
+    "ssh_key": ("SSH 密钥", "SSH key"),
 }
 
 # Field-level validation messages (details.fields values are these codes' texts).
 FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("必填", "required"),
-    "invalid": ("格式不正确", "invalid"),
+    "invalid": ("格式不正确", "has the wrong format"),
     "too_long": ("过长", "too long"),
     "too_short": ("过短", "too short"),
     "unknown_field": ("不支持的字段", "unknown field"),
@@ -204,6 +220,27 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "coupon_no_eligible_items": ("仅限 {brand} 店铺商品使用", "only for {brand} store goods"),
     "min_over_max": ("最低价不能高于最高价", "the minimum price is above the maximum"),
+    # What the request models' own checks mean (app.PYDANTIC_REASONS), and paging.
+    "too_small": ("不能小于 {min}", "must be at least {min}"),
+    "too_large": ("不能大于 {max}", "must be at most {max}"),
+    "too_few": ("至少需要 {min} 项", "needs at least {min} item(s)"),
+    "not_one_of": ("须为以下之一：{expected}", "must be one of {expected}"),
+    "not_integer": ("须为整数", "must be a whole number"),
+    "not_number": ("须为数字", "must be a number"),
+    "not_boolean": ("须为 true 或 false", "must be true or false"),
+    "not_text": ("须为文本", "must be text"),
+    "not_list": ("须为列表", "must be a list"),
+    "not_object": ("须为对象", "must be an object"),
+    "only_for": ("仅适用于 {what}", "only for {what}"),
+    "not_with": ("不能与 {other} 同时使用", "cannot be combined with {other}"),
+    "bad_cursor": (
+        "不是此列表给出的分页游标，请从第一页重新加载",
+        "not a cursor this list gave; load the first page again",
+    ),
+    "bad_fingerprint": (
+        "须为 SHA256: 加 43 位 base64 字符",
+        "must be SHA256: followed by 43 base64 characters",
+    ),
 }
 
 

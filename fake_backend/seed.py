@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from fake_backend import seed_data as data
 from fake_backend.context import Ctx
-from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number, sha256
+from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number
 from fake_backend.storage import catalogue as catalogue_store
 
 DEMO_PRODUCTS = 240
@@ -183,7 +183,7 @@ def _seed_demo_account(ctx: Ctx) -> None:
     ctx.db.execute(
         "INSERT INTO bank_cards(user_id, bank, last4, card_hash, holder_name, created_at)"
         " VALUES (?,?,?,?,?,?)",
-        (user_id, "招商银行", card[-4:], sha256(card), data.DEMO_REAL_NAME, now - 300 * DAY),
+        (user_id, "招商银行", card[-4:], hash_secret(card), data.DEMO_REAL_NAME, now - 300 * DAY),
     )
     ctx.db.execute(
         "INSERT INTO wallet_transactions(user_id, account, kind, amount_fen, note, at)"

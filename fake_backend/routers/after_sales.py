@@ -185,7 +185,7 @@ async def return_shipment(
     sent, or `{pickup: {address_id, slot}}` for a courier collecting it (上门取件)."""
     if body.pickup is not None:
         if body.carrier is not None or body.tracking_no is not None:
-            raise field_error("pickup", "invalid")
+            raise field_error("pickup", "not_with", other="carrier / tracking_no")
         return after_sales.book_pickup(
             ctx, user.id, after_sale_id, body.pickup.address_id, body.pickup.slot, lang
         )

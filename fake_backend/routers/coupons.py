@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from fake_backend.deps import CtxDep, LangDep, UserDep
-from fake_backend.schemas.common import AUTH_ERRORS, errors
+from fake_backend.schemas.common import AUTH_ERRORS, PageCursor, PageLimit, errors
 from fake_backend.schemas.coupons import (
     CheckInResult,
     CheckInStatus,
@@ -28,8 +28,12 @@ async def list_coupons(
     user: UserDep,
     lang: LangDep,
     status: Literal["usable", "used", "expired"] = "usable",
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
 ) -> dict[str, object]:
-    return coupons.list_coupons(ctx, user.id, status, lang)
+    """The user's coupons of one status: usable ones expiring soonest first, used and
+    expired ones newest first."""
+    return coupons.list_coupons(ctx, user.id, status, lang, cursor, limit)
 
 
 @router.get("/coupons/available", response_model=ClaimableCouponList, responses=errors(404))

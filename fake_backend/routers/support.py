@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from fake_backend.deps import CtxDep, UserDep
-from fake_backend.schemas.common import AUTH_ERRORS, errors
+from fake_backend.schemas.common import AUTH_ERRORS, PageCursor, PageLimit, errors
 from fake_backend.schemas.support import (
     MAX_ID,
     Message,
@@ -28,8 +28,8 @@ ThreadId = Annotated[int, Path(ge=1, le=MAX_ID)]
 async def list_threads(
     ctx: CtxDep,
     user: UserDep,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
 ) -> dict[str, object]:
     return support.list_threads(ctx, user.id, cursor, limit)
 
@@ -53,9 +53,15 @@ async def list_messages(
     thread_id: ThreadId,
     ctx: CtxDep,
     user: UserDep,
-    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    after_id: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="Poll: only messages after this id.")
+    ] = 0,
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
 ) -> dict[str, object]:
-    return support.list_messages(ctx, user.id, thread_id, after_id)
+    """Newest page first, oldest first within it; `next_cursor` leads to older messages.
+    With `after_id` (not with `cursor`): the first `limit` messages after it, no cursor."""
+    return support.list_messages(ctx, user.id, thread_id, after_id, cursor, limit)
 
 
 @router.post(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, UserDep, run_idempotent
-from fake_backend.schemas.common import AUTH_ERRORS, Ok, errors
+from fake_backend.schemas.common import AUTH_ERRORS, Ok, PageCursor, PageLimit, errors
 from fake_backend.schemas.wallet import (
     MAX_ID,
     Account,
@@ -41,8 +41,8 @@ async def list_transactions(
     ctx: CtxDep,
     user: UserDep,
     account: Account | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
 ) -> dict[str, object]:
     return wallet.transactions(ctx, user.id, account, cursor, limit)
 
@@ -91,8 +91,14 @@ async def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, ob
 
 
 @router.get("/wallet/bnpl/bills", response_model=BillList)
-async def list_bills(ctx: CtxDep, user: UserDep) -> dict[str, object]:
-    return wallet.list_bills(ctx, user.id)
+async def list_bills(
+    ctx: CtxDep,
+    user: UserDep,
+    cursor: PageCursor = None,
+    limit: PageLimit = 20,
+) -> dict[str, object]:
+    """Pay-later bills, newest first."""
+    return wallet.list_bills(ctx, user.id, cursor, limit)
 
 
 @router.post(

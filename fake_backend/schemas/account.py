@@ -14,8 +14,10 @@ MAX_SHORT_SECRET_LENGTH = 32
 
 
 class LinkedLogin(BaseModel):
-    provider: Literal["wechat", "qq", "ssh"]
-    label: str = Field(description="How the link is shown, e.g. 微信 / WeChat or an SSH key name")
+    """A WeChat or QQ login; linked SSH keys are listed by `GET /me/ssh-keys`."""
+
+    provider: Literal["wechat", "qq"]
+    label: str = Field(description="How the link is shown, e.g. 微信 / WeChat")
     created_at: str
 
 

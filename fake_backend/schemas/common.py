@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -64,3 +65,9 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 # Every route can answer these (413: any body over the app's size limit, see app.BodyLimit).
 COMMON_ERRORS = errors(400, 413, 422, 500)
 AUTH_ERRORS = errors(400, 401, 413, 422, 500)
+
+# The `cursor` and `limit` query parameters of every paged list (`{items, next_cursor}`).
+PageCursor = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page.")
+]
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]

@@ -21,6 +21,7 @@ class Coupon(BaseModel):
 
 class CouponList(BaseModel):
     items: list[Coupon]
+    next_cursor: str | None
 
 
 class ClaimableCoupon(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from fake_backend.schemas.checkout import refuse_bad_item_quantities
 from fake_backend.schemas.common import StrictModel
 
 MAX_ID = 2**62
@@ -67,9 +68,13 @@ class OrderCreate(StrictModel):
     remark: str = Field(default="", max_length=MAX_REMARK_LENGTH)
     invoice: InvoiceIn | None = None
 
+    _quantities = model_validator(mode="before")(refuse_bad_item_quantities)
+
 
 class OrderItemsChange(StrictModel):
     items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+    _quantities = model_validator(mode="before")(refuse_bad_item_quantities)
 
 
 class OrderAddressChange(StrictModel):

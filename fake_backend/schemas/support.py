@@ -28,6 +28,7 @@ class Message(BaseModel):
 
 class MessageList(BaseModel):
     items: list[Message]
+    next_cursor: str | None
 
 
 class Thread(BaseModel):
@@ -42,7 +43,10 @@ class Thread(BaseModel):
 
 
 class ThreadDetail(Thread):
-    messages: list[Message]
+    messages: list[Message] = Field(description="The newest 20, oldest first.")
+    messages_next_cursor: str | None = Field(
+        description="For GET /support/threads/{id}/messages?cursor=: the older messages."
+    )
 
 
 class ThreadList(BaseModel):

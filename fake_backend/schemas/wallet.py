@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from fake_backend.schemas.common import StrictModel
+from fake_backend.services import wallet
 
 MAX_ID = 2**62
 BnplRequirement = Literal["real_name", "bank_card"]
@@ -57,9 +58,20 @@ class TransactionList(BaseModel):
     next_cursor: str | None
 
 
+def refuse_bad_amount(data: Any) -> Any:
+    """An `amount_fen` out of range answers the top-up's `bad_amount` (naming the limits)
+    rather than a bare bound."""
+    amount = data.get("amount_fen") if isinstance(data, dict) else None
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        wallet.check_topup_amount(amount)
+    return data
+
+
 class TopupIn(StrictModel):
-    amount_fen: int = Field(ge=1, le=5_000_000)
+    amount_fen: int = Field(ge=wallet.TOPUP_MIN_FEN, le=wallet.TOPUP_MAX_FEN)
     bank_card_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+    _amount = model_validator(mode="before")(refuse_bad_amount)
 
 
 class TopupOut(BaseModel):
@@ -89,6 +101,7 @@ class Bill(BaseModel):
 
 class BillList(BaseModel):
     items: list[Bill]
+    next_cursor: str | None
 
 
 class RepayIn(StrictModel):

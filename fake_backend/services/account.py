@@ -16,7 +16,7 @@ from fake_backend.storage import users
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
-PROVIDER_LABELS = {"wechat": ("微信", "WeChat"), "qq": ("QQ", "QQ"), "ssh": ("SSH 密钥", "SSH key")}
+PROVIDER_LABELS = {"wechat": ("微信", "WeChat"), "qq": ("QQ", "QQ")}
 
 
 def shape_ok(pattern: re.Pattern[str], text: str) -> bool:

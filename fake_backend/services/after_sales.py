@@ -112,6 +112,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "parcel_received": ("商家已签收退货", "The merchant received the returned goods"),
     "user_cancelled": ("买家撤销了申请", "Withdrawn by the buyer"),
+    "order_requested": ("申请{type} {amount}", "Requested {type} of {amount}"),
 }
 ACCOUNT_NAMES = {
     "balance": ("余额", "the balance"),
@@ -372,7 +373,7 @@ def _check_request(ctx: Ctx, user_id: int, assessment: Assessment, request: Requ
         problems.add("item_ids", "not_selectable")
     reason = REASONS.get(request.reason)
     if reason is None:
-        problems.add("reason", "invalid")
+        problems.add("reason", "not_one_of", expected=", ".join(REASONS))
     elif request.type not in reason.types:
         problems.add("reason", "not_for_type")
     problems.raise_if_any()
@@ -446,11 +447,17 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
         )
         store.add_event(ctx.db, after_sale_id, status="requested", actor="user", at=now)
         store.set_order_after_sale_status(ctx.db, order_id, "in_progress")
+        amount = fmt_fen(request.amount_fen)
         orders.add_event(
             ctx,
             order_id,
             "after_sale_requested",
-            f"申请{TYPE_LABELS[request.type][0]} {fmt_fen(request.amount_fen)}",
+            orders.both_languages(
+                *(
+                    _text("order_requested", language, type=label, amount=amount)
+                    for language, label in zip(("zh", "en"), TYPE_LABELS[request.type], strict=True)
+                )
+            ),
         )
         return view(ctx, after_sale_id, lang)
 
@@ -496,7 +503,7 @@ def cancel(ctx: Ctx, user_id: int, after_sale_id: int, lang: str) -> dict[str, A
         _require(row, "requested", "awaiting_return")
         _move(ctx, row, "cancelled", "user", note_key="user_cancelled")
         _settle_order_status(ctx, row["order_id"])
-        orders.add_event(ctx, row["order_id"], "after_sale_cancelled", "买家撤销售后申请")
+        orders.add_event(ctx, row["order_id"], "after_sale_cancelled", "after_sale_withdrawn")
         return view(ctx, after_sale_id, lang)
 
 
@@ -553,7 +560,7 @@ def ship_return(
         row = _own(ctx, user_id, after_sale_id)
         _require(row, "awaiting_return")
         if carrier not in logistics.CARRIERS:
-            raise field_error("carrier", "invalid")
+            raise field_error("carrier", "not_one_of", expected=", ".join(logistics.CARRIERS))
         if not logistics.valid_tracking_no(carrier, number):
             raise field_error("tracking_no", "bad_tracking_no")
         if store.tracking_no_taken(ctx.db, number):
@@ -671,7 +678,7 @@ def platform_reject(ctx: Ctx, after_sale_id: int, note: str = "") -> None:
         note_key = None if note.strip() else "platform_closed"
         _move(ctx, row, "closed", "platform", note=note, note_key=note_key)
         store.set_order_after_sale_status(ctx.db, row["order_id"], "closed")
-        orders.add_event(ctx, row["order_id"], "after_sale_closed", "平台维持商家处理结果")
+        orders.add_event(ctx, row["order_id"], "after_sale_closed", "after_sale_upheld")
 
 
 def answer(ctx: Ctx, after_sale_id: int, *, approved: bool, note: str = "") -> None:
@@ -807,14 +814,18 @@ def _refund(ctx: Ctx, row: sqlite3.Row, actor: str) -> None:
         ctx,
         order_id,
         "after_sale_refunded",
-        _text("refund_sent", "zh", **_localized_params(params, "zh")),
+        orders.both_languages(
+            *(
+                _text("refund_sent", language, **_localized_params(params, language))
+                for language in ("zh", "en")
+            )
+        ),
     )
     if order["status"] != "awaiting_shipment":
         return
     orders.release_stock(ctx, order_id, item_ids)
     if all(line["refunded"] for line in store.order_lines(ctx.db, order_id)):
-        store.cancel_order_if_awaiting_shipment(ctx.db, order_id, "全部商品已退款", now)
-        orders.add_event(ctx, order_id, "cancelled", "全部商品已退款，订单关闭")
+        orders.cancel_fully_refunded(ctx, order_id)
 
 
 # ---- what the user sees -------------------------------------------------------------------
@@ -958,4 +969,4 @@ def _decode_cursor(cursor: str) -> tuple[float, int]:
             raise ValueError(created_at)
         return float(created_at), after_sale_id
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise field_error("cursor", "invalid") from None
+        raise field_error("cursor", "bad_cursor") from None

@@ -120,12 +120,11 @@ def search_products(
     `q` is split on whitespace; each word must appear in the name or the brand.
     """
     if sort not in SORTS:
-        raise field_error("sort", "invalid")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise field_error("limit", "invalid")
+        raise field_error("sort", "not_one_of", expected=", ".join(SORTS))
+    _check_limit(limit)
     for field, value in (("price_min_fen", price_min_fen), ("price_max_fen", price_max_fen)):
         if value is not None and value < 0:
-            raise field_error(field, "invalid")
+            raise field_error(field, "too_small", min=0)
     if price_min_fen is not None and price_max_fen is not None and price_min_fen > price_max_fen:
         raise field_error("price_min_fen", "min_over_max")
     after = _decode_cursor(cursor, sort) if cursor else None
@@ -192,8 +191,7 @@ def product_reviews(
     ctx: Ctx, product_id: int, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """A page of a product's reviews, newest first, with the count of each star rating."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise field_error("limit", "invalid")
+    _check_limit(limit)
     if store.product(ctx.db, product_id) is None:
         raise not_found("product")
     after = _decode_cursor(cursor, REVIEWS_CURSOR) if cursor else None
@@ -249,6 +247,13 @@ def _name(row: Any, lang: str) -> str:
     return str(row["name_zh"] if lang == "zh" else row["name_en"])
 
 
+def _check_limit(limit: int) -> None:
+    if limit < 1:
+        raise field_error("limit", "too_small", min=1)
+    if limit > MAX_LIMIT:
+        raise field_error("limit", "too_large", max=MAX_LIMIT)
+
+
 def _encode_cursor(kind: str, value: float, row_id: int) -> str:
     raw = json.dumps([kind, value, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -260,7 +265,7 @@ def _decode_cursor(cursor: str, kind: str) -> tuple[float, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = json.loads(raw)
     except (binascii.Error, ValueError):
-        raise field_error("cursor", "invalid") from None
+        raise field_error("cursor", "bad_cursor") from None
     if (
         not isinstance(decoded, list)
         or len(decoded) != 3
@@ -272,5 +277,5 @@ def _decode_cursor(cursor: str, kind: str) -> tuple[float, int]:
         or not -(2**62) <= decoded[1] <= 2**62
         or not 0 <= decoded[2] <= 2**62
     ):
-        raise field_error("cursor", "invalid")
+        raise field_error("cursor", "bad_cursor")
     return decoded[1], decoded[2]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, not_found
+from fake_backend.services.paging import after_keyset, cut
 from fake_backend.services.rules import china_day
 from fake_backend.storage import coupons as store
 
@@ -62,10 +63,15 @@ def grant_new_user(ctx: Ctx, user_id: int) -> None:
         _give(ctx, user_id, template)
 
 
-def list_coupons(ctx: Ctx, user_id: int, status: CouponStatus, lang: str) -> dict[str, Any]:
+def list_coupons(
+    ctx: Ctx, user_id: int, status: CouponStatus, lang: str, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """The user's coupons of one status, `limit` a page (see `store.coupons_page`)."""
     now = ctx.now()
-    rows = store.coupons_by_status(ctx.db, user_id, status, now)
-    return {"items": [coupon_view(row, now, lang) for row in rows]}
+    rows = store.coupons_page(ctx.db, user_id, status, now, after_keyset(cursor), limit + 1)
+    sort_column = "claimed_at" if status == "used" else "expires_at"
+    page, next_cursor = cut(rows, limit, lambda row: [row[sort_column], row["id"]])
+    return {"items": [coupon_view(row, now, lang) for row in page], "next_cursor": next_cursor}
 
 
 def available(ctx: Ctx, user_id: int, product_id: int | None, lang: str) -> dict[str, Any]:

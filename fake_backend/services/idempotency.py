@@ -1,10 +1,17 @@
 """SPEC §4 idempotency: same key + same body replays, a different body is refused,
-a request still running answers 409, refusals are not remembered, keys live 24 h."""
+a request still running answers 409, refusals are not remembered, keys live 24 h.
+
+A key in flight names the process running it; when that process is gone (killed
+mid-request), the key is claimed afresh, so the client's retry after a restart runs.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +20,8 @@ from fake_backend.errors import ApiError, field_error
 
 KEY_LIFETIME = 24 * 3600
 MAX_KEY_LENGTH = 100
+# Tells this run of the server from an earlier one that had the same process id.
+_BOOT = secrets.token_hex(8)
 
 
 @dataclass(frozen=True)
@@ -28,8 +37,10 @@ def body_hash(endpoint: str, body: Any) -> str:
 
 def begin(ctx: Ctx, user_id: int, key: str, endpoint: str, body: Any) -> Replay | None:
     """Claims `key` for this request, or answers the stored response to replay."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise field_error("Idempotency-Key", "invalid")
+    if not key:
+        raise field_error("Idempotency-Key", "required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise field_error("Idempotency-Key", "too_long")
     digest = body_hash(endpoint, body)
     now = ctx.now()
     with ctx.db.tx():
@@ -38,15 +49,22 @@ def begin(ctx: Ctx, user_id: int, key: str, endpoint: str, body: Any) -> Replay 
             (user_id, key, now - KEY_LIFETIME),
         )
         row = ctx.db.one(
-            "SELECT body_hash, state, status_code, response FROM idempotency_keys "
+            "SELECT body_hash, state, status_code, response, owner FROM idempotency_keys "
             "WHERE user_id = ? AND key = ?",
             (user_id, key),
         )
         if row is None:
             ctx.db.execute(
-                "INSERT INTO idempotency_keys(user_id, key, endpoint, body_hash, state, created_at)"
-                " VALUES (?,?,?,?, 'in_flight', ?)",
-                (user_id, key, endpoint, digest, now),
+                "INSERT INTO idempotency_keys(user_id, key, endpoint, body_hash, state,"
+                " created_at, owner) VALUES (?,?,?,?, 'in_flight', ?, ?)",
+                (user_id, key, endpoint, digest, now, process_owner()),
+            )
+            return None
+        if row["state"] == "in_flight" and row["body_hash"] == digest and _gone(row["owner"]):
+            ctx.db.execute(
+                "UPDATE idempotency_keys SET owner = ?, created_at = ?"
+                " WHERE user_id = ? AND key = ?",
+                (process_owner(), now, user_id, key),
             )
             return None
     if row["body_hash"] != digest:
@@ -72,3 +90,25 @@ def abandon(ctx: Ctx, user_id: int, key: str) -> None:
             "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'in_flight'",
             (user_id, key),
         )
+
+
+def process_owner() -> str:
+    return f"{os.getpid()}:{_BOOT}"
+
+
+def _gone(owner: str | None) -> bool:
+    """True when the process that claimed a key no longer runs."""
+    if owner == process_owner():
+        return False
+    pid_text = (owner or "").partition(":")[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return True  # no owner recorded, or an earlier run with this process id
+    if sys.platform == "win32":
+        return False  # os.kill(pid, 0) would end the process there
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, under another user
+    return False

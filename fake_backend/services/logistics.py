@@ -113,7 +113,7 @@ def warehouse_city(ctx: Ctx, order_id: int) -> str:
 def start_parcel(ctx: Ctx, tracking_no: str, carrier: str, origin: str, destination: str) -> None:
     """Registers a parcel collected at `origin` (a city) and bound for `destination`."""
     if carrier not in CARRIERS:
-        raise field_error("carrier", "invalid")
+        raise field_error("carrier", "not_one_of", expected=", ".join(CARRIERS))
     if not valid_tracking_no(carrier, tracking_no):
         raise field_error("tracking_no", "bad_tracking_no")
     with ctx.db.tx():

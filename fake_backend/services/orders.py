@@ -55,6 +55,12 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
         "Receipt confirmed automatically 10 days after delivery",
     ),
     "refund_on_cancel": ("订单取消，全额退款", "Order cancelled: refunded in full"),
+    "after_sale_withdrawn": ("买家撤销售后申请", "The buyer withdrew the after-sale request"),
+    "after_sale_upheld": ("平台维持商家处理结果", "The platform upheld the merchant's decision"),
+    "all_refunded": (
+        "全部商品已退款，订单关闭",
+        "Every item was refunded; the order is closed",
+    ),
     "alipay": ("支付宝支付", "Paid with Alipay"),
     "wechat_pay": ("微信支付", "Paid with WeChat Pay"),
     "bank_card": ("银行卡支付", "Paid by bank card"),
@@ -62,6 +68,8 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "bnpl": ("先用后付", "Pay later"),
 }
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
+# The first key of a note kept in both languages (`both_languages`).
+BILINGUAL_MARK = "zh"
 
 
 def localized(texts: tuple[str, str], lang: str) -> str:
@@ -75,6 +83,21 @@ def add_event(ctx: Ctx, order_id: int, status: str, note: str = "") -> None:
     """Appends a line to the order's timeline."""
     with ctx.db.tx():
         store.add_event(ctx.db, order_id, status, note, ctx.now())
+
+
+def both_languages(zh: str, en: str) -> str:
+    """An event note with figures in it (no fixed `NOTE_TEXTS` key fits), kept in both
+    languages and shown in the reader's."""
+    return dumps({BILINGUAL_MARK: zh, "en": en})
+
+
+def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
+    """Cancels an order still awaiting shipment whose every item an after-sale refunded,
+    as a plain cancel does (coupon back while valid); joins the caller's transaction."""
+    with ctx.db.tx():
+        order = store.get_order(ctx.db, order_id)
+        if order is not None and order["status"] == "awaiting_shipment":
+            _cancel(ctx, order, "all_refunded")
 
 
 def load_order(ctx: Ctx, user_id: int, order_id: int) -> sqlite3.Row:
@@ -204,7 +227,7 @@ def create_order(
 ) -> dict[str, Any]:
     """Places an order: quote, stock, order rows, coupon, cart and event, all or nothing."""
     if items and from_cart:
-        raise field_error("from_cart", "invalid")
+        raise field_error("from_cart", "exactly_one_of", fields="items / from_cart")
     if not items and not from_cart:
         raise field_error("items", "required")
     invoice_snapshot = _checked_invoice(invoice)
@@ -260,7 +283,7 @@ def list_orders(
 ) -> dict[str, Any]:
     """A page of the user's orders, newest first; `next_cursor` is None on the last page."""
     if status not in store.STATUS_FILTERS:
-        raise field_error("status", "invalid")
+        raise field_error("status", "not_one_of", expected=", ".join(store.STATUS_FILTERS))
     after = _decode_cursor(cursor) if cursor else None
     rows = store.list_page(ctx.db, user_id, status, after, limit + 1)
     page = rows[:limit]
@@ -344,7 +367,7 @@ def change_address(
 def cancel_order(ctx: Ctx, user_id: int, order_id: int, reason: str, lang: str) -> dict[str, Any]:
     """Cancels before shipment: stock and coupon come back; a paid order is refunded in full."""
     if reason not in CANCEL_REASONS:
-        raise field_error("reason", "invalid")
+        raise field_error("reason", "not_one_of", expected=", ".join(CANCEL_REASONS))
     with ctx.db.tx():
         order = load_order(ctx, user_id, order_id)
         if order["status"] not in ("pending_payment", "awaiting_shipment"):
@@ -510,6 +533,9 @@ def _note_text(note: str | None, lang: str) -> str | None:
     if note is None:
         return None
     texts = NOTE_TEXTS.get(note)
+    if texts is None and note.startswith(f'{{"{BILINGUAL_MARK}":'):
+        both = loads(note)
+        texts = (both[BILINGUAL_MARK], both["en"])
     return localized(texts, lang) if texts is not None else note
 
 
@@ -558,7 +584,7 @@ def _decode_cursor(cursor: str) -> tuple[float, int]:
         created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         keyset = float(created_at), int(order_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise field_error("cursor", "invalid") from None
+        raise field_error("cursor", "bad_cursor") from None
     if not 0 <= keyset[1] <= MAX_SQLITE_INT:
-        raise field_error("cursor", "invalid")
+        raise field_error("cursor", "bad_cursor")
     return keyset

@@ -56,7 +56,7 @@ def pay(
     if order["status"] != "pending_payment":
         raise invalid_state(order["status"])
     if bank_card_id is not None and method != "bank_card":
-        raise field_error("bank_card_id", "invalid")
+        raise field_error("bank_card_id", "only_for", what="method bank_card")
     if method in PASSWORD_METHODS:
         # Outside the transaction: the failure count must survive the refusal.
         account.verify_payment_password(ctx, user_id, payment_password)

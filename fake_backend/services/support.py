@@ -14,7 +14,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import field_error, invalid_state, not_found
-from fake_backend.services.wallet import decode_cursor, encode_cursor
+from fake_backend.services.paging import after_keyset, cut, decode_cursor
 from fake_backend.storage import support as store
 
 ESCALATED_NOTE = "平台客服已介入，将在 24 小时内协助您处理，请耐心等待。"
@@ -37,6 +37,8 @@ INVOICE_ANSWER = (
     "下单时可填写发票抬头（个人或单位）；电子发票会在订单完成后开具，如需修改抬头或税号请告诉我们。"
 )
 GENERIC_ANSWER = "您好，已收到您的留言，我们正在为您核实，请稍候。感谢您的耐心！"
+# How many of the newest messages a thread's detail carries; older ones are paged.
+DETAIL_MESSAGES = 20
 
 
 def _message_view(row: sqlite3.Row) -> dict[str, Any]:
@@ -74,10 +76,21 @@ def _load(ctx: Ctx, user_id: int, thread_id: int) -> sqlite3.Row:
 
 def _detail(ctx: Ctx, user_id: int, thread_id: int) -> dict[str, Any]:
     row = _load(ctx, user_id, thread_id)
-    messages = store.messages(ctx.db, thread_id, 0)
-    view = _thread_view(row, messages[-1] if messages else None)
-    view["messages"] = [_message_view(message) for message in messages]
+    newest = _older_messages(ctx, thread_id, None, DETAIL_MESSAGES)
+    last = store.last_messages(ctx.db, [thread_id]).get(thread_id)
+    view = _thread_view(row, last)
+    view["messages"] = newest["items"]
+    view["messages_next_cursor"] = newest["next_cursor"]
     return view
+
+
+def _older_messages(ctx: Ctx, thread_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+    """The `limit` messages before the cursor's (the newest without one), oldest first;
+    `next_cursor` leads to the ones before those."""
+    before_id = int(decode_cursor(cursor, 1)[0]) if cursor else None
+    rows = store.messages_before(ctx.db, thread_id, before_id, limit + 1)
+    page, next_cursor = cut(rows, limit, lambda message: [message["id"]])
+    return {"items": [_message_view(row) for row in reversed(page)], "next_cursor": next_cursor}
 
 
 def _require_text(field: str, text: str) -> None:
@@ -86,18 +99,9 @@ def _require_text(field: str, text: str) -> None:
 
 
 def list_threads(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
-    after = None
-    if cursor:
-        updated_at, thread_id = decode_cursor(cursor, 2)
-        after = (float(updated_at), int(thread_id))
-    rows = store.threads_page(ctx.db, user_id, after, limit + 1)
-    page = rows[:limit]
+    rows = store.threads_page(ctx.db, user_id, after_keyset(cursor), limit + 1)
+    page, next_cursor = cut(rows, limit, lambda row: [row["updated_at"], row["id"]])
     last = store.last_messages(ctx.db, [row["id"] for row in page])
-    next_cursor = (
-        encode_cursor([page[-1]["updated_at"], page[-1]["id"]])
-        if len(rows) > limit and page
-        else None
-    )
     return {
         "items": [_thread_view(row, last.get(row["id"])) for row in page],
         "next_cursor": next_cursor,
@@ -123,10 +127,19 @@ def get_thread(ctx: Ctx, user_id: int, thread_id: int) -> dict[str, Any]:
     return _detail(ctx, user_id, thread_id)
 
 
-def list_messages(ctx: Ctx, user_id: int, thread_id: int, after_id: int) -> dict[str, Any]:
-    """The thread's messages after `after_id`, oldest first (a client polls with the last id)."""
+def list_messages(
+    ctx: Ctx, user_id: int, thread_id: int, after_id: int, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """A chat pages backwards: the newest `limit` messages (older ones with `cursor`),
+    oldest first. Polling with `after_id` answers the first `limit` messages after it and
+    no cursor (poll again from the last one for the rest)."""
+    if after_id and cursor:
+        raise field_error("cursor", "not_with", other="after_id")
     _load(ctx, user_id, thread_id)
-    return {"items": [_message_view(row) for row in store.messages(ctx.db, thread_id, after_id)]}
+    if not after_id:
+        return _older_messages(ctx, thread_id, cursor, limit)
+    rows = store.messages_after(ctx.db, thread_id, after_id, limit)
+    return {"items": [_message_view(row) for row in rows], "next_cursor": None}
 
 
 def post_message(ctx: Ctx, user_id: int, thread_id: int, text: str) -> dict[str, Any]:

@@ -7,10 +7,6 @@ twice) and cut to its last four digits; it is never stored, answered or logged.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import sqlite3
 from typing import Any, Literal
 
@@ -18,14 +14,14 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
 from fake_backend.services import ledger
-from fake_backend.services.rules import fmt_fen, luhn_valid, sha256
+from fake_backend.services.paging import after_keyset, cut
+from fake_backend.services.rules import fmt_fen, hash_secret, luhn_valid, verify_secret
 from fake_backend.storage import wallet as store
 
 RepaySource = Literal["balance", "bank_card"]
 TOPUP_MIN_FEN = 1
 TOPUP_MAX_FEN = 5_000_000
 DEFAULT_BANK = "银联卡"
-CURSOR_NUMBER_LIMIT = 2**62
 # Issuer by the card's first six digits (BIN); a small table is enough for a demo shop.
 BANKS_BY_BIN = {
     "622588": "招商银行",
@@ -47,34 +43,6 @@ BANK_NAMES_EN = {
     "交通银行": "Bank of Communications",
     "银联卡": "UnionPay card",
 }
-
-
-def encode_cursor(keyset: list[Any]) -> str:
-    """An opaque page cursor: urlsafe base64 of the JSON keyset of the last row."""
-    return base64.urlsafe_b64encode(json.dumps(keyset).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, length: int) -> list[Any]:
-    """The keyset inside `cursor`, or 422 naming the field when it was not ours."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        keyset = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise field_error("cursor", "invalid") from None
-    if (
-        not isinstance(keyset, list)
-        or len(keyset) != length
-        or not all(map(_is_keyset_number, keyset))
-    ):
-        raise field_error("cursor", "invalid")
-    return keyset
-
-
-def _is_keyset_number(value: Any) -> bool:
-    """A number SQLite can compare (finite, within 64-bit integers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return math.isfinite(value) and abs(value) < CURSOR_NUMBER_LIMIT
 
 
 def bank_name(bank: str, lang: str) -> str:
@@ -133,15 +101,8 @@ def wallet(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
 def transactions(
     ctx: Ctx, user_id: int, account: str | None, cursor: str | None, limit: int
 ) -> dict[str, Any]:
-    after = None
-    if cursor:
-        at, row_id = decode_cursor(cursor, 2)
-        after = (float(at), int(row_id))
-    rows = store.transactions_page(ctx.db, user_id, account, after, limit + 1)
-    page = rows[:limit]
-    next_cursor = (
-        encode_cursor([page[-1]["at"], page[-1]["id"]]) if len(rows) > limit and page else None
-    )
+    rows = store.transactions_page(ctx.db, user_id, account, after_keyset(cursor), limit + 1)
+    page, next_cursor = cut(rows, limit, lambda row: [row["at"], row["id"]])
     return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
 
 
@@ -157,12 +118,17 @@ def _card_or_default(ctx: Ctx, user_id: int, card_id: int | None) -> sqlite3.Row
     return cards[0]
 
 
-def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> dict[str, Any]:
-    """Moves money from one of the user's cards (the first by default) into the balance."""
+def check_topup_amount(amount_fen: int) -> None:
+    """422 `bad_amount` (naming the limits) unless a top-up may move `amount_fen`."""
     if not TOPUP_MIN_FEN <= amount_fen <= TOPUP_MAX_FEN:
         raise field_error(
             "amount_fen", "bad_amount", min=fmt_fen(TOPUP_MIN_FEN), max=fmt_fen(TOPUP_MAX_FEN)
         )
+
+
+def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> dict[str, Any]:
+    """Moves money from one of the user's cards (the first by default) into the balance."""
+    check_topup_amount(amount_fen)
     with ctx.db.tx():
         card = _card_or_default(ctx, user_id, bank_card_id)
         note = _card_note(card)
@@ -193,12 +159,13 @@ def add_card(
         real_name = store.user_wallet(ctx.db, user_id)["real_name"]
         if real_name and holder != real_name:
             raise field_error("holder_name", "holder_mismatch")
-        card_hash = sha256(digits)
-        if store.card_bound(ctx.db, user_id, card_hash):
+        # Salted and slow like a password: the bank (so the BIN) and last4 are stored,
+        # so a plain hash of the few digits left would give the number away.
+        if any(verify_secret(digits, bound) for bound in store.bound_card_hashes(ctx.db, user_id)):
             raise ApiError("CARD_ALREADY_BOUND")
         bank = BANKS_BY_BIN.get(digits[:6], DEFAULT_BANK)
         card_id = store.insert_card(
-            ctx.db, user_id, bank, digits[-4:], card_hash, holder, ctx.now()
+            ctx.db, user_id, bank, digits[-4:], hash_secret(digits), holder, ctx.now()
         )
         card = store.active_card(ctx.db, user_id, card_id)
     assert card is not None
@@ -257,9 +224,12 @@ def bill_view(row: sqlite3.Row, now: float) -> dict[str, Any]:
     }
 
 
-def list_bills(ctx: Ctx, user_id: int) -> dict[str, Any]:
+def list_bills(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+    """Newest first, `limit` a page."""
+    rows = store.bills_page(ctx.db, user_id, after_keyset(cursor), limit + 1)
+    page, next_cursor = cut(rows, limit, lambda row: [row["created_at"], row["id"]])
     now = ctx.now()
-    return {"items": [bill_view(row, now) for row in store.bills(ctx.db, user_id)]}
+    return {"items": [bill_view(row, now) for row in page], "next_cursor": next_cursor}
 
 
 def repay(ctx: Ctx, user_id: int, bill_id: int, source: RepaySource) -> dict[str, Any]:

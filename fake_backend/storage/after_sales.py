@@ -251,13 +251,3 @@ def mark_items_refunded(db: Database, order_id: int, item_ids: Sequence[int]) ->
 
 def set_order_after_sale_status(db: Database, order_id: int, status: str) -> None:
     db.execute("UPDATE orders SET after_sale_status = ? WHERE id = ?", (status, order_id))
-
-
-def cancel_order_if_awaiting_shipment(db: Database, order_id: int, reason: str, now: float) -> bool:
-    """Guarded: only an order still awaiting shipment is cancelled; answers whether it was."""
-    cursor = db.execute(
-        "UPDATE orders SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?"
-        " WHERE id = ? AND status = 'awaiting_shipment'",
-        (reason, now, order_id),
-    )
-    return cursor.rowcount == 1

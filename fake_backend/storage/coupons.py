@@ -51,22 +51,44 @@ def coupon(db: Database, user_id: int, coupon_id: int) -> sqlite3.Row | None:
     )
 
 
+# Per status: which coupons (the condition takes the time now), and the keyset column
+# and direction they are listed by.
+COUPON_LISTS = {
+    "usable": ("uc.status = 'usable' AND uc.expires_at > :now", "uc.expires_at", "ASC"),
+    "expired": ("uc.status = 'usable' AND uc.expires_at <= :now", "uc.expires_at", "DESC"),
+    "used": ("uc.status = 'used'", "uc.claimed_at", "DESC"),
+}
+
+
 def coupons_by_status(db: Database, user_id: int, status: str, now: float) -> list[sqlite3.Row]:
-    """`usable` (not yet expired, soonest expiry first), `expired` or `used` (newest first)."""
-    where, order, params = {
-        "usable": ("uc.status = 'usable' AND uc.expires_at > ?", "uc.expires_at, uc.id", (now,)),
-        "expired": (
-            "uc.status = 'usable' AND uc.expires_at <= ?",
-            "uc.expires_at DESC, uc.id DESC",
-            (now,),
-        ),
-        "used": ("uc.status = 'used'", "uc.claimed_at DESC, uc.id DESC", ()),
-    }[status]
+    """Every coupon of one status, in the order `coupons_page` lists them."""
+    return coupons_page(db, user_id, status, now, None, -1)
+
+
+def coupons_page(
+    db: Database,
+    user_id: int,
+    status: str,
+    now: float,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[sqlite3.Row]:
+    """`usable` (not yet expired, soonest expiry first), `expired` or `used` (newest
+    first); `after` is the (expires_at or claimed_at, id) ending the previous page; a
+    `limit` of -1 lists them all."""
+    where, column, direction = COUPON_LISTS[status]
+    params: dict[str, object] = {"user_id": user_id, "now": now, "limit": limit}
+    keyset = ""
+    if after is not None:
+        beyond = ">" if direction == "ASC" else "<"
+        keyset = f" AND ({column} {beyond} :value OR ({column} = :value AND uc.id {beyond} :id))"
+        params.update(value=after[0], id=after[1])
     return db.all(
         f"SELECT {COUPON_COLUMNS} FROM user_coupons uc"
         f" JOIN coupon_templates t ON t.id = uc.template_id"
-        f" WHERE uc.user_id = ? AND {where} ORDER BY {order}",
-        (user_id, *params),
+        f" WHERE uc.user_id = :user_id AND {where}{keyset}"
+        f" ORDER BY {column} {direction}, uc.id {direction} LIMIT :limit",
+        params,
     )
 
 

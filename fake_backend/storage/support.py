@@ -73,11 +73,25 @@ def message(db: Database, message_id: int) -> sqlite3.Row | None:
     )
 
 
-def messages(db: Database, thread_id: int, after_id: int) -> list[sqlite3.Row]:
+def messages_before(
+    db: Database, thread_id: int, before_id: int | None, limit: int
+) -> list[sqlite3.Row]:
+    """The thread's newest messages (before `before_id` when given), newest first."""
+    keyset = "" if before_id is None else " AND id < ?"
+    params = (thread_id,) if before_id is None else (thread_id, before_id)
     return db.all(
         "SELECT id, sender, text, created_at FROM support_messages"
-        " WHERE thread_id = ? AND id > ? ORDER BY id",
-        (thread_id, after_id),
+        f" WHERE thread_id = ?{keyset} ORDER BY id DESC LIMIT ?",
+        (*params, limit),
+    )
+
+
+def messages_after(db: Database, thread_id: int, after_id: int, limit: int) -> list[sqlite3.Row]:
+    """The thread's messages after `after_id`, oldest first."""
+    return db.all(
+        "SELECT id, sender, text, created_at FROM support_messages"
+        " WHERE thread_id = ? AND id > ? ORDER BY id LIMIT ?",
+        (thread_id, after_id, limit),
     )
 
 

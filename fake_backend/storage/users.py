@@ -207,8 +207,10 @@ def link_login(
 
 
 def linked_logins(db: Database, user_id: int) -> list[sqlite3.Row]:
+    """WeChat and QQ links; SSH keys have their own list (`storage/ssh_keys.py`)."""
     return db.all(
-        "SELECT provider, label, created_at FROM linked_logins WHERE user_id = ? ORDER BY id",
+        "SELECT provider, label, created_at FROM linked_logins"
+        " WHERE user_id = ? AND provider != 'ssh' ORDER BY id",
         (user_id,),
     )
 

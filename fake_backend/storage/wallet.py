@@ -53,12 +53,9 @@ def active_card(db: Database, user_id: int, card_id: int) -> sqlite3.Row | None:
     )
 
 
-def card_bound(db: Database, user_id: int, card_hash: str) -> bool:
-    row = db.one(
-        "SELECT 1 FROM bank_cards WHERE user_id = ? AND card_hash = ? AND removed = 0",
-        (user_id, card_hash),
-    )
-    return row is not None
+def bound_card_hashes(db: Database, user_id: int) -> list[str]:
+    rows = db.all("SELECT card_hash FROM bank_cards WHERE user_id = ? AND removed = 0", (user_id,))
+    return [str(row["card_hash"]) for row in rows]
 
 
 def insert_card(
@@ -112,11 +109,19 @@ def latest_transaction(db: Database, user_id: int, account: str) -> sqlite3.Row 
     )
 
 
-def bills(db: Database, user_id: int) -> list[sqlite3.Row]:
+def bills_page(
+    db: Database, user_id: int, after: tuple[float, int] | None, limit: int
+) -> list[sqlite3.Row]:
+    """Newest first; `after` is the (created_at, id) of the last bill of the previous page."""
+    keyset = ""
+    params: list[object] = [user_id]
+    if after is not None:
+        keyset = " AND (b.created_at < ? OR (b.created_at = ? AND b.id < ?))"
+        params.extend([after[0], after[0], after[1]])
     return db.all(
         f"SELECT {BILL_COLUMNS} FROM bnpl_bills b JOIN orders o ON o.id = b.order_id"
-        " WHERE b.user_id = ? ORDER BY b.created_at DESC, b.id DESC",
-        (user_id,),
+        f" WHERE b.user_id = ?{keyset} ORDER BY b.created_at DESC, b.id DESC LIMIT ?",
+        (*params, limit),
     )
 
 

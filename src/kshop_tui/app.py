@@ -49,17 +49,22 @@ class AppOptions:
     # Over SSH or the web the token must stay in memory, per session.
     persistent_tokens: bool = True
     merchant: str = "auto"
+    # `kshop --served` (over SSH or the web): nothing may touch the server's desktop.
+    served: bool = False
+    # Over SSH: a login the server made for a linked key, and the key to link after login.
+    session_token: str | None = None
+    ssh_fingerprint: str | None = None
+    ssh_key_label: str = "ssh key"
     # Tests hand in an already-open backend instead of opening one.
     backend: Backend | None = None
 
 
 class KshopApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # The browse screen is the default screen, which Textual gives no CSS_PATH of its own:
+    # its stylesheet is read with the app's, in the one parse before the first frame.
+    CSS_PATH = ["app.tcss", "screens/browse.tcss"]
     TITLE = "kshop"
     ENABLE_COMMAND_PALETTE = True
-    # A mode, not get_default_screen(): only screens installed this way get their CSS_PATH.
-    MODES = {"shop": lambda: _browse_screen()}
-    DEFAULT_MODE = "shop"
     BINDINGS = [
         Binding("slash", "search", "key.search", id="app.search"),
         Binding("b", "browse", "key.browse", show=False, id="app.browse"),
@@ -92,10 +97,17 @@ class KshopApp(App[None]):
         self.cart_outbox: CartOutbox | None = None
         self._backend_ready = asyncio.Event()
         self._login_gate = asyncio.Lock()
+        # A session that starts logged in by its key has nothing left to link.
+        self._ssh_key_to_link = None if self.options.session_token else self.options.ssh_fingerprint
         if self.options.settings.keys:
             self.set_keymap(self.options.settings.keys)
 
     # --- start-up ------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        # Not a MODES entry: installing a mode re-parses every stylesheet twice, and the
+        # mode's first frame, painted inside Textual's start-up batch, is thrown away.
+        return _browse_screen()
 
     def on_mount(self) -> None:
         for warning in self.options.settings.warnings:
@@ -134,7 +146,11 @@ class KshopApp(App[None]):
             self.options.data_dir / "cart-outbox.json" if persistent else None
         )
         # A client handed in already logged in (an SSH key's session, tests) keeps its token.
-        token = backend.client.token or await asyncio.to_thread(self.tokens.load)
+        token = (
+            backend.client.token
+            or self.options.session_token
+            or await asyncio.to_thread(self.tokens.load)
+        )
         if token:
             backend.client.token = token
             await self.refresh_account(quiet=True)
@@ -153,6 +169,12 @@ class KshopApp(App[None]):
     async def on_unmount(self) -> None:
         if self.backend is not None and self.options.backend is None:
             await self.backend.close()
+
+    def on_resize(self) -> None:
+        from kshop_tui.screens.too_small import follow_terminal_size
+
+        # Later: App's own resize handler, which records the new size, runs after this one.
+        self.call_later(follow_terminal_size, self)
 
     # --- calling the API -----------------------------------------------------------
 
@@ -208,6 +230,30 @@ class KshopApp(App[None]):
         if where == "file" and self.tokens.fell_back:
             self.notify(t("login.token_in_file", path=str(self.tokens.fallback_file)), markup=False)
         await self.refresh_cart_count()
+        if self._ssh_key_to_link:
+            self.link_ssh_key(self._ssh_key_to_link)
+            self._ssh_key_to_link = None
+
+    @work(group="ssh-key")
+    async def link_ssh_key(self, fingerprint: str) -> None:
+        """Over SSH: the key of this connection logs this account in from now on."""
+        from kshop_tui.api import errors
+
+        client = await self.client()
+        try:
+            await client.link_ssh_key(fingerprint, self.options.ssh_key_label)
+        except errors.ApiError as error:
+            reason = t("serve.ssh_key_link_failed", reason=error.message)
+            self.notify(reason, severity="warning", markup=False)
+            return
+        self.notify(t("serve.ssh_key_linked"))
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        # Served over SSH, a browser opened here would open on the server, not the viewer's.
+        if self.options.served and not (self._driver is not None and self._driver.is_web):
+            self.notify(url, title=t("serve.open_url"), markup=False)
+            return
+        super().open_url(url, new_tab=new_tab)
 
     def forget_login(self) -> None:
         if self.backend is not None:

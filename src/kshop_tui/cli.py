@@ -11,7 +11,9 @@ from typing import Any
 from kshop_tui import i18n
 from kshop_tui.config import load_settings
 
-COMMANDS = "login, logout, whoami, products, product, cart, order, orders, after-sale, config"
+COMMANDS = (
+    "login, logout, whoami, products, product, cart, order, orders, after-sale, config, serve"
+)
 
 
 def add_backend_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
@@ -57,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--open", metavar="TARGET", help="open a screen: cart | search WORDS | product ID"
     )
+    # One shop session of `kshop serve`: tokens in memory, the viewer's desktop untouched.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "command",
         nargs=argparse.REMAINDER,
@@ -69,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(arguments)
+    if args.command and args.command[0] == "serve":
+        from kshop_tui.serve.command import run_serve
+
+        return run_serve(args.command[1:], lang=args.lang, backend=args.backend)
     if args.command:
         from kshop_tui.cli_commands import run
 
@@ -84,7 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         open_target=args.open,
         settings=settings,
         merchant=args.merchant,
+        served=args.served,
+        persistent_tokens=not args.served,
     )
+    if args.served:
+        options.session_token = os.environ.get("KSHOP_SESSION_TOKEN") or None
+        options.ssh_fingerprint = os.environ.get("KSHOP_SSH_FINGERPRINT") or None
+        options.ssh_key_label = os.environ.get("KSHOP_SSH_KEY_LABEL") or options.ssh_key_label
     KshopApp(options).run()
     return 0
 

@@ -7,7 +7,6 @@ line, for syntax errors) and that setting keeps its default.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +55,8 @@ def load_settings(path: Path | None = None) -> Settings:
     except OSError as error:
         settings.warnings.append(f"{path}: {error.strerror}")
         return settings
+    import tomllib  # only when there is a file: most starts have none
+
     try:
         document = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as error:

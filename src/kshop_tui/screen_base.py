@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
 
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.widgets.banner import OutageBanner
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.header import ShopHeader
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class ShopScreen(Screen[Any]):
         yield ShopHeader(self.where())
         yield OutageBanner()
         yield from self.compose_body()
-        yield Footer()
+        yield ShopFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

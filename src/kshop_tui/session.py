@@ -81,9 +81,13 @@ class TokenStore:
     def _write_file(self, token: str) -> None:
         self.fallback_file.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.fallback_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # An existing file keeps its mode through os.open: private before the token goes in.
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)
+        else:
+            os.chmod(self.fallback_file, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(token)
-        os.chmod(self.fallback_file, 0o600)
 
     def _remove_file(self) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -101,8 +101,8 @@ def test_two_factor_switch_is_stored(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"enabled": "yes"}, {"enabled": "invalid"}),
-        ({"enabled": 1}, {"enabled": "invalid"}),
+        ({"enabled": "yes"}, {"enabled": "not_boolean"}),
+        ({"enabled": 1}, {"enabled": "not_boolean"}),
         ({}, {"enabled": "required"}),
         ({"enabled": True, "method": "sms"}, {"method": "unknown_field"}),
     ],

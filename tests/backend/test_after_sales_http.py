@@ -15,6 +15,7 @@ from PIL import Image
 from fake_backend.context import Ctx
 from fake_backend.services import sessions
 from tests.backend.conftest import error_code
+from tests.backend.test_orders import DEMO_COUPON_ID, sku_between
 from tests.conftest import DEMO_USER_ID
 
 API = "/api/v1"
@@ -485,7 +486,7 @@ def test_return_shipment_input_is_checked(shop: Shop) -> None:
         "tracking_no": "SF1234567890123",
         "pickup": {"address_id": 1, "slot": "2026-11-25 09:00-11:00"},
     }
-    assert field_of(shop.post(path, both), "pickup") == "invalid"
+    assert field_of(shop.post(path, both), "pickup") == "not_with"
     past = shop.post(path, {"pickup": {"address_id": 1, "slot": "2026-11-24 09:00-11:00"}})
     assert field_of(past, "pickup.slot") == "in_past"
     unknown = shop.post(path, {"pickup": {"address_id": 1, "slot": "2026-11-25 08:00-10:00"}})
@@ -555,7 +556,7 @@ def test_list_pages_newest_first_and_refuses_a_bad_cursor(shop: Shop) -> None:
     ).json()
     assert [item["id"] for item in rest["items"]] == [ids[0]] and rest["next_cursor"] is None
     bad = shop.client.get(f"{API}/after-sales?cursor=!!notacursor", headers=shop.headers)
-    assert field_of(bad, "cursor") == "invalid"
+    assert field_of(bad, "cursor") == "bad_cursor"
     assert (
         shop.client.get(f"{API}/after-sales/{ids[0] + 100}", headers=shop.headers).status_code
         == 404
@@ -628,3 +629,44 @@ def test_refund_of_a_qr_payment_goes_back_to_alipay(shop: Shop) -> None:
     # Every item is refunded (the buyer asked for a fen less): nothing is left to ship.
     assert shop.order(placed["id"])["status"] == "cancelled"
     assert shop.eligibility(placed["id"])["types"] == []
+
+
+def test_a_full_refund_that_cancels_gives_the_coupon_back_and_speaks_the_language(
+    shop: Shop,
+) -> None:
+    body = {
+        "items": [{"sku_id": sku_between(shop.ctx, 20000, 30000)["id"], "qty": 1}],
+        "payment_method": "balance",
+        "coupon_id": DEMO_COUPON_ID,
+    }
+    placed = shop.client.post(f"{API}/orders", json=body, headers=shop.keyed())
+    assert placed.status_code == 201 and placed.json()["discount_fen"] == 2000, placed.text
+    order_id = placed.json()["id"]
+    paid = shop.client.post(
+        f"{API}/orders/{order_id}/pay",
+        json={"method": "balance", "payment_password": "123456"},
+        headers=shop.keyed(),
+    )
+    assert paid.status_code == 201 and paid.json()["status"] == "succeeded"
+    usable = shop.client.get(f"{API}/coupons?status=usable", headers=shop.headers).json()
+    assert DEMO_COUPON_ID not in [coupon["id"] for coupon in usable["items"]]
+
+    after_sale = shop.created(order_id, "refund_only")
+    approved = shop.client.post(f"/_dev/after-sales/{after_sale['id']}/approve")
+    assert approved.status_code == 200
+
+    usable = shop.client.get(f"{API}/coupons?status=usable", headers=shop.headers).json()
+    assert DEMO_COUPON_ID in [coupon["id"] for coupon in usable["items"]]
+    english = shop.client.get(
+        f"{API}/orders/{order_id}", headers={**shop.headers, "Accept-Language": "en"}
+    ).json()
+    assert english["status"] == "cancelled"
+    assert english["cancel_reason"] == "Every item was refunded; the order is closed"
+    notes = {event["status"]: event["note"] for event in english["timeline"]}
+    assert notes["after_sale_requested"].startswith("Requested a refund only of ¥")
+    assert notes["after_sale_refunded"].endswith("refunded to the balance")
+    assert notes["cancelled"] == "Every item was refunded; the order is closed"
+    chinese = shop.order(order_id)
+    assert {event["status"]: event["note"] for event in chinese["timeline"]}["cancelled"] == (
+        "全部商品已退款，订单关闭"
+    )

@@ -14,9 +14,11 @@ import pytest
 from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import after_sales, ledger, logistics, sweeper
+from fake_backend.services import after_sales, ledger, logistics, orders, sweeper
 from fake_backend.services.after_sales import Request
 from fake_backend.services.rules import dumps, split_proportionally
+from tests.backend.test_orders import DEMO_COUPON_ID, coupon_state, sku_between
+from tests.backend.test_orders_service import paid_order
 from tests.conftest import DEMO_USER_ID
 
 DAY = 86400.0
@@ -330,7 +332,7 @@ def test_reason_must_suit_the_type_and_items_must_be_the_orders(ctx: Ctx) -> Non
     unknown = raises(
         "VALIDATION_ERROR", lambda: ask(ctx, order_id, "return_refund", reason="because")
     )
-    assert unknown.wire_details("en")["fields"]["reason"]["code"] == "invalid"
+    assert unknown.wire_details("en")["fields"]["reason"]["code"] == "not_one_of"
     other_order = place_paid_order(ctx, [(JACKET, 1)])
     foreign = raises(
         "VALIDATION_ERROR",
@@ -896,3 +898,95 @@ def test_a_refused_auto_approval_does_not_break_the_sweeper(ctx: Ctx) -> None:
     sweeper.run(ctx)
     assert state(ctx, stuck["id"]) == "requested"
     assert state(ctx, fine["id"]) == "refunded"
+
+
+# ---- the coupon on a refund that cancels, and timeline notes in both languages ----------
+
+
+def _paid_with_coupon(ctx: Ctx) -> dict[str, Any]:
+    """An order over ¥199 placed with the demo user's 满199减20 coupon and paid."""
+    sku = sku_between(ctx, 20000, 30000)
+    order = paid_order(ctx, [(sku["id"], 1)], coupon_id=DEMO_COUPON_ID)
+    assert order["status"] == "awaiting_shipment" and order["discount_fen"] == 2000
+    return order
+
+
+def test_a_full_refund_that_cancels_returns_the_coupon_like_a_cancel(ctx: Ctx) -> None:
+    order = _paid_with_coupon(ctx)
+    assert coupon_state(ctx) == ("used", order["id"])
+    created = ask(ctx, order["id"])
+    assert created["amount_fen"] == order["total_fen"]
+    after_sales.approve(ctx, created["id"])
+    row = order_row(ctx, order["id"])
+    assert row["status"] == "cancelled" and row["cancel_reason"] == "all_refunded"
+    assert row["refunded_fen"] == order["total_fen"]
+    assert coupon_state(ctx) == ("usable", None)
+
+
+def test_an_expired_coupon_stays_used_after_a_refund_cancels(ctx: Ctx) -> None:
+    order = _paid_with_coupon(ctx)
+    with ctx.db.tx():
+        ctx.db.execute("UPDATE user_coupons SET expires_at = ? WHERE id = 1", (ctx.now() + 60,))
+    created = ask(ctx, order["id"])
+    ctx.clock.advance(120)
+    after_sales.approve(ctx, created["id"])
+    assert order_row(ctx, order["id"])["status"] == "cancelled"
+    assert coupon_state(ctx) == ("used", order["id"])
+
+
+def test_a_partial_refund_keeps_the_coupon_on_the_order(ctx: Ctx) -> None:
+    first = sku_between(ctx, 20000, 30000)
+    second = sku_between(ctx, 20000, 30000, skip_products=(first["product_id"],))
+    order = paid_order(ctx, [(first["id"], 1), (second["id"], 1)], coupon_id=DEMO_COUPON_ID)
+    one_item = [order["items"][0]["id"]]
+    after_sales.approve(ctx, ask(ctx, order["id"], items=one_item)["id"])
+    assert order_row(ctx, order["id"])["status"] == "awaiting_shipment"
+    assert coupon_state(ctx) == ("used", order["id"])
+
+
+def _order_notes(ctx: Ctx, order_id: int, lang: str) -> dict[str, str]:
+    timeline = orders.order_view(ctx, order_id, lang)["timeline"]
+    return {event["status"]: event["note"] for event in timeline}
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def test_after_sale_notes_on_the_order_follow_the_language(ctx: Ctx) -> None:
+    def real_order() -> int:
+        order_id: int = paid_order(ctx, [(sku_between(ctx, 3000, 5000)["id"], 1)])["id"]
+        return order_id
+
+    refunded_order = real_order()
+    total = order_row(ctx, refunded_order)["total_fen"]
+    after_sales.approve(ctx, ask(ctx, refunded_order)["id"])
+    withdrawn_order = real_order()
+    after_sales.cancel(ctx, DEMO_USER_ID, ask(ctx, withdrawn_order)["id"], "zh")
+    upheld_order = real_order()
+    upheld = ask(ctx, upheld_order)
+    after_sales.reject(ctx, upheld["id"])
+    after_sales.appeal(ctx, DEMO_USER_ID, upheld["id"], "我要申诉，理由充分", "zh")
+    after_sales.platform_reject(ctx, upheld["id"])
+    amount = f"¥{total // 100}.{total % 100:02d}"
+
+    english = _order_notes(ctx, refunded_order, "en")
+    assert english["after_sale_requested"] == f"Requested a refund only of {amount}"
+    assert english["after_sale_refunded"] == f"{amount} refunded to the balance"
+    assert english["cancelled"] == "Every item was refunded; the order is closed"
+    assert _order_notes(ctx, withdrawn_order, "en")["after_sale_cancelled"] == (
+        "The buyer withdrew the after-sale request"
+    )
+    assert _order_notes(ctx, upheld_order, "en")["after_sale_closed"] == (
+        "The platform upheld the merchant's decision"
+    )
+    chinese = _order_notes(ctx, refunded_order, "zh")
+    assert chinese["after_sale_requested"] == f"申请仅退款 {amount}"
+    assert chinese["after_sale_refunded"] == f"退款 {amount} 已退回余额"
+    assert chinese["cancelled"] == "全部商品已退款，订单关闭"
+    assert _order_notes(ctx, withdrawn_order, "zh")["after_sale_cancelled"] == "买家撤销售后申请"
+    assert _order_notes(ctx, upheld_order, "zh")["after_sale_closed"] == "平台维持商家处理结果"
+    for order_id in (refunded_order, withdrawn_order, upheld_order):
+        assert not any(map(_has_chinese, _order_notes(ctx, order_id, "en").values()))
+    view = orders.order_view(ctx, refunded_order, "en")
+    assert view["cancel_reason"] == "Every item was refunded; the order is closed"

@@ -135,7 +135,7 @@ def test_sms_code_refuses_a_bad_phone(client: TestClient, phone: str) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"phone": DEMO_PHONE, "purpose": "spam"}, {"purpose": "invalid"}),
+        ({"phone": DEMO_PHONE, "purpose": "spam"}, {"purpose": "not_one_of"}),
         ({"phone": DEMO_PHONE}, {"purpose": "required"}),
         (
             {"phone": DEMO_PHONE, "purpose": "login", "channel": "voice"},

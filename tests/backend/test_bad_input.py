@@ -129,6 +129,8 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         address = ok(client.get(f"{API}/addresses", headers=auth))["items"][0]
         card = ok(client.get(f"{API}/wallet/bank-cards", headers=auth))["items"][0]
         template = ok(client.get(f"{API}/coupons/available", headers=auth))["items"][0]
+        link = {"fingerprint": "SHA256:" + "A" * 43, "label": "laptop"}
+        ssh_key = ok(client.post(f"{API}/me/ssh-keys", json=link, headers=auth))
         # Paid later, so shipped at once (SPEC §2).
         shipped = {
             "logistics": ok(client.get(f"{API}/orders/{bnpl['id']}/logistics", headers=auth))
@@ -150,6 +152,7 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
             "address_id": address["id"],
             "card_id": card["id"],
             "template_id": template["id"],
+            "key_id": ssh_key["id"],
             "product_id": 1,
             "image_id": 1,
         },
@@ -181,6 +184,8 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
             "subject": "s",
             "message": "m",
             "rating": 5,
+            "fingerprint": link["fingerprint"],
+            "label": link["label"],
         },
     )
 
@@ -666,6 +671,7 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
         "POST", "/support/threads", {"subject": "s", "message": "m", "order_id": bnpl["id"]}
     )
     template = mine("GET", "/coupons/available")["items"][0]["id"]
+    ssh_key = mine("POST", "/me/ssh-keys", {"fingerprint": "SHA256:" + "B" * 43, "label": "b"})
     coupon = mine("POST", f"/coupons/{template}/claim")
     upload = client.post(
         f"{API}/uploads", headers=other, files={"file": ("a.png", _png(), "image/png")}
@@ -714,6 +720,7 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
         ("POST", f"/support/threads/{thread_id}/close", None),
         ("DELETE", f"/wallet/bank-cards/{card['id']}", None),
         ("POST", f"/wallet/bnpl/bills/{bill['id']}/repay", {"source": "balance"}),
+        ("DELETE", f"/me/ssh-keys/{ssh_key['id']}", None),
     ]
     problems = []
     for method, path, body in path_cases:

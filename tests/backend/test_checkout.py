@@ -147,7 +147,7 @@ def test_exactly_one_source(
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"items": []}, {"items": "invalid"}),
+        ({"items": []}, {"items": "too_few"}),
         ({"items": [{"sku_id": 1, "qty": 0}]}, {"items.0.qty": "bad_quantity"}),
         ({"items": [{"sku_id": 1, "qty": -1}]}, {"items.0.qty": "bad_quantity"}),
         ({"items": [{"sku_id": 1, "qty": 1}, {"sku_id": 2, "qty": 100}]},
@@ -159,9 +159,9 @@ def test_exactly_one_source(
         ({"items": [{"sku_id": 1, "qty": 1}], "total_fen": 1}, {"total_fen": "unknown_field"}),
         ({"items": [{"sku_id": 1, "qty": 1}] * 2}, {"items": "duplicate_sku"}),
         ({"items": [{"sku_id": n, "qty": 1} for n in range(1, 102)]}, {"items": "too_many"}),
-        ({"items": [{"sku_id": 1, "qty": 1}], "coupon_id": 0}, {"coupon_id": "invalid"}),
-        ({"items": [{"sku_id": 1, "qty": 1}], "address_id": 10**30}, {"address_id": "invalid"}),
-        ({"items": "all"}, {"items": "invalid"}),
+        ({"items": [{"sku_id": 1, "qty": 1}], "coupon_id": 0}, {"coupon_id": "too_small"}),
+        ({"items": [{"sku_id": 1, "qty": 1}], "address_id": 10**30}, {"address_id": "too_large"}),
+        ({"items": "all"}, {"items": "not_list"}),
     ],
 )  # fmt: skip
 def test_bad_quote_bodies(

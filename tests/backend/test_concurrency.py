@@ -1,6 +1,7 @@
 """SPEC §2 "stock never goes below zero, under any concurrency", on a real server:
-uvicorn on 127.0.0.1 in a background thread, 20 buyers racing over HTTP for 5 units,
-and 20 parallel retries of one payment that must charge once."""
+uvicorn on 127.0.0.1 in a background thread, 50 buyers racing over HTTP for 5 units,
+20 parallel retries of one payment that must charge once, and parallel payments of one
+buyer whose balance covers only some of them (the balance never goes negative)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,11 @@ from fake_backend.context import Ctx
 from fake_backend.services import sessions
 from fake_backend.services.rules import hash_secret
 
-BUYERS = 20
+BUYERS = 50
 STOCK = 5
+PAY_RETRIES = 20
+UNPAID_ORDERS = 10
+AFFORDABLE = 3
 SKU_ID = 1
 PAYMENT_PASSWORD = "123456"
 BALANCE_FEN = 10_000_000
@@ -142,7 +146,7 @@ def code_of(response: httpx.Response) -> str | None:
     return body.get("error", {}).get("code") if isinstance(body, dict) else None
 
 
-def test_twenty_buyers_race_for_five_units_and_exactly_five_win(live_server: LiveServer) -> None:
+def test_fifty_buyers_race_for_five_units_and_exactly_five_win(live_server: LiveServer) -> None:
     ctx = live_server.ctx
     set_stock(ctx, SKU_ID, STOCK)
     product_id = ctx.db.scalar("SELECT product_id FROM skus WHERE id = ?", (SKU_ID,))
@@ -201,10 +205,10 @@ def test_twenty_parallel_retries_of_one_payment_charge_exactly_once(
             headers={**buyer.headers, "Idempotency-Key": key},
         )
 
-    responses = race(BUYERS, pay)
+    responses = race(PAY_RETRIES, pay)
     succeeded = [r for r in responses if r.status_code < 300]
     in_flight = [r for r in responses if r.status_code == 409]
-    assert len(succeeded) + len(in_flight) == BUYERS, [r.text for r in responses]
+    assert len(succeeded) + len(in_flight) == PAY_RETRIES, [r.text for r in responses]
     assert {code_of(r) for r in in_flight} <= {"IDEMPOTENCY_IN_FLIGHT"}
     assert succeeded and len({r.json()["id"] for r in succeeded}) == 1
     assert ctx.db.scalar("SELECT balance_fen FROM users WHERE id = ?", (buyer.user_id,)) == (
@@ -226,3 +230,55 @@ def test_twenty_parallel_retries_of_one_payment_charge_exactly_once(
     assert ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order_id,)) == (
         "awaiting_shipment"
     )
+
+
+def test_parallel_payments_never_take_the_balance_below_zero(live_server: LiveServer) -> None:
+    ctx = live_server.ctx
+    set_stock(ctx, SKU_ID, UNPAID_ORDERS)
+    (buyer,) = make_buyers(ctx, 1)
+    order_ids, totals = [], set()
+    for _ in range(UNPAID_ORDERS):
+        created = httpx.post(
+            f"{live_server.base_url}/api/v1/orders",
+            json={"items": [{"sku_id": SKU_ID, "qty": 1}], "payment_method": "balance"},
+            headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+            timeout=REQUEST_TIMEOUT,
+        )
+        assert created.status_code == 201, created.text
+        order_ids.append(created.json()["id"])
+        totals.add(created.json()["total_fen"])
+    (total_fen,) = totals
+    # Enough for AFFORDABLE orders and not quite one more.
+    balance_fen = AFFORDABLE * total_fen + total_fen - 1
+    with ctx.db.tx():
+        ctx.db.execute(
+            "UPDATE users SET balance_fen = ? WHERE id = ?", (balance_fen, buyer.user_id)
+        )
+
+    def pay(index: int, http: httpx.Client) -> httpx.Response:
+        return http.post(
+            f"{live_server.base_url}/api/v1/orders/{order_ids[index]}/pay",
+            json={"method": "balance", "payment_password": PAYMENT_PASSWORD},
+            headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    responses = race(UNPAID_ORDERS, pay)
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] * AFFORDABLE + [402] * (UNPAID_ORDERS - AFFORDABLE), [
+        r.text for r in responses
+    ]
+    assert {code_of(r) for r in responses if r.status_code == 402} == {"INSUFFICIENT_FUNDS"}
+    assert ctx.db.scalar("SELECT balance_fen FROM users WHERE id = ?", (buyer.user_id,)) == (
+        total_fen - 1
+    )
+    assert ctx.db.scalar("SELECT MIN(balance_fen) FROM users") >= 0
+    paid = ctx.db.scalar(
+        "SELECT COUNT(*) FROM orders WHERE user_id = ? AND status = 'awaiting_shipment'",
+        (buyer.user_id,),
+    )
+    assert paid == AFFORDABLE
+    charged = ctx.db.scalar(
+        "SELECT COUNT(*) FROM wallet_transactions WHERE user_id = ? AND kind = 'payment'",
+        (buyer.user_id,),
+    )
+    assert charged == AFFORDABLE

@@ -41,7 +41,8 @@ def test_the_demo_user_has_one_usable_coupon(
         "/api/v1/coupons?status=usable", headers={**demo_headers, "Accept-Language": "en"}
     ).json()["items"]
     assert english[0]["title"] == "¥20 off over ¥199"
-    assert client.get("/api/v1/coupons?status=used", headers=demo_headers).json() == {"items": []}
+    used = client.get("/api/v1/coupons?status=used", headers=demo_headers).json()
+    assert used == {"items": [], "next_cursor": None}
 
 
 def test_coupons_need_login_and_a_known_status(
@@ -137,8 +138,8 @@ def test_used_coupons_are_listed_as_used(
     assert used["status"] == "used" and used["used_order_id"] == order_id
     # a used coupon past its date is still "used", not "expired"
     app_ctx.clock.advance(60 * DAY)
-    assert coupons.list_coupons(app_ctx, DEMO_USER_ID, "expired", "zh")["items"] == []
-    [still_used] = coupons.list_coupons(app_ctx, DEMO_USER_ID, "used", "zh")["items"]
+    assert coupons.list_coupons(app_ctx, DEMO_USER_ID, "expired", "zh", None, 20)["items"] == []
+    [still_used] = coupons.list_coupons(app_ctx, DEMO_USER_ID, "used", "zh", None, 20)["items"]
     assert still_used["status"] == "used"
 
 
@@ -158,8 +159,11 @@ def test_grant_new_user_rolls_back_with_the_callers_transaction(ctx: Ctx) -> Non
     with pytest.raises(RuntimeError), ctx.db.tx():
         coupons.grant_new_user(ctx, DEMO_USER_ID)
         raise RuntimeError("registration failed after the grant")
-    assert coupons.list_coupons(ctx, DEMO_USER_ID, "usable", "zh")["items"][0]["kind"] == "platform"
-    assert len(coupons.list_coupons(ctx, DEMO_USER_ID, "usable", "zh")["items"]) == 1
+    assert (
+        coupons.list_coupons(ctx, DEMO_USER_ID, "usable", "zh", None, 20)["items"][0]["kind"]
+        == "platform"
+    )
+    assert len(coupons.list_coupons(ctx, DEMO_USER_ID, "usable", "zh", None, 20)["items"]) == 1
 
 
 def test_claim_service_rules(ctx: Ctx) -> None:
@@ -170,5 +174,5 @@ def test_claim_service_rules(ctx: Ctx) -> None:
         coupons.claim(ctx, DEMO_USER_ID, template, "en")
     assert refused.value.code == "ALREADY_CLAIMED"
     ctx.clock.advance(15 * DAY)
-    [expired] = coupons.list_coupons(ctx, DEMO_USER_ID, "expired", "zh")["items"]
+    [expired] = coupons.list_coupons(ctx, DEMO_USER_ID, "expired", "zh", None, 20)["items"]
     assert expired["id"] == coupon["id"]

@@ -120,7 +120,7 @@ def test_shipping_question_about_an_order_mentions_its_state(
 def test_replies_follow_the_keywords(ctx: Ctx, question: str, answer: str) -> None:
     thread = support.create_thread(ctx, DEMO_USER_ID, None, "问题", question)
     answer_after_delay(ctx)
-    messages = support.list_messages(ctx, DEMO_USER_ID, thread["id"], 0)["items"]
+    messages = support.list_messages(ctx, DEMO_USER_ID, thread["id"], 0, None, 20)["items"]
     assert messages[-1]["text"] == answer and messages[-1]["sender"] == "merchant"
 
 

@@ -197,7 +197,10 @@ def test_another_users_bill_is_404(client: TestClient, make_user: MakeUser, app_
     _, other_headers = make_user(balance_fen=100000)
     response = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=other_headers)
     assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
-    assert client.get("/api/v1/wallet/bnpl/bills", headers=other_headers).json() == {"items": []}
+    assert client.get("/api/v1/wallet/bnpl/bills", headers=other_headers).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
     assert bnpl_used(app_ctx, DEMO_USER_ID) == 1000
 
 
@@ -223,10 +226,10 @@ def test_repay_from_card_without_any_card_is_409(ctx: Ctx) -> None:
 
 def test_bill_status_rules(ctx: Ctx) -> None:
     order_id, bill_id = open_bill(ctx, DEMO_USER_ID, 2000)
-    [bill] = wallet.list_bills(ctx, DEMO_USER_ID)["items"]
+    [bill] = wallet.list_bills(ctx, DEMO_USER_ID, None, 20)["items"]
     assert bill["status"] == "awaiting_receipt"
     ledger.bnpl_start_due(ctx, order_id, ctx.now() - 40 * DAY)
-    [bill] = wallet.list_bills(ctx, DEMO_USER_ID)["items"]
+    [bill] = wallet.list_bills(ctx, DEMO_USER_ID, None, 20)["items"]
     assert bill["status"] == "overdue"
     repaid = wallet.repay(ctx, DEMO_USER_ID, bill_id, "balance")
     assert repaid["status"] == "repaid"

@@ -584,7 +584,7 @@ async def test_pay_later_after_real_name_and_a_card(newcomer: KshopClient) -> No
     order = await place_order(api, method="bnpl")
     payment = complete(await api.pay(order.id, "bnpl", idempotency_key=new_intent_key()))
     assert payment.status == "succeeded"
-    bills = complete(await api.bnpl_bills())
+    bills = complete(await api.bnpl_bills()).items
     assert bills[0].order_id == order.id and bills[0].outstanding_fen == order.total_fen
     repaid = complete(await api.repay_bill(bills[0].id))
     assert repaid.status == "repaid" and repaid.outstanding_fen == 0
@@ -599,7 +599,7 @@ async def test_coupons_and_the_daily_check_in(shopper: KshopClient) -> None:
     template = next(c for c in claimable if not c.claimed)
     coupon = complete(await api.claim_coupon(template.id))
     assert coupon.template_id == template.id and coupon.status == "usable"
-    usable = complete(await api.coupons("usable"))
+    usable = complete(await api.coupons("usable")).items
     assert coupon.id in [c.id for c in usable]
     complete(await api.coupons("used"))
     complete(await api.coupons("expired"))
@@ -621,12 +621,12 @@ async def test_support_conversation_round_trip(shopper: KshopClient) -> None:
     assert thread.order_no == order.order_no and thread.messages[0].sender == "user"
     await dev(api, "/clock/advance", {"seconds": 5})
     await dev(api, "/simulator/step")
-    replies = complete(await api.thread_messages(thread.id, after_id=thread.messages[-1].id))
+    replies = complete(await api.thread_messages(thread.id, after_id=thread.messages[-1].id)).items
     assert replies and replies[0].sender == "merchant" and order.order_no in replies[0].text
 
     mine = complete(await api.send_message(thread.id, "好的\n谢谢"))
     assert mine.text == "好的\n谢谢"
-    assert [m.id for m in complete(await api.thread_messages(thread.id))][-1] == mine.id
+    assert [m.id for m in complete(await api.thread_messages(thread.id)).items][-1] == mine.id
     page = complete(await api.support_threads())
     assert page.items[0].id == thread.id and page.items[0].last_message is not None
     escalated = complete(await api.escalate_thread(thread.id))

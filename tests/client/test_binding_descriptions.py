@@ -7,9 +7,10 @@ import importlib
 import inspect
 import pkgutil
 
+from textual.dom import DOMNode
+
 import kshop_tui
 from kshop_tui.i18n import en
-from textual.dom import DOMNode
 
 
 def shop_classes() -> list[type[DOMNode]]:

@@ -559,7 +559,7 @@ async def test_the_after_sales_list_opens_one(
         app.action_after_sales()  # the command palette's "After-sales"
         await settle(pilot)
         assert isinstance(app.screen, AfterSalesScreen)
-        assert [row.id for row in app.screen.rows] == [after_sale.id]
+        assert [row.id for row in app.screen.table.entries] == [after_sale.id]
         await pilot.press("enter")  # open it
         await settle(pilot)
         assert isinstance(app.screen, AfterSaleDetailScreen)

@@ -21,6 +21,7 @@ from kshop_tui.screens import payment
 from kshop_tui.screens.address_book import AddressBookModal, AddressFormModal
 from kshop_tui.screens.cart import CartScreen
 from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
+from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen
 
 MakeApp = Callable[..., KshopApp]
@@ -30,13 +31,17 @@ DEMO_USER = 1
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Lets timers fire and every worker that is not waiting on the user finish."""
+    """Lets timers fire and every worker that is not waiting on the user finish. While
+    the login screen is up, any other screen's call may be waiting for that login."""
     for _ in range(3):
         await pilot.pause()
+        logging_in = isinstance(pilot.app.screen, LoginScreen)
         busy = [
             worker
             for worker in pilot.app.workers
-            if worker.group not in WAITING_GROUPS and not worker.is_finished
+            if worker.group not in WAITING_GROUPS
+            and not worker.is_finished
+            and (not logging_in or worker.node is pilot.app.screen)
         ]
         if busy:
             await pilot.app.workers.wait_for_complete(busy)

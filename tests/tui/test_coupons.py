@@ -29,7 +29,7 @@ async def test_check_in_then_again_shows_the_servers_refusal(
         await settle(pilot)
         panel = text_of(screen, "#cp-check-in-text")
         assert "Days in a row: 1" in panel and "Checked in today" in panel
-        usable = [coupon.kind for coupon in screen.mine["cp-usable"]]
+        usable = [coupon.kind for coupon in screen.mine("cp-usable").entries]
         assert "check_in" in usable
         await pilot.press("k")  # check in again the same day
         await settle(pilot)
@@ -91,6 +91,39 @@ async def test_the_new_user_coupon_is_listed_after_register(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CouponsScreen)
-        assert [coupon.kind for coupon in screen.mine["cp-usable"]] == ["new_user"]
+        assert [coupon.kind for coupon in screen.mine("cp-usable").entries] == ["new_user"]
         first = screen.query_one("#cp-usable-table", DataTable).get_row_at(0)
         assert "New member" in str(first[0]) and "new-user gift" in str(first[0])
+
+
+async def test_a_long_list_of_coupons_loads_the_next_page_near_the_end(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    now = backend_ctx.clock.now()
+    with backend_ctx.db.tx():
+        for days in range(2, 26):
+            backend_ctx.db.insert(
+                "INSERT INTO user_coupons(user_id, template_id, status, claimed_at, expires_at)"
+                " VALUES (1, 1, 'usable', ?, ?)",
+                (now, now + days * 86400),
+            )
+    soonest_first = [
+        row["id"]
+        for row in backend_ctx.db.all(
+            "SELECT id FROM user_coupons WHERE user_id = 1 AND status = 'usable'"
+            " ORDER BY expires_at, id"
+        )
+    ]
+    app = make_app(token=demo_token, open_target="coupons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CouponsScreen)
+        table = screen.mine("cp-usable")
+        assert [coupon.id for coupon in table.entries] == soonest_first[:20]
+        assert "more below" in text_of(screen, "#cp-usable-status")
+        await pilot.press("end")  # to the last row: the next page comes
+        await settle(pilot)
+        assert [coupon.id for coupon in table.entries] == soonest_first
+        assert table.row_count == len(soonest_first) == 25
+        assert "more below" not in text_of(screen, "#cp-usable-status")

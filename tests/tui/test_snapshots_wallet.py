@@ -179,7 +179,7 @@ def make_bills(backend_app: FastAPI, ctx: Ctx) -> str:
         repaid = await buy_with_bnpl(client, ctx)
         ctx.clock.advance(31 * DAY)
         client.token, _ = sessions.issue(ctx, 1)
-        bills = await client.bnpl_bills()
+        bills = (await client.bnpl_bills()).items
         await client.repay_bill(next(bill.id for bill in bills if bill.order_id == repaid))
         await buy_with_bnpl(client, ctx)
         await client.aclose()

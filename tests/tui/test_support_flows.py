@@ -170,3 +170,34 @@ async def test_a_new_thread_without_a_subject_is_refused_next_to_the_field(
         await pilot.pause()
         assert "Enter a subject" in str(modal.query_one("#new-subject-hint", Static).render())
         assert backend_ctx.db.scalar("SELECT COUNT(*) FROM support_threads") == 0
+
+
+async def test_a_long_chat_shows_the_newest_and_pages_back_on_demand(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    thread = support.create_thread(backend_ctx, 1, None, "Long talk", "message 1")
+    for number in range(2, 46):
+        support.post_message(backend_ctx, 1, thread["id"], f"message {number}")
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(SupportChatScreen(thread["id"]))
+        await settle(pilot)
+        chat = app.screen
+        assert isinstance(chat, SupportChatScreen)
+        shown = [bubble.message.text for bubble in chat.query(ChatBubble)]
+        assert shown == [f"message {n}" for n in range(26, 46)]
+        assert chat.query_one("#chat-older").display
+        for _ in range(20):
+            await pilot.press("pageup")  # scrolls back; at the top it loads the 20 before
+            await settle(pilot)
+            if len(chat.query(ChatBubble)) > 20:
+                break
+        shown = [bubble.message.text for bubble in chat.query(ChatBubble)]
+        assert shown == [f"message {n}" for n in range(6, 46)]
+        await pilot.click("#chat-older")  # the row at the top loads the rest
+        await settle(pilot)
+        shown = [bubble.message.text for bubble in chat.query(ChatBubble)]
+        assert shown == [f"message {n}" for n in range(1, 46)]
+        assert not chat.query_one("#chat-older").display
+        assert chat.check_action("older", ()) is False

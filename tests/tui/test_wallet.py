@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
-from fake_backend.services import auth, sessions
+from fake_backend.services import auth, ledger, sessions
 from fake_backend.services import wallet as wallet_service
 from kshop_tui.api.backend import Backend
 from kshop_tui.api.client import KshopClient, new_intent_key
@@ -21,6 +21,7 @@ from kshop_tui.screens.bnpl import BnplScreen
 from kshop_tui.screens.real_name import RealNameScreen
 from kshop_tui.screens.wallet import TopUpModal, WalletScreen
 from kshop_tui.validation import id_check_char
+from tests.backend.test_wallet import insert_order
 
 MakeApp = Callable[..., KshopApp]
 DEMO_BALANCE_FEN = 500_000
@@ -336,3 +337,35 @@ async def test_a_bill_past_its_due_date_shows_as_overdue(
         row = screen.query_one(DataTable).get_row_at(0)
         assert "Overdue" in str(row[-1])
         assert "1 overdue" in text_of(screen, "#bn-status")
+
+
+async def test_many_bills_load_a_page_at_a_time(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    wallet_service.enable_bnpl(backend_ctx, 1, "en")
+    for number in range(23):
+        order_id = insert_order(
+            backend_ctx,
+            1,
+            total_fen=1000 + number,
+            paid_at=backend_ctx.now(),
+            payment_method="bnpl",
+        )
+        ledger.bnpl_charge(backend_ctx, 1, order_id, 1000 + number)
+        backend_ctx.clock.advance(60)
+    newest_first = [
+        row["id"] for row in backend_ctx.db.all("SELECT id FROM bnpl_bills ORDER BY id DESC")
+    ]
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(BnplScreen())
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BnplScreen)
+        assert [bill.id for bill in screen.bills] == newest_first[:20]
+        assert "more below" in text_of(screen, "#bn-status")
+        await pilot.press("end")  # to the last row: the next page comes
+        await settle(pilot)
+        assert [bill.id for bill in screen.bills] == newest_first
+        assert "more below" not in text_of(screen, "#bn-status")

@@ -27,6 +27,7 @@ CREATE TABLE linked_logins (
     external_id TEXT NOT NULL,       -- openid, or an SSH key's SHA256 fingerprint
     label TEXT NOT NULL DEFAULT '',
     created_at REAL NOT NULL,
+    last_used_at REAL,               -- ssh: the last session started with the key
     UNIQUE (provider, external_id)
 );
 

@@ -1,8 +1,9 @@
 """One async client for the whole kshop API (SPEC §4).
 
 `_call` is the only place that touches httpx: it adds the token, the language and the
-idempotency key, retries GETs whose connection failed (with backoff), and turns every
-failure into one of `api.errors`' exceptions `from None`.
+idempotency key, retries GETs (with backoff) whose connection failed, whose answer was
+cut off or that a gateway answered 502/503/504, and turns every failure into one of
+`api.errors`' exceptions `from None`. Other requests are never repeated by themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ API = "/api/v1"
 GET_RETRIES = 3
 BACKOFF_SECONDS = (0.2, 0.6, 1.5)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# A backend restarting behind a gateway; worth another try for a request that changes nothing.
+RETRY_STATUSES = (502, 503, 504)
 
 
 def new_intent_key() -> str:
@@ -72,28 +75,38 @@ class KshopClient:
         idempotency_key: str | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
         raw: bool = False,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = {"Accept-Language": self._language()}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        headers.update(extra_headers or {})
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         attempts = GET_RETRIES if method == "GET" else 1
         for attempt in range(attempts):
+            last = attempt + 1 >= attempts
             try:
                 response = await self.http.request(
                     method, path, params=query, json=json, headers=headers, files=files
                 )
-                break
-            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                if attempt + 1 >= attempts:
+            except (
+                httpx.ConnectError,
+                httpx.ConnectTimeout,
+                httpx.RemoteProtocolError,
+                httpx.ReadError,
+            ) as error:
+                if last:
                     raise errors.BackendUnreachable(_network_words(error)) from None
-                await asyncio.sleep(BACKOFF_SECONDS[attempt])
             except httpx.TimeoutException as error:
                 raise errors.BackendUnreachable(_network_words(error)) from None
             except (httpx.TransportError, httpx.DecodingError) as error:
                 raise errors.BackendUnreachable(_network_words(error)) from None
+            else:
+                if last or response.status_code not in RETRY_STATUSES:
+                    break
+            await asyncio.sleep(BACKOFF_SECONDS[attempt])
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -200,6 +213,34 @@ class KshopClient:
             body["current_payment_password"] = current_payment_password
         return await self._send("PUT", f"{API}/me/payment-password", models.User, body)
 
+    async def ssh_keys(self) -> list[models.SshKey]:
+        """The linked SSH keys, newest first."""
+        return await self._get_items(f"{API}/me/ssh-keys", models.SshKey)
+
+    async def link_ssh_key(self, fingerprint: str, label: str) -> models.SshKey:
+        """Links a key (`SHA256:` + 43 base64 characters); one already linked to this
+        account is answered unchanged, one linked to another account is a Conflict."""
+        return await self._send(
+            "POST",
+            f"{API}/me/ssh-keys",
+            models.SshKey,
+            {"fingerprint": fingerprint, "label": label},
+        )
+
+    async def unlink_ssh_key(self, key_id: int) -> None:
+        await self._call("DELETE", f"{API}/me/ssh-keys/{key_id}")
+
+    async def ssh_session(self, fingerprint: str, gateway_secret: str) -> models.LoginResult:
+        """For the SSH gateway: a login for the account the key is linked to. Forbidden
+        when the secret is wrong or the backend has none; NotFound for an unlinked key."""
+        body = await self._call(
+            "POST",
+            f"{API}/auth/ssh-session",
+            json={"fingerprint": fingerprint},
+            extra_headers={"X-Kshop-Gateway-Secret": gateway_secret},
+        )
+        return models.LoginResult.model_validate(body)
+
     async def insights(self, months: int = 12) -> models.Insights:
         """Spend per month and per top-level category, orders per status (1–24 months)."""
         return await self._get(f"{API}/me/insights", models.Insights, months=months)
@@ -273,8 +314,13 @@ class KshopClient:
         """Claims a coupon of the claim centre (`ClaimableCoupon.id` is its template id)."""
         return await self._send("POST", f"{API}/coupons/{template_id}/claim", models.Coupon)
 
-    async def coupons(self, status: models.CouponStatus = "usable") -> list[models.Coupon]:
-        return await self._get_items(f"{API}/coupons", models.Coupon, status=status)
+    async def coupons(
+        self, status: models.CouponStatus = "usable", cursor: str | None = None, limit: int = 20
+    ) -> models.CouponPage:
+        """Usable ones expiring soonest first; used and expired ones newest first."""
+        return await self._get(
+            f"{API}/coupons", models.CouponPage, status=status, cursor=cursor, limit=limit
+        )
 
     async def check_in(self) -> models.CheckIn:
         """Today's check-in (签到); a second one the same day raises `Conflict`."""
@@ -611,8 +657,11 @@ class KshopClient:
         """先用后付: needs real-name verification and a bound card (409 otherwise)."""
         return await self._send("POST", f"{API}/wallet/bnpl/enable", models.Wallet)
 
-    async def bnpl_bills(self) -> list[models.Bill]:
-        return await self._get_items(f"{API}/wallet/bnpl/bills", models.Bill)
+    async def bnpl_bills(self, cursor: str | None = None, limit: int = 20) -> models.BillPage:
+        """Newest first."""
+        return await self._get(
+            f"{API}/wallet/bnpl/bills", models.BillPage, cursor=cursor, limit=limit
+        )
 
     async def repay_bill(
         self, bill_id: int, source: Literal["balance", "bank_card"] = "balance"
@@ -642,11 +691,21 @@ class KshopClient:
         return await self._send("POST", f"{API}/support/threads", models.SupportThreadDetail, body)
 
     async def thread_messages(
-        self, thread_id: int, after_id: int | None = None
-    ) -> list[models.SupportMessage]:
-        """Oldest first; poll with the last id seen as `after_id` for new replies."""
-        return await self._get_items(
-            f"{API}/support/threads/{thread_id}/messages", models.SupportMessage, after_id=after_id
+        self,
+        thread_id: int,
+        after_id: int | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> models.SupportMessagePage:
+        """Oldest first within the page. Polling: `after_id` (the last id seen) answers the
+        first `limit` after it. Otherwise the newest `limit`, or those before `cursor`
+        (a page's `next_cursor`, or a thread's `messages_next_cursor`)."""
+        return await self._get(
+            f"{API}/support/threads/{thread_id}/messages",
+            models.SupportMessagePage,
+            after_id=after_id,
+            cursor=cursor,
+            limit=limit,
         )
 
     async def send_message(self, thread_id: int, text: str) -> models.SupportMessage:

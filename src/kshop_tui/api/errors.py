@@ -113,7 +113,10 @@ def from_envelope(status: int, body: Any, retry_after_header: str | None) -> Api
     """Maps an error answer to its exception class."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
-        return ServerError(f"HTTP {status}", status=status)
+        # A gateway's page or a cut answer, not the backend's words: say it in ours.
+        from kshop_tui.i18n import t
+
+        return ServerError(t("faults.server_trouble", status=status), status=status)
     code = str(error.get("code", ""))
     message = str(error.get("message", "")) or f"HTTP {status}"
     details = error.get("details") if isinstance(error.get("details"), dict) else {}

@@ -55,6 +55,16 @@ class LoginResult(Model):
     user: User
 
 
+class SshKey(Model):
+    """A linked SSH key: sessions over SSH with it start logged in."""
+
+    id: int
+    fingerprint: Line
+    label: Line = ""
+    created_at: str
+    last_used_at: str | None = None
+
+
 class SmsSent(Model):
     sent: bool = True
     expires_in: int = 300
@@ -629,6 +639,11 @@ class Bill(Model):
     repaid_at: str | None = None
 
 
+class BillPage(Model):
+    items: list[Bill]
+    next_cursor: str | None = None
+
+
 # --- coupons and check-in ----------------------------------------------------------
 
 CouponStatus = Literal["usable", "used", "expired"]
@@ -646,6 +661,11 @@ class Coupon(Model):
     claimed_at: str
     expires_at: str
     used_order_id: int | None = None
+
+
+class CouponPage(Model):
+    items: list[Coupon]
+    next_cursor: str | None = None
 
 
 class CheckIn(Model):
@@ -694,8 +714,18 @@ class SupportThread(Model):
     last_message: LastMessage | None = None
 
 
+class SupportMessagePage(Model):
+    items: list[SupportMessage]
+    """Oldest first."""
+    next_cursor: str | None = None
+    """Leads to older messages."""
+
+
 class SupportThreadDetail(SupportThread):
     messages: list[SupportMessage]
+    """The newest page, oldest first."""
+    messages_next_cursor: str | None = None
+    """For `thread_messages(cursor=)`: the messages before these."""
 
 
 class SupportThreadPage(Model):

@@ -6,12 +6,41 @@ complete. `set_language` switches at start-up (`--lang`, config, then the locale
 
 from __future__ import annotations
 
+import importlib
 import locale
 import os
+from collections.abc import Iterator, Mapping
 
-from kshop_tui.i18n import en, zh_CN
+from kshop_tui.i18n import en
 
-LANGUAGES = {"en": en.MESSAGES, "zh_CN": zh_CN.MESSAGES}
+
+class _Catalogues(Mapping[str, dict[str, str]]):
+    """Language → catalogue, each module imported when first asked for: a start in one
+    language never loads (or compiles) the other's thousand lines."""
+
+    NAMES = ("en", "zh_CN")
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, dict[str, str]] = {"en": en.MESSAGES}
+
+    def __getitem__(self, language: str) -> dict[str, str]:
+        try:
+            return self._loaded[language]
+        except KeyError:
+            if language not in self.NAMES:
+                raise
+        messages: dict[str, str] = importlib.import_module(f"kshop_tui.i18n.{language}").MESSAGES
+        self._loaded[language] = messages
+        return messages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+LANGUAGES: Mapping[str, dict[str, str]] = _Catalogues()
 _current = "zh_CN"
 
 

@@ -1,9 +1,10 @@
 """Account and security (账号与安全): profile with the masked phone and real-name status,
 the login password (with a strength meter), the payment password, two-step
-verification, linked logins, and logging out here or everywhere."""
+verification, linked logins, linked SSH keys, and logging out here or everywhere."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,15 +18,27 @@ from kshop_tui import validation
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
-from kshop_tui.screens.wallet import ConfirmDialog, tone
+from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
 from kshop_tui.text import clean, local_time
 from kshop_tui.widgets.strength import StrengthMeter
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import User
+    from kshop_tui.api.models import SshKey, User
 
 # The backend's field names → the inputs that hold them.
 PASSWORD_FIELDS = {"current_password": "cpw-current", "new_password": "cpw-new"}
+SSH_COMMAND = "ssh -p 2222 host"
+
+
+def short_fingerprint(fingerprint: str) -> str:
+    """`SHA256:AbCd…wxyz`: enough to tell keys apart at a glance."""
+    if len(fingerprint) <= 20:
+        return fingerprint
+    return f"{fingerprint[:11]}…{fingerprint[-4:]}"
+
+
+def ssh_key_name(key: SshKey) -> str:
+    return key.label or t("account.ssh.unnamed")
 
 
 class ChangePasswordModal(ShopModal):
@@ -170,6 +183,7 @@ class ChangePasswordModal(ShopModal):
 class AccountScreen(ShopScreen):
     CSS_PATH = "account.tcss"
     BINDINGS = [
+        Binding("x,delete", "remove_ssh_key", "key.ac_remove_ssh_key", id="account.remove_ssh_key"),
         Binding("v", "verify", "key.wl_verify", id="account.verify"),
         Binding("p", "change_password", "key.wl_password", id="account.password"),
         Binding("m", "payment_password", "key.wl_payment_password", id="account.pay_password"),
@@ -178,6 +192,10 @@ class AccountScreen(ShopScreen):
         Binding("e", "log_out_everywhere", "key.wl_log_out_all", id="account.log_out_all"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.ssh_keys: list[SshKey] = []
+
     def where(self) -> str:
         return t("account.title")
 
@@ -185,6 +203,8 @@ class AccountScreen(ShopScreen):
         if action == "verify":
             user = self.shop.user
             return user is None or not user.real_name_verified
+        if action == "remove_ssh_key":
+            return bool(self.ssh_keys)
         return True
 
     def compose_body(self) -> ComposeResult:
@@ -214,6 +234,9 @@ class AccountScreen(ShopScreen):
                 yield Static(id="ac-two-factor-value", classes="ac-value")
             yield Static(t("account.section.linked"), classes="section-title")
             yield Static(id="ac-linked", classes="ac-block")
+            yield Static(t("account.section.ssh_keys"), classes="section-title")
+            yield RowTable(id="ac-ssh-keys", cursor_type="row", zebra_stripes=False)
+            yield Static(id="ac-ssh-status", classes="ac-block")
             yield Static(t("account.section.sessions"), classes="section-title")
             with Horizontal(id="ac-session-actions"):
                 yield Button(t("account.log_out"), id="ac-log-out", compact=True)
@@ -223,6 +246,13 @@ class AccountScreen(ShopScreen):
             yield Static(id="ac-status", classes="ac-block")
 
     def on_mount(self) -> None:
+        table = self.query_one("#ac-ssh-keys", RowTable)
+        table.add_column(Text(t("account.ssh.col.name")), key="name", width=20)
+        table.add_column(Text(t("account.ssh.col.fingerprint")), key="fingerprint", width=16)
+        table.add_column(Text(t("account.ssh.col.linked")), key="linked", width=10)
+        table.add_column(Text(t("account.ssh.col.last_used")), key="last_used", width=16)
+        table.display = False
+        self.query_one("#ac-ssh-status").display = False
         self.watch(self.app, "user", self._show_user)
         self.load()
 
@@ -240,6 +270,53 @@ class AccountScreen(ShopScreen):
             self._status(error.message, error=True)
             return
         self.shop.user = user
+        self.load_ssh_keys()
+
+    @work(exclusive=True, group="ssh-keys")
+    async def load_ssh_keys(self) -> None:
+        """After the profile, so an expired login is asked for once, not twice."""
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            keys = await self.shop.run_api(lambda api: api.ssh_keys(), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self._ssh_status(Text(error.message, style=tone(self.app, "error")))
+            return
+        self._show_ssh_keys(keys)
+
+    def _show_ssh_keys(self, keys: list[SshKey]) -> None:
+        self.ssh_keys = list(keys)
+        table = self.query_one("#ac-ssh-keys", RowTable)
+        keep = table.cursor_row
+        table.clear()
+        for key in keys:
+            last_used = (
+                Text(local_time(key.last_used_at))
+                if key.last_used_at
+                else Text(t("account.ssh.never"), style="dim")
+            )
+            table.add_row(
+                Text(ssh_key_name(key), no_wrap=True, overflow="ellipsis"),
+                Text(short_fingerprint(key.fingerprint)),
+                Text(local_time(key.created_at, "%Y-%m-%d")),
+                last_used,
+                key=str(key.id),
+            )
+        table.display = bool(keys)
+        if keys:
+            table.move_cursor(row=min(max(keep, 0), len(keys) - 1))
+            self._ssh_status(None)
+        else:
+            self._ssh_status(Text(t("account.ssh.none", command=SSH_COMMAND), style="dim"))
+        self.refresh_bindings()
+
+    def _ssh_status(self, message: Text | None) -> None:
+        status = self.query_one("#ac-ssh-status", Static)
+        status.update(message if message is not None else "")
+        status.display = message is not None
 
     def _show_user(self, user: User | None) -> None:
         if user is None:
@@ -344,6 +421,43 @@ class AccountScreen(ShopScreen):
             return
         self.shop.user = user
         self.notify(t("account.two_factor.now_on" if enabled else "account.two_factor.now_off"))
+
+    def action_remove_ssh_key(self) -> None:
+        row = self.query_one("#ac-ssh-keys", RowTable).cursor_row
+        if not 0 <= row < len(self.ssh_keys):
+            return
+        key = self.ssh_keys[row]
+        question = t(
+            "account.ssh.remove_question",
+            name=ssh_key_name(key),
+            fingerprint=short_fingerprint(key.fingerprint),
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, confirm_label=t("account.ssh.remove"), danger=True),
+            partial(self._remove_ssh_key_confirmed, key),
+        )
+
+    def _remove_ssh_key_confirmed(self, key: SshKey, confirmed: bool | None) -> None:
+        if confirmed:
+            self.remove_ssh_key(key)
+
+    @work(group="remove-ssh-key")
+    async def remove_ssh_key(self, key: SshKey) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        try:
+            await self.shop.run_api(lambda api: api.unlink_ssh_key(key.id), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.NotFound:
+            pass  # already gone (removed from another session): the list catches up below
+        except errors.ApiError as error:
+            self._ssh_status(Text(error.message, style=tone(self.app, "error")))
+            return
+        else:
+            self.notify(t("account.ssh.removed", name=ssh_key_name(key)), markup=False)
+        self.load_ssh_keys()
 
     def action_log_out(self) -> None:
         self.log_out(everywhere=False)

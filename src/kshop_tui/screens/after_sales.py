@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, status_name
+from kshop_tui.screens.paged_list import PagedListScreen
 from kshop_tui.text import local_time, money
+from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import AfterSale
@@ -27,29 +28,31 @@ AMOUNT_WIDTH = 11
 FIXED_WIDTH = CREATED_WIDTH + ORDER_WIDTH + TYPE_WIDTH + AMOUNT_WIDTH
 
 
-class AfterSalesScreen(ShopScreen):
+class AfterSalesScreen(PagedListScreen["AfterSale"]):
     CSS_PATH = "after_sales.tcss"
     BINDINGS = [
         Binding("enter", "open", "key.open", id="after_sales.open"),
         Binding("r", "reload", "as.key.refresh", id="after_sales.refresh"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[AfterSale] = []
-        self.next_cursor: str | None = None
-        self._loading = False
+    EMPTY_ID = "after-sales-empty"
+    TABLE_ID = "after-sales-table"
+    EMPTY_KEY = "as.list.empty"
 
     def where(self) -> str:
         return t("as.list.title")
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(id="after-sales-empty", markup=False)
-        yield DataTable[Text](id="after-sales-table", cursor_type="row", zebra_stripes=True)
+    def make_table(self) -> PagedTable[AfterSale]:
+        return PagedTable(
+            lambda api, cursor: api.after_sales(cursor=cursor, limit=PAGE_SIZE),
+            _cells,
+            lambda after_sale: after_sale.id,
+            id=self.TABLE_ID,
+        )
+
+    def compose_below(self) -> ComposeResult:
         yield Static(id="after-sales-more", markup=False)
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+    def add_columns(self, table: PagedTable[AfterSale]) -> None:
         table.add_column(Text(t("as.list.col.created")), key="created", width=CREATED_WIDTH)
         table.add_column(Text(t("as.list.col.order")), key="order", width=ORDER_WIDTH)
         table.add_column(Text(t("as.list.col.type")), key="type", width=TYPE_WIDTH)
@@ -57,83 +60,27 @@ class AfterSalesScreen(ShopScreen):
         table.add_column(
             Text(t("as.list.col.amount"), justify="right"), key="amount", width=AMOUNT_WIDTH
         )
-        table.focus()
-        self.load()
 
-    def on_screen_resume(self) -> None:
-        if self.rows:
-            self.load()
-
-    def on_resize(self) -> None:
-        if self.rows:
-            self._fill()
-
-    @work(exclusive=True, group="as-list")
-    async def load(self, *, more: bool = False) -> None:
-        from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
-
-        empty = self.query_one("#after-sales-empty", Static)
-        cursor = self.next_cursor if more else None
-        if not more:
-            empty.update(Text(t("as.loading"), style="dim"))
-        self._loading = True
-        try:
-            page = await self.shop.run_api(
-                lambda api: api.after_sales(cursor=cursor, limit=PAGE_SIZE), needs_login=True
-            )
-        except LoginCancelled:
-            self.action_back()
-            return
-        except errors.ApiError as error:
-            empty.update(Text(error.message, style="bold red"))
-            empty.display = True
-            return
-        finally:
-            self._loading = False
-        self.rows = [*self.rows, *page.items] if more else list(page.items)
-        self.next_cursor = page.next_cursor
-        self._fill()
-
-    def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+    def size_columns(self, table: PagedTable[AfterSale]) -> None:
         # What the fixed columns, their padding and the table's margins leave.
         status = table.columns[ColumnKey("status")]
         status.width = max(10, self.size.width - 2 - 2 * 5 - FIXED_WIDTH)
         status.auto_width = False
-        for after_sale in self.rows:
-            table.add_row(
-                Text(local_time(after_sale.created_at, "%m-%d %H:%M")),
-                Text(after_sale.order_no),
-                Text(t(f"as.type_short.{after_sale.type}")),
-                Text(status_name(after_sale.status)),
-                Text(money(after_sale.amount_fen), justify="right"),
-                key=str(after_sale.id),
-            )
-        empty = self.query_one("#after-sales-empty", Static)
-        empty.display = not self.rows
-        empty.update(Text(t("as.list.empty"), style="dim") if not self.rows else "")
-        table.display = bool(self.rows)
-        if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
+
+    @on(PagedTable.Loaded)
+    def _more_below(self) -> None:
         more = self.query_one("#after-sales-more", Static)
-        more.update(Text(t("as.list.more"), style="dim") if self.next_cursor else "")
+        more.update(Text(t("as.list.more"), style="dim") if self.table.next_cursor else "")
 
-    @on(DataTable.RowHighlighted)
-    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
-        if self.next_cursor and not self._loading and event.cursor_row >= len(self.rows) - 1:
-            self.load(more=True)
+    def open_entry(self, entry: AfterSale) -> None:
+        self.app.push_screen(AfterSaleDetailScreen(entry.id))
 
-    def action_open(self) -> None:
-        row = self.query_one(DataTable).cursor_row
-        if 0 <= row < len(self.rows):
-            self.app.push_screen(AfterSaleDetailScreen(self.rows[row].id))
 
-    @on(DataTable.RowSelected)
-    def _chosen(self) -> None:
-        self.action_open()
-
-    def action_reload(self) -> None:
-        self.load()
+def _cells(after_sale: AfterSale) -> tuple[Text, ...]:
+    return (
+        Text(local_time(after_sale.created_at, "%m-%d %H:%M")),
+        Text(after_sale.order_no),
+        Text(t(f"as.type_short.{after_sale.type}")),
+        Text(status_name(after_sale.status)),
+        Text(money(after_sale.amount_fen), justify="right"),
+    )

@@ -17,12 +17,14 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
+from kshop_tui.screens.wallet import ConfirmDialog, tone
 from kshop_tui.text import local_time, money
+from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Bill, Wallet
 
+PAGE_SIZE = 20
 OPEN_STATUSES = ("unpaid", "overdue", "awaiting_receipt")
 MONEY_WIDTH = 10
 DUE_WIDTH = 10
@@ -41,20 +43,33 @@ class BnplScreen(ShopScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.bills: list[Bill] = []
         self.wallet: Wallet | None = None
 
     def where(self) -> str:
         return t("bnpl.title")
 
     def compose_body(self) -> ComposeResult:
+        table: PagedTable[Bill] = PagedTable(
+            lambda api, cursor: api.bnpl_bills(cursor=cursor, limit=PAGE_SIZE),
+            self._cells,
+            lambda bill: bill.id,
+            id="bn-bills",
+        )
         with Vertical(id="bn-body"):
             yield Static(id="bn-summary")
-            yield RowTable(id="bn-bills", cursor_type="row", zebra_stripes=True)
+            yield table
             yield Static(id="bn-status")
 
+    @property
+    def table(self) -> PagedTable[Bill]:
+        return self.query_one("#bn-bills", PagedTable)
+
+    @property
+    def bills(self) -> list[Bill]:
+        return self.table.entries
+
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.table
         table.add_column(Text(t("bnpl.col.order")), key="order")
         for key in ("amount", "repaid", "owed"):
             header = Text(t(f"bnpl.col.{key}"), justify="right")
@@ -62,11 +77,13 @@ class BnplScreen(ShopScreen):
         table.add_column(Text(t("bnpl.col.due")), key="due", width=DUE_WIDTH)
         table.add_column(Text(t("bnpl.col.status")), key="status", width=STATUS_WIDTH)
         table.focus()
+        self._size_columns()
         self.load()
 
     def on_resize(self) -> None:
+        self._size_columns()
         if self.bills:
-            self._fill(self.bills)
+            self.table.draw()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "repay":
@@ -80,13 +97,13 @@ class BnplScreen(ShopScreen):
 
     @work(exclusive=True, group="bills")
     async def load(self) -> None:
+        """The wallet's pay-later figures, then the first page of bills."""
         from kshop_tui.api import errors
         from kshop_tui.app import LoginCancelled
 
         self._status(t("browse.loading"), None)
         try:
             wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
-            bills = await self.shop.run_api(lambda api: api.bnpl_bills(), needs_login=True)
         except LoginCancelled:
             self.app.pop_screen()
             return
@@ -95,7 +112,14 @@ class BnplScreen(ShopScreen):
             return
         self.wallet = wallet
         self._show_summary(wallet)
-        self._fill(bills)
+        self.table.load()
+
+    @on(PagedTable.Failed)
+    def _bills_failed(self, event: PagedTable.Failed) -> None:
+        if event.error is None:
+            self.app.pop_screen()
+        else:
+            self._status(event.error.message, "error")
 
     def _show_summary(self, wallet: Wallet) -> None:
         bnpl = wallet.bnpl
@@ -113,19 +137,17 @@ class BnplScreen(ShopScreen):
         text.append(money(wallet.balance_fen), style="bold")
         self.query_one("#bn-summary", Static).update(text)
 
-    def _fill(self, bills: list[Bill]) -> None:
-        self.bills = bills
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
-        order_column = table.columns[ColumnKey("order")]
+    def _size_columns(self) -> None:
+        order_column = self.table.columns[ColumnKey("order")]
         fixed = 3 * MONEY_WIDTH + DUE_WIDTH + STATUS_WIDTH + TABLE_CHROME
         order_column.width = max(ORDER_MIN_WIDTH, self.size.width - fixed)
         order_column.auto_width = False
-        for bill in bills:
-            table.add_row(*self._cells(bill), key=str(bill.id))
+
+    @on(PagedTable.Loaded)
+    def _bills_loaded(self) -> None:
+        """The line under the table sums the bills loaded so far; more lie below."""
+        bills = self.bills
         if bills:
-            table.move_cursor(row=min(keep, len(bills) - 1))
             overdue = [bill for bill in bills if bill.status == "overdue"]
             owed = sum(bill.outstanding_fen for bill in bills)
             if overdue:
@@ -165,14 +187,14 @@ class BnplScreen(ShopScreen):
         )
 
     def _current(self) -> Bill | None:
-        if not self.bills:
-            return None
-        row = self.query_one(DataTable).cursor_row
-        return self.bills[row] if 0 <= row < len(self.bills) else None
+        return self.table.current
 
     def _status(self, message: str, level: str | None) -> None:
         style = tone(self.app, "error" if level == "error" else "success") if level else "dim"
-        self.query_one("#bn-status", Static).update(Text(message, style=style))
+        line = Text(message, style=style)
+        if self.table.next_cursor:
+            line.append("  " + t("paged.more"), style="dim")
+        self.query_one("#bn-status", Static).update(line)
 
     # --- actions -------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class Query:
 
 
 class BrowseScreen(ShopScreen):
-    CSS_PATH = "browse.tcss"
+    # browse.tcss is read by KshopApp.CSS_PATH: this is the app's default screen.
     AUTO_FOCUS = "#results"
     BINDINGS = [
         Binding("f", "toggle_filters", "key.filters", id="browse.filters"),

@@ -18,10 +18,12 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.wallet import RowTable, tone
 from kshop_tui.text import local_time, money
+from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CheckInStatus, ClaimableCoupon, Coupon, CouponStatus
 
+PAGE_SIZE = 20
 TABS = ("cp-usable", "cp-used", "cp-expired", "cp-claim")
 STATUS_OF_TAB: dict[str, CouponStatus] = {
     "cp-usable": "usable",
@@ -62,7 +64,6 @@ class CouponsScreen(ShopScreen):
         super().__init__()
         self.check_in_on_open = check_in
         self.initial_tab = tab if tab in TABS else "cp-usable"
-        self.mine: dict[str, list[Coupon]] = {}
         self.claimable: list[ClaimableCoupon] = []
         self.check_in_status: CheckInStatus | None = None
 
@@ -78,8 +79,26 @@ class CouponsScreen(ShopScreen):
             with TabbedContent(id="cp-tabs", initial=self.initial_tab):
                 for tab in TABS:
                     with TabPane(t(f"coupons.tab.{tab}"), id=tab):
-                        yield RowTable(id=f"{tab}-table", cursor_type="row", zebra_stripes=True)
+                        yield self._table(tab)
                         yield Static(id=f"{tab}-status", classes="cp-status")
+
+    def _table(self, tab: str) -> DataTable[Text]:
+        """The claim centre's offers (one short list), or a paged list of my coupons."""
+        if tab == "cp-claim":
+            return RowTable(id=f"{tab}-table", cursor_type="row", zebra_stripes=True)
+        status = STATUS_OF_TAB[tab]
+        mine: PagedTable[Coupon] = PagedTable(
+            lambda api, cursor: api.coupons(status, cursor=cursor, limit=PAGE_SIZE),
+            lambda coupon: self._coupon_cells(coupon, tab),
+            lambda coupon: coupon.id,
+            id=f"{tab}-table",
+            prefetch=3,
+        )
+        return mine
+
+    def mine(self, tab: str) -> PagedTable[Coupon]:
+        """The table of my coupons on a status tab."""
+        return self.query_one(f"#{tab}-table", PagedTable)
 
     def on_mount(self) -> None:
         for tab in TABS:
@@ -195,48 +214,59 @@ class CouponsScreen(ShopScreen):
 
     # --- lists ---------------------------------------------------------------------
 
+    def load_tab(self, tab: str) -> None:
+        if tab == "cp-claim":
+            self.load_claim_centre()
+            return
+        if not self.mine(tab).entries:
+            self._tab_status(tab, t("browse.loading"), None)
+        self.mine(tab).load()
+
+    @on(PagedTable.Loaded)
+    def _coupons_loaded(self, event: PagedTable.Loaded) -> None:
+        tab = (event.table.id or "").removesuffix("-table")
+        coupons = self.mine(tab).entries
+        if not coupons:
+            self._tab_status(tab, t(f"coupons.empty.{tab}"), None)
+            return
+        hint = t("coupons.use_hint") if tab == "cp-usable" else ""
+        more = t("paged.more") if event.table.next_cursor else ""
+        self._tab_status(tab, "  ".join(part for part in (hint, more) if part), None)
+
+    @on(PagedTable.Failed)
+    def _coupons_failed(self, event: PagedTable.Failed) -> None:
+        if event.error is not None:
+            tab = (event.table.id or "").removesuffix("-table")
+            self._tab_status(tab, event.error.message, "error")
+
     @work(group="coupon-lists")
-    async def load_tab(self, tab: str) -> None:
+    async def load_claim_centre(self) -> None:
         from kshop_tui.api import errors
         from kshop_tui.app import LoginCancelled
 
-        table = self.query_one(f"#{tab}-table", DataTable)
+        table = self.query_one("#cp-claim-table", DataTable)
         if not table.row_count:
-            self._tab_status(tab, t("browse.loading"), None)
+            self._tab_status("cp-claim", t("browse.loading"), None)
         try:
-            if tab == "cp-claim":
-                claimable = await self.shop.run_api(
-                    lambda api: api.claimable_coupons(), needs_login=True
-                )
-            else:
-                status = STATUS_OF_TAB[tab]
-                coupons = await self.shop.run_api(lambda api: api.coupons(status), needs_login=True)
+            claimable = await self.shop.run_api(
+                lambda api: api.claimable_coupons(), needs_login=True
+            )
         except LoginCancelled:
             return
         except errors.ApiError as error:
-            self._tab_status(tab, error.message, "error")
+            self._tab_status("cp-claim", error.message, "error")
             return
         keep = table.cursor_row
         table.clear()
-        if tab == "cp-claim":
-            self.claimable = claimable
-            for offer in claimable:
-                table.add_row(*self._claim_cells(offer), key=str(offer.id))
-            count = len(claimable)
-            empty = not claimable
-            hint = t("coupons.claim_hint") if any(not c.claimed for c in claimable) else ""
-        else:
-            self.mine[tab] = coupons
-            for coupon in coupons:
-                table.add_row(*self._coupon_cells(coupon, tab), key=str(coupon.id))
-            count = len(coupons)
-            empty = not coupons
-            hint = t("coupons.use_hint") if tab == "cp-usable" and coupons else ""
-        if empty:
-            self._tab_status(tab, t(f"coupons.empty.{tab}"), None)
-        else:
-            table.move_cursor(row=min(keep, count - 1))
-            self._tab_status(tab, hint, None)
+        self.claimable = claimable
+        for offer in claimable:
+            table.add_row(*self._claim_cells(offer), key=str(offer.id))
+        if not claimable:
+            self._tab_status("cp-claim", t("coupons.empty.cp-claim"), None)
+            return
+        table.move_cursor(row=min(keep, len(claimable) - 1))
+        hint = t("coupons.claim_hint") if any(not c.claimed for c in claimable) else ""
+        self._tab_status("cp-claim", hint, None)
 
     def _coupon_cells(self, coupon: Coupon, tab: str) -> tuple[Text, Text, Text, Text]:
         faded = tab != "cp-usable"

@@ -15,13 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.after_sale_detail import ConfirmModal
+from kshop_tui.screens.paged_list import PagedListScreen
 from kshop_tui.text import local_time
+from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     )
 
 PAGE_SIZE = 20
+# The most new messages one poll brings; the next poll brings the rest.
+POLL_LIMIT = 100
 MAX_SUBJECT = 60
 MAX_MESSAGE = 1000
 ORDER_WIDTH = 16
@@ -46,7 +50,7 @@ def thread_status_name(status: str) -> str:
     return status if name == key else name
 
 
-class SupportScreen(ShopScreen):
+class SupportScreen(PagedListScreen["SupportThread"]):
     """The threads list."""
 
     CSS_PATH = "support.tcss"
@@ -55,115 +59,59 @@ class SupportScreen(ShopScreen):
         Binding("n", "new_thread", "cs.key.new", id="support.new"),
         Binding("r", "reload", "as.key.refresh", id="support.refresh"),
     ]
+    EMPTY_ID = "threads-empty"
+    TABLE_ID = "threads-table"
+    EMPTY_KEY = "cs.empty"
 
     def __init__(self) -> None:
         super().__init__()
-        self.threads: list[SupportThread] = []
-        self.next_cursor: str | None = None
-        self._loading = False
+        self._last_width = 0
 
     def where(self) -> str:
         return t("cs.title")
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(id="threads-empty", markup=False)
-        yield DataTable[Text](id="threads-table", cursor_type="row", zebra_stripes=True)
+    def make_table(self) -> PagedTable[SupportThread]:
+        return PagedTable(
+            lambda api, cursor: api.support_threads(cursor=cursor, limit=PAGE_SIZE),
+            self._cells,
+            lambda thread: thread.id,
+            id=self.TABLE_ID,
+        )
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+    def add_columns(self, table: PagedTable[SupportThread]) -> None:
         table.add_column(Text(t("cs.col.subject")), key="subject")
         table.add_column(Text(t("cs.col.order")), key="order", width=ORDER_WIDTH)
         table.add_column(Text(t("cs.col.status")), key="status", width=STATUS_WIDTH)
         table.add_column(Text(t("cs.col.last")), key="last")
         table.add_column(Text(t("cs.col.updated")), key="updated", width=TIME_WIDTH)
-        table.focus()
-        self.load()
 
-    def on_screen_resume(self) -> None:
-        if self.threads:
-            self.load()
-
-    def on_resize(self) -> None:
-        if self.threads:
-            self._fill()
-
-    @work(exclusive=True, group="cs-threads")
-    async def load(self, *, more: bool = False) -> None:
-        from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
-
-        empty = self.query_one("#threads-empty", Static)
-        cursor = self.next_cursor if more else None
-        if not more:
-            empty.update(Text(t("as.loading"), style="dim"))
-        self._loading = True
-        try:
-            page = await self.shop.run_api(
-                lambda api: api.support_threads(cursor=cursor, limit=PAGE_SIZE), needs_login=True
-            )
-        except LoginCancelled:
-            self.action_back()
-            return
-        except errors.ApiError as error:
-            empty.update(Text(error.message, style="bold red"))
-            empty.display = True
-            return
-        finally:
-            self._loading = False
-        self.threads = [*self.threads, *page.items] if more else list(page.items)
-        self.next_cursor = page.next_cursor
-        self._fill()
-
-    def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+    def size_columns(self, table: PagedTable[SupportThread]) -> None:
         # The table's margins and each column's padding, then the fixed columns.
         free = max(24, self.size.width - 2 - 2 * 5 - ORDER_WIDTH - STATUS_WIDTH - TIME_WIDTH)
         subject_width = max(12, free * 2 // 5)
-        last_width = free - subject_width
-        for key, width in (("subject", subject_width), ("last", last_width)):
+        self._last_width = free - subject_width
+        for key, width in (("subject", subject_width), ("last", self._last_width)):
             column = table.columns[ColumnKey(key)]
             column.width = width
             column.auto_width = False
-        for thread in self.threads:
-            last = Text("")
-            if thread.last_message is not None:
-                who = t(f"cs.sender.{thread.last_message.sender}")
-                last = Text(f"{who}: ", style="dim")
-                last.append(" ".join(thread.last_message.text.split()))
-                last.truncate(last_width, overflow="ellipsis")
-            table.add_row(
-                Text(thread.subject, overflow="ellipsis", no_wrap=True),
-                Text(thread.order_no or "—", style="" if thread.order_no else "dim"),
-                Text(thread_status_name(thread.status), style=_status_style(thread.status)),
-                last,
-                Text(local_time(thread.updated_at, "%m-%d %H:%M")),
-                key=str(thread.id),
-            )
-        empty = self.query_one("#threads-empty", Static)
-        empty.display = not self.threads
-        empty.update(Text(t("cs.empty"), style="dim") if not self.threads else "")
-        table.display = bool(self.threads)
-        if self.threads:
-            table.move_cursor(row=min(keep, len(self.threads) - 1))
 
-    @on(DataTable.RowHighlighted)
-    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
-        if self.next_cursor and not self._loading and event.cursor_row >= len(self.threads) - 1:
-            self.load(more=True)
+    def _cells(self, thread: SupportThread) -> tuple[Text, ...]:
+        last = Text("")
+        if thread.last_message is not None:
+            who = t(f"cs.sender.{thread.last_message.sender}")
+            last = Text(f"{who}: ", style="dim")
+            last.append(" ".join(thread.last_message.text.split()))
+            last.truncate(self._last_width, overflow="ellipsis")
+        return (
+            Text(thread.subject, overflow="ellipsis", no_wrap=True),
+            Text(thread.order_no or "—", style="" if thread.order_no else "dim"),
+            Text(thread_status_name(thread.status), style=_status_style(thread.status)),
+            last,
+            Text(local_time(thread.updated_at, "%m-%d %H:%M")),
+        )
 
-    def action_open(self) -> None:
-        row = self.query_one(DataTable).cursor_row
-        if 0 <= row < len(self.threads):
-            self.app.push_screen(SupportChatScreen(self.threads[row].id))
-
-    @on(DataTable.RowSelected)
-    def _chosen(self) -> None:
-        self.action_open()
-
-    def action_reload(self) -> None:
-        self.load()
+    def open_entry(self, entry: SupportThread) -> None:
+        self.app.push_screen(SupportChatScreen(entry.id))
 
     def action_new_thread(self) -> None:
         self.new_thread()
@@ -341,6 +289,7 @@ class SupportChatScreen(ShopScreen):
     POLL_SECONDS = 2.0
     BINDINGS = [
         Binding("ctrl+t", "escalate", "cs.key.escalate", id="support_chat.escalate"),
+        Binding("pageup", "older", "cs.key.older", id="support_chat.older"),
     ]
 
     def __init__(self, thread_id: int) -> None:
@@ -348,6 +297,7 @@ class SupportChatScreen(ShopScreen):
         self.thread_id = thread_id
         self.thread: SupportThreadDetail | None = None
         self.last_id = 0
+        self.older_cursor: str | None = None
         self._shown: set[int] = set()
         self._poller: Timer | None = None
 
@@ -356,7 +306,8 @@ class SupportChatScreen(ShopScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="chat-meta", markup=False)
-        yield VerticalScroll(id="messages")
+        with VerticalScroll(id="messages"):
+            yield Button(t("cs.chat.older"), id="chat-older", compact=True)
         yield Static(id="send-status", markup=False)
         with Horizontal(id="composer"):
             yield Input(
@@ -370,6 +321,7 @@ class SupportChatScreen(ShopScreen):
 
     def on_mount(self) -> None:
         self.query_one("#chat-retry").display = False
+        self.query_one("#chat-older").display = False
         self.query_one("#chat-input", Input).focus()
         self.load()
 
@@ -416,6 +368,8 @@ class SupportChatScreen(ShopScreen):
         elif thread.status == "escalated":
             meta.append("  ·  " + t("cs.chat.escalated_hint"), style="dim")
         self.query_one("#chat-meta", Static).update(meta)
+        if not self._shown:
+            self._show_older_button(thread.messages_next_cursor)
         self._add_messages(thread.messages)
         closed = thread.status == "closed"
         chat_input = self.query_one("#chat-input", Input)
@@ -451,22 +405,76 @@ class SupportChatScreen(ShopScreen):
 
         after = self.last_id
         try:
-            messages = await self.shop.run_api(
-                lambda api: api.thread_messages(self.thread_id, after_id=after)
+            page = await self.shop.run_api(
+                lambda api: api.thread_messages(self.thread_id, after_id=after, limit=POLL_LIMIT)
             )
         except (errors.ApiError, LoginCancelled):
             return
+        messages = page.items
         if self.thread is not None and any(m.sender == "platform" for m in messages):
             # The platform joining changes the thread's status: fetch it whole.
             self.load()
             return
         self._add_messages(messages)
 
+    # --- older messages: a chat pages backwards ------------------------------------
+
+    def _show_older_button(self, cursor: str | None) -> None:
+        self.older_cursor = cursor
+        self.query_one("#chat-older").display = cursor is not None
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#chat-older")
+    def _older_pressed(self) -> None:
+        self.load_older()
+
+    def action_older(self) -> None:
+        """Scrolls back; at the top, the messages before the first one shown."""
+        box = self.query_one("#messages", VerticalScroll)
+        if box.scroll_y > 0 or self.older_cursor is None:
+            box.scroll_page_up(animate=False)
+        else:
+            self.load_older()
+
+    @work(exclusive=True, group="cs-older")
+    async def load_older(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        cursor = self.older_cursor
+        if cursor is None:
+            return
+        button = self.query_one("#chat-older", Button)
+        button.label = t("as.loading")
+        try:
+            page = await self.shop.run_api(
+                lambda api: api.thread_messages(self.thread_id, cursor=cursor, limit=PAGE_SIZE),
+                needs_login=True,
+            )
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self.shop.show_error(error)
+            return
+        finally:
+            button.label = t("cs.chat.older")
+        older = [message for message in page.items if message.id not in self._shown]
+        self._shown.update(message.id for message in older)
+        box = self.query_one("#messages", VerticalScroll)
+        await box.mount_all(
+            [Horizontal(ChatBubble(m), classes=f"bubble-row -{m.sender}") for m in older],
+            after=button,
+        )
+        self._show_older_button(page.next_cursor)
+        box.call_after_refresh(box.scroll_home, animate=False)
+
     # --- sending -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "escalate":
             return self.thread is not None and self.thread.status == "open"
+        if action == "older":
+            return self.older_cursor is not None
         return True
 
     @on(Input.Submitted, "#chat-input")

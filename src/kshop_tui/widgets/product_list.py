@@ -122,7 +122,9 @@ class ProductList(ScrollView, can_focus=True):
         localize_bindings(self)
         self.rows: list[Row] = []
         self.has_more = False
-        self.loading = False
+        # Not `loading`: Widget.loading disables the widget, which drops the keys pressed
+        # while a page loads and takes the focus away.
+        self.fetching = False
         self._asked_for_more = False
 
     # --- data ----------------------------------------------------------------------
@@ -130,7 +132,7 @@ class ProductList(ScrollView, can_focus=True):
     def replace_rows(self, rows: list[Row], *, has_more: bool) -> None:
         self.rows = rows
         self.has_more = has_more
-        self.loading = False
+        self.fetching = False
         self._asked_for_more = False
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
@@ -139,13 +141,13 @@ class ProductList(ScrollView, can_focus=True):
     def append_rows(self, rows: list[Row], *, has_more: bool) -> None:
         self.rows.extend(rows)
         self.has_more = has_more
-        self.loading = False
+        self.fetching = False
         self._asked_for_more = False
         self._resize()
         self._maybe_need_more()
 
     def set_loading(self, loading: bool) -> None:
-        self.loading = loading
+        self.fetching = loading
         self.refresh()
 
     @property
@@ -153,7 +155,7 @@ class ProductList(ScrollView, can_focus=True):
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
     def _resize(self) -> None:
-        extra = 1 if (self.has_more or self.loading or not self.rows) else 0
+        extra = 1 if (self.has_more or self.fetching or not self.rows) else 0
         self.virtual_size = Size(self.size.width, len(self.rows) + extra + 1)
         self.refresh()
 
@@ -244,7 +246,7 @@ class ProductList(ScrollView, can_focus=True):
         if index < len(self.rows):
             return self._row_line(index, width)
         if index == len(self.rows):
-            if self.loading or self.has_more:
+            if self.fetching or self.has_more:
                 label = t("browse.loading_more") if self.rows else t("browse.loading")
             else:
                 label = "" if self.rows else t("browse.no_results")

@@ -1,0 +1,265 @@
+"""`kshop serve web`: the shop in a browser, through textual-serve.
+
+Every browser tab gets its own `kshop --served` process (its own login, cart and screens)
+talking to the shared backend. textual-serve brings the page, the terminal emulator and
+the WebSocket plumbing; this module adds what a public demo needs and it lacks: a page
+with no asset fetched from the internet, an Origin check, the session cap and per-IP
+rate limit (`SessionGate`), bounded terminal sizes, and children that always end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import WSCloseCode, web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+from yarl import URL
+
+from kshop_tui import i18n
+from kshop_tui.config import DemoLimits
+from kshop_tui.serve.limits import SessionGate
+
+log = logging.getLogger("kshop.serve.web")
+
+TEMPLATES = Path(__file__).with_name("templates")
+# A browser asking for a terminal bigger than this gets this; a page needs no more, and a
+# 100 000-column "terminal" would make its process render for nothing.
+MAX_COLUMNS = 400
+MAX_ROWS = 150
+# How long a closing tab's process gets to quit before it is killed.
+STOP_GRACE_S = 10.0
+# The WebSocket close code for "the server is overloaded, come back later" (RFC 6455 §7.4).
+TRY_AGAIN_LATER = 1013
+
+
+def shop_command(backend_url: str, language: str | None) -> str:
+    """The shell command each tab runs. textual-serve starts it through the shell; `exec`
+    makes the shop the process it holds, so killing that process ends the shop."""
+    words = [sys.executable, "-m", "kshop_tui", "--served", "--backend", backend_url]
+    if language:
+        words += ["--lang", language]
+    return "exec " + shlex.join(words)
+
+
+def bounded_terminal_size(width: int, height: int) -> tuple[int, int]:
+    return max(1, min(width, MAX_COLUMNS)), max(1, min(height, MAX_ROWS))
+
+
+class ShopAppService(AppService):
+    """One tab's shop process: sizes bounded, and a process that will not quit is
+    killed, so a closed tab always frees its place."""
+
+    async def start(self, width: int, height: int) -> None:
+        await super().start(*bounded_terminal_size(width, height))
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        await super().set_terminal_size(*bounded_terminal_size(width, height))
+
+    async def run(self) -> None:
+        await super().run()
+        # A process that ended on its own (a crash, the idle timeout) closes its tab's
+        # socket too, so the tab says so and its place in the cap is freed.
+        await self.remote_close()
+
+    async def stop(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE_S
+        # textual-serve's reader swallows its cancellation, so a timeout here may end
+        # quietly: whether the process is still there decides, not an exception.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(super().stop(), STOP_GRACE_S)
+        process = self._process
+        if process is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
+        if process.returncode is None:
+            log.warning("a shop process did not quit in %.0f s: killing it", STOP_GRACE_S)
+            process.kill()
+            await process.wait()
+        self._task = None
+
+
+class ShopWebServer(Server):
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        backend_url: str,
+        language: str | None,
+        limits: DemoLimits,
+        command: str | None = None,
+    ) -> None:
+        super().__init__(
+            command or shop_command(backend_url, language),
+            host=host,
+            port=port,
+            title="kshop",
+            templates_path=TEMPLATES,
+        )
+        self.messages = i18n.LANGUAGES[i18n.normalize(language or i18n.detect_language())]
+        self.gate = SessionGate(limits)
+        self.bound_port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+
+    # --- running ---------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Listens; answers the port (useful when asked for port 0)."""
+        self._runner = web.AppRunner(await self._make_app(), handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        self.bound_port = int(self._runner.addresses[0][1])
+        return self.bound_port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def serve_until_signal(self) -> None:
+        port = await self.start()
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stopped.set)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        print(f"kshop web: serving on http://{host}:{port}/ (ctrl+c stops)", flush=True)
+        try:
+            await stopped.wait()
+        finally:
+            await self.stop()
+
+    async def on_startup(self, app: web.Application) -> None:
+        """textual-serve prints its banner here; `serve_until_signal` says where we are."""
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        # Closing the sockets ends their handlers, which stop their shop processes.
+        for websocket in list(self._sockets):
+            await websocket.close(code=WSCloseCode.GOING_AWAY)
+
+    # --- the page --------------------------------------------------------------------
+
+    @aiohttp_jinja2.template("app_index.html")
+    async def handle_index(self, request: web.Request) -> dict[str, Any]:
+        # Paths only: the page's script turns the socket path into ws:// or wss:// on
+        # whatever host and scheme the browser used, so no absolute URL is baked in.
+        return {
+            "font_size": max(6, min(to_int(request.query.get("fontsize", "16"), 16), 48)),
+            "websocket_path": str(request.app.router["websocket"].url_for()),
+            "config": {"static": {"url": "/static/"}},
+            "application": {"name": self.title},
+            "session_ended": self.messages["web.session_ended"],
+            "restart": self.messages["web.restart"],
+        }
+
+    # --- the sessions ----------------------------------------------------------------
+
+    def origin_allowed(self, request: web.Request) -> bool:
+        """Browsers let any web page open a WebSocket to any server, cookies or not (no
+        same-origin policy applies to WebSockets). Without this check, a page elsewhere
+        could spawn shop processes from every visitor's browser and fill the session
+        cap with them, or drive a session the visitor never sees. So a browser's socket
+        must come from a page this server served. Clients that are not browsers send no
+        Origin (and could forge one); they are held by the session cap and rate limit."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        try:
+            page = URL(origin)
+            served = URL.build(scheme=page.scheme, authority=request.host)
+        except ValueError:
+            return False
+        if page.scheme not in ("http", "https") or not page.host or not served.host:
+            return False
+        return (page.host.lower(), page.port) == (served.host.lower(), served.port)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        if not self.origin_allowed(request):
+            raise web.HTTPForbidden(text="This page's origin may not open a shop session.\n")
+        # The peer's address, not X-Forwarded-For: anyone can write that header. Behind a
+        # proxy every visitor shares the proxy's address and its limits.
+        refusal = self.gate.admit(request.remote or "")
+        if refusal is not None:
+            return await self._refuse(request, refusal)
+        try:
+            return await self._run_session(request)
+        finally:
+            self.gate.release()
+
+    async def _refuse(self, request: web.Request, reason: str) -> web.WebSocketResponse:
+        """A polite no, shown in the terminal and (as the close reason) on the page."""
+        websocket = web.WebSocketResponse()
+        await websocket.prepare(request)
+        message = self.messages["web.full" if reason == "full" else "web.rate"]
+        with contextlib.suppress(ConnectionError):
+            await websocket.send_bytes(f"\x1b[2J\x1b[H\r\n  {message}\r\n".encode())
+            # A close reason is at most 123 bytes.
+            close_reason = message.encode()[:123].decode(errors="ignore").encode()
+            await websocket.close(code=TRY_AGAIN_LATER, message=close_reason)
+        return websocket
+
+    async def _run_session(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's session handler, with our AppService and socket bookkeeping."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = to_int(request.query.get("width", "80"), 80)
+        height = to_int(request.query.get("height", "24"), 24)
+        app_service: ShopAppService | None = None
+
+        async def close() -> None:
+            await websocket.close()
+
+        self._sockets.add(websocket)
+        try:
+            await websocket.prepare(request)
+            app_service = ShopAppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=close,
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
+            await app_service.start(width, height)
+            await self._process_messages(websocket, app_service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception:
+            log.exception("a web session ended with an error")
+        finally:
+            self._sockets.discard(websocket)
+            if app_service is not None:
+                await app_service.stop()
+        return websocket
+
+
+def run_web_server(
+    *, host: str, port: int, backend_url: str, language: str | None, limits: DemoLimits
+) -> int:
+    """Serves the shop to browsers until ctrl+c; answers the exit status."""
+    server = ShopWebServer(
+        host=host, port=port, backend_url=backend_url, language=language, limits=limits
+    )
+    server.initialize_logging()
+    try:
+        asyncio.run(server.serve_until_signal())
+    except OSError as error:
+        print(f"kshop serve web: cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        return 1
+    return 0

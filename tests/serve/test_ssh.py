@@ -1,0 +1,599 @@
+"""`kshop serve ssh` for real: an asyncssh server on 127.0.0.1 (an ephemeral port) in
+front of the bundled backend in its subprocess, and real clients (asyncssh, and once the
+OpenSSH `ssh` binary). Every session is a real `kshop --served` child on a pty; the
+tests read what a person's terminal would get (the byte stream, escapes stripped)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import shutil
+import socket
+import stat
+import subprocess
+import webbrowser
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+import httpx
+import pytest
+
+from fake_backend.app import create_app
+from fake_backend.clock import Clock
+from kshop_tui.api.backend import IN_PROCESS_URL, Backend
+from kshop_tui.api.client import KshopClient
+from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.config import DemoLimits, Settings
+from kshop_tui.serve.command import run_serve
+from kshop_tui.serve.shared_backend import shared_backend
+from kshop_tui.serve.ssh import TERMINAL_RESET, ShopSshServer, SshServeOptions, deep_link
+
+SECRET = "gateway-secret-for-tests"
+# Generous: a loaded 2-core machine starts a Textual child in seconds, not milliseconds.
+TIMEOUT = 60.0
+GUEST_HEADER = "Not logged in"
+DEMO_PHONE_MASKED = "138****8000"
+ANSI = re.compile(
+    rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]"  # CSI
+    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+)
+
+StartServer = Callable[..., Awaitable[tuple[ShopSshServer, int]]]
+
+
+@pytest.fixture(scope="module")
+def backend_url(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> Iterator[str]:
+    """One bundled backend (subprocess, its own copy of the seeded database) per module,
+    exactly as `kshop serve ssh` starts it."""
+    folder = tmp_path_factory.mktemp("serve-backend")
+    shutil.copyfile(seeded_template, folder / "shop.sqlite3")
+    with shared_backend(folder, "manual", SECRET) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Children inherit these: no animations, a config file of the test's own."""
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("KSHOP_CONFIG_FILE", str(tmp_path / "config.toml"))
+
+
+@pytest.fixture
+async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartServer]:
+    servers: list[ShopSshServer] = []
+
+    async def start(**limits: int) -> tuple[ShopSshServer, int]:
+        options = SshServeOptions(
+            backend_url=backend_url,
+            limits=DemoLimits(**limits),
+            language="en",
+            gateway_secret=SECRET,
+            host_key_path=tmp_path / "host_key",
+        )
+        server = ShopSshServer(options)
+        port = await server.start("127.0.0.1", 0)
+        servers.append(server)
+        return server, port
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+async def connect(port: int, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
+    """A client with that key, or without any (then keyboard-interactive, which asyncssh
+    only tries when it has a password to offer; the server asks nothing)."""
+    if key is None:
+        return await asyncssh.connect(
+            "127.0.0.1",
+            port,
+            username="demo",
+            known_hosts=None,
+            agent_path=None,
+            public_key_auth=False,
+            password="guest",
+        )
+    return await asyncssh.connect(
+        "127.0.0.1", port, username="demo", known_hosts=None, agent_path=None, client_keys=[key]
+    )
+
+
+class Terminal:
+    """One SSH session with a pty, as the person's terminal receives it."""
+
+    def __init__(self, process: asyncssh.SSHClientProcess[bytes]) -> None:
+        self.process = process
+        self.raw = bytearray()
+        self.ended = False
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while data := await self.process.stdout.read(65536):
+            self.raw += data
+            self._changed.set()
+        self.ended = True
+        self._changed.set()
+
+    def mark(self) -> int:
+        return len(self.raw)
+
+    def text(self, since: int = 0) -> str:
+        return ANSI.sub(b"", bytes(self.raw[since:])).decode("utf-8", errors="replace")
+
+    async def wait_until(self, seen: Callable[[], bool], what: str) -> None:
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                while not seen():
+                    if self.ended:
+                        raise AssertionError(f"session ended before {what}: {self.text()[-800:]}")
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            raise AssertionError(f"no {what} within {TIMEOUT} s: {self.text()[-800:]}") from None
+
+    async def wait_for(self, needle: str, since: int = 0) -> None:
+        await self.wait_until(lambda: needle in self.text(since), repr(needle))
+
+    async def wait_for_output(self, since: int) -> None:
+        await self.wait_until(lambda: len(self.raw) > since, "output")
+
+    async def press(self, keys: str | bytes) -> None:
+        """Sends keys and waits until the screen has answered them."""
+        mark = self.mark()
+        self.process.stdin.write(keys.encode() if isinstance(keys, str) else keys)
+        await self.wait_for_output(mark)
+
+    async def wait_closed(self) -> int | None:
+        async with asyncio.timeout(TIMEOUT):
+            await self.process.wait_closed()
+            await self._reader
+        return self.process.exit_status
+
+
+async def open_shop(
+    conn: asyncssh.SSHClientConnection, command: str | None = None, size: tuple[int, int] = (80, 24)
+) -> Terminal:
+    process = await conn.create_process(
+        command, term_type="xterm-256color", term_size=size, encoding=None
+    )
+    return Terminal(process)
+
+
+async def refused(conn: asyncssh.SSHClientConnection, **options: Any) -> tuple[int | None, str]:
+    """A session that the server turns away: (exit status, what it said on stderr)."""
+    result = await asyncio.wait_for(conn.run(encoding=None, **options), TIMEOUT)
+    stderr = result.stderr if isinstance(result.stderr, bytes) else b""
+    return result.exit_status, stderr.decode()
+
+
+def child_pids(server: ShopSshServer) -> set[int]:
+    return {session.child.pid for session in server.sessions if session.child is not None}
+
+
+def the_child(server: ShopSshServer) -> int:
+    (pid,) = child_pids(server)
+    return pid
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Polls a condition on the server's side (a pid, a pty size) for up to TIMEOUT."""
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while not condition():
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"no {what} within {TIMEOUT} s") from None
+
+
+def gone(pid: int) -> bool:
+    """True once the process no longer exists (the server has reaped it)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+# --- a session ------------------------------------------------------------------------
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+
+async def test_first_screen_arrives_and_ctrl_q_ends_the_session(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's own terminal and secrets stay the server's.
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.setenv("KSHOP_GATEWAY_SECRET", SECRET)
+    monkeypatch.setenv("TERM", "screen")
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        await shop.wait_for("Search products")
+        pid = the_child(server)
+        env = environment_of(pid)
+        assert env["TERM"] == "xterm-256color"  # the client's
+        assert "COLORTERM" not in env
+        assert not [name for name in env if "SECRET" in name or "TOKEN" in name]
+        session_dir = Path(env["KSHOP_DATA_DIR"])
+        assert session_dir.is_dir()
+        shop.process.stdin.write(b"\x11")  # ctrl+q
+        assert await shop.wait_closed() == 0
+    await until(lambda: gone(pid), "the child reaped")
+    assert server.sessions == set()
+    assert server.gate.active == 0
+    assert not session_dir.exists()
+
+
+async def test_resize_reaches_the_child_and_it_redraws(start_server: StartServer) -> None:
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn, size=(80, 24))
+        await shop.wait_for(GUEST_HEADER)
+        (session,) = server.sessions
+        assert session.child is not None and session.child.size() == (80, 24)
+        mark = shop.mark()
+        shop.process.change_terminal_size(120, 40)
+        resized = (120, 40)
+        await until(lambda: session.child is not None and session.child.size() == resized, "120×40")
+        # The app repaints for 40 rows: it moves the cursor to row 40.
+        await shop.wait_until(lambda: b"\x1b[40;" in shop.raw[mark:], "a frame 40 rows high")
+        mark = shop.mark()
+        shop.process.change_terminal_size(80, 24)
+        await shop.wait_for(GUEST_HEADER, since=mark)
+        assert session.child.size() == (80, 24)
+
+
+async def test_ctrl_q_ends_only_that_session(start_server: StartServer) -> None:
+    server, port = await start_server()
+    async with await connect(port) as first_conn, await connect(port) as second_conn:
+        first = await open_shop(first_conn)
+        await first.wait_for(GUEST_HEADER)
+        first_pid = the_child(server)
+        second = await open_shop(second_conn)
+        await second.wait_for(GUEST_HEADER)
+        (second_pid,) = child_pids(server) - {first_pid}
+        first.process.stdin.write(b"\x11")  # ctrl+q in the first session only
+        assert await first.wait_closed() == 0
+        await until(lambda: gone(first_pid), "the first child reaped")
+        assert not gone(second_pid)
+        mark = second.mark()
+        await second.press("c")  # the cart: a guest is asked to log in
+        await second.wait_for("Log in to kshop", since=mark)
+        assert child_pids(server) == {second_pid}
+
+
+async def test_closing_the_connection_kills_and_reaps_the_child(start_server: StartServer) -> None:
+    server, port = await start_server()
+    conn = await connect(port)
+    shop = await open_shop(conn)
+    await shop.wait_for(GUEST_HEADER)
+    pid = the_child(server)
+    conn.close()
+    await conn.wait_closed()
+    await until(lambda: gone(pid), "the child reaped")
+    await until(lambda: not server.sessions and server.gate.active == 0, "the slot freed")
+
+
+async def test_closing_only_the_channel_ends_the_shop(start_server: StartServer) -> None:
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        pid = the_child(server)
+        shop.process.close()
+        await until(lambda: gone(pid), "the child reaped")
+        await until(lambda: server.gate.active == 0, "the slot freed")
+        with pytest.raises(asyncssh.ChannelOpenError):  # one shop per connection
+            await open_shop(conn)
+
+
+async def test_no_pty_gets_a_one_line_message(start_server: StartServer) -> None:
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        status, said = await refused(conn, command="cart")
+    assert status == 1
+    assert said.startswith("kshop needs a terminal: ssh -t -p ")
+    assert said.count("\n") == 1
+    assert server.sessions == set()
+
+
+async def test_no_sftp_no_forwarding_no_shell(start_server: StartServer, tmp_path: Path) -> None:
+    server, port = await start_server()
+    marker = tmp_path / "pwned"
+    async with await connect(port) as conn:
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.start_sftp_client()
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", port)
+        with pytest.raises(asyncssh.ChannelListenError):
+            await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", port)
+        # A command with a pty is a place to open, never something to run.
+        shop = await open_shop(conn, f"touch {marker}")
+        await shop.wait_for("Unknown place to open: touch")
+    assert not marker.exists()
+
+
+# --- deep links -----------------------------------------------------------------------
+
+
+async def test_unknown_deep_link_says_so_then_home(start_server: StartServer) -> None:
+    _, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn, "frobnicate the widgets")
+        await shop.wait_for("Unknown place to open: frobnicate the widgets")
+        await shop.wait_for("Search products")  # the home (browse) screen
+
+
+def test_deep_link_is_one_printable_line() -> None:
+    assert deep_link("  search   red\tshoes ") == "search red shoes"
+    assert deep_link("cart\x1b[31m\x00") == "cart [31m"
+    assert deep_link("") is None
+    assert deep_link(None) is None
+    assert deep_link("\x07\x08") is None
+    assert len(deep_link("x" * 5000) or "") == 200
+
+
+# --- limits ---------------------------------------------------------------------------
+
+
+async def test_over_max_sessions_the_shop_is_full(start_server: StartServer) -> None:
+    server, port = await start_server(max_sessions=2)
+    async with await connect(port) as a_conn, await connect(port) as b_conn:
+        a = await open_shop(a_conn)
+        b = await open_shop(b_conn)
+        await a.wait_for(GUEST_HEADER)
+        await b.wait_for(GUEST_HEADER)
+        async with await connect(port) as c_conn:
+            status, said = await refused(c_conn, term_type="xterm-256color")
+        assert status == 1
+        assert "The shop is full right now. Please try again in a minute." in said
+        a.process.stdin.write(b"\x11")  # one leaves ...
+        assert await a.wait_closed() == 0
+        async with await connect(port) as d_conn:  # ... and the next one gets in
+            d = await open_shop(d_conn)
+            await d.wait_for(GUEST_HEADER)
+            assert server.gate.active == 2
+
+
+async def test_an_address_that_connects_too_often_is_turned_away(
+    start_server: StartServer,
+) -> None:
+    server, port = await start_server(connections_per_minute=2)
+    for _ in range(2):
+        async with await connect(port):
+            pass
+    async with await connect(port) as conn:
+        status, said = await refused(conn, term_type="xterm-256color")
+    assert status == 1
+    assert "Too many connections from your address" in said
+    assert server.sessions == set()
+
+
+async def test_idle_session_is_told_and_closed(start_server: StartServer) -> None:
+    server, port = await start_server(idle_timeout_s=2)
+    async with await connect(port) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        pid = the_child(server)
+        await shop.wait_for("No key pressed for 2 s, so this session has ended.")
+        assert await shop.wait_closed() == 0
+    # The terminal was reset (out of the alternate screen) before the last word.
+    farewell = bytes(shop.raw).rindex(b"No key pressed")
+    assert bytes(shop.raw).rindex(TERMINAL_RESET) < farewell
+    await until(lambda: gone(pid), "the child reaped")
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+def noise_that_is_no_key(rng: random.Random, size: int) -> bytes:
+    """Bytes no keyboard sends: broken UTF-8, NULs, malformed and unfinished escapes."""
+    pieces = [
+        lambda: bytes(rng.randrange(0x80, 0x100) for _ in range(rng.randrange(1, 8))),
+        lambda: b"\x00" * rng.randrange(1, 4),
+        lambda: b"\x1b[" + bytes(rng.choice(b"0123456789;?<>=") for _ in range(12)) + b"\xff",
+        lambda: b"\x1b]" + bytes(rng.randrange(0x80, 0x100) for _ in range(8)) + b"\xfe",
+        lambda: b"\x1bP" + bytes(rng.randrange(0x80, 0x100) for _ in range(6)),
+    ]
+    out = bytearray()
+    while len(out) < size:
+        out += rng.choice(pieces)()
+    return bytes(out)
+
+
+async def test_garbage_on_the_channel_does_not_crash(start_server: StartServer) -> None:
+    server, port = await start_server()
+    rng = random.Random(7)
+    async with await connect(port) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        pid = the_child(server)
+        shop.process.stdin.write(noise_that_is_no_key(rng, 16 * 1024))
+        await shop.process.stdin.drain()
+        # Still alive and still drawing: a resize is answered with a new frame.
+        mark = shop.mark()
+        shop.process.change_terminal_size(100, 30)
+        await shop.wait_until(lambda: b"\x1b[30;" in shop.raw[mark:], "a frame 30 rows high")
+        assert not gone(pid)
+        assert not shop.ended
+        # Random bytes are also random keys: whatever the shop makes of them, closing
+        # the connection still takes its child with it.
+        shop.process.stdin.write(bytes(b for b in rng.randbytes(2048) if b != 0x11))
+    await until(lambda: gone(pid), "the child reaped")
+    # Garbage on the TCP port itself: the server shrugs and serves the next client.
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as raw:
+        raw.sendall(b"GET / HTTP/1.1\r\n\r\n" + bytes(range(256)) * 4)
+        async with await connect(port) as conn:
+            shop = await open_shop(conn)
+            await shop.wait_for(GUEST_HEADER)
+
+
+async def test_terminal_size_claims_are_bounded(start_server: StartServer) -> None:
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        await open_shop(conn, size=(60000, 60000))
+        await until(lambda: any(s.child is not None for s in server.sessions), "a child")
+        (session,) = server.sessions
+        assert session.child is not None and session.child.size() == (1000, 500)
+        pid = session.child.pid
+    await until(lambda: gone(pid), "the child reaped")
+
+
+# --- host key -------------------------------------------------------------------------
+
+
+async def test_host_key_is_private_and_kept(backend_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "ssh_host_ed25519_key"
+    fingerprints = []
+    for _ in range(2):
+        server = ShopSshServer(SshServeOptions(backend_url=backend_url, host_key_path=path))
+        port = await server.start("127.0.0.1", 0)
+        async with await connect(port) as conn:
+            seen = conn.get_server_host_key()
+            assert seen is not None
+            fingerprints.append(seen.get_fingerprint("sha256"))
+        await server.close()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert fingerprints[0] == fingerprints[1]
+    assert asyncssh.read_private_key(path).get_fingerprint("sha256") == fingerprints[0]
+
+
+# --- SSH identity ---------------------------------------------------------------------
+
+
+async def test_key_is_linked_after_login_and_then_logs_in(
+    start_server: StartServer, backend_url: str
+) -> None:
+    _, port = await start_server()
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    fingerprint = key.get_fingerprint("sha256")
+    async with await connect(port, key) as conn:
+        shop = await open_shop(conn, "cart")
+        await shop.wait_for("Log in to kshop")  # an unknown key: a guest
+        mark = shop.mark()
+        await shop.press("13800138000")  # the phone field has the focus
+        await shop.wait_for("13800138000", since=mark)
+        mark = shop.mark()
+        await shop.press(b"\x07")  # ctrl+g: get a code (then the code field has the focus)
+        await shop.wait_for("Code sent to", since=mark)
+        code = await sms_code(backend_url, "13800138000")
+        mark = shop.mark()
+        await shop.press(code)
+        await shop.wait_for(code, since=mark)
+        mark = shop.mark()
+        await shop.press("\r")
+        await shop.wait_for("This SSH key is now linked", since=mark)
+        await shop.wait_for("Your cart is empty", since=mark)  # and the cart it asked for
+    api = KshopClient(backend_url)
+    try:
+        login = await api.login_with_password("13800138000", "demo1234")
+        api.token = login.token
+        linked = await api.ssh_keys()
+    finally:
+        await api.aclose()
+    assert [k.fingerprint for k in linked] == [fingerprint]
+    assert linked[0].label.startswith("ssh ed25519 from 127.0.0.1, ")
+    # The next connection with that key starts logged in, deep link and all.
+    async with await connect(port, key) as conn:
+        shop = await open_shop(conn, "cart")
+        await shop.wait_for(DEMO_PHONE_MASKED)
+        await shop.wait_for("Your cart is empty")
+        assert "Log in to kshop" not in shop.text()
+    # Another key is still a stranger.
+    async with await connect(port, asyncssh.generate_private_key("ssh-ed25519")) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+
+
+async def sms_code(backend_url: str, phone: str) -> str:
+    """The demo SMS gateway's last code for `phone` (the backend's /_dev outbox)."""
+    api = KshopClient(backend_url)
+    try:
+        messages = await api.dev_sms_codes(phone)
+    finally:
+        await api.aclose()
+    return messages[-1].code
+
+
+async def test_openssh_client_with_a_key(start_server: StartServer, tmp_path: Path) -> None:
+    _, port = await start_server()
+    key_file = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key_file)], check=True)
+    ssh = await asyncio.create_subprocess_exec(
+        "ssh", "-tt", "-p", str(port), "-i", str(key_file),
+        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "demo@127.0.0.1", "cart",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )  # fmt: skip
+    assert ssh.stdin is not None and ssh.stdout is not None
+    received = bytearray()
+    async with asyncio.timeout(TIMEOUT):
+        while b"Log in to kshop" not in ANSI.sub(b"", bytes(received)):
+            chunk = await ssh.stdout.read(65536)
+            assert chunk, f"ssh ended early: {bytes(received)[-500:]!r}"
+            received += chunk
+        ssh.stdin.write(b"\x11")  # ctrl+q
+        await ssh.stdin.drain()
+        await ssh.stdout.read()
+        assert await ssh.wait() == 0
+
+
+# --- the served app itself -------------------------------------------------------------
+
+
+@pytest.fixture
+def served_app(db_path: Path, clock: Clock, tmp_path: Path) -> KshopApp:
+    backend_app = create_app(db_path, clock, merchant="manual", dev=True, seed=None)
+    transport = httpx.ASGITransport(app=backend_app)
+    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lambda: "en")
+    backend = Backend(client=client, in_process=True, description="test")
+    options = AppOptions(
+        language="en",
+        backend=backend,
+        data_dir=tmp_path / "data",
+        settings=Settings(),
+        served=True,
+        persistent_tokens=False,
+    )
+    return KshopApp(options)
+
+
+async def test_served_app_shows_urls_instead_of_opening_a_browser(
+    served_app: KshopApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url))
+    async with served_app.run_test(size=(80, 24)) as pilot:
+        served_app.open_url("https://pay.example/qr/123")
+        await pilot.pause()
+        messages = [n.message for n in served_app._notifications]
+    assert opened == []
+    assert "https://pay.example/qr/123" in messages
+
+
+async def test_served_app_has_no_screenshot_command(served_app: KshopApp) -> None:
+    async with served_app.run_test(size=(80, 24)):
+        titles = [c.title.lower() for c in served_app.get_system_commands(served_app.screen)]
+    assert titles
+    assert not [title for title in titles if "screenshot" in title]
+
+
+def test_serve_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_serve([]) == 2
+    assert run_serve(["telnet"]) == 2
+    assert run_serve(["ssh", "--port", "twenty-two"]) == 2
