@@ -6,8 +6,9 @@ in-process, its data dir holding a copy of the `seed --products 100000` database
 bench/search_tui.py builds (same file, same code). The browse list starts unfiltered
 ("100,000 found") and page-down (or `--key end`) is pressed until the cursor is on the
 last product; the list asks the server for the next 50 rows whenever the cursor comes
-near the end of what it has loaded (widgets/product_list.py). The next key goes when the
-previous one's frame has been painted, so the run goes as fast as the app allows.
+near the end of what it has reached, and keeps only a window of pages around the cursor
+(widgets/product_list.py). The next key goes when the previous one's frame has been
+painted, so the run goes as fast as the app allows.
 
 Why a pty and not `App.run_test()`: under the headless driver `App._display` returns
 before `CompositorUpdate.render_segments`, the step that turns the changed lines into
@@ -16,15 +17,16 @@ started through this file (`--probe FIFO ARGS`), which times the entry points of
 Textual frame, `Screen._on_timer_update`, `Screen._refresh_layout` and
 `Screen._compositor_refresh` (layout when needed, the compositor's update, `render_line`
 of the changed lines, `App._display`), counting only calls that painted, and writes each
-frame's work with the list's cursor and loaded-row count to a FIFO the bench reads. The
+frame's work with the list's cursor, reached-row count and held-row count to a FIFO the
+bench reads. The
 work is given as the event-loop thread's CPU time (what the frame costs, whatever else
 runs on the machine) and as wall time (what it took on this machine at this load). Key
 handling and page loads run outside these calls; the time to reach the end covers them.
 
 RSS is the child's VmRSS (app + in-process backend) at the start, every `--every` rows
 and at the end, with its VmHWM (peak so far). After the last sample the bench asks the
-child (SIGUSR1) for the deep size of `ProductList.rows`: how much of the growth is the
-loaded rows.
+child (SIGUSR1) for the deep size of the rows the list holds (`ProductList.rows`, its
+window of pages).
 
 Run: python bench/scroll.py [--db PATH] [--products 100000] [--key pagedown|end]
      [--rows N]
@@ -111,10 +113,12 @@ def run_probed_kshop(fifo: str, kshop_arguments: list[str]) -> int:
             lists.extend(screen.query(ProductList).results())
         if lists:
             product_list = lists[0]
-            cursor, loaded = product_list.cursor, len(product_list.rows)
+            cursor, reached = product_list.cursor, product_list.extent
+            held = sum(len(page) for page in product_list.pages.values())
             more = int(product_list.has_more)
             report.write(
-                f"F {wall_ns} {cpu_ns} {gc_ns} {full_collections} {cursor} {loaded} {more}\n"
+                f"F {wall_ns} {cpu_ns} {gc_ns} {full_collections} {cursor} {reached} {more}"
+                f" {held}\n"
             )
 
     def note_collection(phase: str, info: dict[str, int]) -> None:
@@ -162,7 +166,9 @@ class Frame:
     full_collections: int
     cursor: int
     loaded: int
+    """Rows the list spans (reached), not the rows it holds."""
     has_more: bool
+    held: int
 
 
 @dataclass
@@ -195,7 +201,7 @@ class ProbedApp:
         self.terminal = Terminal(command, env)  # 120×40, as bench/search_tui.py
         self.pending = b""
         self.screen_tail = b""
-        self.frame = Frame(0.0, 0.0, 0.0, 0, 0, 0, True)
+        self.frame = Frame(0.0, 0.0, 0.0, 0, 0, 0, True, 0)
         self.rows_reported: tuple[int, int] | None = None
 
     def frames_until(self, done: Callable[[Frame], bool]) -> list[Frame]:
@@ -238,9 +244,9 @@ class ProbedApp:
                 if kind == b"R":
                     self.rows_reported = (values[0], values[1])
                     continue
-                wall_ns, cpu_ns, gc_ns, full, cursor, loaded, more = values
+                wall_ns, cpu_ns, gc_ns, full, cursor, loaded, more, held = values
                 self.frame = Frame(
-                    wall_ns / 1e6, cpu_ns / 1e6, gc_ns / 1e6, full, cursor, loaded, bool(more)
+                    wall_ns / 1e6, cpu_ns / 1e6, gc_ns / 1e6, full, cursor, loaded, bool(more), held
                 )
                 frames.append(self.frame)
             if done():
@@ -384,7 +390,8 @@ def print_report(checkpoints: list[Checkpoint], end: Checkpoint, rows: int, size
         f"| RSS start / peak / end | {checkpoints[0].rss_mb:.0f} / {end.peak_mb:.0f} / "
         f"{end.rss_mb:.0f} MB | flat, ≤ {RSS_GOAL_MB:.0f} MB |"
     )
-    print(f"| ProductList.rows at the end | {rows:,} rows, {size / 2**20:.1f} MB | |")
+    print(f"| rows the list held at the end | {rows:,} rows, {size / 2**20:.1f} MB | |")
+    print(f"| most rows the list held | {max((frame.held for frame in frames), default=0):,} | |")
     print(f"| time to reach row {checkpoints[-1].rows:,} | {checkpoints[-1].seconds:.1f} s | |")
 
 

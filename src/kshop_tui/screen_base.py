@@ -48,6 +48,18 @@ class ShopScreen(Screen[Any]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def on_mount(self) -> None:
+        # Runs besides the subclasses' own on_mount (Textual calls each class's handler).
+        self.watch(self.app, "backend_down", self._backend_down_changed, init=False)
+
+    def _backend_down_changed(self, was_down: bool, down: bool) -> None:
+        if was_down and not down:
+            self.reload_after_outage()
+
+    def reload_after_outage(self) -> None:
+        """The backend answers again: load what the outage left empty or stale. Screens
+        showing server data override this; a form keeps what was typed."""
+
     def set_where(self, where: str) -> None:
         self.query_one(ShopHeader).where = where
 

@@ -209,6 +209,20 @@ class TestSessions:
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid_file.read_text()), 0)
 
+    async def test_a_tab_nobody_types_in_is_closed_and_its_place_freed(
+        self, start_web: StartWeb
+    ) -> None:
+        server = await start_web(DemoLimits(max_sessions=1, idle_timeout_s=2))
+        async with aiohttp.ClientSession() as http:
+            websocket = await http.ws_connect(base_url(server).replace("http:", "ws:") + "/ws")
+            assert server.gate.active == 1
+            async with asyncio.timeout(WAIT_S):
+                while (message := await websocket.receive()).type == aiohttp.WSMsgType.BINARY:
+                    pass
+            assert message.type == aiohttp.WSMsgType.CLOSE
+            assert "No key pressed for 2 s" in message.extra
+        await wait_until_free(server)
+
     @pytest.mark.parametrize(
         "origin",
         [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -133,7 +135,7 @@ async def test_results_page_in_as_the_cursor_nears_the_end(make_app: MakeApp) ->
     async with app.run_test(size=(100, 30)) as pilot:
         results = await wait_for_rows(pilot)
         assert len(results.rows) == 50 and results.has_more
-        await pilot.press("end")  # last loaded row: the next page is asked for
+        await pilot.press("pagedown")  # near the last loaded row: the next page is asked for
         await wait_for_rows(pilot)
         assert len(results.rows) == 100
         ids = [row.id for row in results.rows]
@@ -354,3 +356,31 @@ async def test_a_product_nobody_reviewed_shows_no_stars(
             await settle(pilot)
             meta = str(app.screen.query_one("#meta", Static).render())
             assert expected in meta and absent not in meta
+
+
+async def test_browse_loads_again_when_the_backend_comes_back(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kshop_tui.api import errors
+    from kshop_tui.api.client import KshopClient
+
+    real_call = KshopClient._call
+    down = True
+
+    async def flaky_call(self: KshopClient, *args: Any, **kwargs: Any) -> Any:
+        if down:
+            raise errors.BackendUnreachable("connection refused")
+        return await real_call(self, *args, **kwargs)
+
+    monkeypatch.setattr(KshopClient, "_call", flaky_call)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        results = app.screen.query_one(ProductList)
+        assert app.backend_down and results.rows == []
+        down = False
+        app.retry_backend()  # the banner's ctrl+r
+        await wait_for_rows(pilot)
+        await settle(pilot)
+        assert not app.backend_down
+        assert len(results.rows) > 0  # the search the outage left empty ran again

@@ -1,9 +1,10 @@
-"""Browse: search, filters, sort, and results that load as the cursor nears the end."""
+"""Browse: search, filters, sort, and results fetched a page at a time around the cursor."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.widgets import Input, Static
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.widgets.filters import Filters
-from kshop_tui.widgets.product_list import ProductList, Row
+from kshop_tui.widgets.product_list import PAGE_ROWS, ProductList, Row
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -25,7 +26,16 @@ if TYPE_CHECKING:
     from kshop_tui.widgets.filter_panel import FilterPanel
 
 SORTS = ("sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
-PAGE_SIZE = 50
+# The backend breaks ties by id in the sort's own direction, so each of these orders is the
+# exact reverse of its mirror: the last page in one is the first page of the other.
+MIRROR_SORTS = {
+    "sales_desc": "sales_asc",
+    "sales_asc": "sales_desc",
+    "price_asc": "price_desc",
+    "price_desc": "price_asc",
+}
+WALK_PAGES = 2
+"""Pages per request on the way to a page no known cursor reaches (the API's limit: 100)."""
 DEBOUNCE_SECONDS = 0.2
 WIDE_ENOUGH_FOR_PANEL = 100
 
@@ -37,6 +47,84 @@ class Query:
     words: str = ""
     sort: str = "sales_desc"
     filters: Filters = Filters()
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """`pages` pages from page `page` on in the list's order or, `backward`, from page
+    `page` back, read in the mirror sort."""
+
+    page: int
+    pages: int
+    backward: bool
+    cursor: str | None
+
+
+@dataclass
+class ResultPages:
+    """How to fetch any page of one search's results again.
+
+    `forward[p]` is the keyset cursor that gives page p in the list's sort: None for the
+    first page, then each page's `next_cursor`. For a sort with a mirror, `backward[p]`
+    gives page p read in the mirror sort: the last page is the mirror's first (with the last
+    page's size as the limit) and each such page's `next_cursor` gives the page above it.
+    So `end` costs one request, and so does every page on the way back up. A cursor is
+    ~60 bytes: 100 000 results have 2 000 pages.
+    """
+
+    query: Query
+    total: int
+    forward: dict[int, str | None] = field(default_factory=lambda: {0: None})
+    backward: dict[int, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.query.sort in MIRROR_SORTS and self.total:
+            self.backward[self.last_page] = None
+
+    @property
+    def last_page(self) -> int:
+        return max(0, (self.total - 1) // PAGE_ROWS)
+
+    def size(self, page: int) -> int:
+        return max(0, min(PAGE_ROWS, self.total - page * PAGE_ROWS))
+
+    def request_for(self, page: int) -> PageRequest:
+        """The request that fetches `page`; when no known cursor reaches it (after `end`
+        in the newest-first sort, which has no mirror), the next step of a walk to it from
+        the nearest page one does reach."""
+        if page in self.forward:
+            return PageRequest(page, 1, backward=False, cursor=self.forward[page])
+        if page in self.backward:
+            return PageRequest(page, 1, backward=True, cursor=self.backward[page])
+        above = max(known for known in self.forward if known < page)
+        below = min((known for known in self.backward if known > page), default=None)
+        if below is not None and below - page < page - above:
+            return PageRequest(below, WALK_PAGES, backward=True, cursor=self.backward[below])
+        return PageRequest(above, WALK_PAGES, backward=False, cursor=self.forward[above])
+
+    def pages_of(self, request: PageRequest) -> list[int]:
+        """The pages a request returns, in the order its rows come."""
+        step = -1 if request.backward else 1
+        pages = range(request.page, request.page + step * request.pages, step)
+        return [page for page in pages if 0 <= page <= self.last_page]
+
+    def learn(self, request: PageRequest, response: ProductPage) -> list[tuple[int, list[Row]]]:
+        """Remembers the cursor the response gives for the next page on; returns its rows
+        cut into pages, each in the list's order."""
+        pages = self.pages_of(request)
+        if response.next_cursor is not None:
+            step = -1 if request.backward else 1
+            following = request.page + step * request.pages
+            (self.backward if request.backward else self.forward)[following] = response.next_cursor
+        rows = _rows(response)
+        found: list[tuple[int, list[Row]]] = []
+        start = 0
+        for page in pages:
+            chunk = rows[start : start + self.size(page)]
+            start += len(chunk)
+            if chunk:
+                found.append((page, chunk[::-1] if request.backward else chunk))
+        return found
 
 
 class BrowseScreen(ShopScreen):
@@ -53,7 +141,8 @@ class BrowseScreen(ShopScreen):
         super().__init__()
         self.query_state = Query()
         self.total = 0
-        self.next_cursor: str | None = None
+        self.result_pages: ResultPages | None = None
+        self._fetching_pages = False
         self._debounce: Timer | None = None
         self._last_keystroke = 0.0
         self._filters_loaded = False
@@ -77,6 +166,11 @@ class BrowseScreen(ShopScreen):
         self.run_search(self.query_state)
         if not self.has_class("-narrow"):
             self.call_after_refresh(self._ensure_filter_panel)
+
+    def reload_after_outage(self) -> None:
+        self.run_search(self.query_state)
+        if self.query("FilterPanel"):
+            self.load_filters()
 
     def on_resize(self) -> None:
         narrow = self.size.width < WIDE_ENOUGH_FOR_PANEL
@@ -153,9 +247,11 @@ class BrowseScreen(ShopScreen):
     def _add(self, event: ProductList.AddRequested) -> None:
         self.quick_add(event.row)
 
-    @on(ProductList.NeedMore)
-    def _more(self) -> None:
-        self.load_more(self.query_state, self.next_cursor)
+    @on(ProductList.PagesWanted)
+    def _pages_wanted(self) -> None:
+        if not self._fetching_pages:
+            self._fetching_pages = True
+            self.load_pages()
 
     def _start(self, query: Query, *, debounce: bool) -> None:
         """Searches for `query`. Typing is debounced: a keystroke after a pause searches at
@@ -192,7 +288,9 @@ class BrowseScreen(ShopScreen):
         results = self.query_one(ProductList)
         results.set_loading(True)
         try:
-            page = await self.shop.run_api(lambda api: _fetch(api, query, None))
+            page = await self.shop.run_api(
+                lambda api: _fetch(api, query, query.sort, None, PAGE_ROWS)
+            )
         except errors.ApiError as error:
             results.set_loading(False)
             self.shop.show_error(error)
@@ -200,28 +298,34 @@ class BrowseScreen(ShopScreen):
         if query != self.query_state:
             return  # the user has asked for something else meanwhile
         self.total = page.total
-        self.next_cursor = page.next_cursor
-        results.replace_rows(_rows(page), has_more=page.next_cursor is not None)
+        self.result_pages = pages = ResultPages(query, page.total)
+        first = pages.learn(pages.request_for(0), page)
+        results.show_results(first[0][1] if first else [], total=page.total)
         self._show_count()
 
-    @work(exclusive=True, group="more")
-    async def load_more(self, query: Query, cursor: str | None) -> None:
+    @work(exclusive=True, group="pages")
+    async def load_pages(self) -> None:
+        """Fetches the pages the list wants, the most needed first, one request at a time,
+        asking the list again after each: the cursor may have moved meanwhile."""
         from kshop_tui.api import errors
 
-        if cursor is None:
-            return
         results = self.query_one(ProductList)
         results.set_loading(True)
         try:
-            page = await self.shop.run_api(lambda api: _fetch(api, query, cursor))
+            while (pages := self.result_pages) is not None and pages.query == self.query_state:
+                wanted = results.wanted_pages()
+                if not wanted:
+                    break
+                request = pages.request_for(wanted[0])
+                response = await self.shop.run_api(partial(_fetch_pages, pages, request))
+                if pages is self.result_pages:
+                    for index, rows in pages.learn(request, response):
+                        results.put_page(index, rows)
         except errors.ApiError as error:
-            results.set_loading(False)
             self.shop.show_error(error)
-            return
-        if query != self.query_state or cursor != self.next_cursor:
-            return
-        self.next_cursor = page.next_cursor
-        results.append_rows(_rows(page), has_more=page.next_cursor is not None)
+        finally:
+            self._fetching_pages = False
+            results.set_loading(False)
 
     @work(group="filters")
     async def load_filters(self) -> None:
@@ -270,7 +374,16 @@ class BrowseScreen(ShopScreen):
             self.notify(t("cart.added", name=row.name), markup=False)
 
 
-async def _fetch(api: KshopClient, query: Query, cursor: str | None) -> ProductPage:
+async def _fetch_pages(pages: ResultPages, request: PageRequest, api: KshopClient) -> ProductPage:
+    query = pages.query
+    sort = MIRROR_SORTS[query.sort] if request.backward else query.sort
+    limit = sum(pages.size(page) for page in pages.pages_of(request))
+    return await _fetch(api, query, sort, request.cursor, limit)
+
+
+async def _fetch(
+    api: KshopClient, query: Query, sort: str, cursor: str | None, limit: int
+) -> ProductPage:
     filters = query.filters
     return await api.search_products(
         q=query.words,
@@ -279,9 +392,9 @@ async def _fetch(api: KshopClient, query: Query, cursor: str | None) -> ProductP
         price_min_fen=filters.price_min_fen,
         price_max_fen=filters.price_max_fen,
         in_stock=True if filters.in_stock else None,
-        sort=query.sort,
+        sort=sort,
         cursor=cursor,
-        limit=PAGE_SIZE,
+        limit=limit,
     )
 
 

@@ -66,6 +66,9 @@ class CartScreen(ShopScreen):
         table.focus()
         self.load()
 
+    def reload_after_outage(self) -> None:
+        self.load()
+
     def on_resize(self) -> None:
         if self.cart is not None:
             self._fill(self.cart)

@@ -163,6 +163,9 @@ class OrdersScreen(ShopScreen):
     def on_resize(self) -> None:
         self._draw()
 
+    def reload_after_outage(self) -> None:
+        self.load_first()
+
     def on_screen_resume(self) -> None:
         # Back from an order's detail or a payment: what was done there shows at once.
         if self.counts is not None:

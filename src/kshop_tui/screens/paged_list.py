@@ -64,6 +64,9 @@ class PagedListScreen(ShopScreen, Generic[RowT]):
         if self.table.entries:
             self.table.load()
 
+    def reload_after_outage(self) -> None:
+        self.table.load()
+
     def on_resize(self) -> None:
         self.size_columns(self.table)
         if self.table.entries:

@@ -83,6 +83,10 @@ class ProductScreen(ShopScreen):
         self.query_one("#product-body").display = False
         self.load()
 
+    def reload_after_outage(self) -> None:
+        if self.product is None:
+            self.load()
+
     def on_resize(self) -> None:
         # A short terminal (80×24 over SSH) gets a smaller picture so the specs stay visible.
         self.set_class(self.size.height < TALL_ENOUGH_FOR_BIG_IMAGE, "-short")

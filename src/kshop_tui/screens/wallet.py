@@ -406,6 +406,9 @@ class WalletScreen(ShopScreen):
 
     # --- loading and drawing -------------------------------------------------------
 
+    def reload_after_outage(self) -> None:
+        self.load()
+
     @work(exclusive=True, group="wallet")
     async def load(self) -> None:
         """The balances, the pay-later status and the cards."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from kshop_tui.config import DemoLimits
@@ -53,3 +53,12 @@ class SessionGate:
                 attempts.popleft()
             if not attempts:
                 del self._recent[ip]
+
+
+def idle_farewell(limit_s: int, messages: Mapping[str, str]) -> str:
+    """What a session ended for idling is told, in the catalogue `messages`."""
+    if limit_s % 60 == 0:
+        duration = messages["serve.minutes"].format(count=limit_s // 60)
+    else:
+        duration = messages["serve.seconds"].format(count=limit_s)
+    return messages["serve.idle"].format(duration=duration)

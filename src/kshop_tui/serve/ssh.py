@@ -37,7 +37,7 @@ import asyncssh
 
 from kshop_tui import i18n
 from kshop_tui.config import DemoLimits, data_dir
-from kshop_tui.serve.limits import Refusal, SessionGate
+from kshop_tui.serve.limits import Refusal, SessionGate, idle_farewell
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -508,11 +508,7 @@ class ShopSession(asyncssh.SSHServerSession[bytes]):
             if remaining <= 0:
                 break
             await asyncio.sleep(remaining)
-        if limit % 60 == 0:
-            duration = say(self._language(), "serve.minutes", count=limit // 60)
-        else:
-            duration = say(self._language(), "serve.seconds", count=limit)
-        await self.end(farewell=say(self._language(), "serve.idle", duration=duration))
+        await self.end(farewell=idle_farewell(limit, i18n.LANGUAGES[self._language()]))
 
     async def end(self, farewell: str | None = None) -> None:
         """Ends the shop: the child killed and reaped, the channel closed (with a last

@@ -26,7 +26,7 @@ from yarl import URL
 
 from kshop_tui import i18n
 from kshop_tui.config import DemoLimits
-from kshop_tui.serve.limits import SessionGate
+from kshop_tui.serve.limits import SessionGate, idle_farewell
 
 log = logging.getLogger("kshop.serve.web")
 
@@ -55,14 +55,23 @@ def bounded_terminal_size(width: int, height: int) -> tuple[int, int]:
 
 
 class ShopAppService(AppService):
-    """One tab's shop process: sizes bounded, and a process that will not quit is
-    killed, so a closed tab always frees its place."""
+    """One tab's shop process: sizes bounded, the time of the visitor's last key kept
+    (for the idle timeout), and a process that will not quit is killed, so a closed tab
+    always frees its place."""
+
+    last_input = 0.0
+    """`loop.time()` of the last key or paste from the browser."""
 
     async def start(self, width: int, height: int) -> None:
+        self.last_input = asyncio.get_running_loop().time()
         await super().start(*bounded_terminal_size(width, height))
 
     async def set_terminal_size(self, width: int, height: int) -> None:
         await super().set_terminal_size(*bounded_terminal_size(width, height))
+
+    async def send_bytes(self, data: bytes) -> bool:
+        self.last_input = asyncio.get_running_loop().time()
+        return await super().send_bytes(data)
 
     async def run(self) -> None:
         await super().run()
@@ -109,6 +118,7 @@ class ShopWebServer(Server):
         )
         self.messages = i18n.LANGUAGES[i18n.normalize(language or i18n.detect_language())]
         self.gate = SessionGate(limits)
+        self.idle_timeout_s = limits.idle_timeout_s
         self.bound_port: int | None = None
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
@@ -237,7 +247,11 @@ class ShopWebServer(Server):
                 debug=self.debug,
             )
             await app_service.start(width, height)
-            await self._process_messages(websocket, app_service)
+            idle_watch = asyncio.create_task(self._end_when_idle(websocket, app_service))
+            try:
+                await self._process_messages(websocket, app_service)
+            finally:
+                idle_watch.cancel()
         except asyncio.CancelledError:
             await websocket.close()
         except Exception:
@@ -247,6 +261,22 @@ class ShopWebServer(Server):
             if app_service is not None:
                 await app_service.stop()
         return websocket
+
+    async def _end_when_idle(
+        self, websocket: web.WebSocketResponse, app_service: ShopAppService
+    ) -> None:
+        """Closes a tab nobody has typed in for `idle_timeout_s`, saying why, so an
+        abandoned tab does not hold a place in the session cap."""
+        loop = asyncio.get_running_loop()
+        while True:
+            idle_for = loop.time() - app_service.last_input
+            if idle_for >= self.idle_timeout_s:
+                break
+            await asyncio.sleep(self.idle_timeout_s - idle_for)
+        message = idle_farewell(self.idle_timeout_s, self.messages)
+        with contextlib.suppress(ConnectionError):
+            close_reason = message.encode()[:123].decode(errors="ignore").encode()
+            await websocket.close(code=WSCloseCode.GOING_AWAY, message=close_reason)
 
 
 def run_web_server(

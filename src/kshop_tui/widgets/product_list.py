@@ -1,8 +1,13 @@
 """The results list: a Line-API virtual list, so 100 000 results cost what is on screen.
 
-Rows arrive page by page from the server (keyset cursors) and are kept as small tuples;
-only the visible lines are rendered. When the cursor comes within `PREFETCH_ROWS` of the
-last loaded row, the list asks for the next page with `NeedMore`.
+Rows come from the server a page (`PAGE_ROWS`) at a time and only a window of pages is
+kept: those within `KEEP_PAGES` of the cursor's page or of the pages on screen. A page
+that was dropped is fetched again when the user comes back to it (the screen keeps the
+keyset cursor of every page). The list spans `extent` rows, every row up to the furthest
+page reached (all `total` once `end` has jumped to the last page), so the scrollbar and the
+cursor keep their places; a row whose page is not loaded yet reads "Loading…" until it
+comes. Whenever a page on screen, or near the cursor, is missing, the list posts
+`PagesWanted` and the screen asks `wanted_pages()` which.
 """
 
 from __future__ import annotations
@@ -25,11 +30,15 @@ from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.text import compact_count, money
 
+PAGE_ROWS = 50
 PREFETCH_ROWS = 30
+"""The next page is wanted once the cursor is this close to it."""
+KEEP_PAGES = 2
+"""Pages kept on each side of the cursor's page and of the pages on screen."""
 
 
 class Row(NamedTuple):
-    """One product as the list needs it (a tuple: 100k of them must stay small)."""
+    """One product as the list needs it."""
 
     id: int
     name: str
@@ -108,8 +117,8 @@ class ProductList(ScrollView, can_focus=True):
             return self.product_list
 
     @dataclass
-    class NeedMore(Message):
-        """The cursor is near the end of what is loaded and the server has more."""
+    class PagesWanted(Message):
+        """A page on screen or near the cursor is not loaded: see `wanted_pages()`."""
 
         product_list: ProductList
 
@@ -120,58 +129,123 @@ class ProductList(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         localize_bindings(self)
-        self.rows: list[Row] = []
-        self.has_more = False
+        self.total = 0
+        """Rows matching the search."""
+        self.extent = 0
+        """Rows the list spans: up to the furthest page reached."""
+        self.pages: dict[int, list[Row]] = {}
+        """The window: loaded pages by index (page p holds rows p*PAGE_ROWS onwards)."""
         # Not `loading`: Widget.loading disables the widget, which drops the keys pressed
         # while a page loads and takes the focus away.
         self.fetching = False
-        self._asked_for_more = False
 
     # --- data ----------------------------------------------------------------------
 
-    def replace_rows(self, rows: list[Row], *, has_more: bool) -> None:
-        self.rows = rows
-        self.has_more = has_more
+    def show_results(self, first_page: list[Row], *, total: int) -> None:
+        """A new search's first page: the window starts again at the top."""
+        self.pages = {0: first_page} if first_page else {}
+        self.total = total
+        self.extent = len(first_page)
         self.fetching = False
-        self._asked_for_more = False
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self._resize()
 
-    def append_rows(self, rows: list[Row], *, has_more: bool) -> None:
-        self.rows.extend(rows)
-        self.has_more = has_more
-        self.fetching = False
-        self._asked_for_more = False
+    def put_page(self, index: int, rows: list[Row]) -> None:
+        """Page `index` has come from the server; pages far from the cursor and the
+        screen are dropped."""
+        self.pages[index] = rows
+        self.extent = min(self.total, max(self.extent, index * PAGE_ROWS + len(rows)))
+        self._drop_far_pages()
         self._resize()
-        self._maybe_need_more()
+        if index == self.cursor // PAGE_ROWS:
+            self.post_message(self.Highlighted(self, self.current))
+        self._want_pages()
 
     def set_loading(self, loading: bool) -> None:
         self.fetching = loading
-        self.refresh()
+        self._resize()
+
+    @property
+    def has_more(self) -> bool:
+        """The server has rows past the extent."""
+        return self.extent < self.total
+
+    @property
+    def rows(self) -> list[Row]:
+        """The loaded rows in list order (with gaps where pages were dropped)."""
+        return [row for index in sorted(self.pages) for row in self.pages[index]]
+
+    @property
+    def window_limit(self) -> int:
+        """The most pages the window can hold at this height."""
+        screen_pages = self.size.height // PAGE_ROWS + 2
+        return (2 * KEEP_PAGES + 1) + (screen_pages + 2 * KEEP_PAGES)
+
+    def row_at(self, index: int) -> Row | None:
+        page = self.pages.get(index // PAGE_ROWS)
+        offset = index % PAGE_ROWS
+        return page[offset] if page is not None and index >= 0 and offset < len(page) else None
 
     @property
     def current(self) -> Row | None:
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+        return self.row_at(self.cursor)
+
+    def wanted_pages(self) -> list[int]:
+        """Missing pages, most needed first: those on screen, then those near the cursor."""
+        if not self.total:
+            return []
+        last_page = (self.total - 1) // PAGE_ROWS
+        top = self.scroll_offset.y
+        on_screen = range(top // PAGE_ROWS, (top + self.size.height) // PAGE_ROWS + 1)
+        cursor_page = self.cursor // PAGE_ROWS
+        near_cursor = sorted(
+            range(
+                max(0, self.cursor - PREFETCH_ROWS) // PAGE_ROWS,
+                (self.cursor + PREFETCH_ROWS) // PAGE_ROWS + 1,
+            ),
+            key=lambda page: abs(page - cursor_page),
+        )
+        wanted = (
+            page
+            for page in (*on_screen, *near_cursor)
+            if page <= last_page and page not in self.pages
+        )
+        return list(dict.fromkeys(wanted))
+
+    def _want_pages(self) -> None:
+        if not self.fetching and self.wanted_pages():
+            self.post_message(self.PagesWanted(self))
+
+    def _drop_far_pages(self) -> None:
+        cursor_page = self.cursor // PAGE_ROWS
+        top = self.scroll_offset.y
+        first_on_screen = top // PAGE_ROWS - KEEP_PAGES
+        last_on_screen = (top + self.size.height) // PAGE_ROWS + KEEP_PAGES
+        for page in list(self.pages):
+            near_cursor = abs(page - cursor_page) <= KEEP_PAGES
+            if not near_cursor and not first_on_screen <= page <= last_on_screen:
+                del self.pages[page]
 
     def _resize(self) -> None:
-        extra = 1 if (self.has_more or self.fetching or not self.rows) else 0
-        self.virtual_size = Size(self.size.width, len(self.rows) + extra + 1)
+        extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
+        self.virtual_size = Size(self.size.width, self.extent + extra + 1)
         self.refresh()
 
     def on_resize(self) -> None:
         self._resize()
+        self._want_pages()
 
     # --- cursor --------------------------------------------------------------------
 
     def validate_cursor(self, cursor: int) -> int:
-        return max(0, min(cursor, len(self.rows) - 1)) if self.rows else 0
+        return max(0, min(cursor, self.extent - 1)) if self.extent else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current))
-        self._maybe_need_more()
+        self._want_pages()
 
     def _scroll_cursor_into_view(self) -> None:
         body_height = max(1, self.scrollable_content_region.height - 1)
@@ -180,13 +254,6 @@ class ProductList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + body_height:
             self.scroll_to(y=self.cursor - body_height + 1, animate=False)
-
-    def _maybe_need_more(self) -> None:
-        near_end = self.cursor >= len(self.rows) - PREFETCH_ROWS
-        visible_end = self.scroll_offset.y + self.size.height >= len(self.rows)
-        if self.has_more and not self._asked_for_more and (near_end or visible_end):
-            self._asked_for_more = True
-            self.post_message(self.NeedMore(self))
 
     def action_cursor_up(self) -> None:
         self.cursor -= 1
@@ -204,7 +271,11 @@ class ProductList(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_last(self) -> None:
-        self.cursor = len(self.rows) - 1
+        """To the last row of the whole result set: the rows between need not load."""
+        if self.extent < self.total:
+            self.extent = self.total
+            self._resize()
+        self.cursor = self.extent - 1
 
     def action_open(self) -> None:
         if self.current is not None:
@@ -216,17 +287,14 @@ class ProductList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y - 1
-        if 0 <= index < len(self.rows):
+        if 0 <= index < self.extent:
             if index == self.cursor and event.chain >= 2:
                 self.action_open()
             self.cursor = index
 
-    def on_mouse_scroll_down(self) -> None:
-        self._maybe_need_more()
-
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        self._maybe_need_more()
+        self._want_pages()
 
     # --- drawing -------------------------------------------------------------------
 
@@ -243,16 +311,22 @@ class ProductList(ScrollView, can_focus=True):
         if y == 0:
             return self._header_line(width)
         index = self.scroll_offset.y + y - 1
-        if index < len(self.rows):
-            return self._row_line(index, width)
-        if index == len(self.rows):
+        if index < self.extent:
+            row = self.row_at(index)
+            if row is not None:
+                return self._row_line(index, row, width)
+            return self._note_line(t("browse.loading"), width)
+        if index == self.extent:
             if self.fetching or self.has_more:
-                label = t("browse.loading_more") if self.rows else t("browse.loading")
+                label = t("browse.loading_more") if self.extent else t("browse.loading")
             else:
-                label = "" if self.rows else t("browse.no_results")
-            style = self.get_component_rich_style("product-list--more")
-            return Strip([Segment(_fit(f"  {label}", width), style)], width)
+                label = "" if self.extent else t("browse.no_results")
+            return self._note_line(label, width)
         return Strip.blank(width, self.rich_style)
+
+    def _note_line(self, label: str, width: int) -> Strip:
+        style = self.get_component_rich_style("product-list--more")
+        return Strip([Segment(_fit(f"  {label}", width), style)], width)
 
     def _header_line(self, width: int) -> Strip:
         name, brand, price, sold = self._columns()
@@ -264,8 +338,7 @@ class ProductList(ScrollView, can_focus=True):
         text += _fit(t("browse.col.sold"), sold, right=True)
         return Strip([Segment(_fit(text, width), style)], width)
 
-    def _row_line(self, index: int, width: int) -> Strip:
-        row = self.rows[index]
+    def _row_line(self, index: int, row: Row, width: int) -> Strip:
         name_w, brand_w, price_w, sold_w = self._columns()
         base = self.rich_style
         if row.stock <= 0:
