@@ -74,11 +74,17 @@ async def run_idempotent(
     action: Callable[[], Any],
     response_model: type[BaseModel],
     status_code: int = 200,
+    *,
+    prepare: Callable[[], None] | None = None,
 ) -> JSONResponse:
     """Runs `action` once per key: replays the stored answer, refuses a changed body.
 
-    The action runs in a worker thread so that a second request with the same key,
-    arriving meanwhile, sees the key in flight (409) rather than queueing behind it.
+    `action`'s effect and the stored answer commit together (`idempotency.perform`);
+    `prepare` runs before, on its own, for checks whose refusal must commit (a wrong
+    payment password's count). The work runs in a worker thread so that a second request
+    with the same key, arriving meanwhile, sees the key in flight (409) rather than
+    queueing behind it; the thread finishes (or forgets) the key even if this request
+    is cancelled.
     """
     payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
     replay = idempotency.begin(ctx, user.id, key, endpoint, payload)
@@ -86,11 +92,11 @@ async def run_idempotent(
         return JSONResponse(
             replay.body, status_code=replay.status_code, headers={"Idempotent-Replayed": "true"}
         )
-    try:
-        result = await run_in_threadpool(action)
-        data = response_model.model_validate(result).model_dump(mode="json")
-    except BaseException:
-        idempotency.abandon(ctx, user.id, key)
-        raise
-    idempotency.finish(ctx, user.id, key, status_code, data)
+
+    def shape(result: Any) -> Any:
+        return response_model.model_validate(result).model_dump(mode="json")
+
+    data = await run_in_threadpool(
+        idempotency.perform, ctx, user.id, key, status_code, action, shape, prepare
+    )
     return JSONResponse(data, status_code=status_code)

@@ -106,6 +106,21 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "最多可绑定 {limit} 个 SSH 密钥，请先移除不用的密钥",
         "At most {limit} SSH keys can be linked; remove one you no longer use first",
     ),
+    "BANK_CARD_LIMIT": (
+        409,
+        "最多可绑定 {limit} 张银行卡，请先解绑不用的卡",
+        "At most {limit} bank cards can be added; remove one you no longer use first",
+    ),
+    "AFTER_SALE_RESUBMIT_LIMIT": (
+        409,
+        "该申请已修改重新提交 {limit} 次，不能再修改，可申请平台介入",
+        "This request was already resubmitted {limit} times; appeal to the platform instead",
+    ),
+    "ORDER_CHANGE_LIMIT": (
+        409,
+        "订单最多可修改 {limit} 次，如需再改请取消后重新下单",
+        "An order can be changed at most {limit} times; cancel it and order again instead",
+    ),
     "CARD_REQUIRED_FOR_BNPL": (
         409,
         "已开通先用后付，至少需保留一张银行卡",

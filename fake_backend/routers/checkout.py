@@ -15,14 +15,16 @@ from fake_backend.services import cart, pricing
 router = APIRouter(tags=["checkout"], responses=AUTH_ERRORS)
 
 
-@router.post("/checkout/quote", response_model=Quote, responses=errors(404))
+@router.post("/checkout/quote", response_model=Quote, responses=errors(404, 409))
 async def checkout_quote(
     body: QuoteRequest, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> dict[str, Any]:
     """Prices `items`, or the cart's selected lines with `from_cart: true`. Read-only."""
     if body.items is not None:
         lines = [(item.sku_id, item.qty) for item in body.items]
-        return pricing.quote(ctx, user.id, lines, body.address_id, body.coupon_id, lang)
+        return pricing.quote(
+            ctx, user.id, lines, body.address_id, body.coupon_id, lang, order_id=body.order_id
+        )
     selected = cart.selected_lines(ctx, user.id)
     if not selected:
         raise field_error("from_cart", "cart_empty")
@@ -34,4 +36,5 @@ async def checkout_quote(
         body.coupon_id,
         lang,
         added_prices={line.sku_id: line.added_price_fen for line in selected},
+        order_id=body.order_id,
     )

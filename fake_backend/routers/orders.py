@@ -142,10 +142,13 @@ async def pay_order(
     """Balance, bank card and pay-later settle at once (the first two need the payment
     password); Alipay and WeChat Pay answer a pending payment with a QR payload."""
 
-    def start() -> dict[str, Any]:
-        return payments.pay(
+    def check() -> None:
+        payments.check_payment(
             ctx, user.id, order_id, body.method, body.payment_password, body.bank_card_id
         )
+
+    def start() -> dict[str, Any]:
+        return payments.pay_checked(ctx, user.id, order_id, body.method, body.bank_card_id)
 
     return await run_idempotent(
         ctx,
@@ -157,6 +160,7 @@ async def pay_order(
         start,
         Payment,
         status_code=201,
+        prepare=check,
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from fake_backend.errors import FieldErrors, field_error
 from fake_backend.schemas.cart import MAX_ID, MAX_QTY, is_bad_quantity
 from fake_backend.schemas.common import StrictModel
+from fake_backend.services import pricing
 
 MAX_LINES = 100
 
@@ -39,6 +40,15 @@ class QuoteRequest(StrictModel):
         default=None, ge=1, le=MAX_ID, description="Omitted: the default address."
     )
     coupon_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    order_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description=(
+            "Quote a change to this unpaid order (PUT /orders/{id}/items): the stock and the"
+            " coupon it holds count as available, and its address is the default."
+        ),
+    )
 
     _quantities = model_validator(mode="before")(refuse_bad_item_quantities)
 
@@ -101,6 +111,12 @@ class Quote(BaseModel):
     address_id: int | None = Field(description="The address quoted for (the default if omitted).")
     coupon_id: int | None = Field(description="The applied coupon, or null.")
     best_coupon_id: int | None = Field(description="The usable coupon that saves the most.")
-    coupons: list[QuoteCoupon]
+    coupons: list[QuoteCoupon] = Field(
+        description=(
+            f"At most {pricing.MAX_QUOTE_COUPONS} of the user's coupons: the usable ones"
+            " first, the biggest discount first, then ones not usable for this quote (with"
+            " the reason); the applied coupon is always listed."
+        )
+    )
     shipping_rule: ShippingRule
     problems: list[QuoteProblem]

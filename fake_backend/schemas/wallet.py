@@ -23,8 +23,11 @@ class BankCard(BaseModel):
     created_at: str
 
 
+CARDS_CAP = f"The user's cards, oldest first: at most {wallet.MAX_CARDS_PER_USER}."
+
+
 class BankCardList(BaseModel):
-    items: list[BankCard]
+    items: list[BankCard] = Field(description=CARDS_CAP)
 
 
 class Bnpl(BaseModel):
@@ -40,7 +43,7 @@ class Wallet(BaseModel):
     balance_fen: int
     red_packet_fen: int
     bnpl: Bnpl
-    bank_cards: list[BankCard]
+    bank_cards: list[BankCard] = Field(description=CARDS_CAP)
 
 
 class Transaction(BaseModel):

@@ -88,12 +88,20 @@ def record_login_failure(ctx: Ctx, phone: str, wrong: Callable[[int], ApiError])
     this outside any transaction. The fifth failure locks the phone for 15 minutes;
     before that the answer is `wrong(attempts_left)`.
     """
+    must_commit_alone(ctx, "record_login_failure")
     with ctx.db.tx():
         failures = users.add_login_failure(ctx.db, phone)
         if failures >= MAX_FAILURES:
             users.lock_login(ctx.db, phone, ctx.now() + LOCK_SECONDS)
             return ApiError("LOCKED", retry_after=LOCK_SECONDS)
     return wrong(MAX_FAILURES - failures)
+
+
+def must_commit_alone(ctx: Ctx, what: str) -> None:
+    """Refuses to run a failure count inside a caller's transaction, whose rollback on
+    the refusal would undo the count (and the lockout would never come)."""
+    if ctx.db.in_transaction():
+        raise RuntimeError(f"{what} must run outside ctx.db.tx(): its count has to commit")
 
 
 def attempts_error(code: str) -> Callable[[int], ApiError]:
@@ -199,6 +207,7 @@ def verify_payment_password(ctx: Ctx, user_id: int, password: str | None) -> Non
     refusal: callers must call it OUTSIDE any `ctx.db.tx()` (inside one, the raise would
     roll the count back and the lockout would never come).
     """
+    must_commit_alone(ctx, "verify_payment_password")
     user = users.user_by_id(ctx.db, user_id)
     if user is None:
         raise not_found("user")

@@ -35,6 +35,11 @@ PICKUP_CARRIER = "SF"
 PICKUP_ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
 SLOT_RE = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2}) (?P<start>\d{2}):00-(?P<end>\d{2}):00")
 TYPES = ("refund_only", "return_refund")
+# The loops of the state machine, capped so a timeline stays bounded: a rejected request
+# may be modified and resubmitted this often, and an order may see this many requests
+# withdrawn or closed (a refunded one ends its items', which are finite).
+MAX_RESUBMITS = 3
+MAX_UNSUCCESSFUL_PER_ORDER = 3
 TYPE_LABELS = {
     "refund_only": ("仅退款", "a refund only"),
     "return_refund": ("退货退款", "a return and refund"),
@@ -79,6 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the goods were delivered; request a return and refund",
     ),
     "in_progress": ("该订单已有进行中的售后", "an after-sale of this order is under way"),
+    "too_many_requests": (
+        "该订单已有 {count} 次售后申请被撤销或关闭，不能再申请，请联系客服",
+        "{count} after-sales of this order were withdrawn or closed already; contact support",
+    ),
     "in_after_sale": ("该商品售后处理中", "this item is in an after-sale already"),
     "refunded": ("该商品已退款", "this item is already refunded"),
     "all_refunded": ("订单商品均已退款", "every item of this order is already refunded"),
@@ -234,6 +243,11 @@ def assess(
     if active is not None:
         for kind in TYPES:
             blocked.setdefault(kind, Verdict("in_progress"))
+    # A resubmission (exclude_after_sale_id) is no new request: its own cap is MAX_RESUBMITS.
+    ended = store.ended_without_refund(ctx.db, order["id"])
+    if exclude_after_sale_id is None and ended >= MAX_UNSUCCESSFUL_PER_ORDER:
+        for kind in TYPES:
+            blocked.setdefault(kind, Verdict("too_many_requests", {"count": str(ended)}))
 
     lines: list[Line] = []
     window_ends: list[float] = []
@@ -470,6 +484,10 @@ def modify(
     with ctx.db.tx():
         row = _own(ctx, user_id, after_sale_id)
         _require(row, "rejected")
+        if store.times_resubmitted(ctx.db, after_sale_id) >= MAX_RESUBMITS:
+            raise ApiError(
+                "AFTER_SALE_RESUBMIT_LIMIT", limit=MAX_RESUBMITS, details={"limit": MAX_RESUBMITS}
+            )
         order = store.order(ctx.db, row["order_id"])
         assert order is not None
         assessment = assess(
@@ -849,14 +867,14 @@ def _note(event: sqlite3.Row, lang: str) -> str:
     return _text(event["note_key"], lang, **_localized_params(params, lang))
 
 
-def _actions(row: sqlite3.Row) -> list[str]:
+def _actions(row: sqlite3.Row, resubmits: int) -> list[str]:
     status = row["status"]
     if status == "requested":
         return ["cancel"]
     if status == "awaiting_return":
         return ["ship_return", "book_pickup", "cancel"]
     if status == "rejected":
-        return ["modify", "appeal"]
+        return ["modify", "appeal"] if resubmits < MAX_RESUBMITS else ["appeal"]
     if row["return_tracking_no"] and status in ("return_shipped", "received", "refunded"):
         return ["track_return"]
     return []
@@ -923,7 +941,7 @@ def view(ctx: Ctx, after_sale_id: int, lang: str) -> dict[str, Any]:
             }
             for event in events
         ],
-        "actions": _actions(row),
+        "actions": _actions(row, sum(event["note_key"] == "resubmitted" for event in events)),
     }
 
 

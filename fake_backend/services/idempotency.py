@@ -1,8 +1,11 @@
 """SPEC §4 idempotency: same key + same body replays, a different body is refused,
 a request still running answers 409, refusals are not remembered, keys live 24 h.
 
+A claimed request's effect and its stored answer commit in one transaction (`perform`),
+so a crash leaves both or neither: never an effect whose key still looks unused.
 A key in flight names the process running it; when that process is gone (killed
-mid-request), the key is claimed afresh, so the client's retry after a restart runs.
+mid-request, so nothing of its effect committed), the key is claimed afresh and the
+client's retry after a restart runs once.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error
@@ -22,6 +26,8 @@ KEY_LIFETIME = 24 * 3600
 MAX_KEY_LENGTH = 100
 # Tells this run of the server from an earlier one that had the same process id.
 _BOOT = secrets.token_hex(8)
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -74,21 +80,53 @@ def begin(ctx: Ctx, user_id: int, key: str, endpoint: str, body: Any) -> Replay 
     return Replay(status_code=row["status_code"], body=json.loads(row["response"]))
 
 
+def perform(
+    ctx: Ctx,
+    user_id: int,
+    key: str,
+    status_code: int,
+    action: Callable[[], Result],
+    shape: Callable[[Result], Any],
+    prepare: Callable[[], None] | None = None,
+) -> Any:
+    """Runs the request `begin` claimed and answers its stored body.
+
+    `prepare` runs first, on its own: checks whose refusal must still commit something
+    (the payment password's failure count). Then `action`, `shape` (its answer as sent)
+    and the stored answer run in one transaction: an error or a crash anywhere in it
+    undoes the effect with the answer. A refusal forgets the key (SPEC §4)."""
+    try:
+        if prepare is not None:
+            prepare()
+        with ctx.db.tx():
+            body = shape(action())
+            finish(ctx, user_id, key, status_code, body)
+    except BaseException:
+        abandon(ctx, user_id, key)
+        raise
+    return body
+
+
 def finish(ctx: Ctx, user_id: int, key: str, status_code: int, body: Any) -> None:
+    """Stores the answer of a key this process holds in flight; joins `perform`'s
+    transaction, and fails it (so undoes the effect) if the key is no longer held."""
     with ctx.db.tx():
-        ctx.db.execute(
+        stored = ctx.db.execute(
             "UPDATE idempotency_keys SET state = 'done', status_code = ?, response = ? "
-            "WHERE user_id = ? AND key = ?",
-            (status_code, json.dumps(body, ensure_ascii=False), user_id, key),
-        )
+            "WHERE user_id = ? AND key = ? AND state = 'in_flight' AND owner = ?",
+            (status_code, json.dumps(body, ensure_ascii=False), user_id, key, process_owner()),
+        ).rowcount
+        if stored != 1:
+            raise RuntimeError(f"idempotency key of user {user_id} is no longer held")
 
 
 def abandon(ctx: Ctx, user_id: int, key: str) -> None:
     """Forgets a key whose request was refused, so a corrected retry can use it."""
     with ctx.db.tx():
         ctx.db.execute(
-            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'in_flight'",
-            (user_id, key),
+            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'in_flight'"
+            " AND owner = ?",
+            (user_id, key, process_owner()),
         )
 
 

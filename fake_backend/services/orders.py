@@ -29,6 +29,9 @@ AUTO_CANCEL_SECONDS = 30 * 60
 AUTO_CONFIRM_SECONDS = 10 * 86400
 REVIEW_WINDOW_SECONDS = 30 * 86400
 DAY_SECONDS = 86400
+# Changes of lines or address per unpaid order: each is a timeline entry, so the timeline
+# stays bounded (a finite state machine plus at most this many changes).
+MAX_ORDER_CHANGES = 10
 MAX_SQLITE_INT = 2**63 - 1
 
 # Reasons a user may give for cancelling, in the order the client lists them.
@@ -344,7 +347,7 @@ def change_items(
 ) -> dict[str, Any]:
     """Replaces an unpaid order's lines: stock re-reserved, prices and coupon re-checked."""
     with ctx.db.tx():
-        order = _require(ctx, user_id, order_id, "pending_payment")
+        order = _require_changeable(ctx, user_id, order_id)
         _requote(ctx, order, list(items), order["address_id"], lang, "items_changed")
     return order_view(ctx, order_id, lang)
 
@@ -354,7 +357,7 @@ def change_address(
 ) -> dict[str, Any]:
     """Ships an unpaid order elsewhere; shipping and total follow the new province."""
     with ctx.db.tx():
-        order = _require(ctx, user_id, order_id, "pending_payment")
+        order = _require_changeable(ctx, user_id, order_id)
         address = addresses.get_address(ctx, user_id, address_id)
         lines = [(line["sku_id"], line["qty"]) for line in store.items_for_stock(ctx.db, order_id)]
         store.update_order(
@@ -398,6 +401,16 @@ def _require(ctx: Ctx, user_id: int, order_id: int, status: str) -> sqlite3.Row:
     order = load_order(ctx, user_id, order_id)
     if order["status"] != status:
         raise invalid_state(order["status"])
+    return order
+
+
+def _require_changeable(ctx: Ctx, user_id: int, order_id: int) -> sqlite3.Row:
+    """An unpaid order changed fewer than MAX_ORDER_CHANGES times (else 409)."""
+    order = _require(ctx, user_id, order_id, "pending_payment")
+    if store.times_changed(ctx.db, order_id) >= MAX_ORDER_CHANGES:
+        raise ApiError(
+            "ORDER_CHANGE_LIMIT", limit=MAX_ORDER_CHANGES, details={"limit": MAX_ORDER_CHANGES}
+        )
     return order
 
 
@@ -546,6 +559,8 @@ def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float)
         not item["refunded"] for item in items
     )
     if status == "pending_payment":
+        if store.times_changed(ctx.db, order["id"]) >= MAX_ORDER_CHANGES:
+            return ["pay", "cancel"]
         return ["pay", "change_address", "change_items", "cancel"]
     if status == "awaiting_shipment":
         actions = ["cancel"] if order["after_sale_status"] != "in_progress" else []

@@ -52,14 +52,35 @@ def pay(
     bank_card_id: int | None,
 ) -> dict[str, Any]:
     """Starts paying an unpaid order; any other pending payment of it is superseded."""
+    check_payment(ctx, user_id, order_id, method, payment_password, bank_card_id)
+    return pay_checked(ctx, user_id, order_id, method, bank_card_id)
+
+
+def check_payment(
+    ctx: Ctx,
+    user_id: int,
+    order_id: int,
+    method: str,
+    payment_password: str | None,
+    bank_card_id: int | None,
+) -> None:
+    """`pay`'s checks before money moves: the order is the user's and unpaid, the card
+    goes with the method, the payment password is right. Outside any transaction: a
+    wrong password's failure count must commit although the payment is refused."""
     order = orders.load_order(ctx, user_id, order_id)
     if order["status"] != "pending_payment":
         raise invalid_state(order["status"])
     if bank_card_id is not None and method != "bank_card":
         raise field_error("bank_card_id", "only_for", what="method bank_card")
     if method in PASSWORD_METHODS:
-        # Outside the transaction: the failure count must survive the refusal.
         account.verify_payment_password(ctx, user_id, payment_password)
+
+
+def pay_checked(
+    ctx: Ctx, user_id: int, order_id: int, method: str, bank_card_id: int | None
+) -> dict[str, Any]:
+    """`pay` once `check_payment` passed: charges (or starts a QR payment) in one
+    transaction, which joins the caller's (the idempotent request's)."""
     with ctx.db.tx():
         order = orders.load_order(ctx, user_id, order_id)
         if order["status"] != "pending_payment":
@@ -92,7 +113,7 @@ def pay(
             )
         else:
             _settle(ctx, payment_id)
-    return _view(ctx, payment_id)
+        return _view(ctx, payment_id)
 
 
 def get_payment(ctx: Ctx, user_id: int, payment_id: int) -> dict[str, Any]:

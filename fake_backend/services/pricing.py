@@ -7,6 +7,10 @@
 - Shipping comes from the template of the address's province (else '*'): free when
   subtotal − discount reaches `free_over_fen`, else `base_fen`.
 - total = subtotal − discount + shipping, never negative.
+- `coupons` lists at most MAX_QUOTE_COUPONS, the usable ones first (best first).
+- A quote for a change to an unpaid order (`order_id`) sees what `PUT /orders/{id}/items`
+  will see once that order lets go of what it holds: its stock counts as available, its
+  coupon as the user's to use, and its address is the one quoted for by default.
 
 `quote` only reads, so order creation can call it inside its own write transaction.
 """
@@ -21,11 +25,12 @@ from typing import Any
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
-from fake_backend.errors import ApiError, FieldErrors, localize_fields, not_found
+from fake_backend.errors import ApiError, FieldErrors, invalid_state, localize_fields, not_found
 from fake_backend.services import addresses, catalogue
 from fake_backend.services.rules import china_day, fmt_fen, split_proportionally
 from fake_backend.storage import cart as cart_store
 from fake_backend.storage import coupons as coupon_store
+from fake_backend.storage import orders as order_store
 
 # A database row, or a plain dict in tests.
 Record = sqlite3.Row | Mapping[str, Any]
@@ -33,6 +38,7 @@ Record = sqlite3.Row | Mapping[str, Any]
 DAY_SECONDS = 86400
 MAX_QTY = 99
 MAX_LINES = 100
+MAX_QUOTE_COUPONS = 20  # the best usable ones first; a user may hold many more
 
 # code -> (zh, en) templates for a line that cannot be bought as quoted.
 PROBLEM_MESSAGES: dict[str, tuple[str, str]] = {
@@ -83,6 +89,33 @@ class CouponCheck:
     discount_fen: int = 0
     reason: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeldByOrder:
+    """What an unpaid order being changed holds: stock per SKU, its coupon, its address."""
+
+    stock: dict[int, int]
+    coupon_id: int | None
+    address_id: int | None
+
+
+def held_by_order(ctx: Ctx, user_id: int, order_id: int) -> HeldByOrder:
+    """404 unless the order is the user's; 409 unless it is still unpaid."""
+    order = order_store.get_order(ctx.db, order_id)
+    if order is None or order["user_id"] != user_id:
+        raise not_found("order")
+    if order["status"] != "pending_payment":
+        raise invalid_state(order["status"])
+    stock: dict[int, int] = {}
+    for line in order_store.items_for_stock(ctx.db, order_id):
+        stock[line["sku_id"]] = stock.get(line["sku_id"], 0) + line["qty"]
+    return HeldByOrder(stock, order["coupon_id"], order["address_id"])
+
+
+def as_released(coupon: Record) -> dict[str, Any]:
+    """An order's own coupon as the user will hold it once the order lets it go."""
+    return {**dict(coupon), "status": "usable", "used_order_id": None}
 
 
 def eligible_fen(lines: Sequence[PricedLine], brand: str | None) -> int:
@@ -149,13 +182,13 @@ def _check_lines(lines: Sequence[tuple[int, int]]) -> None:
 
 
 def _problems(
-    row: sqlite3.Row, qty: int, added_price: int | None, lang: str
+    row: sqlite3.Row, stock: int, qty: int, added_price: int | None, lang: str
 ) -> list[dict[str, Any]]:
     found: list[tuple[str, dict[str, Any]]] = []
-    if row["stock"] == 0:
+    if stock == 0:
         found.append(("sold_out", {}))
-    elif row["stock"] < qty:
-        found.append(("insufficient_stock", {"available": row["stock"]}))
+    elif stock < qty:
+        found.append(("insufficient_stock", {"available": stock}))
     if added_price is not None and added_price != row["price_fen"]:
         found.append(
             ("price_changed", {"before": fmt_fen(added_price), "now": fmt_fen(row["price_fen"])})
@@ -168,7 +201,7 @@ def _problems(
     return problems
 
 
-def _coupon_entry(row: sqlite3.Row, check: CouponCheck, lang: str) -> dict[str, Any]:
+def _coupon_entry(row: Record, check: CouponCheck, lang: str) -> dict[str, Any]:
     return {
         "id": row["id"],
         "title": row["title_zh"] if lang == "zh" else row["title_en"],
@@ -179,6 +212,18 @@ def _coupon_entry(row: sqlite3.Row, check: CouponCheck, lang: str) -> dict[str, 
         "usable": check.usable,
         "reason": None if check.reason is None else reason_text(check.reason, check.params, lang),
     }
+
+
+def _listed_coupons(
+    ordered: list[tuple[Record, CouponCheck]], applied_id: int | None
+) -> list[tuple[Record, CouponCheck]]:
+    """The first MAX_QUOTE_COUPONS of `ordered` (usable ones first, the best first); the
+    applied coupon always among them, in the last place if it would fall off the list."""
+    listed = ordered[:MAX_QUOTE_COUPONS]
+    if applied_id is None or any(row["id"] == applied_id for row, _ in listed):
+        return listed
+    applied = [pair for pair in ordered if pair[0]["id"] == applied_id]
+    return listed[: MAX_QUOTE_COUPONS - len(applied)] + applied
 
 
 def _not_applicable(coupon_id: int, reason: str, params: dict[str, Any]) -> ApiError:
@@ -203,14 +248,18 @@ def quote(
     lang: str,
     *,
     added_prices: Mapping[int, int] | None = None,
+    order_id: int | None = None,
 ) -> dict[str, Any]:
     """Prices `lines` ((sku_id, qty) pairs) for the user, read-only.
 
     `address_id` None means the default address (no address: the '*' template);
-    `added_prices` (sku_id → price when put in the cart) flags price changes as problems.
-    Raises 404 for an unknown SKU or address, 422 for bad lines or an unusable coupon.
+    `added_prices` (sku_id → price when put in the cart) flags price changes as problems;
+    `order_id` quotes a change to that unpaid order (see the module's docstring).
+    Raises 404 for an unknown SKU, address or order, 409 for an order no longer unpaid,
+    422 for bad lines or an unusable coupon.
     """
     _check_lines(lines)
+    held = held_by_order(ctx, user_id, order_id) if order_id is not None else None
     facts = cart_store.sku_facts(ctx.db, [sku_id for sku_id, _ in lines])
     missing = [sku_id for sku_id, _ in lines if sku_id not in facts]
     if missing:
@@ -222,9 +271,13 @@ def quote(
     ]
     subtotal = sum(line.total_fen for line in priced)
 
-    coupons = []
-    for row in coupon_store.coupons_by_status(ctx.db, user_id, "usable", now):
-        coupons.append((row, check_coupon(row, priced, now)))
+    candidates: list[Record] = list(coupon_store.coupons_by_status(ctx.db, user_id, "usable", now))
+    own_coupon = None
+    if held is not None and held.coupon_id is not None:
+        own_coupon = coupon_store.coupon(ctx.db, user_id, held.coupon_id)
+        if own_coupon is not None:
+            candidates.append(as_released(own_coupon))
+    coupons = [(row, check_coupon(row, priced, now)) for row in candidates]
     usable = sorted(
         (pair for pair in coupons if pair[1].usable),
         key=lambda pair: (-pair[1].discount_fen, pair[0]["expires_at"], pair[0]["id"]),
@@ -233,7 +286,9 @@ def quote(
 
     discount, applied_brand = 0, None
     if coupon_id is not None:
-        chosen = coupon_store.coupon(ctx.db, user_id, coupon_id)
+        chosen: Record | None = coupon_store.coupon(ctx.db, user_id, coupon_id)
+        if chosen is not None and own_coupon is not None and chosen["id"] == own_coupon["id"]:
+            chosen = as_released(chosen)
         if chosen is None:
             raise _not_applicable(coupon_id, "coupon_not_found", {})
         check = check_coupon(chosen, priced, now)
@@ -242,6 +297,8 @@ def quote(
         discount, applied_brand = check.discount_fen, chosen["brand"]
     shares = discount_shares(priced, applied_brand, discount)
 
+    if address_id is None and held is not None:
+        address_id = held.address_id
     if address_id is None:
         address_id = addresses.default_address_id(ctx, user_id)
     address = addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
@@ -252,19 +309,23 @@ def quote(
     quoted_lines, problems = [], []
     for (sku_id, qty), share in zip(lines, shares, strict=True):
         row = facts[sku_id]
+        stock = row["stock"] + (held.stock.get(sku_id, 0) if held is not None else 0)
         added = added_prices.get(sku_id) if added_prices is not None else None
         quoted_lines.append(
             {
                 **sku_view(row),
+                "stock": stock,
                 "qty": qty,
                 "line_total_fen": row["price_fen"] * qty,
-                "available": row["stock"] > 0 and row["stock"] >= qty,
+                "available": stock > 0 and stock >= qty,
                 "discount_share_fen": share,
             }
         )
-        problems.extend(_problems(row, qty, added, lang))
+        problems.extend(_problems(row, stock, qty, added, lang))
 
-    ordered_coupons = usable + [pair for pair in coupons if not pair[1].usable]
+    ordered_coupons = _listed_coupons(
+        usable + [pair for pair in coupons if not pair[1].usable], coupon_id
+    )
     return {
         "lines": quoted_lines,
         "subtotal_fen": subtotal,

@@ -20,15 +20,19 @@ class AuthedUser:
     token_hash: str
 
 
-def issue(ctx: Ctx, user_id: int, lifetime: float = TOKEN_LIFETIME) -> tuple[str, float]:
-    """A new token for `user_id` and when it expires."""
+def issue(
+    ctx: Ctx, user_id: int, lifetime: float = TOKEN_LIFETIME, *, ssh_key_id: int | None = None
+) -> tuple[str, float]:
+    """A new token for `user_id` and when it expires; `ssh_key_id` is the linked key that
+    opened it (the session ends when that key is removed)."""
     token = secrets.token_urlsafe(32)
     now = ctx.now()
     expires_at = now + lifetime
     with ctx.db.tx():
         ctx.db.execute(
-            "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)",
-            (sha256(token), user_id, now, expires_at),
+            "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, ssh_key_id)"
+            " VALUES (?,?,?,?,?)",
+            (sha256(token), user_id, now, expires_at, ssh_key_id),
         )
     return token, expires_at
 
@@ -58,3 +62,12 @@ def revoke(ctx: Ctx, token_hash: str) -> None:
 def revoke_all(ctx: Ctx, user_id: int) -> None:
     with ctx.db.tx():
         ctx.db.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?", (user_id,))
+
+
+def revoke_opened_by_ssh_key(ctx: Ctx, user_id: int, key_id: int) -> None:
+    """Ends the user's sessions that the SSH key `key_id` opened."""
+    with ctx.db.tx():
+        ctx.db.execute(
+            "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND ssh_key_id = ?",
+            (user_id, key_id),
+        )

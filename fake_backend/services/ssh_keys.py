@@ -67,10 +67,12 @@ def link_key(ctx: Ctx, user_id: int, fingerprint: str, label: str) -> tuple[dict
 
 
 def unlink_key(ctx: Ctx, user_id: int, key_id: int) -> dict[str, Any]:
-    """Removes the user's key: sessions can no longer start with it (404 if not theirs)."""
+    """Removes the user's key: sessions can no longer start with it, and those it opened
+    end (404 if not theirs)."""
     with ctx.db.tx():
         if not store.delete(ctx.db, user_id, key_id):
             raise not_found("ssh_key")
+        sessions.revoke_opened_by_ssh_key(ctx, user_id, key_id)
     return {"ok": True}
 
 
@@ -99,7 +101,7 @@ def start_session(
         if row is None:
             raise not_found("ssh_key")
         store.touch(ctx.db, row["id"], ctx.now())
-        token, expires_at = sessions.issue(ctx, row["user_id"])
+        token, expires_at = sessions.issue(ctx, row["user_id"], ssh_key_id=row["id"])
     return {
         "token": token,
         "expires_at": iso(expires_at),

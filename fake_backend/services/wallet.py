@@ -21,6 +21,7 @@ from fake_backend.storage import wallet as store
 RepaySource = Literal["balance", "bank_card"]
 TOPUP_MIN_FEN = 1
 TOPUP_MAX_FEN = 5_000_000
+MAX_CARDS_PER_USER = 10
 DEFAULT_BANK = "银联卡"
 # Issuer by the card's first six digits (BIN); a small table is enough for a demo shop.
 BANKS_BY_BIN = {
@@ -147,7 +148,8 @@ def list_cards(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
 def add_card(
     ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str
 ) -> dict[str, Any]:
-    """Binds a Luhn-valid card; once real-name verified, only in the user's own name."""
+    """Binds a Luhn-valid card; once real-name verified, only in the user's own name;
+    at most MAX_CARDS_PER_USER (409 BANK_CARD_LIMIT)."""
     digits = card_number.replace(" ", "")
     # `luhn_valid` reads any Unicode digit; full-width ones would dodge the duplicate check.
     if not digits.isascii() or not luhn_valid(digits):
@@ -163,6 +165,10 @@ def add_card(
         # so a plain hash of the few digits left would give the number away.
         if any(verify_secret(digits, bound) for bound in store.bound_card_hashes(ctx.db, user_id)):
             raise ApiError("CARD_ALREADY_BOUND")
+        if len(store.active_cards(ctx.db, user_id)) >= MAX_CARDS_PER_USER:
+            raise ApiError(
+                "BANK_CARD_LIMIT", limit=MAX_CARDS_PER_USER, details={"limit": MAX_CARDS_PER_USER}
+            )
         bank = BANKS_BY_BIN.get(digits[:6], DEFAULT_BANK)
         card_id = store.insert_card(
             ctx.db, user_id, bank, digits[-4:], hash_secret(digits), holder, ctx.now()

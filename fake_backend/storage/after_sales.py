@@ -192,6 +192,24 @@ def times_rejected(db: Database, after_sale_id: int) -> int:
     return count
 
 
+def times_resubmitted(db: Database, after_sale_id: int) -> int:
+    count: int = db.scalar(
+        "SELECT COUNT(*) FROM after_sale_events WHERE after_sale_id = ?"
+        " AND note_key = 'resubmitted'",
+        (after_sale_id,),
+    )
+    return count
+
+
+def ended_without_refund(db: Database, order_id: int) -> int:
+    """The order's after-sales that were withdrawn or closed by the platform."""
+    count: int = db.scalar(
+        "SELECT COUNT(*) FROM after_sales WHERE order_id = ? AND status IN ('cancelled', 'closed')",
+        (order_id,),
+    )
+    return count
+
+
 def tracking_no_taken(db: Database, tracking_no: str) -> bool:
     """Whether any parcel, order or return already uses this number."""
     return bool(

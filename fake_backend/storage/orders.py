@@ -172,6 +172,16 @@ def add_event(db: Database, order_id: int, status: str, note: str, at: float) ->
     )
 
 
+def times_changed(db: Database, order_id: int) -> int:
+    """How often the order's lines or address were changed (its timeline says so)."""
+    count: int = db.scalar(
+        "SELECT COUNT(*) FROM order_events WHERE order_id = ?"
+        " AND status IN ('items_changed', 'address_changed')",
+        (order_id,),
+    )
+    return count
+
+
 def events(db: Database, order_id: int) -> list[sqlite3.Row]:
     return db.all(
         "SELECT status, note, at FROM order_events WHERE order_id = ? ORDER BY at, id",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
 
-from kshop_tui.i18n.bindings import localize_bindings
+from kshop_tui.i18n.bindings import localize_active, localize_bindings
 from kshop_tui.widgets.banner import OutageBanner
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.header import ShopHeader
@@ -28,6 +28,10 @@ class ShopScreen(Screen[Any]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return localize_active(super().active_bindings)
 
     @property
     def shop(self) -> KshopApp:
@@ -79,6 +83,10 @@ class ShopModal(ModalScreen[Any]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        return localize_active(super().active_bindings)
 
     @property
     def shop(self) -> KshopApp:

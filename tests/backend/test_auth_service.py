@@ -245,9 +245,9 @@ def test_verify_payment_password_refusals_without_counting(ctx: Ctx) -> None:
     assert not_set.code == "PAYMENT_PASSWORD_NOT_SET" and not_set.status == 403
 
 
-def test_verify_payment_password_inside_a_transaction_loses_its_count(ctx: Ctx) -> None:
-    """Why the docstring says: call it outside any transaction."""
-    with pytest.raises(ApiError), ctx.db.tx():
+def test_verify_payment_password_inside_a_transaction_is_refused(ctx: Ctx) -> None:
+    """Inside one, the refusal's rollback would lose the count: it says so instead."""
+    with pytest.raises(RuntimeError, match="outside"), ctx.db.tx():
         account.verify_payment_password(ctx, DEMO_USER_ID, "000000")
     assert pay_state(ctx) == (0, None)
 

@@ -1,6 +1,8 @@
 """The backend killed (SIGKILL) in the middle of a checkout and started again on the same
 SQLite file: the client's retry with the same Idempotency-Key makes one order and one
 charge, stock adds up, and nothing that was committed before the kill is lost (WAL).
+Killed after the effect, while the answer is being stored, nothing of it was committed
+either: the effect and its stored answer are one transaction.
 
 The backend runs as a real process (`kshop-backend`, through tests/faults/harness.py,
 which can hold a request inside a service call until the kill)."""
@@ -12,7 +14,7 @@ import json
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +131,7 @@ async def test_order_and_payment_killed_in_flight_are_made_once_after_restart(
     assert orders_of_demo(db_path) == []
 
     # 2. Back up (this time a payment will be caught in flight); the same key retried.
-    await asyncio.to_thread(backend.start, pause_in="fake_backend.services.payments:pay")
+    await asyncio.to_thread(backend.start, pause_in="fake_backend.services.payments:pay_checked")
     order = await place()
     assert order.status == "pending_payment" and order.remark == "kill -9 test"
     (row,) = orders_of_demo(db_path)
@@ -217,3 +219,105 @@ async def test_an_answered_order_survives_the_kill_and_its_retry_replays(
     assert len(orders_of_demo(db_path)) == 2
     assert scalar(db_path, "SELECT stock FROM skus WHERE id = ?", (sku_id,)) == STOCK - 2 * QTY
     assert_stock_adds_up(db_path, sku_id)
+
+
+STORING_THE_ANSWER = "fake_backend.services.idempotency:finish"
+TOP_UP_FEN = 12_345
+
+
+def key_state(db: Path, key: str) -> str | None:
+    state: str | None = scalar(db, "SELECT state FROM idempotency_keys WHERE key = ?", (key,))
+    return state
+
+
+def balance_of_demo(db: Path) -> int:
+    balance: int = scalar(db, "SELECT balance_fen FROM users WHERE id = ?", (DEMO_USER_ID,))
+    return balance
+
+
+def top_ups_of_demo(db: Path) -> list[sqlite3.Row]:
+    return query(
+        db,
+        "SELECT id, account, amount_fen FROM wallet_transactions WHERE user_id = ?"
+        " AND kind = 'topup' ORDER BY id",
+        (DEMO_USER_ID,),
+    )
+
+
+async def killed_while_storing_the_answer(
+    backend: BackendProcess, db: Path, key: str, request: Callable[[], Coroutine[Any, Any, Any]]
+) -> None:
+    """Starts the backend paused where the answer is stored (the effect is made by then,
+    inside the same open transaction), sends `request`, and SIGKILLs it there."""
+    await asyncio.to_thread(backend.start, pause_in=STORING_THE_ANSWER)
+    sending = asyncio.create_task(request())
+    await asyncio.to_thread(backend.wait_paused)
+    assert key_state(db, key) == "in_flight"
+    await asyncio.to_thread(backend.kill)
+    with pytest.raises(errors.BackendUnreachable):
+        await sending
+    assert key_state(db, key) == "in_flight"  # the claim survives; the effect does not
+
+
+async def test_killed_while_storing_the_answer_the_retry_makes_one_order_charge_and_top_up(
+    backend: BackendProcess, db_path: Path, sku_id: int
+) -> None:
+    balance_before = balance_of_demo(db_path)
+    top_ups_before = top_ups_of_demo(db_path)
+    order_key, pay_key, top_up_key = new_intent_key(), new_intent_key(), new_intent_key()
+    await asyncio.to_thread(backend.start)
+    client = await logged_in_client(backend)
+    await asyncio.to_thread(backend.kill)
+
+    async def place() -> Any:
+        return await client.create_order(
+            payment_method="balance", idempotency_key=order_key, items=[(sku_id, QTY)]
+        )
+
+    # 1. An order: stock taken and rows written, killed while its answer is stored.
+    await killed_while_storing_the_answer(backend, db_path, order_key, place)
+    assert orders_of_demo(db_path) == []
+    assert scalar(db_path, "SELECT stock FROM skus WHERE id = ?", (sku_id,)) == STOCK
+    await asyncio.to_thread(backend.start)
+    order = await place()
+    again = await place()
+    assert again.id == order.id and [row["id"] for row in orders_of_demo(db_path)] == [order.id]
+    assert scalar(db_path, "SELECT stock FROM skus WHERE id = ?", (sku_id,)) == STOCK - QTY
+    assert_stock_adds_up(db_path, sku_id)
+    await asyncio.to_thread(backend.kill)
+
+    async def pay() -> Any:
+        return await client.pay(order.id, "balance", DEMO_PAYMENT_PASSWORD, idempotency_key=pay_key)
+
+    # 2. Its payment: the balance charged, killed while the answer is stored.
+    await killed_while_storing_the_answer(backend, db_path, pay_key, pay)
+    assert scalar(db_path, "SELECT COUNT(*) FROM payments WHERE order_id = ?", (order.id,)) == 0
+    assert balance_of_demo(db_path) == balance_before
+    await asyncio.to_thread(backend.start)
+    payment = await pay()
+    again_paid = await pay()
+    assert payment.status == "succeeded" and again_paid.id == payment.id
+    assert scalar(db_path, "SELECT COUNT(*) FROM payments WHERE order_id = ?", (order.id,)) == 1
+    assert balance_of_demo(db_path) == balance_before - order.total_fen
+    await asyncio.to_thread(backend.kill)
+
+    async def top_up() -> Any:
+        return await client.top_up(TOP_UP_FEN, idempotency_key=top_up_key)
+
+    # 3. A top-up from the bank card, killed while the answer is stored.
+    await killed_while_storing_the_answer(backend, db_path, top_up_key, top_up)
+    assert top_ups_of_demo(db_path) == top_ups_before
+    await asyncio.to_thread(backend.start)
+    topped = await top_up()
+    again_topped = await top_up()
+    await client.aclose()
+    assert again_topped.transaction.id == topped.transaction.id
+    new_rows = top_ups_of_demo(db_path)[len(top_ups_before) :]
+    assert sorted((row["account"], row["amount_fen"]) for row in new_rows) == [
+        ("balance", TOP_UP_FEN),
+        ("bank_card", -TOP_UP_FEN),
+    ]
+    assert balance_of_demo(db_path) == balance_before - order.total_fen + TOP_UP_FEN
+    assert topped.balance_fen == balance_of_demo(db_path)
+    assert key_state(db_path, order_key) == key_state(db_path, pay_key) == "done"
+    assert key_state(db_path, top_up_key) == "done"

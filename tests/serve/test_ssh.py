@@ -8,15 +8,11 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
-import shutil
 import socket
 import stat
 import subprocess
 import webbrowser
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import asyncssh
 import httpx
@@ -27,185 +23,28 @@ from fake_backend.clock import Clock
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import AppOptions, KshopApp
-from kshop_tui.config import DemoLimits, Settings
+from kshop_tui.config import Settings
 from kshop_tui.serve.command import run_serve
-from kshop_tui.serve.shared_backend import shared_backend
 from kshop_tui.serve.ssh import TERMINAL_RESET, ShopSshServer, SshServeOptions, deep_link
-
-SECRET = "gateway-secret-for-tests"
-# Generous: a loaded 2-core machine starts a Textual child in seconds, not milliseconds.
-TIMEOUT = 60.0
-GUEST_HEADER = "Not logged in"
-DEMO_PHONE_MASKED = "138****8000"
-ANSI = re.compile(
-    rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]"  # CSI
-    rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
-    rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
+from tests.serve.conftest import (
+    ANSI,
+    DEMO_PHONE_MASKED,
+    GUEST_HEADER,
+    SECRET,
+    TIMEOUT,
+    StartServer,
+    child_pids,
+    connect,
+    environment_of,
+    gone,
+    open_shop,
+    refused,
+    sms_code,
+    the_child,
+    until,
 )
 
-StartServer = Callable[..., Awaitable[tuple[ShopSshServer, int]]]
-
-
-@pytest.fixture(scope="module")
-def backend_url(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> Iterator[str]:
-    """One bundled backend (subprocess, its own copy of the seeded database) per module,
-    exactly as `kshop serve ssh` starts it."""
-    folder = tmp_path_factory.mktemp("serve-backend")
-    shutil.copyfile(seeded_template, folder / "shop.sqlite3")
-    with shared_backend(folder, "manual", SECRET) as url:
-        yield url
-
-
-@pytest.fixture(autouse=True)
-def child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Children inherit these: no animations, a config file of the test's own."""
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    monkeypatch.setenv("KSHOP_CONFIG_FILE", str(tmp_path / "config.toml"))
-
-
-@pytest.fixture
-async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartServer]:
-    servers: list[ShopSshServer] = []
-
-    async def start(**limits: int) -> tuple[ShopSshServer, int]:
-        options = SshServeOptions(
-            backend_url=backend_url,
-            limits=DemoLimits(**limits),
-            language="en",
-            gateway_secret=SECRET,
-            host_key_path=tmp_path / "host_key",
-        )
-        server = ShopSshServer(options)
-        port = await server.start("127.0.0.1", 0)
-        servers.append(server)
-        return server, port
-
-    yield start
-    for server in servers:
-        await server.close()
-
-
-async def connect(port: int, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
-    """A client with that key, or without any (then keyboard-interactive, which asyncssh
-    only tries when it has a password to offer; the server asks nothing)."""
-    if key is None:
-        return await asyncssh.connect(
-            "127.0.0.1",
-            port,
-            username="demo",
-            known_hosts=None,
-            agent_path=None,
-            public_key_auth=False,
-            password="guest",
-        )
-    return await asyncssh.connect(
-        "127.0.0.1", port, username="demo", known_hosts=None, agent_path=None, client_keys=[key]
-    )
-
-
-class Terminal:
-    """One SSH session with a pty, as the person's terminal receives it."""
-
-    def __init__(self, process: asyncssh.SSHClientProcess[bytes]) -> None:
-        self.process = process
-        self.raw = bytearray()
-        self.ended = False
-        self._changed = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        while data := await self.process.stdout.read(65536):
-            self.raw += data
-            self._changed.set()
-        self.ended = True
-        self._changed.set()
-
-    def mark(self) -> int:
-        return len(self.raw)
-
-    def text(self, since: int = 0) -> str:
-        return ANSI.sub(b"", bytes(self.raw[since:])).decode("utf-8", errors="replace")
-
-    async def wait_until(self, seen: Callable[[], bool], what: str) -> None:
-        try:
-            async with asyncio.timeout(TIMEOUT):
-                while not seen():
-                    if self.ended:
-                        raise AssertionError(f"session ended before {what}: {self.text()[-800:]}")
-                    self._changed.clear()
-                    await self._changed.wait()
-        except TimeoutError:
-            raise AssertionError(f"no {what} within {TIMEOUT} s: {self.text()[-800:]}") from None
-
-    async def wait_for(self, needle: str, since: int = 0) -> None:
-        await self.wait_until(lambda: needle in self.text(since), repr(needle))
-
-    async def wait_for_output(self, since: int) -> None:
-        await self.wait_until(lambda: len(self.raw) > since, "output")
-
-    async def press(self, keys: str | bytes) -> None:
-        """Sends keys and waits until the screen has answered them."""
-        mark = self.mark()
-        self.process.stdin.write(keys.encode() if isinstance(keys, str) else keys)
-        await self.wait_for_output(mark)
-
-    async def wait_closed(self) -> int | None:
-        async with asyncio.timeout(TIMEOUT):
-            await self.process.wait_closed()
-            await self._reader
-        return self.process.exit_status
-
-
-async def open_shop(
-    conn: asyncssh.SSHClientConnection, command: str | None = None, size: tuple[int, int] = (80, 24)
-) -> Terminal:
-    process = await conn.create_process(
-        command, term_type="xterm-256color", term_size=size, encoding=None
-    )
-    return Terminal(process)
-
-
-async def refused(conn: asyncssh.SSHClientConnection, **options: Any) -> tuple[int | None, str]:
-    """A session that the server turns away: (exit status, what it said on stderr)."""
-    result = await asyncio.wait_for(conn.run(encoding=None, **options), TIMEOUT)
-    stderr = result.stderr if isinstance(result.stderr, bytes) else b""
-    return result.exit_status, stderr.decode()
-
-
-def child_pids(server: ShopSshServer) -> set[int]:
-    return {session.child.pid for session in server.sessions if session.child is not None}
-
-
-def the_child(server: ShopSshServer) -> int:
-    (pid,) = child_pids(server)
-    return pid
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Polls a condition on the server's side (a pid, a pty size) for up to TIMEOUT."""
-    try:
-        async with asyncio.timeout(TIMEOUT):
-            while not condition():
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"no {what} within {TIMEOUT} s") from None
-
-
-def gone(pid: int) -> bool:
-    """True once the process no longer exists (the server has reaped it)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 # --- a session ------------------------------------------------------------------------
-
-
-def environment_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
 
 
 async def test_first_screen_arrives_and_ctrl_q_ends_the_session(
@@ -514,16 +353,6 @@ async def test_key_is_linked_after_login_and_then_logs_in(
     async with await connect(port, asyncssh.generate_private_key("ssh-ed25519")) as conn:
         shop = await open_shop(conn)
         await shop.wait_for(GUEST_HEADER)
-
-
-async def sms_code(backend_url: str, phone: str) -> str:
-    """The demo SMS gateway's last code for `phone` (the backend's /_dev outbox)."""
-    api = KshopClient(backend_url)
-    try:
-        messages = await api.dev_sms_codes(phone)
-    finally:
-        await api.aclose()
-    return messages[-1].code
 
 
 async def test_openssh_client_with_a_key(start_server: StartServer, tmp_path: Path) -> None:

@@ -201,3 +201,25 @@ async def test_a_long_chat_shows_the_newest_and_pages_back_on_demand(
         assert shown == [f"message {n}" for n in range(1, 46)]
         assert not chat.query_one("#chat-older").display
         assert chat.check_action("older", ()) is False
+
+
+async def test_an_open_list_shows_its_close_key_in_the_ui_language(
+    make_app: MakeApp, demo_token: str
+) -> None:
+    from textual.widgets import Select
+
+    app = make_app(lang="zh_CN", token=demo_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(SupportScreen())
+        await settle(pilot)
+        await pilot.press("n")  # a new thread
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, NewThreadModal)
+        modal.query_one(Select).focus()
+        await pilot.pause()
+        await pilot.press("enter")  # open the order list
+        await pilot.pause()
+        descriptions = {key: a.binding.description for key, a in modal.active_bindings.items()}
+        assert descriptions["escape"] == "收起列表"  # Textual's own words are "Dismiss menu"

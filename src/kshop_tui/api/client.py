@@ -377,13 +377,17 @@ class KshopClient:
         items: list[tuple[int, int]] | None = None,
         address_id: int | None = None,
         coupon_id: int | None = None,
+        order_id: int | None = None,
     ) -> models.Quote:
-        """The server's price for `items` [(sku_id, qty)], or for the cart's selected lines."""
+        """The server's price for `items` [(sku_id, qty)], or for the cart's selected lines;
+        with `order_id`, for a change to that unpaid order (its coupon and stock count)."""
         body = _lines_or_cart(items)
         if address_id is not None:
             body["address_id"] = address_id
         if coupon_id is not None:
             body["coupon_id"] = coupon_id
+        if order_id is not None:
+            body["order_id"] = order_id
         return await self._send("POST", f"{API}/checkout/quote", models.Quote, body)
 
     # --- orders and payments -------------------------------------------------------

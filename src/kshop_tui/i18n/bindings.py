@@ -1,10 +1,12 @@
 """Binding descriptions are catalogue keys (`"key.cart"`); each node translates its own
-copy when it is made, so apps in different languages can live in one process."""
+copy when it is made, so apps in different languages can live in one process. Textual's
+own widgets describe a few keys in English; those are translated as they are shown."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from textual.binding import ActiveBinding
 from textual.dom import DOMNode
 
 from kshop_tui.i18n import t
@@ -20,3 +22,21 @@ def localize_bindings(node: DOMNode) -> None:
             )
             for binding in bindings
         ]
+
+
+# Textual's descriptions of the keys its widgets show in the footer → catalogue keys.
+TEXTUAL_DESCRIPTIONS = {"Dismiss menu": "key.close_list"}
+
+
+def localize_active(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """A screen's active bindings with Textual's English descriptions translated."""
+    return {
+        key: active._replace(
+            binding=replace(
+                active.binding, description=t(TEXTUAL_DESCRIPTIONS[active.binding.description])
+            )
+        )
+        if active.binding.description in TEXTUAL_DESCRIPTIONS
+        else active
+        for key, active in bindings.items()
+    }

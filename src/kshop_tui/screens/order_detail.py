@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import (
         Address,
         CancelReason,
+        CartItem,
         Order,
         OrderAddress,
         OrderEvent,
@@ -489,20 +491,13 @@ class OrderDetailScreen(ShopScreen):
 
     @work(group="order-items")
     async def change_items(self) -> None:
-        from kshop_tui.api import errors
-
         order = self.order
         if order is None:
             return
-        try:
-            addresses = await self.shop.run_api(lambda api: api.addresses(), needs_login=True)
-        except errors.ApiError as error:
-            self.shop.show_error(error)
-            return
-        address_id = address_id_of(order.address, addresses)
-        changed = await self.app.push_screen_wait(ChangeItemsDialog(order, address_id))
+        changed = await self.app.push_screen_wait(ChangeItemsDialog(order))
         if changed is not None:
             self.order = changed
+            await self.tick()
             self.notify(t("orders.items_changed", total=money(changed.total_fen)))
 
     def action_export_receipt(self) -> None:
@@ -863,23 +858,51 @@ class ContactSupportDialog(ShopModal):
         self.dismiss(True)
 
 
+@dataclass
+class DraftLine:
+    """A line of the order as the user is changing it. The price is the server's latest
+    word on it: the order's, the cart's, then each quote's."""
+
+    sku_id: int
+    name: str
+    specs: dict[str, str]
+    price_fen: int
+    qty: int
+
+
+def held_stock(order: Order) -> dict[int, int]:
+    """Pieces per SKU the order holds now: they are its to keep when it is changed."""
+    held: dict[int, int] = {}
+    for item in order.items:
+        held[item.sku_id] = held.get(item.sku_id, 0) + item.qty
+    return held
+
+
 class ChangeItemsDialog(ShopModal):
-    """An unpaid order's lines: `+`/`-` quantity, `d` remove a line, the new quote below;
-    `ctrl+s` saves. Dismisses with the changed order, or None."""
+    """An unpaid order's lines: `+`/`-` quantity, `d` remove a line, `a` add one from the
+    cart. Below them the server's quote of the change, asked again after every change:
+    the coupon kept or why not, shipping to the order's province, the new total beside
+    today's. `ctrl+s` saves. Dismisses with the changed order, or None."""
 
     CSS_PATH = "order_detail.tcss"
     BINDINGS = [
         Binding("plus,equals_sign", "change_qty(1)", "key.more", id="items.more"),
         Binding("minus", "change_qty(-1)", "key.less", id="items.less"),
         Binding("d,delete", "remove", "key.remove", id="items.remove"),
+        Binding("a", "add_from_cart", "orders.key.add_from_cart", id="items.add"),
         Binding("ctrl+s", "save", "orders.key.save", id="items.save"),
     ]
 
-    def __init__(self, order: Order, address_id: int | None) -> None:
+    def __init__(self, order: Order) -> None:
         super().__init__()
         self.order = order
-        self.address_id = address_id
-        self.lines: list[tuple[OrderItem, int]] = [(item, item.qty) for item in order.items]
+        self.lines = [
+            DraftLine(item.sku_id, item.name, dict(item.specs), item.price_fen, item.qty)
+            for item in order.items
+        ]
+        self.held = held_stock(order)
+        self.flags: dict[int, str] = {}
+        """SKU → why that line cannot be had as it stands (the quote's or the save's words)."""
         self._quote_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -887,39 +910,54 @@ class ChangeItemsDialog(ShopModal):
             dialog.border_title = t("orders.change_items.title", order_no=self.order.order_no)
             table: DataTable[Text] = DataTable(id="items-table", cursor_type="row")
             yield table
+            yield Static(id="items-status")
             yield Static(id="items-quote")
-            yield Static(id="items-error", classes="field-error")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#items-status").display = False
         table = self.query_one(DataTable)
-        table.add_column(Text(t("cart.col.product")), key="product", width=30)
+        table.add_column(Text(t("cart.col.product")), key="product", width=46)
         table.add_column(Text(t("cart.col.price"), justify="right"), key="price", width=10)
         table.add_column(Text(t("cart.col.qty"), justify="right"), key="qty", width=4)
         self._fill()
         table.focus()
         self.refresh_quote()
 
+    def wanted(self) -> list[tuple[int, int]]:
+        """The lines as the server takes them: (sku_id, qty)."""
+        return [(line.sku_id, line.qty) for line in self.lines]
+
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
-        for item, qty in self.lines:
-            name = Text(item.name, no_wrap=True, overflow="ellipsis")
-            specs = "/".join(item.specs.values())
+        for line in self.lines:
+            name = Text(no_wrap=True, overflow="ellipsis")
+            if line.sku_id in self.flags:
+                name.append("⚠ ", style="bold red")
+            name.append(line.name)
+            specs = "/".join(line.specs.values())
             if specs:
                 name.append(" " + specs, style="dim")
             table.add_row(
                 name,
-                Text(money(item.price_fen), justify="right"),
-                Text(str(qty), justify="right"),
+                Text(money(line.price_fen), justify="right"),
+                Text(str(line.qty), justify="right"),
             )
         if self.lines:
             table.move_cursor(row=min(keep, len(self.lines) - 1))
 
-    def _changed(self) -> None:
+    def _status(self, words: str, *, error: bool = False) -> None:
+        status = self.query_one("#items-status", Static)
+        status.update(Text(words))
+        status.display = bool(words)
+        status.set_class(error, "error-text")
+        status.set_class(not error, "muted")
+
+    def _changed(self, status: str = "") -> None:
         self._fill()
-        self.query_one("#items-error", Static).update("")
+        self._status(status)
         if self._quote_timer is not None:
             self._quote_timer.stop()
         self._quote_timer = self.set_timer(QUOTE_DEBOUNCE_SECONDS, self.refresh_quote)
@@ -928,10 +966,10 @@ class ChangeItemsDialog(ShopModal):
         row = self.query_one(DataTable).cursor_row
         if not 0 <= row < len(self.lines):
             return
-        item, qty = self.lines[row]
-        new_qty = min(MAX_PER_LINE, max(1, qty + delta))
-        if new_qty != qty:
-            self.lines[row] = (item, new_qty)
+        line = self.lines[row]
+        new_qty = min(MAX_PER_LINE, max(1, line.qty + delta))
+        if new_qty != line.qty:
+            line.qty = new_qty
             self._changed()
 
     def action_remove(self) -> None:
@@ -939,32 +977,113 @@ class ChangeItemsDialog(ShopModal):
         if not 0 <= row < len(self.lines):
             return
         if len(self.lines) == 1:
-            self.query_one("#items-error", Static).update(Text(t("orders.change_items.last_line")))
+            self._status(t("orders.change_items.last_line"), error=True)
             return
-        del self.lines[row]
+        removed = self.lines.pop(row)
+        self.flags.pop(removed.sku_id, None)
         self._changed()
 
-    def _wanted(self) -> list[tuple[int, int]]:
-        return [(item.sku_id, qty) for item, qty in self.lines]
+    # --- adding from the cart --------------------------------------------------------
+
+    def refusal(self, item: CartItem) -> str | None:
+        """Why one more of a cart line cannot go into the order, or None. The stock this
+        order holds is its own, so it counts as available."""
+        in_order = next((line.qty for line in self.lines if line.sku_id == item.sku_id), 0)
+        available = item.stock + self.held.get(item.sku_id, 0)
+        if in_order >= MAX_PER_LINE:
+            return t("orders.add_from_cart.max_per_line", max=MAX_PER_LINE)
+        if available <= 0:
+            return t("orders.add_from_cart.sold_out")
+        if in_order >= available:
+            return t("orders.add_from_cart.all_in_order", count=available)
+        return None
+
+    def action_add_from_cart(self) -> None:
+        self.add_from_cart()
+
+    @work(exclusive=True, group="items-add")
+    async def add_from_cart(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
+
+        self._status(t("orders.add_from_cart.loading"))
+        try:
+            cart = await self.shop.run_api(lambda api: api.cart(), needs_login=True)
+        except LoginCancelled:
+            self._status("")
+            return
+        except errors.ApiError as error:
+            self._status(error.message, error=True)
+            return
+        if not cart.items:
+            self._status(t("orders.add_from_cart.empty"))
+            return
+        self._status("")
+        choices = [(item, self.refusal(item)) for item in cart.items]
+        picked = await self.app.push_screen_wait(AddFromCartPicker(choices))
+        if picked is not None:
+            self.add_line(picked)
+
+    def add_line(self, item: CartItem) -> None:
+        """One more of a cart line's SKU: a new line, or one more on the line it is already."""
+        index = next((i for i, line in enumerate(self.lines) if line.sku_id == item.sku_id), None)
+        if index is None:
+            self.lines.append(
+                DraftLine(item.sku_id, item.name, dict(item.specs), item.price_fen, 1)
+            )
+            index = len(self.lines) - 1
+        else:
+            line = self.lines[index]
+            line.qty = min(MAX_PER_LINE, line.qty + 1)
+        self._changed(t("orders.add_from_cart.added", name=item.name))
+        self.query_one(DataTable).move_cursor(row=index)
+
+    # --- the server's word ---------------------------------------------------------------
 
     @work(exclusive=True, group="items-quote")
     async def refresh_quote(self) -> None:
         from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
 
-        wanted = self._wanted()
+        wanted = self.wanted()
         summary = self.query_one("#items-quote", Static)
         summary.update(Text(t("cart.quoting"), style="dim"))
-        address_id = self.address_id
+        order_id = self.order.id
+        coupon_id = self.order.coupon.id if self.order.coupon is not None else None
+        coupon_refusal: str | None = None
         try:
-            quote = await self.shop.run_api(
-                lambda api: api.quote(items=wanted, address_id=address_id), needs_login=True
-            )
+            try:
+                quote = await self.shop.run_api(
+                    lambda api: api.quote(items=wanted, order_id=order_id, coupon_id=coupon_id),
+                    needs_login=True,
+                )
+            except errors.ValidationFailed as error:
+                if coupon_id is None or "coupon_id" not in error.fields:
+                    raise
+                # Saving would return the coupon to the user: price it without, say why.
+                coupon_refusal = error.fields["coupon_id"]
+                quote = await self.shop.run_api(
+                    lambda api: api.quote(items=wanted, order_id=order_id), needs_login=True
+                )
+        except LoginCancelled:
+            self.dismiss(None)
+            return
         except errors.ApiError as error:
-            summary.update(Text(error.message))
+            if wanted == self.wanted():
+                summary.update(Text(error.message))
             return
-        if wanted != self._wanted():
-            return
-        summary.update(_quote_summary(quote, self.order))
+        if wanted != self.wanted():
+            return  # changed meanwhile: the quote for that is on its way
+        self.flags = {
+            problem.sku_id: problem.message
+            for problem in quote.problems
+            if problem.code in ("sold_out", "insufficient_stock")
+        }
+        prices = {line.sku_id: line.price_fen for line in quote.lines}
+        for line in self.lines:
+            line.price_fen = prices.get(line.sku_id, line.price_fen)
+        self._fill()
+        summary.update(change_summary(quote, self.order, coupon_refusal))
 
     def action_save(self) -> None:
         self.save()
@@ -972,31 +1091,113 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-save")
     async def save(self) -> None:
         from kshop_tui.api import errors
+        from kshop_tui.app import LoginCancelled
 
-        wanted = self._wanted()
+        wanted = self.wanted()
         order_id = self.order.id
-        error_line = self.query_one("#items-error", Static)
-        error_line.update(Text(t("orders.change_items.saving"), style="dim"))
+        self._status(t("orders.change_items.saving"))
         try:
+            # A PUT of the whole list: sending it again after a lost answer changes nothing.
             changed = await self.shop.run_api(
                 lambda api: api.change_order_items(order_id, wanted), needs_login=True
             )
+        except LoginCancelled:
+            self._status("")
+            return
         except errors.ApiError as error:
-            error_line.update(Text(error.message))
+            self._status(error.message, error=True)
+            short_sku = error.details.get("sku_id")
+            row = next((i for i, (sku, _) in enumerate(wanted) if sku == short_sku), None)
+            if row is not None and isinstance(short_sku, int):
+                self.flags[short_sku] = error.message
+                self._fill()
+                self.query_one(DataTable).move_cursor(row=row)
+            self.refresh_quote()
             return
         self.dismiss(changed)
 
 
-def _quote_summary(quote: Quote, order: Order) -> RenderableType:
-    text = Text()
-    text.append(t("orders.money.subtotal") + " " + money(quote.subtotal_fen) + "   ")
-    text.append(t("orders.money.shipping") + " " + money(quote.shipping_fen) + "   ")
-    text.append(t("orders.change_items.new_total") + " ", style="bold")
-    text.append(money(quote.total_fen), style="bold")
-    text.append("   " + t("orders.change_items.was", total=money(order.total_fen)), style="dim")
-    notes: list[RenderableType] = [text]
+def change_summary(quote: Quote, order: Order, coupon_refusal: str | None) -> RenderableType:
+    """The quote of a change, on the same basis as the order's total: after the coupon
+    when it still applies, shipping to the order's province."""
+    goods = Text(t("cart.subtotal") + " " + money(quote.subtotal_fen) + "   ")
+    rule = quote.shipping_rule
+    province = rule.province if rule is not None else "*"
+    place = province if province != "*" else t("checkout.anywhere")
+    goods.append(t("orders.items_edit.shipping", province=place, amount=money(quote.shipping_fen)))
+    if rule is not None:
+        terms = (
+            t("orders.items_edit.free_over", amount=money(rule.free_over_fen))
+            if rule.free_over_fen is not None
+            else t("orders.items_edit.flat_rate", base=money(rule.base_fen))
+        )
+        goods.append(" " + terms, style="dim")
+    rows: list[RenderableType] = [goods]
     if order.coupon is not None:
-        notes.append(Text(t("orders.change_items.coupon_note"), style="dim"))
-    for problem in quote.problems:
-        notes.append(Text("⚠ " + problem.message))
-    return Group(*notes)
+        if coupon_refusal is None:
+            words = t(
+                "orders.items_edit.coupon_kept",
+                title=order.coupon.title,
+                amount=money(quote.discount_fen),
+            )
+            rows.append(Text(words, style="green"))
+        else:
+            words = t(
+                "orders.items_edit.coupon_dropped", title=order.coupon.title, reason=coupon_refusal
+            )
+            rows.append(Text(words, style="yellow"))
+    total = Text(t("orders.items_edit.new_total", total=money(quote.total_fen)), style="bold")
+    total.append("  " + t("orders.items_edit.now", total=money(order.total_fen)), style="dim")
+    rows.append(total)
+    rows.extend(Text("⚠ " + problem.message, style="bold red") for problem in quote.problems)
+    return Group(*rows)
+
+
+class AddFromCartPicker(ShopModal):
+    """The cart's lines, selected or not, to put one of into an order: each with its spec,
+    price and stock. Those that cannot go in are dimmed with the reason, and picking one
+    says so instead. Dismisses with the chosen `CartItem`, or None; the cart is unchanged."""
+
+    CSS_PATH = "order_detail.tcss"
+
+    def __init__(self, choices: list[tuple[CartItem, str | None]]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="add-dialog") as dialog:
+            dialog.border_title = t("orders.add_from_cart.title")
+            yield DataTable(id="add-table", cursor_type="row")
+            yield Static(id="add-error", classes="field-error")
+            yield Static(Text(t("orders.add_from_cart.hint")), classes="dialog-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        table.add_column(Text(t("cart.col.product")), key="product", width=38)
+        table.add_column(Text(t("cart.col.price"), justify="right"), key="price", width=10)
+        table.add_column(Text(t("orders.add_from_cart.col.stock")), key="stock", width=16)
+        for item, refusal in self.choices:
+            style = "dim" if refusal is not None else ""
+            name = Text(item.name, style=style, no_wrap=True, overflow="ellipsis")
+            specs = "/".join(item.specs.values())
+            if specs:
+                name.append(" " + specs, style="dim")
+            stock = refusal or t("orders.add_from_cart.in_stock", count=item.stock)
+            table.add_row(
+                name,
+                Text(money(item.price_fen), style=style, justify="right"),
+                Text(stock, style=style, no_wrap=True, overflow="ellipsis"),
+            )
+        first_addable = next((i for i, (_, why) in enumerate(self.choices) if why is None), 0)
+        table.move_cursor(row=first_addable)
+        table.focus()
+
+    @on(DataTable.RowSelected, "#add-table")
+    def _picked(self, event: DataTable.RowSelected) -> None:
+        item, refusal = self.choices[event.cursor_row]
+        if refusal is not None:
+            words = t("orders.add_from_cart.refused", name=item.name, reason=refusal)
+            self.query_one("#add-error", Static).update(Text(words))
+            return
+        self.dismiss(item)
