@@ -384,3 +384,32 @@ async def test_browse_loads_again_when_the_backend_comes_back(
         await settle(pilot)
         assert not app.backend_down
         assert len(results.rows) > 0  # the search the outage left empty ran again
+
+
+async def test_a_guest_is_shown_how_to_log_in_from_the_first_screen(
+    make_app: MakeApp, demo_token: str
+) -> None:
+    from kshop_tui.screens.login import LoginScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        browse = app.screen
+        assert browse.active_bindings["l"].binding.description == "Log in"
+        await pilot.press("l")  # log in
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+    logged_in = make_app(token=demo_token)
+    async with logged_in.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "l" not in logged_in.screen.active_bindings
+
+
+async def test_help_lists_textuals_own_keys_in_the_ui_language(make_app: MakeApp) -> None:
+    app = make_app(lang="zh_CN")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")  # help
+        await settle(pilot)
+        shown = app.export_screenshot()  # the screen as SVG text
+        assert "下一项" in shown and "Focus" not in shown

@@ -24,17 +24,27 @@ def localize_bindings(node: DOMNode) -> None:
         ]
 
 
-# Textual's descriptions of the keys its widgets show in the footer → catalogue keys.
-TEXTUAL_DESCRIPTIONS = {"Dismiss menu": "key.close_list"}
+# Textual's descriptions of the keys its widgets and screens bring (shown in the footer or
+# the help screen) → catalogue keys.
+TEXTUAL_DESCRIPTIONS = {
+    "Dismiss menu": "key.close_list",
+    "Focus Next": "key.focus_next",
+    "Focus Previous": "key.focus_previous",
+    "Copy selected text": "key.copy",
+}
+
+
+def describe(description: str) -> str:
+    """A binding's description in the UI language, Textual's own included."""
+    catalogue_key = TEXTUAL_DESCRIPTIONS.get(description)
+    return t(catalogue_key) if catalogue_key else description
 
 
 def localize_active(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
     """A screen's active bindings with Textual's English descriptions translated."""
     return {
         key: active._replace(
-            binding=replace(
-                active.binding, description=t(TEXTUAL_DESCRIPTIONS[active.binding.description])
-            )
+            binding=replace(active.binding, description=describe(active.binding.description))
         )
         if active.binding.description in TEXTUAL_DESCRIPTIONS
         else active

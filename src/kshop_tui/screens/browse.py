@@ -133,6 +133,8 @@ class BrowseScreen(ShopScreen):
     BINDINGS = [
         Binding("f", "toggle_filters", "key.filters", id="browse.filters"),
         Binding("s", "next_sort", "key.sort", id="browse.sort"),
+        # Shown only to a guest: the first screen says how to log in.
+        Binding("l", "login", "key.log_in", id="browse.login"),
         # The root screen has nowhere to go back to; escape only leaves the search box.
         Binding("escape", "back", "key.back", show=False, id="screen.back"),
     ]
@@ -162,6 +164,7 @@ class BrowseScreen(ShopScreen):
             yield ProductList(id="results")
 
     def on_mount(self) -> None:
+        self.watch(self.app, "user", self._user_changed, init=False)
         self._show_sort()
         self.run_search(self.query_state)
         if not self.has_class("-narrow"):
@@ -199,6 +202,17 @@ class BrowseScreen(ShopScreen):
     def search_for(self, words: str) -> None:
         self.query_one("#search", Input).value = words
         self._start(replace(self.query_state, words=words), debounce=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "login":
+            return self.shop.user is None
+        return True
+
+    def action_login(self) -> None:
+        self.shop.action_login()
+
+    def _user_changed(self) -> None:
+        self.refresh_bindings()
 
     def action_toggle_filters(self) -> None:
         self.toggle_class("-show-filters")

@@ -28,14 +28,15 @@ MAX_PER_LINE = 99
 
 class CartScreen(ShopScreen):
     CSS_PATH = "cart.tcss"
+    # The footer shows these in this order and cuts off the last ones at 80 columns.
     BINDINGS = [
+        Binding("x", "checkout", "key.checkout", id="cart.checkout"),
         Binding("space", "toggle_selected", "key.select", id="cart.select"),
+        Binding("d,delete", "remove", "key.remove", id="cart.remove"),
         Binding("plus,equals_sign", "change_qty(1)", "key.more", id="cart.more"),
         Binding("minus", "change_qty(-1)", "key.less", id="cart.less"),
-        Binding("d,delete", "remove", "key.remove", id="cart.remove"),
         Binding("ctrl+a", "toggle_all", "key.select_all", id="cart.select_all"),
         Binding("enter", "open", "key.open", id="cart.open", show=False),
-        Binding("x", "checkout", "key.checkout", id="cart.checkout"),
     ]
 
     def __init__(self) -> None:

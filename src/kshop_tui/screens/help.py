@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kshop_tui.i18n import t
+from kshop_tui.i18n.bindings import describe
 from kshop_tui.screen_base import ShopScreen
 
 # Keys that work in every list, documented even where a widget, not a screen, binds them.
@@ -61,7 +62,7 @@ class HelpScreen(ShopScreen):
                 if not binding.description or binding.action in seen:
                     continue
                 seen.add(binding.action)
-                rows.append((self.app.get_key_display(binding), binding.description))
+                rows.append((self.app.get_key_display(binding), describe(binding.description)))
         return rows
 
     @staticmethod
