@@ -96,6 +96,20 @@ async def test_login_by_password(make_app: Callable[..., KshopApp]) -> None:
         assert "Welcome back, 138****8000." in notifications(app)
 
 
+async def test_switching_method_moves_the_cursor_before_the_new_tab_is_painted(
+    make_app: Callable[..., KshopApp],
+) -> None:
+    """Over SSH a user types as soon as the password tab shows; the keys must land in its
+    field, so the focus moves with the switch itself, not a message later."""
+    app = make_app()
+    results: list[bool | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_login(app, pilot, results)
+        await pilot.press(*DEMO_PHONE)
+        screen.action_next_method()  # ctrl+t, with no message handled after it
+        assert app.focused is screen.query_one("#pw-password", Input)
+
+
 async def test_wrong_password_shows_attempts_left_and_keeps_the_form(
     make_app: Callable[..., KshopApp],
 ) -> None:

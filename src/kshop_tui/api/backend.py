@@ -27,7 +27,16 @@ class Backend:
     client: KshopClient
     in_process: bool
     description: str
+    remote_simulator: bool = False
+    """Reached by URL, and the server mounts the fake backend's `/_dev` simulator (the
+    bundled backend shared by `kshop serve`, or `kshop-backend` in its default mode)."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    @property
+    def simulated(self) -> bool:
+        """The fake backend's simulator is there: its SMS outbox stands in for the phone,
+        and it pays QR codes and approves QR logins by itself (so the UI says so)."""
+        return self.in_process or self.remote_simulator
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -46,7 +55,8 @@ async def open_backend(
     lang = language if callable(language) else (lambda: "zh-CN")
     if url:
         client = KshopClient(url.rstrip("/"), language=lang)
-        return Backend(client=client, in_process=False, description=url)
+        simulator = await _has_simulator(client)
+        return Backend(client=client, in_process=False, description=url, remote_simulator=simulator)
     stack = AsyncExitStack()
     if demo:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kshop-demo-")))
@@ -61,6 +71,16 @@ async def open_backend(
     client = KshopClient(IN_PROCESS_URL, transport=transport, language=lang)
     description = "demo (temporary)" if demo else str(db_path)
     return Backend(client=client, in_process=True, description=description, _stack=stack)
+
+
+async def _has_simulator(client: KshopClient) -> bool:
+    from kshop_tui.api import errors
+
+    try:
+        await client.dev_clock()
+    except errors.ApiError:
+        return False  # a real backend, one started with --no-dev, or none answering
+    return True
 
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:

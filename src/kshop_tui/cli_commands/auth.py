@@ -125,7 +125,7 @@ def _ask_code(cx: Cli) -> str:
 async def _send_code(cx: Cli, phone: str) -> None:
     await cx.client.send_sms_code(phone, "login")
     cx.out.note(f"An SMS code was sent to {mask_phone(phone)}.")
-    if not cx.backend.in_process:
+    if not cx.backend.simulated:
         return
     # The bundled backend's outbox stands in for the phone.
     messages = await cx.client.dev_sms_codes(phone)

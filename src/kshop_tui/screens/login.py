@@ -163,7 +163,7 @@ class LoginScreen(ShopScreen):
         """Where the bundled backend runs, say how to get in without a real phone."""
         await self.shop.client()
         backend = self.shop.backend
-        if backend is None or not backend.in_process:
+        if backend is None or not backend.simulated:
             return
         self.query_one("#demo-hint", Static).update(Text(t("login.demo_hint")))
         self.query_one("#aside-demo", Static).update(Text(t("login.aside_demo")))
@@ -179,6 +179,9 @@ class LoginScreen(ShopScreen):
     def action_next_method(self) -> None:
         methods = self.query_one(TabbedContent)
         methods.active = TABS[(TABS.index(methods.active) + 1) % len(TABS)]
+        # At once, not when TabActivated arrives: by the time the new tab is painted, keys
+        # typed at it must land in its field, not in the hidden tab's.
+        self.set_focus(self._first_field_to_fill(methods.active))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_code":
@@ -216,15 +219,21 @@ class LoginScreen(ShopScreen):
             "login.submit_register" if tab == "tab-register" else "login.submit"
         )
         self._show_general("")
+        # ctrl+t has focused the new tab already; a click on the tab has not.
+        if self.focused is None or event.pane not in self.focused.ancestors_with_self:
+            self._first_field_to_fill(tab).focus()
+
+    def _first_field_to_fill(self, tab: str) -> Input | Button:
+        """The first empty or wrong field of `tab` (its phone filled from the last one
+        typed), or the submit button when all are good."""
         phone = self.query_one(f"#{FIELD_INPUTS[tab]['phone']}", Input)
         if not phone.value:
             phone.value = self._last_phone(exclude=phone.id)
         for field_id in self._fields_to_check(tab):
             field = self.query_one(f"#{field_id}", Input)
             if not field.value or self._check_field(field_id, loud=False):
-                field.focus()
-                return
-        self.query_one("#submit", Button).focus()
+                return field
+        return self.query_one("#submit", Button)
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -384,7 +393,7 @@ class LoginScreen(ShopScreen):
         from kshop_tui.api import errors
 
         backend = self.shop.backend
-        if backend is None or not backend.in_process:
+        if backend is None or not backend.simulated:
             return
         try:
             messages = await self.shop.run_api(lambda api: api.dev_sms_codes(phone))

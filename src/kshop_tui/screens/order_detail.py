@@ -75,7 +75,7 @@ class BackendClock:
         from kshop_tui.api import errors
 
         backend = self.shop.backend
-        if self._ask_backend and backend is not None and backend.in_process:
+        if self._ask_backend and backend is not None and backend.simulated:
             try:
                 return await backend.client.dev_clock()
             except errors.ApiError:

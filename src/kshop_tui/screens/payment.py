@@ -517,7 +517,7 @@ class QrPaymentScreen(ShopScreen):
         self._tick()
         self._status(t("pay.qr_waiting"))
         backend = self.shop.backend
-        if backend is not None and backend.in_process:
+        if backend is not None and backend.simulated:
             self.query_one("#qr-pay-demo", Static).update(Text(t("pay.qr_demo")))
         if payment.status != "pending":
             self._settled(payment)

@@ -114,7 +114,7 @@ class QrLoginScreen(ShopModal):
         self._show_status(t("qr.waiting"))
         self._show_expiry()
         backend = self.shop.backend
-        if backend is not None and backend.in_process:
+        if backend is not None and backend.simulated:
             self.query_one("#qr-demo", Static).update(Text(t("qr.demo_hint")))
         self._poll_timer = self.set_interval(max(1, started.interval), self.poll)
 
