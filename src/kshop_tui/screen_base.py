@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
 
+from kshop_tui.api import errors
+from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
+from kshop_tui.text import clean
 from kshop_tui.widgets.banner import OutageBanner
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.header import ShopHeader
@@ -16,14 +21,15 @@ from kshop_tui.widgets.header import ShopHeader
 if TYPE_CHECKING:
     from kshop_tui.app import KshopApp
 
+    _ScreenBase = Screen[Any]
+else:
+    # A plain mixin at run time, so Textual's CSS type names stay those of the screen class.
+    _ScreenBase = object
 
-class ShopScreen(Screen[Any]):
-    """A full screen: subclasses give `compose_body` and `where` (the breadcrumb)."""
 
-    BINDINGS = [
-        Binding("escape", "back", "key.back", id="screen.back"),
-        Binding("ctrl+r", "retry_backend", "key.retry", show=False, id="screen.retry"),
-    ]
+class _ShopScreenParts(_ScreenBase):
+    """What full screens and dialogs share: binding descriptions in the UI language and
+    the app as a KshopApp. Mixed in before Textual's screen class."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -39,6 +45,15 @@ class ShopScreen(Screen[Any]):
 
         assert isinstance(self.app, KshopApp)
         return self.app
+
+
+class ShopScreen(_ShopScreenParts, Screen[Any]):
+    """A full screen: subclasses give `compose_body` and `where` (the breadcrumb)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="screen.back"),
+        Binding("ctrl+r", "retry_backend", "key.retry", show=False, id="screen.retry"),
+    ]
 
     def where(self) -> str:
         return ""
@@ -75,25 +90,45 @@ class ShopScreen(Screen[Any]):
         self.shop.retry_backend()
 
 
-class ShopModal(ModalScreen[Any]):
+class ShopModal(_ShopScreenParts, ModalScreen[Any]):
     """A dialog with translated bindings; escape dismisses it with None."""
 
     BINDINGS = [Binding("escape", "dismiss_none", "key.cancel", id="modal.cancel")]
 
-    def __init__(self) -> None:
-        super().__init__()
-        localize_bindings(self)
-
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        return localize_active(super().active_bindings)
-
-    @property
-    def shop(self) -> KshopApp:
-        from kshop_tui.app import KshopApp
-
-        assert isinstance(self.app, KshopApp)
-        return self.app
-
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+class FormModal(ShopModal):
+    """A dialog of fields, each with its hint line `#<input id>-hint` below it, and one
+    general line `#GENERAL_ID` for what concerns no field. A refusal from the server lands
+    next to the field it is about, in the server's words."""
+
+    GENERAL_ID: ClassVar[str]
+    # The backend's field names → the inputs that hold them.
+    FIELD_INPUTS: ClassVar[dict[str, str]] = {}
+
+    def show_hint(self, input_id: str, message: str, state: str) -> None:
+        """`state` is "-error", "-ok" or "" (a neutral note)."""
+        hint = self.query_one(f"#{input_id}-hint", Static)
+        hint.update(Text(message))
+        hint.set_class(state == "-error", "-error")
+        hint.set_class(state == "-ok", "-ok")
+
+    def show_general(self, message: str) -> None:
+        self.query_one(f"#{self.GENERAL_ID}", Static).update(Text(message))
+
+    def show_failure(self, error: errors.ApiError) -> None:
+        """Why a request failed: each refused field next to its input (when the dialog shows
+        it), everything else on the general line."""
+        if isinstance(error, errors.ValidationFailed) and error.fields:
+            for field_name, message in error.fields.items():
+                input_id = self.FIELD_INPUTS.get(field_name)
+                if input_id is not None and self.query(f"#{input_id}"):
+                    self.show_hint(input_id, clean(message), "-error")
+                else:
+                    self.show_general(clean(message))
+        elif isinstance(error, errors.BackendUnreachable):
+            self.show_general(t("backend.unreachable"))
+        else:
+            self.show_general(clean(error.message))

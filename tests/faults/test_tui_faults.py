@@ -25,7 +25,9 @@ from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen
 from kshop_tui.widgets.banner import OutageBanner
 from tests.faults.harness import FaultTransport
 from tests.tui import conftest as tui
-from tests.tui.test_checkout_flows import open_checkout, orders_of, settle, text_of, wait_until
+from tests.tui.helpers import notifications, text_of
+from tests.tui.test_checkout_flows import open_checkout, orders_of, settle, wait_until
+from tests.tui.test_login import latest_code
 
 # The TUI suite's fixtures, for this module too (`backend` is replaced below).
 backend_app = tui.backend_app
@@ -209,15 +211,6 @@ async def test_a_503_and_a_timeout_while_paying_charge_once(
         assert screen.order is not None
 
 
-def latest_code(ctx: Ctx) -> str:
-    code = ctx.db.scalar(
-        "SELECT code FROM sms_codes WHERE phone = ? AND purpose = 'login' ORDER BY id DESC",
-        (DEMO_PHONE,),
-    )
-    assert isinstance(code, str)
-    return code
-
-
 async def test_a_login_that_expires_mid_checkout_comes_back_to_the_same_step(
     make_app: MakeApp, backend: Backend, backend_ctx: Ctx, demo_token: str
 ) -> None:
@@ -235,14 +228,14 @@ async def test_a_login_that_expires_mid_checkout_comes_back_to_the_same_step(
         )
         await pilot.press("enter")  # place: the server says the login is over
         await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
-        assert "Your login has expired" in [n.message for n in app._notifications][-1]
+        assert "Your login has expired" in notifications(app)[-1]
         assert cart_rows(backend_ctx) == [(sku_id, CART_QTY)] and orders_of(backend_ctx) == []
         assert screen in app.screen_stack and screen.step == 2
 
         await pilot.press(*DEMO_PHONE)  # log in again with an SMS code
         await pilot.press("ctrl+g")  # get a code
         await settle(pilot)
-        await pilot.press(*latest_code(backend_ctx))  # type it
+        await pilot.press(*latest_code(backend_ctx, DEMO_PHONE, "login"))  # type it
         await pilot.press("enter")  # log in
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentPasswordModal))
         assert app.screen_stack[-2] is screen and screen.step == 3

@@ -15,7 +15,8 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.account import AccountScreen, short_fingerprint
 from kshop_tui.screens.wallet import ConfirmDialog, RowTable
 from tests.tui.conftest import SIZES
-from tests.tui.test_wallet import DAY, settle, text_of
+from tests.tui.helpers import settle, text_of
+from tests.tui.test_wallet import DAY
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]

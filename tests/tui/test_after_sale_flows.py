@@ -22,17 +22,9 @@ from kshop_tui.screens.after_sale import AfterSaleWizard
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, ConfirmModal
 from kshop_tui.screens.after_sales import AfterSalesScreen
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree
+from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Lets timers fire and every worker finish."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def returnable_sku(ctx: Ctx, *, min_price_fen: int = 5000) -> int:

@@ -6,12 +6,13 @@ backend holds, amounts in fen."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, RadioButton, RadioSet, Select
 
 from fake_backend.context import Ctx
 from kshop_tui.api import errors
@@ -21,40 +22,17 @@ from kshop_tui.screens import payment
 from kshop_tui.screens.address_book import AddressBookModal, AddressFormModal
 from kshop_tui.screens.cart import CartScreen
 from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
-from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen
+from tests.tui import helpers
+from tests.tui.helpers import text_of
 
 MakeApp = Callable[..., KshopApp]
-# Workers that wait on a pushed screen (or poll forever) never "complete" by themselves.
-WAITING_GROUPS = {"place", "pay", "address-book", "coupon", "address-form", "qr-pay-poll"}
 DEMO_USER = 1
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Lets timers fire and every worker that is not waiting on the user finish. While
-    the login screen is up, any other screen's call may be waiting for that login."""
-    for _ in range(3):
-        await pilot.pause()
-        logging_in = isinstance(pilot.app.screen, LoginScreen)
-        busy = [
-            worker
-            for worker in pilot.app.workers
-            if worker.group not in WAITING_GROUPS
-            and not worker.is_finished
-            and (not logging_in or worker.node is pilot.app.screen)
-        ]
-        if busy:
-            await pilot.app.workers.wait_for_complete(busy)
-    await pilot.pause()
-
-
-async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], tries: int = 100) -> None:
-    for _ in range(tries):
-        await settle(pilot)
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition never became true")
+# Workers that wait on a pushed screen (or poll forever) never "complete" by themselves:
+# every settle here skips them.
+WAITING_GROUPS = {"place", "pay", "address-book", "coupon", "address-form", "qr-pay-poll"}
+settle = partial(helpers.settle, waiting=WAITING_GROUPS)
+wait_until = partial(helpers.wait_until, waiting=WAITING_GROUPS)
 
 
 def pick_sku(ctx: Ctx, *, min_price_fen: int = 19900) -> tuple[int, int]:
@@ -90,10 +68,6 @@ def orders_of(ctx: Ctx) -> list[Any]:
 
 def balance(ctx: Ctx) -> int:
     return int(ctx.db.scalar("SELECT balance_fen FROM users WHERE id = ?", (DEMO_USER,)))
-
-
-def text_of(screen: Any, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
 
 
 async def choose_method(pilot: Pilot[None], screen: CheckoutScreen, key: str) -> None:

@@ -11,7 +11,8 @@ from fake_backend.context import Ctx
 from fake_backend.services.rules import china_day
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.coupons import CouponsScreen
-from tests.tui.test_wallet import new_user, settle, text_of
+from tests.tui.helpers import settle, text_of
+from tests.tui.test_wallet import new_user
 
 MakeApp = Callable[..., KshopApp]
 

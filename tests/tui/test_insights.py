@@ -15,7 +15,8 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.insights import InsightsScreen, share_text
 from kshop_tui.text import money
 from kshop_tui.widgets.bar_chart import BarChart, bar_cells
-from tests.tui.test_orders import cancel, one_of_each, settle, shown_text
+from tests.tui.helpers import settle, shown_text
+from tests.tui.test_orders import cancel, one_of_each
 
 MakeApp = Callable[..., KshopApp]
 

@@ -15,6 +15,7 @@ from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.real_name import RealNameScreen
 from kshop_tui.widgets.header import ShopHeader
 from kshop_tui.widgets.strength import StrengthMeter
+from tests.tui.helpers import notifications, settle, text_of
 
 DEMO_PHONE = "13800138000"
 DEMO_PASSWORD = "demo1234"
@@ -42,21 +43,8 @@ async def open_login(app: KshopApp, pilot: Pilot[None], results: list[bool | Non
     return screen
 
 
-async def settle(app: KshopApp, pilot: Pilot[None]) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text_of(screen: LoginScreen | RealNameScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
 def header_who(app: KshopApp) -> str:
     return str(app.screen.query_one(ShopHeader).query_one("#who", Static).render())
-
-
-def notifications(app: KshopApp) -> list[str]:
-    return [notification.message for notification in app._notifications]
 
 
 async def test_login_by_sms_code(make_app: Callable[..., KshopApp], backend_ctx: Ctx) -> None:
@@ -67,14 +55,14 @@ async def test_login_by_sms_code(make_app: Callable[..., KshopApp], backend_ctx:
         assert app.focused is screen.query_one("#sms-phone", Input)
         await pilot.press(*DEMO_PHONE)  # type the phone
         await pilot.press("ctrl+g")  # get a code
-        await settle(app, pilot)
+        await settle(pilot)
         code = latest_code(backend_ctx, DEMO_PHONE, "login")
         assert f"Demo SMS: your code is {code}" in notifications(app)
         assert app.focused is screen.query_one("#sms-code", Input)
         assert screen.query_one("#sms-send").disabled  # the 60 s countdown runs
         await pilot.press(*code)  # type the code
         await pilot.press("enter")  # log in
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert app.user is not None and app.user.phone == DEMO_PHONE
         assert header_who(app) == "138****8000"
@@ -89,7 +77,7 @@ async def test_login_by_password(make_app: Callable[..., KshopApp]) -> None:
         assert app.focused is screen.query_one("#pw-phone", Input)
         await pilot.press(*DEMO_PHONE, "tab")  # phone, then the password box
         await pilot.press(*DEMO_PASSWORD, "enter")  # password, log in
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert app.user is not None and app.user.phone_masked == "138****8000"
         assert header_who(app) == "138****8000"
@@ -120,7 +108,7 @@ async def test_wrong_password_shows_attempts_left_and_keeps_the_form(
         await pilot.press("ctrl+t")  # the password method
         await pilot.press(*DEMO_PHONE, "tab")  # phone, then the password box
         await pilot.press(*"wrong1234", "enter")  # a wrong password
-        await settle(app, pilot)
+        await settle(pilot)
         hint = screen.query_one("#pw-password-hint", Static)
         assert "4 attempts left" in str(hint.render())
         assert hint.has_class("-error")
@@ -138,7 +126,7 @@ async def test_five_wrong_passwords_lock_the_phone(make_app: Callable[..., Kshop
         await pilot.press(*DEMO_PHONE, "tab", *"wrong1234")  # phone and a wrong password
         for _ in range(5):
             await pilot.press("enter")  # try it again
-            await settle(app, pilot)
+            await settle(pilot)
         assert "locked for 15 more minutes" in text_of(screen, "#general")
         assert screen.query_one("#pw-phone", Input).value == DEMO_PHONE
 
@@ -155,15 +143,15 @@ async def test_two_step_verification(make_app: Callable[..., KshopApp], backend_
         await pilot.press("ctrl+t")  # the password method
         assert not code_row.display
         await pilot.press(*DEMO_PHONE, "tab", *DEMO_PASSWORD, "enter")  # phone, password, log in
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == []
         assert code_row.display and app.focused is code_box
         assert "Two-step verification" in text_of(screen, "#general")
         await pilot.press("ctrl+g")  # get the two-step code
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press(*latest_code(backend_ctx, DEMO_PHONE, "login"))  # type it
         await pilot.press("enter")  # log in again
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert app.user is not None and app.user.two_factor_enabled
 
@@ -178,17 +166,17 @@ async def test_register_then_skip_real_name(
         await pilot.press("ctrl+t", "ctrl+t")  # the register method
         assert app.focused is screen.query_one("#reg-phone", Input)
         await pilot.press(*NEW_PHONE, "ctrl+g")  # phone, get a code
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press(*latest_code(backend_ctx, NEW_PHONE, "register"), "tab")  # the code
         await pilot.press(*"abcd1234", "tab")  # a password
         assert screen.query_one(StrengthMeter).score == 2
         await pilot.press(*"abcd1234", "enter")  # the same again, register
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, RealNameScreen)
         assert app.user is not None and app.user.phone == NEW_PHONE
         assert any("new-user coupon" in message for message in notifications(app))
         await pilot.press("escape")  # skip real-name verification for now
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert header_who(app) == "139****5678"
     coupons = backend_ctx.db.scalar(
@@ -210,7 +198,7 @@ async def test_register_refuses_a_mismatched_confirmation(
         await pilot.press(*NEW_PHONE, "tab", *"123456")  # phone, a code
         await pilot.press("tab", "tab")  # past the send button to the password
         await pilot.press(*"abcd1234", "tab", *"abcd9999", "enter")  # two different passwords
-        await settle(app, pilot)
+        await settle(pilot)
         hint = screen.query_one("#reg-confirm-hint", Static)
         assert hint.has_class("-error") and "differ" in str(hint.render())
         assert app.focused is screen.query_one("#reg-confirm", Input)
@@ -226,7 +214,7 @@ async def test_registering_a_taken_phone_says_so_by_the_phone(
         screen = await open_login(app, pilot, results)
         await pilot.press("ctrl+t", "ctrl+t")  # the register method
         await pilot.press(*DEMO_PHONE, "ctrl+g")  # a registered phone, get a code
-        await settle(app, pilot)
+        await settle(pilot)
         hint = screen.query_one("#reg-phone-hint", Static)
         assert hint.has_class("-error") and "already registered" in str(hint.render())
 
@@ -239,9 +227,9 @@ async def test_unregistered_phone_offers_to_register(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_login(app, pilot, results)
         await pilot.press(*NEW_PHONE, "ctrl+g")  # an unknown phone, get a code
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press(*latest_code(backend_ctx, NEW_PHONE, "login"), "enter")  # log in
-        await settle(app, pilot)
+        await settle(pilot)
         assert "not registered" in text_of(screen, "#sms-phone-hint")
         assert screen.query_one("#reg-phone", Input).value == NEW_PHONE
         assert results == []
@@ -257,7 +245,7 @@ async def test_server_retry_after_holds_the_send_button(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_login(app, pilot, results)
         await pilot.press(*DEMO_PHONE, "ctrl+g")  # phone, get a code
-        await settle(app, pilot)
+        await settle(pilot)
         assert "try again in 40 s" in text_of(screen, "#sms-code-hint")
         send = screen.query_one("#sms-send")
         assert send.disabled and "40" in str(send.label)
@@ -275,7 +263,7 @@ async def test_fields_are_checked_quietly_while_typing_and_loudly_on_submit(
         assert "11 digits" in str(phone_hint.render())
         assert not phone_hint.has_class("-error")
         await pilot.press("enter")  # submit anyway
-        await settle(app, pilot)
+        await settle(pilot)
         assert phone_hint.has_class("-error")
         assert screen.query_one("#sms-code-hint", Static).has_class("-error")
         assert app.focused is screen.query_one("#sms-phone", Input)
@@ -290,7 +278,7 @@ async def test_escape_backs_out_with_false(make_app: Callable[..., KshopApp]) ->
         await open_login(app, pilot, results)
         await pilot.press(*DEMO_PHONE)  # start typing
         await pilot.press("escape")  # change your mind
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [False]
         assert app.user is None
         assert not isinstance(app.screen, LoginScreen)
@@ -303,7 +291,7 @@ async def test_navigation_keys_do_not_leave_the_login(make_app: Callable[..., Ks
         screen = await open_login(app, pilot, results)
         screen.query_one("#submit").focus()
         await pilot.press("c", "b", "slash")  # cart, browse, search: ignored here
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is screen and results == []
 
 

@@ -13,7 +13,8 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.qr_login import QrLoginScreen
 from kshop_tui.widgets.qr import QrCode, half_block_lines, qr_matrix
-from tests.tui.test_login import DEMO_PHONE, header_who, open_login, settle
+from tests.tui.helpers import settle
+from tests.tui.test_login import DEMO_PHONE, header_who, open_login
 
 GLYPHS = {" ": (False, False), "▀": (True, False), "▄": (False, True), "█": (True, True)}
 
@@ -26,14 +27,14 @@ async def test_qr_login_approved_on_the_phone(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_login(app, pilot, results)
         await pilot.press("ctrl+o")  # QR login (WeChat)
-        await settle(app, pilot)
+        await settle(pilot)
         qr = app.screen
         assert isinstance(qr, QrLoginScreen) and qr.device_code is not None
         assert qr.query_one(QrCode).payload.startswith("kshop-oauth://wechat/")
         assert "simulator" in str(qr.query_one("#qr-demo", Static).render())
         auth.approve_oauth(backend_ctx, qr.device_code, DEMO_PHONE)  # scanned on the phone
         qr.poll()  # the next poll, without waiting for its timer
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert app.user is not None and app.user.phone == DEMO_PHONE
         assert header_who(app) == "138****8000"
@@ -47,17 +48,17 @@ async def test_qr_code_expires_and_refreshes(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_login(app, pilot, results)
         await pilot.press("ctrl+o")  # QR login
-        await settle(app, pilot)
+        await settle(pilot)
         qr = app.screen
         assert isinstance(qr, QrLoginScreen)
         first_code = qr.device_code
         backend_ctx.clock.advance(301)  # past the code's 5 minutes
         qr.poll()
-        await settle(app, pilot)
+        await settle(pilot)
         assert qr.query_one(QrCode).faded
         assert "Press r" in str(qr.query_one("#qr-status", Static).render())
         await pilot.press("r")  # a new code
-        await settle(app, pilot)
+        await settle(pilot)
         assert qr.device_code not in (None, first_code)
         assert not qr.query_one(QrCode).faded
         assert results == [] and app.user is None
@@ -69,15 +70,15 @@ async def test_switching_to_qq_and_cancelling(make_app: Callable[..., KshopApp])
     async with app.run_test(size=(80, 24)) as pilot:
         login = await open_login(app, pilot, results)
         await pilot.press("ctrl+o")  # QR login
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("q")  # QQ instead
-        await settle(app, pilot)
+        await settle(pilot)
         qr = app.screen
         assert isinstance(qr, QrLoginScreen)
         assert qr.query_one(QrCode).payload.startswith("kshop-oauth://qq/")
         assert "QQ" in str(qr.query_one("#qr-dialog").border_title)
         await pilot.press("escape")  # back to the login form
-        await settle(app, pilot)
+        await settle(pilot)
         assert app.screen is login and isinstance(login, LoginScreen)
         assert results == []
 

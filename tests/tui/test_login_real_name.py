@@ -11,7 +11,7 @@ from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.real_name import RealNameScreen
 from kshop_tui.validation import id_check_char
-from tests.tui.test_login import settle
+from tests.tui.helpers import settle
 
 FIRST17 = "11010519900307123"
 VALID_ID = FIRST17 + id_check_char(FIRST17)
@@ -64,7 +64,7 @@ async def test_verify_and_update_the_user(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_real_name(app, pilot, results)
         await pilot.press(*"王小明", "tab", *VALID_ID, "enter")  # name, ID, verify
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]
         assert app.user is not None and app.user.real_name_verified
         assert app.user.real_name_masked == "王**"
@@ -82,7 +82,7 @@ async def test_a_latin_name_is_refused_by_the_field(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_real_name(app, pilot, results)
         await pilot.press(*"Wang", "tab", *VALID_ID, "enter")  # a name in Latin letters
-        await settle(app, pilot)
+        await settle(pilot)
         hint = screen.query_one("#rn-name-hint", Static)
         assert hint.has_class("-error") and "Chinese" in str(hint.render())
         assert app.focused is screen.query_one("#rn-name", Input)
@@ -98,5 +98,5 @@ async def test_already_verified_says_so(make_app: Callable[..., KshopApp], demo_
         assert "Already verified" in str(screen.query_one("#rn-general", Static).render())
         assert screen.query_one("#rn-name", Input).disabled
         await pilot.press("escape")  # back
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [False]

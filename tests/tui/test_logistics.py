@@ -12,14 +12,8 @@ from fake_backend.services import logistics
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.logistics import LogisticsScreen, ParcelView, TrackParcelScreen
 from kshop_tui.widgets.timeline import Timeline
-from tests.tui.test_orders import (
-    order_in_state,
-    pay,
-    place,
-    settle,
-    shown_text,
-    skus_in_stock,
-)
+from tests.tui.helpers import settle, shown_text
+from tests.tui.test_orders import order_in_state, pay, place, skus_in_stock
 
 MakeApp = Callable[..., KshopApp]
 MAX_TRIES = 80

@@ -13,14 +13,15 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from fake_backend.context import Ctx
-from fake_backend.services import cart, orders
+from fake_backend.services import cart
 from kshop_tui.app import KshopApp
 from kshop_tui.screens import order_detail
 from kshop_tui.screens.order_detail import AddFromCartPicker, ChangeItemsDialog
 from kshop_tui.text import money
 from tests.tui.conftest import SIZES
+from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen
 from tests.tui.test_order_detail import back_on_detail, open_detail, stock_of
-from tests.tui.test_orders import DEMO_USER, finish_group, settle, shown_text, wait_for_screen
+from tests.tui.test_orders import DEMO_USER, place
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
@@ -53,22 +54,6 @@ def name_of(ctx: Ctx, sku_id: int) -> str:
             (sku_id,),
         )
     )
-
-
-def place(ctx: Ctx, lines: list[tuple[int, int]], *, coupon_id: int | None = None) -> int:
-    order = orders.create_order(
-        ctx,
-        DEMO_USER,
-        items=lines,
-        from_cart=False,
-        address_id=None,
-        coupon_id=coupon_id,
-        payment_method="balance",
-        remark="",
-        invoice=None,
-        lang="en",
-    )
-    return int(order["id"])
 
 
 def set_stock(ctx: Ctx, sku_id: int, stock: int) -> None:

@@ -26,18 +26,15 @@ from kshop_tui.screens.order_detail import (
     ReviewDialog,
 )
 from kshop_tui.screens.payment import MethodPickerModal
+from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen
 from tests.tui.test_orders import (
     DEMO_USER,
     complete,
-    finish_group,
     order_in_state,
     pay,
     place,
-    settle,
     ship,
-    shown_text,
     skus_in_stock,
-    wait_for_screen,
 )
 
 MakeApp = Callable[..., KshopApp]

@@ -7,12 +7,8 @@ starts from exactly the states it needs; assertions read the backend's database.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
-from textual.geometry import Region
-from textual.pilot import Pilot
-from textual.widget import Widget
 from textual.widgets import DataTable, OptionList
 
 from fake_backend.context import Ctx
@@ -22,9 +18,9 @@ from kshop_tui.screens import orders as orders_screen
 from kshop_tui.screens.logistics import LogisticsScreen
 from kshop_tui.screens.order_detail import CancelReasonPicker, OrderDetailScreen
 from kshop_tui.screens.orders import OrdersScreen, StatusTabs
+from tests.tui.helpers import settle, wait_for_screen
 
 MakeApp = Callable[..., KshopApp]
-T = TypeVar("T")
 DEMO_USER = 1
 PAYMENT_PASSWORD = "123456"
 
@@ -41,14 +37,16 @@ def skus_in_stock(ctx: Ctx, count: int, *, minimum: int = 20) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def place(ctx: Ctx, lines: list[tuple[int, int]], *, remark: str = "") -> int:
+def place(
+    ctx: Ctx, lines: list[tuple[int, int]], *, remark: str = "", coupon_id: int | None = None
+) -> int:
     order = orders.create_order(
         ctx,
         DEMO_USER,
         items=lines,
         from_cart=False,
         address_id=None,
-        coupon_id=None,
+        coupon_id=coupon_id,
         payment_method="balance",
         remark=remark,
         invoice=None,
@@ -106,39 +104,6 @@ def one_of_each(ctx: Ctx) -> dict[str, int]:
         ctx.clock.advance(60)
         made[state] = order_in_state(ctx, state, sku_id)
     return made
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def wait_for_screen(pilot: Pilot[None], kind: type[T], *, timeout: float = 5.0) -> T:
-    """Waits for a screen that a worker pushes and then waits on (so `settle` would hang)."""
-    for _ in range(int(timeout / 0.02)):
-        if isinstance(pilot.app.screen, kind):
-            await pilot.pause()
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"{kind.__name__} never showed; {pilot.app.screen!r} did")
-
-
-async def finish_group(pilot: Pilot[None], group: str) -> None:
-    """Waits for one worker group only (others may be waiting on a dialog)."""
-    await pilot.pause()
-    running = [worker for worker in pilot.app.workers if worker.group == group]
-    if running:  # an empty list would mean "every worker"
-        await pilot.app.workers.wait_for_complete(running)
-    await pilot.pause()
-
-
-def shown_text(widget: Widget) -> str:
-    """The text a widget draws now, line by line (whatever renderable it holds)."""
-    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
-    return "\n".join(line.text.rstrip() for line in lines)
 
 
 def orders_shown(app: KshopApp) -> list[int]:

@@ -22,6 +22,7 @@ from kshop_tui.screens.payment import (
     QrPaymentScreen,
 )
 from kshop_tui.widgets.qr import QrCode
+from tests.tui.helpers import text_of
 from tests.tui.test_checkout_flows import (
     DEMO_USER,
     MakeApp,
@@ -32,7 +33,6 @@ from tests.tui.test_checkout_flows import (
     pick_sku,
     review_and_place,
     settle,
-    text_of,
     wait_until,
 )
 

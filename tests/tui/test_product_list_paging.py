@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from fake_backend.clock import Clock
@@ -25,12 +24,7 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.browse import BrowseScreen
 from kshop_tui.widgets.product_list import KEEP_PAGES, PAGE_ROWS, ProductList
 from tests.conftest import FROZEN_START
-
-
-async def settle(pilot: Pilot[None], app: KshopApp) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui.helpers import settle
 
 
 async def test_keys_move_the_cursor_while_the_next_page_loads(
@@ -51,7 +45,7 @@ async def test_keys_move_the_cursor_while_the_next_page_loads(
 
     client.search_products = held_search  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         assert len(results.rows) == 50 and results.has_more
         assert app.focused is results
@@ -71,7 +65,7 @@ async def test_keys_move_the_cursor_while_the_next_page_loads(
         assert results.cursor == moved_to + 1
 
         page_may_load.set()
-        await settle(pilot, app)
+        await settle(pilot)
         assert len(results.rows) == 100
         assert not results.fetching
         assert app.focused is results
@@ -151,13 +145,13 @@ async def test_scrolling_far_down_and_back_keeps_a_window_and_refetches_in_order
     assert sold_out  # the walk passes sold-out rows, which must come back dimmed
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         assert results.total == PRODUCTS and results.extent == PAGE_ROWS
         most_pages = 0
         while results.cursor < 500:
             await pilot.press("pagedown")  # down a screen; pages load as the cursor nears them
-            await settle(pilot, app)
+            await settle(pilot)
             current = results.current
             assert current is not None and current.id == expected[results.cursor][0]
             assert_window_matches(results, expected)
@@ -168,7 +162,7 @@ async def test_scrolling_far_down_and_back_keeps_a_window_and_refetches_in_order
         seen: list[int] = []
         while results.cursor > 0:
             await pilot.press("pageup")  # back up a screen: dropped pages are fetched again
-            await settle(pilot, app)
+            await settle(pilot)
             assert_window_matches(results, expected)
             top = results.scroll_offset.y
             for index in range(top, top + results.size.height - 1):
@@ -191,12 +185,12 @@ async def test_end_jumps_to_the_last_row_with_one_request_then_home_returns(
     app = make_app()
     calls = counting_requests(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         calls.clear()
 
         await pilot.press("G")  # to the very last product
-        await settle(pilot, app)
+        await settle(pilot)
         assert results.cursor == PRODUCTS - 1 and results.extent == PRODUCTS
         assert results.current is not None and results.current.id == expected[-1][0]
         assert len(calls) == 1  # the mirror sort's first page, not 59 pages in between
@@ -206,14 +200,14 @@ async def test_end_jumps_to_the_last_row_with_one_request_then_home_returns(
 
         for _ in range(4):
             await pilot.press("pageup")  # up from the end: pages come from the mirror sort
-            await settle(pilot, app)
+            await settle(pilot)
             assert results.current is not None
             assert results.current.id == expected[results.cursor][0]
         assert_window_matches(results, expected)
         assert all(call["sort"] == "sales_asc" for call in calls)
 
         await pilot.press("g")  # home: the first page again
-        await settle(pilot, app)
+        await settle(pilot)
         assert results.cursor == 0 and results.scroll_offset.y == 0
         assert results.current is not None and results.current.id == expected[0][0]
         assert_window_matches(results, expected)
@@ -225,24 +219,24 @@ async def test_end_in_a_sort_without_a_mirror_walks_there_in_few_requests(
     app = make_app()
     calls = counting_requests(app)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         for _ in range(4):
             await pilot.press("s")  # sales ↑, price ↑, price ↓, newest
-            await settle(pilot, app)
+            await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BrowseScreen) and screen.query_state.sort == "newest"
         calls.clear()
 
         await pilot.press("end")  # newest first has no mirror: walk, two pages a request
-        await settle(pilot, app)
+        await settle(pilot)
         expected = backend_order(backend_ctx, "newest")
         assert results.current is not None and results.current.id == expected[-1][0]
         assert len(calls) <= PRODUCTS // PAGE_ROWS // 2 + 1
         assert_window_matches(results, expected)
 
         await pilot.press("pageup", "pageup")  # above the end: cursors the walk left
-        await settle(pilot, app)
+        await settle(pilot)
         assert results.current is not None
         assert results.current.id == expected[results.cursor][0]
 
@@ -254,13 +248,13 @@ async def test_the_price_sort_mirrors_too(
     app = make_app()
     calls = counting_requests(app)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         await pilot.press("s", "s")  # sales ↑, then price ↑
-        await settle(pilot, app)
+        await settle(pilot)
         calls.clear()
         await pilot.press("G")  # the dearest product, from price ↓'s first page
-        await settle(pilot, app)
+        await settle(pilot)
         assert [call["sort"] for call in calls] == ["price_desc"]
         assert results.current is not None and results.current.id == expected[-1][0]
         assert_window_matches(results, expected)
@@ -271,12 +265,12 @@ async def test_a_new_search_resets_the_window(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await settle(pilot)
         results = app.screen.query_one(ProductList)
         await pilot.press("G")  # far from the top
-        await settle(pilot, app)
+        await settle(pilot)
         await pilot.press("slash", *"保温杯", "enter")  # search: focus, type, search now
-        await settle(pilot, app)
+        await settle(pilot)
         matching = [
             row["id"]
             for row in backend_ctx.db.all(
@@ -291,5 +285,5 @@ async def test_a_new_search_resets_the_window(
         assert [row.id for row in results.rows] == matching[:PAGE_ROWS]
 
         await pilot.press("G")  # the end of the new results
-        await settle(pilot, app)
+        await settle(pilot)
         assert results.current is not None and results.current.id == matching[-1]

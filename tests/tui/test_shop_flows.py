@@ -19,15 +19,9 @@ from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
+from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Lets timers fire and every worker finish."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def wait_for_rows(pilot: Pilot[None], *, timeout: float = 5.0) -> ProductList:

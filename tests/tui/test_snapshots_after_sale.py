@@ -23,6 +23,7 @@ from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales import AfterSalesScreen
 from kshop_tui.screens.support import SupportChatScreen, SupportScreen
 from tests.tui.conftest import SIZES
+from tests.tui.helpers import settle
 from tests.tui.test_after_sale_flows import delivered_order, requested_return
 
 MakeApp = Callable[..., KshopApp]
@@ -30,14 +31,6 @@ SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 # A fixed folder: the picker shows its path, which must not change between runs.
 PHOTO_FOLDER = Path("/tmp/kshop-snapshot-photos")
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture(autouse=True)

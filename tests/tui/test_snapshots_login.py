@@ -18,14 +18,10 @@ from kshop_tui.screens import qr_login
 from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.real_name import RealNameScreen
 from tests.tui.conftest import SIZES
+from tests.tui.helpers import settle
 
 SnapCompare = Callable[..., bool]
 FIXED_QR_PAYLOAD = "kshop-oauth://wechat/SNAPSHOT-device-code-0123456789ab"
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

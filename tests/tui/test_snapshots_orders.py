@@ -14,15 +14,14 @@ from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.order_detail import CancelReasonPicker, OrderDetailScreen, ReviewDialog
 from tests.tui.conftest import SIZES
+from tests.tui.helpers import settle, wait_for_screen
 from tests.tui.test_logistics import shipped_with_exception
 from tests.tui.test_orders import (
     cancel,
     one_of_each,
     order_in_state,
     place,
-    settle,
     skus_in_stock,
-    wait_for_screen,
 )
 
 MakeApp = Callable[..., KshopApp]

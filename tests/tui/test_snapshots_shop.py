@@ -16,17 +16,10 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.app import AppOptions, KshopApp
 from kshop_tui.config import Settings
 from tests.tui.conftest import SIZES
+from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def settle_product(pilot: Pilot[None]) -> None:

@@ -19,7 +19,8 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.bnpl import BnplScreen
 from tests.tui.conftest import SIZES
-from tests.tui.test_wallet import DAY, buy_with_bnpl, new_user, settle, with_check_digit
+from tests.tui.helpers import settle
+from tests.tui.test_wallet import DAY, buy_with_bnpl, new_user, with_check_digit
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]

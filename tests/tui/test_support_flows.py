@@ -16,14 +16,9 @@ from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sale_detail import ConfirmModal
 from kshop_tui.screens.support import ChatBubble, NewThreadModal, SupportChatScreen, SupportScreen
+from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def wait_for_bubbles(pilot: Pilot[None], count: int, *, timeout: float = 5.0) -> None:

@@ -8,24 +8,16 @@ from collections.abc import Callable
 
 import pytest
 from textual.command import CommandPalette
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.browse import BrowseScreen
 from kshop_tui.screens.cart import CartScreen
 from kshop_tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def shown_message(app: KshopApp) -> str:

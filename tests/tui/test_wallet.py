@@ -4,13 +4,10 @@ nothing, and its bills (repay early, overdue)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import httpx
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerCancelled
+from textual.widgets import DataTable, Input
 
 from fake_backend.context import Ctx
 from fake_backend.services import auth, ledger, sessions
@@ -24,6 +21,7 @@ from kshop_tui.screens.real_name import RealNameScreen
 from kshop_tui.screens.wallet import TopUpModal, WalletScreen
 from kshop_tui.validation import id_check_char
 from tests.backend.test_wallet import insert_order
+from tests.tui.helpers import settle, text_of
 
 MakeApp = Callable[..., KshopApp]
 DEMO_BALANCE_FEN = 500_000
@@ -32,16 +30,6 @@ NEW_PASSWORD = "newuser2026"
 NEW_NAME = "李四"
 NEW_ID_FIRST17 = "11010519900307123"
 DAY = 86_400
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Lets timers fire and every worker finish (twice: workers start workers). A worker
-    replaced by a newer one of its exclusive group ends cancelled: that is not a failure."""
-    for _ in range(2):
-        await pilot.pause()
-        with contextlib.suppress(WorkerCancelled):
-            await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def with_check_digit(first_digits: str) -> str:
@@ -73,11 +61,6 @@ async def buy_with_bnpl(client: KshopClient, ctx: Ctx, user_id: int = 1) -> int:
     payment = await client.pay(order.id, "bnpl", idempotency_key=new_intent_key())
     assert payment.status == "succeeded"
     return order.id
-
-
-def text_of(screen: object, selector: str) -> str:
-    assert hasattr(screen, "query_one")
-    return str(screen.query_one(selector, Static).render())
 
 
 class LoseFirstTopUpAnswer(httpx.AsyncBaseTransport):

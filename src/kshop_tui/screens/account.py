@@ -16,7 +16,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.screen_base import FormModal, ShopScreen
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
 from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
 from kshop_tui.text import clean, local_time
@@ -25,8 +25,6 @@ from kshop_tui.widgets.strength import StrengthMeter
 if TYPE_CHECKING:
     from kshop_tui.api.models import SshKey, User
 
-# The backend's field names → the inputs that hold them.
-PASSWORD_FIELDS = {"current_password": "cpw-current", "new_password": "cpw-new"}
 SSH_COMMAND = "ssh -p 2222 host"
 
 
@@ -41,12 +39,14 @@ def ssh_key_name(key: SshKey) -> str:
     return key.label or t("account.ssh.unnamed")
 
 
-class ChangePasswordModal(ShopModal):
+class ChangePasswordModal(FormModal):
     """The current password, a new one (with its strength) and the new one again.
     Dismisses True once changed; the server logs out the user's other sessions."""
 
     DEFAULT_CLASSES = "ac-modal"
     CSS_PATH = "account.tcss"
+    GENERAL_ID = "cpw-general"
+    FIELD_INPUTS = {"current_password": "cpw-current", "new_password": "cpw-new"}
 
     def compose(self) -> ComposeResult:
         yield Footer()
@@ -121,23 +121,14 @@ class ChangePasswordModal(ShopModal):
         """Shows the field's problem (quietly while typing); True if it has one."""
         problem = self._problem(input_id)
         if problem is None:
-            self._hint(input_id, "" if input_id == "cpw-current" else "✓", "-ok")
+            self.show_hint(input_id, "" if input_id == "cpw-current" else "✓", "-ok")
         elif loud:
-            self._hint(input_id, t(problem), "-error")
+            self.show_hint(input_id, t(problem), "-error")
         elif not self._value(input_id):
-            self._hint(input_id, "", "")
+            self.show_hint(input_id, "", "")
         else:
-            self._hint(input_id, t(problem), "")
+            self.show_hint(input_id, t(problem), "")
         return problem is not None
-
-    def _hint(self, input_id: str, message: str, state: str) -> None:
-        hint = self.query_one(f"#{input_id}-hint", Static)
-        hint.update(Text(message))
-        hint.set_class(state == "-error", "-error")
-        hint.set_class(state == "-ok", "-ok")
-
-    def _general(self, message: str) -> None:
-        self.query_one("#cpw-general", Static).update(Text(message))
 
     @work(exclusive=True, group="change-password")
     async def change(self, current: str, new: str) -> None:
@@ -146,32 +137,20 @@ class ChangePasswordModal(ShopModal):
 
         button = self.query_one("#cpw-submit", Button)
         button.disabled = True
-        self._general("")
+        self.show_general("")
         try:
             user = await self.shop.run_api(
                 lambda api: api.change_password(current, new), needs_login=True
             )
         except LoginCancelled:
             return
-        except errors.ValidationFailed as error:
-            for field_name, message in error.fields.items():
-                if field_name in PASSWORD_FIELDS:
-                    self._hint(PASSWORD_FIELDS[field_name], clean(message), "-error")
-                else:
-                    self._general(clean(message))
-            if not error.fields:
-                self._general(clean(error.message))
-            return
         except errors.Forbidden as error:
             # WRONG_PASSWORD: the current one.
-            self._hint("cpw-current", clean(error.message), "-error")
+            self.show_hint("cpw-current", clean(error.message), "-error")
             self.query_one("#cpw-current", Input).focus()
             return
-        except errors.BackendUnreachable:
-            self._general(t("backend.unreachable"))
-            return
         except errors.ApiError as error:
-            self._general(clean(error.message))
+            self.show_failure(error)
             return
         finally:
             button.disabled = False

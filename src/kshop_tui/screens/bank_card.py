@@ -4,20 +4,17 @@ come back; the number typed is kept in the form until the card is added."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal
+from kshop_tui.screen_base import FormModal
 from kshop_tui.text import clean
 
 CARD_MIN_DIGITS = 16
 CARD_MAX_DIGITS = 19
-# The backend's field names → the inputs that hold them.
-FIELD_INPUTS = {"card_number": "bc-number", "holder_name": "bc-holder"}
 
 
 def luhn_valid(digits: str) -> bool:
@@ -52,11 +49,13 @@ def grouped(digits: str) -> str:
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
-class AddCardModal(ShopModal):
+class AddCardModal(FormModal):
     """Dismisses with the added `BankCard`, or None."""
 
     DEFAULT_CLASSES = "bc-modal"
     CSS_PATH = "bank_card.tcss"
+    GENERAL_ID = "bc-general"
+    FIELD_INPUTS = {"card_number": "bc-number", "holder_name": "bc-holder"}
 
     def compose(self) -> ComposeResult:
         yield Footer()
@@ -90,7 +89,7 @@ class AddCardModal(ShopModal):
     def on_mount(self) -> None:
         user = self.shop.user
         if user is not None and user.real_name_verified and user.real_name_masked:
-            self._hint("bc-holder", t("card.holder_must_match", name=user.real_name_masked), "")
+            self.show_hint("bc-holder", t("card.holder_must_match", name=user.real_name_masked), "")
         self.query_one("#bc-number", Input).focus()
 
     @on(Button.Pressed, "#bc-cancel")
@@ -104,7 +103,7 @@ class AddCardModal(ShopModal):
     @on(Input.Changed, "#bc-holder")
     def _holder_typed(self) -> None:
         if self._holder():
-            self._hint("bc-holder", "", "")
+            self.show_hint("bc-holder", "", "")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#bc-submit")
@@ -112,7 +111,7 @@ class AddCardModal(ShopModal):
         number_wrong = self._check_number(loud=True)
         holder_missing = not self._holder()
         if holder_missing:
-            self._hint("bc-holder", t("card.holder_required"), "-error")
+            self.show_hint("bc-holder", t("card.holder_required"), "-error")
         if number_wrong:
             self.query_one("#bc-number", Input).focus()
         elif holder_missing:
@@ -129,25 +128,16 @@ class AddCardModal(ShopModal):
         digits = card_digits(self.query_one("#bc-number", Input).value)
         problem = check_card_number(digits)
         if problem is None:
-            self._hint("bc-number", "✓ " + grouped(digits), "-ok")
+            self.show_hint("bc-number", "✓ " + grouped(digits), "-ok")
         elif loud:
-            self._hint("bc-number", t(problem), "-error")
+            self.show_hint("bc-number", t(problem), "-error")
         elif not digits:
-            self._hint("bc-number", "", "")
+            self.show_hint("bc-number", "", "")
         elif problem == "card.length" and len(digits) < CARD_MIN_DIGITS:
-            self._hint("bc-number", t("card.progress", count=len(digits)), "")
+            self.show_hint("bc-number", t("card.progress", count=len(digits)), "")
         else:
-            self._hint("bc-number", t(problem), "-error")
+            self.show_hint("bc-number", t(problem), "-error")
         return problem is not None
-
-    def _hint(self, input_id: str, message: str, state: str) -> None:
-        hint = self.query_one(f"#{input_id}-hint", Static)
-        hint.update(Text(message))
-        hint.set_class(state == "-error", "-error")
-        hint.set_class(state == "-ok", "-ok")
-
-    def _general(self, message: str) -> None:
-        self.query_one("#bc-general", Static).update(Text(message))
 
     @work(exclusive=True, group="add-card")
     async def add(self, digits: str, holder: str) -> None:
@@ -157,31 +147,19 @@ class AddCardModal(ShopModal):
         button = self.query_one("#bc-submit", Button)
         button.disabled = True
         button.label = t("card.working")
-        self._general("")
+        self.show_general("")
         try:
             card = await self.shop.run_api(
                 lambda api: api.add_bank_card(digits, holder), needs_login=True
             )
         except LoginCancelled:
             return
-        except errors.ValidationFailed as error:
-            for field_name, message in error.fields.items():
-                if field_name in FIELD_INPUTS:
-                    self._hint(FIELD_INPUTS[field_name], clean(message), "-error")
-                else:
-                    self._general(clean(message))
-            if not error.fields:
-                self._general(clean(error.message))
-            return
         except errors.Conflict as error:
             # CARD_ALREADY_BOUND: it is about the number.
-            self._hint("bc-number", clean(error.message), "-error")
-            return
-        except errors.BackendUnreachable:
-            self._general(t("backend.unreachable"))
+            self.show_hint("bc-number", clean(error.message), "-error")
             return
         except errors.ApiError as error:
-            self._general(clean(error.message))
+            self.show_failure(error)
             return
         finally:
             button.disabled = False

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal
+from kshop_tui.screen_base import FormModal
 from kshop_tui.text import clean
 
 PIN_LENGTH = 6
-# The backend's field names → the inputs that hold them.
-FIELD_INPUTS = {"current_payment_password": "pp-current", "payment_password": "pp-new"}
 
 
 class PinInput(Input):
@@ -46,11 +43,13 @@ def check_pin(pin: str) -> str | None:
     return None if len(pin) == PIN_LENGTH and pin.isascii() and pin.isdigit() else "paypw.six"
 
 
-class PaymentPasswordDialog(ShopModal):
+class PaymentPasswordDialog(FormModal):
     """Dismisses True once the server took the new payment password."""
 
     DEFAULT_CLASSES = "pp-modal"
     CSS_PATH = "payment_password.tcss"
+    GENERAL_ID = "pp-general"
+    FIELD_INPUTS = {"current_payment_password": "pp-current", "payment_password": "pp-new"}
 
     def __init__(self, *, has_one: bool) -> None:
         super().__init__()
@@ -90,7 +89,7 @@ class PaymentPasswordDialog(ShopModal):
             if input_id != "pp-repeat":
                 self.focus_next()
         else:
-            self._hint(input_id, "", "")
+            self.show_hint(input_id, "", "")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#pp-submit")
@@ -115,19 +114,10 @@ class PaymentPasswordDialog(ShopModal):
         if problem is None and input_id == "pp-new" and same_as_current:
             problem = "paypw.same"
         if problem is None:
-            self._hint(input_id, "✓", "-ok")
+            self.show_hint(input_id, "✓", "-ok")
         elif loud or problem in ("paypw.mismatch", "paypw.same"):
-            self._hint(input_id, t(problem), "-error")
+            self.show_hint(input_id, t(problem), "-error")
         return problem is not None
-
-    def _hint(self, input_id: str, message: str, state: str) -> None:
-        hint = self.query_one(f"#{input_id}-hint", Static)
-        hint.update(Text(message))
-        hint.set_class(state == "-error", "-error")
-        hint.set_class(state == "-ok", "-ok")
-
-    def _general(self, message: str) -> None:
-        self.query_one("#pp-general", Static).update(Text(message))
 
     @work(exclusive=True, group="payment-password")
     async def save(self, new_pin: str, current_pin: str | None) -> None:
@@ -136,35 +126,23 @@ class PaymentPasswordDialog(ShopModal):
 
         button = self.query_one("#pp-submit", Button)
         button.disabled = True
-        self._general("")
+        self.show_general("")
         try:
             user = await self.shop.run_api(
                 lambda api: api.set_payment_password(new_pin, current_pin), needs_login=True
             )
         except LoginCancelled:
             return
-        except errors.ValidationFailed as error:
-            for field_name, message in error.fields.items():
-                if field_name in FIELD_INPUTS and self.query(f"#{FIELD_INPUTS[field_name]}"):
-                    self._hint(FIELD_INPUTS[field_name], clean(message), "-error")
-                else:
-                    self._general(clean(message))
-            if not error.fields:
-                self._general(clean(error.message))
-            return
         except errors.Forbidden as error:
             # WRONG_PAYMENT_PASSWORD: about the current one.
             if self.has_one:
-                self._hint("pp-current", clean(error.message), "-error")
+                self.show_hint("pp-current", clean(error.message), "-error")
                 self.query_one("#pp-current", Input).focus()
             else:
-                self._general(clean(error.message))
-            return
-        except errors.BackendUnreachable:
-            self._general(t("backend.unreachable"))
+                self.show_general(clean(error.message))
             return
         except errors.ApiError as error:
-            self._general(clean(error.message))
+            self.show_failure(error)
             return
         finally:
             button.disabled = False
