@@ -12,8 +12,8 @@ from textual.widgets import Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
+from kshop_tui.paged_screen import PagedListScreen
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, status_name
-from kshop_tui.screens.paged_list import PagedListScreen
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
 

@@ -19,9 +19,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
+from kshop_tui.paged_screen import PagedListScreen
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.after_sale_detail import ConfirmModal
-from kshop_tui.screens.paged_list import PagedListScreen
 from kshop_tui.text import local_time
 from kshop_tui.widgets.paged_table import PagedTable
 
