@@ -22,6 +22,7 @@ from fake_backend.context import Ctx, MerchantMode
 from fake_backend.deps import language_of
 from fake_backend.errors import ApiError
 from fake_backend.schemas.common import COMMON_ERRORS
+from fake_backend.server_time import ServerTime
 from fake_backend.storage.db import Database
 
 log = logging.getLogger("fake_backend")
@@ -130,6 +131,7 @@ def create_app(
             app.include_router(dev_router, prefix="/_dev", tags=["dev"], include_in_schema=False)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(ServerTime, clock=ctx.clock)
     return app
 
 

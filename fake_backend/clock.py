@@ -24,6 +24,11 @@ class Clock:
         elapsed = 0.0 if self._frozen else time.time() - self._wall_at_base
         return self._base + elapsed + self._offset
 
+    @property
+    def frozen(self) -> bool:
+        """The clock moves only when advanced (tests and demos that need a fixed "now")."""
+        return self._frozen
+
     def advance(self, seconds: float) -> None:
         self._offset += seconds
 

@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from kshop_tui import i18n
+from kshop_tui.api.clock import ServerClock
 from kshop_tui.config import Settings, data_dir
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from kshop_tui.session import TokenStore
 
 T = TypeVar("T")
+# Before a backend is open there is no server time to go by.
+_LOCAL_CLOCK = ServerClock()
 
 
 @dataclass
@@ -168,6 +171,12 @@ class KshopApp(App[None]):
             first_screen = [worker for worker in self.workers if worker.node is self.screen]
             await self.workers.wait_for_complete(first_screen)
             gc.freeze()
+
+    @property
+    def clock(self) -> ServerClock:
+        """The backend's "now", which every countdown reads (the local clock until the
+        backend has answered once)."""
+        return self.backend.client.clock if self.backend is not None else _LOCAL_CLOCK
 
     async def client(self) -> KshopClient:
         """The API client, once connected."""

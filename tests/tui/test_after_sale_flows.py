@@ -12,6 +12,7 @@ from PIL import Image
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.services import logistics, sessions
 from kshop_tui.api.backend import Backend
@@ -22,6 +23,7 @@ from kshop_tui.screens.after_sale import AfterSaleWizard
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, ConfirmModal
 from kshop_tui.screens.after_sales import AfterSalesScreen
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree
+from kshop_tui.widgets.status_badge import time_left
 from tests.tui.helpers import settle
 
 MakeApp = Callable[..., KshopApp]
@@ -556,3 +558,33 @@ async def test_the_after_sales_list_opens_one(
         await settle(pilot)
         assert isinstance(app.screen, AfterSaleDetailScreen)
         assert app.screen.after_sale_id == after_sale.id
+
+
+async def test_the_merchants_deadline_counts_down_on_the_backends_clock(
+    make_app: MakeApp, backend: Backend, backend_ctx: Ctx, demo_token: str
+) -> None:
+    """The countdown compares the deadline with the backend's "now", which a demo can move
+    on: the wall clock here is weeks after the frozen test clock, and must not matter."""
+    after_sale = await requested_return(backend, backend_ctx, demo_token)
+    assert after_sale.deadline_at is not None
+    deadline = parse_iso(after_sale.deadline_at)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSaleDetailScreen(after_sale.id))
+        await settle(pilot)
+        left = deadline - backend_ctx.now()
+        assert f"({time_left(left)} left)" in hint(app, "deadline")
+
+        await app.backend.client._call(  # a demo moves the backend's clock on by 23 hours
+            "POST", "/_dev/clock/advance", json={"seconds": 23 * 3600}
+        )
+        assert isinstance(app.screen, AfterSaleDetailScreen)
+        app.screen._tick()
+        assert f"({time_left(left - 23 * 3600)} left)" in hint(app, "deadline")
+
+        await app.backend.client._call(  # and past the deadline
+            "POST", "/_dev/clock/advance", json={"seconds": 3600}
+        )
+        app.screen._tick()
+        assert "24 hours are over" in hint(app, "deadline")

@@ -17,7 +17,6 @@ from textual.widgets import Input
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import after_sale_detail
 from kshop_tui.screens.after_sale import AfterSaleWizard
 from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales import AfterSalesScreen
@@ -31,12 +30,6 @@ SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 # A fixed folder: the picker shows its path, which must not change between runs.
 PHOTO_FOLDER = Path("/tmp/kshop-snapshot-photos")
-
-
-@pytest.fixture(autouse=True)
-def backend_clock_on_screen(monkeypatch: pytest.MonkeyPatch, backend_ctx: Ctx) -> None:
-    """The deadline countdown reads the backend's frozen clock, not the wall."""
-    monkeypatch.setattr(after_sale_detail, "now", backend_ctx.now)
 
 
 class TestWizard:

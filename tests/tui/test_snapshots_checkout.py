@@ -12,7 +12,6 @@ from textual.widgets import Input
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import payment
 from kshop_tui.screens.address_book import AddressBookModal, AddressFormModal
 from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
 from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen, QrPaymentScreen
@@ -30,12 +29,6 @@ from tests.tui.test_checkout_flows import (
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
-
-
-@pytest.fixture(autouse=True)
-def frozen_countdown(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The QR countdown reads this clock: frozen, it always shows the full 15:00."""
-    monkeypatch.setattr(payment, "monotonic", lambda: 1000.0)
 
 
 def checkout(ctx: Ctx, qty: int = 2) -> Callable[[Pilot[None]], Awaitable[CheckoutScreen]]:

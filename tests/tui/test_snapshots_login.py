@@ -14,7 +14,6 @@ from fake_backend.context import Ctx
 from kshop_tui.api import models
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import qr_login
 from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.real_name import RealNameScreen
 from tests.tui.conftest import SIZES
@@ -34,7 +33,6 @@ def fixed_qr(monkeypatch: pytest.MonkeyPatch) -> None:
         return started.model_copy(update={"qr_payload": FIXED_QR_PAYLOAD})
 
     monkeypatch.setattr(KshopClient, "oauth_start", start)
-    monkeypatch.setattr(qr_login, "monotonic", lambda: 1000.0)
 
 
 def snap(

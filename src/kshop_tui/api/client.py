@@ -18,6 +18,7 @@ import httpx
 from pydantic import BaseModel
 
 from kshop_tui.api import errors, models
+from kshop_tui.api.clock import ServerClock
 
 T = TypeVar("T", bound=BaseModel)
 API = "/api/v1"
@@ -49,6 +50,8 @@ class KshopClient:
         self._transport = transport
         self._timeout = timeout
         self._http: httpx.AsyncClient | None = None
+        self.clock = ServerClock()
+        """The backend's "now" for countdowns, kept from the time each answer carries."""
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -107,6 +110,7 @@ class KshopClient:
                 if last or response.status_code not in RETRY_STATUSES:
                     break
             await asyncio.sleep(BACKOFF_SECONDS[attempt])
+        self.clock.observe(response.headers)
         if response.status_code >= 400:
             try:
                 body = response.json()

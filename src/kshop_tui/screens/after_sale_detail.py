@@ -6,7 +6,6 @@ cancel, modify and resubmit or appeal after a rejection, and where the refund we
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
     from kshop_tui.api.models import AfterSale, Tracking
 
-# Where "now" comes from for the deadline countdown: the backend keeps wall time.
-now: Callable[[], float] = time.time
 
 # The shapes the server accepts (fake_backend.services.logistics.CARRIERS).
 TRACKING_SHAPES = {
@@ -295,7 +292,7 @@ class AfterSaleDetailScreen(ShopScreen):
         after_sale = self.after_sale
         if after_sale is None or after_sale.deadline_at is None:
             return
-        left = parse_time(after_sale.deadline_at).timestamp() - now()
+        left = self.shop.clock.seconds_until(parse_time(after_sale.deadline_at).timestamp())
         words = Text(
             t(
                 "as.deadline",

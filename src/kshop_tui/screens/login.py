@@ -9,7 +9,6 @@ action that wanted the login is abandoned, nothing else is lost).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -65,7 +64,7 @@ class LoginScreen(ShopScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        # phone -> monotonic time when the backend lets us send it another code
+        # phone -> the backend-clock time when it lets us send that phone another code
         self._resend_at: dict[str, float] = {}
         self._sending: set[str] = set()
         self._two_factor = False
@@ -339,7 +338,10 @@ class LoginScreen(ShopScreen):
     # --- sending codes -------------------------------------------------------------
 
     def _wait_seconds(self, phone: str) -> int:
-        return max(0, math.ceil(self._resend_at.get(phone, 0.0) - time.monotonic()))
+        resend_at = self._resend_at.get(phone)
+        if resend_at is None:
+            return 0
+        return max(0, math.ceil(self.shop.clock.seconds_until(resend_at)))
 
     def _show_send_buttons(self) -> None:
         for button_id, (phone_id, _) in SEND_BUTTONS.items():
@@ -369,14 +371,14 @@ class LoginScreen(ShopScreen):
         try:
             sent = await self.shop.run_api(lambda api: api.send_sms_code(phone, purpose))
         except errors.RateLimited as error:
-            self._resend_at[phone] = time.monotonic() + error.retry_after
+            self._resend_at[phone] = self.shop.clock.now() + error.retry_after
             self._show_hint(code_id, t("login.resend_wait", seconds=error.retry_after), "-error")
             return
         except errors.ApiError as error:
             self._show_error(error, _tab_of(phone_id))
             return
         else:
-            self._resend_at[phone] = time.monotonic() + sent.retry_after
+            self._resend_at[phone] = self.shop.clock.now() + sent.retry_after
         finally:
             self._sending.discard(button_id)
             self._show_send_buttons()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -60,27 +59,6 @@ MESSAGE_MAX = 1000
 
 
 # --- time ------------------------------------------------------------------------------
-
-
-class BackendClock:
-    """The backend's "now", for countdowns. The bundled backend's clock can be frozen or
-    moved on (tests, the `/_dev` simulator), so it is asked; a remote server keeps real
-    time, so the local clock stands in for it."""
-
-    def __init__(self, shop: KshopApp) -> None:
-        self.shop = shop
-        self._ask_backend = True
-
-    async def now(self) -> float:
-        from kshop_tui.api import errors
-
-        backend = self.shop.backend
-        if self._ask_backend and backend is not None and backend.simulated:
-            try:
-                return await backend.client.dev_clock()
-            except errors.ApiError:
-                self._ask_backend = False  # started with --no-dev: real time it is
-        return time.time()
 
 
 def seconds_until(iso: str, now: float) -> float:
@@ -195,7 +173,6 @@ class OrderDetailScreen(ShopScreen):
     def __init__(self, order_id: int) -> None:
         super().__init__()
         self.order_id = order_id
-        self.clock = BackendClock(self.shop)
         self._countdown: Timer | None = None
 
     def where(self) -> str:
@@ -250,7 +227,7 @@ class OrderDetailScreen(ShopScreen):
         self.order = order
         if first_load:
             self.query_one("#detail-body").focus()  # ↑↓ PgUp PgDn scroll the order
-        await self.tick()
+        self.tick()
 
     def _refresh_if_visible(self) -> None:
         if self.is_current and self.order is not None:
@@ -301,12 +278,12 @@ class OrderDetailScreen(ShopScreen):
             self._countdown.pause()
         self.refresh_bindings()
 
-    async def tick(self) -> None:
+    def tick(self) -> None:
         """Redraws the time left to pay (every second while the order is unpaid)."""
         order = self.order
         if order is None or order.auto_cancel_at is None:
             return
-        left = seconds_until(order.auto_cancel_at, await self.clock.now())
+        left = seconds_until(order.auto_cancel_at, self.shop.clock.now())
         deadline = self.query_one("#detail-deadline", Static)
         if left <= 0:
             deadline.update(Text(t("orders.pay_expired"), style="bold"))
@@ -497,7 +474,7 @@ class OrderDetailScreen(ShopScreen):
         changed = await self.app.push_screen_wait(ChangeItemsDialog(order))
         if changed is not None:
             self.order = changed
-            await self.tick()
+            self.tick()
             self.notify(t("orders.items_changed", total=money(changed.total_fen)))
 
     def action_export_receipt(self) -> None:

@@ -20,7 +20,6 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.order_detail import (
-    BackendClock,
     after_sale_wizard,
     cancel_with_reason,
     pay_pending_order,
@@ -135,7 +134,6 @@ class OrdersScreen(ShopScreen):
         self.generation = 0
         """Bumped by whatever makes an answer in flight stale (a tab switch, a new page)."""
         self.loading_more = False
-        self.clock = BackendClock(self.shop)
 
     def where(self) -> str:
         return t("orders.title")
@@ -199,7 +197,7 @@ class OrdersScreen(ShopScreen):
         self.rows = list(page.items)
         self.next_cursor = page.next_cursor
         self._draw()
-        await self.tick()
+        self.tick()
 
     @work(exclusive=True, group="orders-more")
     async def load_more(self) -> None:
@@ -227,7 +225,7 @@ class OrdersScreen(ShopScreen):
         self.rows += [row for row in page.items if row.id not in known]
         self.next_cursor = page.next_cursor
         self._draw()
-        await self.tick()
+        self.tick()
 
     def _refresh_if_visible(self) -> None:
         if self.is_current and self.counts is not None and not self.loading_more:
@@ -259,7 +257,7 @@ class OrdersScreen(ShopScreen):
         else:
             self.next_cursor = None
         self._draw()
-        await self.tick()
+        self.tick()
 
     # --- drawing -------------------------------------------------------------------
 
@@ -319,12 +317,12 @@ class OrdersScreen(ShopScreen):
         cell.truncate(STATUS_WIDTH, overflow="ellipsis")
         return cell
 
-    async def tick(self) -> None:
+    def tick(self) -> None:
         """Redraws the time left to pay on the unpaid rows."""
         pending = [row for row in self.rows if row.auto_cancel_at is not None]
         if not pending or not self.is_mounted:
             return
-        now = await self.clock.now()
+        now = self.shop.clock.now()
         table = self.query_one(DataTable)
         for row in pending:
             key = RowKey(str(row.id))

@@ -13,8 +13,7 @@ import asyncio
 import importlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from time import monotonic
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
@@ -401,7 +400,7 @@ class PaymentPasswordModal(ShopModal):
         elif isinstance(error, errors.RateLimited):
             field.value = ""
             field.disabled = True
-            until = datetime.now(CHINA_TZ) + timedelta(seconds=error.retry_after)
+            until = datetime.fromtimestamp(self.shop.clock.now() + error.retry_after, CHINA_TZ)
             self.locked_words = t(
                 "pay.locked",
                 minutes=math.ceil(error.retry_after / 60),
@@ -508,12 +507,11 @@ class QrPaymentScreen(ShopScreen):
         self.payment = payment
         self.query_one("#qr-pay-loading").display = False
         self.query_one(QrCode).payload = payment.qr_payload or ""
-        lifetime = 0.0
-        if payment.expires_at:
-            lifetime = (
-                parse_time(payment.expires_at) - parse_time(payment.created_at)
-            ).total_seconds()
-        self._deadline = monotonic() + lifetime
+        self._deadline = (
+            parse_time(payment.expires_at).timestamp()
+            if payment.expires_at
+            else self.shop.clock.now()
+        )
         self._tick()
         self._status(t("pay.qr_waiting"))
         backend = self.shop.backend
@@ -527,7 +525,7 @@ class QrPaymentScreen(ShopScreen):
     def _tick(self) -> None:
         if self.payment is None or self._finished:
             return
-        left = max(0, math.ceil(self._deadline - monotonic()))
+        left = max(0, math.ceil(self.shop.clock.seconds_until(self._deadline)))
         minutes, seconds = divmod(left, 60)
         self.query_one("#qr-pay-expiry", Static).update(
             Text(t("pay.qr_expires_in", time=f"{minutes}:{seconds:02d}"), style="dim")

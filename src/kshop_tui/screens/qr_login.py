@@ -7,7 +7,6 @@ Dismisses True once `KshopApp.logged_in` has run, None when the user cancels.
 from __future__ import annotations
 
 import math
-from time import monotonic
 
 from rich.text import Text
 from textual import work
@@ -106,7 +105,7 @@ class QrLoginScreen(ShopModal):
         if provider != self.provider:
             return  # switched provider meanwhile; that start draws its own code
         self._device_code = started.device_code
-        self._deadline = monotonic() + started.expires_in
+        self._deadline = self.shop.clock.now() + started.expires_in
         self._expired = False
         qr = self.query_one(QrCode)
         qr.payload = started.qr_payload
@@ -121,7 +120,7 @@ class QrLoginScreen(ShopModal):
     def _show_expiry(self) -> None:
         if self._device_code is None or self._expired:
             return
-        left = max(0, math.ceil(self._deadline - monotonic()))
+        left = max(0, math.ceil(self.shop.clock.seconds_until(self._deadline)))
         if left == 0:
             self._expire()
             return
