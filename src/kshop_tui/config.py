@@ -106,7 +106,7 @@ def _syntax_problem(path: Path, raw: str, error: str) -> ConfigProblem:
         line: int | None = int(found[1])
         error = error[: found.start()]
     elif error.endswith("(at end of document)"):
-        line = raw.count("\n") + 1
+        line = max(1, len(raw.splitlines()))
         error = error.removesuffix("(at end of document)").rstrip()
     else:
         line = None
@@ -194,7 +194,8 @@ class _Reader:
                 if isinstance(value, str) and value in LANGUAGE_SPELLINGS:
                     self.settings.language = value
                 else:
-                    self.problem((key,), "config.language", choices='"zh_CN", "en"')
+                    choices = ", ".join(f'"{name}"' for name in KNOWN_LANGUAGES)
+                    self.problem((key,), "config.language", choices=choices)
             elif key == "theme":
                 self.theme(value)
             elif key == "keys":
