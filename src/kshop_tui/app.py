@@ -41,6 +41,8 @@ T = TypeVar("T")
 # Before a backend is open there is no server time to go by.
 _LOCAL_CLOCK = ServerClock()
 
+CONFIG_NOTICE_SECONDS = 20
+
 
 @dataclass
 class AppOptions:
@@ -114,8 +116,18 @@ class KshopApp(App[None]):
         return _browse_screen()
 
     def on_mount(self) -> None:
-        for warning in self.options.settings.warnings:
-            self.notify(warning, title=t("config.invalid"), severity="warning", markup=False)
+        problems = self.options.settings.problems
+        if problems:
+            # One notice for the whole file, up longer than the usual notice: a line of
+            # it may name a file path and a list of choices.
+            text = "\n".join(problem.describe(i18n.language()) for problem in problems)
+            self.notify(
+                text,
+                title=t("config.invalid"),
+                severity="warning",
+                markup=False,
+                timeout=CONFIG_NOTICE_SECONDS,
+            )
         # Connect only once the first frame is out: the imports behind it are heavy.
         self.call_after_refresh(self.connect)
 

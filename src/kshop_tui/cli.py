@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from kshop_tui import i18n
 from kshop_tui.config import load_settings
@@ -49,12 +50,38 @@ def add_backend_options(parser: argparse.ArgumentParser, *, suppress: bool = Fal
     )
 
 
+DISTRIBUTION = "kshop-tui"
+
+
+def installed_version() -> str:
+    """The version in the installed distribution's metadata (pyproject.toml's)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """argparse's "version" action, but the metadata is read only when asked for: every
+    start of the shop builds this parser."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        print(f"kshop {installed_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kshop",
         description="A keyboard-driven terminal shop.",
         epilog=f"commands: {COMMANDS} (kshop COMMAND --help)",
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     add_backend_options(parser)
     parser.add_argument(
         "--open", metavar="TARGET", help="open a screen: cart | search WORDS | product ID"

@@ -819,3 +819,31 @@ def test_ctrl_c_at_a_prompt_exits_130(kshop: Shell, capsys: pytest.CaptureFixtur
 
 async def _ready(backend: Backend) -> Backend:
     return backend
+
+
+def test_version_comes_from_the_installed_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    from kshop_tui.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"kshop {metadata.version('kshop-tui')}\n"
+
+
+def test_version_outside_an_installation_says_so(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    from kshop_tui.cli import main
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == "kshop unknown (not installed)\n"

@@ -97,28 +97,71 @@ def test_show_reads_the_file_and_says_where_each_setting_comes_from(
     assert "zh_CN [--lang]" in table and "app.search = ctrl+f" in table
 
 
-def test_show_names_each_bad_key_and_its_line(
+def test_show_names_each_bad_key_and_its_line_once_and_exits_2(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config_file.parent.mkdir()
     config_file.write_text(BAD, encoding="utf-8")
-    assert run(["config", "show"]) == 0  # the shop still starts, with defaults
+    # The settings in effect (the shop starts with the defaults), then the mistakes.
+    assert run(["config", "show"]) == 2
     captured = capsys.readouterr()
     assert "Theme" in captured.out and "nord" in captured.out
-    assert f"kshop: warning: {config_file}:1: `language`" in captured.err
-    assert f"kshop: warning: {config_file}:5: `demo.max_sessions`" in captured.err
-    assert run(["config", "show", "--json"]) == 0
-    answer = json.loads(capsys.readouterr().out)
+    assert "warning" not in captured.out
+    assert captured.err.splitlines() == [
+        f'kshop: warning: {config_file}:1: `language` must be "zh_CN", "en"',
+        f"kshop: warning: {config_file}:5: `demo.max_sessions` must be a whole number, 1 or more",
+        "kshop: those settings keep their defaults until fixed (`kshop config edit`)",
+    ]
+    assert run(["config", "show", "--json"]) == 2
+    captured = capsys.readouterr()
+    answer = json.loads(captured.out)
     assert len(answer["warnings"]) == 2 and answer["demo"]["max_sessions"] == 20
+    assert f"{config_file}:1: `language`" in captured.err
 
 
-def test_a_broken_toml_file_is_a_warning_with_its_line(
+def test_show_exits_2_for_each_kind_of_mistake(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_file.parent.mkdir()
+    mistakes = [
+        'theme = "nope"',
+        '[keys]\n"app.nothing" = "x"',
+        '[keys]\n"app.cart" = "ctrl+nope"',
+        'backend_url = "http://"',
+        "colour = 1",
+        "theme = 1",
+        'theme = "nord',
+    ]
+    for mistake in mistakes:
+        config_file.write_text(mistake + "\n", encoding="utf-8")
+        assert run(["config", "show"]) == 2, mistake
+        err = capsys.readouterr().err
+        assert err.count(f"kshop: warning: {config_file}:") == 1, (mistake, err)
+
+
+def test_a_broken_toml_file_is_named_with_its_line(
     config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config_file.parent.mkdir()
     config_file.write_text('theme = "nord"\nlanguage = \n', encoding="utf-8")
-    assert run(["config", "show"]) == 0
-    assert "line 2" in capsys.readouterr().err
+    assert run(["config", "show"]) == 2
+    assert f"{config_file}:2: is not valid TOML: Invalid value" in capsys.readouterr().err
+
+
+def test_check_says_ok_or_names_the_problems(
+    config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["config", "check"]) == 0
+    assert capsys.readouterr().out == f"{config_file}: OK (not created; defaults)\n"
+    config_file.parent.mkdir()
+    config_file.write_text(GOOD, encoding="utf-8")
+    assert run(["config", "check"]) == 0
+    assert capsys.readouterr().out == f"{config_file}: OK\n"
+    config_file.write_text(BAD, encoding="utf-8")
+    assert run(["config", "check"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("kshop: warning: ") == 2
 
 
 def test_edit_without_an_editor_prints_the_path(

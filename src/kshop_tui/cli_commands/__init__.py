@@ -81,8 +81,8 @@ async def _online(
     out: Output,
 ) -> int:
     settings = load_settings()
-    for warning in settings.warnings:
-        out.error(f"warning: {warning}")
+    for problem in settings.problems:
+        out.error(f"warning: {problem.describe()}")
     i18n.set_language(args.lang or settings.language or i18n.detect_language())
     choice = BackendChoice(
         url=args.backend or os.environ.get("KSHOP_BACKEND_URL") or settings.backend_url,

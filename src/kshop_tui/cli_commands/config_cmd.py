@@ -1,5 +1,6 @@
-"""`kshop config path | show | edit`: the settings file (SPEC §5). A bad file never
-stops the shop; these commands show what it makes of it, naming the key and the line."""
+"""`kshop config path | show | check | edit`: the settings file (SPEC §5). A bad file
+never stops the shop; these commands show what it makes of it, naming each mistake with
+its file and line on stderr, and exit 2 (the CLI's usage error) while there is one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from kshop_tui import i18n
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import OK, USAGE, add_json
-from kshop_tui.config import config_path, data_dir, load_settings
+from kshop_tui.config import ConfigProblem, config_path, data_dir, load_settings
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
 
 TEMPLATE = """\
-# kshop settings; every one is optional (`kshop config show` checks them).
+# kshop settings; every one is optional (`kshop config check` checks them).
 # backend_url = "http://127.0.0.1:8000"   # an API server instead of the bundled shop
 # language = "zh_CN"                      # or "en"
 # theme = "textual-dark"
@@ -42,6 +43,8 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     show = actions.add_parser("show", help="the settings in effect, and any problems")
     add_json(show)
     show.set_defaults(offline=show_command)
+    check = actions.add_parser("check", help="check the file: its problems, or OK")
+    check.set_defaults(offline=check_command)
     edit = actions.add_parser("edit", help="open the file in $VISUAL / $EDITOR, then check it")
     edit.set_defaults(offline=edit_command)
 
@@ -73,10 +76,10 @@ def show_command(args: argparse.Namespace, out: Output) -> int:
             "theme": settings.theme,
             "keys": settings.keys,
             "demo": asdict(settings.demo),
-            "warnings": settings.warnings,
+            "warnings": [problem.describe() for problem in settings.problems],
         }
         out.json(answer)
-        return OK
+        return _report(settings.problems, out)
     fields = [
         ("Config file", str(path) + ("" if path.exists() else " (not created; defaults)")),
         ("Data dir", str(data_dir())),
@@ -87,8 +90,15 @@ def show_command(args: argparse.Namespace, out: Output) -> int:
         ("Demo limits", ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items())),
     ]
     out.fields(fields)
-    for warning in settings.warnings:
-        out.error(f"warning: {warning}")
+    return _report(settings.problems, out)
+
+
+def check_command(args: argparse.Namespace, out: Output) -> int:
+    path = config_path()
+    problems = load_settings(path).problems
+    if problems:
+        return _report(problems, out)
+    out.line(f"{path}: OK" + ("" if path.exists() else " (not created; defaults)"))
     return OK
 
 
@@ -110,14 +120,21 @@ def edit_command(args: argparse.Namespace, out: Output) -> int:
     if finished.returncode != 0:
         out.error(f"the editor {editor!r} exited with status {finished.returncode}")
         return USAGE
-    settings = load_settings(path)
-    if settings.warnings:
-        for warning in settings.warnings:
-            out.error(f"warning: {warning}")
-        out.error("those settings keep their defaults until fixed (`kshop config edit`)")
-        return USAGE
+    problems = load_settings(path).problems
+    if problems:
+        return _report(problems, out)
     out.line(f"{path}: OK")
     return OK
+
+
+def _report(problems: list[ConfigProblem], out: Output) -> int:
+    """Each problem on stderr, once; exit 2 while there is one."""
+    if not problems:
+        return OK
+    for problem in problems:
+        out.error(f"warning: {problem.describe()}")
+    out.error("those settings keep their defaults until fixed (`kshop config edit`)")
+    return USAGE
 
 
 def _backend(args: argparse.Namespace, configured: str | None) -> tuple[str | None, str]:

@@ -77,7 +77,12 @@ def detect_language() -> str:
     return normalize(found) if found else "zh_CN"
 
 
-def t(key: str, **params: object) -> str:
+def t(key: str, /, **params: object) -> str:
     """The message `key` in the current language, with `{params}` filled in."""
-    template = LANGUAGES[_current].get(key) or en.MESSAGES.get(key) or key
+    return translate(_current, key, **params)
+
+
+def translate(language: str, key: str, /, **params: object) -> str:
+    """The message `key` in `language` (`en`, `zh_CN`), whatever the current one."""
+    template = LANGUAGES[language].get(key) or en.MESSAGES.get(key) or key
     return template.format(**params) if params else template

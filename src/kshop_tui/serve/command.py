@@ -56,8 +56,8 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else USAGE
     settings = load_settings()
-    for warning in settings.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    for problem in settings.problems:
+        print(f"warning: {problem.describe()}", file=sys.stderr)
     language = args.lang or lang or settings.language
     backend_url = args.backend or backend
     try:
