@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.app import App
 from textual.widgets import Input, TextArea
 
 from fake_backend.app import create_app
@@ -32,6 +33,9 @@ def deterministic_ui(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KSHOP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(Input, "cursor_blink", False)
     monkeypatch.setattr(TextArea, "cursor_blink", False)
+    # Toasts leave after a wall-clock timeout: on a loaded machine one could be gone before
+    # a test (or a snapshot) looks at it. In tests they stay until the test ends.
+    monkeypatch.setattr(App, "NOTIFICATION_TIMEOUT", 3600)
 
 
 @pytest.fixture
