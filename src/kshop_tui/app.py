@@ -132,6 +132,7 @@ class KshopApp(App[None]):
                     data_dir=self.options.data_dir,
                     language=i18n.http_language,
                     merchant=self.options.merchant,
+                    served=self.options.served,
                 )
             except Exception as error:  # a broken data dir or URL: say so, keep the UI up
                 self.backend_down = True

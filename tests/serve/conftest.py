@@ -209,10 +209,18 @@ def environment_of(pid: int) -> dict[str, str]:
 
 
 async def sms_code(backend_url: str, phone: str) -> str:
-    """The demo SMS gateway's last code for `phone` (the backend's /_dev outbox)."""
+    """The demo SMS gateway's last code for `phone` as a visitor sees it (the backend's
+    /_dev outbox): only a code to register a phone that has no account yet."""
     api = KshopClient(backend_url)
     try:
         messages = await api.dev_sms_codes(phone)
     finally:
         await api.aclose()
     return messages[-1].code
+
+
+def codes_sent_to(db: Database, phone: str) -> list[str]:
+    """Every code the fake SMS gateway sent to `phone`, oldest first: what the phone's
+    owner has received (the outbox keeps existing accounts' codes from visitors)."""
+    rows = db.all("SELECT code FROM sms_codes WHERE phone = ? ORDER BY id", (phone,))
+    return [str(row["code"]) for row in rows]
