@@ -463,30 +463,25 @@ class KshopApp(App[None]):
         self.push_screen(ProductScreen(product_id))
 
     def open_target(self, target: str) -> None:
-        """Deep links: `cart`, `search WORDS`, `product ID`; unknown ones say so."""
+        """Deep links (`kshop_tui.deep_links`); unknown ones say so and stay home."""
+        from kshop_tui.deep_links import parse
         from kshop_tui.screens.browse import BrowseScreen
 
-        verb, _, rest = target.strip().partition(" ")
-        if verb == "cart":
-            self.call_later(self.action_cart)
-        elif verb == "search" and rest.strip():
+        link = parse(target)
+        if link is None:
+            self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
+        elif link.place == "search":
             browse = self.screen_stack[0]
             if isinstance(browse, BrowseScreen):
-                browse.search_for(rest.strip())
-        elif verb == "product" and rest.strip().isdigit():
-            self.open_product(int(rest.strip()))
-        elif verb in ("wallet", "coupons", "account"):
-            self.call_later(getattr(self, f"action_{verb}"))
-        elif verb == "orders":
-            self.call_later(self.action_orders)
-        elif verb == "order" and rest.strip().isdigit():
-            self.call_later(self.open_order, int(rest.strip()))
-        elif verb in ("track", "insights"):
-            self.call_later(self.action_track_parcel if verb == "track" else self.action_insights)
-        elif verb in ("", "browse", "home"):
-            self.call_later(self.action_browse)
-        else:
-            self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
+                browse.search_for(link.argument)
+        elif link.place == "product":
+            self.open_product(int(link.argument))
+        elif link.place == "order":
+            self.call_later(self.open_order, int(link.argument))
+        elif link.place == "track":
+            self.call_later(self.action_track_parcel)
+        else:  # cart, orders, wallet, coupons, account, insights, browse
+            self.call_later(getattr(self, f"action_{link.place}"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand(t("cmd.browse"), t("cmd.browse.help"), self.action_browse)

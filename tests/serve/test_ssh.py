@@ -25,6 +25,7 @@ from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import AppOptions, KshopApp
 from kshop_tui.config import Settings
+from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.command import run_serve
 from kshop_tui.serve.ssh import TERMINAL_RESET, ShopSshServer, SshServeOptions, deep_link
 from tests.serve.conftest import (
@@ -173,6 +174,33 @@ async def test_unknown_deep_link_says_so_then_home(start_server: StartServer) ->
         shop = await open_shop(conn, "frobnicate the widgets")
         await shop.wait_for("Unknown place to open: frobnicate the widgets")
         await shop.wait_for("Search products")  # the home (browse) screen
+
+
+@pytest.mark.parametrize("command", ["--help", "--backend=http://127.0.0.1:9", "-h cart"])
+async def test_a_deep_link_that_looks_like_an_option_is_only_an_unknown_place(
+    start_server: StartServer, command: str
+) -> None:
+    """`ssh host -t -- --help`: the words reach the shop as the place to open, one
+    argument, never as an option of its command line; the session goes on."""
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn, command)
+        await shop.wait_for(f"Unknown place to open: {command}")
+        await shop.wait_for("Search products")  # the home (browse) screen
+        (session,) = server.sessions
+        assert f"--open={command}" in session._argv()
+        mark = shop.mark()
+        await shop.press("c")  # still a shop: the cart asks a guest to log in
+        await shop.wait_for("Log in to kshop", since=mark)
+
+
+def test_deep_links_are_known_places() -> None:
+    assert str(parse_deep_link("  search   red\tshoes ")) == "search red shoes"
+    assert str(parse_deep_link("product 12")) == "product 12"
+    assert str(parse_deep_link("cart please")) == "cart"
+    assert str(parse_deep_link("")) == str(parse_deep_link("home")) == "browse"
+    for unknown in ("--help", "-h cart", "search", "product twelve", "order -1", "rm -rf /"):
+        assert parse_deep_link(unknown) is None, unknown
 
 
 def test_deep_link_is_one_printable_line() -> None:

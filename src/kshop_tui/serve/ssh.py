@@ -37,6 +37,7 @@ import asyncssh
 
 from kshop_tui import i18n
 from kshop_tui.config import DemoLimits, data_dir
+from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.limits import Refusal, SessionGate, idle_farewell
 
 if TYPE_CHECKING:
@@ -571,7 +572,10 @@ class ShopSession(asyncssh.SSHServerSession[bytes]):
             argv += ["--lang", self.server.options.language]
         target = deep_link(self._command)
         if target:
-            argv += ["--open", target]
+            # One argument with the option in it: a place starting with "-" stays a place.
+            # An unknown one goes as typed, and the shop says it does not know it.
+            link = parse_deep_link(target)
+            argv.append(f"--open={link or target}")
         return argv
 
     def _env(self, fingerprint: str | None, token: str | None) -> dict[str, str]:
