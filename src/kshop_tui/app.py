@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import Cart, User
     from kshop_tui.cart_outbox import CartChange, CartOutbox
+    from kshop_tui.crash import CrashLog
     from kshop_tui.session import TokenStore
 
 T = TypeVar("T")
@@ -98,6 +99,7 @@ class KshopApp(App[None]):
         self.cart_outbox: CartOutbox | None = None
         self._backend_ready = asyncio.Event()
         self._login_gate = asyncio.Lock()
+        self._crash_log: CrashLog | None = None
         # A session that starts logged in by its key has nothing left to link.
         self._ssh_key_to_link = None if self.options.session_token else self.options.ssh_fingerprint
         if self.options.settings.keys:
@@ -257,6 +259,26 @@ class KshopApp(App[None]):
             self.notify(reason, severity="warning", markup=False)
             return
         self.notify(t("serve.ssh_key_linked"))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error ends the app, as in Textual, but with the traceback in a
+        log file and a short apology on the screen (`kshop_tui.crash`), and exit status 1.
+        Textual's own would print the traceback, locals and all, on a screen that is a
+        visitor's when the shop is served."""
+        from rich.text import Text
+
+        from kshop_tui.crash import CrashLog, apology
+
+        self._return_code = 1
+        if self._exception is None:  # what `run_test` re-raises for a test to see
+            self._exception = error
+            self._exception_event.set()
+        if self._crash_log is None:
+            self._crash_log = CrashLog()
+            log = self._crash_log.write(error)
+            self.panic(Text(apology(served=self.options.served, log=log)))
+        else:  # a second error while closing: the same file, one apology
+            self._crash_log.write(error)
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         # Served over SSH, a browser opened here would open on the server, not the viewer's.

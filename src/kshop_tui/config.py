@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_config_dir, user_data_dir, user_log_dir
 
 APP_NAME = "kshop"
 KNOWN_LANGUAGES = ("zh_CN", "en")
@@ -43,6 +43,12 @@ def config_path() -> Path:
 def data_dir() -> Path:
     override = os.environ.get("KSHOP_DATA_DIR")
     return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    """Where crash reports go (KSHOP_LOG_DIR, else platformdirs' user log dir)."""
+    override = os.environ.get("KSHOP_LOG_DIR")
+    return Path(override) if override else Path(user_log_dir(APP_NAME, appauthor=False))
 
 
 def load_settings(path: Path | None = None) -> Settings:

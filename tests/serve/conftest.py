@@ -70,11 +70,11 @@ def child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartServer]:
     servers: list[ShopSshServer] = []
 
-    async def start(**limits: int) -> tuple[ShopSshServer, int]:
+    async def start(language: str = "en", **limits: int) -> tuple[ShopSshServer, int]:
         options = SshServeOptions(
             backend_url=backend_url,
             limits=DemoLimits(**limits),
-            language="en",
+            language=language,
             gateway_secret=SECRET,
             host_key_path=tmp_path / "host_key",
         )

@@ -32,6 +32,9 @@ MESSAGES: dict[str, str] = {
     "backend.back": "The server is back.",
     "backend.failed": "Could not open the backend",
     "config.invalid": "Configuration problem (defaults used)",
+    "crash.apology": "Sorry: kshop ran into an unexpected error and had to close.",
+    "crash.apology_logged": "Sorry: kshop ran into an unexpected error and had to close. What went wrong is written in {path}.",
+    "crash.apology_served": "Sorry: the shop ran into an unexpected error and this session had to close. Please connect again.",
     "deeplink.unknown": "Unknown place to open: {target}",
     # command palette
     "cmd.browse": "Browse products",
