@@ -21,6 +21,9 @@ class DemoLimits:
     max_sessions: int = 20
     idle_timeout_s: int = 900
     connections_per_minute: int = 30
+    # SSH connections still logging in (no shop open yet): per address, and in all.
+    waiting_per_address: int = 4
+    max_waiting: int = 64
 
 
 @dataclass

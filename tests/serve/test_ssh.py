@@ -38,10 +38,12 @@ from tests.serve.conftest import (
     child_pids,
     codes_sent_to,
     connect,
+    dropped,
     environment_of,
     gone,
     open_shop,
     refused,
+    silent_connection,
     the_child,
     until,
 )
@@ -232,6 +234,45 @@ async def test_over_max_sessions_the_shop_is_full(start_server: StartServer) -> 
             d = await open_shop(d_conn)
             await d.wait_for(GUEST_HEADER)
             assert server.gate.active == 2
+
+
+async def test_silent_connections_neither_fill_the_shop_nor_keep_a_visitor_out(
+    start_server: StartServer,
+) -> None:
+    """Connections that never log in hold no place in the shop. One address holds a few
+    at most (the rest are dropped at once), and a visitor from elsewhere gets in."""
+    # A grace far longer than the test: the silent ones stay for as long as it runs.
+    server, port = await start_server(login_grace_s=TIMEOUT * 10, max_sessions=20)
+    silent = []
+    for n in range(2, 8):  # six addresses, four each: more than the shop's 20 places
+        silent += [await silent_connection(port, f"127.0.0.{n}") for _ in range(4)]
+    async with await connect(port) as conn:  # a visitor from 127.0.0.1
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        assert server.gate.active == 1
+    # Two more from an address that already holds four: dropped.
+    for _ in range(2):
+        reader, writer = await silent_connection(port, "127.0.0.2")
+        assert await dropped(reader)
+        writer.close()
+    assert all(not reader.at_eof() for reader, _ in silent)
+    assert server.waiting.count("127.0.0.2") == 4 and server.waiting.total == 24
+    for _, writer in silent:
+        writer.close()
+    await until(lambda: server.waiting.total == 0, "the silent connections forgotten")
+
+
+async def test_connections_that_do_not_open_a_shop_in_time_are_closed(
+    start_server: StartServer,
+) -> None:
+    server, port = await start_server(login_grace_s=0.5)
+    reader, writer = await silent_connection(port, "127.0.0.2")  # says nothing
+    conn = await connect(port)  # logs in, opens no session (ssh -N)
+    assert await dropped(reader)
+    writer.close()
+    async with asyncio.timeout(TIMEOUT):
+        await conn.wait_closed()
+    await until(lambda: server.waiting.total == 0, "no connection waiting")
 
 
 async def test_an_address_that_connects_too_often_is_turned_away(
