@@ -169,7 +169,10 @@ class KshopApp(App[None]):
             # the first screen has loaded, the collector walks only what is made afterwards.
             # Not for a backend handed in (tests make many apps; frozen cycles stay for good).
             first_screen = [worker for worker in self.workers if worker.node is self.screen]
-            await self.workers.wait_for_complete(first_screen)
+            # An empty list would mean every worker, this one too: a DeadlockError that
+            # ended the app when a screen without workers was up by now (a login, say).
+            if first_screen:
+                await self.workers.wait_for_complete(first_screen)
             gc.freeze()
 
     async def client(self) -> KshopClient:

@@ -26,7 +26,11 @@ class CrashLog:
     def write(self, error: BaseException) -> Path | None:
         """Appends the traceback (no locals: they may hold passwords being typed);
         answers the file, or None when it could not be written."""
+        from textual.worker import WorkerFailed
+
         report = "".join(traceback.format_exception(error))
+        if isinstance(error, WorkerFailed):  # it wraps the worker's error, traceback and all
+            report += "".join(traceback.format_exception(error.error))
         try:
             if self.path is None:
                 folder = log_dir()

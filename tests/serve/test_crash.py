@@ -34,13 +34,14 @@ APOLOGY_SERVED_ZH = "抱歉：商店遇到意外错误，本次会话已结束�
 
 
 @pytest.fixture
-def log_dir(tmp_path: Path) -> Path:
-    return tmp_path / "logs"
+def log_dir() -> Path:
+    """Where the shops a test starts report crashes (tests/conftest.py points it)."""
+    return Path(os.environ["KSHOP_LOG_DIR"])
 
 
 @pytest.fixture
-def provoked_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, log_dir: Path) -> None:
-    """Shops started from now on crash when the help screen opens; they log to `log_dir`."""
+def provoked_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Shops started from now on crash when the help screen opens."""
     folder = tmp_path / "provoked"
     folder.mkdir()
     (folder / "sitecustomize.py").write_text(PROVOKED)
@@ -48,7 +49,6 @@ def provoked_crash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, log_dir: Pat
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join([str(folder), *([inherited] if inherited else [])])
     )
-    monkeypatch.setenv("KSHOP_LOG_DIR", str(log_dir))
 
 
 def the_crash_report(log_dir: Path) -> str:
