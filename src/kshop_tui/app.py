@@ -23,6 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from kshop_tui import i18n
 from kshop_tui.config import Settings, data_dir
@@ -169,10 +170,14 @@ class KshopApp(App[None]):
             # the first screen has loaded, the collector walks only what is made afterwards.
             # Not for a backend handed in (tests make many apps; frozen cycles stay for good).
             first_screen = [worker for worker in self.workers if worker.node is self.screen]
-            # An empty list would mean every worker, this one too: a DeadlockError that
-            # ended the app when a screen without workers was up by now (a login, say).
-            if first_screen:
-                await self.workers.wait_for_complete(first_screen)
+            # One by one: `wait_for_complete([])` would wait for every worker, this one too
+            # (a DeadlockError when the screen up by now has none, a login say), and it
+            # raises for a worker that a newer one replaced (`--open "search …"` replaces
+            # the first load). Over either way; a worker's own failure is Textual's to
+            # report.
+            for worker in first_screen:
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
             gc.freeze()
 
     async def client(self) -> KshopClient:
