@@ -81,11 +81,13 @@ def create_app(
     dev: bool = True,
     seed: int | None = 42,
     gateway_secret: str | None = None,
+    public_demo: bool = False,
 ) -> FastAPI:
     """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set.
 
     `gateway_secret` (default: env `KSHOP_GATEWAY_SECRET`) lets the SSH gateway start
     sessions for linked keys; without one, `/auth/ssh-session` answers 403.
+    `public_demo`: every request comes from a visitor (see `deps.SERVED_HEADER`).
     """
     from fake_backend import log_privacy, simulator
     from fake_backend import seed as seeding
@@ -100,6 +102,7 @@ def create_app(
         dev=dev,
         merchant=merchant,
         gateway_secret=gateway_secret or None,
+        public_demo=public_demo,
     )
     if seed is not None:
         seeding.ensure_seeded(ctx, seed=seed)

@@ -19,6 +19,9 @@ class Ctx:
     merchant: MerchantMode = "auto"
     # Shared with the SSH gateway; None: `/auth/ssh-session` refuses everyone.
     gateway_secret: str | None = None
+    # Serving the public (`kshop serve`): the demo SMS outbox shows visitors only the codes
+    # for registering a new phone, as it does for every request a served session marks.
+    public_demo: bool = False
     # Seconds of backend clock the merchant simulator waits before each move.
     delays: dict[str, float] = field(
         default_factory=lambda: {

@@ -21,6 +21,17 @@ def get_ctx(request: Request) -> Ctx:
     return ctx
 
 
+# Sent by the client of a served session (`kshop --served`, over SSH or the web): the
+# request comes from a visitor, whom the demo SMS outbox shows only codes for new phones.
+SERVED_HEADER = "X-Kshop-Served"
+
+
+def from_visitor(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> bool:
+    """True when a visitor of a served shop asks: every request of a public-demo backend,
+    and any request a served session marks."""
+    return ctx.public_demo or request.headers.get(SERVED_HEADER) == "1"
+
+
 def get_lang(request: Request) -> str:
     return language_of(request.headers.get("accept-language"))
 
@@ -54,6 +65,7 @@ CtxDep = Annotated[Ctx, Depends(get_ctx)]
 UserDep = Annotated[AuthedUser, Depends(current_user)]
 OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
 LangDep = Annotated[str, Depends(get_lang)]
+VisitorDep = Annotated[bool, Depends(from_visitor)]
 IdempotencyKey = Annotated[
     str,
     Header(

@@ -18,6 +18,13 @@ FROZEN_START = parse_iso("2026-11-24T02:00:00Z")
 DEMO_USER_ID = 1
 
 
+@pytest.fixture(autouse=True)
+def crash_logs_of_the_test(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A crash (of the app in a test, or of a shop a test starts) reports in the test's
+    own folder, never in the developer's log dir."""
+    monkeypatch.setenv("KSHOP_LOG_DIR", str(tmp_path / "logs"))
+
+
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One seeded database file per test session; each test copies it."""

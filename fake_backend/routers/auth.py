@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import JSONResponse
 
-from fake_backend.deps import CtxDep, LangDep, UserDep
+from fake_backend.deps import CtxDep, LangDep, UserDep, VisitorDep
 from fake_backend.schemas.auth import (
     MAX_PHONE_LENGTH,
     AuthResult,
@@ -99,8 +99,14 @@ async def logout_all(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
 
 @dev_router.get("/sms-outbox", response_model=SmsOutbox)
 async def sms_outbox(
-    ctx: CtxDep, phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None
+    ctx: CtxDep,
+    visitor: VisitorDep,
+    phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None,
 ) -> dict[str, Any]:
+    """What the fake SMS gateway sent; to a visitor of a served shop, only the codes for
+    registering a phone that has no account yet (SPEC §7.7)."""
+    if visitor:
+        return auth.sms_outbox_for_visitor(ctx, phone)
     return auth.sms_outbox(ctx, phone)
 
 

@@ -23,6 +23,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from kshop_tui import i18n
 from kshop_tui.api.clock import ServerClock
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import Cart, User
     from kshop_tui.cart_outbox import CartChange, CartOutbox
+    from kshop_tui.crash import CrashLog
     from kshop_tui.session import TokenStore
 
 T = TypeVar("T")
@@ -103,6 +105,7 @@ class KshopApp(App[None]):
         self.cart_outbox: CartOutbox | None = None
         self._backend_ready = asyncio.Event()
         self._login_gate = asyncio.Lock()
+        self._crash_log: CrashLog | None = None
         # A session that starts logged in by its key has nothing left to link.
         self._ssh_key_to_link = None if self.options.session_token else self.options.ssh_fingerprint
         if self.options.settings.keys:
@@ -147,6 +150,7 @@ class KshopApp(App[None]):
                     data_dir=self.options.data_dir,
                     language=i18n.http_language,
                     merchant=self.options.merchant,
+                    served=self.options.served,
                 )
             except Exception as error:  # a broken data dir or URL: say so, keep the UI up
                 self.backend_down = True
@@ -181,7 +185,14 @@ class KshopApp(App[None]):
             # the first screen has loaded, the collector walks only what is made afterwards.
             # Not for a backend handed in (tests make many apps; frozen cycles stay for good).
             first_screen = [worker for worker in self.workers if worker.node is self.screen]
-            await self.workers.wait_for_complete(first_screen)
+            # One by one: `wait_for_complete([])` would wait for every worker, this one too
+            # (a DeadlockError when the screen up by now has none, a login say), and it
+            # raises for a worker that a newer one replaced (`--open "search …"` replaces
+            # the first load). Over either way; a worker's own failure is Textual's to
+            # report.
+            for worker in first_screen:
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
             gc.freeze()
 
     @property
@@ -277,6 +288,26 @@ class KshopApp(App[None]):
             self.notify(reason, severity="warning", markup=False)
             return
         self.notify(t("serve.ssh_key_linked"))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled error ends the app, as in Textual, but with the traceback in a
+        log file and a short apology on the screen (`kshop_tui.crash`), and exit status 1.
+        Textual's own would print the traceback, locals and all, on a screen that is a
+        visitor's when the shop is served."""
+        from rich.text import Text
+
+        from kshop_tui.crash import CrashLog, apology
+
+        self._return_code = 1
+        if self._exception is None:  # what `run_test` re-raises for a test to see
+            self._exception = error
+            self._exception_event.set()
+        if self._crash_log is None:
+            self._crash_log = CrashLog()
+            log = self._crash_log.write(error)
+            self.panic(Text(apology(served=self.options.served, log=log)))
+        else:  # a second error while closing: the same file, one apology
+            self._crash_log.write(error)
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
         # Served over SSH, a browser opened here would open on the server, not the viewer's.
@@ -483,30 +514,25 @@ class KshopApp(App[None]):
         self.push_screen(ProductScreen(product_id))
 
     def open_target(self, target: str) -> None:
-        """Deep links: `cart`, `search WORDS`, `product ID`; unknown ones say so."""
+        """Deep links (`kshop_tui.deep_links`); unknown ones say so and stay home."""
+        from kshop_tui.deep_links import parse
         from kshop_tui.screens.browse import BrowseScreen
 
-        verb, _, rest = target.strip().partition(" ")
-        if verb == "cart":
-            self.call_later(self.action_cart)
-        elif verb == "search" and rest.strip():
+        link = parse(target)
+        if link is None:
+            self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
+        elif link.place == "search":
             browse = self.screen_stack[0]
             if isinstance(browse, BrowseScreen):
-                browse.search_for(rest.strip())
-        elif verb == "product" and rest.strip().isdigit():
-            self.open_product(int(rest.strip()))
-        elif verb in ("wallet", "coupons", "account"):
-            self.call_later(getattr(self, f"action_{verb}"))
-        elif verb == "orders":
-            self.call_later(self.action_orders)
-        elif verb == "order" and rest.strip().isdigit():
-            self.call_later(self.open_order, int(rest.strip()))
-        elif verb in ("track", "insights"):
-            self.call_later(self.action_track_parcel if verb == "track" else self.action_insights)
-        elif verb in ("", "browse", "home"):
-            self.call_later(self.action_browse)
-        else:
-            self.notify(t("deeplink.unknown", target=target), severity="warning", markup=False)
+                browse.search_for(link.argument)
+        elif link.place == "product":
+            self.open_product(int(link.argument))
+        elif link.place == "order":
+            self.call_later(self.open_order, int(link.argument))
+        elif link.place == "track":
+            self.call_later(self.action_track_parcel)
+        else:  # cart, orders, wallet, coupons, account, insights, browse
+            self.call_later(getattr(self, f"action_{link.place}"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand(t("cmd.browse"), t("cmd.browse.help"), self.action_browse)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_config_dir, user_data_dir, user_log_dir
 
 from kshop_tui import i18n
 
@@ -33,6 +33,9 @@ class DemoLimits:
     max_sessions: int = 20
     idle_timeout_s: int = 900
     connections_per_minute: int = 30
+    # SSH connections still logging in (no shop open yet): per address, and in all.
+    waiting_per_address: int = 4
+    max_waiting: int = 64
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,12 @@ def config_path() -> Path:
 def data_dir() -> Path:
     override = os.environ.get("KSHOP_DATA_DIR")
     return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_dir() -> Path:
+    """Where crash reports go (KSHOP_LOG_DIR, else platformdirs' user log dir)."""
+    override = os.environ.get("KSHOP_LOG_DIR")
+    return Path(override) if override else Path(user_log_dir(APP_NAME, appauthor=False))
 
 
 def load_settings(path: Path | None = None) -> Settings:

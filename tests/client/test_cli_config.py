@@ -70,6 +70,8 @@ def test_show_without_a_file_gives_the_defaults(
         "max_sessions": 20,
         "idle_timeout_s": 900,
         "connections_per_minute": 30,
+        "waiting_per_address": 4,
+        "max_waiting": 64,
     }
     assert answer["warnings"] == []
     assert run(["config", "show"]) == 0

@@ -70,14 +70,18 @@ def child_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartServer]:
     servers: list[ShopSshServer] = []
 
-    async def start(**limits: int) -> tuple[ShopSshServer, int]:
+    async def start(
+        language: str = "en", login_grace_s: float | None = None, **limits: int
+    ) -> tuple[ShopSshServer, int]:
         options = SshServeOptions(
             backend_url=backend_url,
             limits=DemoLimits(**limits),
-            language="en",
+            language=language,
             gateway_secret=SECRET,
             host_key_path=tmp_path / "host_key",
         )
+        if login_grace_s is not None:
+            options.login_grace_s = login_grace_s
         server = ShopSshServer(options)
         port = await server.start("127.0.0.1", 0)
         servers.append(server)
@@ -86,6 +90,30 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
     yield start
     for server in servers:
         await server.close()
+
+
+async def silent_connection(
+    port: int, source: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection from `source` (an address of 127.0.0.0/8) that says nothing; once
+    this returns, the server has taken it in (it has sent its version line)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            version = await reader.readline()
+    except TimeoutError:
+        raise AssertionError(f"no SSH version line within {TIMEOUT} s") from None
+    assert version.startswith(b"SSH-2.0-"), version
+    return reader, writer
+
+
+async def dropped(reader: asyncio.StreamReader) -> bool:
+    """Waits (bounded) until the server ends the connection; True once it has."""
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            return await reader.read() == b""
+    except TimeoutError:
+        raise AssertionError(f"the server kept a connection for {TIMEOUT} s") from None
 
 
 async def connect(port: int, key: asyncssh.SSHKey | None = None) -> asyncssh.SSHClientConnection:
@@ -209,10 +237,18 @@ def environment_of(pid: int) -> dict[str, str]:
 
 
 async def sms_code(backend_url: str, phone: str) -> str:
-    """The demo SMS gateway's last code for `phone` (the backend's /_dev outbox)."""
+    """The demo SMS gateway's last code for `phone` as a visitor sees it (the backend's
+    /_dev outbox): only a code to register a phone that has no account yet."""
     api = KshopClient(backend_url)
     try:
         messages = await api.dev_sms_codes(phone)
     finally:
         await api.aclose()
     return messages[-1].code
+
+
+def codes_sent_to(db: Database, phone: str) -> list[str]:
+    """Every code the fake SMS gateway sent to `phone`, oldest first: what the phone's
+    owner has received (the outbox keeps existing accounts' codes from visitors)."""
+    rows = db.all("SELECT code FROM sms_codes WHERE phone = ? ORDER BY id", (phone,))
+    return [str(row["code"]) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kshop_tui.config import DemoLimits
-from kshop_tui.serve.limits import SessionGate
+from kshop_tui.serve.limits import SessionGate, WaitingRoom
 
 
 class FakeClock:
@@ -86,3 +86,21 @@ def test_forgets_quiet_addresses() -> None:
     clock.now += 61
     sessions.admit("10.1.1.1")
     assert list(sessions._recent) == ["10.1.1.1"]
+
+
+def test_waiting_room_holds_a_few_per_address_and_a_bounded_number_in_all() -> None:
+    room = WaitingRoom(DemoLimits(waiting_per_address=2, max_waiting=5))
+    assert [room.enter("10.0.0.1") for _ in range(3)] == [True, True, False]
+    assert [room.enter(f"10.0.1.{n}") for n in range(4)] == [True, True, True, False]
+    assert room.count("10.0.0.1") == 2 and room.total == 5
+    room.leave("10.0.0.1")
+    assert room.enter("10.0.0.1") is True  # its place again
+    assert room.enter("10.0.2.1") is False  # and the room is full again
+
+
+def test_waiting_room_forgets_an_address_once_it_has_left() -> None:
+    room = WaitingRoom(DemoLimits())
+    room.enter("10.0.0.1")
+    room.leave("10.0.0.1")
+    assert room.count("10.0.0.1") == 0 and room.total == 0
+    assert room._waiting == {}

@@ -20,10 +20,12 @@ import pytest
 
 from fake_backend.app import create_app
 from fake_backend.clock import Clock
+from fake_backend.storage.db import Database
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import AppOptions, KshopApp
 from kshop_tui.config import Settings
+from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.command import run_serve
 from kshop_tui.serve.ssh import TERMINAL_RESET, ShopSshServer, SshServeOptions, deep_link
 from tests.serve.conftest import (
@@ -34,12 +36,14 @@ from tests.serve.conftest import (
     TIMEOUT,
     StartServer,
     child_pids,
+    codes_sent_to,
     connect,
+    dropped,
     environment_of,
     gone,
     open_shop,
     refused,
-    sms_code,
+    silent_connection,
     the_child,
     until,
 )
@@ -174,6 +178,33 @@ async def test_unknown_deep_link_says_so_then_home(start_server: StartServer) ->
         await shop.wait_for("Search products")  # the home (browse) screen
 
 
+@pytest.mark.parametrize("command", ["--help", "--backend=http://127.0.0.1:9", "-h cart"])
+async def test_a_deep_link_that_looks_like_an_option_is_only_an_unknown_place(
+    start_server: StartServer, command: str
+) -> None:
+    """`ssh host -t -- --help`: the words reach the shop as the place to open, one
+    argument, never as an option of its command line; the session goes on."""
+    server, port = await start_server()
+    async with await connect(port) as conn:
+        shop = await open_shop(conn, command)
+        await shop.wait_for(f"Unknown place to open: {command}")
+        await shop.wait_for("Search products")  # the home (browse) screen
+        (session,) = server.sessions
+        assert f"--open={command}" in session._argv()
+        mark = shop.mark()
+        await shop.press("c")  # still a shop: the cart asks a guest to log in
+        await shop.wait_for("Log in to kshop", since=mark)
+
+
+def test_deep_links_are_known_places() -> None:
+    assert str(parse_deep_link("  search   red\tshoes ")) == "search red shoes"
+    assert str(parse_deep_link("product 12")) == "product 12"
+    assert str(parse_deep_link("cart please")) == "cart"
+    assert str(parse_deep_link("")) == str(parse_deep_link("home")) == "browse"
+    for unknown in ("--help", "-h cart", "search", "product twelve", "order -1", "rm -rf /"):
+        assert parse_deep_link(unknown) is None, unknown
+
+
 def test_deep_link_is_one_printable_line() -> None:
     assert deep_link("  search   red\tshoes ") == "search red shoes"
     assert deep_link("cart\x1b[31m\x00") == "cart [31m"
@@ -203,6 +234,45 @@ async def test_over_max_sessions_the_shop_is_full(start_server: StartServer) -> 
             d = await open_shop(d_conn)
             await d.wait_for(GUEST_HEADER)
             assert server.gate.active == 2
+
+
+async def test_silent_connections_neither_fill_the_shop_nor_keep_a_visitor_out(
+    start_server: StartServer,
+) -> None:
+    """Connections that never log in hold no place in the shop. One address holds a few
+    at most (the rest are dropped at once), and a visitor from elsewhere gets in."""
+    # A grace far longer than the test: the silent ones stay for as long as it runs.
+    server, port = await start_server(login_grace_s=TIMEOUT * 10, max_sessions=20)
+    silent = []
+    for n in range(2, 8):  # six addresses, four each: more than the shop's 20 places
+        silent += [await silent_connection(port, f"127.0.0.{n}") for _ in range(4)]
+    async with await connect(port) as conn:  # a visitor from 127.0.0.1
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        assert server.gate.active == 1
+    # Two more from an address that already holds four: dropped.
+    for _ in range(2):
+        reader, writer = await silent_connection(port, "127.0.0.2")
+        assert await dropped(reader)
+        writer.close()
+    assert all(not reader.at_eof() for reader, _ in silent)
+    assert server.waiting.count("127.0.0.2") == 4 and server.waiting.total == 24
+    for _, writer in silent:
+        writer.close()
+    await until(lambda: server.waiting.total == 0, "the silent connections forgotten")
+
+
+async def test_connections_that_do_not_open_a_shop_in_time_are_closed(
+    start_server: StartServer,
+) -> None:
+    server, port = await start_server(login_grace_s=0.5)
+    reader, writer = await silent_connection(port, "127.0.0.2")  # says nothing
+    conn = await connect(port)  # logs in, opens no session (ssh -N)
+    assert await dropped(reader)
+    writer.close()
+    async with asyncio.timeout(TIMEOUT):
+        await conn.wait_closed()
+    await until(lambda: server.waiting.total == 0, "no connection waiting")
 
 
 async def test_an_address_that_connects_too_often_is_turned_away(
@@ -312,7 +382,7 @@ async def test_host_key_is_private_and_kept(backend_url: str, tmp_path: Path) ->
 
 
 async def test_key_is_linked_after_login_and_then_logs_in(
-    start_server: StartServer, backend_url: str
+    start_server: StartServer, backend_url: str, backend_db: Database
 ) -> None:
     _, port = await start_server()
     key = asyncssh.generate_private_key("ssh-ed25519")
@@ -326,7 +396,7 @@ async def test_key_is_linked_after_login_and_then_logs_in(
         mark = shop.mark()
         await shop.press(b"\x07")  # ctrl+g: get a code (then the code field has the focus)
         await shop.wait_for("Code sent to", since=mark)
-        code = await sms_code(backend_url, "13800138000")
+        code = codes_sent_to(backend_db, "13800138000")[-1]  # the demo account's phone
         mark = shop.mark()
         await shop.press(code)
         await shop.wait_for(code, since=mark)

@@ -21,6 +21,7 @@ from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from kshop_tui.config import DemoLimits
 from kshop_tui.serve import web
+from kshop_tui.serve.command import build_parser
 from kshop_tui.serve.web import (
     MAX_COLUMNS,
     MAX_ROWS,
@@ -63,7 +64,11 @@ async def backend_url(db_path: Path, clock: Clock) -> AsyncIterator[str]:
 async def start_web(backend_url: str) -> AsyncIterator[StartWeb]:
     servers: list[ShopWebServer] = []
 
-    async def start(limits: DemoLimits | None = None, command: str | None = None) -> ShopWebServer:
+    async def start(
+        limits: DemoLimits | None = None,
+        command: str | None = None,
+        allowed_hosts: tuple[str, ...] = (),
+    ) -> ShopWebServer:
         server = ShopWebServer(
             host="127.0.0.1",
             port=0,
@@ -71,6 +76,7 @@ async def start_web(backend_url: str) -> AsyncIterator[StartWeb]:
             language="en",
             limits=limits or DemoLimits(),
             command=command,
+            allowed_hosts=allowed_hosts,
         )
         await server.start()
         servers.append(server)
@@ -242,6 +248,75 @@ class TestSessions:
                 await http.ws_connect(ws_url, origin=origin)
         assert refused.value.status == 403
         assert server.gate.active == 0
+
+
+class TestHostNames:
+    """DNS rebinding: a page on evil.example, whose name the attacker then points at
+    127.0.0.1, is same-origin with itself and sends Host and Origin to match. Only host
+    names the server was told are its own are answered, on every request."""
+
+    @pytest.mark.parametrize("path", ["/", "/static/css/xterm.css", "/ws"])
+    async def test_a_name_the_server_does_not_know_is_refused(
+        self, start_web: StartWeb, path: str
+    ) -> None:
+        server = await start_web()
+        rebound = f"evil.example:{server.bound_port}"
+        headers = {"Host": rebound, "Origin": f"http://{rebound}"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(base_url(server) + path, headers=headers) as answer,
+        ):
+            assert answer.status == 400
+            assert "evil.example" not in await answer.text()
+        assert server.gate.active == 0
+
+    async def test_a_rebound_page_cannot_open_a_session(self, start_web: StartWeb) -> None:
+        server = await start_web()
+        rebound = f"evil.example:{server.bound_port}"
+        ws_url = base_url(server).replace("http:", "ws:") + "/ws"
+        async with aiohttp.ClientSession() as http:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(ws_url, origin=f"http://{rebound}", headers={"Host": rebound})
+        assert refused.value.status == 400
+        assert server.gate.active == 0
+
+    @pytest.mark.parametrize("name", ["localhost", "127.0.0.1", "LocalHost"])
+    async def test_the_listen_address_and_localhost_are_known(
+        self, start_web: StartWeb, name: str
+    ) -> None:
+        server = await start_web()
+        async with aiohttp.ClientSession() as http:
+            headers = {"Host": f"{name}:{server.bound_port}"}
+            async with http.get(base_url(server) + "/", headers=headers) as page:
+                assert page.status == 200
+
+    async def test_an_allowed_host_gets_the_page_and_a_session(self, start_web: StartWeb) -> None:
+        server = await start_web(allowed_hosts=("shop.example",))
+        site = f"shop.example:{server.bound_port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base_url(server) + "/", headers={"Host": site}) as page:
+                assert page.status == 200
+            ws_url = base_url(server).replace("http:", "ws:") + "/ws?width=80&height=24"
+            websocket = await http.ws_connect(
+                ws_url, origin=f"http://{site}", headers={"Host": site}
+            )
+            await read_screen_until(websocket, "Search products")
+            await websocket.close()
+            # Its own name in Host, and a page of another known name: another site.
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(
+                    ws_url, origin=f"http://127.0.0.1:{server.bound_port}", headers={"Host": site}
+                )
+            assert refused.value.status == 403
+        await wait_until_free(server)
+
+
+def test_allowed_hosts_come_from_the_command_line() -> None:
+    args = build_parser().parse_args(
+        ["web", "--allowed-host", "shop.example", "--allowed-host", "Demo.Example"]
+    )
+    assert args.allowed_host == ["shop.example", "Demo.Example"]
+    assert build_parser().parse_args(["web"]).allowed_host == []
 
 
 def test_each_tab_runs_the_served_shop_on_the_shared_backend() -> None:

@@ -50,11 +50,13 @@ async def open_backend(
     data_dir: Path,
     language: object,
     merchant: str = "auto",
+    served: bool = False,
 ) -> Backend:
-    """`language` is a callable answering the Accept-Language to send."""
+    """`language` is a callable answering the Accept-Language to send; `served`: a
+    session of `kshop serve` (see `KshopClient`)."""
     lang = language if callable(language) else (lambda: "zh-CN")
     if url:
-        client = KshopClient(url.rstrip("/"), language=lang)
+        client = KshopClient(url.rstrip("/"), language=lang, served=served)
         simulator = await _has_simulator(client)
         return Backend(client=client, in_process=False, description=url, remote_simulator=simulator)
     stack = AsyncExitStack()
@@ -68,7 +70,7 @@ async def open_backend(
     app = await asyncio.to_thread(_build_app, db_path, merchant)
     await stack.enter_async_context(app.router.lifespan_context(app))
     transport = httpx.ASGITransport(app=app)
-    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lang)
+    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lang, served=served)
     description = "demo (temporary)" if demo else str(db_path)
     return Backend(client=client, in_process=True, description=description, _stack=stack)
 

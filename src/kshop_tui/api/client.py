@@ -22,6 +22,7 @@ from kshop_tui.api.clock import ServerClock
 
 T = TypeVar("T", bound=BaseModel)
 API = "/api/v1"
+SERVED_HEADER = "X-Kshop-Served"
 GET_RETRIES = 3
 BACKOFF_SECONDS = (0.2, 0.6, 1.5)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -43,9 +44,13 @@ class KshopClient:
         token: str | None = None,
         language: Callable[[], str] = lambda: "zh-CN",
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        served: bool = False,
     ) -> None:
+        """`served`: a session of `kshop serve`; every request says so (SERVED_HEADER),
+        and the backend treats it as a visitor's (no SMS codes of existing accounts)."""
         self.base_url = base_url
         self.token = token
+        self.served = served
         self._language = language
         self._transport = transport
         self._timeout = timeout
@@ -81,6 +86,8 @@ class KshopClient:
         extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = {"Accept-Language": self._language()}
+        if self.served:
+            headers[SERVED_HEADER] = "1"
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:

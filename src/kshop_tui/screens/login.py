@@ -164,8 +164,13 @@ class LoginScreen(ShopScreen):
         backend = self.shop.backend
         if backend is None or not backend.simulated:
             return
-        self.query_one("#demo-hint", Static).update(Text(t("login.demo_hint")))
-        self.query_one("#aside-demo", Static).update(Text(t("login.aside_demo")))
+        # Served, the backend shows a visitor only the codes for registering a new phone.
+        if self.shop.options.served:
+            hint, aside = t("login.demo_hint_served"), t("login.aside_demo_served")
+        else:
+            hint, aside = t("login.demo_hint"), t("login.aside_demo")
+        self.query_one("#demo-hint", Static).update(Text(hint))
+        self.query_one("#aside-demo", Static).update(Text(aside))
 
     # --- actions -------------------------------------------------------------------
 
@@ -408,6 +413,9 @@ class LoginScreen(ShopScreen):
                 markup=False,
                 timeout=DEMO_SMS_SECONDS,
             )
+        elif self.shop.options.served:
+            # The backend kept an existing account's code from a visitor: say why.
+            self.notify(t("login.demo_sms_withheld"), severity="warning", timeout=DEMO_SMS_SECONDS)
 
     # --- submitting ----------------------------------------------------------------
 

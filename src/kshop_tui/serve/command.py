@@ -32,6 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web = servers.add_parser("web", help="the shop in the browser (textual-serve)")
     _common(web, port=8000)
+    web.add_argument(
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a host name visitors use to reach the shop (repeatable); besides it only"
+        " the --host address, localhost and 127.0.0.1 are answered",
+    )
     return parser
 
 
@@ -73,7 +81,7 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
                     limits=settings.demo,
                     gateway_secret=secret,
                 )
-            return _run_web(args.host, args.port, url, language, settings.demo)
+            return _run_web(args.host, args.port, url, language, settings.demo, args.allowed_host)
     except BackendFailed as error:
         print(f"kshop serve: {error}", file=sys.stderr)
         return BACKEND_DOWN
@@ -81,10 +89,24 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
         return INTERRUPTED
 
 
-def _run_web(host: str, port: int, url: str, language: str | None, limits: DemoLimits) -> int:
+def _run_web(
+    host: str,
+    port: int,
+    url: str,
+    language: str | None,
+    limits: DemoLimits,
+    allowed_hosts: list[str],
+) -> int:
     from kshop_tui.serve.web import run_web_server
 
-    return run_web_server(host=host, port=port, backend_url=url, language=language, limits=limits)
+    return run_web_server(
+        host=host,
+        port=port,
+        backend_url=url,
+        language=language,
+        limits=limits,
+        allowed_hosts=allowed_hosts,
+    )
 
 
 @contextlib.contextmanager

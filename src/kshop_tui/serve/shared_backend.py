@@ -101,7 +101,8 @@ def _serve(fd: int, db_path: Path, merchant: str) -> int:
 
     secret = os.environ.get(GATEWAY_SECRET_ENV) or None
     mode: Literal["auto", "manual"] = "auto" if merchant == "auto" else "manual"
-    app = create_app(db_path, merchant=mode, gateway_secret=secret)
+    # Only served sessions use this backend: its every request comes from a visitor.
+    app = create_app(db_path, merchant=mode, gateway_secret=secret, public_demo=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
 
     def stop_when_parent_goes() -> None:

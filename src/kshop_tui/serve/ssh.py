@@ -37,7 +37,8 @@ import asyncssh
 
 from kshop_tui import i18n
 from kshop_tui.config import DemoLimits, data_dir
-from kshop_tui.serve.limits import Refusal, SessionGate, idle_farewell
+from kshop_tui.deep_links import parse as parse_deep_link
+from kshop_tui.serve.limits import Refusal, SessionGate, WaitingRoom, idle_farewell
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -47,7 +48,9 @@ READ_CHUNK = 65536
 # Input the child has not read yet, past which the client is asked to wait.
 INPUT_HIGH_WATER = 64 * 1024
 HANGUP_GRACE_S = 2.0
-SESSION_OPEN_TIMEOUT_S = 30.0
+# From connecting to logging in, and again from logging in to opening the shop (OpenSSH's
+# LoginGraceTime): a person's client needs milliseconds; a silent socket gets no longer.
+LOGIN_GRACE_S = 10.0
 MAX_TARGET_CHARS = 200
 # A window this size is plenty; a client claiming more would make the child allocate it.
 MAX_COLUMNS, MAX_ROWS = 1000, 500
@@ -61,7 +64,7 @@ TERMINAL_RESET = (
 # terminal (TERM, COLUMNS, COLORTERM, TMUX ...), and no secret.
 SERVER_ENV_KEEP = frozenset(
     {"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ", "PYTHONPATH", "PYTHONHOME",
-     "VIRTUAL_ENV", "KSHOP_CONFIG_FILE", "ESCDELAY"}
+     "VIRTUAL_ENV", "KSHOP_CONFIG_FILE", "KSHOP_LOG_DIR", "ESCDELAY"}
 )  # fmt: skip
 SERVER_ENV_PREFIXES = ("XDG_", "TEXTUAL_")
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG")
@@ -79,6 +82,7 @@ class SshServeOptions:
     # Lets the server log a linked key in; None: keys are linked but never log in.
     gateway_secret: str | None = None
     host_key_path: Path = field(default_factory=lambda: data_dir() / HOST_KEY_NAME)
+    login_grace_s: float = LOGIN_GRACE_S
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -250,6 +254,7 @@ class ShopSshServer:
     def __init__(self, options: SshServeOptions) -> None:
         self.options = options
         self.gate = SessionGate(options.limits)
+        self.waiting = WaitingRoom(options.limits)
         self.sessions: set[ShopSession] = set()
         self.host_key: asyncssh.SSHKey | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -268,7 +273,7 @@ class ShopSshServer:
             agent_forwarding=False,
             x11_forwarding=False,
             allow_scp=False,
-            login_timeout=SESSION_OPEN_TIMEOUT_S,
+            login_timeout=self.options.login_grace_s,
             keepalive_interval=30,
             keepalive_count_max=3,
         )
@@ -302,7 +307,11 @@ class ShopSshServer:
 
 
 class _Connection(asyncssh.SSHServer):
-    """One SSH connection: who it is (the key, if any) and whether it was let in."""
+    """One SSH connection: who it is (the key, if any) and whether it was let in.
+
+    Until its shop opens it waits (`ShopSshServer.waiting`: a few per address, a bounded
+    number in all, `login_grace_s` for each step); only a shop holds a place in the
+    session cap, so connections that never log in cannot fill the shop."""
 
     def __init__(self, server: ShopSshServer) -> None:
         self.server = server
@@ -310,6 +319,7 @@ class _Connection(asyncssh.SSHServer):
         self.ip = "?"
         self.refusal: Refusal | None = None
         self.key: asyncssh.SSHKey | None = None
+        self._waiting = False
         self._holds_slot = False
         # One shop per connection; a refused sftp or forwarding request does not count.
         self.shop_started = False
@@ -318,11 +328,28 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         peer = conn.get_extra_info("peername")
         self.ip = str(peer[0]) if peer else "?"
-        self.refusal = self.server.gate.admit(self.ip)
-        self._holds_slot = self.refusal is None
+        self._waiting = self.server.waiting.enter(self.ip)
+        if not self._waiting:
+            # Dropped before a byte is read. Soon, not now: asyncssh sends its version
+            # line after this returns, on a transport that must still be open.
+            asyncio.get_running_loop().call_soon(conn.abort)
+            return
+        self.refusal = self.server.gate.count(self.ip)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_waiting()
         self.release_slot()
+
+    def stop_waiting(self) -> None:
+        if self._waiting:
+            self._waiting = False
+            self.server.waiting.leave(self.ip)
+
+    def take_slot(self) -> Refusal | None:
+        """A place in the session cap for this connection's shop, or "full"."""
+        refusal = self.server.gate.take()
+        self._holds_slot = refusal is None
+        return refusal
 
     def release_slot(self) -> None:
         if self._holds_slot:
@@ -352,11 +379,14 @@ class _Connection(asyncssh.SSHServer):
         return False
 
     def auth_completed(self) -> None:
-        # A connection that never opens a session (ssh -N) must not hold a slot forever.
-        asyncio.get_running_loop().call_later(SESSION_OPEN_TIMEOUT_S, self._close_if_idle)
+        # Logged in: now the shop must open (ssh -N never opens one), or a refused one
+        # (full, too often, no pty) be left.
+        asyncio.get_running_loop().call_later(
+            self.server.options.login_grace_s, self._close_if_still_waiting
+        )
 
-    def _close_if_idle(self) -> None:
-        if not self.shop_started and self.conn is not None:
+    def _close_if_still_waiting(self) -> None:
+        if self._waiting and self.conn is not None:
             self.conn.close()
 
     def session_requested(self) -> ShopSession | bool:
@@ -471,6 +501,10 @@ class ShopSession(asyncssh.SSHServerSession[bytes]):
             host, port = self.channel.get_extra_info("sockname")[:2]
             self._refuse(say(language, "serve.no_pty", port=port, host=host))
             return
+        if self.connection.take_slot() is not None:
+            self._refuse(say(language, "serve.full"))
+            return
+        self.connection.stop_waiting()
         fingerprint = self.connection.fingerprint()
         token = await self.server.token_for(fingerprint) if fingerprint else None
         if not self._channel_open or self._ending is not None:
@@ -571,7 +605,10 @@ class ShopSession(asyncssh.SSHServerSession[bytes]):
             argv += ["--lang", self.server.options.language]
         target = deep_link(self._command)
         if target:
-            argv += ["--open", target]
+            # One argument with the option in it: a place starting with "-" stays a place.
+            # An unknown one goes as typed, and the shop says it does not know it.
+            link = parse_deep_link(target)
+            argv.append(f"--open={link or target}")
         return argv
 
     def _env(self, fingerprint: str | None, token: str | None) -> dict[str, str]:

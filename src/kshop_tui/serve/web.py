@@ -3,8 +3,9 @@
 Every browser tab gets its own `kshop --served` process (its own login, cart and screens)
 talking to the shared backend. textual-serve brings the page, the terminal emulator and
 the WebSocket plumbing; this module adds what a public demo needs and it lacks: a page
-with no asset fetched from the internet, an Origin check, the session cap and per-IP
-rate limit (`SessionGate`), bounded terminal sizes, and children that always end.
+with no asset fetched from the internet, a Host check on every request and an Origin
+check on the socket, the session cap and per-IP rate limit (`SessionGate`), bounded
+terminal sizes, and children that always end.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import shlex
 import signal
 import sys
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,29 @@ MAX_ROWS = 150
 STOP_GRACE_S = 10.0
 # The WebSocket close code for "the server is overloaded, come back later" (RFC 6455 §7.4).
 TRY_AGAIN_LATER = 1013
+# Names the server always answers to, besides the address it listens on.
+LOCAL_NAMES = ("localhost", "127.0.0.1")
+WILDCARD_ADDRESSES = ("", "0.0.0.0", "::")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def host_name(authority: str) -> str | None:
+    """ "Shop.Example:8000" → "shop.example", "[::1]:80" → "::1"; None if malformed."""
+    try:
+        name = URL.build(scheme="http", authority=authority).host
+    except ValueError:
+        return None
+    return name.lower().rstrip(".") if name else None
+
+
+def allowed_host_names(listen_host: str, extra: Iterable[str]) -> frozenset[str]:
+    """The host names a request may name: the listen address (unless it is a wildcard,
+    which names no host), localhost, 127.0.0.1, and those configured."""
+    names = {*LOCAL_NAMES, *extra}
+    if listen_host not in WILDCARD_ADDRESSES:
+        names.add(listen_host)
+    return frozenset(name.lower().strip("[]").rstrip(".") for name in names)
 
 
 def shop_command(backend_url: str, language: str | None) -> str:
@@ -108,6 +133,7 @@ class ShopWebServer(Server):
         language: str | None,
         limits: DemoLimits,
         command: str | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         super().__init__(
             command or shop_command(backend_url, language),
@@ -118,6 +144,7 @@ class ShopWebServer(Server):
         )
         self.messages = i18n.LANGUAGES[i18n.normalize(language or i18n.detect_language())]
         self.gate = SessionGate(limits)
+        self.allowed_hosts = allowed_host_names(host, allowed_hosts)
         self.idle_timeout_s = limits.idle_timeout_s
         self.bound_port: int | None = None
         self._runner: web.AppRunner | None = None
@@ -156,6 +183,22 @@ class ShopWebServer(Server):
         finally:
             await self.stop()
 
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self._check_host)
+        return app
+
+    @web.middleware
+    async def _check_host(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """DNS rebinding: a page on a name its owner points at this server's address is
+        same-origin with itself, so the browser lets it read the pages and open sockets,
+        with Host and Origin to match. Answering only our own names stops that."""
+        if host_name(request.host) not in self.allowed_hosts:
+            raise web.HTTPBadRequest(
+                text="Unknown host name; see kshop serve web --allowed-host.\n"
+            )
+        return await handler(request)
+
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints its banner here; `serve_until_signal` says where we are."""
 
@@ -186,8 +229,10 @@ class ShopWebServer(Server):
         same-origin policy applies to WebSockets). Without this check, a page elsewhere
         could spawn shop processes from every visitor's browser and fill the session
         cap with them, or drive a session the visitor never sees. So a browser's socket
-        must come from a page this server served. Clients that are not browsers send no
-        Origin (and could forge one); they are held by the session cap and rate limit."""
+        must come from a page this server served: the same scheme's host and port as the
+        request's Host, which `_check_host` has found to be one of ours. Clients that are
+        not browsers send no Origin (and could forge one); they are held by the session
+        cap and rate limit."""
         origin = request.headers.get("Origin")
         if origin is None:
             return True
@@ -197,6 +242,8 @@ class ShopWebServer(Server):
         except ValueError:
             return False
         if page.scheme not in ("http", "https") or not page.host or not served.host:
+            return False
+        if host_name(page.authority) not in self.allowed_hosts:
             return False
         return (page.host.lower(), page.port) == (served.host.lower(), served.port)
 
@@ -280,11 +327,22 @@ class ShopWebServer(Server):
 
 
 def run_web_server(
-    *, host: str, port: int, backend_url: str, language: str | None, limits: DemoLimits
+    *,
+    host: str,
+    port: int,
+    backend_url: str,
+    language: str | None,
+    limits: DemoLimits,
+    allowed_hosts: Iterable[str] = (),
 ) -> int:
     """Serves the shop to browsers until ctrl+c; answers the exit status."""
     server = ShopWebServer(
-        host=host, port=port, backend_url=backend_url, language=language, limits=limits
+        host=host,
+        port=port,
+        backend_url=backend_url,
+        language=language,
+        limits=limits,
+        allowed_hosts=allowed_hosts,
     )
     server.initialize_logging()
     try:

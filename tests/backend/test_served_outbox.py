@@ -1,0 +1,98 @@
+"""The demo SMS outbox of a served shop (SPEC §7.7): a visitor sees the code for
+registering a phone nobody has, never a code that opens, resets or second-factors an
+existing account. The rule is the backend's, so no path through the client gets round it:
+it holds for every request of a public-demo backend (the one `kshop serve` starts) and
+for any request a served session makes (marked by its client) to another backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_backend.app import create_app
+from fake_backend.clock import Clock
+from fake_backend.context import Ctx
+from fake_backend.deps import SERVED_HEADER
+from tests.backend.conftest import error_code
+
+DEMO_PHONE = "13800138000"
+NEW_PHONE = "13912345678"
+MARKED = {SERVED_HEADER: "1"}
+
+
+@pytest.fixture
+def public_client(db_path: Path, clock: Clock) -> Iterator[TestClient]:
+    """The bundled backend as `kshop serve` runs it."""
+    app = create_app(db_path, clock, merchant="manual", dev=True, seed=None, public_demo=True)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def send(client: TestClient, phone: str, purpose: str) -> None:
+    sent = client.post("/api/v1/auth/sms-codes", json={"phone": phone, "purpose": purpose})
+    assert sent.status_code == 200, sent.json()
+
+
+def outbox(client: TestClient, phone: str | None, headers: dict[str, str]) -> list[str]:
+    """The purposes of the codes the outbox shows for `phone` (all phones: None)."""
+    params = {"phone": phone} if phone else {}
+    response = client.get("/_dev/sms-outbox", params=params, headers=headers)
+    assert response.status_code == 200, response.json()
+    return [message["purpose"] for message in response.json()["messages"]]
+
+
+@pytest.mark.parametrize("purpose", ["login", "reset"])
+@pytest.mark.parametrize("way", ["marked request", "public-demo backend"])
+def test_no_code_of_an_existing_account_is_shown_to_a_visitor(
+    client: TestClient, public_client: TestClient, app_ctx: Ctx, purpose: str, way: str
+) -> None:
+    shop, headers = (client, MARKED) if way == "marked request" else (public_client, {})
+    send(shop, DEMO_PHONE, purpose)
+    assert outbox(shop, DEMO_PHONE, headers) == []
+    assert outbox(shop, None, headers) == []
+    # The code was sent all the same: it is on its way to the phone's owner.
+    sent = app_ctx.db.all("SELECT purpose FROM sms_codes WHERE phone = ?", (DEMO_PHONE,))
+    assert [row["purpose"] for row in sent] == [purpose]
+
+
+@pytest.mark.parametrize("way", ["marked request", "public-demo backend"])
+def test_a_visitor_sees_the_code_to_register_a_new_phone_and_can_register(
+    client: TestClient, public_client: TestClient, way: str
+) -> None:
+    shop, headers = (client, MARKED) if way == "marked request" else (public_client, {})
+    send(shop, NEW_PHONE, "register")
+    response = shop.get("/_dev/sms-outbox", params={"phone": NEW_PHONE}, headers=headers)
+    (message,) = response.json()["messages"]
+    assert message["purpose"] == "register"
+    created = shop.post(
+        "/api/v1/auth/register",
+        json={"phone": NEW_PHONE, "code": message["code"], "password": "Visitor2026x"},
+    )
+    assert created.status_code == 201, created.json()
+    # Now the phone has an account: its codes are its owner's, the old one included.
+    assert outbox(shop, NEW_PHONE, headers) == []
+
+
+def test_a_visitor_cannot_list_every_phone_s_codes(public_client: TestClient) -> None:
+    send(public_client, NEW_PHONE, "register")
+    assert outbox(public_client, None, {}) == []
+    assert outbox(public_client, NEW_PHONE, {}) == ["register"]
+
+
+def test_locally_the_outbox_still_shows_every_code(client: TestClient, app_ctx: Ctx) -> None:
+    send(client, DEMO_PHONE, "login")
+    app_ctx.clock.advance(60)
+    send(client, DEMO_PHONE, "reset")
+    assert outbox(client, DEMO_PHONE, {}) == ["login", "reset"]
+
+
+def test_the_demo_account_still_logs_in_with_its_password(public_client: TestClient) -> None:
+    response = public_client.post(
+        "/api/v1/auth/login", json={"phone": DEMO_PHONE, "password": "demo1234"}
+    )
+    assert response.status_code == 200, response.json()
+    wrong = public_client.post("/api/v1/auth/login", json={"phone": DEMO_PHONE, "code": "123456"})
+    assert wrong.status_code == 401 and error_code(wrong) == "INVALID_CREDENTIALS"
