@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from fake_backend.deps import CtxDep, LangDep, UserDep
+from fake_backend.deps import CtxDep, LangDep, UserDep, VisitorDep
 from fake_backend.schemas.account import (
     Me,
     PasswordChangeRequest,
@@ -25,11 +25,12 @@ async def me(user: UserDep, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return account.me_view(ctx, user.id, lang)
 
 
-@router.put("/me/two-factor", response_model=Me, responses=errors(401, 422))
+@router.put("/me/two-factor", response_model=Me, responses=errors(401, 403, 422))
 async def set_two_factor(
-    body: TwoFactorRequest, user: UserDep, ctx: CtxDep, lang: LangDep
+    body: TwoFactorRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """When on, password login also needs an SMS code."""
+    account.keep_published_demo_credentials(ctx, user.id, visitor)
     return account.set_two_factor(ctx, user.id, body.enabled, lang)
 
 
@@ -43,9 +44,10 @@ async def verify_real_name(
 
 @router.put("/me/password", response_model=Me, responses=errors(401, 403, 422, 429))
 async def change_password(
-    body: PasswordChangeRequest, user: UserDep, ctx: CtxDep, lang: LangDep
+    body: PasswordChangeRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """Logs out the user's other sessions; this one stays."""
+    account.keep_published_demo_credentials(ctx, user.id, visitor)
     return account.change_password(
         ctx, user.id, user.token_hash, body.current_password, body.new_password, lang
     )
@@ -53,9 +55,10 @@ async def change_password(
 
 @router.put("/me/payment-password", response_model=Me, responses=errors(401, 403, 422, 429))
 async def set_payment_password(
-    body: PaymentPasswordRequest, user: UserDep, ctx: CtxDep, lang: LangDep
+    body: PaymentPasswordRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """6 digits; changing an existing one needs `current_payment_password`."""
+    account.keep_published_demo_credentials(ctx, user.id, visitor)
     return account.set_payment_password(
         ctx, user.id, body.payment_password, body.current_payment_password, lang
     )

@@ -11,6 +11,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, not_found
+from fake_backend.seed_data import DEMO_PHONE
 from fake_backend.services import rules
 from fake_backend.storage import users
 
@@ -114,6 +115,15 @@ def attempts_error(code: str) -> Callable[[int], ApiError]:
 
 
 # Profile settings
+
+
+def keep_published_demo_credentials(ctx: Ctx, user_id: int, from_visitor: bool) -> None:
+    """A visitor of a served shop may use the published demo account but not change how
+    it is entered (password, payment password, two-step verification): that would lock
+    every later visitor out of it."""
+    user = users.user_by_id(ctx.db, user_id)
+    if from_visitor and user is not None and user["phone"] == DEMO_PHONE:
+        raise ApiError("DEMO_ACCOUNT_PROTECTED")
 
 
 def set_two_factor(ctx: Ctx, user_id: int, enabled: bool, lang: str) -> dict[str, Any]:

@@ -96,3 +96,44 @@ def test_the_demo_account_still_logs_in_with_its_password(public_client: TestCli
     assert response.status_code == 200, response.json()
     wrong = public_client.post("/api/v1/auth/login", json={"phone": DEMO_PHONE, "code": "123456"})
     assert wrong.status_code == 401 and error_code(wrong) == "INVALID_CREDENTIALS"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/me/password", {"current_password": "demo1234", "new_password": "taken0ver99"}),
+        (
+            "/api/v1/me/payment-password",
+            {"payment_password": "000000", "current_payment_password": "123456"},
+        ),
+        ("/api/v1/me/two-factor", {"enabled": True}),
+    ],
+)
+def test_a_visitor_cannot_change_how_the_demo_account_is_entered(
+    public_client: TestClient, app_ctx: Ctx, path: str, body: dict[str, object]
+) -> None:
+    """Every visitor shares the published demo account: one who changed its password or
+    turned on two-step verification would lock all the others out."""
+    login = public_client.post(
+        "/api/v1/auth/login", json={"phone": DEMO_PHONE, "password": "demo1234"}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    before = app_ctx.db.one(
+        "SELECT password_hash, payment_password_hash, two_factor_enabled FROM users WHERE phone = ?",
+        (DEMO_PHONE,),
+    )
+    refused = public_client.put(path, json=body, headers=headers)
+    assert refused.status_code == 403 and error_code(refused) == "DEMO_ACCOUNT_PROTECTED"
+    after = app_ctx.db.one(
+        "SELECT password_hash, payment_password_hash, two_factor_enabled FROM users WHERE phone = ?",
+        (DEMO_PHONE,),
+    )
+    assert dict(after) == dict(before)
+
+
+def test_the_demo_account_keeps_its_settings_locally(
+    client: TestClient, demo_headers: dict[str, str]
+) -> None:
+    """Run locally (not served), the demo account is the user's own to change."""
+    changed = client.put("/api/v1/me/two-factor", json={"enabled": True}, headers=demo_headers)
+    assert changed.status_code == 200 and changed.json()["two_factor_enabled"] is True
