@@ -13,24 +13,39 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.browse import BrowseScreen
+from kshop_tui.screens.browse import BrowseScreen, Query
 from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, settle_debounced, wait_for_screen, wait_until
 
 MakeApp = Callable[..., KshopApp]
 
 
-async def wait_for_rows(pilot: Pilot[None], *, timeout: float = 5.0) -> ProductList:
-    results = pilot.app.screen.query_one(ProductList)
-    for _ in range(int(timeout / 0.05)):
-        await settle(pilot)
-        if not results.loading:
-            break
-        await pilot.pause(0.05)
+async def wait_for_rows(
+    pilot: Pilot[None], wanted: Callable[[Query], bool] = lambda query: True
+) -> ProductList:
+    """Until the screen's search is one that `wanted` accepts and the list shows its
+    results: its debounce (if any) has fired, the search and its pages have come and
+    nothing is loading. Fails if that never happens."""
+    screen = pilot.app.screen
+    assert isinstance(screen, BrowseScreen), f"not browsing: {screen!r}"
+    results = screen.query_one(ProductList)
+
+    def shown() -> bool:
+        pages = screen.result_pages
+        return (
+            wanted(screen.query_state)
+            and pages is not None
+            and pages.query == screen.query_state
+            and not results.fetching
+        )
+
+    await settle_debounced(pilot)
+    await wait_until(pilot, shown, what=f"the results of the search wanted ({screen.query_state})")
     return results
 
 
@@ -38,7 +53,7 @@ async def type_search(pilot: Pilot[None], words: str) -> None:
     await pilot.press("slash")  # focus the search box
     await pilot.press(*list(words))
     await pilot.press("enter")  # search now, focus the results
-    await wait_for_rows(pilot)
+    await wait_for_rows(pilot, lambda query: query.words == words)
 
 
 async def test_keyword_search_filters_results_and_counts(
@@ -93,8 +108,7 @@ async def test_filters_category_price_and_stock(make_app: MakeApp, backend_ctx: 
         panel.query_one("#price-min", Input).value = "100"
         panel.query_one("#price-max", Input).value = "200.5"
         await pilot.press("tab")
-        await pilot.pause(0.4)  # the debounce
-        await wait_for_rows(pilot)
+        await wait_for_rows(pilot, lambda query: query.filters.price_max_fen == 20050)
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         assert screen.query_state.filters.price_min_fen == 10000
@@ -106,8 +120,7 @@ async def test_filters_category_price_and_stock(make_app: MakeApp, backend_ctx: 
         rows = screen.query_one(ProductList).rows
         assert all(10000 <= row.price_fen <= 20050 for row in rows)
         panel.query_one("#in-stock").value = True  # type: ignore[attr-defined]
-        await pilot.pause(0.4)
-        await wait_for_rows(pilot)
+        await wait_for_rows(pilot, lambda query: query.filters.in_stock)
         assert all(row.stock > 0 for row in screen.query_one(ProductList).rows)
 
 
@@ -118,9 +131,10 @@ async def test_price_range_typed_backwards_is_refused_next_to_the_field(make_app
         panel = app.screen.query_one(FilterPanel)
         panel.query_one("#price-min", Input).value = "300"
         panel.query_one("#price-max", Input).value = "20"
-        await pilot.pause(0.4)
-        error = panel.query_one("#price-error", Static).render()
-        assert "minimum is above the maximum" in str(error)
+        error = panel.query_one("#price-error", Static)
+        await wait_until(
+            pilot, lambda: "minimum is above the maximum" in str(error.render()), what="the error"
+        )
         assert panel.query_one("#price-min", Input).value == "300"
 
 
@@ -194,9 +208,7 @@ async def test_cart_edit_select_and_remove(
             )
     app = make_app(token=demo_token, open_target="cart")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.4)  # the quote's debounce
-        await settle(pilot)
+        await settle_debounced(pilot)  # the cart, then the quote after its debounce
         screen = app.screen
         assert isinstance(screen, CartScreen)
         assert screen.query_one(DataTable).row_count == 2
@@ -213,8 +225,7 @@ async def test_cart_edit_select_and_remove(
         assert (
             backend_ctx.db.scalar("SELECT selected FROM cart_items WHERE id = ?", (first.id,)) == 0
         )
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle_debounced(pilot)  # the new quote
         assert screen.quote is not None and screen.quote.subtotal_fen == second.price_fen
         await pilot.press("d")  # remove the first line
         await settle(pilot)
@@ -318,15 +329,20 @@ async def test_leaving_a_pending_login_for_another_screen_does_not_jam_the_next_
         await settle(pilot)
         await settle(pilot)
         await pilot.press("a")  # a guest adding to the cart: the login screen opens
-        await pilot.pause()
-        assert type(app.screen).__name__ == "LoginScreen"
+        first_login = await wait_for_screen(pilot, LoginScreen)
         await app.run_action("cart")  # the command palette's "Open cart"
-        for _ in range(5):  # the cart's loader now waits on a login: no wait_for_complete
-            await pilot.pause(0.05)
+
+        def names() -> list[str]:
+            return [type(screen).__name__ for screen in app.screen_stack]
+
         # The cart needs a login of its own: a fresh login screen, so the first one ended.
-        assert type(app.screen).__name__ == "LoginScreen"
-        names = [type(screen).__name__ for screen in app.screen_stack]
-        assert names.count("LoginScreen") == 1 and "CartScreen" in names
+        # (The cart's loader waits on that login: `wait_until` waits only for its screen.)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, LoginScreen) and app.screen is not first_login,
+            what="a fresh login screen",
+        )
+        assert names().count("LoginScreen") == 1 and "CartScreen" in names(), names()
         assert backend_ctx.db.scalar("SELECT COUNT(*) FROM cart_items") == 0
 
 
@@ -383,8 +399,6 @@ async def test_browse_loads_again_when_the_backend_comes_back(
 async def test_a_guest_is_shown_how_to_log_in_from_the_first_screen(
     make_app: MakeApp, demo_token: str
 ) -> None:
-    from kshop_tui.screens.login import LoginScreen
-
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
