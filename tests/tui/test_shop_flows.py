@@ -20,7 +20,13 @@ from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
-from tests.tui.helpers import settle, settle_debounced, wait_for_screen, wait_until
+from tests.tui.helpers import (
+    settle,
+    settle_debounced,
+    shown_text,
+    wait_for_screen,
+    wait_until,
+)
 
 MakeApp = Callable[..., KshopApp]
 
@@ -388,12 +394,50 @@ async def test_browse_loads_again_when_the_backend_comes_back(
         await settle(pilot)
         results = app.screen.query_one(ProductList)
         assert app.backend_down and results.rows == []
+        # An outage is not an empty result: the list says the products could not load.
+        shown = " ".join(shown_text(results).split())
+        assert "Could not load products — the shop is offline." in shown
+        assert "They will load when it is back." in shown
+        assert "No products match" not in shown
         down = False
         app.retry_backend()  # the banner's ctrl+r
         await wait_for_rows(pilot)
         await settle(pilot)
         assert not app.backend_down
         assert len(results.rows) > 0  # the search the outage left empty ran again
+        assert "Could not load" not in shown_text(results)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "Could not load products — the shop is offline."), ("zh_CN", "无法加载商品")],
+)
+async def test_an_outage_is_not_an_empty_result(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    from kshop_tui.api import errors
+    from kshop_tui.api.client import KshopClient
+
+    async def unreachable(self: KshopClient, *args: Any, **kwargs: Any) -> Any:
+        raise errors.BackendUnreachable("connection refused")
+
+    monkeypatch.setattr(KshopClient, "_call", unreachable)
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = shown_text(app.screen.query_one(ProductList))
+        assert words in shown and "…" not in shown  # whole, at 80 columns too
+        assert "No products match" not in shown and "没有符合条件" not in shown
+
+
+async def test_a_search_that_matches_nothing_still_says_so(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot)
+        await type_search(pilot, "zzzqqq")
+        shown = shown_text(app.screen.query_one(ProductList))
+        assert "No products match. Try fewer words or filters." in shown
+        assert "Could not load" not in shown
 
 
 async def test_a_guest_is_shown_how_to_log_in_from_the_first_screen(

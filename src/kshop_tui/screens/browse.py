@@ -306,7 +306,9 @@ class BrowseScreen(ShopScreen):
                 lambda api: _fetch(api, query, query.sort, None, PAGE_ROWS)
             )
         except errors.ApiError as error:
-            results.set_loading(False)
+            # An outage or a refusal is not an empty result: the list says so.
+            offline = isinstance(error, errors.BackendUnreachable)
+            results.show_failure("browse.offline" if offline else "browse.load_failed")
             self.shop.show_error(error)
             return
         if query != self.query_state:
