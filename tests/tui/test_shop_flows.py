@@ -21,6 +21,7 @@ from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
 from tests.tui.helpers import (
+    pending_timers,
     settle,
     settle_debounced,
     shown_text,
@@ -89,6 +90,27 @@ async def test_short_chinese_terms_are_found(make_app: MakeApp) -> None:
         await type_search(pilot, "T恤")
         results = app.screen.query_one(ProductList)
         assert results.rows and all("T恤" in row.name for row in results.rows)
+
+
+async def test_enter_searches_now_and_drops_the_search_the_typing_left_waiting(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kshop_tui.screens import browse
+
+    monkeypatch.setattr(browse, "DEBOUNCE_SECONDS", 60.0)  # every keystroke is "fast"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot)
+        screen = app.screen
+        await pilot.press("slash", *"保温杯")  # the first key searches, the rest wait
+        assert pending_timers(screen), "the typing should have left a search waiting"
+        await pilot.press("enter")  # search now
+        assert pending_timers(screen) == []
+        results = await wait_for_rows(pilot, lambda query: query.words == "保温杯")
+        assert results.rows and all("保温杯" in row.name for row in results.rows)
+        await pilot.press("down", "down")
+        await settle_debounced(pilot)  # nothing left to search again
+        assert results.cursor == 2
 
 
 async def test_sort_cycles_and_orders_rows(make_app: MakeApp) -> None:
