@@ -1,7 +1,9 @@
-"""Fixtures shared by every test: a seeded backend per test, on a frozen clock."""
+"""Fixtures shared by every test: no KSHOP_* variable from the shell, a seeded backend per
+test, on a frozen clock."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +20,35 @@ FROZEN_START = parse_iso("2026-11-24T02:00:00Z")
 DEMO_USER_ID = 1
 
 
+def kshop_variables() -> list[str]:
+    """The KSHOP_* variables in this process's environment."""
+    return sorted(name for name in os.environ if name.startswith("KSHOP_"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_kshop_environment_for_the_session() -> Iterator[None]:
+    """Session- and module-scoped fixtures (a backend subprocess, say) start before any
+    test's own fixtures: the shell's KSHOP_* variables are gone for them too."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in kshop_variables():
+            patch.delenv(name)
+        yield
+
+
 @pytest.fixture(autouse=True)
-def crash_logs_of_the_test(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def no_kshop_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No KSHOP_* variable of the developer's shell (KSHOP_GATEWAY_SECRET, KSHOP_BACKEND_URL,
+    KSHOP_TOKEN, KSHOP_LANG...) changes a result: every test starts without any, and sets
+    (with monkeypatch) those it means to test. Autouse fixtures of the conftests below
+    this one run after it, so the ones they set stay."""
+    for name in kshop_variables():
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def crash_logs_of_the_test(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_kshop_environment: None
+) -> None:
     """A crash (of the app in a test, or of a shop a test starts) reports in the test's
     own folder, never in the developer's log dir."""
     monkeypatch.setenv("KSHOP_LOG_DIR", str(tmp_path / "logs"))

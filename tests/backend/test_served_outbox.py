@@ -21,6 +21,9 @@ from tests.backend.conftest import error_code
 DEMO_PHONE = "13800138000"
 NEW_PHONE = "13912345678"
 MARKED = {SERVED_HEADER: "1"}
+CREDENTIALS = (
+    "SELECT password_hash, payment_password_hash, two_factor_enabled FROM users WHERE phone = ?"
+)
 
 
 @pytest.fixture
@@ -118,16 +121,10 @@ def test_a_visitor_cannot_change_how_the_demo_account_is_entered(
         "/api/v1/auth/login", json={"phone": DEMO_PHONE, "password": "demo1234"}
     )
     headers = {"Authorization": f"Bearer {login.json()['token']}"}
-    before = app_ctx.db.one(
-        "SELECT password_hash, payment_password_hash, two_factor_enabled FROM users WHERE phone = ?",
-        (DEMO_PHONE,),
-    )
+    before = app_ctx.db.one(CREDENTIALS, (DEMO_PHONE,))
     refused = public_client.put(path, json=body, headers=headers)
     assert refused.status_code == 403 and error_code(refused) == "DEMO_ACCOUNT_PROTECTED"
-    after = app_ctx.db.one(
-        "SELECT password_hash, payment_password_hash, two_factor_enabled FROM users WHERE phone = ?",
-        (DEMO_PHONE,),
-    )
+    after = app_ctx.db.one(CREDENTIALS, (DEMO_PHONE,))
     assert dict(after) == dict(before)
 
 

@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable
 
 import httpx
+import pydantic
 import pytest
 
-from kshop_tui.api import errors
+from kshop_tui.api import errors, models
 from kshop_tui.api.client import KshopClient, new_intent_key
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -149,7 +150,33 @@ def test_intent_keys_are_unique_uuids() -> None:
 
 
 async def test_success_bodies_are_parsed_into_models() -> None:
-    body = {"id": 1, "phone": "13800138000", "phone_masked": "138****8000", "nickname": "张三"}
-    client = client_with(lambda request: httpx.Response(200, content=json.dumps(body).encode()))
-    user = await client.me()
-    assert user.phone_masked == "138****8000"
+    """`me()` asks GET /api/v1/me and answers a typed, frozen `User`: the backend's text is
+    cleaned of terminal escapes, nested objects become models, fields a newer backend adds
+    are ignored and fields it leaves out take their defaults."""
+    seen: list[httpx.Request] = []
+    body = {
+        "id": 1,
+        "phone": "13800138000",
+        "phone_masked": "138****8000",
+        "nickname": "张\x1b[31m三\x1b]0;pwned\x07",
+        "linked_logins": [{"provider": "wechat", "label": "微信\x1b[2J"}],
+        "a_field_from_a_newer_backend": {"anything": 1},
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=json.dumps(body).encode())
+
+    user = await client_with(answer).me()
+    assert [(request.method, request.url.path) for request in seen] == [("GET", "/api/v1/me")]
+    assert isinstance(user, models.User)
+    assert (user.id, user.phone_masked, user.nickname) == (1, "138****8000", "张三")
+    assert user.linked_logins == [models.LinkedLogin(provider="wechat", label="微信")]
+    assert (user.two_factor_enabled, user.has_payment_password, user.created_at) == (
+        False,
+        False,
+        None,
+    )
+    assert "a_field_from_a_newer_backend" not in user.model_dump()
+    with pytest.raises(pydantic.ValidationError):
+        user.nickname = "someone else"  # type: ignore[misc]  # frozen: screens share it

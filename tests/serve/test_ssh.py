@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import socket
 import stat
 import subprocess
@@ -425,31 +426,51 @@ async def test_key_is_linked_after_login_and_then_logs_in(
         await shop.wait_for(GUEST_HEADER)
 
 
+@pytest.mark.skipif(
+    shutil.which("ssh") is None or shutil.which("ssh-keygen") is None,
+    reason="no OpenSSH client (ssh, ssh-keygen) on this machine",
+)
 async def test_openssh_client_with_a_key(start_server: StartServer, tmp_path: Path) -> None:
     _, port = await start_server()
     key_file = tmp_path / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key_file)], check=True)
+    # Nothing of the user's own: no ~/.ssh/config nor /etc/ssh/ssh_config (-F /dev/null),
+    # no known_hosts, no agent, only this key, never a prompt.
     ssh = await asyncio.create_subprocess_exec(
-        "ssh", "-tt", "-p", str(port), "-i", str(key_file),
-        "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-        "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "ssh", "-F", "/dev/null", "-tt", "-p", str(port), "-i", str(key_file),
+        "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "BatchMode=yes",
+        "-o", "LogLevel=ERROR", "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
         "demo@127.0.0.1", "cart",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TERM": "xterm-256color"},
     )  # fmt: skip
-    assert ssh.stdin is not None and ssh.stdout is not None
+    assert ssh.stdin is not None and ssh.stdout is not None and ssh.stderr is not None
     received = bytearray()
-    async with asyncio.timeout(TIMEOUT):
-        while b"Log in to kshop" not in ANSI.sub(b"", bytes(received)):
-            chunk = await ssh.stdout.read(65536)
-            assert chunk, f"ssh ended early: {bytes(received)[-500:]!r}"
-            received += chunk
-        ssh.stdin.write(b"\x11")  # ctrl+q
-        await ssh.stdin.drain()
-        await ssh.stdout.read()
-        assert await ssh.wait() == 0
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while b"Log in to kshop" not in ANSI.sub(b"", bytes(received)):
+                chunk = await ssh.stdout.read(65536)
+                if not chunk:
+                    said = (await ssh.stderr.read()).decode(errors="replace")
+                    raise AssertionError(
+                        f"ssh ended early: {bytes(received)[-500:]!r}; stderr: {said}"
+                    )
+                received += chunk
+            ssh.stdin.write(b"\x11")  # ctrl+q
+            await ssh.stdin.drain()
+            await ssh.stdout.read()
+            assert await ssh.wait() == 0
+    except TimeoutError:
+        raise AssertionError(
+            f"no login screen over ssh within {TIMEOUT} s: {bytes(received)[-500:]!r}"
+        ) from None
+    finally:
+        if ssh.returncode is None:
+            ssh.kill()
+            await ssh.wait()
 
 
 # --- the served app itself -------------------------------------------------------------

@@ -24,7 +24,7 @@ from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, ConfirmMo
 from kshop_tui.screens.after_sales import AfterSalesScreen
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree
 from kshop_tui.widgets.status_badge import time_left
-from tests.tui.helpers import settle
+from tests.tui.helpers import poll_until, settle
 
 MakeApp = Callable[..., KshopApp]
 
@@ -437,13 +437,21 @@ async def test_book_a_courier_pickup(
 # --- photos ------------------------------------------------------------------------
 
 
-async def wait_for_folder(pilot: Pilot[None]) -> None:
-    """The picker reads the folder in a thread; wait until its entries are there."""
-    for _ in range(100):
-        await pilot.pause(0.02)
+async def wait_for_folder(pilot: Pilot[None], entries: int = 1) -> FilePickerModal:
+    """The picker reads the folder in a thread; waits until it shows `entries` entries
+    (folders and photos). Fails if it never does."""
+
+    def shown() -> bool:
         picker = pilot.app.screen
-        if isinstance(picker, FilePickerModal) and picker.query_one(PhotoTree).root.children:
-            return
+        return (
+            isinstance(picker, FilePickerModal)
+            and len(picker.query_one(PhotoTree).root.children) >= entries
+        )
+
+    await poll_until(pilot, shown, what=f"a picker showing {entries} entries")
+    picker = pilot.app.screen
+    assert isinstance(picker, FilePickerModal)
+    return picker
 
 
 async def add_photo_by_path(pilot: Pilot[None], app: KshopApp, path: Path) -> None:

@@ -33,6 +33,7 @@ DEMO_USER = 1
 WAITING_GROUPS = {"place", "pay", "address-book", "coupon", "address-form", "qr-pay-poll"}
 settle = partial(helpers.settle, waiting=WAITING_GROUPS)
 wait_until = partial(helpers.wait_until, waiting=WAITING_GROUPS)
+settle_debounced = partial(helpers.settle_debounced, waiting=WAITING_GROUPS)
 
 
 def pick_sku(ctx: Ctx, *, min_price_fen: int = 19900) -> tuple[int, int]:
@@ -56,10 +57,14 @@ async def open_checkout(pilot: Pilot[None], lines: list[tuple[int, int]] | None)
 
 
 async def wait_quoted(pilot: Pilot[None], screen: CheckoutScreen) -> None:
-    await pilot.pause(0.4)  # the quote's debounce
-    await wait_until(pilot, lambda: screen.quote is not None and screen.chosen_method() is not None)
-    await pilot.pause(0.4)
-    await settle(pilot)
+    """Until the checkout shows its quote and the pay-with choice, and the re-quote that
+    choice debounces has come too."""
+    await wait_until(
+        pilot,
+        lambda: screen.quote is not None and screen.chosen_method() is not None,
+        what="a quote and a payment method",
+    )
+    await settle_debounced(pilot)
 
 
 def orders_of(ctx: Ctx) -> list[Any]:
@@ -144,8 +149,7 @@ async def test_cart_checkout_orders_the_selected_lines_and_empties_them(
     app = make_app(token=demo_token, open_target="cart")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, CartScreen))
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle_debounced(pilot)  # the cart's quote
         await pilot.press("x")  # checkout the selected lines
         await wait_until(pilot, lambda: isinstance(app.screen, CheckoutScreen))
         screen = app.screen

@@ -15,11 +15,10 @@ from textual.widgets import DataTable
 from fake_backend.context import Ctx
 from fake_backend.services import cart
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import order_detail
 from kshop_tui.screens.order_detail import AddFromCartPicker, ChangeItemsDialog
 from kshop_tui.text import money
 from tests.tui.conftest import SIZES
-from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen
+from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen, wait_for_timers
 from tests.tui.test_order_detail import back_on_detail, open_detail, stock_of
 from tests.tui.test_orders import DEMO_USER, place
 
@@ -87,7 +86,7 @@ def cart_rows(ctx: Ctx) -> list[tuple[int, int, int]]:
 
 async def quoted(pilot: Pilot[None]) -> str:
     """Lets the debounced re-quote run, then answers the dialog's summary."""
-    await pilot.pause(order_detail.QUOTE_DEBOUNCE_SECONDS + 0.05)  # the quote's debounce
+    await wait_for_timers(pilot)  # the quote's debounce fires
     await finish_group(pilot, "items-quote")
     dialog = pilot.app.screen
     assert isinstance(dialog, ChangeItemsDialog)

@@ -26,7 +26,15 @@ from kshop_tui.screens.order_detail import (
     ReviewDialog,
 )
 from kshop_tui.screens.payment import MethodPickerModal
-from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen
+from tests.tui.helpers import (
+    finish_group,
+    poll_until,
+    settle,
+    shown_text,
+    wait_for_screen,
+    wait_for_timers,
+    wait_until,
+)
 from tests.tui.test_orders import (
     DEMO_USER,
     complete,
@@ -203,8 +211,7 @@ async def test_changing_the_address_of_an_unpaid_order_recomputes_the_total(
         await open_detail(pilot)
         await pilot.press("a")  # change the address
         book = await wait_for_screen(pilot, AddressBookModal)
-        while not book.addresses:
-            await pilot.pause(0.02)
+        await poll_until(pilot, lambda: bool(book.addresses), what="the book's addresses")
         book.query_one(OptionList).highlighted = next(
             index for index, address in enumerate(book.addresses) if address.id == far["id"]
         )
@@ -241,7 +248,7 @@ async def test_changing_the_items_of_an_unpaid_order(
         await pilot.press("down")  # the second line
         await pilot.press("d")  # remove it
         assert dialog.wanted() == [(kept_sku, 2)]
-        await pilot.pause(0.35)  # the quote's debounce
+        await wait_for_timers(pilot)  # the quote's debounce fires
         await finish_group(pilot, "items-quote")
         assert "New total" in shown_text(dialog.query_one("#items-quote"))
         await pilot.press("ctrl+s")  # save
@@ -367,8 +374,12 @@ async def test_the_detail_follows_the_merchant_while_open(
         screen = await open_detail(pilot)
         assert "track" not in screen.offered_actions()
         tracking_no = ship(backend_ctx, order_id)  # the merchant ships it
-        await pilot.pause(order_detail.REFRESH_SECONDS + 0.1)  # let the refresh timer fire
-        await settle(pilot)
+        # The refresh timer (every 0.2 s here) fires and the refresh comes back.
+        await wait_until(
+            pilot,
+            lambda: screen.order is not None and screen.order.status == "shipped",
+            what="the detail showing the order shipped",
+        )
         assert screen.order is not None and screen.order.status == "shipped"
         assert screen.order.tracking_no == tracking_no
         assert "track" in screen.offered_actions()

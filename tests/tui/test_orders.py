@@ -18,7 +18,7 @@ from kshop_tui.screens import orders as orders_screen
 from kshop_tui.screens.logistics import LogisticsScreen
 from kshop_tui.screens.order_detail import CancelReasonPicker, OrderDetailScreen
 from kshop_tui.screens.orders import OrdersScreen, StatusTabs
-from tests.tui.helpers import settle, wait_for_screen
+from tests.tui.helpers import settle, wait_for_screen, wait_until
 
 MakeApp = Callable[..., KshopApp]
 DEMO_USER = 1
@@ -284,8 +284,8 @@ async def test_the_list_follows_an_order_shipped_behind_its_back(
         await settle(pilot)
         assert orders_shown(app) == [order_id]
         ship(backend_ctx, order_id)  # the merchant ships it
-        await pilot.pause(orders_screen.REFRESH_SECONDS + 0.1)  # let the refresh timer fire
-        await settle(pilot)
+        # The refresh timer (every 0.2 s here) fires and the refresh comes back.
+        await wait_until(pilot, lambda: orders_shown(app) == [], what="the order leaving To ship")
         screen = app.screen
         assert isinstance(screen, OrdersScreen)
         assert orders_shown(app) == []

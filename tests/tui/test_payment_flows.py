@@ -14,6 +14,7 @@ from fake_backend.context import Ctx
 from kshop_tui.api.client import KshopClient, new_intent_key
 from kshop_tui.screens import payment
 from kshop_tui.screens.checkout import CheckoutScreen
+from kshop_tui.screens.order_detail import OrderDetailScreen
 from kshop_tui.screens.payment import (
     MethodPickerModal,
     PaymentPasswordModal,
@@ -283,4 +284,8 @@ async def test_checkout_is_left_once_paid(
         await wait_until(pilot, lambda: not isinstance(app.screen, PaymentResultScreen))
         await settle(pilot)
         assert not any(isinstance(s, CheckoutScreen) for s in app.screen_stack)
-        assert type(app.screen).__name__ in ("OrderDetailScreen", "BrowseScreen")
+        (order,) = orders_of(backend_ctx)
+        detail = app.screen
+        assert isinstance(detail, OrderDetailScreen), app.screen_stack
+        assert detail.order_id == order["id"]
+        assert detail.order is not None and detail.order.order_no == order["order_no"]

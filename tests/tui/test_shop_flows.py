@@ -13,24 +13,46 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.browse import BrowseScreen
+from kshop_tui.screens.browse import BrowseScreen, Query
 from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
-from tests.tui.helpers import settle
+from tests.tui.helpers import (
+    pending_timers,
+    settle,
+    settle_debounced,
+    shown_text,
+    wait_for_screen,
+    wait_until,
+)
 
 MakeApp = Callable[..., KshopApp]
 
 
-async def wait_for_rows(pilot: Pilot[None], *, timeout: float = 5.0) -> ProductList:
-    results = pilot.app.screen.query_one(ProductList)
-    for _ in range(int(timeout / 0.05)):
-        await settle(pilot)
-        if not results.loading:
-            break
-        await pilot.pause(0.05)
+async def wait_for_rows(
+    pilot: Pilot[None], wanted: Callable[[Query], bool] = lambda query: True
+) -> ProductList:
+    """Until the screen's search is one that `wanted` accepts and the list shows its
+    results: its debounce (if any) has fired, the search and its pages have come and
+    nothing is loading. Fails if that never happens."""
+    screen = pilot.app.screen
+    assert isinstance(screen, BrowseScreen), f"not browsing: {screen!r}"
+    results = screen.query_one(ProductList)
+
+    def shown() -> bool:
+        pages = screen.result_pages
+        return (
+            wanted(screen.query_state)
+            and pages is not None
+            and pages.query == screen.query_state
+            and not results.fetching
+        )
+
+    await settle_debounced(pilot)
+    await wait_until(pilot, shown, what=f"the results of the search wanted ({screen.query_state})")
     return results
 
 
@@ -38,7 +60,7 @@ async def type_search(pilot: Pilot[None], words: str) -> None:
     await pilot.press("slash")  # focus the search box
     await pilot.press(*list(words))
     await pilot.press("enter")  # search now, focus the results
-    await wait_for_rows(pilot)
+    await wait_for_rows(pilot, lambda query: query.words == words)
 
 
 async def test_keyword_search_filters_results_and_counts(
@@ -70,6 +92,27 @@ async def test_short_chinese_terms_are_found(make_app: MakeApp) -> None:
         assert results.rows and all("T恤" in row.name for row in results.rows)
 
 
+async def test_enter_searches_now_and_drops_the_search_the_typing_left_waiting(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kshop_tui.screens import browse
+
+    monkeypatch.setattr(browse, "DEBOUNCE_SECONDS", 60.0)  # every keystroke is "fast"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_rows(pilot)
+        screen = app.screen
+        await pilot.press("slash", *"保温杯")  # the first key searches, the rest wait
+        assert pending_timers(screen), "the typing should have left a search waiting"
+        await pilot.press("enter")  # search now
+        assert pending_timers(screen) == []
+        results = await wait_for_rows(pilot, lambda query: query.words == "保温杯")
+        assert results.rows and all("保温杯" in row.name for row in results.rows)
+        await pilot.press("down", "down")
+        await settle_debounced(pilot)  # nothing left to search again
+        assert results.cursor == 2
+
+
 async def test_sort_cycles_and_orders_rows(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -93,8 +136,7 @@ async def test_filters_category_price_and_stock(make_app: MakeApp, backend_ctx: 
         panel.query_one("#price-min", Input).value = "100"
         panel.query_one("#price-max", Input).value = "200.5"
         await pilot.press("tab")
-        await pilot.pause(0.4)  # the debounce
-        await wait_for_rows(pilot)
+        await wait_for_rows(pilot, lambda query: query.filters.price_max_fen == 20050)
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         assert screen.query_state.filters.price_min_fen == 10000
@@ -106,8 +148,7 @@ async def test_filters_category_price_and_stock(make_app: MakeApp, backend_ctx: 
         rows = screen.query_one(ProductList).rows
         assert all(10000 <= row.price_fen <= 20050 for row in rows)
         panel.query_one("#in-stock").value = True  # type: ignore[attr-defined]
-        await pilot.pause(0.4)
-        await wait_for_rows(pilot)
+        await wait_for_rows(pilot, lambda query: query.filters.in_stock)
         assert all(row.stock > 0 for row in screen.query_one(ProductList).rows)
 
 
@@ -118,9 +159,10 @@ async def test_price_range_typed_backwards_is_refused_next_to_the_field(make_app
         panel = app.screen.query_one(FilterPanel)
         panel.query_one("#price-min", Input).value = "300"
         panel.query_one("#price-max", Input).value = "20"
-        await pilot.pause(0.4)
-        error = panel.query_one("#price-error", Static).render()
-        assert "minimum is above the maximum" in str(error)
+        error = panel.query_one("#price-error", Static)
+        await wait_until(
+            pilot, lambda: "minimum is above the maximum" in str(error.render()), what="the error"
+        )
         assert panel.query_one("#price-min", Input).value == "300"
 
 
@@ -194,9 +236,7 @@ async def test_cart_edit_select_and_remove(
             )
     app = make_app(token=demo_token, open_target="cart")
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.4)  # the quote's debounce
-        await settle(pilot)
+        await settle_debounced(pilot)  # the cart, then the quote after its debounce
         screen = app.screen
         assert isinstance(screen, CartScreen)
         assert screen.query_one(DataTable).row_count == 2
@@ -213,8 +253,7 @@ async def test_cart_edit_select_and_remove(
         assert (
             backend_ctx.db.scalar("SELECT selected FROM cart_items WHERE id = ?", (first.id,)) == 0
         )
-        await pilot.pause(0.4)
-        await settle(pilot)
+        await settle_debounced(pilot)  # the new quote
         assert screen.quote is not None and screen.quote.subtotal_fen == second.price_fen
         await pilot.press("d")  # remove the first line
         await settle(pilot)
@@ -318,15 +357,20 @@ async def test_leaving_a_pending_login_for_another_screen_does_not_jam_the_next_
         await settle(pilot)
         await settle(pilot)
         await pilot.press("a")  # a guest adding to the cart: the login screen opens
-        await pilot.pause()
-        assert type(app.screen).__name__ == "LoginScreen"
+        first_login = await wait_for_screen(pilot, LoginScreen)
         await app.run_action("cart")  # the command palette's "Open cart"
-        for _ in range(5):  # the cart's loader now waits on a login: no wait_for_complete
-            await pilot.pause(0.05)
+
+        def names() -> list[str]:
+            return [type(screen).__name__ for screen in app.screen_stack]
+
         # The cart needs a login of its own: a fresh login screen, so the first one ended.
-        assert type(app.screen).__name__ == "LoginScreen"
-        names = [type(screen).__name__ for screen in app.screen_stack]
-        assert names.count("LoginScreen") == 1 and "CartScreen" in names
+        # (The cart's loader waits on that login: `wait_until` waits only for its screen.)
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, LoginScreen) and app.screen is not first_login,
+            what="a fresh login screen",
+        )
+        assert names().count("LoginScreen") == 1 and "CartScreen" in names(), names()
         assert backend_ctx.db.scalar("SELECT COUNT(*) FROM cart_items") == 0
 
 
@@ -372,19 +416,55 @@ async def test_browse_loads_again_when_the_backend_comes_back(
         await settle(pilot)
         results = app.screen.query_one(ProductList)
         assert app.backend_down and results.rows == []
+        # An outage is not an empty result: the list says the products could not load.
+        shown = " ".join(shown_text(results).split())
+        assert "Could not load products — the shop is offline." in shown
+        assert "They will load when it is back." in shown
+        assert "No products match" not in shown
         down = False
         app.retry_backend()  # the banner's ctrl+r
         await wait_for_rows(pilot)
         await settle(pilot)
         assert not app.backend_down
         assert len(results.rows) > 0  # the search the outage left empty ran again
+        assert "Could not load" not in shown_text(results)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "Could not load products — the shop is offline."), ("zh_CN", "无法加载商品")],
+)
+async def test_an_outage_is_not_an_empty_result(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    from kshop_tui.api import errors
+    from kshop_tui.api.client import KshopClient
+
+    async def unreachable(self: KshopClient, *args: Any, **kwargs: Any) -> Any:
+        raise errors.BackendUnreachable("connection refused")
+
+    monkeypatch.setattr(KshopClient, "_call", unreachable)
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = shown_text(app.screen.query_one(ProductList))
+        assert words in shown and "…" not in shown  # whole, at 80 columns too
+        assert "No products match" not in shown and "没有符合条件" not in shown
+
+
+async def test_a_search_that_matches_nothing_still_says_so(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_rows(pilot)
+        await type_search(pilot, "zzzqqq")
+        shown = shown_text(app.screen.query_one(ProductList))
+        assert "No products match. Try fewer words or filters." in shown
+        assert "Could not load" not in shown
 
 
 async def test_a_guest_is_shown_how_to_log_in_from_the_first_screen(
     make_app: MakeApp, demo_token: str
 ) -> None:
-    from kshop_tui.screens.login import LoginScreen
-
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -5,14 +5,15 @@ Chinese."""
 
 from __future__ import annotations
 
+import fcntl
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import Backend
@@ -22,14 +23,15 @@ from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales import AfterSalesScreen
 from kshop_tui.screens.support import SupportChatScreen, SupportScreen
 from tests.tui.conftest import SIZES
-from tests.tui.helpers import settle
-from tests.tui.test_after_sale_flows import delivered_order, requested_return
+from tests.tui.helpers import poll_until, settle
+from tests.tui.test_after_sale_flows import delivered_order, requested_return, wait_for_folder
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
 # A fixed folder: the picker shows its path, which must not change between runs.
 PHOTO_FOLDER = Path("/tmp/kshop-snapshot-photos")
+PHOTO_FOLDER_LOCK = Path("/tmp/kshop-snapshot-photos.lock")
 
 
 class TestWizard:
@@ -186,14 +188,19 @@ class TestList:
 
 
 @pytest.fixture
-def photo_folder() -> Path:
-    shutil.rmtree(PHOTO_FOLDER, ignore_errors=True)
-    (PHOTO_FOLDER / "receipts").mkdir(parents=True)
-    Image.new("RGB", (64, 64), (30, 120, 200)).save(PHOTO_FOLDER / "earbud.png")
-    Image.new("RGB", (320, 240), (200, 120, 30)).save(PHOTO_FOLDER / "box.jpg", quality=95)
-    (PHOTO_FOLDER / "notes.txt").write_text("not shown")
-    (PHOTO_FOLDER / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
-    return PHOTO_FOLDER
+def photo_folder() -> Iterator[Path]:
+    """The fixed folder, filled anew. Another xdist worker (or a test run in another
+    checkout on this machine) uses the same folder: a lock beside it lets one test at a
+    time fill and show it, so none empties it under another's picker."""
+    with PHOTO_FOLDER_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        shutil.rmtree(PHOTO_FOLDER, ignore_errors=True)
+        (PHOTO_FOLDER / "receipts").mkdir(parents=True)
+        Image.new("RGB", (64, 64), (30, 120, 200)).save(PHOTO_FOLDER / "earbud.png")
+        Image.new("RGB", (320, 240), (200, 120, 30)).save(PHOTO_FOLDER / "box.jpg", quality=95)
+        (PHOTO_FOLDER / "notes.txt").write_text("not shown")
+        (PHOTO_FOLDER / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * 1024 * 1024))
+        yield PHOTO_FOLDER
 
 
 class TestFilePicker:
@@ -216,12 +223,12 @@ class TestFilePicker:
             assert isinstance(wizard, AfterSaleWizard)
             wizard._last_folder = photo_folder
             await pilot.press("ctrl+o")  # open the picker
-            for _ in range(100):  # the folder is read in a thread
-                await pilot.pause(0.02)
-                if len(pilot.app.screen.query_one("#picker-tree").root.children) >= 4:  # type: ignore[attr-defined]
-                    break
+            picker = await wait_for_folder(pilot, entries=4)  # receipts/, 3 photos
             await pilot.press("down", "down", "down", "down")  # to huge.png: too big, said at once
-            await pilot.pause()
+            status = picker.query_one("#picker-status", Static)
+            await poll_until(
+                pilot, lambda: "huge.png" in str(status.render()), what="huge.png refused"
+            )
 
         app = make_app(token=demo_token)
         assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -22,6 +22,7 @@ from tests.tui.test_checkout_flows import (
     pick_sku,
     review_and_place,
     settle,
+    settle_debounced,
     wait_quoted,
     wait_until,
 )
@@ -60,8 +61,7 @@ class TestCheckoutSnapshots:
             screen = await open_it(pilot)
             screen.query_one("#remark", Input).focus()
             await pilot.press(*"please leave it at the door")  # a remark
-            await pilot.pause(0.4)  # the quote's debounce
-            await settle(pilot)
+            await settle_debounced(pilot)  # the re-quote the typing debounced
 
         app = make_app(token=demo_token)
         assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -123,8 +123,7 @@ class TestCheckoutSnapshots:
             screen.query_one("#invoice-tax", Input).value = "12345"
             backend_ctx.db.execute("UPDATE skus SET stock = 1 WHERE id = ?", (sku_id,))
             await pilot.press("ctrl+s")  # try to review: stock and tax ID are wrong
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await settle_debounced(pilot)  # the re-quote that learns the stock
             await pilot.press("ctrl+s")  # again, now that the quote knows the stock
             await settle(pilot)
 

@@ -16,7 +16,7 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.app import AppOptions, KshopApp
 from kshop_tui.config import Settings
 from tests.tui.conftest import SIZES
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, settle_debounced, wait_until
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
@@ -24,24 +24,22 @@ SnapCompare = Callable[..., bool]
 
 async def settle_product(pilot: Pilot[None]) -> None:
     """Waits until the product page has its picture and reviews: their workers start
-    only when the product itself has loaded, so one settle can come too early."""
+    only when the product itself has loaded, so one settle can come too early. Fails if
+    the page never gets there (an error page, say)."""
     from kshop_tui.screens.product import ProductScreen
     from kshop_tui.widgets.image import ProductImage
 
-    for _ in range(200):  # at most ~10 s
-        await settle(pilot)
+    def complete() -> bool:
         screen = pilot.app.screen
         if not isinstance(screen, ProductScreen) or screen.product is None:
-            if not pilot.app.workers:
-                return  # nothing loading: an error page, nothing more will come
-            continue
+            return False
         product = screen.product
         picture_done = not product.images or screen.query_one(ProductImage)._png is not None
         reviews_done = bool(screen.reviews) or product.review_count == 0
-        if picture_done and reviews_done:
-            await settle(pilot)
-            return
-        await pilot.pause(0.05)
+        return picture_done and reviews_done
+
+    await wait_until(pilot, complete, what="the product page with its picture and reviews")
+    await settle(pilot)
 
 
 def first_multi_spec_product(ctx: Ctx) -> int:
@@ -105,8 +103,7 @@ class TestBrowse:
             await pilot.press(*"300")  # min ¥300
             await pilot.click("#price-max")  # the maximum price box
             await pilot.press(*"20")  # max ¥20: below the minimum
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await settle_debounced(pilot)  # the searches typing the minimum debounced
 
         assert snap_compare(make_app(lang="zh_CN"), terminal_size=(120, 40), run_before=run_before)
 
@@ -202,9 +199,7 @@ class TestCart:
         self.fill_cart(backend_ctx)
 
         async def run_before(pilot: Pilot[None]) -> None:
-            await settle(pilot)
-            await pilot.pause(0.4)  # the quote's debounce
-            await settle(pilot)
+            await settle_debounced(pilot)  # the cart, then its quote after the debounce
 
         app = make_app(token=demo_token, open_target="cart")
         assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -215,9 +210,7 @@ class TestCart:
         self.fill_cart(backend_ctx)
 
         async def run_before(pilot: Pilot[None]) -> None:
-            await settle(pilot)
-            await pilot.pause(0.4)  # the quote's debounce
-            await settle(pilot)
+            await settle_debounced(pilot)  # the cart, then its quote after the debounce
 
         app = make_app(lang="zh_CN", token=demo_token, open_target="cart")
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -16,17 +16,19 @@ from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sale_detail import ConfirmModal
 from kshop_tui.screens.support import ChatBubble, NewThreadModal, SupportChatScreen, SupportScreen
-from tests.tui.helpers import settle
+from tests.tui.helpers import settle, wait_until
 
 MakeApp = Callable[..., KshopApp]
 
 
-async def wait_for_bubbles(pilot: Pilot[None], count: int, *, timeout: float = 5.0) -> None:
-    """Until the chat shows `count` messages (the poll runs on its own timer)."""
-    for _ in range(int(timeout / 0.05)):
-        if len(pilot.app.screen.query(ChatBubble)) >= count:
-            return
-        await pilot.pause(0.05)
+async def wait_for_bubbles(pilot: Pilot[None], count: int) -> None:
+    """Until the chat shows `count` messages (the poll runs on its own timer); fails if it
+    never does."""
+    await wait_until(
+        pilot,
+        lambda: len(pilot.app.screen.query(ChatBubble)) >= count,
+        what=f"{count} messages in the chat",
+    )
 
 
 def senders(app: KshopApp) -> list[str]:

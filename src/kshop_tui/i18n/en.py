@@ -84,6 +84,8 @@ MESSAGES: dict[str, str] = {
     "browse.loading": "Loading…",
     "browse.loading_more": "▼ loading more…",
     "browse.no_results": "No products match. Try fewer words or filters.",
+    "browse.offline": "Could not load products — the shop is offline. They will load when it is back.",
+    "browse.load_failed": "Could not load products.",
     "browse.col.product": "Product",
     "browse.col.brand": "Brand",
     "browse.col.price": "Price",

@@ -79,6 +79,8 @@ MESSAGES: dict[str, str] = {
     "browse.loading": "加载中…",
     "browse.loading_more": "▼ 正在加载更多…",
     "browse.no_results": "没有符合条件的商品，试试减少关键词或筛选条件。",
+    "browse.offline": "无法加载商品——商店暂时离线，恢复后会自动加载。",
+    "browse.load_failed": "无法加载商品。",
     "browse.col.product": "商品",
     "browse.col.brand": "品牌",
     "browse.col.price": "价格",

@@ -269,19 +269,27 @@ class BrowseScreen(ShopScreen):
 
     def _start(self, query: Query, *, debounce: bool) -> None:
         """Searches for `query`. Typing is debounced: a keystroke after a pause searches at
-        once; keystrokes in quick succession wait until the typing stops."""
-        if query == self.query_state and not debounce:
-            return
-        self.query_state = query
+        once; keystrokes in quick succession wait until the typing stops. A search asked
+        for now (enter) runs now, and the one the typing left waiting is dropped: it would
+        search again and take the cursor back to the top."""
+        waiting = self._debounce is not None
         if self._debounce is not None:
             self._debounce.stop()
+            self._debounce = None
+        if query == self.query_state and not debounce and not waiting:
+            return
+        self.query_state = query
         now = time.monotonic()
         typing_fast = now - self._last_keystroke < DEBOUNCE_SECONDS
         self._last_keystroke = now
         if debounce and typing_fast:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, lambda: self.run_search(query))
+            self._debounce = self.set_timer(DEBOUNCE_SECONDS, partial(self._debounced, query))
         else:
             self.run_search(query)
+
+    def _debounced(self, query: Query) -> None:
+        self._debounce = None
+        self.run_search(query)
 
     def _show_sort(self) -> None:
         self.query_one("#sort-label", Static).update(
@@ -306,7 +314,9 @@ class BrowseScreen(ShopScreen):
                 lambda api: _fetch(api, query, query.sort, None, PAGE_ROWS)
             )
         except errors.ApiError as error:
-            results.set_loading(False)
+            # An outage or a refusal is not an empty result: the list says so.
+            offline = isinstance(error, errors.BackendUnreachable)
+            results.show_failure("browse.offline" if offline else "browse.load_failed")
             self.shop.show_error(error)
             return
         if query != self.query_state:

@@ -10,7 +10,6 @@ up rather than paid twice; a failure leaves the order payable.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -762,15 +761,11 @@ class PayOrderFlow:
 
 
 async def open_next_step(app: KshopApp, step: NextStep, order_id: int) -> None:
-    """Goes where the result screen's key asked: the order's detail (when that screen
-    exists in this build, else browse) or browse; `back` stays where the caller is."""
+    """Goes where the result screen's key asked: the order's detail or browse; `back`
+    stays where the caller is."""
     if step == "browse":
         await app.action_browse()
     elif step == "detail":
-        try:
-            module = importlib.import_module("kshop_tui.screens.order_detail")
-            screen = module.OrderDetailScreen(order_id)
-        except (ImportError, AttributeError):
-            await app.action_browse()
-            return
-        await app.push_screen(screen)
+        from kshop_tui.screens.order_detail import OrderDetailScreen
+
+        await app.push_screen(OrderDetailScreen(order_id))

@@ -138,6 +138,9 @@ class ProductList(ScrollView, can_focus=True):
         # Not `loading`: Widget.loading disables the widget, which drops the keys pressed
         # while a page loads and takes the focus away.
         self.fetching = False
+        self.failure: str | None = None
+        """Why the search's results could not be had (a catalogue key), shown where an
+        empty list would say that nothing matches; None once results come."""
 
     # --- data ----------------------------------------------------------------------
 
@@ -147,6 +150,7 @@ class ProductList(ScrollView, can_focus=True):
         self.total = total
         self.extent = len(first_page)
         self.fetching = False
+        self.failure = None
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self._resize()
@@ -165,6 +169,12 @@ class ProductList(ScrollView, can_focus=True):
     def set_loading(self, loading: bool) -> None:
         self.fetching = loading
         self._resize()
+
+    def show_failure(self, reason: str) -> None:
+        """The search failed: an empty list says why (`reason`, a catalogue key) rather
+        than that nothing matches. Rows already shown stay."""
+        self.failure = reason
+        self.set_loading(False)
 
     @property
     def has_more(self) -> bool:
@@ -319,8 +329,10 @@ class ProductList(ScrollView, can_focus=True):
         if index == self.extent:
             if self.fetching or self.has_more:
                 label = t("browse.loading_more") if self.extent else t("browse.loading")
+            elif self.extent:
+                label = ""
             else:
-                label = "" if self.extent else t("browse.no_results")
+                label = t(self.failure or "browse.no_results")
             return self._note_line(label, width)
         return Strip.blank(width, self.rich_style)
 
