@@ -76,12 +76,15 @@ def create_app(
     db_path: str | Path,
     clock: Clock | None = None,
     *,
-    merchant: MerchantMode = "auto",
+    merchant: MerchantMode | None = None,
     dev: bool = True,
     seed: int | None = 42,
     gateway_secret: str | None = None,
 ) -> FastAPI:
     """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set.
+
+    `merchant` defaults to `auto` (the simulator) in dev mode and `manual` without it;
+    `auto` without dev mode is refused (ValueError): nothing moves by itself then.
 
     `gateway_secret` (default: env `KSHOP_GATEWAY_SECRET`) lets the SSH gateway start
     sessions for linked keys; without one, `/auth/ssh-session` answers 403.
@@ -97,7 +100,7 @@ def create_app(
         db=Database(db_path),
         clock=clock or Clock(),
         dev=dev,
-        merchant=merchant,
+        merchant=merchant or ("auto" if dev else "manual"),
         gateway_secret=gateway_secret or None,
     )
     if seed is not None:
@@ -105,7 +108,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(simulator.run_forever(ctx)) if merchant == "auto" else None
+        task = asyncio.create_task(simulator.run_forever(ctx)) if ctx.merchant == "auto" else None
         try:
             yield
         finally:

@@ -6,8 +6,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def default_db_path() -> Path:
@@ -19,8 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--db", type=Path, default=None, help="SQLite file (created if absent)")
-    parser.add_argument("--no-dev", action="store_true", help="do not mount /_dev")
-    parser.add_argument("--merchant", choices=("auto", "manual"), default="auto")
+    parser.add_argument(
+        "--no-dev",
+        action="store_true",
+        help="no /_dev and no merchant simulator: nothing approves, pays or ships by itself",
+    )
+    parser.add_argument(
+        "--merchant",
+        choices=("auto", "manual"),
+        default=None,
+        help="auto: the simulator plays merchant, courier and phone apps (default in dev"
+        " mode); manual: only /_dev moves things (the only choice with --no-dev)",
+    )
     parser.add_argument("--seed", type=int, default=42, help="seed number for the demo data")
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", help="fill a database with a large generated catalogue")
@@ -30,17 +44,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "seed":
-        return _seed(args.seed_db or args.db or default_db_path(), args.products, args.seed_number)
-    import uvicorn
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; `--merchant auto` with `--no-dev` is a usage error (exit 2)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.no_dev and args.merchant == "auto":
+        parser.error(
+            "--merchant auto needs dev mode: the simulator would approve QR logins, pay QR"
+            " codes and ship orders with nobody there; drop --no-dev, or --merchant"
+        )
+    return args
 
+
+def build_app(args: argparse.Namespace) -> FastAPI:
     from fake_backend.app import create_app
 
     db_path = args.db or default_db_path()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    app = create_app(db_path, merchant=args.merchant, dev=not args.no_dev, seed=args.seed)
+    return create_app(db_path, merchant=args.merchant, dev=not args.no_dev, seed=args.seed)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.command == "seed":
+        return _seed(args.seed_db or args.db or default_db_path(), args.products, args.seed_number)
+    import uvicorn
+
+    app = build_app(args)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
