@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fake_backend.context import Ctx
-from fake_backend.services import idempotency, sessions, sweeper
+from fake_backend.services import idempotency, limits, sessions, sweeper
 from fake_backend.services.sessions import AuthedUser
 
 
@@ -31,6 +31,12 @@ def language_of(header: str | None) -> str:
         return "zh"
     first = header.split(",")[0].strip().lower()
     return "en" if first.startswith("en") else "zh"
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, for the per-client limits: the HTTP peer's address. In-process, and
+    for a peer the server does not name (a Unix socket), everyone is one client."""
+    return request.client.host if request.client is not None else limits.UNNAMED_CLIENT
 
 
 def bearer_token(request: Request) -> str | None:
@@ -54,6 +60,7 @@ CtxDep = Annotated[Ctx, Depends(get_ctx)]
 UserDep = Annotated[AuthedUser, Depends(current_user)]
 OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
 LangDep = Annotated[str, Depends(get_lang)]
+ClientDep = Annotated[str, Depends(client_address)]
 IdempotencyKey = Annotated[
     str,
     Header(
