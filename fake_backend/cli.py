@@ -59,15 +59,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_app(args: argparse.Namespace) -> FastAPI:
     from fake_backend.app import create_app
 
-    db_path = args.db or default_db_path()
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    return create_app(db_path, merchant=args.merchant, dev=not args.no_dev, seed=args.seed)
+    return create_app(
+        _database_path(args.db), merchant=args.merchant, dev=not args.no_dev, seed=args.seed
+    )
+
+
+def _database_path(chosen: Path | None) -> Path:
+    """`--db`, or the default in our own data folder, which is made private (0700). A
+    chosen file's folder is the user's business; the database files are private anyway,
+    and a missing folder is created private (`storage.db.private_database_files`)."""
+    from fake_backend.storage.db import private_folder
+
+    if chosen is not None:
+        return chosen
+    path = default_db_path()
+    private_folder(path.parent)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.command == "seed":
-        return _seed(args.seed_db or args.db or default_db_path(), args.products, args.seed_number)
+        return _seed(_database_path(args.seed_db or args.db), args.products, args.seed_number)
     import uvicorn
 
     app = build_app(args)
@@ -84,7 +97,6 @@ def _seed(db_path: Path, products: int, seed_number: int) -> int:
     if products < 1:
         print("kshop-backend seed: --products must be at least 1", file=sys.stderr)
         return 2
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     ctx = Ctx(db=Database(db_path), clock=Clock())
     seeding.seed_catalogue(ctx, seed=seed_number, products=products)

@@ -9,7 +9,9 @@ nested step whose refusal the caller catches) are all or nothing too.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,10 +21,43 @@ from typing import Any
 
 Params = Sequence[Any] | dict[str, Any]
 
+# The database holds phone numbers, addresses, password hashes, session tokens' hashes
+# and uploaded photos: only its owner may read it, its side files, or list its folder.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def private_folder(path: Path) -> None:
+    """Creates `path` if missing and takes group's and others' access to it away; the
+    owner's own bits are left as they are (a folder made read-only stays read-only)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+    _owner_only(path, PRIVATE_FOLDER_MODE)
+
+
+def private_database_files(path: Path) -> None:
+    """The database file exists, created 0600 if new (SQLite then gives its -wal and -shm
+    the same mode); an existing one and its side files lose group's and others' access.
+    A missing folder is created private."""
+    if not path.parent.exists():
+        private_folder(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE_MODE))
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_FILE_SUFFIXES)):
+        if candidate.exists():
+            _owner_only(candidate, PRIVATE_FILE_MODE)
+
+
+def _owner_only(path: Path, allowed: int) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & ~allowed:
+        path.chmod(mode & allowed)
+
 
 class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        private_database_files(Path(path))
         self._conn = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )

@@ -62,7 +62,6 @@ async def open_backend(
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kshop-demo-")))
         db_path = folder / "demo.sqlite3"
     else:
-        data_dir.mkdir(parents=True, exist_ok=True)
         db_path = data_dir / "shop.sqlite3"
     # Building the app imports FastAPI and may seed the database: not on the UI thread.
     app = await asyncio.to_thread(_build_app, db_path, merchant)
@@ -85,5 +84,8 @@ async def _has_simulator(client: KshopClient) -> bool:
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:
     from fake_backend.app import create_app
+    from fake_backend.storage.db import private_folder
 
+    # Our data folder (or the demo's temporary one): the shop's database lives there.
+    private_folder(db_path.parent)
     return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
