@@ -68,22 +68,29 @@ def _database_path(chosen: Path | None) -> Path:
     """`--db`, or the default in our own data folder, which is made private (0700). A
     chosen file's folder is the user's business; the database files are private anyway,
     and a missing folder is created private (`storage.db.private_database_files`)."""
-    from fake_backend.storage.db import private_folder
+    from fake_backend.storage.db import private_data_folder
 
     if chosen is not None:
         return chosen
     path = default_db_path()
-    private_folder(path.parent)
+    private_data_folder(path)
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fake_backend.storage.db import DatabaseUnusable
+
     args = parse_args(argv)
-    if args.command == "seed":
-        return _seed(_database_path(args.seed_db or args.db), args.products, args.seed_number)
+    try:
+        if args.command == "seed":
+            path = _database_path(args.seed_db or args.db)
+            return _seed(path, args.products, args.seed_number)
+        app = build_app(args)
+    except DatabaseUnusable as error:
+        print(f"kshop-backend: {error}", file=sys.stderr)
+        return 1
     import uvicorn
 
-    app = build_app(args)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -94,6 +94,8 @@ class KshopApp(App[None]):
             # Assigning the theme reparses every stylesheet: only when it really changes.
             self.theme = self.options.settings.theme
         self.backend: Backend | None = None
+        self.startup_error: str | None = None
+        """Why the app stopped at start (the bundled backend's database), for `kshop`."""
         self.tokens: TokenStore | None = None
         self.cart_outbox: CartOutbox | None = None
         self._backend_ready = asyncio.Event()
@@ -133,6 +135,11 @@ class KshopApp(App[None]):
                     language=i18n.http_language,
                     merchant=self.options.merchant,
                 )
+            except backend_module.BackendUnusable as error:
+                # The shop's own database is broken: no banner can help; stop and say why.
+                self.startup_error = str(error)
+                self.exit(return_code=1)
+                return
             except Exception as error:  # a broken data dir or URL: say so, keep the UI up
                 self.backend_down = True
                 self.notify(str(error), title=t("backend.failed"), severity="error", markup=False)

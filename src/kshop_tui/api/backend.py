@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 IN_PROCESS_URL = "http://127.0.0.1"
 
 
+class BackendUnusable(Exception):
+    """The bundled backend's database cannot be used (corrupt, read-only, another user's):
+    nothing to retry. `str()` is one line naming the file and what to do."""
+
+
 @dataclass
 class Backend:
     """An open backend: its client, and what must be closed when the app ends."""
@@ -84,8 +89,11 @@ async def _has_simulator(client: KshopClient) -> bool:
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:
     from fake_backend.app import create_app
-    from fake_backend.storage.db import private_folder
+    from fake_backend.storage.db import DatabaseUnusable, private_data_folder
 
-    # Our data folder (or the demo's temporary one): the shop's database lives there.
-    private_folder(db_path.parent)
-    return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
+    try:
+        # Our data folder (or the demo's temporary one): the shop's database lives there.
+        private_data_folder(db_path)
+        return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
+    except DatabaseUnusable as error:
+        raise BackendUnusable(str(error)) from error
