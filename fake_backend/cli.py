@@ -51,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.no_dev and args.merchant == "auto":
         parser.error(
             "--merchant auto needs dev mode: the simulator would approve QR logins, pay QR"
-            " codes and ship orders with nobody there; drop --no-dev, or --merchant"
+            " codes and ship orders with nobody there; leave out --no-dev for a demo, or"
+            " --merchant auto for nothing to move by itself"
         )
     return args
 

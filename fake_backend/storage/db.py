@@ -38,7 +38,7 @@ class DatabaseUnusable(Exception):
         self.path = path
 
 
-def unusable(path: str, error: sqlite3.Error | OSError) -> DatabaseUnusable:
+def _unusable(path: str, error: sqlite3.Error | OSError) -> DatabaseUnusable:
     """What `error`, met while opening the database at `path`, means for its owner."""
     name = getattr(error, "sqlite_errorname", "")
     if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
@@ -80,7 +80,7 @@ def private_data_folder(db_path: Path) -> None:
     try:
         _private_folder(db_path.parent)
     except OSError as error:
-        raise unusable(str(db_path), error) from error
+        raise _unusable(str(db_path), error) from error
 
 
 def _private_folder(path: Path) -> None:
@@ -123,7 +123,7 @@ class Database:
                 self.path, check_same_thread=False, isolation_level=None, timeout=30.0
             )
         except (OSError, sqlite3.Error) as error:
-            raise unusable(self.path, error) from error
+            raise _unusable(self.path, error) from error
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -132,7 +132,7 @@ class Database:
             _check_writable(conn)
         except sqlite3.Error as error:
             conn.close()
-            raise unusable(self.path, error) from error
+            raise _unusable(self.path, error) from error
         conn.row_factory = sqlite3.Row
         self._conn = conn
         self._lock = threading.RLock()
