@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx, MerchantMode
@@ -77,13 +77,16 @@ def create_app(
     db_path: str | Path,
     clock: Clock | None = None,
     *,
-    merchant: MerchantMode = "auto",
+    merchant: MerchantMode | None = None,
     dev: bool = True,
     seed: int | None = 42,
     gateway_secret: str | None = None,
     public_demo: bool = False,
 ) -> FastAPI:
     """The backend on the SQLite file `db_path`, seeded on first start when `seed` is set.
+
+    `merchant` defaults to `auto` (the simulator) in dev mode and `manual` without it;
+    `auto` without dev mode is refused (ValueError): nothing moves by itself then.
 
     `gateway_secret` (default: env `KSHOP_GATEWAY_SECRET`) lets the SSH gateway start
     sessions for linked keys; without one, `/auth/ssh-session` answers 403.
@@ -100,7 +103,7 @@ def create_app(
         db=Database(db_path),
         clock=clock or Clock(),
         dev=dev,
-        merchant=merchant,
+        merchant=merchant or ("auto" if dev else "manual"),
         gateway_secret=gateway_secret or None,
         public_demo=public_demo,
     )
@@ -109,7 +112,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(simulator.run_forever(ctx)) if merchant == "auto" else None
+        task = asyncio.create_task(simulator.run_forever(ctx)) if ctx.merchant == "auto" else None
         try:
             yield
         finally:
@@ -197,21 +200,64 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(ApiError("INTERNAL"), request)
 
 
+class BodyTooLarge(Exception):
+    """Raised into the app by BodyLimit's `receive` once a body passes MAX_BODY_BYTES."""
+
+
 class BodyLimit:
-    """Refuses bodies over MAX_BODY_BYTES (by Content-Length) before reading them."""
+    """Refuses request bodies over MAX_BODY_BYTES with 413 PAYLOAD_TOO_LARGE.
+
+    A declared Content-Length over the limit is refused before anything is read. A body
+    without one (chunked), or longer than it declared, is counted as it arrives: past the
+    limit `receive` raises and is never called again, so at most MAX_BODY_BYTES plus one
+    chunk is held, and whatever the app then tries to answer (FastAPI turns the error into
+    a 400 "error parsing the body") is replaced by the 413.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = dict(scope.get("headers", []))
-            size = headers.get(b"content-length", b"")
-            if size.isdigit() and int(size) > MAX_BODY_BYTES:
-                lang = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
-                response = JSONResponse(
-                    ApiError("PAYLOAD_TOO_LARGE", limit="5 MB").envelope(lang), status_code=413
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        lang = language_of(headers.get(b"accept-language", b"").decode("latin-1"))
+        size = headers.get(b"content-length", b"")
+        if size.isdigit() and int(size) > MAX_BODY_BYTES:
+            await _too_large(lang)(scope, receive, send)
+            return
+        received = 0
+        over = False
+        answer_started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, over
+            if over:
+                raise BodyTooLarge
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    over = True
+                    raise BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal answer_started
+            if over and not answer_started:
+                return  # the app's answer to a body it could not read; the 413 replaces it
+            answer_started = answer_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except BodyTooLarge:
+            if answer_started:
+                raise
+        if over and not answer_started:
+            await _too_large(lang)(scope, receive, send)
+
+
+def _too_large(lang: str) -> JSONResponse:
+    return JSONResponse(ApiError("PAYLOAD_TOO_LARGE", limit="5 MB").envelope(lang), status_code=413)

@@ -39,5 +39,11 @@ class Ctx:
     # When the sweeper last ran, on the backend clock.
     last_sweep: float = float("-inf")
 
+    def __post_init__(self) -> None:
+        # Without dev mode nothing may approve, pay, ship or answer by itself: the merchant
+        # simulator is a demo of the other side, and a real client cannot tell it is fake.
+        if self.merchant == "auto" and not self.dev:
+            raise ValueError("the merchant simulator (merchant 'auto') needs dev mode")
+
     def now(self) -> float:
         return self.clock.now()

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fake_backend.context import Ctx
-from fake_backend.services import idempotency, sessions, sweeper
+from fake_backend.services import idempotency, limits, sessions, sweeper
 from fake_backend.services.sessions import AuthedUser
 
 
@@ -44,6 +44,23 @@ def language_of(header: str | None) -> str:
     return "en" if first.startswith("en") else "zh"
 
 
+# Sent by a served session's client: the address its visitor connected from.
+VISITOR_HEADER = "X-Kshop-Visitor"
+MAX_VISITOR_LENGTH = 64
+
+
+def client_address(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> str:
+    """Who is asking, for the per-client limits: the HTTP peer's address. In-process, and
+    for a peer the server does not name (a Unix socket), everyone is one client. The
+    backend `kshop serve` starts sees every visitor come from its own sessions on
+    127.0.0.1, so there each session's visitor address (which the session passes on)
+    names the client; it listens on loopback only, where the sessions are its callers."""
+    visitor = request.headers.get(VISITOR_HEADER)
+    if ctx.public_demo and visitor:
+        return "visitor " + visitor[:MAX_VISITOR_LENGTH]
+    return request.client.host if request.client is not None else limits.UNNAMED_CLIENT
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -66,6 +83,7 @@ UserDep = Annotated[AuthedUser, Depends(current_user)]
 OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
 LangDep = Annotated[str, Depends(get_lang)]
 VisitorDep = Annotated[bool, Depends(from_visitor)]
+ClientDep = Annotated[str, Depends(client_address)]
 IdempotencyKey = Annotated[
     str,
     Header(

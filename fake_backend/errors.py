@@ -158,6 +158,31 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "操作过于频繁，请 {retry_after} 秒后再试",
         "Too many requests; try again in {retry_after} s",
     ),
+    "SMS_CLIENT_LIMIT": (
+        429,
+        "当前网络请求验证码过于频繁（{window_min} 分钟内最多 {limit} 条），请 {retry_after_min} 分钟后再试",
+        "Too many codes requested from this network address (at most {limit} in {window_min} minutes);"
+        " try again in {retry_after_min} min",
+    ),
+    "SMS_PHONE_LIMIT": (
+        429,
+        "该手机号验证码发送过于频繁（{window_min} 分钟内最多 {limit} 条），请 {retry_after_min} 分钟后再试",
+        "Too many codes sent to this number (at most {limit} in {window_min} minutes);"
+        " try again in {retry_after_min} min",
+    ),
+    "QR_LOGIN_LIMIT": (
+        429,
+        "当前网络发起扫码登录过于频繁（{window_min} 分钟内最多 {limit} 次），请 {retry_after_min} 分钟后再试",
+        "Too many QR logins started from this network address (at most {limit} in {window_min}"
+        " minutes); try again in {retry_after_min} min",
+    ),
+    "UPLOAD_QUOTA": (
+        429,
+        "未使用的图片过多（最多 {max_count} 张、共 {max_size}）：请先在售后申请中使用已上传的图片，"
+        "未使用的图片会在上传 {hours} 小时后自动删除",
+        "Too many unused photos (at most {max_count}, {max_size} in all): use the ones you"
+        " uploaded in an after-sale request; unused photos are deleted {hours} hours after upload",
+    ),
     "LOCKED": (
         429,
         "错误次数过多，已锁定，请 {retry_after_min} 分钟后再试",

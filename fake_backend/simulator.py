@@ -1,5 +1,6 @@
-"""The merchant simulator (`--merchant auto`): every second it lets each area make the
-moves a merchant, a courier or the platform would (see each service's `simulate`)."""
+"""The merchant simulator (`--merchant auto`, dev mode only): every second it lets each
+area make the moves a merchant, a courier, the platform or the user's phone app would
+(see each service's `simulate`)."""
 
 from __future__ import annotations
 

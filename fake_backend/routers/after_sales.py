@@ -63,13 +63,17 @@ async def reasons(lang: LangDep) -> dict[str, Any]:
     return after_sales.reasons(lang)
 
 
-@router.post("/uploads", status_code=201, response_model=Upload, responses=errors(401, 413, 422))
+@router.post(
+    "/uploads", status_code=201, response_model=Upload, responses=errors(401, 413, 422, 429)
+)
 async def upload(
     file: Annotated[UploadFile, File(description="A PNG or JPEG image, at most 5 MB")],
     ctx: CtxDep,
     user: UserDep,
 ) -> dict[str, Any]:
-    """Stores a photo for an after-sale; only its uploader may attach it."""
+    """Stores a photo for an after-sale; only its uploader may attach it. Photos no
+    after-sale names yet: at most 20 and 50 MB per user (429 `UPLOAD_QUOTA`, Retry-After
+    until the oldest is deleted), deleted 24 h after upload."""
     data = await file.read(uploads.MAX_UPLOAD_BYTES + 1)
     return uploads.save(ctx, user.id, file.filename, data)
 

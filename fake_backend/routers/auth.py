@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import JSONResponse
 
-from fake_backend.deps import CtxDep, LangDep, UserDep, VisitorDep
+from fake_backend.deps import ClientDep, CtxDep, LangDep, UserDep, VisitorDep
 from fake_backend.schemas.auth import (
     MAX_PHONE_LENGTH,
     AuthResult,
@@ -32,9 +32,11 @@ dev_router = APIRouter()
 
 
 @router.post("/auth/sms-codes", response_model=SmsCodeSent, responses=errors(409, 422, 429))
-async def send_sms_code(body: SmsCodeRequest, ctx: CtxDep) -> dict[str, Any]:
-    """Sends a 6-digit code valid 5 minutes; one per phone per 60 s (429 with retry_after)."""
-    return auth.send_sms_code(ctx, body.phone, body.purpose)
+async def send_sms_code(body: SmsCodeRequest, ctx: CtxDep, client: ClientDep) -> dict[str, Any]:
+    """Sends a 6-digit code valid 5 minutes. 429 with Retry-After: one per phone per 60 s
+    (`RATE_LIMITED`), 5 per phone an hour (`SMS_PHONE_LIMIT`), 10 per client (its IP
+    address) in 10 minutes over any phones (`SMS_CLIENT_LIMIT`)."""
+    return auth.send_sms_code(ctx, body.phone, body.purpose, client)
 
 
 @router.post("/auth/login", response_model=AuthResult, responses=errors(401, 422, 429))
@@ -60,12 +62,15 @@ async def reset_password(body: PasswordResetRequest, ctx: CtxDep) -> dict[str, A
     return auth.reset_password(ctx, body.phone, body.code, body.new_password)
 
 
-@router.post("/auth/oauth/{provider}/start", response_model=OAuthStart, responses=errors(404))
+@router.post("/auth/oauth/{provider}/start", response_model=OAuthStart, responses=errors(404, 429))
 async def start_oauth(
-    provider: Annotated[str, Path(max_length=16, description="wechat or qq")], ctx: CtxDep
+    provider: Annotated[str, Path(max_length=16, description="wechat or qq")],
+    ctx: CtxDep,
+    client: ClientDep,
 ) -> dict[str, Any]:
-    """A QR code to scan with the provider's app; poll with its device_code."""
-    return auth.start_oauth(ctx, provider)
+    """A QR code to scan with the provider's app; poll with its device_code. 20 per client
+    (its IP address) in 10 minutes, then 429 `QR_LOGIN_LIMIT` with Retry-After."""
+    return auth.start_oauth(ctx, provider, client)
 
 
 @router.post(

@@ -459,6 +459,7 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
                 "updated_at": now,
             },
         )
+        store.attach_uploads(ctx.db, request.photo_ids, now)
         store.add_event(ctx.db, after_sale_id, status="requested", actor="user", at=now)
         store.set_order_after_sale_status(ctx.db, order_id, "in_progress")
         amount = fmt_fen(request.amount_fen)
@@ -503,6 +504,7 @@ def modify(
             deadline_at=now + ANSWER_DEADLINE,
             updated_at=now,
         )
+        store.attach_uploads(ctx.db, request.photo_ids, now)
         store.add_event(
             ctx.db,
             after_sale_id,

@@ -19,7 +19,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, not_found
 from fake_backend.seed_data import DEMO_PHONE
-from fake_backend.services import rules, sessions
+from fake_backend.services import limits, rules, sessions
 from fake_backend.services.account import (
     attempts_error,
     ensure_login_unlocked,
@@ -42,8 +42,11 @@ OAUTH_PROVIDERS = {"wechat": "wx", "qq": "qq"}
 # SMS codes
 
 
-def send_sms_code(ctx: Ctx, phone: str, purpose: str) -> dict[str, Any]:
-    """Sends (into the fake outbox) a new code; one per phone per 60 s of backend clock."""
+def send_sms_code(
+    ctx: Ctx, phone: str, purpose: str, client: str = limits.UNNAMED_CLIENT
+) -> dict[str, Any]:
+    """Sends (into the fake outbox) a new code: one per phone per 60 s of backend clock,
+    and within `limits.SMS_PER_PHONE` and the requesting client's `limits.SMS_PER_CLIENT`."""
     if not valid_phone(phone):
         raise field_error("phone", "bad_phone")
     if purpose == "register" and users.user_by_phone(ctx.db, phone) is not None:
@@ -55,6 +58,8 @@ def send_sms_code(ctx: Ctx, phone: str, purpose: str) -> dict[str, Any]:
         if last_sent is not None and now - last_sent < SMS_RESEND_SECONDS:
             wait = math.ceil(SMS_RESEND_SECONDS - (now - last_sent))
             raise ApiError("RATE_LIMITED", retry_after=wait)
+        limits.take(ctx, limits.SMS_PER_PHONE, phone)
+        limits.take(ctx, limits.SMS_PER_CLIENT, client)
         users.insert_sms_code(ctx.db, phone, purpose, code, now, now + SMS_CODE_LIFETIME)
     return {"sent": True, "expires_in": SMS_CODE_LIFETIME, "retry_after": SMS_RESEND_SECONDS}
 
@@ -234,12 +239,14 @@ def logout_all(ctx: Ctx, user_id: int) -> dict[str, Any]:
 # QR logins (WeChat / QQ): the device-code flow
 
 
-def start_oauth(ctx: Ctx, provider: str) -> dict[str, Any]:
+def start_oauth(ctx: Ctx, provider: str, client: str = limits.UNNAMED_CLIENT) -> dict[str, Any]:
+    """A device code for a QR login; within the client's `limits.QR_LOGINS_PER_CLIENT`."""
     if provider not in OAUTH_PROVIDERS:
         raise not_found("oauth_provider")
     device_code = secrets.token_urlsafe(24)
     now = ctx.now()
     with ctx.db.tx():
+        limits.take(ctx, limits.QR_LOGINS_PER_CLIENT, client)
         users.insert_oauth_device(ctx.db, device_code, provider, now, now + OAUTH_LIFETIME)
     return {
         "device_code": device_code,

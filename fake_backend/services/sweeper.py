@@ -1,12 +1,13 @@
 """Time rules that fire without anyone asking: unpaid orders cancel after 30 minutes,
 unanswered after-sales are approved after 24 h, stale QR payments expire, delivered
-orders are confirmed automatically. Runs before requests (at most once per second of
-backend clock) and on every clock advance."""
+orders are confirmed automatically, uses older than every limit's window are forgotten,
+uploads no after-sale used within a day are deleted. Runs before requests (at most once
+per second of backend clock) and on every clock advance."""
 
 from __future__ import annotations
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sales, orders, payments
+from fake_backend.services import after_sales, limits, orders, payments, uploads
 
 # Each `rule(ctx) -> None`, in this order.
 RULES = (
@@ -14,6 +15,8 @@ RULES = (
     orders.cancel_unpaid,
     orders.auto_confirm_delivered,
     after_sales.auto_approve_overdue,
+    limits.forget_expired,
+    uploads.collect_unattached,
 )
 
 

@@ -67,6 +67,41 @@ def insert_upload(
     )
 
 
+def unattached_uploads(db: Database, user_id: int) -> tuple[int, int, float | None]:
+    """The user's uploads no after-sale names yet: how many, their bytes, the oldest's time."""
+    row = db.one(
+        "SELECT COUNT(*) AS uploads, COALESCE(SUM(size), 0) AS bytes, MIN(created_at) AS oldest"
+        " FROM uploads WHERE user_id = ? AND attached_at IS NULL",
+        (user_id,),
+    )
+    assert row is not None
+    return int(row["uploads"]), int(row["bytes"]), row["oldest"]
+
+
+def attach_uploads(db: Database, upload_ids: Sequence[int], now: float) -> None:
+    """Marks uploads as named by an after-sale: no longer quota-limited nor collected."""
+    if upload_ids:
+        db.execute(
+            f"UPDATE uploads SET attached_at = ? WHERE attached_at IS NULL"
+            f" AND id IN ({_marks(upload_ids)})",
+            (now, *upload_ids),
+        )
+
+
+def any_unattached_before(db: Database, before: float) -> bool:
+    return (
+        db.one(
+            "SELECT 1 FROM uploads WHERE attached_at IS NULL AND created_at <= ? LIMIT 1",
+            (before,),
+        )
+        is not None
+    )
+
+
+def delete_unattached_before(db: Database, before: float) -> None:
+    db.execute("DELETE FROM uploads WHERE attached_at IS NULL AND created_at <= ?", (before,))
+
+
 def own_upload_ids(db: Database, user_id: int, upload_ids: Sequence[int]) -> set[int]:
     """Which of `upload_ids` this user uploaded."""
     if not upload_ids:

@@ -9,31 +9,135 @@ nested step whose refusal the caller catches) are all or nothing too.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 Params = Sequence[Any] | dict[str, Any]
 
+# The database holds phone numbers, addresses, password hashes, session tokens' hashes
+# and uploaded photos: only its owner may read it, its side files, or list its folder.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+class DatabaseUnusable(Exception):
+    """The database file cannot serve: not a database, corrupt, read-only, locked or not
+    openable. Found when it is opened, so the backend stops at start rather than answer
+    500s; `str()` is one line naming the file, the problem and what to do."""
+
+    def __init__(self, path: str, problem: str, advice: str) -> None:
+        super().__init__(f"{path} {problem}: {advice}")
+        self.path = path
+
+
+def _unusable(path: str, error: sqlite3.Error | OSError) -> DatabaseUnusable:
+    """What `error`, met while opening the database at `path`, means for its owner."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return DatabaseUnusable(
+            path,
+            f"is not a usable SQLite database ({error})",
+            "move it aside to start with a fresh one, or restore it from a backup",
+        )
+    if name.startswith("SQLITE_READONLY"):
+        return DatabaseUnusable(
+            path,
+            f"is read-only ({error})",
+            "make the file and its folder writable for this user, or use another file",
+        )
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseUnusable(
+            path,
+            f"is locked by another program ({error})",
+            "stop the other backend that uses it, or use another file",
+        )
+    if isinstance(error, PermissionError):  # another user's file, or a folder we may not write
+        return DatabaseUnusable(
+            path,
+            f"may not be opened or created by this user ({error.strerror})",
+            "run as the user who owns it and its folder, or use another file",
+        )
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return DatabaseUnusable(
+        path,
+        f"cannot be opened ({reason})",
+        "check that the path names a file in a folder this user may write",
+    )
+
+
+def private_data_folder(db_path: Path) -> None:
+    """Our own data folder, the one `db_path` is in (not a folder the user chose): created
+    if missing, group's and others' access taken away (0700). DatabaseUnusable when that
+    cannot be done."""
+    try:
+        _private_folder(db_path.parent)
+    except OSError as error:
+        raise _unusable(str(db_path), error) from error
+
+
+def _private_folder(path: Path) -> None:
+    """Creates `path` if missing and takes group's and others' access to it away; the
+    owner's own bits are left as they are (a folder made read-only stays read-only)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+    _owner_only(path, PRIVATE_FOLDER_MODE)
+
+
+def private_database_files(path: Path) -> None:
+    """The database file exists, created 0600 if new (SQLite then gives its -wal and -shm
+    the same mode); an existing one and its side files lose group's and others' access.
+    A missing folder is created private."""
+    if not path.parent.exists():
+        _private_folder(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_FILE_MODE))
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_FILE_SUFFIXES)):
+        if candidate.exists():
+            _owner_only(candidate, PRIVATE_FILE_MODE)
+
+
+def _owner_only(path: Path, allowed: int) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & ~allowed:
+        # Another user's file (or an immutable one) is theirs to guard; whether we can use
+        # it is for SQLite to find out when it is opened.
+        with suppress(PermissionError):
+            path.chmod(mode & allowed)
+
 
 class Database:
     def __init__(self, path: str | Path) -> None:
+        """Opens (creating if needed) and upgrades the database; raises DatabaseUnusable
+        when it cannot serve reads and writes."""
         self.path = str(path)
-        self._conn = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        self._conn.row_factory = sqlite3.Row
+        try:
+            private_database_files(Path(path))
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30.0
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise _unusable(self.path, error) from error
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn)
+            _check_writable(conn)
+        except sqlite3.Error as error:
+            conn.close()
+            raise _unusable(self.path, error) from error
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
         self._lock = threading.RLock()
         self._depth = 0
         self._owner: int | None = None  # the thread inside tx()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        migrate(self._conn)
 
     def close(self) -> None:
         with self._lock:
@@ -105,6 +209,16 @@ class Database:
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         with self._lock:
             self._conn.executemany(sql, rows)
+
+
+def _check_writable(conn: sqlite3.Connection) -> None:
+    """A write that is rolled back. SQLite opens a file it may not write read-only without
+    a word, and every write would then fail; BEGIN IMMEDIATE alone does not notice."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE write_probe(x INTEGER)")
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def migrate(conn: sqlite3.Connection) -> None:

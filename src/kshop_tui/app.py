@@ -59,6 +59,8 @@ class AppOptions:
     merchant: str = "auto"
     # `kshop --served` (over SSH or the web): nothing may touch the server's desktop.
     served: bool = False
+    # Where a served session's visitor connected from (the SSH server says).
+    visitor_address: str | None = None
     # Over SSH: a login the server made for a linked key, and the key to link after login.
     session_token: str | None = None
     ssh_fingerprint: str | None = None
@@ -101,6 +103,8 @@ class KshopApp(App[None]):
             # Assigning the theme reparses every stylesheet: only when it really changes.
             self.theme = self.options.settings.theme
         self.backend: Backend | None = None
+        self.startup_error: str | None = None
+        """Why the app stopped at start (the bundled backend's database), for `kshop`."""
         self.tokens: TokenStore | None = None
         self.cart_outbox: CartOutbox | None = None
         self._backend_ready = asyncio.Event()
@@ -151,7 +155,13 @@ class KshopApp(App[None]):
                     language=i18n.http_language,
                     merchant=self.options.merchant,
                     served=self.options.served,
+                    visitor=self.options.visitor_address,
                 )
+            except backend_module.BackendUnusable as error:
+                # The shop's own database is broken: no banner can help; stop and say why.
+                self.startup_error = str(error)
+                self.exit(return_code=1)
+                return
             except Exception as error:  # a broken data dir or URL: say so, keep the UI up
                 self.backend_down = True
                 self.notify(str(error), title=t("backend.failed"), severity="error", markup=False)

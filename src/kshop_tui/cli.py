@@ -124,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.served:
         options.session_token = os.environ.get("KSHOP_SESSION_TOKEN") or None
+        options.visitor_address = os.environ.get("KSHOP_VISITOR_ADDRESS") or None
         options.ssh_fingerprint = os.environ.get("KSHOP_SSH_FINGERPRINT") or None
         options.ssh_key_label = os.environ.get("KSHOP_SSH_KEY_LABEL") or options.ssh_key_label
     app = KshopApp(options)
     app.run()
+    if app.startup_error:
+        print(f"kshop: {app.startup_error}", file=sys.stderr)
     return app.return_code or 0
 
 

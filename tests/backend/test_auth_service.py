@@ -14,6 +14,7 @@ from tests.conftest import DEMO_USER_ID
 
 DEMO_PHONE = "13800138000"
 NEW_PHONE = "13698765432"
+CLIENT = "203.0.113.7"  # the requester's address, for the per-client limits
 
 
 def outbox_code(ctx: Ctx, phone: str) -> str:
@@ -39,12 +40,12 @@ def pay_state(ctx: Ctx) -> tuple[int, float | None]:
 
 
 def test_sms_rate_limit_counts_down_on_the_backend_clock(ctx: Ctx) -> None:
-    assert auth.send_sms_code(ctx, DEMO_PHONE, "login")["sent"] is True
+    assert auth.send_sms_code(ctx, DEMO_PHONE, "login", CLIENT)["sent"] is True
     ctx.clock.advance(59.5)
-    error = refusal(auth.send_sms_code, ctx, DEMO_PHONE, "login")
+    error = refusal(auth.send_sms_code, ctx, DEMO_PHONE, "login", CLIENT)
     assert error.code == "RATE_LIMITED" and error.retry_after == 1
     ctx.clock.advance(0.5)
-    auth.send_sms_code(ctx, DEMO_PHONE, "reset")
+    auth.send_sms_code(ctx, DEMO_PHONE, "reset", CLIENT)
     assert [m["purpose"] for m in auth.sms_outbox(ctx, DEMO_PHONE)["messages"]] == [
         "login",
         "reset",
@@ -55,19 +56,20 @@ def test_codes_are_random_six_digit_strings(ctx: Ctx) -> None:
     codes = set()
     for index in range(20):
         phone = f"1370000{index:04d}"
-        auth.send_sms_code(ctx, phone, "login")
+        # From 20 clients: one may ask for 10 codes in 10 minutes (test_limits.py).
+        auth.send_sms_code(ctx, phone, "login", f"203.0.113.{index}")
         codes.add(outbox_code(ctx, phone))
     assert all(len(code) == 6 and code.isdigit() for code in codes)
     assert len(codes) > 1
 
 
 def test_code_expiry_and_single_use_at_service_level(ctx: Ctx) -> None:
-    auth.send_sms_code(ctx, DEMO_PHONE, "login")
+    auth.send_sms_code(ctx, DEMO_PHONE, "login", CLIENT)
     code = outbox_code(ctx, DEMO_PHONE)
     ctx.clock.advance(300)
     assert refusal(auth.login, ctx, DEMO_PHONE, code, None, "zh").code == "INVALID_CREDENTIALS"
 
-    auth.send_sms_code(ctx, DEMO_PHONE, "login")
+    auth.send_sms_code(ctx, DEMO_PHONE, "login", CLIENT)
     fresh = outbox_code(ctx, DEMO_PHONE)
     assert auth.login(ctx, DEMO_PHONE, fresh, None, "zh")["user"]["id"] == DEMO_USER_ID
     assert refusal(auth.login, ctx, DEMO_PHONE, fresh, None, "zh").code == "INVALID_CREDENTIALS"
@@ -110,7 +112,7 @@ def test_two_factor_login_at_service_level(ctx: Ctx) -> None:
     )
     # Knowing the password but not the code is no failure of the password.
     assert ctx.db.scalar("SELECT COUNT(*) FROM login_failures") == 0
-    auth.send_sms_code(ctx, DEMO_PHONE, "login")
+    auth.send_sms_code(ctx, DEMO_PHONE, "login", CLIENT)
     answer = auth.login(ctx, DEMO_PHONE, outbox_code(ctx, DEMO_PHONE), "demo1234", "zh")
     assert answer["user"]["two_factor_enabled"] is True
 
@@ -119,7 +121,7 @@ def test_two_factor_login_at_service_level(ctx: Ctx) -> None:
 
 
 def test_register_stores_hashes_and_grants_the_new_user_coupon(ctx: Ctx) -> None:
-    auth.send_sms_code(ctx, NEW_PHONE, "register")
+    auth.send_sms_code(ctx, NEW_PHONE, "register", CLIENT)
     code = outbox_code(ctx, NEW_PHONE)
     answer = auth.register(ctx, NEW_PHONE, code, "abc12345", "en")
     user_id = answer["user"]["id"]
@@ -146,7 +148,7 @@ def test_register_stores_hashes_and_grants_the_new_user_coupon(ctx: Ctx) -> None
 
 def test_reset_revokes_every_session(ctx: Ctx) -> None:
     token, _ = sessions.issue(ctx, DEMO_USER_ID)
-    auth.send_sms_code(ctx, DEMO_PHONE, "reset")
+    auth.send_sms_code(ctx, DEMO_PHONE, "reset", CLIENT)
     assert auth.reset_password(ctx, DEMO_PHONE, outbox_code(ctx, DEMO_PHONE), "fresh2026") == {
         "ok": True
     }
@@ -174,20 +176,20 @@ def test_logout_all_revokes_the_user_sessions(ctx: Ctx) -> None:
 
 
 def test_oauth_poll_pending_then_session_once(ctx: Ctx) -> None:
-    device_code = auth.start_oauth(ctx, "wechat")["device_code"]
+    device_code = auth.start_oauth(ctx, "wechat", CLIENT)["device_code"]
     assert auth.poll_oauth(ctx, device_code, "zh") is None
     auth.approve_oauth(ctx, device_code, DEMO_PHONE)
     answer = auth.poll_oauth(ctx, device_code, "zh")
     assert answer is not None and answer["user"]["linked_logins"][0]["label"] == "微信"
     assert sessions.resolve(ctx, answer["token"]).id == DEMO_USER_ID
     assert refusal(auth.poll_oauth, ctx, device_code, "zh").code == "CONFLICT"
-    assert refusal(auth.start_oauth, ctx, "github").code == "NOT_FOUND"
+    assert refusal(auth.start_oauth, ctx, "github", CLIENT).code == "NOT_FOUND"
 
 
 def test_simulate_approves_only_after_the_delay_and_before_expiry(ctx: Ctx) -> None:
-    ready = auth.start_oauth(ctx, "qq")["device_code"]
+    ready = auth.start_oauth(ctx, "qq", CLIENT)["device_code"]
     ctx.clock.advance(ctx.delays["oauth_approve"])
-    fresh = auth.start_oauth(ctx, "wechat")["device_code"]
+    fresh = auth.start_oauth(ctx, "wechat", CLIENT)["device_code"]
     auth.simulate(ctx)
     approved = {
         row["device_code"]: row["approved_user_id"]

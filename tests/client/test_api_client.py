@@ -180,3 +180,23 @@ async def test_success_bodies_are_parsed_into_models() -> None:
     assert "a_field_from_a_newer_backend" not in user.model_dump()
     with pytest.raises(pydantic.ValidationError):
         user.nickname = "someone else"  # type: ignore[misc]  # frozen: screens share it
+
+
+async def test_a_served_session_names_itself_and_its_visitor() -> None:
+    seen: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(200, json={"items": []})
+
+    served = KshopClient(
+        "http://127.0.0.1",
+        transport=httpx.MockTransport(handler),
+        served=True,
+        visitor="203.0.113.7",
+    )
+    local = KshopClient("http://127.0.0.1", transport=httpx.MockTransport(handler))
+    await served.categories()
+    await local.categories()
+    assert seen[0]["X-Kshop-Served"] == "1" and seen[0]["X-Kshop-Visitor"] == "203.0.113.7"
+    assert "X-Kshop-Served" not in seen[1] and "X-Kshop-Visitor" not in seen[1]

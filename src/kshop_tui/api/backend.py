@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 IN_PROCESS_URL = "http://127.0.0.1"
 
 
+class BackendUnusable(Exception):
+    """The bundled backend's database cannot be used (corrupt, read-only, another user's):
+    nothing to retry. `str()` is one line naming the file and what to do."""
+
+
 @dataclass
 class Backend:
     """An open backend: its client, and what must be closed when the app ends."""
@@ -51,12 +56,13 @@ async def open_backend(
     language: object,
     merchant: str = "auto",
     served: bool = False,
+    visitor: str | None = None,
 ) -> Backend:
     """`language` is a callable answering the Accept-Language to send; `served`: a
-    session of `kshop serve` (see `KshopClient`)."""
+    session of `kshop serve`, `visitor` its visitor's address (see `KshopClient`)."""
     lang = language if callable(language) else (lambda: "zh-CN")
     if url:
-        client = KshopClient(url.rstrip("/"), language=lang, served=served)
+        client = KshopClient(url.rstrip("/"), language=lang, served=served, visitor=visitor)
         simulator = await _has_simulator(client)
         return Backend(client=client, in_process=False, description=url, remote_simulator=simulator)
     stack = AsyncExitStack()
@@ -64,7 +70,6 @@ async def open_backend(
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kshop-demo-")))
         db_path = folder / "demo.sqlite3"
     else:
-        data_dir.mkdir(parents=True, exist_ok=True)
         db_path = data_dir / "shop.sqlite3"
     # Building the app imports FastAPI and may seed the database: not on the UI thread.
     app = await asyncio.to_thread(_build_app, db_path, merchant)
@@ -87,5 +92,11 @@ async def _has_simulator(client: KshopClient) -> bool:
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:
     from fake_backend.app import create_app
+    from fake_backend.storage.db import DatabaseUnusable, private_data_folder
 
-    return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
+    try:
+        # Our data folder (or the demo's temporary one): the shop's database lives there.
+        private_data_folder(db_path)
+        return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
+    except DatabaseUnusable as error:
+        raise BackendUnusable(str(error)) from error

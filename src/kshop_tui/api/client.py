@@ -23,6 +23,9 @@ from kshop_tui.api.clock import ServerClock
 T = TypeVar("T", bound=BaseModel)
 API = "/api/v1"
 SERVED_HEADER = "X-Kshop-Served"
+# The address a served session's visitor connected from: a public-demo backend counts its
+# per-client limits (SMS codes, QR logins) per visitor rather than for all of them at once.
+VISITOR_HEADER = "X-Kshop-Visitor"
 GET_RETRIES = 3
 BACKOFF_SECONDS = (0.2, 0.6, 1.5)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
@@ -45,12 +48,15 @@ class KshopClient:
         language: Callable[[], str] = lambda: "zh-CN",
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         served: bool = False,
+        visitor: str | None = None,
     ) -> None:
         """`served`: a session of `kshop serve`; every request says so (SERVED_HEADER),
-        and the backend treats it as a visitor's (no SMS codes of existing accounts)."""
+        and the backend treats it as a visitor's (no SMS codes of existing accounts).
+        `visitor`: where that visitor connected from (VISITOR_HEADER)."""
         self.base_url = base_url
         self.token = token
         self.served = served
+        self.visitor = visitor
         self._language = language
         self._transport = transport
         self._timeout = timeout
@@ -88,6 +94,8 @@ class KshopClient:
         headers = {"Accept-Language": self._language()}
         if self.served:
             headers[SERVED_HEADER] = "1"
+            if self.visitor:
+                headers[VISITOR_HEADER] = self.visitor
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if idempotency_key:

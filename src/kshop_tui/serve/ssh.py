@@ -625,6 +625,7 @@ class ShopSession(asyncssh.SSHServerSession[bytes]):
         env["TERM"] = self._term or DEFAULT_TERM
         assert self._workdir is not None
         env["KSHOP_DATA_DIR"] = str(self._workdir)
+        env["KSHOP_VISITOR_ADDRESS"] = self.connection.ip
         if fingerprint:
             env["KSHOP_SSH_FINGERPRINT"] = fingerprint
             env["KSHOP_SSH_KEY_LABEL"] = self.connection.key_label()
