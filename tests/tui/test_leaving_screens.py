@@ -1,5 +1,6 @@
 """Leaving screens while their work is under way: an answer that arrives after its
-screen has gone is dropped, not drawn."""
+screen has gone is dropped, not drawn; a worker that leaves its own screen does not take
+the app down with it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from kshop_tui.api.models import Order
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.browse import BrowseScreen
 from kshop_tui.screens.order_detail import OrderDetailScreen
-from tests.tui.helpers import settle
+from kshop_tui.screens.payment import MethodPickerModal, PaymentPasswordModal, PaymentResultScreen
+from tests.tui.helpers import settle, wait_for_screen
 from tests.tui.test_orders import order_in_state, skus_in_stock
 
 MakeApp = Callable[..., KshopApp]
@@ -75,3 +77,28 @@ async def test_leaving_two_order_details_after_the_merchant_shipped(
         await settle(pilot)
         assert isinstance(app.screen, BrowseScreen)
     assert app.return_code in (None, 0)
+
+
+@pytest.mark.parametrize("start", ["orders", "order"])
+async def test_browse_from_the_payment_result_leaves_the_screen_that_paid(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str, start: str
+) -> None:
+    order_id = order_in_state(backend_ctx, "pending_payment", skus_in_stock(backend_ctx, 1)[0])
+    target = "orders" if start == "orders" else f"order {order_id}"
+    app = make_app(token=demo_token, open_target=target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # pay this order
+        await wait_for_screen(pilot, MethodPickerModal)
+        await pilot.press("enter")  # the balance, offered first
+        await wait_for_screen(pilot, PaymentPasswordModal)
+        await pilot.press(*"123456")  # the payment password
+        await wait_for_screen(pilot, PaymentResultScreen)
+        # The worker that ran the payment pops its own screen on the way to browse.
+        await pilot.press("b")
+        await wait_for_screen(pilot, BrowseScreen)
+        await settle(pilot)
+        assert app.is_running
+        assert len(app.screen_stack) == 1
+    status = backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order_id,))
+    assert status == "awaiting_shipment"

@@ -765,14 +765,18 @@ class PayOrderFlow:
 
 async def open_next_step(app: KshopApp, step: NextStep, order_id: int) -> None:
     """Goes where the result screen's key asked: the order's detail (when that screen
-    exists in this build, else browse) or browse; `back` stays where the caller is."""
+    exists in this build, else browse) or browse; `back` stays where the caller is.
+
+    Browse is reached later, by the app: it pops the screen whose worker called this, and
+    Textual cancels that worker while it awaits the pop, which would cancel the pop itself
+    and, with it, the app's own message loop (the app quits without a word)."""
     if step == "browse":
-        await app.action_browse()
+        app.call_later(app.action_browse)
     elif step == "detail":
         try:
             module = importlib.import_module("kshop_tui.screens.order_detail")
             screen = module.OrderDetailScreen(order_id)
         except (ImportError, AttributeError):
-            await app.action_browse()
+            app.call_later(app.action_browse)
             return
         await app.push_screen(screen)
