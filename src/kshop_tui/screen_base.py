@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kshop_tui.api import errors
+from kshop_tui.gone import WorkUntilGone
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
 from kshop_tui.text import clean
@@ -27,9 +28,11 @@ else:
     _ScreenBase = object
 
 
-class _ShopScreenParts(_ScreenBase):
-    """What full screens and dialogs share: binding descriptions in the UI language and
-    the app as a KshopApp. Mixed in before Textual's screen class."""
+class _ShopScreenParts(WorkUntilGone, _ScreenBase):
+    """What full screens and dialogs share: binding descriptions in the UI language, the
+    app as a KshopApp, and work that stops once the screen has left the stack (answers
+    that arrive later are dropped, not drawn: see `kshop_tui.gone`). Mixed in before
+    Textual's screen class."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -762,9 +762,13 @@ class PayOrderFlow:
 
 async def open_next_step(app: KshopApp, step: NextStep, order_id: int) -> None:
     """Goes where the result screen's key asked: the order's detail or browse; `back`
-    stays where the caller is."""
+    stays where the caller is.
+
+    Browse is reached later, by the app: it pops the screen whose worker called this, and
+    Textual cancels that worker while it awaits the pop, which would cancel the pop itself
+    and, with it, the app's own message loop (the app quits without a word)."""
     if step == "browse":
-        await app.action_browse()
+        app.call_later(app.action_browse)
     elif step == "detail":
         from kshop_tui.screens.order_detail import OrderDetailScreen
 

@@ -14,6 +14,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from kshop_tui.gone import WorkUntilGone
+
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.errors import ApiError
@@ -30,9 +32,9 @@ class Page(Protocol[RowT_co]):
     def next_cursor(self) -> str | None: ...
 
 
-class PagedTable(DataTable[Text], Generic[RowT]):
+class PagedTable(WorkUntilGone, DataTable[Text], Generic[RowT]):
     """Entries of type RowT (`entries`), a page at a time; home/end (g/G) go to the first
-    and the last row."""
+    and the last row. A page that arrives after its screen has gone is dropped."""
 
     BINDINGS = [
         Binding("home,g", "scroll_top", show=False),
