@@ -1,4 +1,4 @@
-"""kshop's bundled backend: the whole HTTP contract of SPEC §2–§4 on FastAPI + SQLite."""
+"""kshop's bundled backend: the whole HTTP contract of docs/api.md §2–§4 on FastAPI + SQLite."""
 
 from __future__ import annotations
 

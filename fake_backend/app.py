@@ -124,7 +124,7 @@ def create_app(
     app = FastAPI(
         title="kshop API",
         version="1.0.0",
-        description="The kshop storefront contract (SPEC §4). Money is integer fen.",
+        description="The kshop storefront contract (docs/api.md §4). Money is integer fen.",
         lifespan=lifespan,
         responses=COMMON_ERRORS,
     )

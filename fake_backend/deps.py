@@ -90,7 +90,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=idempotency.MAX_KEY_LENGTH,
-        description="One UUID per user intent, reused on retry (SPEC §4).",
+        description="One UUID per user intent, reused on retry (docs/api.md §4).",
     ),
 ]
 

@@ -1,6 +1,6 @@
 """The one error type services raise, and its zh/en messages.
 
-Every failure leaves the service as `ApiError`; the app turns it into SPEC §4's envelope
+Every failure leaves the service as `ApiError`; the app turns it into docs/api.md §4's envelope
 `{"error": {"code", "message", "details"}}` in the request's Accept-Language.
 """
 

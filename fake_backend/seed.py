@@ -1,7 +1,7 @@
 """Deterministic demo data: the same seed number gives the same shop, byte for byte.
 
 `ensure_seeded` fills an empty database with the demo catalogue (≥200 products), the
-demo account of SPEC §4, shipping templates and coupons; `seed_catalogue` grows a
+demo account of docs/api.md §4, shipping templates and coupons; `seed_catalogue` grows a
 catalogue to N products for benchmarks; `reset` empties everything and seeds again.
 """
 

@@ -109,7 +109,7 @@ async def sms_outbox(
     phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None,
 ) -> dict[str, Any]:
     """What the fake SMS gateway sent; to a visitor of a served shop, only the codes for
-    registering a phone that has no account yet (SPEC §7.7)."""
+    registering a phone that has no account yet (docs/api.md §7.7)."""
     if visitor:
         return auth.sms_outbox_for_visitor(ctx, phone)
     return auth.sms_outbox(ctx, phone)

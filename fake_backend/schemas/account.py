@@ -1,4 +1,4 @@
-"""Requests and answers of `/me` (SPEC §4 account)."""
+"""Requests and answers of `/me` (docs/api.md §4 account)."""
 
 from __future__ import annotations
 

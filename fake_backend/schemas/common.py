@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class StrictModel(BaseModel):
-    """Request bodies: unknown fields are refused (422), per SPEC §4."""
+    """Request bodies: unknown fields are refused (422), per docs/api.md §4."""
 
     model_config = ConfigDict(extra="forbid")
 

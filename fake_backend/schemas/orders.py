@@ -1,4 +1,4 @@
-"""Requests and answers of orders and payments (SPEC §4 orders)."""
+"""Requests and answers of orders and payments (docs/api.md §4 orders)."""
 
 from __future__ import annotations
 
@@ -182,7 +182,7 @@ class Order(BaseModel):
     tracking_no: str | None
     estimated_delivery: DeliveryEstimate | None
     timeline: list[OrderEvent]
-    actions: list[OrderAction] = Field(description="What the user may do now (SPEC §3)")
+    actions: list[OrderAction] = Field(description="What the user may do now (docs/api.md §3)")
 
 
 class FirstItem(BaseModel):

@@ -1,5 +1,5 @@
 """The account (`/me`): profile view, two-step verification, real-name verification,
-login and payment passwords, and the 5-strikes / 15-minute lockouts of SPEC §2."""
+login and payment passwords, and the 5-strikes / 15-minute lockouts of docs/api.md §2."""
 
 from __future__ import annotations
 

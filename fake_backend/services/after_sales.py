@@ -1,6 +1,6 @@
 """After-sales (售后): refund only and return-and-refund, the merchant's answer, the
 return parcel, modification, appeals to the platform, the 24 h answer deadline and the
-merchant simulator's moves (SPEC §2 "Returns", §3).
+merchant simulator's moves (docs/api.md §2 "Returns", §3).
 
 Every move is one transaction guarded by the after-sale's current status, so an illegal
 transition answers 409 INVALID_STATE and changes nothing.

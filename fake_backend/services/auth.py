@@ -4,7 +4,7 @@ logging out, and the fake SMS outbox.
 
 Codes are 6 random digits, valid 5 minutes, single use and bound to a purpose; only the
 newest code of a purpose counts. Every wrong code or password for a phone counts towards
-its 5-strikes lockout (SPEC §2), whichever endpoint it came through.
+its 5-strikes lockout (docs/api.md §2), whichever endpoint it came through.
 """
 
 from __future__ import annotations

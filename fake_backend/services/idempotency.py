@@ -1,4 +1,4 @@
-"""SPEC §4 idempotency: same key + same body replays, a different body is refused,
+"""docs/api.md §4 idempotency: same key + same body replays, a different body is refused,
 a request still running answers 409, refusals are not remembered, keys live 24 h.
 
 A claimed request's effect and its stored answer commit in one transaction (`perform`),
@@ -94,7 +94,7 @@ def perform(
     `prepare` runs first, on its own: checks whose refusal must still commit something
     (the payment password's failure count). Then `action`, `shape` (its answer as sent)
     and the stored answer run in one transaction: an error or a crash anywhere in it
-    undoes the effect with the answer. A refusal forgets the key (SPEC §4)."""
+    undoes the effect with the answer. A refusal forgets the key (docs/api.md §4)."""
     try:
         if prepare is not None:
             prepare()

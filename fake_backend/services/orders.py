@@ -1,4 +1,4 @@
-"""Orders (SPEC §3): placing one reserves stock and uses the coupon in the same
+"""Orders (docs/api.md §3): placing one reserves stock and uses the coupon in the same
 transaction as the order; changing, cancelling and completing follow the state table,
 and the order view lists the actions its state allows."""
 
@@ -553,7 +553,7 @@ def _note_text(note: str | None, lang: str) -> str | None:
 
 
 def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float) -> list[str]:
-    """What the user may do now, per SPEC §3's table."""
+    """What the user may do now, per docs/api.md §3's table."""
     status = order["status"]
     open_for_after_sale = order["after_sale_status"] != "in_progress" and any(
         not item["refunded"] for item in items

@@ -1,4 +1,4 @@
-"""Payments (SPEC §3): `pending` → `succeeded` | `failed`. Balance, bank card and
+"""Payments (docs/api.md §3): `pending` → `succeeded` | `failed`. Balance, bank card and
 pay-later settle at once; Alipay and WeChat Pay wait for the QR code to be scanned.
 A failed payment never charges, and refunds send money back where it came from."""
 
@@ -232,5 +232,5 @@ def _settle(ctx: Ctx, payment_id: int) -> None:
     )
     orders.add_event(ctx, order["id"], "paid", method)
     if method == "bnpl":
-        # SPEC §2: an order paid later ships at once; its bill waits for the goods.
+        # docs/api.md §2: an order paid later ships at once; its bill waits for the goods.
         logistics.ship(ctx, order["id"])

@@ -1,4 +1,4 @@
-"""SPEC §2's shape rules (phones, IDs, cards, passwords) and small shared helpers."""
+"""docs/api.md §2's shape rules (phones, IDs, cards, passwords) and small shared helpers."""
 
 from __future__ import annotations
 

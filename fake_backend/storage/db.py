@@ -1,6 +1,6 @@
 """One SQLite connection behind a lock.
 
-Measured (PITFALLS): one connection per thread starves some writers (p99 ≈ 1 s); one
+Measured (docs/pitfalls.md): one connection per thread starves some writers (p99 ≈ 1 s); one
 connection behind a lock gives the same throughput with p99 ≈ 55 ms. Every write runs in
 `tx()`, a BEGIN IMMEDIATE transaction, so a service call is all or nothing; a `tx()` inside
 another is a savepoint, so an idempotent request's effect and its stored answer (and any

@@ -3,7 +3,7 @@ screen calls the API (`run_api`), which turns an expired login into a login scre
 an unreachable backend into a banner.
 
 Start-up paints the browse screen first and imports httpx, pydantic, keyring and the
-bundled backend afterwards, in a worker (PITFALLS: those imports cost ~0.5 s).
+bundled backend afterwards, in a worker (docs/pitfalls.md: those imports cost ~0.5 s).
 """
 
 from __future__ import annotations

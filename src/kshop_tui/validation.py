@@ -1,5 +1,5 @@
 """Client-side checks for the login and account forms, mirroring the backend's rules
-(SPEC §2) so the user hears about a typo before a round trip.
+(docs/api.md §2) so the user hears about a typo before a round trip.
 
 Each `check_*` answers None when the value is fine, or the i18n key of what is wrong.
 The backend stays the authority: these never replace its answer, they only come first.

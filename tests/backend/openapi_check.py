@@ -187,7 +187,7 @@ def needs_login(route: APIRoute) -> bool:
 
 
 def check_envelope(response: httpx.Response) -> str:
-    """The `error.code` of an error answer, asserting SPEC §4's envelope exactly."""
+    """The `error.code` of an error answer, asserting docs/api.md §4's envelope exactly."""
     assert response.headers.get("content-type", "").startswith(JSON), describe(response)
     body = response.json()
     assert isinstance(body, dict) and set(body) == {"error"}, describe(response)

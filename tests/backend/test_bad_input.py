@@ -131,7 +131,7 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         template = ok(client.get(f"{API}/coupons/available", headers=auth))["items"][0]
         link = {"fingerprint": "SHA256:" + "A" * 43, "label": "laptop"}
         ssh_key = ok(client.post(f"{API}/me/ssh-keys", json=link, headers=auth))
-        # Paid later, so shipped at once (SPEC §2).
+        # Paid later, so shipped at once (docs/api.md §2).
         shipped = {
             "logistics": ok(client.get(f"{API}/orders/{bnpl['id']}/logistics", headers=auth))
         }

@@ -1,4 +1,4 @@
-"""SPEC §2 "stock never goes below zero, under any concurrency", on a real server:
+"""docs/api.md §2 "stock never goes below zero, under any concurrency", on a real server:
 uvicorn on 127.0.0.1 in a background thread, 50 buyers racing over HTTP for 5 units,
 20 parallel retries of one payment that must charge once, and parallel payments of one
 buyer whose balance covers only some of them (the balance never goes negative)."""

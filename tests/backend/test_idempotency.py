@@ -1,4 +1,4 @@
-"""SPEC §4 idempotency made money-safe: an idempotent request's effect and its stored
+"""docs/api.md §4 idempotency made money-safe: an idempotent request's effect and its stored
 answer are one transaction (`idempotency.perform`), so an error (or a crash) after the
 effect undoes it, while a refusal's failure count (the payment password) still commits.
 `tx()` inside `tx()` is a savepoint. The SIGKILL version is tests/faults/test_backend_restart.py."""

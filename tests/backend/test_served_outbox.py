@@ -1,4 +1,4 @@
-"""The demo SMS outbox of a served shop (SPEC §7.7): a visitor sees the code for
+"""The demo SMS outbox of a served shop (docs/api.md §7.7): a visitor sees the code for
 registering a phone nobody has, never a code that opens, resets or second-factors an
 existing account. The rule is the backend's, so no path through the client gets round it:
 it holds for every request of a public-demo backend (the one `kshop serve` starts) and

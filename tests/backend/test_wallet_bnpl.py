@@ -263,7 +263,7 @@ def test_a_bill_through_the_real_order_flow(
     assert bill["amount_fen"] == order["total_fen"] and bill["status"] == "awaiting_receipt"
     assert bnpl_used(app_ctx, DEMO_USER_ID) == order["total_fen"]
 
-    # SPEC §2: an order paid later ships at once.
+    # docs/api.md §2: an order paid later ships at once.
     assert app_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order["id"],)) == "shipped"
     client.post(f"/_dev/orders/{order['id']}/deliver")
     received = client.post(f"/api/v1/orders/{order['id']}/confirm-receipt", headers=demo_headers)

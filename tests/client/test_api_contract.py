@@ -1,4 +1,4 @@
-"""The client against the real backend, in process: every endpoint of SPEC §4 through
+"""The client against the real backend, in process: every endpoint of docs/api.md §4 through
 `KshopClient`, every answer parsed into its model, and no model field left to its default
 (so a field the server renamed or dropped fails here, not on a screen)."""
 

@@ -1,5 +1,5 @@
 """A crash ends the shop with a short apology and a non-zero exit status, the traceback
-in a file under the log dir and never on the screen (SPEC §7.7): locally (`kshop` on a
+in a file under the log dir and never on the screen (docs/api.md §7.7): locally (`kshop` on a
 pty of its own) and served (a visitor's SSH session). The crash is a real one, in a
 screen of the real program: the help screen's building raises, put there by a
 `sitecustomize` module on the PYTHONPATH the shop inherits."""

@@ -1,4 +1,4 @@
-"""A visitor of `kshop serve ssh` gets into no account they did not create (SPEC §7.7),
+"""A visitor of `kshop serve ssh` gets into no account they did not create (docs/api.md §7.7),
 typed key by key into real SSH sessions against the bundled backend in its subprocess,
 as `kshop serve` starts it: someone else's phone yields no code on the visitor's screen,
 no login and no linked key; a brand-new phone still shows its code and registers."""

@@ -1,4 +1,4 @@
-"""One async client for the whole kshop API (SPEC §4).
+"""One async client for the whole kshop API (docs/api.md §4).
 
 `_call` is the only place that touches httpx: it adds the token, the language and the
 idempotency key, retries GETs (with backoff) whose connection failed, whose answer was

@@ -1,4 +1,4 @@
-"""The client's exceptions, one per family of SPEC §4 error codes. Screens catch these,
+"""The client's exceptions, one per family of docs/api.md §4 error codes. Screens catch these,
 never httpx's."""
 
 from __future__ import annotations

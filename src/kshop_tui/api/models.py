@@ -386,7 +386,7 @@ class Order(Model):
     estimated_delivery: DeliveryWindow | None = None
     timeline: list[OrderEvent]
     actions: list[str]
-    """What the user may do now (SPEC §3): pay, cancel, track, review, ..."""
+    """What the user may do now (docs/api.md §3): pay, cancel, track, review, ..."""
 
 
 class FirstItem(Model):

@@ -1,4 +1,4 @@
-"""`kshop COMMAND ...`: the operator CLI on the TUI's own API client (SPEC §5).
+"""`kshop COMMAND ...`: the operator CLI on the TUI's own API client (docs/api.md §5).
 
 Exit codes: 0 ok, 2 usage, 3 auth, 4 refused by the server (conflict, state,
 validation, not found, funds), 5 backend down. `run` is the whole CLI; tests call it with

@@ -1,4 +1,4 @@
-"""`kshop config path | show | check | edit`: the settings file (SPEC §5). A bad file
+"""`kshop config path | show | check | edit`: the settings file (docs/api.md §5). A bad file
 never stops the shop; these commands show what it makes of it, naming each mistake with
 its file and line on stderr, and exit 2 (the CLI's usage error) while there is one."""
 

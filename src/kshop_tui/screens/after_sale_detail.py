@@ -1,4 +1,4 @@
-"""One after-sale: where it stands (SPEC §3), its timeline with the merchant's and the
+"""One after-sale: where it stands (docs/api.md §3), its timeline with the merchant's and the
 platform's words, the merchant's 24 h deadline while it waits, and the user's next move:
 send the goods back (carrier + number, or a courier pickup), follow the return parcel,
 cancel, modify and resubmit or appeal after a rejection, and where the refund went."""

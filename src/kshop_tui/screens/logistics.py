@@ -24,7 +24,7 @@ from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 if TYPE_CHECKING:
     from kshop_tui.api.models import Tracking
 
-# The shapes the server accepts (SPEC: SF, ZTO, YTO, JD, EMS, Yunda), checked before asking.
+# The shapes the server accepts (docs/api.md: SF, ZTO, YTO, JD, EMS, Yunda), checked before asking.
 TRACKING_NUMBER_SHAPES = (
     re.compile(r"SF\d{13}"),
     re.compile(r"75\d{12}"),

@@ -1,5 +1,5 @@
 """One order: items, address, payment, invoice, remark, the money, estimated delivery, a
-timeline of what happened, and only the actions the server lists for it now (SPEC §3).
+timeline of what happened, and only the actions the server lists for it now (docs/api.md §3).
 
 Also the dialogs the orders list shares with it: the cancel-reason picker, a yes/no
 confirmation, reviews, contacting support and changing an unpaid order's items; and the

@@ -1,6 +1,6 @@
 """My orders: status tabs with counts (全部/待付款/待发货/已发货/已完成/已取消/售后), a paged list
 that loads the next page near its end, the time left to pay each unpaid order, and the
-order keys of SPEC §5. While visible it re-asks every few seconds, so an order the
+order keys of docs/api.md §5. While visible it re-asks every few seconds, so an order the
 merchant ships (or the backend cancels) moves by itself."""
 
 from __future__ import annotations

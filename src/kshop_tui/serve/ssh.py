@@ -2,7 +2,7 @@
 a `kshop --served` subprocess on a pty of its own: its own login, cart and screens,
 never a shell. The bytes go both ways untouched (no line editor, no encoding).
 
-What PITFALLS taught: the child must be a session leader with the pty as its
+What was measured (docs/pitfalls.md): the child must be a session leader with the pty as its
 controlling terminal (forkpty does both) or resizes never reach it; it must not inherit
 ignored SIGHUP/SIGINT/SIGQUIT; and it is killed and reaped when the channel closes, or
 it lingers and spins.
