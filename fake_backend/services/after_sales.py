@@ -8,10 +8,6 @@ transition answers 409 INVALID_STATE and changes nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -24,6 +20,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, invalid_state, not_found
 from fake_backend.services import addresses, logistics, orders, payments
+from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import CHINA_TZ, china_date, dumps, fmt_fen, loads
 from fake_backend.storage import after_sales as store
 
@@ -963,30 +960,11 @@ def list_for_user(
     order_id: int | None = None,
 ) -> dict[str, Any]:
     """GET /after-sales: the user's after-sales, newest first."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = after_keyset(cursor)
     rows = store.list_for_user(ctx.db, user_id, order_id=order_id, after=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = _encode_cursor(last["created_at"], last["id"])
+        next_cursor = encode_cursor([last["created_at"], last["id"]])
     return {"items": [view(ctx, row["id"], lang) for row in page], "next_cursor": next_cursor}
-
-
-def _encode_cursor(created_at: float, after_sale_id: int) -> str:
-    raw = json.dumps([created_at, after_sale_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, after_sale_id = json.loads(raw)
-        # Anything SQLite could not bind (huge ints, NaN) is a forged cursor, not a 500.
-        if type(after_sale_id) is not int or not 0 <= after_sale_id < 2**63:
-            raise ValueError(after_sale_id)
-        if not math.isfinite(float(created_at)):
-            raise ValueError(created_at)
-        return float(created_at), after_sale_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise field_error("cursor", "bad_cursor") from None

@@ -4,9 +4,6 @@ and the order view lists the actions its state allows."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +12,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
 from fake_backend.services import addresses, cart, catalogue, ledger, payments, pricing
+from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import (
     TAX_ID_RE,
     china_date,
@@ -32,7 +30,6 @@ DAY_SECONDS = 86400
 # Changes of lines or address per unpaid order: each is a timeline entry, so the timeline
 # stays bounded (a finite state machine plus at most this many changes).
 MAX_ORDER_CHANGES = 10
-MAX_SQLITE_INT = 2**63 - 1
 
 # Reasons a user may give for cancelling, in the order the client lists them.
 CANCEL_REASONS: dict[str, tuple[str, str]] = {
@@ -287,7 +284,7 @@ def list_orders(
     """A page of the user's orders, newest first; `next_cursor` is None on the last page."""
     if status not in store.STATUS_FILTERS:
         raise field_error("status", "not_one_of", expected=", ".join(store.STATUS_FILTERS))
-    after = _decode_cursor(cursor) if cursor else None
+    after = after_keyset(cursor)
     rows = store.list_page(ctx.db, user_id, status, after, limit + 1)
     page = rows[:limit]
     firsts = store.first_items(
@@ -325,7 +322,7 @@ def list_orders(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = _encode_cursor(last["created_at"], last["id"])
+        next_cursor = encode_cursor([last["created_at"], last["id"]])
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -588,18 +585,3 @@ def _within_return_window(ctx: Ctx, order: sqlite3.Row, now: float) -> bool:
         and now <= received_at + line["return_window_days"] * DAY_SECONDS
         for line in store.return_windows(ctx.db, order["id"])
     )
-
-
-def _encode_cursor(created_at: float, order_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at, order_id]).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        keyset = float(created_at), int(order_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise field_error("cursor", "bad_cursor") from None
-    if not 0 <= keyset[1] <= MAX_SQLITE_INT:
-        raise field_error("cursor", "bad_cursor")
-    return keyset
