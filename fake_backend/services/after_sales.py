@@ -19,7 +19,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, invalid_state, not_found
-from fake_backend.services import addresses, logistics, orders, payments
+from fake_backend.services import addresses, logistics, order_records, orders, payments
 from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import CHINA_TZ, china_date, dumps, fmt_fen, loads
 from fake_backend.storage import after_sales as store
@@ -287,7 +287,7 @@ def assess(
 
 def eligibility(ctx: Ctx, user_id: int, order_id: int, lang: str) -> dict[str, Any]:
     """GET /orders/{id}/after-sale-eligibility."""
-    order = orders.load_order(ctx, user_id, order_id)
+    order = order_records.load_order(ctx, user_id, order_id)
     assessment = assess(ctx, order)
     allowed = assessment.allowed_types()
     by_type = {kind: assessment.max_refund(assessment.eligible_ids(kind)) for kind in allowed}
@@ -441,7 +441,7 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
     """POST /after-sales: a new request, waiting for the merchant (24 h deadline)."""
     request = _normalized(request)
     with ctx.db.tx():
-        order = orders.load_order(ctx, user_id, order_id)
+        order = order_records.load_order(ctx, user_id, order_id)
         _check_request(ctx, user_id, assess(ctx, order), request)
         now = ctx.now()
         after_sale_id = store.insert_after_sale(
@@ -460,11 +460,11 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
         store.add_event(ctx.db, after_sale_id, status="requested", actor="user", at=now)
         store.set_order_after_sale_status(ctx.db, order_id, "in_progress")
         amount = fmt_fen(request.amount_fen)
-        orders.add_event(
+        order_records.add_event(
             ctx,
             order_id,
             "after_sale_requested",
-            orders.both_languages(
+            order_records.both_languages(
                 *(
                     _text("order_requested", language, type=label, amount=amount)
                     for language, label in zip(("zh", "en"), TYPE_LABELS[request.type], strict=True)
@@ -520,7 +520,9 @@ def cancel(ctx: Ctx, user_id: int, after_sale_id: int, lang: str) -> dict[str, A
         _require(row, "requested", "awaiting_return")
         _move(ctx, row, "cancelled", "user", note_key="user_cancelled")
         _settle_order_status(ctx, row["order_id"])
-        orders.add_event(ctx, row["order_id"], "after_sale_cancelled", "after_sale_withdrawn")
+        order_records.add_event(
+            ctx, row["order_id"], "after_sale_cancelled", "after_sale_withdrawn"
+        )
         return view(ctx, after_sale_id, lang)
 
 
@@ -695,7 +697,7 @@ def platform_reject(ctx: Ctx, after_sale_id: int, note: str = "") -> None:
         note_key = None if note.strip() else "platform_closed"
         _move(ctx, row, "closed", "platform", note=note, note_key=note_key)
         store.set_order_after_sale_status(ctx.db, row["order_id"], "closed")
-        orders.add_event(ctx, row["order_id"], "after_sale_closed", "after_sale_upheld")
+        order_records.add_event(ctx, row["order_id"], "after_sale_closed", "after_sale_upheld")
 
 
 def answer(ctx: Ctx, after_sale_id: int, *, approved: bool, note: str = "") -> None:
@@ -827,11 +829,11 @@ def _refund(ctx: Ctx, row: sqlite3.Row, actor: str) -> None:
     note_key = "platform_refund" if actor == "platform" else "refund_sent"
     _move(ctx, row, "refunded", actor, note_key=note_key, note_params=params)
     store.set_order_after_sale_status(ctx.db, order_id, "refunded")
-    orders.add_event(
+    order_records.add_event(
         ctx,
         order_id,
         "after_sale_refunded",
-        orders.both_languages(
+        order_records.both_languages(
             *(
                 _text("refund_sent", language, **_localized_params(params, language))
                 for language in ("zh", "en")

@@ -12,6 +12,10 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
 from fake_backend.services import addresses, cart, catalogue, ledger, payments, pricing
+from fake_backend.services.order_records import (
+    BILINGUAL_MARK,
+    load_order,
+)
 from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import (
     TAX_ID_RE,
@@ -68,8 +72,6 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "bnpl": ("先用后付", "Pay later"),
 }
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
-# The first key of a note kept in both languages (`both_languages`).
-BILINGUAL_MARK = "zh"
 
 
 def localized(texts: tuple[str, str], lang: str) -> str:
@@ -79,18 +81,6 @@ def localized(texts: tuple[str, str], lang: str) -> str:
 # --- the interface other areas use -------------------------------------------------------
 
 
-def add_event(ctx: Ctx, order_id: int, status: str, note: str = "") -> None:
-    """Appends a line to the order's timeline."""
-    with ctx.db.tx():
-        store.add_event(ctx.db, order_id, status, note, ctx.now())
-
-
-def both_languages(zh: str, en: str) -> str:
-    """An event note with figures in it (no fixed `NOTE_TEXTS` key fits), kept in both
-    languages and shown in the reader's."""
-    return dumps({BILINGUAL_MARK: zh, "en": en})
-
-
 def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
     """Cancels an order still awaiting shipment whose every item an after-sale refunded,
     as a plain cancel does (coupon back while valid); joins the caller's transaction."""
@@ -98,14 +88,6 @@ def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
         order = store.get_order(ctx.db, order_id)
         if order is not None and order["status"] == "awaiting_shipment":
             _cancel(ctx, order, "all_refunded")
-
-
-def load_order(ctx: Ctx, user_id: int, order_id: int) -> sqlite3.Row:
-    """The order row if it is the user's; 404 otherwise (never revealing it exists)."""
-    order = store.get_order(ctx.db, order_id)
-    if order is None or order["user_id"] != user_id:
-        raise not_found("order")
-    return order
 
 
 def release_stock(ctx: Ctx, order_id: int, item_ids: Sequence[int] | None = None) -> None:
