@@ -32,7 +32,7 @@ BillId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/wallet", response_model=Wallet)
-async def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+async def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
     return wallet.wallet(ctx, user.id, lang)
 
 
@@ -43,7 +43,7 @@ async def list_transactions(
     account: Account | None = None,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
-) -> dict[str, object]:
+) -> wallet.TransactionPage:
     return wallet.transactions(ctx, user.id, account, cursor, limit)
 
 
@@ -69,24 +69,24 @@ async def topup(
 
 
 @router.get("/wallet/bank-cards", response_model=BankCardList)
-async def list_bank_cards(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+async def list_bank_cards(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.CardList:
     return wallet.list_cards(ctx, user.id, lang)
 
 
 @router.post("/wallet/bank-cards", response_model=BankCard, status_code=201, responses=errors(409))
 async def add_bank_card(
     body: BankCardIn, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, object]:
+) -> wallet.CardView:
     return wallet.add_card(ctx, user.id, body.card_number, body.holder_name, lang)
 
 
 @router.delete("/wallet/bank-cards/{card_id}", response_model=Ok, responses=errors(404, 409))
-async def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+async def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> wallet.Ok:
     return wallet.remove_card(ctx, user.id, card_id)
 
 
 @router.post("/wallet/bnpl/enable", response_model=Wallet, responses=errors(409))
-async def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+async def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
     return wallet.enable_bnpl(ctx, user.id, lang)
 
 
@@ -96,7 +96,7 @@ async def list_bills(
     user: UserDep,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
-) -> dict[str, object]:
+) -> wallet.BillPage:
     """Pay-later bills, newest first."""
     return wallet.list_bills(ctx, user.id, cursor, limit)
 
@@ -106,6 +106,6 @@ async def list_bills(
 )
 async def repay_bill(
     bill_id: BillId, ctx: CtxDep, user: UserDep, body: RepayIn | None = None
-) -> dict[str, object]:
+) -> wallet.BillView:
     source = body.source if body is not None else "balance"
     return wallet.repay(ctx, user.id, bill_id, source)

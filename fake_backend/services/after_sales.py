@@ -8,10 +8,6 @@ transition answers 409 INVALID_STATE and changes nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -23,7 +19,8 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, invalid_state, not_found
-from fake_backend.services import addresses, logistics, orders, payments
+from fake_backend.services import addresses, logistics, order_records, orders, payments
+from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import CHINA_TZ, china_date, dumps, fmt_fen, loads
 from fake_backend.storage import after_sales as store
 
@@ -290,7 +287,7 @@ def assess(
 
 def eligibility(ctx: Ctx, user_id: int, order_id: int, lang: str) -> dict[str, Any]:
     """GET /orders/{id}/after-sale-eligibility."""
-    order = orders.load_order(ctx, user_id, order_id)
+    order = order_records.load_order(ctx, user_id, order_id)
     assessment = assess(ctx, order)
     allowed = assessment.allowed_types()
     by_type = {kind: assessment.max_refund(assessment.eligible_ids(kind)) for kind in allowed}
@@ -444,7 +441,7 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
     """POST /after-sales: a new request, waiting for the merchant (24 h deadline)."""
     request = _normalized(request)
     with ctx.db.tx():
-        order = orders.load_order(ctx, user_id, order_id)
+        order = order_records.load_order(ctx, user_id, order_id)
         _check_request(ctx, user_id, assess(ctx, order), request)
         now = ctx.now()
         after_sale_id = store.insert_after_sale(
@@ -463,11 +460,11 @@ def create(ctx: Ctx, user_id: int, order_id: int, request: Request, lang: str) -
         store.add_event(ctx.db, after_sale_id, status="requested", actor="user", at=now)
         store.set_order_after_sale_status(ctx.db, order_id, "in_progress")
         amount = fmt_fen(request.amount_fen)
-        orders.add_event(
+        order_records.add_event(
             ctx,
             order_id,
             "after_sale_requested",
-            orders.both_languages(
+            order_records.both_languages(
                 *(
                     _text("order_requested", language, type=label, amount=amount)
                     for language, label in zip(("zh", "en"), TYPE_LABELS[request.type], strict=True)
@@ -523,7 +520,9 @@ def cancel(ctx: Ctx, user_id: int, after_sale_id: int, lang: str) -> dict[str, A
         _require(row, "requested", "awaiting_return")
         _move(ctx, row, "cancelled", "user", note_key="user_cancelled")
         _settle_order_status(ctx, row["order_id"])
-        orders.add_event(ctx, row["order_id"], "after_sale_cancelled", "after_sale_withdrawn")
+        order_records.add_event(
+            ctx, row["order_id"], "after_sale_cancelled", "after_sale_withdrawn"
+        )
         return view(ctx, after_sale_id, lang)
 
 
@@ -698,7 +697,7 @@ def platform_reject(ctx: Ctx, after_sale_id: int, note: str = "") -> None:
         note_key = None if note.strip() else "platform_closed"
         _move(ctx, row, "closed", "platform", note=note, note_key=note_key)
         store.set_order_after_sale_status(ctx.db, row["order_id"], "closed")
-        orders.add_event(ctx, row["order_id"], "after_sale_closed", "after_sale_upheld")
+        order_records.add_event(ctx, row["order_id"], "after_sale_closed", "after_sale_upheld")
 
 
 def answer(ctx: Ctx, after_sale_id: int, *, approved: bool, note: str = "") -> None:
@@ -830,11 +829,11 @@ def _refund(ctx: Ctx, row: sqlite3.Row, actor: str) -> None:
     note_key = "platform_refund" if actor == "platform" else "refund_sent"
     _move(ctx, row, "refunded", actor, note_key=note_key, note_params=params)
     store.set_order_after_sale_status(ctx.db, order_id, "refunded")
-    orders.add_event(
+    order_records.add_event(
         ctx,
         order_id,
         "after_sale_refunded",
-        orders.both_languages(
+        order_records.both_languages(
             *(
                 _text("refund_sent", language, **_localized_params(params, language))
                 for language in ("zh", "en")
@@ -963,30 +962,11 @@ def list_for_user(
     order_id: int | None = None,
 ) -> dict[str, Any]:
     """GET /after-sales: the user's after-sales, newest first."""
-    after = _decode_cursor(cursor) if cursor else None
+    after = after_keyset(cursor)
     rows = store.list_for_user(ctx.db, user_id, order_id=order_id, after=after, limit=limit + 1)
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = _encode_cursor(last["created_at"], last["id"])
+        next_cursor = encode_cursor([last["created_at"], last["id"]])
     return {"items": [view(ctx, row["id"], lang) for row in page], "next_cursor": next_cursor}
-
-
-def _encode_cursor(created_at: float, after_sale_id: int) -> str:
-    raw = json.dumps([created_at, after_sale_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, after_sale_id = json.loads(raw)
-        # Anything SQLite could not bind (huge ints, NaN) is a forged cursor, not a 500.
-        if type(after_sale_id) is not int or not 0 <= after_sale_id < 2**63:
-            raise ValueError(after_sale_id)
-        if not math.isfinite(float(created_at)):
-            raise ValueError(created_at)
-        return float(created_at), after_sale_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise field_error("cursor", "bad_cursor") from None

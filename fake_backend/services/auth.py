@@ -19,7 +19,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, not_found
 from fake_backend.seed_data import DEMO_PHONE
-from fake_backend.services import limits, rules, sessions
+from fake_backend.services import coupons, limits, rules, sessions
 from fake_backend.services.account import (
     attempts_error,
     ensure_login_unlocked,
@@ -175,8 +175,6 @@ def _password_login(
 
 def register(ctx: Ctx, phone: str, code: str, password: str, lang: str) -> dict[str, Any]:
     """A new account from a register-purpose code; it gets the new-user coupon."""
-    from fake_backend.services import coupons
-
     problems = FieldErrors()
     if not valid_phone(phone):
         problems.add("phone", "bad_phone")

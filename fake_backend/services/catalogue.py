@@ -1,21 +1,20 @@
 """The catalogue: the category tree, brands, product search and detail, reviews, images.
 
 Everything here reads; browsing needs no account. Lists page by keyset: the cursor is the
-urlsafe base64 of a JSON `[sort, sort value, id]` (reviews: `["reviews", created_at, id]`),
+urlsafe base64 of a JSON `[sort, sort value, id]` (reviews: `["reviews", created_at, id]`;
+`paging.encode_cursor(..., kind=)`),
 so a page never skips or repeats rows however many there are before it.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import field_error, not_found
+from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import loads
 from fake_backend.storage import catalogue as store
 from fake_backend.storage.catalogue import SORTS, ProductFilter
@@ -127,7 +126,7 @@ def search_products(
             raise field_error(field, "too_small", min=0)
     if price_min_fen is not None and price_max_fen is not None and price_min_fen > price_max_fen:
         raise field_error("price_min_fen", "min_over_max")
-    after = _decode_cursor(cursor, sort) if cursor else None
+    after = after_keyset(cursor, kind=sort)
     product_filter = ProductFilter(
         words=tuple(dict.fromkeys((q or "").split())),
         category_ids=None if category is None else tuple(descendant_ids(ctx, category)),
@@ -144,7 +143,7 @@ def search_products(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor(sort, rows[-1][column], rows[-1]["id"])
+        next_cursor = encode_cursor([rows[-1][column], rows[-1]["id"]], kind=sort)
     return {"items": [_summary(row) for row in rows], "total": total, "next_cursor": next_cursor}
 
 
@@ -194,12 +193,12 @@ def product_reviews(
     _check_limit(limit)
     if store.product(ctx.db, product_id) is None:
         raise not_found("product")
-    after = _decode_cursor(cursor, REVIEWS_CURSOR) if cursor else None
+    after = after_keyset(cursor, kind=REVIEWS_CURSOR)
     rows = store.review_page(ctx.db, product_id, after, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor(REVIEWS_CURSOR, rows[-1]["created_at"], rows[-1]["id"])
+        next_cursor = encode_cursor([rows[-1]["created_at"], rows[-1]["id"]], kind=REVIEWS_CURSOR)
     counts = store.rating_breakdown(ctx.db, product_id)
     return {
         "items": [
@@ -252,30 +251,3 @@ def _check_limit(limit: int) -> None:
         raise field_error("limit", "too_small", min=1)
     if limit > MAX_LIMIT:
         raise field_error("limit", "too_large", max=MAX_LIMIT)
-
-
-def _encode_cursor(kind: str, value: float, row_id: int) -> str:
-    raw = json.dumps([kind, value, row_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, kind: str) -> tuple[float, int]:
-    """The keyset in a cursor made for `kind`; anything else is a 422 on `cursor`."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        decoded = json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise field_error("cursor", "bad_cursor") from None
-    if (
-        not isinstance(decoded, list)
-        or len(decoded) != 3
-        or decoded[0] != kind
-        or isinstance(decoded[1], bool)
-        or not isinstance(decoded[1], int | float)
-        or isinstance(decoded[2], bool)
-        or not isinstance(decoded[2], int)
-        or not -(2**62) <= decoded[1] <= 2**62
-        or not 0 <= decoded[2] <= 2**62
-    ):
-        raise field_error("cursor", "bad_cursor")
-    return decoded[1], decoded[2]

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error
+from fake_backend.storage import idempotency as store
 
 KEY_LIFETIME = 24 * 3600
 MAX_KEY_LENGTH = 100
@@ -50,28 +51,13 @@ def begin(ctx: Ctx, user_id: int, key: str, endpoint: str, body: Any) -> Replay 
     digest = body_hash(endpoint, body)
     now = ctx.now()
     with ctx.db.tx():
-        ctx.db.execute(
-            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND created_at <= ?",
-            (user_id, key, now - KEY_LIFETIME),
-        )
-        row = ctx.db.one(
-            "SELECT body_hash, state, status_code, response, owner FROM idempotency_keys "
-            "WHERE user_id = ? AND key = ?",
-            (user_id, key),
-        )
+        store.delete_expired_key(ctx.db, user_id, key, now - KEY_LIFETIME)
+        row = store.key_row(ctx.db, user_id, key)
         if row is None:
-            ctx.db.execute(
-                "INSERT INTO idempotency_keys(user_id, key, endpoint, body_hash, state,"
-                " created_at, owner) VALUES (?,?,?,?, 'in_flight', ?, ?)",
-                (user_id, key, endpoint, digest, now, process_owner()),
-            )
+            store.claim_key(ctx.db, user_id, key, endpoint, digest, now, process_owner())
             return None
         if row["state"] == "in_flight" and row["body_hash"] == digest and _gone(row["owner"]):
-            ctx.db.execute(
-                "UPDATE idempotency_keys SET owner = ?, created_at = ?"
-                " WHERE user_id = ? AND key = ?",
-                (process_owner(), now, user_id, key),
-            )
+            store.reclaim_key(ctx.db, user_id, key, now, process_owner())
             return None
     if row["body_hash"] != digest:
         raise ApiError("IDEMPOTENCY_KEY_REUSED")
@@ -111,11 +97,8 @@ def finish(ctx: Ctx, user_id: int, key: str, status_code: int, body: Any) -> Non
     """Stores the answer of a key this process holds in flight; joins `perform`'s
     transaction, and fails it (so undoes the effect) if the key is no longer held."""
     with ctx.db.tx():
-        stored = ctx.db.execute(
-            "UPDATE idempotency_keys SET state = 'done', status_code = ?, response = ? "
-            "WHERE user_id = ? AND key = ? AND state = 'in_flight' AND owner = ?",
-            (status_code, json.dumps(body, ensure_ascii=False), user_id, key, process_owner()),
-        ).rowcount
+        response = json.dumps(body, ensure_ascii=False)
+        stored = store.store_answer(ctx.db, user_id, key, process_owner(), status_code, response)
         if stored != 1:
             raise RuntimeError(f"idempotency key of user {user_id} is no longer held")
 
@@ -123,11 +106,7 @@ def finish(ctx: Ctx, user_id: int, key: str, status_code: int, body: Any) -> Non
 def abandon(ctx: Ctx, user_id: int, key: str) -> None:
     """Forgets a key whose request was refused, so a corrected retry can use it."""
     with ctx.db.tx():
-        ctx.db.execute(
-            "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND state = 'in_flight'"
-            " AND owner = ?",
-            (user_id, key, process_owner()),
-        )
+        store.forget_in_flight(ctx.db, user_id, key, process_owner())
 
 
 def process_owner() -> str:

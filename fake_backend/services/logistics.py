@@ -17,7 +17,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import orders
+from fake_backend.services import order_records
 from fake_backend.services.rules import china_day, loads, mask_phone
 from fake_backend.storage import logistics as store
 
@@ -144,7 +144,9 @@ def advance_parcel(ctx: Ctx, tracking_no: str) -> bool:
         now = ctx.now()
         store.mark_parcel_delivered(ctx.db, tracking_no, now)
         for order_id in store.orders_delivered_by(ctx.db, tracking_no, now):
-            orders.add_event(ctx, order_id, "delivered", parcel["carrier"] + " " + tracking_no)
+            order_records.add_event(
+                ctx, order_id, "delivered", parcel["carrier"] + " " + tracking_no
+            )
         return True
 
 
@@ -162,7 +164,7 @@ def ship(ctx: Ctx, order_id: int) -> str:
             raise invalid_state(order["status"])
         address = loads(order["address"]) or {}
         destination = str(address.get("city") or address.get("province") or "")
-        orders.add_event(ctx, order_id, "shipped", f"{carrier} {tracking_no}")
+        order_records.add_event(ctx, order_id, "shipped", f"{carrier} {tracking_no}")
         start_parcel(ctx, tracking_no, carrier, warehouse_city(ctx, order_id), destination)
         return tracking_no
 
@@ -199,7 +201,7 @@ def simulate(ctx: Ctx) -> None:
 
 def order_tracking(ctx: Ctx, user_id: int, order_id: int, lang: str) -> dict[str, Any]:
     """GET /orders/{id}/logistics: the parcel of one of the user's shipped orders."""
-    order = orders.load_order(ctx, user_id, order_id)
+    order = order_records.load_order(ctx, user_id, order_id)
     if order["tracking_no"] is None:
         raise invalid_state(order["status"])
     return tracking_view(ctx, order["tracking_no"], lang, _order_estimate(order))

@@ -4,9 +4,6 @@ and the order view lists the actions its state allows."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +12,11 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
 from fake_backend.services import addresses, cart, catalogue, ledger, payments, pricing
+from fake_backend.services.order_records import (
+    BILINGUAL_MARK,
+    load_order,
+)
+from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import (
     TAX_ID_RE,
     china_date,
@@ -32,7 +34,6 @@ DAY_SECONDS = 86400
 # Changes of lines or address per unpaid order: each is a timeline entry, so the timeline
 # stays bounded (a finite state machine plus at most this many changes).
 MAX_ORDER_CHANGES = 10
-MAX_SQLITE_INT = 2**63 - 1
 
 # Reasons a user may give for cancelling, in the order the client lists them.
 CANCEL_REASONS: dict[str, tuple[str, str]] = {
@@ -71,8 +72,6 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "bnpl": ("先用后付", "Pay later"),
 }
 ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
-# The first key of a note kept in both languages (`both_languages`).
-BILINGUAL_MARK = "zh"
 
 
 def localized(texts: tuple[str, str], lang: str) -> str:
@@ -82,18 +81,6 @@ def localized(texts: tuple[str, str], lang: str) -> str:
 # --- the interface other areas use -------------------------------------------------------
 
 
-def add_event(ctx: Ctx, order_id: int, status: str, note: str = "") -> None:
-    """Appends a line to the order's timeline."""
-    with ctx.db.tx():
-        store.add_event(ctx.db, order_id, status, note, ctx.now())
-
-
-def both_languages(zh: str, en: str) -> str:
-    """An event note with figures in it (no fixed `NOTE_TEXTS` key fits), kept in both
-    languages and shown in the reader's."""
-    return dumps({BILINGUAL_MARK: zh, "en": en})
-
-
 def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
     """Cancels an order still awaiting shipment whose every item an after-sale refunded,
     as a plain cancel does (coupon back while valid); joins the caller's transaction."""
@@ -101,14 +88,6 @@ def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
         order = store.get_order(ctx.db, order_id)
         if order is not None and order["status"] == "awaiting_shipment":
             _cancel(ctx, order, "all_refunded")
-
-
-def load_order(ctx: Ctx, user_id: int, order_id: int) -> sqlite3.Row:
-    """The order row if it is the user's; 404 otherwise (never revealing it exists)."""
-    order = store.get_order(ctx.db, order_id)
-    if order is None or order["user_id"] != user_id:
-        raise not_found("order")
-    return order
 
 
 def release_stock(ctx: Ctx, order_id: int, item_ids: Sequence[int] | None = None) -> None:
@@ -287,7 +266,7 @@ def list_orders(
     """A page of the user's orders, newest first; `next_cursor` is None on the last page."""
     if status not in store.STATUS_FILTERS:
         raise field_error("status", "not_one_of", expected=", ".join(store.STATUS_FILTERS))
-    after = _decode_cursor(cursor) if cursor else None
+    after = after_keyset(cursor)
     rows = store.list_page(ctx.db, user_id, status, after, limit + 1)
     page = rows[:limit]
     firsts = store.first_items(
@@ -325,7 +304,7 @@ def list_orders(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = _encode_cursor(last["created_at"], last["id"])
+        next_cursor = encode_cursor([last["created_at"], last["id"]])
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -588,18 +567,3 @@ def _within_return_window(ctx: Ctx, order: sqlite3.Row, now: float) -> bool:
         and now <= received_at + line["return_window_days"] * DAY_SECONDS
         for line in store.return_windows(ctx.db, order["id"])
     )
-
-
-def _encode_cursor(created_at: float, order_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([created_at, order_id]).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        keyset = float(created_at), int(order_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise field_error("cursor", "bad_cursor") from None
-    if not 0 <= keyset[1] <= MAX_SQLITE_INT:
-        raise field_error("cursor", "bad_cursor")
-    return keyset

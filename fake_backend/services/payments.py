@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import account, ledger, logistics, orders
+from fake_backend.services import account, ledger, logistics, order_records
 from fake_backend.services.rules import fmt_fen
 from fake_backend.storage import orders as order_store
 from fake_backend.storage import payments as store
@@ -67,7 +67,7 @@ def check_payment(
     """`pay`'s checks before money moves: the order is the user's and unpaid, the card
     goes with the method, the payment password is right. Outside any transaction: a
     wrong password's failure count must commit although the payment is refused."""
-    order = orders.load_order(ctx, user_id, order_id)
+    order = order_records.load_order(ctx, user_id, order_id)
     if order["status"] != "pending_payment":
         raise invalid_state(order["status"])
     if bank_card_id is not None and method != "bank_card":
@@ -82,7 +82,7 @@ def pay_checked(
     """`pay` once `check_payment` passed: charges (or starts a QR payment) in one
     transaction, which joins the caller's (the idempotent request's)."""
     with ctx.db.tx():
-        order = orders.load_order(ctx, user_id, order_id)
+        order = order_records.load_order(ctx, user_id, order_id)
         if order["status"] != "pending_payment":
             raise invalid_state(order["status"])
         now = ctx.now()
@@ -230,7 +230,7 @@ def _settle(ctx: Ctx, payment_id: int) -> None:
         paid_method=method,
         payment_method=method,
     )
-    orders.add_event(ctx, order["id"], "paid", method)
+    order_records.add_event(ctx, order["id"], "paid", method)
     if method == "bnpl":
         # docs/api.md §2: an order paid later ships at once; its bill waits for the goods.
         logistics.ship(ctx, order["id"])

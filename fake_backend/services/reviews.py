@@ -11,7 +11,7 @@ from typing import Any
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import orders
+from fake_backend.services import order_records
 from fake_backend.services.rules import loads, mask_name
 from fake_backend.storage import logistics as store
 
@@ -26,7 +26,7 @@ def post_review(
     if not text.strip():
         raise field_error("text", "too_short")
     with ctx.db.tx():
-        order = orders.load_order(ctx, user_id, order_id)
+        order = order_records.load_order(ctx, user_id, order_id)
         if order["status"] != "completed":
             raise invalid_state(order["status"])
         if ctx.now() > order["completed_at"] + REVIEW_WINDOW_DAYS * DAY:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
 from fake_backend.services.rules import sha256
+from fake_backend.storage import sessions as store
 
 TOKEN_LIFETIME = 7 * 24 * 3600
 
@@ -29,11 +29,7 @@ def issue(
     now = ctx.now()
     expires_at = now + lifetime
     with ctx.db.tx():
-        ctx.db.execute(
-            "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, ssh_key_id)"
-            " VALUES (?,?,?,?,?)",
-            (sha256(token), user_id, now, expires_at, ssh_key_id),
-        )
+        store.insert_session(ctx.db, sha256(token), user_id, now, expires_at, ssh_key_id)
     return token, expires_at
 
 
@@ -42,11 +38,7 @@ def resolve(ctx: Ctx, token: str | None) -> AuthedUser:
     if not token:
         raise ApiError("UNAUTHENTICATED")
     token_hash = sha256(token)
-    row: sqlite3.Row | None = ctx.db.one(
-        "SELECT s.user_id, s.expires_at, s.revoked, u.phone FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        (token_hash,),
-    )
+    row = store.session_by_token_hash(ctx.db, token_hash)
     if row is None or row["revoked"]:
         raise ApiError("UNAUTHENTICATED")
     if row["expires_at"] <= ctx.now():
@@ -56,18 +48,15 @@ def resolve(ctx: Ctx, token: str | None) -> AuthedUser:
 
 def revoke(ctx: Ctx, token_hash: str) -> None:
     with ctx.db.tx():
-        ctx.db.execute("UPDATE sessions SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+        store.revoke_token(ctx.db, token_hash)
 
 
 def revoke_all(ctx: Ctx, user_id: int) -> None:
     with ctx.db.tx():
-        ctx.db.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?", (user_id,))
+        store.revoke_user_sessions(ctx.db, user_id)
 
 
 def revoke_opened_by_ssh_key(ctx: Ctx, user_id: int, key_id: int) -> None:
     """Ends the user's sessions that the SSH key `key_id` opened."""
     with ctx.db.tx():
-        ctx.db.execute(
-            "UPDATE sessions SET revoked = 1 WHERE user_id = ? AND ssh_key_id = ?",
-            (user_id, key_id),
-        )
+        store.revoke_opened_by_ssh_key(ctx.db, user_id, key_id)

@@ -8,7 +8,7 @@ twice) and cut to its last four digits; it is never stored, answered or logged.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
@@ -46,11 +46,85 @@ BANK_NAMES_EN = {
 }
 
 
+# ---- what the wallet answers (the pattern for the other areas: a TypedDict per shape,
+# field for field what schemas/wallet.py's response model lists) -------------------------
+
+
+class CardView(TypedDict):
+    id: int
+    bank: str
+    last4: str
+    holder_name: str
+    created_at: str | None
+
+
+class TransactionView(TypedDict):
+    id: int
+    account: str
+    kind: str
+    amount_fen: int
+    order_id: int | None
+    note: str
+    at: str | None
+
+
+class BnplView(TypedDict):
+    enabled: bool
+    limit_fen: int
+    used_fen: int
+    available_fen: int
+    eligible: bool
+    missing: list[str]
+
+
+class WalletView(TypedDict):
+    balance_fen: int
+    red_packet_fen: int
+    bnpl: BnplView
+    bank_cards: list[CardView]
+
+
+class TransactionPage(TypedDict):
+    items: list[TransactionView]
+    next_cursor: str | None
+
+
+class TopupAnswer(TypedDict):
+    balance_fen: int
+    transaction: TransactionView
+
+
+class CardList(TypedDict):
+    items: list[CardView]
+
+
+class Ok(TypedDict):
+    ok: bool
+
+
+class BillView(TypedDict):
+    id: int
+    order_id: int
+    order_no: str
+    amount_fen: int
+    repaid_fen: int
+    outstanding_fen: int
+    status: str
+    due_at: str | None
+    created_at: str | None
+    repaid_at: str | None
+
+
+class BillPage(TypedDict):
+    items: list[BillView]
+    next_cursor: str | None
+
+
 def bank_name(bank: str, lang: str) -> str:
     return bank if lang == "zh" else BANK_NAMES_EN.get(bank, bank)
 
 
-def card_view(row: sqlite3.Row, lang: str) -> dict[str, Any]:
+def card_view(row: sqlite3.Row, lang: str) -> CardView:
     return {
         "id": row["id"],
         "bank": bank_name(row["bank"], lang),
@@ -60,7 +134,7 @@ def card_view(row: sqlite3.Row, lang: str) -> dict[str, Any]:
     }
 
 
-def transaction_view(row: sqlite3.Row) -> dict[str, Any]:
+def transaction_view(row: sqlite3.Row) -> TransactionView:
     return {
         "id": row["id"],
         "account": row["account"],
@@ -76,7 +150,7 @@ def _card_note(card: sqlite3.Row) -> str:
     return f"{card['bank']} 尾号{card['last4']}"
 
 
-def wallet(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+def wallet(ctx: Ctx, user_id: int, lang: str) -> WalletView:
     user = store.user_wallet(ctx.db, user_id)
     cards = store.active_cards(ctx.db, user_id)
     missing = [
@@ -101,7 +175,7 @@ def wallet(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
 
 def transactions(
     ctx: Ctx, user_id: int, account: str | None, cursor: str | None, limit: int
-) -> dict[str, Any]:
+) -> TransactionPage:
     rows = store.transactions_page(ctx.db, user_id, account, after_keyset(cursor), limit + 1)
     page, next_cursor = cut(rows, limit, lambda row: [row["at"], row["id"]])
     return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
@@ -127,7 +201,7 @@ def check_topup_amount(amount_fen: int) -> None:
         )
 
 
-def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> dict[str, Any]:
+def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> TopupAnswer:
     """Moves money from one of the user's cards (the first by default) into the balance."""
     check_topup_amount(amount_fen)
     with ctx.db.tx():
@@ -141,13 +215,11 @@ def topup(ctx: Ctx, user_id: int, amount_fen: int, bank_card_id: int | None) -> 
     return {"balance_fen": balance, "transaction": transaction_view(transaction)}
 
 
-def list_cards(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+def list_cards(ctx: Ctx, user_id: int, lang: str) -> CardList:
     return {"items": [card_view(card, lang) for card in store.active_cards(ctx.db, user_id)]}
 
 
-def add_card(
-    ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str
-) -> dict[str, Any]:
+def add_card(ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str) -> CardView:
     """Binds a Luhn-valid card; once real-name verified, only in the user's own name;
     at most MAX_CARDS_PER_USER (409 BANK_CARD_LIMIT)."""
     digits = card_number.replace(" ", "")
@@ -178,7 +250,7 @@ def add_card(
     return card_view(card, lang)
 
 
-def remove_card(ctx: Ctx, user_id: int, card_id: int) -> dict[str, Any]:
+def remove_card(ctx: Ctx, user_id: int, card_id: int) -> Ok:
     """Unbinds a card; pay-later needs one, so the last card stays while it is on."""
     with ctx.db.tx():
         if store.active_card(ctx.db, user_id, card_id) is None:
@@ -190,7 +262,7 @@ def remove_card(ctx: Ctx, user_id: int, card_id: int) -> dict[str, Any]:
     return {"ok": True}
 
 
-def enable_bnpl(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+def enable_bnpl(ctx: Ctx, user_id: int, lang: str) -> WalletView:
     """Turns pay-later on (needs real-name verification and a card); on twice is fine."""
     with ctx.db.tx():
         user = store.user_wallet(ctx.db, user_id)
@@ -214,7 +286,7 @@ def bill_status(row: sqlite3.Row, now: float) -> str:
     return "overdue" if now > row["due_at"] else "unpaid"
 
 
-def bill_view(row: sqlite3.Row, now: float) -> dict[str, Any]:
+def bill_view(row: sqlite3.Row, now: float) -> BillView:
     cancelled = bool(row["cancelled"])
     return {
         "id": row["id"],
@@ -230,7 +302,7 @@ def bill_view(row: sqlite3.Row, now: float) -> dict[str, Any]:
     }
 
 
-def list_bills(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+def list_bills(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> BillPage:
     """Newest first, `limit` a page."""
     rows = store.bills_page(ctx.db, user_id, after_keyset(cursor), limit + 1)
     page, next_cursor = cut(rows, limit, lambda row: [row["created_at"], row["id"]])
@@ -238,7 +310,7 @@ def list_bills(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> dict[s
     return {"items": [bill_view(row, now) for row in page], "next_cursor": next_cursor}
 
 
-def repay(ctx: Ctx, user_id: int, bill_id: int, source: RepaySource) -> dict[str, Any]:
+def repay(ctx: Ctx, user_id: int, bill_id: int, source: RepaySource) -> BillView:
     """Pays what is still owed on a bill, in full, from the balance or the first card."""
     with ctx.db.tx():
         bill = store.bill(ctx.db, user_id, bill_id)

@@ -10,7 +10,7 @@ import pytest
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import logistics, orders, payments, sweeper
+from fake_backend.services import logistics, order_records, orders, payments, sweeper
 from tests.backend.test_orders import DEMO_COUPON_ID, coupon_state, set_stock, sku_between, stock_of
 from tests.conftest import DEMO_USER_ID
 
@@ -124,12 +124,12 @@ def test_release_stock_puts_back_only_the_chosen_lines(ctx: Ctx) -> None:
 
 def test_load_order_hides_other_users_orders_and_add_event_appends(ctx: Ctx) -> None:
     order = create(ctx, [(sku_between(ctx, 3000, 5000)["id"], 1)])
-    assert orders.load_order(ctx, DEMO_USER_ID, order["id"])["order_no"] == order["order_no"]
+    assert order_records.load_order(ctx, DEMO_USER_ID, order["id"])["order_no"] == order["order_no"]
     with pytest.raises(ApiError) as hidden:
-        orders.load_order(ctx, DEMO_USER_ID + 1, order["id"])
+        order_records.load_order(ctx, DEMO_USER_ID + 1, order["id"])
     assert hidden.value.status == 404
     ctx.clock.advance(5)
-    orders.add_event(ctx, order["id"], "merchant_note", "[red]已备货[/red]")
+    order_records.add_event(ctx, order["id"], "merchant_note", "[red]已备货[/red]")
     last = orders.order_view(ctx, order["id"], "en")["timeline"][-1]
     assert last == {
         "status": "merchant_note",
