@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.text import local_time, money, parse_time
@@ -205,7 +206,6 @@ class AfterSaleDetailScreen(ShopScreen):
     @work(exclusive=True, group="as-detail")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             after_sale = await self.shop.run_api(
@@ -494,7 +494,6 @@ class AfterSaleDetailScreen(ShopScreen):
     async def _act(self, request: Callable[[KshopClient], Any], hint_id: str) -> None:
         """Runs one move; its refusal goes next to the field it concerns (or `hint_id`)."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._hint("action-error", "")
         try:

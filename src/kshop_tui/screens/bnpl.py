@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.wallet import ConfirmDialog, tone
@@ -99,7 +100,6 @@ class BnplScreen(ShopScreen):
     async def load(self) -> None:
         """The wallet's pay-later figures, then the first page of bills."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("browse.loading"), None)
         try:
@@ -224,7 +224,6 @@ class BnplScreen(ShopScreen):
     @work(exclusive=True, group="repay")
     async def repay(self, bill: Bill) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("bnpl.repaying"), None)
         try:

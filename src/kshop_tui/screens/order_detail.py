@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.receipt import export_receipt, invoice_label, payment_method_label
@@ -95,7 +96,6 @@ async def cancel_with_reason(
 ) -> Order | None:
     """Asks why, then cancels; answers the cancelled order, or None (backed out, refused)."""
     from kshop_tui.api import errors
-    from kshop_tui.app import LoginCancelled
 
     try:
         reasons = await shop.run_api(lambda api: api.cancel_reasons(), needs_login=True)
@@ -211,7 +211,6 @@ class OrderDetailScreen(ShopScreen):
     @work(exclusive=True, group="order-detail")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         order_id = self.order_id
         try:
@@ -409,7 +408,6 @@ class OrderDetailScreen(ShopScreen):
     @work(group="order-buy-again")
     async def buy_again(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.cart_outbox import CartChange
 
         order = self.order
@@ -981,7 +979,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-add")
     async def add_from_cart(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("orders.add_from_cart.loading"))
         try:
@@ -1020,7 +1017,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-quote")
     async def refresh_quote(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         wanted = self.wanted()
         summary = self.query_one("#items-quote", Static)
@@ -1068,7 +1064,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-save")
     async def save(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         wanted = self.wanted()
         order_id = self.order.id

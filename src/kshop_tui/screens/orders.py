@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.order_detail import (
@@ -174,7 +175,6 @@ class OrdersScreen(ShopScreen):
     @work(exclusive=True, group="orders-page")
     async def load_first(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self.generation += 1
         generation, tab = self.generation, self.tab

@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.bank_card import AddCardModal
@@ -241,7 +242,6 @@ class TopUpModal(ShopModal):
     async def top_up(self, amount_fen: int, card_id: int | None) -> None:
         from kshop_tui.api import errors
         from kshop_tui.api.client import new_intent_key
-        from kshop_tui.app import LoginCancelled
 
         if self._intent != (amount_fen, card_id):
             self._intent = (amount_fen, card_id)
@@ -413,7 +413,6 @@ class WalletScreen(ShopScreen):
     async def load(self) -> None:
         """The balances, the pay-later status and the cards."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
@@ -513,7 +512,6 @@ class WalletScreen(ShopScreen):
     async def load_history(self, reset: bool = False) -> None:
         """A page of the history: the first one (reset) or the next after the cursor."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         if not reset and self.history_cursor is None:
             return
@@ -616,7 +614,6 @@ class WalletScreen(ShopScreen):
     @work(group="remove-card")
     async def remove_card(self, card: BankCard) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             await self.shop.run_api(lambda api: api.remove_bank_card(card.id), needs_login=True)
@@ -637,7 +634,6 @@ class WalletScreen(ShopScreen):
         """Turns pay-later on. What is still missing (real name, then a card) is asked
         for first, each on its own screen; once that screen is done, this runs again."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.screens.real_name import RealNameScreen
 
         try:
