@@ -19,8 +19,9 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal, ShopScreen
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
-from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
 from kshop_tui.text import clean, local_time
+from kshop_tui.widgets.confirm import ConfirmDialog
+from kshop_tui.widgets.row_table import RowTable, tone
 from kshop_tui.widgets.strength import StrengthMeter
 
 if TYPE_CHECKING:

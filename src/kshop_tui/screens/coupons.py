@@ -17,9 +17,9 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.wallet import RowTable, tone
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
+from kshop_tui.widgets.row_table import RowTable, tone
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CheckInStatus, ClaimableCoupon, Coupon, CouponStatus
