@@ -19,8 +19,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time, money, parse_time
+from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.status_badge import time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
@@ -60,48 +61,6 @@ def status_name(status: str) -> str:
     key = f"as.status.{status}"
     name = t(key)
     return status if name == key else name
-
-
-class ConfirmModal(ShopModal):
-    """A yes/no question; answers True only on an explicit yes."""
-
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 60; max-width: 100%; height: auto;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
-    ConfirmModal #confirm-question { height: auto; margin-bottom: 1; }
-    ConfirmModal Horizontal { height: 1; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 2; }
-    """
-    BINDINGS = [Binding("y", "yes", "as.key.yes", id="confirm.yes")]
-
-    def __init__(self, question: str, yes_label: str) -> None:
-        super().__init__()
-        self.question = question
-        self.yes_label = yes_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.question), id="confirm-question")
-            with Horizontal():
-                yield Button(t("as.confirm.no"), id="confirm-no", compact=True)
-                yield Button(self.yes_label, id="confirm-yes", variant="warning", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
 
 class AfterSaleDetailScreen(ShopScreen):

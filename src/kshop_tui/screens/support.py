@@ -22,8 +22,8 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
 from kshop_tui.screen_base import ShopModal, ShopScreen
-from kshop_tui.screens.after_sale_detail import ConfirmModal
 from kshop_tui.text import local_time
+from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:

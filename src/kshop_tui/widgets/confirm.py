@@ -1,4 +1,5 @@
-"""`ConfirmDialog`, the yes/no question the wallet, bills and account screens ask."""
+"""The yes/no questions: `ConfirmDialog` (the wallet, bills and account screens) and
+`ConfirmModal` (after-sales and customer service)."""
 
 from __future__ import annotations
 
@@ -57,5 +58,47 @@ class ConfirmDialog(ShopModal):
         self.dismiss(True)
 
     @on(Button.Pressed, "#wl-confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+
+class ConfirmModal(ShopModal):
+    """A yes/no question; answers True only on an explicit yes."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical {
+        width: 60; max-width: 100%; height: auto;
+        border: round $warning; background: $surface; padding: 0 1;
+    }
+    ConfirmModal #confirm-question { height: auto; margin-bottom: 1; }
+    ConfirmModal Horizontal { height: 1; align-horizontal: right; }
+    ConfirmModal Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("y", "yes", "as.key.yes", id="confirm.yes")]
+
+    def __init__(self, question: str, yes_label: str) -> None:
+        super().__init__()
+        self.question = question
+        self.yes_label = yes_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question), id="confirm-question")
+            with Horizontal():
+                yield Button(t("as.confirm.no"), id="confirm-no", compact=True)
+                yield Button(self.yes_label, id="confirm-yes", variant="warning", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
     def _no(self) -> None:
         self.dismiss(False)
