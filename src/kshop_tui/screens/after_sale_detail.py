@@ -22,7 +22,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time, money, parse_time
 from kshop_tui.widgets.confirm import ConfirmModal
-from kshop_tui.widgets.status_badge import time_left
+from kshop_tui.widgets.status_badge import after_sale_status_name, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
 if TYPE_CHECKING:
@@ -55,12 +55,6 @@ def tracking_problem(carrier: str, number: str) -> str | None:
     if shape is not None and shape.fullmatch(number) is None:
         return t("as.tracking.bad_shape", shape=t(f"as.tracking.shape.{carrier}"))
     return None
-
-
-def status_name(status: str) -> str:
-    key = f"as.status.{status}"
-    name = t(key)
-    return status if name == key else name
 
 
 class AfterSaleDetailScreen(ShopScreen):
@@ -187,7 +181,9 @@ class AfterSaleDetailScreen(ShopScreen):
         self.set_where(t("as.detail.where", id=after_sale.id, order_no=after_sale.order_no))
         status = Text(t(f"as.type.{after_sale.type}"), style="bold")
         status.append("  ·  ")
-        status.append(status_name(after_sale.status), style=_status_style(after_sale.status))
+        status.append(
+            after_sale_status_name(after_sale.status), style=_status_style(after_sale.status)
+        )
         status.append("   " + money(after_sale.amount_fen), style="bold")
         status.append("  " + t(f"as.refund_to_short.{after_sale.refund_to}"), style="dim")
         self.query_one("#detail-status", Static).update(status)
@@ -546,7 +542,7 @@ def _timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
     last = len(after_sale.timeline) - 1
     for index, event in enumerate(after_sale.timeline):
         actor = t(f"as.actor.{event.actor}")
-        title = f"{status_name(event.status)} · {actor}"
+        title = f"{after_sale_status_name(event.status)} · {actor}"
         tone: Tone = "normal"
         if index == last:
             tone = "problem" if event.status in PROBLEM_STATES else "current"

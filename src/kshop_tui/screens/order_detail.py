@@ -33,7 +33,7 @@ from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.receipt import export_receipt, invoice_label, payment_method_label
 from kshop_tui.screen_base import ShopModal, ShopScreen
-from kshop_tui.text import local_time, money, parse_time
+from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
@@ -57,13 +57,6 @@ MAX_PER_LINE = 99
 REVIEW_MAX = 500
 SUBJECT_MAX = 60
 MESSAGE_MAX = 1000
-
-
-# --- time ------------------------------------------------------------------------------
-
-
-def seconds_until(iso: str, now: float) -> float:
-    return parse_time(iso).timestamp() - now
 
 
 # --- what the server's action names need ------------------------------------------------

@@ -24,9 +24,8 @@ from kshop_tui.screens.order_detail import (
     after_sale_wizard,
     cancel_with_reason,
     pay_pending_order,
-    seconds_until,
 )
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import badge_text, time_left
 
 if TYPE_CHECKING:
