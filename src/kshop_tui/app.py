@@ -27,6 +27,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from kshop_tui import i18n
 from kshop_tui.api.clock import ServerClock
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.config import Settings, data_dir
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
@@ -599,7 +600,3 @@ def _browse_screen() -> Screen[Any]:
     from kshop_tui.screens.browse import BrowseScreen
 
     return BrowseScreen()
-
-
-class LoginCancelled(Exception):
-    """The user backed out of a login that an action needed."""

@@ -68,6 +68,11 @@ def parse_time(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
 
 
+def seconds_until(iso: str, now: float) -> float:
+    """Seconds from `now` (the backend's clock, epoch seconds) until an ISO time."""
+    return parse_time(iso).timestamp() - now
+
+
 def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A wire timestamp shown in China time, the shop's home."""
     if not iso:

@@ -13,7 +13,7 @@ from fake_backend.services import rules, sessions
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account import AccountScreen, ChangePasswordModal
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
-from kshop_tui.screens.wallet import ConfirmDialog
+from kshop_tui.widgets.confirm import ConfirmDialog
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_wallet import new_user
 

@@ -6,6 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 
+class LoginCancelled(Exception):
+    """The user backed out of logging in when an action needed it.
+
+    Not an `ApiError`: the backend refused nothing. `app.run_api` raises it, and a screen
+    that catches it drops the action (or leaves, if it cannot be shown without a user)."""
+
+
 class ApiError(Exception):
     """A refusal or failure, with the backend's words when it sent some."""
 

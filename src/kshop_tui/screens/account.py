@@ -15,11 +15,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from kshop_tui import validation
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal, ShopScreen
 from kshop_tui.screens.payment_password import PaymentPasswordDialog
-from kshop_tui.screens.wallet import ConfirmDialog, RowTable, tone
 from kshop_tui.text import clean, local_time
+from kshop_tui.widgets.confirm import ConfirmDialog
+from kshop_tui.widgets.row_table import RowTable, tone
 from kshop_tui.widgets.strength import StrengthMeter
 
 if TYPE_CHECKING:
@@ -133,7 +135,6 @@ class ChangePasswordModal(FormModal):
     @work(exclusive=True, group="change-password")
     async def change(self, current: str, new: str) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         button = self.query_one("#cpw-submit", Button)
         button.disabled = True
@@ -238,7 +239,6 @@ class AccountScreen(ShopScreen):
     @work(exclusive=True, group="account")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             user = await self.shop.run_api(lambda api: api.me(), needs_login=True)
@@ -255,7 +255,6 @@ class AccountScreen(ShopScreen):
     async def load_ssh_keys(self) -> None:
         """After the profile, so an expired login is asked for once, not twice."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             keys = await self.shop.run_api(lambda api: api.ssh_keys(), needs_login=True)
@@ -385,7 +384,6 @@ class AccountScreen(ShopScreen):
     @work(exclusive=True, group="two-factor")
     async def set_two_factor(self, enabled: bool) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             user = await self.shop.run_api(
@@ -423,7 +421,6 @@ class AccountScreen(ShopScreen):
     @work(group="remove-ssh-key")
     async def remove_ssh_key(self, key: SshKey) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             await self.shop.run_api(lambda api: api.unlink_ssh_key(key.id), needs_login=True)

@@ -34,6 +34,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time, money, parse_yuan
@@ -251,7 +252,6 @@ class AfterSaleWizard(ShopScreen):
     @work(exclusive=True, group="as-load")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         status = self.query_one("#wizard-status", Static)
         status.update(Text(t("as.loading"), style="dim"))
@@ -685,7 +685,6 @@ class AfterSaleWizard(ShopScreen):
     async def upload(self, path: Path) -> None:
         """Checks the file on disk, then uploads it with a progress bar."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         progress = self.query_one("#upload-progress", ProgressBar)
         label = self.query_one("#upload-label", Static)
@@ -787,7 +786,6 @@ class AfterSaleWizard(ShopScreen):
     @work(exclusive=True, group="as-submit")
     async def submit(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         request = self._request()
         button = self.query_one("#submit", Button)

@@ -17,10 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time, money, parse_time
-from kshop_tui.widgets.status_badge import time_left
+from kshop_tui.widgets.confirm import ConfirmModal
+from kshop_tui.widgets.status_badge import after_sale_status_name, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
 if TYPE_CHECKING:
@@ -53,54 +55,6 @@ def tracking_problem(carrier: str, number: str) -> str | None:
     if shape is not None and shape.fullmatch(number) is None:
         return t("as.tracking.bad_shape", shape=t(f"as.tracking.shape.{carrier}"))
     return None
-
-
-def status_name(status: str) -> str:
-    key = f"as.status.{status}"
-    name = t(key)
-    return status if name == key else name
-
-
-class ConfirmModal(ShopModal):
-    """A yes/no question; answers True only on an explicit yes."""
-
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical {
-        width: 60; max-width: 100%; height: auto;
-        border: round $warning; background: $surface; padding: 0 1;
-    }
-    ConfirmModal #confirm-question { height: auto; margin-bottom: 1; }
-    ConfirmModal Horizontal { height: 1; align-horizontal: right; }
-    ConfirmModal Button { margin-left: 2; }
-    """
-    BINDINGS = [Binding("y", "yes", "as.key.yes", id="confirm.yes")]
-
-    def __init__(self, question: str, yes_label: str) -> None:
-        super().__init__()
-        self.question = question
-        self.yes_label = yes_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.question), id="confirm-question")
-            with Horizontal():
-                yield Button(t("as.confirm.no"), id="confirm-no", compact=True)
-                yield Button(self.yes_label, id="confirm-yes", variant="warning", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
 
 class AfterSaleDetailScreen(ShopScreen):
@@ -205,7 +159,6 @@ class AfterSaleDetailScreen(ShopScreen):
     @work(exclusive=True, group="as-detail")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             after_sale = await self.shop.run_api(
@@ -228,7 +181,9 @@ class AfterSaleDetailScreen(ShopScreen):
         self.set_where(t("as.detail.where", id=after_sale.id, order_no=after_sale.order_no))
         status = Text(t(f"as.type.{after_sale.type}"), style="bold")
         status.append("  ·  ")
-        status.append(status_name(after_sale.status), style=_status_style(after_sale.status))
+        status.append(
+            after_sale_status_name(after_sale.status), style=_status_style(after_sale.status)
+        )
         status.append("   " + money(after_sale.amount_fen), style="bold")
         status.append("  " + t(f"as.refund_to_short.{after_sale.refund_to}"), style="dim")
         self.query_one("#detail-status", Static).update(status)
@@ -494,7 +449,6 @@ class AfterSaleDetailScreen(ShopScreen):
     async def _act(self, request: Callable[[KshopClient], Any], hint_id: str) -> None:
         """Runs one move; its refusal goes next to the field it concerns (or `hint_id`)."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._hint("action-error", "")
         try:
@@ -588,7 +542,7 @@ def _timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
     last = len(after_sale.timeline) - 1
     for index, event in enumerate(after_sale.timeline):
         actor = t(f"as.actor.{event.actor}")
-        title = f"{status_name(event.status)} · {actor}"
+        title = f"{after_sale_status_name(event.status)} · {actor}"
         tone: Tone = "normal"
         if index == last:
             tone = "problem" if event.status in PROBLEM_STATES else "current"

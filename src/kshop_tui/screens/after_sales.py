@@ -13,9 +13,10 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
-from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen, status_name
+from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
+from kshop_tui.widgets.status_badge import after_sale_status_name
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import AfterSale
@@ -81,6 +82,6 @@ def _cells(after_sale: AfterSale) -> tuple[Text, ...]:
         Text(local_time(after_sale.created_at, "%m-%d %H:%M")),
         Text(after_sale.order_no),
         Text(t(f"as.type_short.{after_sale.type}")),
-        Text(status_name(after_sale.status)),
+        Text(after_sale_status_name(after_sale.status)),
         Text(money(after_sale.amount_fen), justify="right"),
     )

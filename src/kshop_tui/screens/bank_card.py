@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
 from kshop_tui.text import clean
@@ -142,7 +143,6 @@ class AddCardModal(FormModal):
     @work(exclusive=True, group="add-card")
     async def add(self, digits: str, holder: str) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         button = self.query_one("#bc-submit", Button)
         button.disabled = True

@@ -15,11 +15,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.wallet import ConfirmDialog, tone
 from kshop_tui.text import local_time, money
+from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.paged_table import PagedTable
+from kshop_tui.widgets.row_table import tone
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Bill, Wallet
@@ -99,7 +101,6 @@ class BnplScreen(ShopScreen):
     async def load(self) -> None:
         """The wallet's pay-later figures, then the first page of bills."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("browse.loading"), None)
         try:
@@ -224,7 +225,6 @@ class BnplScreen(ShopScreen):
     @work(exclusive=True, group="repay")
     async def repay(self, bill: Bill) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("bnpl.repaying"), None)
         try:

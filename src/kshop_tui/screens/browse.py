@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.widgets.filters import Filters
@@ -379,7 +380,6 @@ class BrowseScreen(ShopScreen):
         """`a` on a result: a product with one spec goes straight to the cart; others
         open their page to choose."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.cart_outbox import CartChange
 
         try:

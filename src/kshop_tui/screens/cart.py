@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import money
@@ -79,7 +80,6 @@ class CartScreen(ShopScreen):
     @work(exclusive=True, group="cart")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self.query_one("#cart-empty", Static).update(Text(t("browse.loading"), style="dim"))
         try:
@@ -228,7 +228,6 @@ class CartScreen(ShopScreen):
     @work(group="cart-change")
     async def apply(self, change: CartChange) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             cart = await self.shop.change_cart(change)

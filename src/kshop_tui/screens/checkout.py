@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, LoadingIndicator, RadioButton, RadioSet, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.screen_base import ShopModal, ShopScreen
@@ -234,7 +235,6 @@ class CheckoutScreen(ShopScreen):
     @work(exclusive=True, group="checkout-load")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             addresses = await self.shop.run_api(lambda api: api.addresses(), needs_login=True)
@@ -627,7 +627,6 @@ class CheckoutScreen(ShopScreen):
     async def _place(self) -> Order | None:
         from kshop_tui.api import errors
         from kshop_tui.api.client import new_intent_key
-        from kshop_tui.app import LoginCancelled
 
         method = self.chosen_method()
         address = self.address

@@ -14,11 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.wallet import RowTable, tone
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
+from kshop_tui.widgets.row_table import RowTable, tone
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CheckInStatus, ClaimableCoupon, Coupon, CouponStatus
@@ -141,7 +142,6 @@ class CouponsScreen(ShopScreen):
     @work(exclusive=True, group="check-in-status")
     async def load_check_in(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             status = await self.shop.run_api(lambda api: api.check_in_status(), needs_login=True)
@@ -194,7 +194,6 @@ class CouponsScreen(ShopScreen):
     async def check_in(self) -> None:
         """签到: a second one the same day is refused by the server, in its words."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             done = await self.shop.run_api(lambda api: api.check_in(), needs_login=True)
@@ -242,7 +241,6 @@ class CouponsScreen(ShopScreen):
     @work(group="coupon-lists")
     async def load_claim_centre(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         table = self.query_one("#cp-claim-table", DataTable)
         if not table.row_count:
@@ -319,7 +317,6 @@ class CouponsScreen(ShopScreen):
     @work(exclusive=True, group="claim")
     async def claim(self, offer: ClaimableCoupon) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._tab_status("cp-claim", t("coupons.claiming", title=offer.title), None)
         try:

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, LoadingIndicator, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import local_time
@@ -153,7 +154,6 @@ class LogisticsScreen(ShopScreen):
     @work(exclusive=True, group="logistics")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         order_id, number = self.order_id, self.tracking_no
         try:
@@ -228,7 +228,6 @@ class TrackParcelScreen(ShopScreen):
     @work(exclusive=True, group="track")
     async def look_up(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         field = self.query_one("#track-number", Input)
         error_line = self.query_one("#track-error", Static)

@@ -28,11 +28,12 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.receipt import export_receipt, invoice_label, payment_method_label
 from kshop_tui.screen_base import ShopModal, ShopScreen
-from kshop_tui.text import local_time, money, parse_time
+from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
@@ -56,13 +57,6 @@ MAX_PER_LINE = 99
 REVIEW_MAX = 500
 SUBJECT_MAX = 60
 MESSAGE_MAX = 1000
-
-
-# --- time ------------------------------------------------------------------------------
-
-
-def seconds_until(iso: str, now: float) -> float:
-    return parse_time(iso).timestamp() - now
 
 
 # --- what the server's action names need ------------------------------------------------
@@ -95,7 +89,6 @@ async def cancel_with_reason(
 ) -> Order | None:
     """Asks why, then cancels; answers the cancelled order, or None (backed out, refused)."""
     from kshop_tui.api import errors
-    from kshop_tui.app import LoginCancelled
 
     try:
         reasons = await shop.run_api(lambda api: api.cancel_reasons(), needs_login=True)
@@ -211,7 +204,6 @@ class OrderDetailScreen(ShopScreen):
     @work(exclusive=True, group="order-detail")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         order_id = self.order_id
         try:
@@ -409,7 +401,6 @@ class OrderDetailScreen(ShopScreen):
     @work(group="order-buy-again")
     async def buy_again(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.cart_outbox import CartChange
 
         order = self.order
@@ -981,7 +972,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-add")
     async def add_from_cart(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._status(t("orders.add_from_cart.loading"))
         try:
@@ -1020,7 +1010,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-quote")
     async def refresh_quote(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         wanted = self.wanted()
         summary = self.query_one("#items-quote", Static)
@@ -1068,7 +1057,6 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-save")
     async def save(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         wanted = self.wanted()
         order_id = self.order.id

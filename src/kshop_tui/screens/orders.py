@@ -17,15 +17,15 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.order_detail import (
     after_sale_wizard,
     cancel_with_reason,
     pay_pending_order,
-    seconds_until,
 )
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import badge_text, time_left
 
 if TYPE_CHECKING:
@@ -174,7 +174,6 @@ class OrdersScreen(ShopScreen):
     @work(exclusive=True, group="orders-page")
     async def load_first(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self.generation += 1
         generation, tab = self.generation, self.tab

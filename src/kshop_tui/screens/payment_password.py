@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
 from kshop_tui.text import clean
@@ -122,7 +123,6 @@ class PaymentPasswordDialog(FormModal):
     @work(exclusive=True, group="payment-password")
     async def save(self, new_pin: str, current_pin: str | None) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         button = self.query_one("#pp-submit", Button)
         button.disabled = True

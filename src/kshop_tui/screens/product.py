@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import compact_count, local_time
@@ -270,7 +271,6 @@ class ProductScreen(ShopScreen):
     @work(exclusive=True, group="add")
     async def add_to_cart(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.cart_outbox import CartChange
 
         sku, product = self.sku, self.product
@@ -295,7 +295,6 @@ class ProductScreen(ShopScreen):
     @work(exclusive=True, group="claim")
     async def claim_coupon(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         coupon = next((c for c in self.coupons if not c.claimed), None)
         if coupon is None:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui import validation
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import clean
@@ -154,7 +155,6 @@ class RealNameScreen(ShopScreen):
     @work(exclusive=True, group="real-name")
     async def verify(self, name: str, id_number: str) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         button = self.query_one("#rn-submit", Button)
         button.disabled = True

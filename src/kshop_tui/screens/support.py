@@ -18,11 +18,12 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
 from kshop_tui.screen_base import ShopModal, ShopScreen
-from kshop_tui.screens.after_sale_detail import ConfirmModal
 from kshop_tui.text import local_time
+from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -184,7 +185,6 @@ class NewThreadModal(ShopModal):
     async def load_orders(self) -> None:
         """The user's recent orders to choose from (the one asked about first)."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             page = await self.shop.run_api(lambda api: api.orders(limit=20), needs_login=True)
@@ -233,7 +233,6 @@ class NewThreadModal(ShopModal):
     @work(exclusive=True, group="cs-create")
     async def create(self, subject: str, message: str, order_id: int | None) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         self._hint("new-general", t("cs.sending"))
         try:
@@ -338,7 +337,6 @@ class SupportChatScreen(ShopScreen):
     @work(exclusive=True, group="cs-chat")
     async def load(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         meta = self.query_one("#chat-meta", Static)
         meta.update(Text(t("as.loading"), style="dim"))
@@ -401,7 +399,6 @@ class SupportChatScreen(ShopScreen):
     @work(exclusive=True, group="cs-poll")
     async def fetch_new(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         after = self.last_id
         try:
@@ -439,7 +436,6 @@ class SupportChatScreen(ShopScreen):
     @work(exclusive=True, group="cs-older")
     async def load_older(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         cursor = self.older_cursor
         if cursor is None:
@@ -492,7 +488,6 @@ class SupportChatScreen(ShopScreen):
     @work(exclusive=True, group="cs-send")
     async def send(self, text: str) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         status = self.query_one("#send-status", Static)
         status.set_class(False, "-error")
@@ -539,7 +534,6 @@ class SupportChatScreen(ShopScreen):
     @work(exclusive=True, group="cs-escalate")
     async def escalate(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         confirmed = await self.app.push_screen_wait(
             ConfirmModal(t("cs.escalate.question"), t("cs.escalate.yes"))

@@ -2,19 +2,18 @@
 先用后付 (pay later) — what it is, what still blocks it (with the way there), its limit
 and its bills.
 
-Also the dialogs the wallet, bills and account screens share: `ConfirmDialog` and the
-top-up dialog.
+Also the top-up dialog. (`ConfirmDialog` is in `widgets/confirm.py`; `RowTable` and `tone`
+in `widgets/row_table.py`.)
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
@@ -30,17 +29,17 @@ from textual.widgets import (
 )
 from textual.widgets.data_table import ColumnKey
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.bank_card import AddCardModal
 from kshop_tui.text import clean, local_time, money, parse_yuan
+from kshop_tui.widgets.confirm import ConfirmDialog
+from kshop_tui.widgets.row_table import RowTable, Tone, tone
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from kshop_tui.api.models import BankCard, TopUp, Transaction, Wallet, WalletAccount
 
-Tone = Literal["error", "success", "warning", "primary"]
 TOPUP_MIN_FEN = 1
 TOPUP_MAX_FEN = 5_000_000
 HISTORY_PAGE = 30
@@ -58,12 +57,6 @@ HISTORY_FILTERS: tuple[WalletAccount | None, ...] = (
 # The fixed columns of the history, each cell's padding, the body's padding and the
 # scrollbar; the note takes what is left.
 HISTORY_FIXED_WIDTH = 11 + 20 + 13 + 2 * 4 + 2 + 2
-
-
-def tone(app: App[Any], name: Tone) -> Style:
-    """A theme colour for Rich text (DataTable cells cannot take `$error`)."""
-    variables = app.theme_variables or app.get_css_variables()
-    return Style(color=variables.get(f"text-{name}") or variables.get(name))
 
 
 def signed_money(fen: int) -> str:
@@ -84,60 +77,6 @@ def kind_name(kind: str) -> str:
 
 def card_label(card: BankCard) -> str:
     return f"{card.bank} ••{card.last4}"
-
-
-class RowTable(DataTable[Text]):
-    """A table of rows where home/end (and g/G) go to the first/last row, as in every
-    kshop list (a plain DataTable moves between columns on them)."""
-
-    BINDINGS = [
-        Binding("home,g", "scroll_top", show=False),
-        Binding("end,G", "scroll_bottom", show=False),
-    ]
-
-
-class ConfirmDialog(ShopModal):
-    """A yes/no question; dismisses True on yes, False on no, None on escape."""
-
-    DEFAULT_CLASSES = "wl-modal"
-    CSS_PATH = "wallet.tcss"
-    BINDINGS = [
-        Binding("y", "answer(True)", "key.wl_yes", id="confirm.yes"),
-        Binding("n", "answer(False)", "key.wl_no", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str, *, confirm_label: str, danger: bool = False) -> None:
-        super().__init__()
-        self.question = question
-        self.confirm_label = confirm_label
-        self.danger = danger
-
-    def compose(self) -> ComposeResult:
-        yield Footer()
-        with Vertical(id="wl-confirm", classes="wl-dialog"):
-            yield Static(Text(self.question), id="wl-confirm-question")
-            with Horizontal(classes="wl-dialog-actions"):
-                yield Button(
-                    self.confirm_label,
-                    id="wl-confirm-yes",
-                    variant="error" if self.danger else "primary",
-                    compact=True,
-                )
-                yield Button(t("wallet.cancel"), id="wl-confirm-no", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#wl-confirm-yes", Button).focus()
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    @on(Button.Pressed, "#wl-confirm-yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#wl-confirm-no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
 
 class TopUpModal(ShopModal):
@@ -241,7 +180,6 @@ class TopUpModal(ShopModal):
     async def top_up(self, amount_fen: int, card_id: int | None) -> None:
         from kshop_tui.api import errors
         from kshop_tui.api.client import new_intent_key
-        from kshop_tui.app import LoginCancelled
 
         if self._intent != (amount_fen, card_id):
             self._intent = (amount_fen, card_id)
@@ -413,7 +351,6 @@ class WalletScreen(ShopScreen):
     async def load(self) -> None:
         """The balances, the pay-later status and the cards."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
@@ -513,7 +450,6 @@ class WalletScreen(ShopScreen):
     async def load_history(self, reset: bool = False) -> None:
         """A page of the history: the first one (reset) or the next after the cursor."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         if not reset and self.history_cursor is None:
             return
@@ -616,7 +552,6 @@ class WalletScreen(ShopScreen):
     @work(group="remove-card")
     async def remove_card(self, card: BankCard) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
 
         try:
             await self.shop.run_api(lambda api: api.remove_bank_card(card.id), needs_login=True)
@@ -637,7 +572,6 @@ class WalletScreen(ShopScreen):
         """Turns pay-later on. What is still missing (real name, then a card) is asked
         for first, each on its own screen; once that screen is done, this runs again."""
         from kshop_tui.api import errors
-        from kshop_tui.app import LoginCancelled
         from kshop_tui.screens.real_name import RealNameScreen
 
         try:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.gone import WorkUntilGone
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class PagedTable(WorkUntilGone, DataTable[Text], Generic[RowT]):
     async def load(self, *, more: bool = False) -> None:
         """The first page again (replacing the rows), or with `more` the next one."""
         from kshop_tui.api import errors
-        from kshop_tui.app import KshopApp, LoginCancelled
+        from kshop_tui.app import KshopApp
 
         shop = self.app
         assert isinstance(shop, KshopApp)

@@ -28,6 +28,14 @@ def status_label(status: str) -> str:
     return status if label == f"orders.status.{status}" else label
 
 
+def after_sale_status_name(status: str) -> str:
+    """An after-sale's status in words (docs/api.md §3); one this client does not know is
+    shown as sent."""
+    key = f"as.status.{status}"
+    name = t(key)
+    return status if name == key else name
+
+
 def theme_colour(palette: Mapping[str, str], name: str) -> str:
     """A theme variable as a Rich colour, or "" when it is not a plain colour."""
     value = palette.get(name, "") if name else ""
