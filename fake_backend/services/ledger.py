@@ -14,7 +14,7 @@ from fake_backend.errors import ApiError
 from fake_backend.services.rules import fmt_fen
 from fake_backend.storage import ledger as store
 from fake_backend.storage.ledger import StoredColumn
-from fake_backend.storage.wallet import release_bnpl_credit
+from fake_backend.storage.wallet import release_bnpl_credit, user_wallet
 
 Account = Literal["balance", "red_packet", "bank_card", "alipay", "wechat_pay", "bnpl"]
 Kind = Literal["topup", "payment", "refund", "repayment", "check_in", "red_packet"]
@@ -56,8 +56,7 @@ def record(
 def bnpl_charge(ctx: Ctx, user_id: int, order_id: int, amount_fen: int) -> int:
     """Uses pay-later credit for an order and opens its bill; answers the bill id."""
     with ctx.db.tx():
-        user = store.bnpl_credit(ctx.db, user_id)
-        assert user is not None
+        user = user_wallet(ctx.db, user_id)
         if not user["bnpl_enabled"]:
             raise ApiError("BNPL_NOT_ENABLED")
         available = user["bnpl_limit_fen"] - user["bnpl_used_fen"]

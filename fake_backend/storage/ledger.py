@@ -43,14 +43,6 @@ def insert_transaction(
     )
 
 
-def bnpl_credit(db: Database, user_id: int) -> sqlite3.Row | None:
-    """`bnpl_enabled, bnpl_limit_fen, bnpl_used_fen` of the user."""
-    return db.one(
-        "SELECT bnpl_enabled, bnpl_limit_fen, bnpl_used_fen FROM users WHERE id = ?",
-        (user_id,),
-    )
-
-
 def use_bnpl_credit(db: Database, user_id: int, amount_fen: int) -> None:
     db.execute(
         "UPDATE users SET bnpl_used_fen = bnpl_used_fen + ? WHERE id = ?",
