@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(arguments)
     settings = load_settings()
     language = args.lang or settings.language or i18n.detect_language()
-    from kshop_tui.app import AppOptions, KshopApp
+    from kshop_tui.app import KshopApp
+    from kshop_tui.shop.options import AppOptions
 
     options = AppOptions(
         language=i18n.normalize(language),

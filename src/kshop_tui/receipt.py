@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
@@ -15,8 +15,9 @@ from kshop_tui.text import local_time, money
 from kshop_tui.widgets.status_badge import status_label
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from kshop_tui.api.models import Invoice, Order
-    from kshop_tui.app import KshopApp
 
 RECEIPT_WIDTH = 56
 LABEL_WIDTH = 14
@@ -91,8 +92,8 @@ def receipt_text(order: Order) -> str:
     return "\n".join(lines) + "\n"
 
 
-def receipt_folder(app: KshopApp) -> Path:
-    return app.options.data_dir / "receipts"
+def receipt_folder(data_dir: Path) -> Path:
+    return data_dir / "receipts"
 
 
 def receipt_stem(order: Order) -> str:
@@ -100,9 +101,9 @@ def receipt_stem(order: Order) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", order.order_no) or f"order-{order.id}"
 
 
-async def export_receipt(app: KshopApp, order: Order) -> tuple[Path, Path]:
+async def export_receipt(app: App[Any], data_dir: Path, order: Order) -> tuple[Path, Path]:
     """Writes `<order no>.txt` and an SVG of the screen now showing; answers both paths."""
-    folder = receipt_folder(app)
+    folder = receipt_folder(data_dir)
     stem = receipt_stem(order)
     text_path = folder / f"{stem}.txt"
     await asyncio.to_thread(_write_text, text_path, receipt_text(order))

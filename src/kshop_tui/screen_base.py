@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -14,14 +15,14 @@ from kshop_tui.api import errors
 from kshop_tui.gone import WorkUntilGone
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
+from kshop_tui.navigation import Open
+from kshop_tui.shop.session import ShopSession, shop_of
 from kshop_tui.text import clean
 from kshop_tui.widgets.banner import OutageBanner
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.header import ShopHeader
 
 if TYPE_CHECKING:
-    from kshop_tui.app import KshopApp
-
     _ScreenBase = Screen[Any]
 else:
     # A plain mixin at run time, so Textual's CSS type names stay those of the screen class.
@@ -43,11 +44,19 @@ class _ShopScreenParts(WorkUntilGone, _ScreenBase):
         return localize_active(super().active_bindings)
 
     @property
-    def shop(self) -> KshopApp:
-        from kshop_tui.app import KshopApp
+    def shop(self) -> ShopSession:
+        """The shop session of the App (the backend, the login, `run_api`)."""
+        return shop_of(self.app)
 
-        assert isinstance(self.app, KshopApp)
-        return self.app
+    def open(self, route: str, *args: Any, replace: bool = False, **kwargs: Any) -> None:
+        """Opens a place of the route table (`kshop_tui.routes`)."""
+        self.app.post_message(Open(route, *args, replace=replace, **kwargs))
+
+    async def open_for_result(self, route: str, *args: Any, **kwargs: Any) -> Any:
+        """Opens a place of the route table and answers what it was dismissed with."""
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.app.post_message(Open(route, *args, reply=reply, **kwargs))
+        return await reply
 
 
 class ShopScreen(_ShopScreenParts, Screen[Any]):
@@ -55,7 +64,7 @@ class ShopScreen(_ShopScreenParts, Screen[Any]):
 
     BINDINGS = [
         Binding("escape", "back", "key.back", id="screen.back"),
-        Binding("ctrl+r", "retry_backend", "key.retry", show=False, id="screen.retry"),
+        Binding("ctrl+r", "app.retry_backend", "key.retry", show=False, id="screen.retry"),
     ]
 
     def where(self) -> str:
@@ -88,9 +97,6 @@ class ShopScreen(_ShopScreenParts, Screen[Any]):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
-
-    def action_retry_backend(self) -> None:
-        self.shop.retry_backend()
 
 
 class ShopModal(_ShopScreenParts, ModalScreen[Any]):

@@ -10,7 +10,8 @@ import pydantic
 import pytest
 
 from kshop_tui.api import errors, models
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -37,7 +37,8 @@ from fake_backend.schemas import (
 from fake_backend.services import rules
 from kshop_tui.api import errors, models
 from kshop_tui.api.backend import IN_PROCESS_URL
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 
 DEMO_PHONE = "13800138000"
 DEMO_PASSWORD = "demo1234"

@@ -33,7 +33,7 @@ from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import Runtime, run
 from kshop_tui.cli_commands.runtime import BackendChoice
-from kshop_tui.session import TokenStore
+from kshop_tui.shop.tokens import TokenStore
 
 SKU = 1384  # 创意工坊 定制刻字保温杯, 经典款: ¥94.90, 268 in stock
 PRICEY_SKU = 1385  # the 礼盒款 of the same: ¥104.90, 197 in stock
@@ -736,8 +736,9 @@ def test_cli_main_dispatches_sub_commands(capsys: pytest.CaptureFixture[str]) ->
 def test_kshop_alone_still_starts_the_shop(monkeypatch: pytest.MonkeyPatch) -> None:
     from kshop_tui import app as app_module
     from kshop_tui.cli import main
+    from kshop_tui.shop.options import AppOptions
 
-    started: list[app_module.AppOptions] = []
+    started: list[AppOptions] = []
     monkeypatch.setattr(app_module.KshopApp, "run", lambda self: started.append(self.options))
     assert main(["--lang", "en", "--open", "cart", "--demo", "--merchant", "manual"]) == 0
     (options,) = started

@@ -15,8 +15,9 @@ from fake_backend.clock import Clock
 from kshop_tui import i18n
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
-from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.app import KshopApp
 from kshop_tui.config import ConfigProblem, load_settings
+from kshop_tui.shop.options import AppOptions
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

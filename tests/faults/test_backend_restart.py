@@ -22,7 +22,8 @@ import pytest
 
 from fake_backend.seed_data import DEMO_PASSWORD, DEMO_PAYMENT_PASSWORD, DEMO_PHONE
 from kshop_tui.api import errors
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 from tests.conftest import DEMO_USER_ID
 from tests.faults.harness import BackendProcess, free_port
 

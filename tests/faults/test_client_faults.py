@@ -20,7 +20,8 @@ from fake_backend.services import cart as cart_service
 from fake_backend.services import sessions
 from kshop_tui.api import client as client_module
 from kshop_tui.api import errors
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 from tests.conftest import DEMO_USER_ID
 from tests.faults.harness import TcpFaultProxy, serve_in_thread
 

@@ -42,7 +42,7 @@ from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import Runtime, run
 from kshop_tui.cli_commands.runtime import BackendChoice
-from kshop_tui.session import TokenStore
+from kshop_tui.shop.tokens import TokenStore
 from tests.faults.harness import serve_in_thread
 
 PHONE = "13912345678"

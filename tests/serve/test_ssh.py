@@ -24,11 +24,12 @@ from fake_backend.clock import Clock
 from fake_backend.storage.db import Database
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
-from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
 from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.command import run_serve
 from kshop_tui.serve.ssh import TERMINAL_RESET, ShopSshServer, SshServeOptions, deep_link
+from kshop_tui.shop.options import AppOptions
 from tests.serve.conftest import (
     ANSI,
     DEMO_PHONE_MASKED,

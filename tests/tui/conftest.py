@@ -16,8 +16,9 @@ from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
-from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
+from kshop_tui.shop.options import AppOptions
 
 SIZES = [
     pytest.param((80, 24), id="ssh-80x24"),

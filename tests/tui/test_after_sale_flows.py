@@ -16,7 +16,7 @@ from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.services import logistics, sessions
 from kshop_tui.api.backend import Backend
-from kshop_tui.api.client import new_intent_key
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.api.models import AfterSale, Order
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sale import AfterSaleWizard
@@ -111,8 +111,8 @@ async def retype(pilot: Pilot[None], field: Input, text: str) -> None:
 
 
 async def dev(app: KshopApp, path: str) -> None:
-    assert app.backend is not None
-    await app.backend.client._call("POST", path)
+    assert app.shop.backend is not None
+    await app.shop.backend.client._call("POST", path)
 
 
 async def test_return_and_refund_to_the_money_back(
@@ -585,14 +585,14 @@ async def test_the_merchants_deadline_counts_down_on_the_backends_clock(
         left = deadline - backend_ctx.now()
         assert f"({time_left(left)} left)" in hint(app, "deadline")
 
-        await app.backend.client._call(  # a demo moves the backend's clock on by 23 hours
+        await app.shop.backend.client._call(  # a demo moves the backend's clock on by 23 hours
             "POST", "/_dev/clock/advance", json={"seconds": 23 * 3600}
         )
         assert isinstance(app.screen, AfterSaleDetailScreen)
         app.screen._tick()
         assert f"({time_left(left - 23 * 3600)} left)" in hint(app, "deadline")
 
-        await app.backend.client._call(  # and past the deadline
+        await app.shop.backend.client._call(  # and past the deadline
             "POST", "/_dev/clock/advance", json={"seconds": 3600}
         )
         app.screen._tick()

@@ -15,8 +15,9 @@ from textual.worker import Worker
 
 from kshop_tui.api import backend as backend_module
 from kshop_tui.api.backend import Backend
-from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
+from kshop_tui.shop.options import AppOptions
 
 
 async def connect_worker(app: KshopApp, pilot: Pilot[None]) -> Worker[None]:

@@ -46,7 +46,7 @@ async def test_leaving_two_order_details_after_the_merchant_shipped(
     app = make_app(token=demo_token, open_target=f"order {order_id}")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await app.open_order(order_id)  # the same order's detail again, on top
+        await app.show("order", order_id)  # the same order's detail again, on top
         await settle(pilot)
         details = [s for s in app.screen_stack if isinstance(s, OrderDetailScreen)]
         assert len(details) == 2

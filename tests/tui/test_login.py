@@ -300,7 +300,7 @@ async def test_ensure_login_answers_true_after_a_login(make_app: Callable[..., K
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        worker = app.run_worker(app.ensure_login(), group="test-login")
+        worker = app.run_worker(app.shop.ensure_login(), group="test-login")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LoginScreen)

@@ -33,7 +33,7 @@ async def open_real_name(
     app: KshopApp, pilot: Pilot[None], results: list[bool | None]
 ) -> RealNameScreen:
     await app.workers.wait_for_complete()
-    await app.refresh_account()
+    await app.shop.refresh_account()
     screen = RealNameScreen()
     await app.push_screen(screen, results.append)
     await pilot.pause()

@@ -11,7 +11,8 @@ import pytest
 from textual.widgets import Input
 
 from fake_backend.context import Ctx
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.screens import payment
 from kshop_tui.screens.checkout import CheckoutScreen
 from kshop_tui.screens.order_detail import OrderDetailScreen
@@ -92,7 +93,7 @@ async def test_qr_methods_poll_until_paid(
         assert "Expires in" in text_of(qr_screen, "#qr-pay-expiry")
         (order,) = orders_of(backend_ctx)
         assert order["status"] == "pending_payment"  # nothing paid until the code is scanned
-        await app.backend.client._call(  # type: ignore[union-attr]
+        await app.shop.backend.client._call(  # type: ignore[union-attr]
             "POST", f"/_dev/payments/{qr_screen.payment.id}/succeed"
         )
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentResultScreen))
@@ -199,7 +200,7 @@ async def test_insufficient_balance_offers_another_method(
         assert isinstance(qr_screen, QrPaymentScreen)
         await wait_until(pilot, lambda: qr_screen.payment is not None)
         assert qr_screen.payment is not None
-        await app.backend.client._call(  # type: ignore[union-attr]
+        await app.shop.backend.client._call(  # type: ignore[union-attr]
             "POST", f"/_dev/payments/{qr_screen.payment.id}/succeed"
         )
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentResultScreen))
@@ -220,7 +221,7 @@ async def test_declined_qr_payment_keeps_the_order_payable(
         await wait_until(pilot, lambda: isinstance(app.screen, QrPaymentScreen))
         await wait_until(pilot, lambda: pending_payment_id(backend_ctx) > 0)
         payment_id = pending_payment_id(backend_ctx)
-        await app.backend.client._call(  # type: ignore[union-attr]
+        await app.shop.backend.client._call(  # type: ignore[union-attr]
             "POST", f"/_dev/payments/{payment_id}/fail"
         )
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentResultScreen))

@@ -306,14 +306,14 @@ async def test_cart_change_while_backend_down_is_kept_and_replayed(
     make_app: MakeApp, backend_ctx: Ctx, demo_token: str
 ) -> None:
     from kshop_tui.api import errors
-    from kshop_tui.cart_outbox import CartChange
+    from kshop_tui.shop.cart_outbox import CartChange
 
     sku = backend_ctx.db.one("SELECT id FROM skus WHERE stock > 10 ORDER BY id LIMIT 1")
     assert sku is not None
     app = make_app(token=demo_token)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        client = await app.client()
+        client = await app.shop.client()
         real_apply = CartChange.apply
 
         async def down(self: CartChange, api: object) -> object:
@@ -321,23 +321,23 @@ async def test_cart_change_while_backend_down_is_kept_and_replayed(
 
         CartChange.apply = down  # type: ignore[method-assign]
         try:
-            cart = await app.change_cart(CartChange("add", sku_id=sku["id"], qty=2))
+            cart = await app.shop.change_cart(CartChange("add", sku_id=sku["id"], qty=2))
         finally:
             CartChange.apply = real_apply  # type: ignore[method-assign]
         assert cart is None and app.backend_down
-        assert app.cart_outbox is not None and len(app.cart_outbox.pending) == 1
+        assert app.shop.cart_outbox is not None and len(app.shop.cart_outbox.pending) == 1
         assert backend_ctx.db.scalar("SELECT COUNT(*) FROM cart_items") == 0
-        app.retry_backend()  # the banner's ctrl+r
+        app.action_retry_backend()  # the banner's ctrl+r
         await settle(pilot)
         assert not app.backend_down
         row = backend_ctx.db.one("SELECT sku_id, qty FROM cart_items WHERE user_id = 1")
         assert row is not None and (row["sku_id"], row["qty"]) == (sku["id"], 2)
-        assert app.cart_outbox.pending == []
-        assert client is app.backend.client  # type: ignore[union-attr]
+        assert app.shop.cart_outbox.pending == []
+        assert client is app.shop.backend.client  # type: ignore[union-attr]
 
 
 def test_outbox_survives_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from kshop_tui.cart_outbox import CartChange, CartOutbox
+    from kshop_tui.shop.cart_outbox import CartChange, CartOutbox
 
     path = tmp_path / "cart-outbox.json"
     outbox = CartOutbox(path)
@@ -422,7 +422,7 @@ async def test_browse_loads_again_when_the_backend_comes_back(
         assert "They will load when it is back." in shown
         assert "No products match" not in shown
         down = False
-        app.retry_backend()  # the banner's ctrl+r
+        app.action_retry_backend()  # the banner's ctrl+r
         await wait_for_rows(pilot)
         await settle(pilot)
         assert not app.backend_down

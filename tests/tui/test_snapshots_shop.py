@@ -13,8 +13,9 @@ from textual.pilot import Pilot
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
-from kshop_tui.app import AppOptions, KshopApp
+from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
+from kshop_tui.shop.options import AppOptions
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import settle, settle_debounced, wait_until
 

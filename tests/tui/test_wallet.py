@@ -13,7 +13,8 @@ from fake_backend.context import Ctx
 from fake_backend.services import auth, ledger, sessions
 from fake_backend.services import wallet as wallet_service
 from kshop_tui.api.backend import Backend
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.bank_card import AddCardModal, luhn_valid
 from kshop_tui.screens.bnpl import BnplScreen
@@ -258,8 +259,8 @@ async def test_buy_with_bnpl_then_repay_the_bill_early_from_the_balance(
     app = make_app(token=demo_token, open_target="wallet")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.backend is not None
-        order_id = await buy_with_bnpl(app.backend.client, backend_ctx)
+        assert app.shop.backend is not None
+        order_id = await buy_with_bnpl(app.shop.backend.client, backend_ctx)
         bill = backend_ctx.db.one(
             "SELECT id, amount_fen FROM bnpl_bills WHERE order_id = ?", (order_id,)
         )

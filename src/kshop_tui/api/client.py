@@ -9,7 +9,6 @@ cut off or that a gateway answered 502/503/504, and turns every failure into one
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote as quote_path
@@ -31,11 +30,6 @@ BACKOFF_SECONDS = (0.2, 0.6, 1.5)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 # A backend restarting behind a gateway; worth another try for a request that changes nothing.
 RETRY_STATUSES = (502, 503, 504)
-
-
-def new_intent_key() -> str:
-    """One Idempotency-Key per user intent: make it once, reuse it on every retry."""
-    return str(uuid.uuid4())
 
 
 class KshopClient:

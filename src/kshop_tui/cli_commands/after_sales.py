@@ -6,7 +6,8 @@ import argparse
 from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import models
-from kshop_tui.api.client import KshopClient, new_intent_key
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json

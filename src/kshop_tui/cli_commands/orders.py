@@ -11,7 +11,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import errors, models
-from kshop_tui.api.client import new_intent_key
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for

@@ -21,7 +21,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.backend import Backend, open_backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands.output import Output
-from kshop_tui.session import TokenStore
+from kshop_tui.shop.tokens import TokenStore
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kshop_tui.session import TokenStore
+from kshop_tui.shop.tokens import TokenStore
 
 
 def token_store(data_dir: Path, *, demo: bool) -> TokenStore:

@@ -464,7 +464,7 @@ class AccountScreen(ShopScreen):
         self.shop.forget_login()
         self.notify(t("account.logged_out_all" if everywhere else "login.logged_out"))
         # Called later, by the app: leaving this screen ends this worker.
-        self.app.call_later(self.shop.action_browse)
+        self.app.call_later(self.app.run_action, "app.browse")
 
     @on(Button.Pressed, "#ac-verify")
     def _verify_pressed(self) -> None:

@@ -147,7 +147,7 @@ class AfterSaleWizard(ShopScreen):
         *,
         resubmit: AfterSale | None = None,
     ) -> None:
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         super().__init__()
         self.order_id = order_id

@@ -209,8 +209,8 @@ class BrowseScreen(ShopScreen):
             return self.shop.user is None
         return True
 
-    def action_login(self) -> None:
-        self.shop.action_login()
+    async def action_login(self) -> None:
+        await self.app.run_action("app.login")
 
     def _user_changed(self) -> None:
         self.refresh_bindings()
@@ -256,7 +256,7 @@ class BrowseScreen(ShopScreen):
 
     @on(ProductList.Selected)
     def _open(self, event: ProductList.Selected) -> None:
-        self.shop.open_product(event.row.id)
+        self.open("product", event.row.id)
 
     @on(ProductList.AddRequested)
     def _add(self, event: ProductList.AddRequested) -> None:
@@ -380,13 +380,13 @@ class BrowseScreen(ShopScreen):
         """`a` on a result: a product with one spec goes straight to the cart; others
         open their page to choose."""
         from kshop_tui.api import errors
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         try:
             product = await self.shop.run_api(lambda api: api.product(row.id))
             in_stock = [sku for sku in product.skus if sku.stock > 0]
             if len(product.skus) != 1 or not in_stock:
-                self.shop.open_product(row.id)
+                self.open("product", row.id)
                 return
             cart = await self.shop.change_cart(CartChange("add", sku_id=in_stock[0].id, qty=1))
         except LoginCancelled:

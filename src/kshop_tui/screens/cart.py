@@ -21,7 +21,7 @@ from kshop_tui.text import money
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Cart, CartItem, Quote
-    from kshop_tui.cart_outbox import CartChange
+    from kshop_tui.shop.cart_outbox import CartChange
 
 QUOTE_DEBOUNCE_SECONDS = 0.3
 MAX_PER_LINE = 99
@@ -90,7 +90,7 @@ class CartScreen(ShopScreen):
         except errors.ApiError as error:
             self.query_one("#cart-empty", Static).update(Text(error.message, style="bold red"))
             return
-        self.shop.cart_count = cart.count
+        self.shop.cart_changed(cart)
         self._fill(cart)
 
     def _fill(self, cart: Cart) -> None:
@@ -175,14 +175,14 @@ class CartScreen(ShopScreen):
     # --- actions -------------------------------------------------------------------
 
     def action_toggle_selected(self) -> None:
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         item = self._current()
         if item is not None:
             self.apply(CartChange("select", item_id=item.id, selected=not item.selected))
 
     def action_change_qty(self, delta: int) -> None:
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         item = self._current()
         if item is None:
@@ -197,7 +197,7 @@ class CartScreen(ShopScreen):
         self.apply(CartChange("set_qty", item_id=item.id, qty=qty))
 
     def action_remove(self) -> None:
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         item = self._current()
         if item is not None:
@@ -219,7 +219,7 @@ class CartScreen(ShopScreen):
     def action_open(self) -> None:
         item = self._current()
         if item is not None:
-            self.shop.open_product(item.product_id)
+            self.open("product", item.product_id)
 
     @on(DataTable.RowSelected)
     def _row_chosen(self) -> None:

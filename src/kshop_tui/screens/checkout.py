@@ -626,7 +626,7 @@ class CheckoutScreen(ShopScreen):
 
     async def _place(self) -> Order | None:
         from kshop_tui.api import errors
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         method = self.chosen_method()
         address = self.address
@@ -734,7 +734,7 @@ class CheckoutScreen(ShopScreen):
         self._paying = True
         try:
             choice = self.chosen_method() if preset else None
-            flow = PayOrderFlow(self.shop, order.id, order.total_fen)
+            flow = PayOrderFlow(self.app, order.id, order.total_fen)
             result = await flow.run(choice)
         finally:
             self._paying = False
@@ -756,7 +756,7 @@ class CheckoutScreen(ShopScreen):
         if isinstance(self.app.screen, CartScreen) and result.next != "browse":
             # It stays in the stack: show it without the lines just ordered.
             self.app.screen.load()
-        await open_next_step(self.shop, result.next, order_id)
+        await open_next_step(self.app, result.next, order_id)
 
 
 def _unanswered(error: Exception) -> bool:

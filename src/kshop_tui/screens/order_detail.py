@@ -33,11 +33,14 @@ from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.receipt import export_receipt, invoice_label, payment_method_label
 from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.shop.session import shop_of
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry, Tone
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from kshop_tui.api.models import (
         Address,
         CancelReason,
@@ -48,7 +51,6 @@ if TYPE_CHECKING:
         OrderItem,
         Quote,
     )
-    from kshop_tui.app import KshopApp
 
 WIDE_ENOUGH_FOR_COLUMNS = 110
 REFRESH_SECONDS = 5.0
@@ -72,22 +74,23 @@ def after_sale_wizard() -> Callable[[int], Screen[Any]] | None:
 
 
 async def pay_pending_order(
-    shop: KshopApp, order_id: int, total_fen: int, *, from_detail: bool
+    app: App[Any], order_id: int, total_fen: int, *, from_detail: bool
 ) -> None:
     """Runs the payment flow (the payment screens own it) for an unpaid order, then goes
     where its result screen asked; asking for this order's detail from its detail stays."""
     from kshop_tui.screens.payment import PayOrderFlow, open_next_step
 
-    result = await PayOrderFlow(shop, order_id, total_fen).run()
+    result = await PayOrderFlow(app, order_id, total_fen).run()
     if result.next == "detail" and from_detail:
         return
-    await open_next_step(shop, result.next, order_id)
+    await open_next_step(app, result.next, order_id)
 
 
 async def cancel_with_reason(
-    shop: KshopApp, order_id: int, order_no: str, paid: bool
+    app: App[Any], order_id: int, order_no: str, paid: bool
 ) -> Order | None:
     """Asks why, then cancels; answers the cancelled order, or None (backed out, refused)."""
+    shop = shop_of(app)
     from kshop_tui.api import errors
 
     try:
@@ -97,7 +100,7 @@ async def cancel_with_reason(
     except errors.ApiError as error:
         shop.show_error(error)
         return None
-    code = await shop.push_screen_wait(CancelReasonPicker(order_no, reasons, paid=paid))
+    code = await app.push_screen_wait(CancelReasonPicker(order_no, reasons, paid=paid))
     if code is None:
         return None
     try:
@@ -108,9 +111,9 @@ async def cancel_with_reason(
         shop.show_error(error)
         return None
     if order.refunded_fen:
-        shop.notify(t("orders.cancelled_refunded", amount=money(order.refunded_fen)))
+        app.notify(t("orders.cancelled_refunded", amount=money(order.refunded_fen)))
     else:
-        shop.notify(t("orders.cancelled", order_no=order.order_no), markup=False)
+        app.notify(t("orders.cancelled", order_no=order.order_no), markup=False)
     return order
 
 
@@ -322,7 +325,7 @@ class OrderDetailScreen(ShopScreen):
         order = self.order
         if order is None:
             return
-        await pay_pending_order(self.shop, order.id, order.total_fen, from_detail=True)
+        await pay_pending_order(self.app, order.id, order.total_fen, from_detail=True)
         self.load()
 
     def action_cancel_order(self) -> None:
@@ -334,7 +337,7 @@ class OrderDetailScreen(ShopScreen):
         if order is None:
             return
         paid = order.status != "pending_payment"
-        cancelled = await cancel_with_reason(self.shop, order.id, order.order_no, paid)
+        cancelled = await cancel_with_reason(self.app, order.id, order.order_no, paid)
         if cancelled is not None:
             self.order = cancelled
 
@@ -401,7 +404,7 @@ class OrderDetailScreen(ShopScreen):
     @work(group="order-buy-again")
     async def buy_again(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         order = self.order
         if order is None:
@@ -477,7 +480,7 @@ class OrderDetailScreen(ShopScreen):
         if order is None:
             return
         try:
-            text_path, svg_path = await export_receipt(self.shop, order)
+            text_path, svg_path = await export_receipt(self.app, self.shop.options.data_dir, order)
         except OSError as error:
             self.notify(t("receipt.failed", reason=str(error)), severity="error", markup=False)
             return

@@ -394,7 +394,7 @@ class OrdersScreen(ShopScreen):
 
     @work(group="orders-pay")
     async def pay(self, row: OrderSummary) -> None:
-        await pay_pending_order(self.shop, row.id, row.total_fen, from_detail=False)
+        await pay_pending_order(self.app, row.id, row.total_fen, from_detail=False)
         self.refresh_visible()
 
     def action_cancel_order(self) -> None:
@@ -405,7 +405,7 @@ class OrdersScreen(ShopScreen):
     @work(group="orders-cancel")
     async def cancel_order(self, row: OrderSummary) -> None:
         paid = row.status != "pending_payment"
-        if await cancel_with_reason(self.shop, row.id, row.order_no, paid) is not None:
+        if await cancel_with_reason(self.app, row.id, row.order_no, paid) is not None:
             self.refresh_visible()
 
     def action_track(self) -> None:

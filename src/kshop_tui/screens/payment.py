@@ -13,7 +13,7 @@ import asyncio
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -25,13 +25,16 @@ from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.shop.session import shop_of
 from kshop_tui.text import CHINA_TZ, clean, local_time, money, parse_time
 from kshop_tui.widgets.qr import QrCode
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import Order, Payment, PaymentMethod, Wallet
-    from kshop_tui.app import KshopApp
+    from kshop_tui.shop.session import ShopSession
 
 POLL_SECONDS = 2.0
 PASSWORD_LENGTH = 6
@@ -135,10 +138,10 @@ def preferred(options: list[MethodOption]) -> MethodOption | None:
     return balance or (available[0] if available else None)
 
 
-async def load_method_options(app: KshopApp, total_fen: int) -> list[MethodOption]:
+async def load_method_options(shop: ShopSession, total_fen: int) -> list[MethodOption]:
     """The wallet's view of every method for an order of `total_fen` (raises ApiError)."""
-    wallet = await app.run_api(lambda api: api.wallet(), needs_login=True)
-    user = app.user
+    wallet = await shop.run_api(lambda api: api.wallet(), needs_login=True)
+    user = shop.user
     return method_options(wallet, user is not None and user.has_payment_password, total_fen)
 
 
@@ -182,14 +185,14 @@ def reason_words(reason: str | None) -> str:
     return reason if words == key else words
 
 
-async def look_up_order(app: KshopApp, order_id: int) -> PayOutcome | None:
+async def look_up_order(shop: ShopSession, order_id: int) -> PayOutcome | None:
     """After a refusal that may mean an earlier attempt went through (the order is no
     longer unpaid, or the key was used): the order's own state decides. None while it
     is still unpaid."""
     from kshop_tui.api import errors
 
     try:
-        order = await app.run_api(lambda api: api.order(order_id), needs_login=True)
+        order = await shop.run_api(lambda api: api.order(order_id), needs_login=True)
     except errors.ApiError as error:
         return PayOutcome(paid=False, failure=failure_words(error))
     if order.status in PAID_STATES:
@@ -351,7 +354,7 @@ class PaymentPasswordModal(ShopModal):
 
     async def _pay(self, password: str) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         field = self.query_one(Input)
         if self.pending_key is None or password != self._pending_password:
@@ -480,7 +483,7 @@ class QrPaymentScreen(ShopScreen):
     @work(exclusive=True, group="qr-pay-start")
     async def start(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         self.pending_key = self.pending_key or new_intent_key()
         key = self.pending_key
@@ -685,8 +688,9 @@ class PayOrderFlow:
     stays, and may `await open_next_step(app, result.next, order_id)`.
     """
 
-    def __init__(self, app: KshopApp, order_id: int, total_fen: int) -> None:
+    def __init__(self, app: App[Any], order_id: int, total_fen: int) -> None:
         self.app = app
+        self.shop = shop_of(app)
         self.order_id = order_id
         self.total_fen = total_fen
         # Pay-later keys of attempts that got no answer, reused when the user retries.
@@ -698,9 +702,9 @@ class PayOrderFlow:
         while True:
             if choice is None:
                 try:
-                    options = await load_method_options(self.app, self.total_fen)
+                    options = await load_method_options(self.shop, self.total_fen)
                 except errors.ApiError as error:
-                    self.app.show_error(error)
+                    self.shop.show_error(error)
                     return PayResult(paid=False, next="back")
                 choice = await self.app.push_screen_wait(MethodPickerModal(options, self.total_fen))
                 if choice is None:
@@ -709,7 +713,7 @@ class PayOrderFlow:
             if outcome is None:
                 return PayResult(paid=False, next="back")
             if outcome.paid:
-                await self.app.refresh_cart_count()
+                await self.shop.refresh_cart_count()
             step: NextStep = await self.app.push_screen_wait(
                 PaymentResultScreen(self.order_id, choice, outcome)
             )
@@ -733,12 +737,12 @@ class PayOrderFlow:
 
     async def _pay_directly(self, choice: MethodOption) -> PayOutcome:
         from kshop_tui.api import errors
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         key = self._unanswered_key or new_intent_key()
         self._unanswered_key = key
         try:
-            payment = await self.app.run_api(
+            payment = await self.shop.run_api(
                 lambda api: api.pay(self.order_id, choice.method, idempotency_key=key),
                 needs_login=True,
             )
@@ -746,7 +750,7 @@ class PayOrderFlow:
             if not _retry_same_key(error):
                 self._unanswered_key = None
             if _maybe_already_paid(error):
-                outcome = await look_up_order(self.app, self.order_id)
+                outcome = await look_up_order(self.shop, self.order_id)
                 if outcome is not None:
                     return outcome
             return PayOutcome(
@@ -760,7 +764,7 @@ class PayOrderFlow:
         return PayOutcome(paid=False, failure=reason_words(payment.failure_reason))
 
 
-async def open_next_step(app: KshopApp, step: NextStep, order_id: int) -> None:
+async def open_next_step(app: App[Any], step: NextStep, order_id: int) -> None:
     """Goes where the result screen's key asked: the order's detail or browse; `back`
     stays where the caller is.
 
@@ -768,7 +772,7 @@ async def open_next_step(app: KshopApp, step: NextStep, order_id: int) -> None:
     Textual cancels that worker while it awaits the pop, which would cancel the pop itself
     and, with it, the app's own message loop (the app quits without a word)."""
     if step == "browse":
-        app.call_later(app.action_browse)
+        app.call_later(app.run_action, "browse")
     elif step == "detail":
         from kshop_tui.screens.order_detail import OrderDetailScreen
 

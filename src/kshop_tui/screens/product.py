@@ -271,7 +271,7 @@ class ProductScreen(ShopScreen):
     @work(exclusive=True, group="add")
     async def add_to_cart(self) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.cart_outbox import CartChange
+        from kshop_tui.shop.cart_outbox import CartChange
 
         sku, product = self.sku, self.product
         if sku is None or product is None:

@@ -179,7 +179,7 @@ class TopUpModal(ShopModal):
     @work(exclusive=True, group="top-up")
     async def top_up(self, amount_fen: int, card_id: int | None) -> None:
         from kshop_tui.api import errors
-        from kshop_tui.api.client import new_intent_key
+        from kshop_tui.api.intent import new_intent_key
 
         if self._intent != (amount_fen, card_id):
             self._intent = (amount_fen, card_id)

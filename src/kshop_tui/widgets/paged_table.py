@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.gone import WorkUntilGone
+from kshop_tui.shop.session import shop_of
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -95,10 +96,8 @@ class PagedTable(WorkUntilGone, DataTable[Text], Generic[RowT]):
     async def load(self, *, more: bool = False) -> None:
         """The first page again (replacing the rows), or with `more` the next one."""
         from kshop_tui.api import errors
-        from kshop_tui.app import KshopApp
 
-        shop = self.app
-        assert isinstance(shop, KshopApp)
+        shop = shop_of(self.app)
         cursor = self.next_cursor if more else None
         if more and cursor is None:
             return

@@ -1,0 +1,46 @@
+"""The route table: every place a screen, a key, the command palette or an `--open` deep
+link can open, by name. Screens post `navigation.Open(name, …)` instead of importing one
+another; only the App reads this table. A screen's module is imported when it is first
+opened, so starting the shop loads only the browse screen."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class Route:
+    module: str
+    name: str
+    # Opened again while it is already on top: left as it is, not stacked twice.
+    single: bool = False
+    # Leaving a pending login for this place ends that login as cancelled.
+    ends_login: bool = False
+
+    def screen_class(self) -> type[Screen[Any]]:
+        screen_class: type[Screen[Any]] = getattr(importlib.import_module(self.module), self.name)
+        return screen_class
+
+
+_SCREENS = "kshop_tui.screens"
+
+ROUTES: dict[str, Route] = {
+    # The App's own places (keys, the command palette, deep links).
+    "product": Route(f"{_SCREENS}.product", "ProductScreen"),
+    "cart": Route(f"{_SCREENS}.cart", "CartScreen", single=True, ends_login=True),
+    "orders": Route(f"{_SCREENS}.orders", "OrdersScreen", single=True, ends_login=True),
+    "order": Route(f"{_SCREENS}.order_detail", "OrderDetailScreen", ends_login=True),
+    "track": Route(f"{_SCREENS}.logistics", "TrackParcelScreen", single=True, ends_login=True),
+    "insights": Route(f"{_SCREENS}.insights", "InsightsScreen", single=True, ends_login=True),
+    "wallet": Route(f"{_SCREENS}.wallet", "WalletScreen", single=True, ends_login=True),
+    "coupons": Route(f"{_SCREENS}.coupons", "CouponsScreen", single=True, ends_login=True),
+    "account": Route(f"{_SCREENS}.account", "AccountScreen", single=True, ends_login=True),
+    "after_sales": Route(f"{_SCREENS}.after_sales", "AfterSalesScreen"),
+    "support": Route(f"{_SCREENS}.support", "SupportScreen"),
+    "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
+    "login": Route(f"{_SCREENS}.login", "LoginScreen"),
+}
