@@ -27,7 +27,7 @@ from kshop_tui.api.clock import ServerClock
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.navigation import Open
-from kshop_tui.routes import ROUTES
+from kshop_tui.routes import ROUTES, Flow
 from kshop_tui.shop.options import AppOptions
 from kshop_tui.shop.session import Severity, ShopSession, StartupFailed
 
@@ -228,6 +228,9 @@ class KshopApp(App[None]):
         route = ROUTES[route_name]
         if route.ends_login:
             await self._end_pending_login()
+        if route.flow:
+            self._run_flow(route.flow_function(), args, kwargs, reply)
+            return None
         screen_class = route.screen_class()
         if route.single and isinstance(self.screen, screen_class):
             if reply is not None:
@@ -242,6 +245,30 @@ class KshopApp(App[None]):
         else:
             await self.push_screen(screen, callback=callback)
         return screen
+
+    @work(group="flow")
+    async def _run_flow(
+        self,
+        flow: Flow,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        reply: asyncio.Future[Any] | None,
+    ) -> None:
+        """A flow route waits on the screens it opens, so it runs in a worker of its own.
+        A failure goes to the screen that waits for the answer, if one does."""
+        try:
+            result = await flow(self, *args, **kwargs)
+        except asyncio.CancelledError:
+            if reply is not None:
+                reply.cancel()
+            raise
+        except Exception as error:
+            if reply is None or reply.done():
+                raise
+            reply.set_exception(error)
+            return
+        if reply is not None and not reply.done():
+            reply.set_result(result)
 
     async def action_search(self) -> None:
         from kshop_tui.screens.browse import BrowseScreen

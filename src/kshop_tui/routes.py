@@ -6,10 +6,14 @@ opened, so starting the shop loads only the browse screen."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from textual.screen import Screen
+
+Flow = Callable[..., Awaitable[Any]]
+"""A flow route: `async def flow(app: App, *args, **kwargs) -> answer`."""
 
 
 @dataclass(frozen=True)
@@ -20,10 +24,17 @@ class Route:
     single: bool = False
     # Leaving a pending login for this place ends that login as cancelled.
     ends_login: bool = False
+    # Not a screen but a flow of several: `name` is an async function of the App and
+    # the route's arguments, run in a worker; the `Open` reply gets what it answers.
+    flow: bool = False
 
     def screen_class(self) -> type[Screen[Any]]:
         screen_class: type[Screen[Any]] = getattr(importlib.import_module(self.module), self.name)
         return screen_class
+
+    def flow_function(self) -> Flow:
+        flow: Flow = getattr(importlib.import_module(self.module), self.name)
+        return flow
 
 
 _SCREENS = "kshop_tui.screens"
@@ -43,4 +54,8 @@ ROUTES: dict[str, Route] = {
     "support": Route(f"{_SCREENS}.support", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.login", "LoginScreen"),
+    # Pays an unpaid order (order_id, total_fen, choice=None) → shop.flows.payment.PayResult.
+    "pay": Route(f"{_SCREENS}.payment", "pay_order", flow=True),
+    # The after-sale wizard for an order (order_id).
+    "after_sale": Route(f"{_SCREENS}.after_sale", "AfterSaleWizard"),
 }

@@ -30,12 +30,12 @@ from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.screens.payment import (
     MethodOption,
     PayOrderFlow,
-    PayResult,
     failure_words,
     method_options,
     open_next_step,
     preferred,
 )
+from kshop_tui.shop.flows.payment import PayResult
 from kshop_tui.text import clean, local_time, money
 from kshop_tui.widgets.address_card import AddressCard
 from kshop_tui.widgets.coupon_picker import NO_COUPON, CouponList

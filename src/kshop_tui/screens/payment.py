@@ -13,7 +13,7 @@ import asyncio
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
+from kshop_tui.shop.flows.payment import NextStep, PayOutcome, PayResult
 from kshop_tui.shop.session import shop_of
 from kshop_tui.text import CHINA_TZ, clean, local_time, money, parse_time
 from kshop_tui.widgets.qr import QrCode
@@ -42,7 +43,6 @@ PASSWORD_METHODS = ("balance", "bank_card")
 QR_METHODS = ("alipay", "wechat_pay")
 METHOD_ORDER: tuple[PaymentMethod, ...] = ("alipay", "wechat_pay", "bank_card", "balance", "bnpl")
 PAID_STATES = ("awaiting_shipment", "shipped", "completed")
-NextStep = Literal["detail", "browse", "another", "back"]
 
 
 # --- methods ---------------------------------------------------------------------------
@@ -146,24 +146,6 @@ async def load_method_options(shop: ShopSession, total_fen: int) -> list[MethodO
 
 
 # --- outcomes --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PayOutcome:
-    """How one payment attempt ended: paid, or why not."""
-
-    paid: bool
-    failure: str = ""
-    insufficient: bool = False
-
-
-@dataclass(frozen=True)
-class PayResult:
-    """What `PayOrderFlow.run` answers: whether the order got paid, and where the user
-    asked to go from the result screen (`back` when they simply left)."""
-
-    paid: bool
-    next: NextStep
 
 
 def failure_words(error: Exception) -> str:
@@ -762,6 +744,13 @@ class PayOrderFlow:
         if payment.status == "succeeded":
             return PayOutcome(paid=True)
         return PayOutcome(paid=False, failure=reason_words(payment.failure_reason))
+
+
+async def pay_order(
+    app: App[Any], order_id: int, total_fen: int, choice: MethodOption | None = None
+) -> PayResult:
+    """The "pay" route: `PayOrderFlow` for one unpaid order."""
+    return await PayOrderFlow(app, order_id, total_fen).run(choice)
 
 
 async def open_next_step(app: App[Any], step: NextStep, order_id: int) -> None:
