@@ -27,12 +27,12 @@ from fake_backend.seed_data import (
     DEMO_PAYMENT_PASSWORD,
     DEMO_PHONE,
 )
-from kshop_tui import session as token_session
 from kshop_tui.api import client as client_module
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import Runtime, run
 from kshop_tui.cli_commands.runtime import BackendChoice
+from kshop_tui.shop import tokens as token_session
 from kshop_tui.shop.tokens import TokenStore
 
 SKU = 1384  # 创意工坊 定制刻字保温杯, 经典款: ¥94.90, 268 in stock

@@ -37,11 +37,11 @@ from fake_backend.seed_data import DEMO_PASSWORD, DEMO_PAYMENT_PASSWORD, DEMO_PH
 from fake_backend.services import account as account_service
 from fake_backend.services.idempotency import body_hash
 from fake_backend.services.rules import verify_secret
-from kshop_tui import session as token_session
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import Runtime, run
 from kshop_tui.cli_commands.runtime import BackendChoice
+from kshop_tui.shop import tokens as token_session
 from kshop_tui.shop.tokens import TokenStore
 from tests.faults.harness import serve_in_thread
 

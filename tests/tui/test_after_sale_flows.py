@@ -559,7 +559,7 @@ async def test_the_after_sales_list_opens_one(
     app = make_app(token=demo_token)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.action_after_sales()  # the command palette's "After-sales"
+        await app.action_after_sales()  # the command palette's "After-sales"
         await settle(pilot)
         assert isinstance(app.screen, AfterSalesScreen)
         assert [row.id for row in app.screen.table.entries] == [after_sale.id]

@@ -42,7 +42,7 @@ async def test_open_a_thread_and_get_the_merchants_reply_live(
     app = make_app(token=demo_token)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.action_support()  # the command palette's "Customer support"
+        await app.action_support()  # the command palette's "Customer support"
         await settle(pilot)
         assert isinstance(app.screen, SupportScreen)
         await pilot.press("n")  # a new thread
