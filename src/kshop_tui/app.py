@@ -210,6 +210,7 @@ class KshopApp(App[None]):
             message.route,
             *message.args,
             reply=message.reply,
+            callback=message.callback,
             replace=message.replace,
             **message.kwargs,
         )
@@ -219,12 +220,13 @@ class KshopApp(App[None]):
         route_name: str,
         *args: Any,
         reply: asyncio.Future[Any] | None = None,
+        callback: Callable[[Any], Any] | None = None,
         replace: bool = False,
         **kwargs: Any,
     ) -> Screen[Any] | None:
         """Opens a place of the route table (`kshop_tui.routes`); answers the screen
-        shown, or None when it was already on top. `reply` gets what the new screen is
-        dismissed with."""
+        shown, or None when it was already on top. `reply` or `callback` gets what the
+        new screen is dismissed with."""
         route = ROUTES[route_name]
         if route.ends_login:
             await self._end_pending_login()
@@ -237,7 +239,8 @@ class KshopApp(App[None]):
                 reply.set_result(None)
             return None
         screen = screen_class(*args, **kwargs)
-        callback = None if reply is None else _settle(reply)
+        if reply is not None:
+            callback = _settle(reply)
         if replace:
             await self.switch_screen(screen)
             if reply is not None:

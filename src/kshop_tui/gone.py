@@ -102,7 +102,7 @@ def _drop_when_gone(
     return guarded
 
 
-def _guard_callback(node: DOMNode, callback: Callable[..., Any]) -> Callable[..., Any]:
+def guard_callback(node: DOMNode, callback: Callable[..., Any]) -> Callable[..., Any]:
     """A timer's or after-refresh callback that does nothing once `node` is gone or
     leaving; an async one also stops at its next await. Textual's own callbacks (the
     screen's refresh timer, which pauses itself when it runs; tooltips) are left as they
@@ -165,7 +165,7 @@ class WorkUntilGone(_NodeBase):
         name: str | None = None,
         pause: bool = False,
     ) -> Timer:
-        guarded = None if callback is None else _guard_callback(self, callback)
+        guarded = None if callback is None else guard_callback(self, callback)
         return super().set_timer(delay, guarded, name=name, pause=pause)
 
     def set_interval(
@@ -177,11 +177,11 @@ class WorkUntilGone(_NodeBase):
         repeat: int = 0,
         pause: bool = False,
     ) -> Timer:
-        guarded = None if callback is None else _guard_callback(self, callback)
+        guarded = None if callback is None else guard_callback(self, callback)
         return super().set_interval(interval, guarded, name=name, repeat=repeat, pause=pause)
 
     def call_after_refresh(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-        return super().call_after_refresh(_guard_callback(self, callback), *args, **kwargs)
+        return super().call_after_refresh(guard_callback(self, callback), *args, **kwargs)
 
 
 def _is_coroutine_function(work: object) -> bool:

@@ -5,20 +5,23 @@ its command palette and `--open` deep links read."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.message import Message
 
 
 class Open(Message):
-    """Show `route` with these arguments. With `reply`, the App sets it to what the
-    screen was dismissed with; `replace` swaps the current screen for the new one."""
+    """Show `route` with these arguments. What the new screen is dismissed with goes to
+    `reply` (a future a worker awaits) or to `callback`; `replace` swaps the current
+    screen for the new one."""
 
     def __init__(
         self,
         route: str,
         *args: Any,
         reply: asyncio.Future[Any] | None = None,
+        callback: Callable[[Any], Any] | None = None,
         replace: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -27,4 +30,5 @@ class Open(Message):
         self.args = args
         self.kwargs = kwargs
         self.reply = reply
+        self.callback = callback
         self.replace = replace

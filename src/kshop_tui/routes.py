@@ -54,6 +54,12 @@ ROUTES: dict[str, Route] = {
     "support": Route(f"{_SCREENS}.support", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.login", "LoginScreen"),
+    # Places one area of screens opens in another.
+    "checkout": Route(f"{_SCREENS}.checkout", "CheckoutScreen"),
+    "address_book": Route(f"{_SCREENS}.address_book", "AddressBookModal"),
+    "address_form": Route(f"{_SCREENS}.address_book", "AddressFormModal"),
+    "real_name": Route(f"{_SCREENS}.real_name", "RealNameScreen"),
+    "bnpl": Route(f"{_SCREENS}.bnpl", "BnplScreen"),
     # Pays an unpaid order (order_id, total_fen, choice=None) → shop.flows.payment.PayResult.
     "pay": Route(f"{_SCREENS}.payment", "pay_order", flow=True),
     # The after-sale wizard for an order (order_id).

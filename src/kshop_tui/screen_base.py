@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -12,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kshop_tui.api import errors
-from kshop_tui.gone import WorkUntilGone
+from kshop_tui.gone import WorkUntilGone, guard_callback
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
 from kshop_tui.navigation import Open
@@ -48,9 +49,18 @@ class _ShopScreenParts(WorkUntilGone, _ScreenBase):
         """The shop session of the App (the backend, the login, `run_api`)."""
         return shop_of(self.app)
 
-    def open(self, route: str, *args: Any, replace: bool = False, **kwargs: Any) -> None:
-        """Opens a place of the route table (`kshop_tui.routes`)."""
-        self.app.post_message(Open(route, *args, replace=replace, **kwargs))
+    def open(
+        self,
+        route: str,
+        *args: Any,
+        callback: Callable[[Any], Any] | None = None,
+        replace: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """Opens a place of the route table (`kshop_tui.routes`). `callback` gets what
+        the new screen is dismissed with, unless this screen has gone by then."""
+        guarded = None if callback is None else guard_callback(self, callback)
+        self.app.post_message(Open(route, *args, callback=guarded, replace=replace, **kwargs))
 
     async def open_for_result(self, route: str, *args: Any, **kwargs: Any) -> Any:
         """Opens a place of the route table and answers what it was dismissed with."""
