@@ -41,7 +41,7 @@ CONFIG_NOTICE_SECONDS = 20
 class KshopApp(App[None]):
     # The browse screen is the default screen, which Textual gives no CSS_PATH of its own:
     # its stylesheet is read with the app's, in the one parse before the first frame.
-    CSS_PATH = ["app.tcss", "screens/browse.tcss"]
+    CSS_PATH = ["app.tcss", "screens/catalogue/browse.tcss"]
     TITLE = "kshop"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -274,7 +274,7 @@ class KshopApp(App[None]):
             reply.set_result(result)
 
     async def action_search(self) -> None:
-        from kshop_tui.screens.browse import BrowseScreen
+        from kshop_tui.screens.catalogue.browse import BrowseScreen
 
         browse = await self._bring_browse()
         if isinstance(browse, BrowseScreen):
@@ -338,7 +338,7 @@ class KshopApp(App[None]):
     def open_target(self, target: str) -> None:
         """Deep links (`kshop_tui.deep_links`); unknown ones say so and stay home."""
         from kshop_tui.deep_links import parse
-        from kshop_tui.screens.browse import BrowseScreen
+        from kshop_tui.screens.catalogue.browse import BrowseScreen
 
         link = parse(target)
         if link is None:
@@ -390,7 +390,7 @@ class KshopApp(App[None]):
 
 
 def _browse_screen() -> Screen[Any]:
-    from kshop_tui.screens.browse import BrowseScreen
+    from kshop_tui.screens.catalogue.browse import BrowseScreen
 
     return BrowseScreen()
 

@@ -41,7 +41,7 @@ _SCREENS = "kshop_tui.screens"
 
 ROUTES: dict[str, Route] = {
     # The App's own places (keys, the command palette, deep links).
-    "product": Route(f"{_SCREENS}.product", "ProductScreen"),
+    "product": Route(f"{_SCREENS}.catalogue.product", "ProductScreen"),
     "cart": Route(f"{_SCREENS}.cart", "CartScreen", single=True, ends_login=True),
     "orders": Route(f"{_SCREENS}.orders", "OrdersScreen", single=True, ends_login=True),
     "order": Route(f"{_SCREENS}.order_detail", "OrderDetailScreen", ends_login=True),

@@ -21,8 +21,9 @@ from fake_backend.context import Ctx
 from fake_backend.seed import seed_catalogue
 from fake_backend.storage.db import Database
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.browse import BrowseScreen
-from kshop_tui.widgets.product_list import KEEP_PAGES, PAGE_ROWS, ProductList
+from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.shop.flows.search import PAGE_ROWS
+from kshop_tui.widgets.product_list import KEEP_PAGES, ProductList
 from tests.conftest import FROZEN_START
 from tests.tui.helpers import settle
 

@@ -13,10 +13,11 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.browse import BrowseScreen, Query
 from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.screens.catalogue.product import ProductScreen
 from kshop_tui.screens.login import LoginScreen
-from kshop_tui.screens.product import ProductScreen
+from kshop_tui.shop.flows.search import Query
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
@@ -95,9 +96,9 @@ async def test_short_chinese_terms_are_found(make_app: MakeApp) -> None:
 async def test_enter_searches_now_and_drops_the_search_the_typing_left_waiting(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kshop_tui.screens import browse
+    from kshop_tui.shop.flows import search
 
-    monkeypatch.setattr(browse, "DEBOUNCE_SECONDS", 60.0)  # every keystroke is "fast"
+    monkeypatch.setattr(search, "DEBOUNCE_SECONDS", 60.0)  # every keystroke is "fast"
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_rows(pilot)

@@ -27,7 +27,7 @@ async def settle_product(pilot: Pilot[None]) -> None:
     """Waits until the product page has its picture and reviews: their workers start
     only when the product itself has loaded, so one settle can come too early. Fails if
     the page never gets there (an error page, say)."""
-    from kshop_tui.screens.product import ProductScreen
+    from kshop_tui.screens.catalogue.product import ProductScreen
     from kshop_tui.widgets.image import ProductImage
 
     def complete() -> bool:

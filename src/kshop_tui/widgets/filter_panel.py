@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from kshop_tui.i18n import t
+from kshop_tui.shop.flows.search import Filters
 from kshop_tui.text import parse_yuan
-from kshop_tui.widgets.filters import Filters
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Brand, Category

@@ -13,7 +13,6 @@ comes. Whenever a page on screen, or near the cursor, is missing, the list posts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -28,25 +27,13 @@ from textual.strip import Strip
 
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
+from kshop_tui.shop.flows.search import PAGE_ROWS, Row
 from kshop_tui.text import compact_count, money
 
-PAGE_ROWS = 50
 PREFETCH_ROWS = 30
 """The next page is wanted once the cursor is this close to it."""
 KEEP_PAGES = 2
 """Pages kept on each side of the cursor's page and of the pages on screen."""
-
-
-class Row(NamedTuple):
-    """One product as the list needs it."""
-
-    id: int
-    name: str
-    brand: str
-    price_fen: int
-    sales: int
-    stock: int
-    rating: float
 
 
 class ProductList(ScrollView, can_focus=True):

@@ -158,13 +158,9 @@ class ProductScreen(ShopScreen):
 
     @work(exclusive=True, group="reviews")
     async def load_reviews(self) -> None:
-        from kshop_tui.api import errors
-
         cursor = self.reviews_cursor
-        try:
-            page = await self.shop.run_api(lambda api: api.reviews(self.product_id, cursor))
-        except errors.ApiError as error:
-            self.shop.show_error(error)
+        page = await self.shop.attempt(lambda api: api.reviews(self.product_id, cursor))
+        if page is None:
             return
         self.reviews.extend(page.items)
         self.reviews_cursor = page.next_cursor
@@ -255,15 +251,13 @@ class ProductScreen(ShopScreen):
 
     @work(exclusive=True, group="buy-now")
     async def action_buy_now(self) -> None:
-        from kshop_tui.screens.checkout import CheckoutScreen
-
         sku = self.sku
         if sku is None or sku.stock <= 0:
             self.notify(t("product.sold_out"), severity="warning")
             return
         qty = self.query_one(QuantityStepper).value
         if await self.shop.ensure_login():
-            self.app.push_screen(CheckoutScreen([(sku.id, qty)]))
+            self.open("checkout", [(sku.id, qty)])
 
     def action_claim_coupon(self) -> None:
         self.claim_coupon()
@@ -294,18 +288,12 @@ class ProductScreen(ShopScreen):
 
     @work(exclusive=True, group="claim")
     async def claim_coupon(self) -> None:
-        from kshop_tui.api import errors
-
         coupon = next((c for c in self.coupons if not c.claimed), None)
         if coupon is None:
             self.notify(t("product.nothing_to_claim"))
             return
-        try:
-            await self.shop.run_api(lambda api: api.claim_coupon(coupon.id), needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self.shop.show_error(error)
+        claimed = await self.shop.attempt(lambda api: api.claim_coupon(coupon.id), needs_login=True)
+        if claimed is None:
             return
         self.notify(t("product.coupon_claimed", title=coupon.title), markup=False)
         self.load_coupons()

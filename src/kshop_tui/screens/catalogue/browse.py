@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,114 +17,21 @@ from textual.widgets import Input, Static
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.widgets.filters import Filters
-from kshop_tui.widgets.product_list import PAGE_ROWS, ProductList, Row
+from kshop_tui.shop.flows import search
+from kshop_tui.shop.flows.search import (
+    FoundPages,
+    Query,
+    ResultPages,
+    Row,
+    SearchInput,
+    first_page,
+)
+from kshop_tui.widgets.product_list import ProductList
 
 if TYPE_CHECKING:
-    from kshop_tui.api.client import KshopClient
-    from kshop_tui.api.models import ProductPage
     from kshop_tui.widgets.filter_panel import FilterPanel
 
-SORTS = ("sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
-# The backend breaks ties by id in the sort's own direction, so each of these orders is the
-# exact reverse of its mirror: the last page in one is the first page of the other.
-MIRROR_SORTS = {
-    "sales_desc": "sales_asc",
-    "sales_asc": "sales_desc",
-    "price_asc": "price_desc",
-    "price_desc": "price_asc",
-}
-WALK_PAGES = 2
-"""Pages per request on the way to a page no known cursor reaches (the API's limit: 100)."""
-DEBOUNCE_SECONDS = 0.2
 WIDE_ENOUGH_FOR_PANEL = 100
-
-
-@dataclass(frozen=True)
-class Query:
-    """Everything that decides the result set; a page is kept only if it still matches."""
-
-    words: str = ""
-    sort: str = "sales_desc"
-    filters: Filters = Filters()
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    """`pages` pages from page `page` on in the list's order or, `backward`, from page
-    `page` back, read in the mirror sort."""
-
-    page: int
-    pages: int
-    backward: bool
-    cursor: str | None
-
-
-@dataclass
-class ResultPages:
-    """How to fetch any page of one search's results again.
-
-    `forward[p]` is the keyset cursor that gives page p in the list's sort: None for the
-    first page, then each page's `next_cursor`. For a sort with a mirror, `backward[p]`
-    gives page p read in the mirror sort: the last page is the mirror's first (with the last
-    page's size as the limit) and each such page's `next_cursor` gives the page above it.
-    So `end` costs one request, and so does every page on the way back up. A cursor is
-    ~60 bytes: 100 000 results have 2 000 pages.
-    """
-
-    query: Query
-    total: int
-    forward: dict[int, str | None] = field(default_factory=lambda: {0: None})
-    backward: dict[int, str | None] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.query.sort in MIRROR_SORTS and self.total:
-            self.backward[self.last_page] = None
-
-    @property
-    def last_page(self) -> int:
-        return max(0, (self.total - 1) // PAGE_ROWS)
-
-    def size(self, page: int) -> int:
-        return max(0, min(PAGE_ROWS, self.total - page * PAGE_ROWS))
-
-    def request_for(self, page: int) -> PageRequest:
-        """The request that fetches `page`; when no known cursor reaches it (after `end`
-        in the newest-first sort, which has no mirror), the next step of a walk to it from
-        the nearest page one does reach."""
-        if page in self.forward:
-            return PageRequest(page, 1, backward=False, cursor=self.forward[page])
-        if page in self.backward:
-            return PageRequest(page, 1, backward=True, cursor=self.backward[page])
-        above = max(known for known in self.forward if known < page)
-        below = min((known for known in self.backward if known > page), default=None)
-        if below is not None and below - page < page - above:
-            return PageRequest(below, WALK_PAGES, backward=True, cursor=self.backward[below])
-        return PageRequest(above, WALK_PAGES, backward=False, cursor=self.forward[above])
-
-    def pages_of(self, request: PageRequest) -> list[int]:
-        """The pages a request returns, in the order its rows come."""
-        step = -1 if request.backward else 1
-        pages = range(request.page, request.page + step * request.pages, step)
-        return [page for page in pages if 0 <= page <= self.last_page]
-
-    def learn(self, request: PageRequest, response: ProductPage) -> list[tuple[int, list[Row]]]:
-        """Remembers the cursor the response gives for the next page on; returns its rows
-        cut into pages, each in the list's order."""
-        pages = self.pages_of(request)
-        if response.next_cursor is not None:
-            step = -1 if request.backward else 1
-            following = request.page + step * request.pages
-            (self.backward if request.backward else self.forward)[following] = response.next_cursor
-        rows = _rows(response)
-        found: list[tuple[int, list[Row]]] = []
-        start = 0
-        for page in pages:
-            chunk = rows[start : start + self.size(page)]
-            start += len(chunk)
-            if chunk:
-                found.append((page, chunk[::-1] if request.backward else chunk))
-        return found
 
 
 class BrowseScreen(ShopScreen):
@@ -142,13 +48,16 @@ class BrowseScreen(ShopScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_state = Query()
+        self.search_input = SearchInput()
         self.total = 0
         self.result_pages: ResultPages | None = None
         self._fetching_pages = False
         self._debounce: Timer | None = None
-        self._last_keystroke = 0.0
-        self._filters_loaded = False
+
+    @property
+    def query_state(self) -> Query:
+        """The search the screen shows (or is about to)."""
+        return self.search_input.query
 
     def where(self) -> str:
         return t("browse.title")
@@ -224,8 +133,7 @@ class BrowseScreen(ShopScreen):
             self.query_one(ProductList).focus()
 
     def action_next_sort(self) -> None:
-        index = (SORTS.index(self.query_state.sort) + 1) % len(SORTS)
-        self._start(replace(self.query_state, sort=SORTS[index]), debounce=False)
+        self._start(self.query_state.next_sort(), debounce=False)
         self._show_sort()
 
     def action_back(self) -> None:
@@ -269,28 +177,20 @@ class BrowseScreen(ShopScreen):
             self.load_pages()
 
     def _start(self, query: Query, *, debounce: bool) -> None:
-        """Searches for `query`. Typing is debounced: a keystroke after a pause searches at
-        once; keystrokes in quick succession wait until the typing stops. A search asked
-        for now (enter) runs now, and the one the typing left waiting is dropped: it would
-        search again and take the cursor back to the top."""
-        waiting = self._debounce is not None
+        """Searches for `query` now, or once the typing stops (`SearchInput`)."""
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
-        if query == self.query_state and not debounce and not waiting:
-            return
-        self.query_state = query
-        now = time.monotonic()
-        typing_fast = now - self._last_keystroke < DEBOUNCE_SECONDS
-        self._last_keystroke = now
-        if debounce and typing_fast:
-            self._debounce = self.set_timer(DEBOUNCE_SECONDS, partial(self._debounced, query))
-        else:
+        step = self.search_input.change(query, debounce=debounce, now=time.monotonic())
+        if step == "later":
+            # Read at each call, not imported: tests stretch it.
+            self._debounce = self.set_timer(search.DEBOUNCE_SECONDS, self._debounced)
+        elif step == "now":
             self.run_search(query)
 
-    def _debounced(self, query: Query) -> None:
+    def _debounced(self) -> None:
         self._debounce = None
-        self.run_search(query)
+        self.run_search(self.search_input.due())
 
     def _show_sort(self) -> None:
         self.query_one("#sort-label", Static).update(
@@ -311,8 +211,8 @@ class BrowseScreen(ShopScreen):
         results = self.query_one(ProductList)
         results.set_loading(True)
         try:
-            page = await self.shop.run_api(
-                lambda api: _fetch(api, query, query.sort, None, PAGE_ROWS)
+            pages, first = await self.shop.run_api(
+                lambda api: first_page(query, api.search_products)
             )
         except errors.ApiError as error:
             # An outage or a refusal is not an empty result: the list says so.
@@ -322,18 +222,15 @@ class BrowseScreen(ShopScreen):
             return
         if query != self.query_state:
             return  # the user has asked for something else meanwhile
-        self.total = page.total
-        self.result_pages = pages = ResultPages(query, page.total)
-        first = pages.learn(pages.request_for(0), page)
-        results.show_results(first[0][1] if first else [], total=page.total)
+        self.total = pages.total
+        self.result_pages = pages
+        results.show_results(first, total=pages.total)
         self._show_count()
 
     @work(exclusive=True, group="pages")
     async def load_pages(self) -> None:
         """Fetches the pages the list wants, the most needed first, one request at a time,
         asking the list again after each: the cursor may have moved meanwhile."""
-        from kshop_tui.api import errors
-
         results = self.query_one(ProductList)
         results.set_loading(True)
         try:
@@ -341,16 +238,19 @@ class BrowseScreen(ShopScreen):
                 wanted = results.wanted_pages()
                 if not wanted:
                     break
-                request = pages.request_for(wanted[0])
-                response = await self.shop.run_api(partial(_fetch_pages, pages, request))
+                found = await self._fetch_page(pages, wanted[0])
+                if found is None:
+                    break
                 if pages is self.result_pages:
-                    for index, rows in pages.learn(request, response):
+                    for index, rows in found:
                         results.put_page(index, rows)
-        except errors.ApiError as error:
-            self.shop.show_error(error)
         finally:
             self._fetching_pages = False
             results.set_loading(False)
+
+    async def _fetch_page(self, pages: ResultPages, page: int) -> FoundPages | None:
+        """One request towards `page`; None when it failed (and the user was told)."""
+        return await self.shop.attempt(lambda api: pages.fetch(page, api.search_products))
 
     @work(group="filters")
     async def load_filters(self) -> None:
@@ -396,31 +296,3 @@ class BrowseScreen(ShopScreen):
             return
         if cart is not None:
             self.notify(t("cart.added", name=row.name), markup=False)
-
-
-async def _fetch_pages(pages: ResultPages, request: PageRequest, api: KshopClient) -> ProductPage:
-    query = pages.query
-    sort = MIRROR_SORTS[query.sort] if request.backward else query.sort
-    limit = sum(pages.size(page) for page in pages.pages_of(request))
-    return await _fetch(api, query, sort, request.cursor, limit)
-
-
-async def _fetch(
-    api: KshopClient, query: Query, sort: str, cursor: str | None, limit: int
-) -> ProductPage:
-    filters = query.filters
-    return await api.search_products(
-        q=query.words,
-        category=filters.category_id,
-        brand=filters.brand,
-        price_min_fen=filters.price_min_fen,
-        price_max_fen=filters.price_max_fen,
-        in_stock=True if filters.in_stock else None,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-    )
-
-
-def _rows(page: ProductPage) -> list[Row]:
-    return [Row(p.id, p.name, p.brand, p.price_fen, p.sales, p.stock, p.rating) for p in page.items]

@@ -1,0 +1,2 @@
+"""The catalogue: browsing and searching products (the App's first screen) and the
+product page."""
