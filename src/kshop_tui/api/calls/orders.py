@@ -25,7 +25,7 @@ class OrderCalls(ApiCalls):
     ) -> models.Order:
         """Places an order for `items` [(sku_id, qty)], or for the cart's selected lines.
 
-        `idempotency_key` comes from `new_intent_key()`, once per "place order" press,
+        `idempotency_key` is an `api.intent.Intent`'s, one per "place order" press,
         and is sent again unchanged on a retry: the server then answers the same order.
         """
         body = lines_or_cart(items)
