@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kshop_tui.serve.ssh import PtyChild
+from kshop_tui.serve.pty_child import PtyChild
 from tests.serve.conftest import ANSI, GUEST_HEADER, TIMEOUT, StartServer, connect, open_shop
 
 # Locals of the failing frame: Textual's own crash report printed them on the screen.

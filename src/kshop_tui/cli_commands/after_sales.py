@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import models
 from kshop_tui.api.client import KshopClient
-from kshop_tui.api.intent import new_intent_key
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json
@@ -70,9 +69,8 @@ async def create_command(cx: Cli) -> int:
         if args.amount is not None
         else await _refundable(client, args.order, args.type, item_ids)
     )
-    key = new_intent_key()
     after_sale = await cx.intent(
-        lambda: client.create_after_sale(
+        lambda key: client.create_after_sale(
             order_id=args.order,
             type=args.type,
             item_ids=item_ids,

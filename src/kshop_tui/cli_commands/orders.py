@@ -11,7 +11,6 @@ import argparse
 from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import errors, models
-from kshop_tui.api.intent import new_intent_key
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for
@@ -264,10 +263,9 @@ async def place_command(cx: Cli) -> int:
     client = cx.require_login()
     method: models.PaymentMethod = cx.args.pay
     password = _payment_password(cx, method)
-    key = new_intent_key()
     try:
         order = await cx.intent(
-            lambda: client.create_order(
+            lambda key: client.create_order(
                 payment_method=method,
                 idempotency_key=key,
                 items=items,
@@ -322,10 +320,9 @@ async def _pay_and_report(
     """Pays `order`; prints the order and the payment. An unpaid order stays payable with
     `kshop order pay ID`, and the error says so."""
     client = cx.require_login()
-    key = new_intent_key()
     try:
         payment = await cx.intent(
-            lambda: client.pay(order.id, method, password, idempotency_key=key)
+            lambda key: client.pay(order.id, method, password, idempotency_key=key)
         )
         if payment.status == "pending" and cx.args.wait:
             payment = await _wait(cx, payment)

@@ -20,6 +20,7 @@ from kshop_tui import config, i18n
 from kshop_tui.api import errors
 from kshop_tui.api.backend import Backend, open_backend
 from kshop_tui.api.client import KshopClient
+from kshop_tui.api.intent import Intent
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.shop.tokens import TokenStore
 
@@ -130,19 +131,22 @@ class Cli:
             raise UsageError(f"expected the {what} on stdin")
         return line
 
-    async def intent(self, action: Callable[[], Awaitable[T]]) -> T:
-        """Runs `action` (which reuses one idempotency key), again after a lost answer
-        or while the backend is still busy with the same request."""
+    async def intent(self, request: Callable[[str], Awaitable[T]]) -> T:
+        """Sends `request(key)` as one intent (`api.intent.Intent`: one key throughout),
+        again after a lost answer or while the backend is still busy with the same request."""
+        intent = Intent()
         attempt = 0
         while True:
-            last = attempt + 1 >= INTENT_ATTEMPTS
             try:
-                return await action()
-            except errors.BackendUnreachable:
-                if last:
-                    raise
-            except errors.Conflict as error:
-                if last or error.code != "IDEMPOTENCY_IN_FLIGHT":
+                return await intent.send(request)
+            except errors.ApiError as error:
+                # A server error leaves the intent pending too; the command reports it at
+                # once (exit 5) rather than repeat what the server has just failed at.
+                if (
+                    attempt + 1 >= INTENT_ATTEMPTS
+                    or not intent.pending
+                    or isinstance(error, errors.ServerError)
+                ):
                     raise
             await self.runtime.sleep(INTENT_BACKOFF_SECONDS[attempt])
             attempt += 1

@@ -1,0 +1,1 @@
+"""`KshopClient`'s calls, one mixin per area of docs/api.md; `api.client` composes them."""

@@ -1,0 +1,126 @@
+"""Logging in, the account and its SSH keys, insights, and the fake backend's `/_dev` views."""
+
+from __future__ import annotations
+
+from kshop_tui.api import models
+from kshop_tui.api.calls.base import API, ApiCalls
+
+
+class AccountCalls(ApiCalls):
+    """Auth and account calls of `KshopClient`."""
+
+    async def send_sms_code(self, phone: str, purpose: str) -> models.SmsSent:
+        return await self._send(
+            "POST", f"{API}/auth/sms-codes", models.SmsSent, {"phone": phone, "purpose": purpose}
+        )
+
+    async def login_with_code(self, phone: str, code: str) -> models.LoginResult:
+        return await self._send(
+            "POST", f"{API}/auth/login", models.LoginResult, {"phone": phone, "code": code}
+        )
+
+    async def login_with_password(
+        self, phone: str, password: str, code: str | None = None
+    ) -> models.LoginResult:
+        body: dict[str, str] = {"phone": phone, "password": password}
+        if code:
+            body["code"] = code
+        return await self._send("POST", f"{API}/auth/login", models.LoginResult, body)
+
+    async def register(self, phone: str, code: str, password: str) -> models.LoginResult:
+        return await self._send(
+            "POST",
+            f"{API}/auth/register",
+            models.LoginResult,
+            {"phone": phone, "code": code, "password": password},
+        )
+
+    async def reset_password(self, phone: str, code: str, new_password: str) -> None:
+        await self._call(
+            "POST",
+            f"{API}/auth/password-reset",
+            json={"phone": phone, "code": code, "new_password": new_password},
+        )
+
+    async def oauth_start(self, provider: str) -> models.OAuthStart:
+        return await self._send("POST", f"{API}/auth/oauth/{provider}/start", models.OAuthStart)
+
+    async def oauth_poll(self, device_code: str) -> models.LoginResult | None:
+        """The login once the QR code is approved; None while it is still pending."""
+        body = await self._call("POST", f"{API}/auth/oauth/poll", json={"device_code": device_code})
+        if isinstance(body, dict) and "token" in body:
+            return models.LoginResult.model_validate(body)
+        return None
+
+    async def logout(self, everywhere: bool = False) -> None:
+        await self._call("POST", f"{API}/auth/logout-all" if everywhere else f"{API}/auth/logout")
+
+    async def me(self) -> models.User:
+        return await self._get(f"{API}/me", models.User)
+
+    async def set_two_factor(self, enabled: bool) -> models.User:
+        return await self._send("PUT", f"{API}/me/two-factor", models.User, {"enabled": enabled})
+
+    async def verify_real_name(self, name: str, id_number: str) -> models.User:
+        return await self._send(
+            "PUT", f"{API}/me/real-name", models.User, {"name": name, "id_number": id_number}
+        )
+
+    async def change_password(self, current_password: str, new_password: str) -> models.User:
+        """Logs out the user's other sessions; this one stays."""
+        return await self._send(
+            "PUT",
+            f"{API}/me/password",
+            models.User,
+            {"current_password": current_password, "new_password": new_password},
+        )
+
+    async def set_payment_password(
+        self, payment_password: str, current_payment_password: str | None = None
+    ) -> models.User:
+        body = {"payment_password": payment_password}
+        if current_payment_password is not None:
+            body["current_payment_password"] = current_payment_password
+        return await self._send("PUT", f"{API}/me/payment-password", models.User, body)
+
+    async def ssh_keys(self) -> list[models.SshKey]:
+        """The linked SSH keys, newest first."""
+        return await self._get_items(f"{API}/me/ssh-keys", models.SshKey)
+
+    async def link_ssh_key(self, fingerprint: str, label: str) -> models.SshKey:
+        """Links a key (`SHA256:` + 43 base64 characters); one already linked to this
+        account is answered unchanged, one linked to another account is a Conflict."""
+        return await self._send(
+            "POST",
+            f"{API}/me/ssh-keys",
+            models.SshKey,
+            {"fingerprint": fingerprint, "label": label},
+        )
+
+    async def unlink_ssh_key(self, key_id: int) -> None:
+        await self._call("DELETE", f"{API}/me/ssh-keys/{key_id}")
+
+    async def ssh_session(self, fingerprint: str, gateway_secret: str) -> models.LoginResult:
+        """For the SSH gateway: a login for the account the key is linked to. Forbidden
+        when the secret is wrong or the backend has none; NotFound for an unlinked key."""
+        body = await self._call(
+            "POST",
+            f"{API}/auth/ssh-session",
+            json={"fingerprint": fingerprint},
+            extra_headers={"X-Kshop-Gateway-Secret": gateway_secret},
+        )
+        return models.LoginResult.model_validate(body)
+
+    async def insights(self, months: int = 12) -> models.Insights:
+        """Spend per month and per top-level category, orders per status (1–24 months)."""
+        return await self._get(f"{API}/me/insights", models.Insights, months=months)
+
+    async def dev_sms_codes(self, phone: str) -> list[models.SmsMessage]:
+        """The fake backend's SMS outbox (only where `/_dev` is mounted)."""
+        body = await self._call("GET", "/_dev/sms-outbox", params={"phone": phone})
+        return [models.SmsMessage.model_validate(m) for m in body.get("messages", [])]
+
+    async def dev_clock(self) -> float:
+        """The fake backend's clock in epoch seconds (only where `/_dev` is mounted)."""
+        body = await self._call("GET", "/_dev/clock")
+        return float(body["epoch"])

@@ -1,0 +1,123 @@
+"""Orders, paying them, their parcels and reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote as quote_path
+
+from kshop_tui.api import models
+from kshop_tui.api.calls.base import API, ApiCalls, lines_or_cart
+
+
+class OrderCalls(ApiCalls):
+    """Order, payment and logistics calls of `KshopClient`."""
+
+    async def create_order(
+        self,
+        *,
+        payment_method: models.PaymentMethod,
+        idempotency_key: str,
+        items: list[tuple[int, int]] | None = None,
+        address_id: int | None = None,
+        coupon_id: int | None = None,
+        remark: str = "",
+        invoice: models.Invoice | None = None,
+    ) -> models.Order:
+        """Places an order for `items` [(sku_id, qty)], or for the cart's selected lines.
+
+        `idempotency_key` is an `api.intent.Intent`'s, one per "place order" press,
+        and is sent again unchanged on a retry: the server then answers the same order.
+        """
+        body = lines_or_cart(items)
+        body["payment_method"] = payment_method
+        if address_id is not None:
+            body["address_id"] = address_id
+        if coupon_id is not None:
+            body["coupon_id"] = coupon_id
+        if remark:
+            body["remark"] = remark
+        if invoice is not None:
+            body["invoice"] = invoice.model_dump(exclude_none=True)
+        return await self._send("POST", f"{API}/orders", models.Order, body, idempotency_key)
+
+    async def orders(
+        self, status: models.OrderFilter = "all", cursor: str | None = None, limit: int = 20
+    ) -> models.OrderPage:
+        """Newest first; `after_sale` lists the orders that have an after-sale."""
+        return await self._get(
+            f"{API}/orders", models.OrderPage, status=status, cursor=cursor, limit=limit
+        )
+
+    async def order_counts(self) -> models.OrderCounts:
+        return await self._get(f"{API}/orders/counts", models.OrderCounts)
+
+    async def cancel_reasons(self) -> list[models.CancelReason]:
+        return await self._get_items(f"{API}/orders/cancel-reasons", models.CancelReason)
+
+    async def order(self, order_id: int) -> models.Order:
+        return await self._get(f"{API}/orders/{order_id}", models.Order)
+
+    async def change_order_items(self, order_id: int, items: list[tuple[int, int]]) -> models.Order:
+        """Unpaid orders only: `items` [(sku_id, qty)] replace the lines, re-priced."""
+        body = lines_or_cart(items)
+        return await self._send("PUT", f"{API}/orders/{order_id}/items", models.Order, body)
+
+    async def change_order_address(self, order_id: int, address_id: int) -> models.Order:
+        return await self._send(
+            "PUT", f"{API}/orders/{order_id}/address", models.Order, {"address_id": address_id}
+        )
+
+    async def cancel_order(self, order_id: int, reason: str) -> models.Order:
+        """`reason` is a `CancelReason.code`; a paid order is refunded in full."""
+        return await self._send(
+            "POST", f"{API}/orders/{order_id}/cancel", models.Order, {"reason": reason}
+        )
+
+    async def confirm_receipt(self, order_id: int) -> models.Order:
+        return await self._send("POST", f"{API}/orders/{order_id}/confirm-receipt", models.Order)
+
+    async def pay(
+        self,
+        order_id: int,
+        method: models.PaymentMethod,
+        payment_password: str | None = None,
+        bank_card_id: int | None = None,
+        *,
+        idempotency_key: str,
+    ) -> models.Payment:
+        """Balance and bank card need the payment password and settle at once, as does
+        pay-later; Alipay and WeChat Pay answer a pending payment with a `qr_payload`
+        to draw and poll with `payment()`."""
+        body: dict[str, Any] = {"method": method}
+        if payment_password is not None:
+            body["payment_password"] = payment_password
+        if bank_card_id is not None:
+            body["bank_card_id"] = bank_card_id
+        return await self._send(
+            "POST", f"{API}/orders/{order_id}/pay", models.Payment, body, idempotency_key
+        )
+
+    async def payment(self, payment_id: int) -> models.Payment:
+        return await self._get(f"{API}/payments/{payment_id}", models.Payment)
+
+    async def order_logistics(self, order_id: int) -> models.Tracking:
+        return await self._get(f"{API}/orders/{order_id}/logistics", models.Tracking)
+
+    async def track_parcel(self, tracking_no: str) -> models.Tracking:
+        """物流查询: any parcel by its number (typed by the user, so quoted whole)."""
+        return await self._get(
+            f"{API}/logistics/{quote_path(tracking_no, safe='')}", models.Tracking
+        )
+
+    async def carriers(self) -> list[models.Carrier]:
+        return await self._get_items(f"{API}/logistics/carriers", models.Carrier)
+
+    async def review_order(
+        self, order_id: int, rating: int, text: str, item_id: int | None = None
+    ) -> list[models.OrderReview]:
+        """Reviews one item of a completed order, or (no `item_id`) each not yet reviewed."""
+        body: dict[str, Any] = {"rating": rating, "text": text}
+        if item_id is not None:
+            body["item_id"] = item_id
+        answer = await self._call("POST", f"{API}/orders/{order_id}/reviews", json=body)
+        return [models.OrderReview.model_validate(item) for item in answer["items"]]

@@ -1,0 +1,82 @@
+"""The user, logging in, SSH keys, and the spending insights."""
+
+from __future__ import annotations
+
+from kshop_tui.api.models.base import Line, Model
+
+
+class LinkedLogin(Model):
+    provider: Line
+    label: Line = ""
+    created_at: str | None = None
+
+
+class User(Model):
+    id: int
+    phone: str
+    phone_masked: str
+    nickname: Line
+    real_name_verified: bool = False
+    real_name_masked: Line | None = None
+    id_number_masked: Line | None = None
+    two_factor_enabled: bool = False
+    has_payment_password: bool = False
+    created_at: str | None = None
+    linked_logins: list[LinkedLogin] = []
+
+
+class LoginResult(Model):
+    token: str
+    expires_at: str
+    user: User
+
+
+class SshKey(Model):
+    """A linked SSH key: sessions over SSH with it start logged in."""
+
+    id: int
+    fingerprint: Line
+    label: Line = ""
+    created_at: str
+    last_used_at: str | None = None
+
+
+class SmsSent(Model):
+    sent: bool = True
+    expires_in: int = 300
+    retry_after: int = 60
+
+
+class SmsMessage(Model):
+    phone: str
+    purpose: str
+    code: str
+    sent_at: str
+
+
+class OAuthStart(Model):
+    device_code: str
+    qr_payload: str
+    interval: int = 2
+    expires_in: int = 300
+
+
+class MonthSpend(Model):
+    month: str
+    total_fen: int
+    orders: int
+
+
+class CategorySpend(Model):
+    category_id: int
+    name: Line
+    total_fen: int
+
+
+class Insights(Model):
+    months: int
+    total_spend_fen: int
+    spend_by_month: list[MonthSpend]
+    """Every month in range, oldest first."""
+    spend_by_category: list[CategorySpend]
+    orders_by_status: dict[str, int]
