@@ -395,7 +395,7 @@ async def test_buying_again_fills_the_cart_and_says_what_was_refused(
     with backend_ctx.db.tx():
         backend_ctx.db.execute("UPDATE skus SET stock = 0 WHERE id = ?", (gone,))
     client = await shop.client()
-    await orders.buy_again(shop, await client.order(order_id))
+    await orders.add_to_cart_again(shop, await client.order(order_id))
     cart = await client.cart()
     assert [(item.sku_id, item.qty) for item in cart.items] == [(kept, 2)]
     told = host_of(shop).told

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import CancelReason, Order
 
 
-async def cancel_order(
+async def ask_reason_and_cancel(
     screen: ShopScreen, order_id: int, order_no: str, paid: bool
 ) -> Order | None:
     """Asks why with the picker, then cancels; answers the cancelled order, or None.

@@ -19,7 +19,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.orders.cancel import cancel_order
+from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
 from kshop_tui.screens.orders.change_items import ChangeItemsDialog
 from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
 from kshop_tui.screens.orders.contact import ContactSupportDialog
@@ -33,7 +33,12 @@ from kshop_tui.screens.orders.order_view import (
 from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.receipt import export_receipt
 from kshop_tui.screens.orders.review import ReviewDialog
-from kshop_tui.shop.flows.orders import address_id_of, buy_again, offered_actions, order_allows
+from kshop_tui.shop.flows.orders import (
+    add_to_cart_again,
+    address_id_of,
+    offered_actions,
+    order_allows,
+)
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline
@@ -218,7 +223,7 @@ class OrderDetailScreen(ShopScreen):
         if order is None:
             return
         paid = order.status != "pending_payment"
-        cancelled = await cancel_order(self, order.id, order.order_no, paid)
+        cancelled = await ask_reason_and_cancel(self, order.id, order.order_no, paid)
         if cancelled is not None:
             self.order = cancelled
 
@@ -277,7 +282,7 @@ class OrderDetailScreen(ShopScreen):
     async def buy_again(self) -> None:
         order = self.order
         if order is not None:
-            await buy_again(self.shop, order)
+            await add_to_cart_again(self.shop, order)
 
     def action_change_address(self) -> None:
         self.change_address()

@@ -12,8 +12,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -21,11 +19,12 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.orders.cancel import cancel_order
+from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
 from kshop_tui.screens.orders.detail import OrderDetailScreen
 from kshop_tui.screens.orders.insights import InsightsScreen
 from kshop_tui.screens.orders.logistics import LogisticsScreen, TrackParcelScreen
 from kshop_tui.screens.orders.paying import pay_and_follow
+from kshop_tui.screens.orders.status_tabs import TABS, StatusTabs
 from kshop_tui.shop.flows.orders import row_allows
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import badge_text, time_left
@@ -34,58 +33,12 @@ if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import OrderCounts, OrderFilter, OrderPage, OrderSummary
 
-TABS: tuple[str, ...] = (
-    "all",
-    "pending_payment",
-    "awaiting_shipment",
-    "shipped",
-    "completed",
-    "cancelled",
-    "after_sale",
-)
 PAGE_SIZE = 20
 REFRESH_PAGE_LIMIT = 100
 PREFETCH_ROWS = 3
 REFRESH_SECONDS = 5.0
 WIDE_DATES = 100
 STATUS_WIDTH = 16
-
-
-class StatusTabs(Widget):
-    """One line of tabs, each with its count; the chosen one drawn reversed."""
-
-    DEFAULT_CSS = """
-    StatusTabs { height: 1; padding: 0 1; }
-    StatusTabs > .status-tabs--active { background: $primary; color: $text; text-style: bold; }
-    StatusTabs > .status-tabs--count { color: $text-muted; }
-    """
-    COMPONENT_CLASSES = {"status-tabs--active", "status-tabs--count"}
-
-    active: reactive[str] = reactive("all")
-    """The tab chosen (an order filter)."""
-    counts: reactive[OrderCounts | None] = reactive(None)
-    """How many orders each tab holds, once known."""
-
-    def render(self) -> Text:
-        # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
-        roomy = self._line(" │ ")
-        return roomy if roomy.cell_len <= self.content_size.width else self._line("│")
-
-    def _line(self, separator: str) -> Text:
-        active_style = self.get_component_rich_style("status-tabs--active")
-        count_style = self.get_component_rich_style("status-tabs--count")
-        line = Text(no_wrap=True, overflow="ellipsis")
-        for index, tab in enumerate(TABS):
-            if index:
-                line.append(separator, style=count_style)
-            label = t(f"orders.tab.{tab}")
-            count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
-            if tab == self.active:
-                line.append(f" {label} {count} ", style=active_style)
-            else:
-                line.append(f"{label} ")
-                line.append(count, style=count_style)
-        return line
 
 
 class OrdersTable(DataTable[Text]):
@@ -377,7 +330,7 @@ class OrdersScreen(ShopScreen):
     @work(group="orders-cancel")
     async def cancel_order(self, row: OrderSummary) -> None:
         paid = row.status != "pending_payment"
-        if await cancel_order(self, row.id, row.order_no, paid) is not None:
+        if await ask_reason_and_cancel(self, row.id, row.order_no, paid) is not None:
             self.refresh_visible()
 
     def action_track(self) -> None:

@@ -119,7 +119,7 @@ def buy_again_changes(order: Order) -> list[CartChange]:
     return [CartChange("add", sku_id=item.sku_id, qty=item.qty) for item in order.items]
 
 
-async def buy_again(shop: ShopSession, order: Order) -> None:
+async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
     """Puts the order's lines into the cart again. A refused line is said and skipped;
     backing out of the login stops."""
     added = 0
