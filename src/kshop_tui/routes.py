@@ -43,10 +43,14 @@ ROUTES: dict[str, Route] = {
     # The App's own places (keys, the command palette, deep links).
     "product": Route(f"{_SCREENS}.catalogue.product", "ProductScreen"),
     "cart": Route(f"{_SCREENS}.cart", "CartScreen", single=True, ends_login=True),
-    "orders": Route(f"{_SCREENS}.orders", "OrdersScreen", single=True, ends_login=True),
-    "order": Route(f"{_SCREENS}.order_detail", "OrderDetailScreen", ends_login=True),
-    "track": Route(f"{_SCREENS}.logistics", "TrackParcelScreen", single=True, ends_login=True),
-    "insights": Route(f"{_SCREENS}.insights", "InsightsScreen", single=True, ends_login=True),
+    "orders": Route(f"{_SCREENS}.orders.list", "OrdersScreen", single=True, ends_login=True),
+    "order": Route(f"{_SCREENS}.orders.detail", "OrderDetailScreen", ends_login=True),
+    "track": Route(
+        f"{_SCREENS}.orders.logistics", "TrackParcelScreen", single=True, ends_login=True
+    ),
+    "insights": Route(
+        f"{_SCREENS}.orders.insights", "InsightsScreen", single=True, ends_login=True
+    ),
     "wallet": Route(f"{_SCREENS}.wallet", "WalletScreen", single=True, ends_login=True),
     "coupons": Route(f"{_SCREENS}.coupons", "CouponsScreen", single=True, ends_login=True),
     "account": Route(f"{_SCREENS}.account", "AccountScreen", single=True, ends_login=True),

@@ -12,7 +12,7 @@ from rich.cells import cell_len
 from fake_backend.context import Ctx
 from fake_backend.services import insights as insights_service
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.insights import InsightsScreen, share_text
+from kshop_tui.screens.orders.insights import InsightsScreen, share_text
 from kshop_tui.text import money
 from kshop_tui.widgets.bar_chart import BarChart, bar_cells
 from tests.tui.helpers import settle, shown_text

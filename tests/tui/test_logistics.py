@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from fake_backend.context import Ctx
 from fake_backend.services import logistics
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.logistics import LogisticsScreen, ParcelView, TrackParcelScreen
+from kshop_tui.screens.orders.logistics import LogisticsScreen, ParcelView, TrackParcelScreen
 from kshop_tui.widgets.timeline import Timeline
 from tests.tui.helpers import settle, shown_text
 from tests.tui.test_orders import order_in_state, pay, place, skus_in_stock

@@ -15,7 +15,7 @@ from textual.widgets import DataTable
 from fake_backend.context import Ctx
 from fake_backend.services import cart
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.order_detail import AddFromCartPicker, ChangeItemsDialog
+from kshop_tui.screens.orders.change_items import AddFromCartPicker, ChangeItemsDialog
 from kshop_tui.text import money
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import finish_group, settle, shown_text, wait_for_screen, wait_for_timers

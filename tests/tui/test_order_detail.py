@@ -17,14 +17,11 @@ from fake_backend.context import Ctx
 from fake_backend.services import addresses, orders, reviews
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.address_book import AddressBookModal
-from kshop_tui.screens.order_detail import (
-    ChangeItemsDialog,
-    ConfirmDialog,
-    ContactSupportDialog,
-    OrderDetailScreen,
-    RatingPicker,
-    ReviewDialog,
-)
+from kshop_tui.screens.orders.change_items import ChangeItemsDialog
+from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
+from kshop_tui.screens.orders.contact import ContactSupportDialog
+from kshop_tui.screens.orders.detail import OrderDetailScreen
+from kshop_tui.screens.orders.review import RatingPicker, ReviewDialog
 from kshop_tui.screens.payment import MethodPickerModal
 from tests.tui.helpers import (
     finish_group,
@@ -106,7 +103,7 @@ async def test_confirm_receipt_completes_a_shipped_order(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot)
         await pilot.press("y")  # confirm receipt
-        await wait_for_screen(pilot, ConfirmDialog)
+        await wait_for_screen(pilot, ConfirmReceiptDialog)
         await pilot.press("enter")  # yes, it arrived
         screen = await back_on_detail(pilot)
         assert screen.order is not None and screen.order.status == "completed"
@@ -123,7 +120,7 @@ async def test_escape_on_the_confirmation_changes_nothing(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot)
         await pilot.press("y")  # confirm receipt…
-        await wait_for_screen(pilot, ConfirmDialog)
+        await wait_for_screen(pilot, ConfirmReceiptDialog)
         await pilot.press("escape")  # …not yet
         await back_on_detail(pilot)
     status = backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order_id,))
@@ -365,7 +362,7 @@ async def test_the_receipt_is_exported_as_text_and_svg(
 async def test_the_detail_follows_the_merchant_while_open(
     make_app: MakeApp, backend_ctx: Ctx, demo_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kshop_tui.screens import order_detail
+    from kshop_tui.screens.orders import detail as order_detail
 
     monkeypatch.setattr(order_detail, "REFRESH_SECONDS", 0.2)
     order_id = order_in_state(backend_ctx, "awaiting_shipment", skus_in_stock(backend_ctx, 1)[0])

@@ -15,7 +15,7 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.screens import payment
 from kshop_tui.screens.checkout import CheckoutScreen
-from kshop_tui.screens.order_detail import OrderDetailScreen
+from kshop_tui.screens.orders.detail import OrderDetailScreen
 from kshop_tui.screens.payment import (
     MethodPickerModal,
     PaymentPasswordModal,

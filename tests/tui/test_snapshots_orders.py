@@ -12,7 +12,9 @@ from textual.pilot import Pilot
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.order_detail import CancelReasonPicker, OrderDetailScreen, ReviewDialog
+from kshop_tui.screens.orders.cancel import CancelReasonPicker
+from kshop_tui.screens.orders.detail import OrderDetailScreen
+from kshop_tui.screens.orders.review import ReviewDialog
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import settle, wait_for_screen
 from tests.tui.test_logistics import shipped_with_exception

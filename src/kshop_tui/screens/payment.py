@@ -763,6 +763,6 @@ async def open_next_step(app: App[Any], step: NextStep, order_id: int) -> None:
     if step == "browse":
         app.call_later(app.run_action, "browse")
     elif step == "detail":
-        from kshop_tui.screens.order_detail import OrderDetailScreen
+        from kshop_tui.screens.orders.detail import OrderDetailScreen
 
         await app.push_screen(OrderDetailScreen(order_id))

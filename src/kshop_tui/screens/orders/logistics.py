@@ -4,7 +4,6 @@ exception shown as one), the estimated delivery and the courier's steps, newest 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -16,33 +15,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, LoadingIndicator, Static
 
+from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.flows.orders import (
+    TRACKING_NUMBER_MAX,
+    looks_like_tracking_no,
+    normalize_tracking_no,
+)
 from kshop_tui.text import local_time
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Tracking
-
-# The shapes the server accepts (docs/api.md: SF, ZTO, YTO, JD, EMS, Yunda), checked before asking.
-TRACKING_NUMBER_SHAPES = (
-    re.compile(r"SF\d{13}"),
-    re.compile(r"75\d{12}"),
-    re.compile(r"YT\d{13}"),
-    re.compile(r"JDVA\d{11}"),
-    re.compile(r"[A-Z]{2}\d{9}CN"),
-    re.compile(r"43\d{11}"),
-)
-TRACKING_NUMBER_MAX = 20
-
-
-def normalize_tracking_no(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
-
-
-def looks_like_tracking_no(number: str) -> bool:
-    return any(shape.fullmatch(number) for shape in TRACKING_NUMBER_SHAPES)
 
 
 def parcel_status_label(status: str) -> str:
@@ -153,8 +139,6 @@ class LogisticsScreen(ShopScreen):
 
     @work(exclusive=True, group="logistics")
     async def load(self) -> None:
-        from kshop_tui.api import errors
-
         order_id, number = self.order_id, self.tracking_no
         try:
             if order_id is not None:
@@ -227,8 +211,6 @@ class TrackParcelScreen(ShopScreen):
 
     @work(exclusive=True, group="track")
     async def look_up(self) -> None:
-        from kshop_tui.api import errors
-
         field = self.query_one("#track-number", Input)
         error_line = self.query_one("#track-error", Static)
         view = self.query_one(ParcelView)

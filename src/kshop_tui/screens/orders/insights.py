@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
+from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
@@ -119,8 +120,6 @@ class InsightsScreen(ShopScreen):
 
     @work(exclusive=True, group="insights")
     async def load(self) -> None:
-        from kshop_tui.api import errors
-
         months = self.months
         self._show_summary(loading=True)
         try:

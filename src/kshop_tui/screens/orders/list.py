@@ -12,19 +12,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.reactive import reactive
-from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.order_detail import (
-    after_sale_wizard,
-    cancel_with_reason,
-    pay_pending_order,
-)
+from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
+from kshop_tui.screens.orders.detail import OrderDetailScreen
+from kshop_tui.screens.orders.insights import InsightsScreen
+from kshop_tui.screens.orders.logistics import LogisticsScreen, TrackParcelScreen
+from kshop_tui.screens.orders.paying import pay_and_follow
+from kshop_tui.screens.orders.status_tabs import TABS, StatusTabs
+from kshop_tui.shop.flows.orders import row_allows
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import badge_text, time_left
 
@@ -32,61 +33,12 @@ if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import OrderCounts, OrderFilter, OrderPage, OrderSummary
 
-TABS: tuple[str, ...] = (
-    "all",
-    "pending_payment",
-    "awaiting_shipment",
-    "shipped",
-    "completed",
-    "cancelled",
-    "after_sale",
-)
 PAGE_SIZE = 20
 REFRESH_PAGE_LIMIT = 100
 PREFETCH_ROWS = 3
 REFRESH_SECONDS = 5.0
 WIDE_DATES = 100
 STATUS_WIDTH = 16
-CANCELLABLE = ("pending_payment", "awaiting_shipment")
-TRACKABLE = ("shipped", "completed")
-AFTER_SALE_STATES = ("awaiting_shipment", "shipped", "completed")
-
-
-class StatusTabs(Widget):
-    """One line of tabs, each with its count; the chosen one drawn reversed."""
-
-    DEFAULT_CSS = """
-    StatusTabs { height: 1; padding: 0 1; }
-    StatusTabs > .status-tabs--active { background: $primary; color: $text; text-style: bold; }
-    StatusTabs > .status-tabs--count { color: $text-muted; }
-    """
-    COMPONENT_CLASSES = {"status-tabs--active", "status-tabs--count"}
-
-    active: reactive[str] = reactive("all")
-    """The tab chosen (an order filter)."""
-    counts: reactive[OrderCounts | None] = reactive(None)
-    """How many orders each tab holds, once known."""
-
-    def render(self) -> Text:
-        # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
-        roomy = self._line(" │ ")
-        return roomy if roomy.cell_len <= self.content_size.width else self._line("│")
-
-    def _line(self, separator: str) -> Text:
-        active_style = self.get_component_rich_style("status-tabs--active")
-        count_style = self.get_component_rich_style("status-tabs--count")
-        line = Text(no_wrap=True, overflow="ellipsis")
-        for index, tab in enumerate(TABS):
-            if index:
-                line.append(separator, style=count_style)
-            label = t(f"orders.tab.{tab}")
-            count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
-            if tab == self.active:
-                line.append(f" {label} {count} ", style=active_style)
-            else:
-                line.append(f"{label} ")
-                line.append(count, style=count_style)
-        return line
 
 
 class OrdersTable(DataTable[Text]):
@@ -102,7 +54,7 @@ class OrdersTable(DataTable[Text]):
 
 
 class OrdersScreen(ShopScreen):
-    CSS_PATH = "orders.tcss"
+    CSS_PATH = "list.tcss"
     BINDINGS = [
         Binding("right_square_bracket", "tab(1)", "orders.key.next_tab", id="orders.next_tab"),
         Binding(
@@ -173,8 +125,6 @@ class OrdersScreen(ShopScreen):
 
     @work(exclusive=True, group="orders-page")
     async def load_first(self) -> None:
-        from kshop_tui.api import errors
-
         self.generation += 1
         generation, tab = self.generation, self.tab
         self.rows, self.next_cursor = [], None
@@ -200,8 +150,6 @@ class OrdersScreen(ShopScreen):
 
     @work(exclusive=True, group="orders-more")
     async def load_more(self) -> None:
-        from kshop_tui.api import errors
-
         cursor, tab = self.next_cursor, self.tab
         if cursor is None or self.loading_more:
             return
@@ -234,8 +182,6 @@ class OrdersScreen(ShopScreen):
     async def refresh_visible(self) -> None:
         """Re-asks the counts and the rows already shown; an answer that arrives after
         the user switched tabs or paged on is dropped."""
-        from kshop_tui.api import errors
-
         generation, tab = self.generation, self.tab
         wanted = min(REFRESH_PAGE_LIMIT, max(PAGE_SIZE, len(self.rows)))
         try:
@@ -353,26 +299,7 @@ class OrdersScreen(ShopScreen):
         self.action_open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self._current()
-        if action == "pay":
-            return row is not None and row.status == "pending_payment"
-        if action == "cancel_order":
-            return (
-                row is not None
-                and row.status in CANCELLABLE
-                and row.after_sale_status != "in_progress"
-            )
-        if action == "track":
-            return row is not None and row.status in TRACKABLE and row.tracking_no is not None
-        if action == "after_sale":
-            return (
-                row is not None
-                and row.status in AFTER_SALE_STATES
-                and after_sale_wizard() is not None
-            )
-        if action == "open":
-            return row is not None
-        return True
+        return row_allows(action, self._current())
 
     # --- actions -------------------------------------------------------------------
 
@@ -381,8 +308,6 @@ class OrdersScreen(ShopScreen):
         self.load_first()
 
     def action_open(self) -> None:
-        from kshop_tui.screens.order_detail import OrderDetailScreen
-
         row = self._current()
         if row is not None:
             self.app.push_screen(OrderDetailScreen(row.id))
@@ -394,7 +319,7 @@ class OrdersScreen(ShopScreen):
 
     @work(group="orders-pay")
     async def pay(self, row: OrderSummary) -> None:
-        await pay_pending_order(self.app, row.id, row.total_fen, from_detail=False)
+        await pay_and_follow(self, row.id, row.total_fen, on_its_detail=False)
         self.refresh_visible()
 
     def action_cancel_order(self) -> None:
@@ -405,30 +330,23 @@ class OrdersScreen(ShopScreen):
     @work(group="orders-cancel")
     async def cancel_order(self, row: OrderSummary) -> None:
         paid = row.status != "pending_payment"
-        if await cancel_with_reason(self.app, row.id, row.order_no, paid) is not None:
+        if await ask_reason_and_cancel(self, row.id, row.order_no, paid) is not None:
             self.refresh_visible()
 
     def action_track(self) -> None:
-        from kshop_tui.screens.logistics import LogisticsScreen
-
         row = self._current()
         if row is not None:
             self.app.push_screen(LogisticsScreen(order_id=row.id))
 
     def action_after_sale(self) -> None:
-        wizard = after_sale_wizard()
         row = self._current()
-        if wizard is not None and row is not None:
-            self.app.push_screen(wizard(row.id))
+        if row is not None:
+            self.open("after_sale", row.id)
 
     def action_track_any(self) -> None:
-        from kshop_tui.screens.logistics import TrackParcelScreen
-
         self.app.push_screen(TrackParcelScreen())
 
     def action_insights(self) -> None:
-        from kshop_tui.screens.insights import InsightsScreen
-
         self.app.push_screen(InsightsScreen())
 
 

@@ -1,0 +1,108 @@
+"""How one order is drawn on its screen: the items, the facts about it, the money and the
+timeline of what happened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.orders.receipt import invoice_label, payment_method_label
+from kshop_tui.text import local_time, money
+from kshop_tui.widgets.timeline import TimelineEntry, Tone
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import Order, OrderEvent, OrderItem
+
+
+def items_table(items: list[OrderItem]) -> Table:
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(ratio=1)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    for item in items:
+        name = Text(item.name, overflow="ellipsis")
+        details = "/".join(item.specs.values())
+        if details:
+            name.append("\n" + details, style="dim")
+        if item.refunded:
+            name.append("  " + t("orders.item.refunded"), style="dim")
+        if item.reviewed:
+            name.append("  " + t("orders.item.reviewed"), style="dim")
+        each = Text(f"{money(item.price_fen)} × {item.qty}")
+        table.add_row(name, each, Text(money(item.line_total_fen)))
+    return table
+
+
+def info_table(order: Order) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    address = order.address
+    ship_to = Text(f"{address.name}  {address.phone_masked}\n{address.one_line()}")
+    table.add_row(Text(t("orders.field.ship_to")), ship_to)
+    method = payment_method_label(order.paid_method or order.payment_method)
+    if order.paid_at:
+        payment = Text(f"{method} · {t('orders.paid_at', at=local_time(order.paid_at))}")
+    else:
+        payment = Text(f"{method} · {t('orders.unpaid')}")
+    table.add_row(Text(t("orders.field.payment")), payment)
+    table.add_row(Text(t("orders.field.placed")), Text(local_time(order.created_at)))
+    if order.estimated_delivery is not None and order.status in (
+        "pending_payment",
+        "awaiting_shipment",
+        "shipped",
+    ):
+        window = order.estimated_delivery
+        table.add_row(
+            Text(t("orders.field.delivery")),
+            Text(t("orders.delivery_window", earliest=window.earliest, latest=window.latest)),
+        )
+    if order.carrier and order.tracking_no:
+        table.add_row(Text(t("orders.field.parcel")), Text(f"{order.carrier} {order.tracking_no}"))
+    if order.coupon is not None:
+        table.add_row(Text(t("orders.field.coupon")), Text(order.coupon.title))
+    table.add_row(Text(t("orders.field.invoice")), Text(invoice_label(order.invoice)))
+    if order.remark:
+        table.add_row(Text(t("orders.field.remark")), Text(order.remark))
+    if order.cancel_reason:
+        table.add_row(Text(t("orders.field.cancel_reason")), Text(order.cancel_reason))
+    return table
+
+
+def money_table(order: Order) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_row(Text(t("orders.money.subtotal")), Text(money(order.subtotal_fen)))
+    table.add_row(Text(t("orders.money.shipping")), Text(money(order.shipping_fen)))
+    if order.discount_fen:
+        table.add_row(Text(t("orders.money.discount")), Text(money(-order.discount_fen)))
+    table.add_row(
+        Text(t("orders.money.total"), style="bold"), Text(money(order.total_fen), style="bold")
+    )
+    if order.refunded_fen:
+        table.add_row(Text(t("orders.money.refunded")), Text(money(-order.refunded_fen)))
+    return table
+
+
+def event_title(status: str) -> str:
+    label = t(f"orders.event.{status}")
+    return status.replace("_", " ") if label == f"orders.event.{status}" else label
+
+
+def timeline_entries(events: list[OrderEvent]) -> list[TimelineEntry]:
+    entries = []
+    for index, event in enumerate(reversed(events)):
+        tone: Tone = "current" if index == 0 else "normal"
+        entries.append(
+            TimelineEntry(
+                at=local_time(event.at, "%m-%d %H:%M"),
+                title=event_title(event.status),
+                detail=event.note,
+                tone=tone,
+            )
+        )
+    return entries

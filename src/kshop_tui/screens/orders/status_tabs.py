@@ -1,0 +1,63 @@
+"""The orders list's status tabs (全部/待付款/待发货/已发货/已完成/已取消/售后), each with its
+count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from kshop_tui.i18n import t
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import OrderCounts
+
+# Each tab's name is the API's status filter.
+TABS: tuple[str, ...] = (
+    "all",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "after_sale",
+)
+
+
+class StatusTabs(Widget):
+    """One line of tabs, each with its count; the chosen one drawn reversed."""
+
+    DEFAULT_CSS = """
+    StatusTabs { height: 1; padding: 0 1; }
+    StatusTabs > .status-tabs--active { background: $primary; color: $text; text-style: bold; }
+    StatusTabs > .status-tabs--count { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"status-tabs--active", "status-tabs--count"}
+
+    active: reactive[str] = reactive("all")
+    """The tab chosen (an order filter)."""
+    counts: reactive[OrderCounts | None] = reactive(None)
+    """How many orders each tab holds, once known."""
+
+    def render(self) -> Text:
+        # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
+        roomy = self._line(" │ ")
+        return roomy if roomy.cell_len <= self.content_size.width else self._line("│")
+
+    def _line(self, separator: str) -> Text:
+        active_style = self.get_component_rich_style("status-tabs--active")
+        count_style = self.get_component_rich_style("status-tabs--count")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for index, tab in enumerate(TABS):
+            if index:
+                line.append(separator, style=count_style)
+            label = t(f"orders.tab.{tab}")
+            count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
+            if tab == self.active:
+                line.append(f" {label} {count} ", style=active_style)
+            else:
+                line.append(f"{label} ")
+                line.append(count, style=count_style)
+        return line

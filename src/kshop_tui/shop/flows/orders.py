@@ -1,0 +1,268 @@
+"""Orders: which actions an order offers, cancelling one with a reason, buying its items
+again, the draft of an unpaid order's new items, and which tracking numbers are worth
+asking about. No Textual: the screens supply the pickers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kshop_tui.api import errors
+from kshop_tui.api.errors import LoginCancelled
+from kshop_tui.i18n import t
+from kshop_tui.shop.cart_outbox import CartChange
+from kshop_tui.text import money
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import (
+        Address,
+        CancelReason,
+        CartItem,
+        Order,
+        OrderAddress,
+        OrderSummary,
+    )
+    from kshop_tui.shop.session import ShopSession
+
+# --- which actions an order offers -------------------------------------------------------
+
+# The order screen's action → the server's action name that allows it (docs/api.md §3).
+SERVER_ACTIONS = {
+    "pay": "pay",
+    "change_address": "change_address",
+    "change_items": "change_items",
+    "cancel_order": "cancel",
+    "confirm_receipt": "confirm_receipt",
+    "track": "track",
+    "review": "review",
+    "after_sale": "after_sale",
+    "buy_again": "buy_again",
+}
+# Actions that need the order loaded, whatever the server lists.
+NEEDS_AN_ORDER = frozenset({"contact_support", "export_receipt"})
+
+
+def order_allows(action: str, order: Order | None) -> bool:
+    """Whether the order screen's `action` works now (`order` is None while loading):
+    the server's actions decide, the screen's other keys always work."""
+    if action in NEEDS_AN_ORDER:
+        return order is not None
+    needed = SERVER_ACTIONS.get(action)
+    if needed is None:
+        return True
+    return order is not None and needed in order.actions
+
+
+def offered_actions(order: Order | None) -> list[str]:
+    """The server's action names the order screen offers now."""
+    return [needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order)]
+
+
+# An order list's row carries no actions: its status decides.
+CANCELLABLE = ("pending_payment", "awaiting_shipment")
+TRACKABLE = ("shipped", "completed")
+AFTER_SALE_STATES = ("awaiting_shipment", "shipped", "completed")
+
+
+def row_allows(action: str, row: OrderSummary | None) -> bool:
+    """Whether the orders list's `action` works on the row under the cursor (None when
+    the list is empty)."""
+    if action == "pay":
+        return row is not None and row.status == "pending_payment"
+    if action == "cancel_order":
+        return (
+            row is not None and row.status in CANCELLABLE and row.after_sale_status != "in_progress"
+        )
+    if action == "track":
+        return row is not None and row.status in TRACKABLE and row.tracking_no is not None
+    if action == "after_sale":
+        return row is not None and row.status in AFTER_SALE_STATES
+    if action == "open":
+        return row is not None
+    return True
+
+
+# --- cancelling ---------------------------------------------------------------------------
+
+ChooseReason = Callable[["list[CancelReason]"], Awaitable["str | None"]]
+"""Shows the reasons and answers the code of the one chosen, or None."""
+
+
+async def cancel_with_reason(
+    shop: ShopSession, order_id: int, choose_reason: ChooseReason
+) -> Order | None:
+    """Asks why, then cancels and says so; answers the cancelled order, or None (backed
+    out, or refused: that was shown)."""
+    reasons = await shop.attempt(lambda api: api.cancel_reasons(), needs_login=True)
+    if reasons is None:
+        return None
+    code = await choose_reason(reasons)
+    if code is None:
+        return None
+    order = await shop.attempt(lambda api: api.cancel_order(order_id, code), needs_login=True)
+    if order is None:
+        return None
+    if order.refunded_fen:
+        shop.host.tell(t("orders.cancelled_refunded", amount=money(order.refunded_fen)))
+    else:
+        shop.host.tell(t("orders.cancelled", order_no=order.order_no))
+    return order
+
+
+# --- buying again -------------------------------------------------------------------------
+
+
+def buy_again_changes(order: Order) -> list[CartChange]:
+    """The cart changes that put each of the order's lines into the cart again."""
+    return [CartChange("add", sku_id=item.sku_id, qty=item.qty) for item in order.items]
+
+
+async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
+    """Puts the order's lines into the cart again. A refused line is said and skipped;
+    backing out of the login stops."""
+    added = 0
+    for item, change in zip(order.items, buy_again_changes(order), strict=True):
+        try:
+            await shop.change_cart(change)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            refused = t("orders.buy_again_refused", name=item.name, reason=error.message)
+            shop.host.tell(refused, severity="warning")
+            continue
+        added += 1
+    if added:
+        shop.host.tell(t("orders.buy_again_done", count=added))
+
+
+# --- the address ---------------------------------------------------------------------------
+
+
+def address_id_of(snapshot: OrderAddress, addresses: list[Address]) -> int | None:
+    """Which address-book entry an order's address snapshot came from, if it is still there."""
+    for address in addresses:
+        same = (
+            address.name == snapshot.name
+            and address.phone == snapshot.phone
+            and address.one_line() == snapshot.one_line()
+        )
+        if same:
+            return address.id
+    return None
+
+
+# --- changing an unpaid order's items -----------------------------------------------------
+
+MAX_PER_LINE = 99
+
+
+@dataclass
+class DraftLine:
+    """A line of the order as the user is changing it. The price is the server's latest
+    word on it: the order's, the cart's, then each quote's."""
+
+    sku_id: int
+    name: str
+    specs: dict[str, str]
+    price_fen: int
+    qty: int
+
+
+def held_stock(order: Order) -> dict[int, int]:
+    """Pieces per SKU the order holds now: they are its to keep when it is changed."""
+    held: dict[int, int] = {}
+    for item in order.items:
+        held[item.sku_id] = held.get(item.sku_id, 0) + item.qty
+    return held
+
+
+class ItemsDraft:
+    """An unpaid order's lines while the user changes them: quantities within 1–99, never
+    fewer than one line, and one more of a cart line when the stock allows it."""
+
+    def __init__(self, order: Order) -> None:
+        self.lines = [
+            DraftLine(item.sku_id, item.name, dict(item.specs), item.price_fen, item.qty)
+            for item in order.items
+        ]
+        self.held = held_stock(order)
+
+    def wanted(self) -> list[tuple[int, int]]:
+        """The lines as the server takes them: (sku_id, qty)."""
+        return [(line.sku_id, line.qty) for line in self.lines]
+
+    def change_qty(self, row: int, delta: int) -> bool:
+        """Adds `delta` to a line's quantity within 1–99; True when it changed."""
+        if not 0 <= row < len(self.lines):
+            return False
+        line = self.lines[row]
+        new_qty = min(MAX_PER_LINE, max(1, line.qty + delta))
+        if new_qty == line.qty:
+            return False
+        line.qty = new_qty
+        return True
+
+    def can_remove(self) -> bool:
+        """An order keeps at least one line."""
+        return len(self.lines) > 1
+
+    def remove(self, row: int) -> DraftLine | None:
+        """Takes a line out (unless it is the last one); answers it."""
+        if not 0 <= row < len(self.lines) or not self.can_remove():
+            return None
+        return self.lines.pop(row)
+
+    def refusal(self, item: CartItem) -> str | None:
+        """Why one more of a cart line cannot go into the order, or None. The stock this
+        order holds is its own, so it counts as available."""
+        in_order = next((line.qty for line in self.lines if line.sku_id == item.sku_id), 0)
+        available = item.stock + self.held.get(item.sku_id, 0)
+        if in_order >= MAX_PER_LINE:
+            return t("orders.add_from_cart.max_per_line", max=MAX_PER_LINE)
+        if available <= 0:
+            return t("orders.add_from_cart.sold_out")
+        if in_order >= available:
+            return t("orders.add_from_cart.all_in_order", count=available)
+        return None
+
+    def add(self, item: CartItem) -> int:
+        """One more of a cart line's SKU: a new line, or one more on the line it is
+        already; answers that line's row."""
+        index = next((i for i, line in enumerate(self.lines) if line.sku_id == item.sku_id), None)
+        if index is None:
+            self.lines.append(
+                DraftLine(item.sku_id, item.name, dict(item.specs), item.price_fen, 1)
+            )
+            return len(self.lines) - 1
+        line = self.lines[index]
+        line.qty = min(MAX_PER_LINE, line.qty + 1)
+        return index
+
+    def reprice(self, prices: dict[int, int]) -> None:
+        """Takes the quote's price (by SKU) for each line it priced."""
+        for line in self.lines:
+            line.price_fen = prices.get(line.sku_id, line.price_fen)
+
+
+# --- tracking numbers -------------------------------------------------------------------
+
+# The shapes the server accepts (docs/api.md: SF, ZTO, YTO, JD, EMS, Yunda), checked before asking.
+TRACKING_NUMBER_SHAPES = (
+    re.compile(r"SF\d{13}"),
+    re.compile(r"75\d{12}"),
+    re.compile(r"YT\d{13}"),
+    re.compile(r"JDVA\d{11}"),
+    re.compile(r"[A-Z]{2}\d{9}CN"),
+    re.compile(r"43\d{11}"),
+)
+TRACKING_NUMBER_MAX = 20
+
+
+def normalize_tracking_no(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper()
+
+
+def looks_like_tracking_no(number: str) -> bool:
+    return any(shape.fullmatch(number) for shape in TRACKING_NUMBER_SHAPES)
