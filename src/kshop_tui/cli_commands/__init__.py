@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from kshop_tui import i18n
 from kshop_tui.api import errors
-from kshop_tui.cli import add_backend_options
 from kshop_tui.cli_commands import after_sales, auth, cart, config_cmd, orders, products
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import (
@@ -32,6 +31,7 @@ from kshop_tui.cli_commands.runtime import (
     exit_code_for,
 )
 from kshop_tui.cli_commands.session import token_store
+from kshop_tui.cli_options import add_backend_options
 from kshop_tui.config import load_settings
 from kshop_tui.text import clean
 
