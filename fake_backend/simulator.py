@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sales, auth, logistics, payments, support, sweeper
+from fake_backend.services import after_sale_merchant, auth, logistics, payments, support, sweeper
 
 log = logging.getLogger("fake_backend.simulator")
 
@@ -16,7 +16,7 @@ MOVES = (
     auth.simulate,
     payments.simulate,
     logistics.simulate,
-    after_sales.simulate,
+    after_sale_merchant.simulate,
     support.simulate,
 )
 TICK_SECONDS = 1.0

@@ -24,7 +24,14 @@ from fake_backend.schemas.after_sales import (
     Upload,
 )
 from fake_backend.schemas.common import errors
-from fake_backend.services import after_sales, uploads
+from fake_backend.services import (
+    after_sale_appeals,
+    after_sale_merchant,
+    after_sale_requests,
+    after_sale_returns,
+    after_sale_views,
+    uploads,
+)
 
 router = APIRouter(tags=["after-sales"])
 dev_router = APIRouter()
@@ -33,8 +40,8 @@ OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AfterSaleId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _request(body: AfterSaleFields) -> after_sales.Request:
-    return after_sales.Request(
+def _request(body: AfterSaleFields) -> after_sale_requests.Request:
+    return after_sale_requests.Request(
         type=body.type,
         item_ids=list(body.item_ids),
         reason=body.reason,
@@ -52,15 +59,15 @@ def _request(body: AfterSaleFields) -> after_sales.Request:
 )
 async def eligibility(
     order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> after_sale_views.EligibilityView:
     """Which after-sale types the order allows now, for which items, up to how much."""
-    return after_sales.eligibility(ctx, user.id, order_id, lang)
+    return after_sale_views.eligibility(ctx, user.id, order_id, lang)
 
 
 @router.get("/after-sale-reasons", response_model=ReasonList)
-async def reasons(lang: LangDep) -> dict[str, Any]:
+async def reasons(lang: LangDep) -> after_sale_views.ReasonList:
     """The reasons a buyer may give, for which types, and who pays return shipping."""
-    return after_sales.reasons(lang)
+    return after_sale_views.reasons(lang)
 
 
 @router.post(
@@ -98,7 +105,7 @@ async def create(
         idempotency_key,
         "POST /after-sales",
         body,
-        lambda: after_sales.create(ctx, user.id, body.order_id, _request(body), lang),
+        lambda: after_sale_requests.create(ctx, user.id, body.order_id, _request(body), lang),
         AfterSale,
         status_code=201,
     )
@@ -112,9 +119,9 @@ async def list_after_sales(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     order_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSalePage:
     """The user's after-sales, newest first (optionally one order's)."""
-    return after_sales.list_for_user(
+    return after_sale_views.list_for_user(
         ctx, user.id, lang, cursor=cursor, limit=limit, order_id=order_id
     )
 
@@ -122,9 +129,9 @@ async def list_after_sales(
 @router.get("/after-sales/{after_sale_id}", response_model=AfterSale, responses=errors(401, 404))
 async def get_after_sale(
     after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """One after-sale with its timeline and what the user may do next."""
-    return after_sales.get(ctx, user.id, after_sale_id, lang)
+    return after_sale_views.get(ctx, user.id, after_sale_id, lang)
 
 
 @router.put(
@@ -134,9 +141,9 @@ async def get_after_sale(
 )
 async def modify(
     after_sale_id: AfterSaleId, body: AfterSaleFields, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """Changes a rejected request and resubmits it (a new 24 h deadline)."""
-    return after_sales.modify(ctx, user.id, after_sale_id, _request(body), lang)
+    return after_sale_requests.modify(ctx, user.id, after_sale_id, _request(body), lang)
 
 
 @router.post(
@@ -146,9 +153,9 @@ async def modify(
 )
 async def cancel(
     after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """Withdraws a request still waiting for the merchant or for the returned goods."""
-    return after_sales.cancel(ctx, user.id, after_sale_id, lang)
+    return after_sale_requests.cancel(ctx, user.id, after_sale_id, lang)
 
 
 @router.post(
@@ -158,9 +165,9 @@ async def cancel(
 )
 async def appeal(
     after_sale_id: AfterSaleId, body: AppealIn, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """Asks the platform to step in after the merchant rejected the request."""
-    return after_sales.appeal(ctx, user.id, after_sale_id, body.reason, lang)
+    return after_sale_appeals.appeal(ctx, user.id, after_sale_id, body.reason, lang)
 
 
 @router.get(
@@ -168,9 +175,11 @@ async def appeal(
     response_model=PickupSlots,
     responses=errors(401, 404, 409),
 )
-async def pickup_slots(after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+async def pickup_slots(
+    after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep
+) -> after_sale_returns.PickupSlots:
     """The courier's 2-hour pickup windows over the next 3 days (Beijing time)."""
-    return after_sales.pickup_slots(ctx, user.id, after_sale_id)
+    return after_sale_returns.pickup_slots(ctx, user.id, after_sale_id)
 
 
 @router.post(
@@ -184,13 +193,13 @@ async def return_shipment(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """The goods are on their way back: `{carrier, tracking_no}` for a parcel the user
     sent, or `{pickup: {address_id, slot}}` for a courier collecting it (上门取件)."""
     if body.pickup is not None:
         if body.carrier is not None or body.tracking_no is not None:
             raise field_error("pickup", "not_with", other="carrier / tracking_no")
-        return after_sales.book_pickup(
+        return after_sale_returns.book_pickup(
             ctx, user.id, after_sale_id, body.pickup.address_id, body.pickup.slot, lang
         )
     carrier, tracking_no = body.carrier, body.tracking_no
@@ -201,7 +210,7 @@ async def return_shipment(
         if tracking_no is None:
             problems.add("tracking_no", "required")
         raise problems.error()
-    return after_sales.ship_return(ctx, user.id, after_sale_id, carrier, tracking_no, lang)
+    return after_sale_returns.ship_return(ctx, user.id, after_sale_id, carrier, tracking_no, lang)
 
 
 # ---- /_dev: the merchant's and the platform's answers ----------------------------------
@@ -210,10 +219,12 @@ async def return_shipment(
 @dev_router.post(
     "/after-sales/{after_sale_id}/approve", response_model=AfterSale, responses=errors(404, 409)
 )
-async def dev_approve(after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+async def dev_approve(
+    after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep
+) -> after_sale_views.AfterSaleView:
     """The merchant approves a request; on an appeal, the platform refunds."""
-    after_sales.answer(ctx, after_sale_id, approved=True)
-    return after_sales.view(ctx, after_sale_id, lang)
+    after_sale_merchant.answer(ctx, after_sale_id, approved=True)
+    return after_sale_views.view(ctx, after_sale_id, lang)
 
 
 @dev_router.post(
@@ -224,17 +235,19 @@ async def dev_reject(
     ctx: CtxDep,
     lang: LangDep,
     body: MerchantNoteIn | None = None,
-) -> dict[str, Any]:
+) -> after_sale_views.AfterSaleView:
     """The merchant rejects a request; on an appeal, the platform closes it."""
     note = body.note if body is not None else ""
-    after_sales.answer(ctx, after_sale_id, approved=False, note=note)
-    return after_sales.view(ctx, after_sale_id, lang)
+    after_sale_merchant.answer(ctx, after_sale_id, approved=False, note=note)
+    return after_sale_views.view(ctx, after_sale_id, lang)
 
 
 @dev_router.post(
     "/after-sales/{after_sale_id}/receive", response_model=AfterSale, responses=errors(404, 409)
 )
-async def dev_receive(after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+async def dev_receive(
+    after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep
+) -> after_sale_views.AfterSaleView:
     """The merchant receives the returned goods, which refunds the buyer."""
-    after_sales.receive(ctx, after_sale_id)
-    return after_sales.view(ctx, after_sale_id, lang)
+    after_sale_merchant.receive(ctx, after_sale_id)
+    return after_sale_views.view(ctx, after_sale_id, lang)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -39,13 +39,13 @@ PriceFen = Annotated[int | None, Query(ge=0, le=MAX_PRICE_FEN)]
 
 
 @router.get("/categories", response_model=CategoryTree)
-async def list_categories(ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+async def list_categories(ctx: CtxDep, lang: LangDep) -> catalogue.CategoryTree:
     """The category tree; names in the request's language."""
     return {"items": catalogue.category_tree(ctx, lang)}
 
 
 @router.get("/brands", response_model=BrandList, responses=errors(404))
-async def list_brands(ctx: CtxDep, category: CategoryId = None) -> dict[str, Any]:
+async def list_brands(ctx: CtxDep, category: CategoryId = None) -> catalogue.BrandList:
     """Brands with their number of products, within a category when given."""
     return {"items": catalogue.brands(ctx, category)}
 
@@ -70,7 +70,7 @@ async def search_products(
     sort: ProductSort = "sales_desc",
     cursor: Cursor = None,
     limit: Limit = catalogue.DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> catalogue.ProductPage:
     """Search and filter the catalogue, one keyset page at a time."""
     return catalogue.search_products(
         ctx,
@@ -87,7 +87,9 @@ async def search_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail, responses=errors(404))
-async def product_detail(product_id: ProductId, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+async def product_detail(
+    product_id: ProductId, ctx: CtxDep, lang: LangDep
+) -> catalogue.ProductDetail:
     return catalogue.product_detail(ctx, product_id, lang)
 
 
@@ -97,7 +99,7 @@ async def product_reviews(
     ctx: CtxDep,
     cursor: Cursor = None,
     limit: Limit = catalogue.DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> catalogue.ReviewPage:
     """A product's reviews, newest first."""
     return catalogue.product_reviews(ctx, product_id, cursor, limit)
 

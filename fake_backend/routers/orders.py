@@ -3,7 +3,7 @@ pending QR payments."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
@@ -14,6 +14,7 @@ from fake_backend.schemas.orders import (
     MAX_CURSOR_LENGTH,
     MAX_ID,
     CancelReasonList,
+    InvoiceIn,
     Order,
     OrderAddressChange,
     OrderCancel,
@@ -26,13 +27,17 @@ from fake_backend.schemas.orders import (
     PaymentCreate,
     PaymentFail,
 )
-from fake_backend.services import orders, payments
+from fake_backend.services import order_changes, order_creation, order_states, order_views, payments
 
 router = APIRouter(tags=["orders"], responses=AUTH_ERRORS)
 dev_router = APIRouter()
 
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PaymentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _invoice(invoice: InvoiceIn) -> order_views.InvoiceView:
+    return {"type": invoice.type, "title": invoice.title, "tax_id": invoice.tax_id}
 
 
 @router.post("/orders", response_model=Order, status_code=201, responses=errors(404, 409))
@@ -45,8 +50,8 @@ async def create_order(
 ) -> JSONResponse:
     """Places an order: stock is reserved and the coupon used at once; pay within 30 min."""
 
-    def place() -> dict[str, Any]:
-        return orders.create_order(
+    def place() -> order_views.OrderView:
+        return order_creation.create_order(
             ctx,
             user.id,
             items=[(line.sku_id, line.qty) for line in body.items] if body.items else None,
@@ -55,7 +60,7 @@ async def create_order(
             coupon_id=body.coupon_id,
             payment_method=body.payment_method,
             remark=body.remark,
-            invoice=body.invoice.model_dump() if body.invoice is not None else None,
+            invoice=_invoice(body.invoice) if body.invoice is not None else None,
             lang=lang,
         )
 
@@ -71,59 +76,61 @@ async def list_orders(
     status: OrderFilter = "all",
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> order_views.OrderPage:
     """The user's orders, newest first; `after_sale` lists those with an after-sale."""
-    return orders.list_orders(ctx, user.id, status, cursor, limit)
+    return order_views.list_orders(ctx, user.id, status, cursor, limit)
 
 
 @router.get("/orders/counts", response_model=OrderCounts)
-async def order_counts(ctx: CtxDep, user: UserDep) -> dict[str, int]:
+async def order_counts(ctx: CtxDep, user: UserDep) -> order_views.OrderCountsView:
     """How many orders each tab of the orders screen holds."""
-    return orders.order_counts(ctx, user.id)
+    return order_views.order_counts(ctx, user.id)
 
 
 @router.get("/orders/cancel-reasons", response_model=CancelReasonList)
-async def cancel_reasons(user: UserDep, lang: LangDep) -> dict[str, Any]:
-    return orders.cancel_reasons(lang)
+async def cancel_reasons(user: UserDep, lang: LangDep) -> order_views.CancelReasonList:
+    return order_views.cancel_reasons(lang)
 
 
 @router.get("/orders/{order_id}", response_model=Order, responses=errors(404))
-async def get_order(order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, Any]:
-    return orders.get_order(ctx, user.id, order_id, lang)
+async def get_order(
+    order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> order_views.OrderView:
+    return order_views.get_order(ctx, user.id, order_id, lang)
 
 
 @router.put("/orders/{order_id}/items", response_model=Order, responses=errors(404, 409))
 async def change_items(
     order_id: OrderId, body: OrderItemsChange, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> order_views.OrderView:
     """Unpaid orders only: stock re-reserved, re-priced; a coupon that no longer applies
     goes back to the user."""
     lines = [(line.sku_id, line.qty) for line in body.items]
-    return orders.change_items(ctx, user.id, order_id, lines, lang)
+    return order_changes.change_items(ctx, user.id, order_id, lines, lang)
 
 
 @router.put("/orders/{order_id}/address", response_model=Order, responses=errors(404, 409))
 async def change_address(
     order_id: OrderId, body: OrderAddressChange, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> order_views.OrderView:
     """Unpaid orders only: shipping and total follow the new address."""
-    return orders.change_address(ctx, user.id, order_id, body.address_id, lang)
+    return order_changes.change_address(ctx, user.id, order_id, body.address_id, lang)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=Order, responses=errors(404, 409))
 async def cancel_order(
     order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> order_views.OrderView:
     """Before shipment: stock and coupon come back; a paid order is refunded in full."""
-    return orders.cancel_order(ctx, user.id, order_id, body.reason, lang)
+    return order_states.cancel_order(ctx, user.id, order_id, body.reason, lang)
 
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=Order, responses=errors(404, 409))
 async def confirm_receipt(
     order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+) -> order_views.OrderView:
     """Shipped → completed."""
-    return orders.confirm_receipt(ctx, user.id, order_id, lang)
+    return order_states.confirm_receipt(ctx, user.id, order_id, lang)
 
 
 @router.post(
@@ -147,7 +154,7 @@ async def pay_order(
             ctx, user.id, order_id, body.method, body.payment_password, body.bank_card_id
         )
 
-    def start() -> dict[str, Any]:
+    def start() -> payments.PaymentView:
         return payments.pay_checked(ctx, user.id, order_id, body.method, body.bank_card_id)
 
     return await run_idempotent(
@@ -165,18 +172,18 @@ async def pay_order(
 
 
 @router.get("/payments/{payment_id}", response_model=Payment, responses=errors(404))
-async def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+async def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> payments.PaymentView:
     """Polled by the client while a QR code is shown."""
     return payments.get_payment(ctx, user.id, payment_id)
 
 
 @dev_router.post("/payments/{payment_id}/succeed", response_model=Payment)
-async def dev_payment_succeed(payment_id: PaymentId, ctx: CtxDep) -> dict[str, Any]:
+async def dev_payment_succeed(payment_id: PaymentId, ctx: CtxDep) -> payments.PaymentView:
     return payments.succeed(ctx, payment_id)
 
 
 @dev_router.post("/payments/{payment_id}/fail", response_model=Payment)
 async def dev_payment_fail(
     payment_id: PaymentId, ctx: CtxDep, body: PaymentFail | None = None
-) -> dict[str, Any]:
+) -> payments.PaymentView:
     return payments.fail(ctx, payment_id, body.reason if body is not None else "declined")

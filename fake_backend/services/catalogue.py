@@ -8,8 +8,9 @@ so a page never skips or repeats rows however many there are before it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TypedDict
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
@@ -25,6 +26,104 @@ IMAGE_PATH = "/api/v1/images/{image_id}.png"
 REVIEWS_CURSOR = "reviews"
 
 
+# ---- what the catalogue answers: a TypedDict per shape, field for field the response
+# model of schemas/catalogue.py (tests/backend/test_catalogue_shapes.py) -------------------
+
+
+class CategoryNode(TypedDict):
+    id: int
+    name: str
+    parent_id: int | None
+    children: list[CategoryNode]
+    product_count: int
+
+
+class CategoryTree(TypedDict):
+    items: list[CategoryNode]
+
+
+class CategoryRef(TypedDict):
+    id: int
+    name: str
+
+
+class BrandCount(TypedDict):
+    name: str
+    product_count: int
+
+
+class BrandList(TypedDict):
+    items: list[BrandCount]
+
+
+class ProductSummary(TypedDict):
+    id: int
+    name: str
+    brand: str
+    category_id: int
+    price_fen: int
+    original_price_fen: int | None
+    sales: int
+    stock: int
+    rating: float
+    review_count: int
+    image: str | None
+    returnable: bool
+
+
+class ProductPage(TypedDict):
+    items: list[ProductSummary]
+    total: int
+    next_cursor: str | None
+
+
+class SkuView(TypedDict):
+    id: int
+    specs: dict[str, str]
+    price_fen: int
+    stock: int
+
+
+class SpecOption(TypedDict):
+    name: str
+    values: list[str]
+
+
+class PromotionView(TypedDict):
+    type: str
+    label: str
+
+
+class ProductDetail(ProductSummary):
+    skus: list[SkuView]
+    spec_options: list[SpecOption]
+    images: list[str]
+    description: str
+    promotions: list[PromotionView]
+    return_window_days: int
+    non_returnable_reason: str | None
+    category_path: list[CategoryRef]
+
+
+class ReviewView(TypedDict):
+    id: int
+    author: str
+    rating: int
+    text: str
+    specs: dict[str, str]
+    created_at: str | None
+
+
+class ReviewPage(TypedDict):
+    items: list[ReviewView]
+    next_cursor: str | None
+    total: int
+    rating_breakdown: dict[str, int]
+
+
+# ---- reading the catalogue ----------------------------------------------------------------
+
+
 def image_url(image_id: int | None) -> str | None:
     """The URL path an image is served at (under the API prefix)."""
     return None if image_id is None else IMAGE_PATH.format(image_id=image_id)
@@ -38,11 +137,11 @@ def first_image_urls(ctx: Ctx, product_ids: Sequence[int]) -> dict[int, str]:
     }
 
 
-def category_tree(ctx: Ctx, lang: str) -> list[dict[str, Any]]:
+def category_tree(ctx: Ctx, lang: str) -> list[CategoryNode]:
     """Top-level categories with nested children; counts include every descendant."""
     rows = store.categories(ctx.db)
     direct = store.product_counts_by_category(ctx.db)
-    nodes = {
+    nodes: dict[int, CategoryNode] = {
         row["id"]: {
             "id": row["id"],
             "name": _name(row, lang),
@@ -52,25 +151,25 @@ def category_tree(ctx: Ctx, lang: str) -> list[dict[str, Any]]:
         }
         for row in rows
     }
-    roots: list[dict[str, Any]] = []
+    roots: list[CategoryNode] = []
     for row in rows:
         node = nodes[row["id"]]
         parent = nodes.get(row["parent_id"]) if row["parent_id"] is not None else None
         (parent["children"] if parent is not None else roots).append(node)
 
-    def total(node: dict[str, Any]) -> int:
+    def total(node: CategoryNode) -> int:
         node["product_count"] = direct.get(node["id"], 0) + sum(map(total, node["children"]))
-        return int(node["product_count"])
+        return node["product_count"]
 
     for root in roots:
         total(root)
     return roots
 
 
-def category_path(ctx: Ctx, category_id: int, lang: str) -> list[dict[str, Any]]:
+def category_path(ctx: Ctx, category_id: int, lang: str) -> list[CategoryRef]:
     """`[{id, name}]` from the top-level category down to `category_id`."""
     by_id = {row["id"]: row for row in store.categories(ctx.db)}
-    path: list[dict[str, Any]] = []
+    path: list[CategoryRef] = []
     current = by_id.get(category_id)
     while current is not None:
         path.append({"id": current["id"], "name": _name(current, lang)})
@@ -95,10 +194,13 @@ def descendant_ids(ctx: Ctx, category_id: int) -> list[int]:
     return sorted(found)
 
 
-def brands(ctx: Ctx, category_id: int | None) -> list[dict[str, Any]]:
+def brands(ctx: Ctx, category_id: int | None) -> list[BrandCount]:
     """Brands with their product counts, most products first."""
     category_ids = None if category_id is None else descendant_ids(ctx, category_id)
-    return [dict(row) for row in store.brand_counts(ctx.db, category_ids)]
+    return [
+        {"name": row["name"], "product_count": row["product_count"]}
+        for row in store.brand_counts(ctx.db, category_ids)
+    ]
 
 
 def search_products(
@@ -113,7 +215,7 @@ def search_products(
     sort: str = "sales_desc",
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> ProductPage:
     """One page of products matching every given filter, with the total of matches.
 
     `q` is split on whitespace; each word must appear in the name or the brand.
@@ -147,12 +249,12 @@ def search_products(
     return {"items": [_summary(row) for row in rows], "total": total, "next_cursor": next_cursor}
 
 
-def product_detail(ctx: Ctx, product_id: int, lang: str) -> dict[str, Any]:
+def product_detail(ctx: Ctx, product_id: int, lang: str) -> ProductDetail:
     """The product page: SKUs with specs, spec axes, images, promotions, return rules."""
     row = store.product(ctx.db, product_id)
     if row is None:
         raise not_found("product")
-    skus = [
+    skus: list[SkuView] = [
         {
             "id": sku["id"],
             "specs": loads(sku["specs"]),
@@ -188,7 +290,7 @@ def product_detail(ctx: Ctx, product_id: int, lang: str) -> dict[str, Any]:
 
 def product_reviews(
     ctx: Ctx, product_id: int, cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> dict[str, Any]:
+) -> ReviewPage:
     """A page of a product's reviews, newest first, with the count of each star rating."""
     _check_limit(limit)
     if store.product(ctx.db, product_id) is None:
@@ -225,7 +327,7 @@ def image_png(ctx: Ctx, image_id: int) -> bytes:
     return png
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: sqlite3.Row) -> ProductSummary:
     return {
         "id": row["id"],
         "name": row["name"],
@@ -242,7 +344,7 @@ def _summary(row: Any) -> dict[str, Any]:
     }
 
 
-def _name(row: Any, lang: str) -> str:
+def _name(row: sqlite3.Row, lang: str) -> str:
     return str(row["name_zh"] if lang == "zh" else row["name_en"])
 
 

@@ -5,7 +5,7 @@ A failed payment never charges, and refunds send money back where it came from."
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
@@ -29,7 +29,21 @@ ACCOUNTS: dict[str, ledger.Account] = {
 }
 
 
-def payment_view(row: sqlite3.Row) -> dict[str, Any]:
+class PaymentView(TypedDict):
+    """A payment as the API answers it (schemas/orders.py `Payment`)."""
+
+    id: int
+    order_id: int
+    method: str
+    amount_fen: int
+    status: str
+    qr_payload: str | None
+    expires_at: str | None
+    failure_reason: str | None
+    created_at: str | None
+
+
+def payment_view(row: sqlite3.Row) -> PaymentView:
     return {
         "id": row["id"],
         "order_id": row["order_id"],
@@ -50,7 +64,7 @@ def pay(
     method: str,
     payment_password: str | None,
     bank_card_id: int | None,
-) -> dict[str, Any]:
+) -> PaymentView:
     """Starts paying an unpaid order; any other pending payment of it is superseded."""
     check_payment(ctx, user_id, order_id, method, payment_password, bank_card_id)
     return pay_checked(ctx, user_id, order_id, method, bank_card_id)
@@ -78,7 +92,7 @@ def check_payment(
 
 def pay_checked(
     ctx: Ctx, user_id: int, order_id: int, method: str, bank_card_id: int | None
-) -> dict[str, Any]:
+) -> PaymentView:
     """`pay` once `check_payment` passed: charges (or starts a QR payment) in one
     transaction, which joins the caller's (the idempotent request's)."""
     with ctx.db.tx():
@@ -116,14 +130,14 @@ def pay_checked(
         return _view(ctx, payment_id)
 
 
-def get_payment(ctx: Ctx, user_id: int, payment_id: int) -> dict[str, Any]:
+def get_payment(ctx: Ctx, user_id: int, payment_id: int) -> PaymentView:
     row = store.get_payment(ctx.db, payment_id)
     if row is None or row["user_id"] != user_id:
         raise not_found("payment")
     return payment_view(row)
 
 
-def succeed(ctx: Ctx, payment_id: int) -> dict[str, Any]:
+def succeed(ctx: Ctx, payment_id: int) -> PaymentView:
     """A pending QR payment was scanned and paid (the simulator, or `/_dev`)."""
     with ctx.db.tx():
         _pending(ctx, payment_id)
@@ -131,7 +145,7 @@ def succeed(ctx: Ctx, payment_id: int) -> dict[str, Any]:
     return _view(ctx, payment_id)
 
 
-def fail(ctx: Ctx, payment_id: int, reason: str) -> dict[str, Any]:
+def fail(ctx: Ctx, payment_id: int, reason: str) -> PaymentView:
     """A pending payment was refused by its provider; nothing is charged."""
     with ctx.db.tx():
         _pending(ctx, payment_id)
@@ -181,7 +195,7 @@ def simulate(ctx: Ctx) -> None:
                 _settle(ctx, payment_id)
 
 
-def _view(ctx: Ctx, payment_id: int) -> dict[str, Any]:
+def _view(ctx: Ctx, payment_id: int) -> PaymentView:
     row = store.get_payment(ctx.db, payment_id)
     assert row is not None
     return payment_view(row)

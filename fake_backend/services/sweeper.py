@@ -7,14 +7,14 @@ per second of backend clock) and on every clock advance."""
 from __future__ import annotations
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sales, limits, orders, payments, uploads
+from fake_backend.services import after_sale_merchant, limits, order_states, payments, uploads
 
 # Each `rule(ctx) -> None`, in this order.
 RULES = (
     payments.expire_stale,
-    orders.cancel_unpaid,
-    orders.auto_confirm_delivered,
-    after_sales.auto_approve_overdue,
+    order_states.cancel_unpaid,
+    order_states.auto_confirm_delivered,
+    after_sale_merchant.auto_approve_overdue,
     limits.forget_expired,
     uploads.collect_unattached,
 )

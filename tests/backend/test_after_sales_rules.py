@@ -14,8 +14,19 @@ import pytest
 from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import after_sales, ledger, logistics, orders, sweeper
-from fake_backend.services.after_sales import Request
+from fake_backend.services import (
+    after_sale_appeals,
+    after_sale_merchant,
+    after_sale_requests,
+    after_sale_returns,
+    after_sale_rules,
+    after_sale_views,
+    ledger,
+    logistics,
+    order_views,
+    sweeper,
+)
+from fake_backend.services.after_sale_requests import Request
 from fake_backend.services.rules import dumps, split_proportionally
 from tests.backend.test_orders import DEMO_COUPON_ID, coupon_state, sku_between
 from tests.backend.test_orders_service import paid_order
@@ -138,7 +149,7 @@ def ask(
     """Creates an after-sale; by default every eligible item for its maximum."""
     chosen = items if items is not None else item_ids(ctx, order_id)
     if amount_fen is None:
-        assessment = after_sales.assess(ctx, order_row(ctx, order_id))
+        assessment = after_sale_rules.assess(ctx, order_row(ctx, order_id))
         amount_fen = assessment.max_refund(chosen)
     request = Request(
         type=kind,
@@ -149,7 +160,7 @@ def ask(
         refund_to=refund_to,
         photo_ids=[],
     )
-    return after_sales.create(ctx, user_id, order_id, request, lang)
+    return after_sale_requests.create(ctx, user_id, order_id, request, lang)
 
 
 def state(ctx: Ctx, after_sale_id: int) -> str:
@@ -168,7 +179,7 @@ def raises(code: str, action: Callable[[], object]) -> ApiError:
 
 
 def test_reasons_say_which_types_and_who_pays_return_shipping() -> None:
-    listed = {item["code"]: item for item in after_sales.reasons("zh")["items"]}
+    listed = {item["code"]: item for item in after_sale_views.reasons("zh")["items"]}
     assert set(listed) == {
         "quality_problem",
         "damaged",
@@ -182,13 +193,13 @@ def test_reasons_say_which_types_and_who_pays_return_shipping() -> None:
     assert payers == {"quality_problem", "damaged", "wrong_item", "not_as_described"}
     assert listed["not_received"]["types"] == ["refund_only"]
     assert listed["changed_mind"]["types"] == ["refund_only", "return_refund"]
-    assert after_sales.reasons("en")["items"][0]["label"] == "Quality problem"
+    assert after_sale_views.reasons("en")["items"][0]["label"] == "Quality problem"
 
 
 def test_unpaid_and_cancelled_orders_allow_nothing(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     ctx.db.execute("UPDATE orders SET status = 'pending_payment' WHERE id = ?", (order_id,))
-    unpaid = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    unpaid = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
     assert unpaid["types"] == [] and unpaid["max_refund_fen"] == 0
     assert unpaid["not_allowed"] == {
         "refund_only": "the order is not paid yet",
@@ -196,7 +207,7 @@ def test_unpaid_and_cancelled_orders_allow_nothing(ctx: Ctx) -> None:
     }
     assert unpaid["items"][0]["eligible"] is False
     ctx.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (order_id,))
-    cancelled = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    cancelled = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert cancelled["types"] == []
     assert cancelled["not_allowed"]["refund_only"] == "订单已取消"
     raises("AFTER_SALE_NOT_ALLOWED", lambda: ask(ctx, order_id, amount_fen=100))
@@ -207,7 +218,7 @@ def test_before_shipment_only_a_refund_and_the_maximum_includes_shipping(ctx: Ct
         ctx, [(T_SHIRT, 2), (JACKET, 1)], shipping_fen=800, discount_fen=2000
     )
     order = order_row(ctx, order_id)
-    found = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert found["types"] == ["refund_only"]
     assert "return_refund" in found["not_allowed"]
     assert (
@@ -219,7 +230,7 @@ def test_before_shipment_only_a_refund_and_the_maximum_includes_shipping(ctx: Ct
     assert shirt["refundable_fen"] == shirt["price_fen"] * 2 - ctx.db.scalar(
         "SELECT discount_share_fen FROM order_items WHERE id = ?", (shirt["item_id"],)
     )
-    assessment = after_sales.assess(ctx, order)
+    assessment = after_sale_rules.assess(ctx, order)
     # One item alone: its own share only, no shipping.
     assert assessment.max_refund([shirt["item_id"]]) == shirt["refundable_fen"]
     assert set(found["merchant_pays_return_shipping_reasons"]) == {
@@ -233,13 +244,13 @@ def test_before_shipment_only_a_refund_and_the_maximum_includes_shipping(ctx: Ct
 def test_shipped_undelivered_allows_both_delivered_only_a_return(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     logistics.ship(ctx, order_id)
-    shipped = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    shipped = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert shipped["types"] == ["refund_only", "return_refund"]
     assert shipped["not_allowed"] == {}
     # Shipping is no longer refundable once the parcel left.
     assert shipped["max_refund_fen"] == order_row(ctx, order_id)["total_fen"]
     logistics.deliver(ctx, order_id)
-    got = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    got = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
     assert got["types"] == ["return_refund"]
     assert "request a return" in got["not_allowed"]["refund_only"]
     delivered_at = order_row(ctx, order_id)["delivered_at"]
@@ -252,7 +263,7 @@ def test_return_window_closes_with_the_date_and_per_product_days(ctx: Ctx) -> No
     delivered(ctx, order_id)
     shirt_id, jacket_id = item_ids(ctx, order_id)
     ctx.clock.advance(7 * DAY + 1)
-    got = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    got = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
     assert got["types"] == ["return_refund"]
     by_id = {item["item_id"]: item for item in got["items"]}
     assert by_id[shirt_id]["eligible"] is False
@@ -263,7 +274,7 @@ def test_return_window_closes_with_the_date_and_per_product_days(ctx: Ctx) -> No
         lambda: ask(ctx, order_id, "return_refund", items=[shirt_id], amount_fen=1),
     )
     ctx.clock.advance(8 * DAY)
-    closed = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    closed = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert closed["types"] == []
     assert closed["not_allowed"]["return_refund"] == "退货期已于 2026-12-09 结束"
     error = raises(
@@ -280,19 +291,21 @@ def test_completed_order_window_counts_from_delivery(ctx: Ctx) -> None:
         "UPDATE orders SET status = 'completed', completed_at = ? WHERE id = ?",
         (ctx.now(), order_id),
     )
-    assert after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == ["return_refund"]
+    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == [
+        "return_refund"
+    ]
     ctx.clock.advance(4 * DAY + 1)
-    assert after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == []
+    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == []
 
 
 def test_non_returnable_goods_refund_before_shipment_but_never_return(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(PINEAPPLE, 1), (T_SHIRT, 1)])
     fruit_id, shirt_id = item_ids(ctx, order_id)
-    before = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    before = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert before["types"] == ["refund_only"]
     assert all(item["eligible"] for item in before["items"])
     delivered(ctx, order_id)
-    after = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    after = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
     assert after["types"] == ["return_refund"]
     by_id = {item["item_id"]: item for item in after["items"]}
     assert by_id[fruit_id]["eligible"] is False
@@ -344,11 +357,11 @@ def test_reason_must_suit_the_type_and_items_must_be_the_orders(ctx: Ctx) -> Non
 
 def test_another_users_order_is_not_found(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
-    raises("NOT_FOUND", lambda: after_sales.eligibility(ctx, 999, order_id, "zh"))
+    raises("NOT_FOUND", lambda: after_sale_views.eligibility(ctx, 999, order_id, "zh"))
     raises("NOT_FOUND", lambda: ask(ctx, order_id, user_id=999, amount_fen=100))
     created = ask(ctx, order_id)
-    raises("NOT_FOUND", lambda: after_sales.get(ctx, 999, created["id"], "zh"))
-    raises("NOT_FOUND", lambda: after_sales.cancel(ctx, 999, created["id"], "zh"))
+    raises("NOT_FOUND", lambda: after_sale_views.get(ctx, 999, created["id"], "zh"))
+    raises("NOT_FOUND", lambda: after_sale_requests.cancel(ctx, 999, created["id"], "zh"))
     assert state(ctx, created["id"]) == "requested"
 
 
@@ -357,15 +370,17 @@ def test_one_active_after_sale_per_order(ctx: Ctx) -> None:
     shirt_id, jacket_id = item_ids(ctx, order_id)
     first = ask(ctx, order_id, items=[shirt_id])
     assert order_row(ctx, order_id)["after_sale_status"] == "in_progress"
-    found = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
     assert found["types"] == []
     assert "under way" in found["not_allowed"]["refund_only"]
     error = raises(
         "AFTER_SALE_NOT_ALLOWED", lambda: ask(ctx, order_id, items=[jacket_id], amount_fen=1)
     )
     assert error.details["reason"] == "in_progress"
-    after_sales.cancel(ctx, DEMO_USER_ID, first["id"], "zh")
-    assert after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == ["refund_only"]
+    after_sale_requests.cancel(ctx, DEMO_USER_ID, first["id"], "zh")
+    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == [
+        "refund_only"
+    ]
 
 
 def test_photos_must_be_the_users_own_uploads(ctx: Ctx) -> None:
@@ -378,7 +393,9 @@ def test_photos_must_be_the_users_own_uploads(ctx: Ctx) -> None:
     request = Request(
         "refund_only", item_ids(ctx, order_id), "damaged", "", 100, "original", [other_upload]
     )
-    raises("NOT_FOUND", lambda: after_sales.create(ctx, DEMO_USER_ID, order_id, request, "zh"))
+    raises(
+        "NOT_FOUND", lambda: after_sale_requests.create(ctx, DEMO_USER_ID, order_id, request, "zh")
+    )
     assert ctx.db.scalar("SELECT COUNT(*) FROM after_sales") == 0
 
 
@@ -402,8 +419,8 @@ def test_full_refund_before_shipment_cancels_the_order_and_returns_stock(ctx: Ct
     created = ask(ctx, order_id)
     assert created["amount_fen"] == total
     assert created["status"] == "requested" and created["actions"] == ["cancel"]
-    after_sales.approve(ctx, created["id"])
-    done = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    after_sale_merchant.approve(ctx, created["id"])
+    done = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert done["status"] == "refunded"
     assert done["refund_account"] == "balance"
     assert [entry["status"] for entry in done["timeline"]] == ["requested", "approved", "refunded"]
@@ -434,12 +451,12 @@ def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_cancels_it
     )
     shirt_id, jacket_id = item_ids(ctx, order_id)
     first = ask(ctx, order_id, items=[jacket_id])
-    after_sales.approve(ctx, first["id"])
+    after_sale_merchant.approve(ctx, first["id"])
     order = order_row(ctx, order_id)
     assert order["status"] == "awaiting_shipment"
     assert stock_of(ctx, jacket_sku["id"]) == jacket_stock
     assert stock_of(ctx, shirt_sku["id"]) == shirt_stock - 1
-    found = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
     assert [item["eligible"] for item in found["items"]] == [True, False]
     assert found["items"][1]["reason"] == "该商品已退款"
     again = raises(
@@ -449,14 +466,14 @@ def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_cancels_it
     # The last item carries the shipping fee: together exactly what was paid.
     assert first["amount_fen"] + found["max_refund_fen"] == order["total_fen"]
     second = ask(ctx, order_id, items=[shirt_id], refund_to="red_packet")
-    after_sales.approve(ctx, second["id"])
+    after_sale_merchant.approve(ctx, second["id"])
     assert order_row(ctx, order_id)["status"] == "cancelled"
     assert stock_of(ctx, shirt_sku["id"]) == shirt_stock
     assert wallet(ctx) == (
         balance_before - order["total_fen"] + first["amount_fen"],
         second["amount_fen"],
     )
-    assert after_sales.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == []
+    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == []
 
 
 def test_refund_only_of_a_shipped_undelivered_order(ctx: Ctx) -> None:
@@ -465,7 +482,7 @@ def test_refund_only_of_a_shipped_undelivered_order(ctx: Ctx) -> None:
     logistics.ship(ctx, order_id)
     created = ask(ctx, order_id, reason="not_received")
     assert created["amount_fen"] == order_row(ctx, order_id)["total_fen"] - 600
-    after_sales.approve(ctx, created["id"])
+    after_sale_merchant.approve(ctx, created["id"])
     assert state(ctx, created["id"]) == "refunded"
     order = order_row(ctx, order_id)
     assert order["status"] == "shipped" and order["after_sale_status"] == "refunded"
@@ -479,19 +496,21 @@ def test_return_and_refund_to_the_end_on_the_original_method(ctx: Ctx) -> None:
     created = ask(ctx, order_id, "return_refund", reason="quality_problem", lang="en")
     assert created["merchant_pays_return_shipping"] is True
     assert created["deadline_at"] is not None and created["return_address"] is None
-    after_sales.approve(ctx, created["id"])
-    waiting = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    after_sale_merchant.approve(ctx, created["id"])
+    waiting = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert waiting["status"] == "awaiting_return"
     assert waiting["actions"] == ["ship_return", "book_pickup", "cancel"]
     assert waiting["return_address"]["city"] == logistics.warehouse_city(ctx, order_id)
     bad = raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.ship_return(ctx, DEMO_USER_ID, created["id"], "SF", "SF12345", "zh"),
+        lambda: after_sale_returns.ship_return(
+            ctx, DEMO_USER_ID, created["id"], "SF", "SF12345", "zh"
+        ),
     )
     assert bad.wire_details("en")["fields"]["tracking_no"]["code"] == "bad_tracking_no"
     shape = raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.ship_return(
+        lambda: after_sale_returns.ship_return(
             ctx, DEMO_USER_ID, created["id"], "ZTO", "SF1234567890123", "zh"
         ),
     )
@@ -499,13 +518,13 @@ def test_return_and_refund_to_the_end_on_the_original_method(ctx: Ctx) -> None:
     taken = order_row(ctx, order_id)["tracking_no"]
     in_use = raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.ship_return(
+        lambda: after_sale_returns.ship_return(
             ctx, DEMO_USER_ID, created["id"], logistics.carrier_of(taken) or "", taken, "zh"
         ),
     )
     assert in_use.wire_details("en")["fields"]["tracking_no"]["code"] == "tracking_no_in_use"
     assert state(ctx, created["id"]) == "awaiting_return"
-    shipped = after_sales.ship_return(
+    shipped = after_sale_returns.ship_return(
         ctx, DEMO_USER_ID, created["id"], "YTO", "yt1234567890123", "zh"
     )
     assert shipped["status"] == "return_shipped"
@@ -513,8 +532,8 @@ def test_return_and_refund_to_the_end_on_the_original_method(ctx: Ctx) -> None:
     assert shipped["actions"] == ["track_return"]
     parcel = logistics.parcel_tracking(ctx, "YT1234567890123", "zh")
     assert parcel["status"] == "collected"
-    after_sales.receive(ctx, created["id"])
-    done = after_sales.get(ctx, DEMO_USER_ID, created["id"], "en")
+    after_sale_merchant.receive(ctx, created["id"])
+    done = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "en")
     assert done["status"] == "refunded" and done["refund_account"] == "balance"
     assert [e["status"] for e in done["timeline"]] == [
         "requested",
@@ -544,11 +563,11 @@ def test_return_and_refund_into_red_packets(ctx: Ctx) -> None:
         amount_fen=total - 1,
     )
     assert created["merchant_pays_return_shipping"] is False
-    after_sales.approve(ctx, created["id"])
-    after_sales.ship_return(ctx, DEMO_USER_ID, created["id"], "JD", "JDVA12345678901", "zh")
-    after_sales.receive(ctx, created["id"])
+    after_sale_merchant.approve(ctx, created["id"])
+    after_sale_returns.ship_return(ctx, DEMO_USER_ID, created["id"], "JD", "JDVA12345678901", "zh")
+    after_sale_merchant.receive(ctx, created["id"])
     assert wallet(ctx) == (balance_before - total, red_before + total - 1)
-    done = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    done = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert done["refund_account"] == "red_packet"
     assert done["timeline"][-1]["note"].endswith("已退回红包")
 
@@ -561,8 +580,8 @@ def test_rejection_then_modify_then_approval(ctx: Ctx) -> None:
     delivered(ctx, order_id)
     shirt_id, jacket_id = item_ids(ctx, order_id)
     created = ask(ctx, order_id, "return_refund", items=[shirt_id], reason="changed_mind")
-    after_sales.reject(ctx, created["id"], "吊牌已剪，不支持无理由退货")
-    rejected = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    after_sale_merchant.reject(ctx, created["id"], "吊牌已剪，不支持无理由退货")
+    rejected = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert rejected["status"] == "rejected" and rejected["actions"] == ["modify", "appeal"]
     assert rejected["merchant_note"] == "吊牌已剪，不支持无理由退货"
     assert order_row(ctx, order_id)["after_sale_status"] == "in_progress"
@@ -570,31 +589,31 @@ def test_rejection_then_modify_then_approval(ctx: Ctx) -> None:
     request = Request(
         "return_refund", [shirt_id, jacket_id], "quality_problem", "线头开裂", 1000, "original", []
     )
-    modified = after_sales.modify(ctx, DEMO_USER_ID, created["id"], request, "en")
+    modified = after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], request, "en")
     assert modified["status"] == "requested" and modified["amount_fen"] == 1000
     assert [item["item_id"] for item in modified["items"]] == [shirt_id, jacket_id]
     assert modified["merchant_pays_return_shipping"] is True
     assert modified["timeline"][-1]["note"] == "Modified and resubmitted by the buyer"
-    after_sales.approve(ctx, created["id"])
+    after_sale_merchant.approve(ctx, created["id"])
     assert state(ctx, created["id"]) == "awaiting_return"
 
 
 def test_modify_is_checked_like_a_new_request(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     created = ask(ctx, order_id)
-    after_sales.reject(ctx, created["id"])
+    after_sale_merchant.reject(ctx, created["id"])
     bigger = Request("refund_only", item_ids(ctx, order_id), "other", "", 10**9, "original", [])
     raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.modify(ctx, DEMO_USER_ID, created["id"], bigger, "zh"),
+        lambda: after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], bigger, "zh"),
     )
     returning = Request("return_refund", item_ids(ctx, order_id), "other", "", 1, "original", [])
     raises(
         "AFTER_SALE_NOT_ALLOWED",
-        lambda: after_sales.modify(ctx, DEMO_USER_ID, created["id"], returning, "zh"),
+        lambda: after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], returning, "zh"),
     )
     assert state(ctx, created["id"]) == "rejected"
-    assert after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")["merchant_note"] == (
+    assert after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")["merchant_note"] == (
         "商家拒绝了申请"
     )
 
@@ -603,26 +622,28 @@ def test_appeal_upheld_refunds_and_appeal_dismissed_closes(ctx: Ctx) -> None:
     balance_before, _ = wallet(ctx)
     upheld_order = place_paid_order(ctx, [(T_SHIRT, 1)])
     upheld = ask(ctx, upheld_order)
-    after_sales.reject(ctx, upheld["id"], "已发货")
+    after_sale_merchant.reject(ctx, upheld["id"], "已发货")
     raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.appeal(ctx, DEMO_USER_ID, upheld["id"], "    ", "zh"),
+        lambda: after_sale_appeals.appeal(ctx, DEMO_USER_ID, upheld["id"], "    ", "zh"),
     )
-    appealed = after_sales.appeal(ctx, DEMO_USER_ID, upheld["id"], "商家并未发货却拒绝退款", "zh")
+    appealed = after_sale_appeals.appeal(
+        ctx, DEMO_USER_ID, upheld["id"], "商家并未发货却拒绝退款", "zh"
+    )
     assert appealed["status"] == "appealed" and appealed["actions"] == []
     assert appealed["appeal_reason"] == "商家并未发货却拒绝退款"
-    after_sales.platform_approve(ctx, upheld["id"])
-    done = after_sales.get(ctx, DEMO_USER_ID, upheld["id"], "en")
+    after_sale_appeals.platform_approve(ctx, upheld["id"])
+    done = after_sale_views.get(ctx, DEMO_USER_ID, upheld["id"], "en")
     assert done["status"] == "refunded" and done["timeline"][-1]["actor"] == "platform"
     assert done["timeline"][-1]["note"].startswith("The platform sided with the buyer")
     assert wallet(ctx)[0] == balance_before
 
     dismissed_order = place_paid_order(ctx, [(JACKET, 1)])
     dismissed = ask(ctx, dismissed_order)
-    after_sales.reject(ctx, dismissed["id"])
-    after_sales.appeal(ctx, DEMO_USER_ID, dismissed["id"], "我要申诉，理由充分", "zh")
-    after_sales.platform_reject(ctx, dismissed["id"])
-    closed = after_sales.get(ctx, DEMO_USER_ID, dismissed["id"], "zh")
+    after_sale_merchant.reject(ctx, dismissed["id"])
+    after_sale_appeals.appeal(ctx, DEMO_USER_ID, dismissed["id"], "我要申诉，理由充分", "zh")
+    after_sale_appeals.platform_reject(ctx, dismissed["id"])
+    closed = after_sale_views.get(ctx, DEMO_USER_ID, dismissed["id"], "zh")
     assert closed["status"] == "closed" and closed["merchant_note"] == "平台介入：维持商家处理结果"
     assert order_row(ctx, dismissed_order)["after_sale_status"] == "closed"
     assert order_row(ctx, dismissed_order)["refunded_fen"] == 0
@@ -632,12 +653,12 @@ def test_cancel_while_requested_and_while_awaiting_return(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     delivered(ctx, order_id)
     first = ask(ctx, order_id, "return_refund")
-    cancelled = after_sales.cancel(ctx, DEMO_USER_ID, first["id"], "zh")
+    cancelled = after_sale_requests.cancel(ctx, DEMO_USER_ID, first["id"], "zh")
     assert cancelled["status"] == "cancelled" and cancelled["actions"] == []
     assert order_row(ctx, order_id)["after_sale_status"] == "none"
     second = ask(ctx, order_id, "return_refund")
-    after_sales.approve(ctx, second["id"])
-    after_sales.cancel(ctx, DEMO_USER_ID, second["id"], "zh")
+    after_sale_merchant.approve(ctx, second["id"])
+    after_sale_requests.cancel(ctx, DEMO_USER_ID, second["id"], "zh")
     assert state(ctx, second["id"]) == "cancelled"
     assert order_row(ctx, order_id)["after_sale_status"] == "none"
     assert order_row(ctx, order_id)["refunded_fen"] == 0
@@ -646,9 +667,9 @@ def test_cancel_while_requested_and_while_awaiting_return(ctx: Ctx) -> None:
 def test_cancel_after_an_earlier_refund_leaves_the_order_refunded(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1), (JACKET, 1)])
     shirt_id, jacket_id = item_ids(ctx, order_id)
-    after_sales.approve(ctx, ask(ctx, order_id, items=[shirt_id])["id"])
+    after_sale_merchant.approve(ctx, ask(ctx, order_id, items=[shirt_id])["id"])
     second = ask(ctx, order_id, items=[jacket_id])
-    after_sales.cancel(ctx, DEMO_USER_ID, second["id"], "zh")
+    after_sale_requests.cancel(ctx, DEMO_USER_ID, second["id"], "zh")
     assert order_row(ctx, order_id)["after_sale_status"] == "refunded"
 
 
@@ -659,16 +680,18 @@ def test_pickup_slots_are_future_two_hour_windows_over_three_days(ctx: Ctx) -> N
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     delivered(ctx, order_id)
     created = ask(ctx, order_id, "return_refund")
-    raises("INVALID_STATE", lambda: after_sales.pickup_slots(ctx, DEMO_USER_ID, created["id"]))
-    after_sales.approve(ctx, created["id"])
+    raises(
+        "INVALID_STATE", lambda: after_sale_returns.pickup_slots(ctx, DEMO_USER_ID, created["id"])
+    )
+    after_sale_merchant.approve(ctx, created["id"])
     # FROZEN_START is 10:00 in Beijing: today's 09:00 window has begun.
-    slots = after_sales.pickup_slots(ctx, DEMO_USER_ID, created["id"])["items"]
+    slots = after_sale_returns.pickup_slots(ctx, DEMO_USER_ID, created["id"])["items"]
     assert slots[0] == "2026-11-24 11:00-13:00"
     assert slots[-1] == "2026-11-26 17:00-19:00"
     assert len(slots) == 4 + 5 + 5
     past = raises(
         "VALIDATION_ERROR",
-        lambda: after_sales.book_pickup(
+        lambda: after_sale_returns.book_pickup(
             ctx, DEMO_USER_ID, created["id"], 1, "2026-11-24 09:00-11:00", "zh"
         ),
     )
@@ -676,15 +699,19 @@ def test_pickup_slots_are_future_two_hour_windows_over_three_days(ctx: Ctx) -> N
     for unknown in ("2026-11-24 10:00-12:00", "2026-12-30 09:00-11:00", "tomorrow"):
         error = raises(
             "VALIDATION_ERROR",
-            partial(after_sales.book_pickup, ctx, DEMO_USER_ID, created["id"], 1, unknown, "zh"),
+            partial(
+                after_sale_returns.book_pickup, ctx, DEMO_USER_ID, created["id"], 1, unknown, "zh"
+            ),
         )
         assert error.wire_details("en")["fields"]["pickup.slot"]["code"] == "not_selectable"
     raises(
         "NOT_FOUND",
-        lambda: after_sales.book_pickup(ctx, DEMO_USER_ID, created["id"], 999, slots[0], "zh"),
+        lambda: after_sale_returns.book_pickup(
+            ctx, DEMO_USER_ID, created["id"], 999, slots[0], "zh"
+        ),
     )
     assert state(ctx, created["id"]) == "awaiting_return"
-    booked = after_sales.book_pickup(ctx, DEMO_USER_ID, created["id"], 1, slots[1], "zh")
+    booked = after_sale_returns.book_pickup(ctx, DEMO_USER_ID, created["id"], 1, slots[1], "zh")
     assert booked["status"] == "return_shipped" and booked["return_carrier"] == "SF"
     assert logistics.valid_tracking_no("SF", booked["return_tracking_no"])
     assert booked["pickup"]["slot"] == slots[1]
@@ -703,7 +730,7 @@ def test_unanswered_requests_are_approved_after_24_hours(ctx: Ctx) -> None:
     assert state(ctx, created["id"]) == "requested"
     ctx.clock.advance(1)
     sweeper.run(ctx)
-    done = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    done = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert done["status"] == "refunded"
     assert done["timeline"][1] == {
         "status": "approved",
@@ -718,14 +745,14 @@ def test_resubmission_gets_a_new_deadline(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     created = ask(ctx, order_id)
     ctx.clock.advance(20 * 3600)
-    after_sales.reject(ctx, created["id"])
+    after_sale_merchant.reject(ctx, created["id"])
     request = Request("refund_only", item_ids(ctx, order_id), "other", "", 100, "original", [])
-    after_sales.modify(ctx, DEMO_USER_ID, created["id"], request, "zh")
+    after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], request, "zh")
     ctx.clock.advance(5 * 3600)
-    after_sales.auto_approve_overdue(ctx)
+    after_sale_merchant.auto_approve_overdue(ctx)
     assert state(ctx, created["id"]) == "requested"
     ctx.clock.advance(19 * 3600)
-    after_sales.auto_approve_overdue(ctx)
+    after_sale_merchant.auto_approve_overdue(ctx)
     assert state(ctx, created["id"]) == "refunded"
 
 
@@ -733,18 +760,18 @@ def test_simulated_merchant_rejects_a_first_no_reason_return_then_approves(ctx: 
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     delivered(ctx, order_id)
     created = ask(ctx, order_id, "return_refund", reason="changed_mind")
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "requested"  # the merchant has not looked yet
     ctx.clock.advance(ctx.delays["after_sale_answer"])
-    after_sales.simulate(ctx)
-    rejected = after_sales.get(ctx, DEMO_USER_ID, created["id"], "zh")
+    after_sale_merchant.simulate(ctx)
+    rejected = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "zh")
     assert rejected["status"] == "rejected" and rejected["merchant_note"]
     request = Request(
         "return_refund", item_ids(ctx, order_id), "changed_mind", "未拆封", 100, "original", []
     )
-    after_sales.modify(ctx, DEMO_USER_ID, created["id"], request, "zh")
+    after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], request, "zh")
     ctx.clock.advance(ctx.delays["after_sale_answer"])
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "awaiting_return"
 
 
@@ -754,18 +781,18 @@ def test_simulated_merchant_receives_the_return_and_refunds(ctx: Ctx) -> None:
     delivered(ctx, order_id)
     created = ask(ctx, order_id, "return_refund", reason="damaged")
     ctx.clock.advance(ctx.delays["after_sale_answer"])
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "awaiting_return"
-    after_sales.ship_return(ctx, DEMO_USER_ID, created["id"], "SF", "SF1234567890123", "zh")
+    after_sale_returns.ship_return(ctx, DEMO_USER_ID, created["id"], "SF", "SF1234567890123", "zh")
     events_before = len(logistics.parcel_tracking(ctx, "SF1234567890123", "zh")["events"])
-    after_sales.simulate(ctx)  # the courier has not moved yet
+    after_sale_merchant.simulate(ctx)  # the courier has not moved yet
     assert state(ctx, created["id"]) == "return_shipped"
     ctx.clock.advance(ctx.delays["logistics_step"])
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     moved = logistics.parcel_tracking(ctx, "SF1234567890123", "zh")["events"]
     assert len(moved) == events_before + 1
     ctx.clock.advance(ctx.delays["return_receive"])
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "refunded"
     assert wallet(ctx)[0] == balance_before
 
@@ -773,12 +800,12 @@ def test_simulated_merchant_receives_the_return_and_refunds(ctx: Ctx) -> None:
 def test_simulated_platform_settles_an_appeal_for_the_buyer(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     created = ask(ctx, order_id)
-    after_sales.reject(ctx, created["id"])
-    after_sales.appeal(ctx, DEMO_USER_ID, created["id"], "并未发货，应当退款", "zh")
-    after_sales.simulate(ctx)
+    after_sale_merchant.reject(ctx, created["id"])
+    after_sale_appeals.appeal(ctx, DEMO_USER_ID, created["id"], "并未发货，应当退款", "zh")
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "appealed"
     ctx.clock.advance(ctx.delays["appeal"])
-    after_sales.simulate(ctx)
+    after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "refunded"
 
 
@@ -806,31 +833,35 @@ def _reach(ctx: Ctx, status: str) -> int:
     after_sale_id = int(ask(ctx, order_id, "return_refund")["id"])
     paths: dict[str, list[Callable[[], object]]] = {
         "requested": [],
-        "rejected": [lambda: after_sales.reject(ctx, after_sale_id)],
+        "rejected": [lambda: after_sale_merchant.reject(ctx, after_sale_id)],
         "appealed": [
-            lambda: after_sales.reject(ctx, after_sale_id),
-            lambda: after_sales.appeal(ctx, DEMO_USER_ID, after_sale_id, "理由充分的申诉", "zh"),
+            lambda: after_sale_merchant.reject(ctx, after_sale_id),
+            lambda: after_sale_appeals.appeal(
+                ctx, DEMO_USER_ID, after_sale_id, "理由充分的申诉", "zh"
+            ),
         ],
         "closed": [
-            lambda: after_sales.reject(ctx, after_sale_id),
-            lambda: after_sales.appeal(ctx, DEMO_USER_ID, after_sale_id, "理由充分的申诉", "zh"),
-            lambda: after_sales.platform_reject(ctx, after_sale_id),
+            lambda: after_sale_merchant.reject(ctx, after_sale_id),
+            lambda: after_sale_appeals.appeal(
+                ctx, DEMO_USER_ID, after_sale_id, "理由充分的申诉", "zh"
+            ),
+            lambda: after_sale_appeals.platform_reject(ctx, after_sale_id),
         ],
-        "awaiting_return": [lambda: after_sales.approve(ctx, after_sale_id)],
+        "awaiting_return": [lambda: after_sale_merchant.approve(ctx, after_sale_id)],
         "return_shipped": [
-            lambda: after_sales.approve(ctx, after_sale_id),
-            lambda: after_sales.ship_return(
+            lambda: after_sale_merchant.approve(ctx, after_sale_id),
+            lambda: after_sale_returns.ship_return(
                 ctx, DEMO_USER_ID, after_sale_id, "EMS", f"EA{after_sale_id:09d}CN", "zh"
             ),
         ],
         "refunded": [
-            lambda: after_sales.approve(ctx, after_sale_id),
-            lambda: after_sales.ship_return(
+            lambda: after_sale_merchant.approve(ctx, after_sale_id),
+            lambda: after_sale_returns.ship_return(
                 ctx, DEMO_USER_ID, after_sale_id, "EMS", f"EA{after_sale_id:09d}CN", "zh"
             ),
-            lambda: after_sales.receive(ctx, after_sale_id),
+            lambda: after_sale_merchant.receive(ctx, after_sale_id),
         ],
-        "cancelled": [lambda: after_sales.cancel(ctx, DEMO_USER_ID, after_sale_id, "zh")],
+        "cancelled": [lambda: after_sale_requests.cancel(ctx, DEMO_USER_ID, after_sale_id, "zh")],
     }
     for step in paths[status]:
         step()
@@ -842,23 +873,25 @@ def _moves(ctx: Ctx, after_sale_id: int) -> dict[str, Callable[[], object]]:
     order_id = ctx.db.scalar("SELECT order_id FROM after_sales WHERE id = ?", (after_sale_id,))
     resubmit = Request("return_refund", item_ids(ctx, order_id), "other", "", 1, "original", [])
     return {
-        "approve": lambda: after_sales.approve(ctx, after_sale_id),
-        "reject": lambda: after_sales.reject(ctx, after_sale_id, "不行"),
-        "receive": lambda: after_sales.receive(ctx, after_sale_id),
-        "platform_approve": lambda: after_sales.platform_approve(ctx, after_sale_id),
-        "platform_reject": lambda: after_sales.platform_reject(ctx, after_sale_id),
-        "cancel": lambda: after_sales.cancel(ctx, DEMO_USER_ID, after_sale_id, "zh"),
-        "appeal": lambda: after_sales.appeal(
+        "approve": lambda: after_sale_merchant.approve(ctx, after_sale_id),
+        "reject": lambda: after_sale_merchant.reject(ctx, after_sale_id, "不行"),
+        "receive": lambda: after_sale_merchant.receive(ctx, after_sale_id),
+        "platform_approve": lambda: after_sale_appeals.platform_approve(ctx, after_sale_id),
+        "platform_reject": lambda: after_sale_appeals.platform_reject(ctx, after_sale_id),
+        "cancel": lambda: after_sale_requests.cancel(ctx, DEMO_USER_ID, after_sale_id, "zh"),
+        "appeal": lambda: after_sale_appeals.appeal(
             ctx, DEMO_USER_ID, after_sale_id, "理由充分的申诉", "zh"
         ),
-        "modify": lambda: after_sales.modify(ctx, DEMO_USER_ID, after_sale_id, resubmit, "zh"),
-        "ship_return": lambda: after_sales.ship_return(
+        "modify": lambda: after_sale_requests.modify(
+            ctx, DEMO_USER_ID, after_sale_id, resubmit, "zh"
+        ),
+        "ship_return": lambda: after_sale_returns.ship_return(
             ctx, DEMO_USER_ID, after_sale_id, "YD", "4312345678901", "zh"
         ),
-        "book_pickup": lambda: after_sales.book_pickup(
+        "book_pickup": lambda: after_sale_returns.book_pickup(
             ctx, DEMO_USER_ID, after_sale_id, 1, "2026-11-25 09:00-11:00", "zh"
         ),
-        "pickup_slots": lambda: after_sales.pickup_slots(ctx, DEMO_USER_ID, after_sale_id),
+        "pickup_slots": lambda: after_sale_returns.pickup_slots(ctx, DEMO_USER_ID, after_sale_id),
     }
 
 
@@ -916,7 +949,7 @@ def test_a_full_refund_that_cancels_returns_the_coupon_like_a_cancel(ctx: Ctx) -
     assert coupon_state(ctx) == ("used", order["id"])
     created = ask(ctx, order["id"])
     assert created["amount_fen"] == order["total_fen"]
-    after_sales.approve(ctx, created["id"])
+    after_sale_merchant.approve(ctx, created["id"])
     row = order_row(ctx, order["id"])
     assert row["status"] == "cancelled" and row["cancel_reason"] == "all_refunded"
     assert row["refunded_fen"] == order["total_fen"]
@@ -929,7 +962,7 @@ def test_an_expired_coupon_stays_used_after_a_refund_cancels(ctx: Ctx) -> None:
         ctx.db.execute("UPDATE user_coupons SET expires_at = ? WHERE id = 1", (ctx.now() + 60,))
     created = ask(ctx, order["id"])
     ctx.clock.advance(120)
-    after_sales.approve(ctx, created["id"])
+    after_sale_merchant.approve(ctx, created["id"])
     assert order_row(ctx, order["id"])["status"] == "cancelled"
     assert coupon_state(ctx) == ("used", order["id"])
 
@@ -939,13 +972,13 @@ def test_a_partial_refund_keeps_the_coupon_on_the_order(ctx: Ctx) -> None:
     second = sku_between(ctx, 20000, 30000, skip_products=(first["product_id"],))
     order = paid_order(ctx, [(first["id"], 1), (second["id"], 1)], coupon_id=DEMO_COUPON_ID)
     one_item = [order["items"][0]["id"]]
-    after_sales.approve(ctx, ask(ctx, order["id"], items=one_item)["id"])
+    after_sale_merchant.approve(ctx, ask(ctx, order["id"], items=one_item)["id"])
     assert order_row(ctx, order["id"])["status"] == "awaiting_shipment"
     assert coupon_state(ctx) == ("used", order["id"])
 
 
 def _order_notes(ctx: Ctx, order_id: int, lang: str) -> dict[str, str]:
-    timeline = orders.order_view(ctx, order_id, lang)["timeline"]
+    timeline = order_views.order_view(ctx, order_id, lang)["timeline"]
     return {event["status"]: event["note"] for event in timeline}
 
 
@@ -960,14 +993,14 @@ def test_after_sale_notes_on_the_order_follow_the_language(ctx: Ctx) -> None:
 
     refunded_order = real_order()
     total = order_row(ctx, refunded_order)["total_fen"]
-    after_sales.approve(ctx, ask(ctx, refunded_order)["id"])
+    after_sale_merchant.approve(ctx, ask(ctx, refunded_order)["id"])
     withdrawn_order = real_order()
-    after_sales.cancel(ctx, DEMO_USER_ID, ask(ctx, withdrawn_order)["id"], "zh")
+    after_sale_requests.cancel(ctx, DEMO_USER_ID, ask(ctx, withdrawn_order)["id"], "zh")
     upheld_order = real_order()
     upheld = ask(ctx, upheld_order)
-    after_sales.reject(ctx, upheld["id"])
-    after_sales.appeal(ctx, DEMO_USER_ID, upheld["id"], "我要申诉，理由充分", "zh")
-    after_sales.platform_reject(ctx, upheld["id"])
+    after_sale_merchant.reject(ctx, upheld["id"])
+    after_sale_appeals.appeal(ctx, DEMO_USER_ID, upheld["id"], "我要申诉，理由充分", "zh")
+    after_sale_appeals.platform_reject(ctx, upheld["id"])
     amount = f"¥{total // 100}.{total % 100:02d}"
 
     english = _order_notes(ctx, refunded_order, "en")
@@ -988,5 +1021,5 @@ def test_after_sale_notes_on_the_order_follow_the_language(ctx: Ctx) -> None:
     assert _order_notes(ctx, upheld_order, "zh")["after_sale_closed"] == "平台维持商家处理结果"
     for order_id in (refunded_order, withdrawn_order, upheld_order):
         assert not any(map(_has_chinese, _order_notes(ctx, order_id, "en").values()))
-    view = orders.order_view(ctx, refunded_order, "en")
+    view = order_views.order_view(ctx, refunded_order, "en")
     assert view["cancel_reason"] == "Every item was refunded; the order is closed"

@@ -10,8 +10,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sales, orders, pricing, wallet
-from fake_backend.services.after_sales import Request
+from fake_backend.services import (
+    after_sale_appeals,
+    after_sale_merchant,
+    after_sale_requests,
+    after_sale_rules,
+    after_sale_views,
+    order_records,
+    pricing,
+    wallet,
+)
+from fake_backend.services.after_sale_requests import Request
 from fake_backend.services.rules import hash_secret
 from tests.backend.conftest import error_code
 from tests.backend.test_after_sales_rules import T_SHIRT, ask, place_paid_order, raises, state
@@ -123,7 +132,7 @@ def test_an_unpaid_order_changes_at_most_ten_times(
 ) -> None:
     order = create(app_ctx, [(sku_between(app_ctx, 1_000, 20_000)["id"], 1)])
     url = f"{API}/orders/{order['id']}/address"
-    for _ in range(orders.MAX_ORDER_CHANGES):
+    for _ in range(order_records.MAX_ORDER_CHANGES):
         changed = client.put(url, json={"address_id": DEMO_ADDRESS_ID}, headers=demo_headers)
         assert changed.status_code == 200
     assert changed.json()["actions"] == ["pay", "cancel"]
@@ -166,7 +175,7 @@ def resubmit(ctx: Ctx, after_sale_id: int, amount_fen: int) -> dict[str, object]
         refund_to="original",
         photo_ids=[],
     )
-    return after_sales.modify(ctx, DEMO_USER_ID, after_sale_id, request, "en")
+    return after_sale_requests.modify(ctx, DEMO_USER_ID, after_sale_id, request, "en")
 
 
 def test_a_rejected_request_is_resubmitted_at_most_three_times_then_only_appealed(
@@ -174,35 +183,35 @@ def test_a_rejected_request_is_resubmitted_at_most_three_times_then_only_appeale
 ) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     asked = ask(ctx, order_id)
-    for _ in range(after_sales.MAX_RESUBMITS):
-        after_sales.reject(ctx, asked["id"], "不同意")
-        assert "modify" in after_sales.get(ctx, DEMO_USER_ID, asked["id"], "en")["actions"]
+    for _ in range(after_sale_rules.MAX_RESUBMITS):
+        after_sale_merchant.reject(ctx, asked["id"], "不同意")
+        assert "modify" in after_sale_views.get(ctx, DEMO_USER_ID, asked["id"], "en")["actions"]
         resubmit(ctx, asked["id"], asked["amount_fen"])
-    after_sales.reject(ctx, asked["id"], "还是不同意")
-    view = after_sales.get(ctx, DEMO_USER_ID, asked["id"], "en")
+    after_sale_merchant.reject(ctx, asked["id"], "还是不同意")
+    view = after_sale_views.get(ctx, DEMO_USER_ID, asked["id"], "en")
     assert view["actions"] == ["appeal"]
     error = raises("AFTER_SALE_RESUBMIT_LIMIT", lambda: resubmit(ctx, asked["id"], 100))
     assert error.status == 409 and "resubmitted 3 times" in error.message("en")
     assert state(ctx, asked["id"]) == "rejected"
-    assert len(after_sales.get(ctx, DEMO_USER_ID, asked["id"], "en")["timeline"]) == len(
+    assert len(after_sale_views.get(ctx, DEMO_USER_ID, asked["id"], "en")["timeline"]) == len(
         view["timeline"]
     )  # requested + 3 × (rejected, requested) + rejected
-    assert len(view["timeline"]) == 2 + 2 * after_sales.MAX_RESUBMITS
-    after_sales.appeal(ctx, DEMO_USER_ID, asked["id"], "商品确实有质量问题", "en")
+    assert len(view["timeline"]) == 2 + 2 * after_sale_rules.MAX_RESUBMITS
+    after_sale_appeals.appeal(ctx, DEMO_USER_ID, asked["id"], "商品确实有质量问题", "en")
     assert state(ctx, asked["id"]) == "appealed"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_after_three_withdrawn_requests_an_order_takes_no_more(ctx: Ctx, lang: str) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
-    for _ in range(after_sales.MAX_UNSUCCESSFUL_PER_ORDER):
+    for _ in range(after_sale_rules.MAX_UNSUCCESSFUL_PER_ORDER):
         asked = ask(ctx, order_id)
-        after_sales.cancel(ctx, DEMO_USER_ID, asked["id"], lang)
-    eligibility = after_sales.eligibility(ctx, DEMO_USER_ID, order_id, lang)
+        after_sale_requests.cancel(ctx, DEMO_USER_ID, asked["id"], lang)
+    eligibility = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, lang)
     expected = "3 after-sales of this order" if lang == "en" else "已有 3 次售后申请"
     assert eligibility["types"] == []
     assert expected in eligibility["not_allowed"]["refund_only"]
     error = raises("AFTER_SALE_NOT_ALLOWED", lambda: ask(ctx, order_id, amount_fen=100))
     assert expected in error.message(lang)
     events = ctx.db.scalar("SELECT COUNT(*) FROM order_events WHERE order_id = ?", (order_id,))
-    assert events == 2 * after_sales.MAX_UNSUCCESSFUL_PER_ORDER  # requested, withdrawn × 3
+    assert events == 2 * after_sale_rules.MAX_UNSUCCESSFUL_PER_ORDER  # requested, withdrawn × 3

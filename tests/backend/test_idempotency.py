@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import idempotency, orders, payments, wallet
+from fake_backend.services import idempotency, order_creation, payments, wallet
 from tests.backend.conftest import error_code
 from tests.backend.test_orders import DEMO_COUPON_ID, coupon_state, sku_between, stock_of
 from tests.conftest import DEMO_USER_ID
@@ -70,7 +70,7 @@ def new_order(ctx: Ctx, sku_id: int, **fields: Any) -> dict[str, Any]:
         "lang": "zh",
         **fields,
     }
-    return orders.create_order(ctx, DEMO_USER_ID, **arguments)
+    return order_creation.create_order(ctx, DEMO_USER_ID, **arguments)
 
 
 def fail(_: Any) -> Any:

@@ -10,7 +10,16 @@ import pytest
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import logistics, order_records, orders, payments, sweeper
+from fake_backend.services import (
+    logistics,
+    order_changes,
+    order_creation,
+    order_records,
+    order_states,
+    order_views,
+    payments,
+    sweeper,
+)
 from tests.backend.test_orders import DEMO_COUPON_ID, coupon_state, set_stock, sku_between, stock_of
 from tests.conftest import DEMO_USER_ID
 
@@ -27,13 +36,13 @@ def create(ctx: Ctx, lines: list[tuple[int, int]], **fields: Any) -> dict[str, A
         "lang": "zh",
         **fields,
     }
-    return orders.create_order(ctx, DEMO_USER_ID, **arguments)
+    return order_creation.create_order(ctx, DEMO_USER_ID, **arguments)
 
 
 def paid_order(ctx: Ctx, lines: list[tuple[int, int]], **fields: Any) -> dict[str, Any]:
     order = create(ctx, lines, **fields)
     payments.pay(ctx, DEMO_USER_ID, order["id"], "balance", "123456", None)
-    return orders.order_view(ctx, order["id"], "zh")
+    return order_views.order_view(ctx, order["id"], "zh")
 
 
 def test_the_sweeper_cancels_orders_unpaid_for_30_minutes_only(ctx: Ctx) -> None:
@@ -45,7 +54,7 @@ def test_the_sweeper_cancels_orders_unpaid_for_30_minutes_only(ctx: Ctx) -> None
     paid = paid_order(ctx, [(sku["id"], 1)])
     ctx.clock.advance(20 * 60)
     sweeper.run(ctx)
-    views = {o["id"]: orders.order_view(ctx, o["id"], "zh") for o in (stale, fresh, paid)}
+    views = {o["id"]: order_views.order_view(ctx, o["id"], "zh") for o in (stale, fresh, paid)}
     assert views[stale["id"]]["status"] == "cancelled"
     assert views[stale["id"]]["timeline"][-1]["note"] == "超时未支付，系统自动取消"
     assert views[fresh["id"]]["status"] == "pending_payment"
@@ -53,8 +62,8 @@ def test_the_sweeper_cancels_orders_unpaid_for_30_minutes_only(ctx: Ctx) -> None
     assert stock_of(ctx, sku["id"])[0] == before[0] - 2
     assert coupon_state(ctx) == ("usable", None)
     ctx.clock.advance(10 * 60)
-    orders.cancel_unpaid(ctx)
-    assert orders.order_view(ctx, fresh["id"], "zh")["status"] == "cancelled"
+    order_states.cancel_unpaid(ctx)
+    assert order_views.order_view(ctx, fresh["id"], "zh")["status"] == "cancelled"
     assert stock_of(ctx, sku["id"])[0] == before[0] - 1
 
 
@@ -64,8 +73,8 @@ def test_an_expired_coupon_stays_used_when_its_order_is_cancelled(ctx: Ctx) -> N
     with ctx.db.tx():
         ctx.db.execute("UPDATE user_coupons SET expires_at = ? WHERE id = ?", (ctx.now() + 60, 1))
     ctx.clock.advance(30 * 60)
-    orders.cancel_unpaid(ctx)
-    assert orders.order_view(ctx, order["id"], "zh")["status"] == "cancelled"
+    order_states.cancel_unpaid(ctx)
+    assert order_views.order_view(ctx, order["id"], "zh")["status"] == "cancelled"
     assert coupon_state(ctx) == ("used", order["id"])
 
 
@@ -77,16 +86,16 @@ def test_delivered_orders_are_confirmed_ten_days_later(ctx: Ctx) -> None:
     logistics.ship(ctx, undelivered["id"])
     logistics.deliver(ctx, order["id"])
     ctx.clock.advance(10 * 86400 - 60)
-    orders.auto_confirm_delivered(ctx)
-    assert orders.order_view(ctx, order["id"], "zh")["status"] == "shipped"
+    order_states.auto_confirm_delivered(ctx)
+    assert order_views.order_view(ctx, order["id"], "zh")["status"] == "shipped"
     ctx.clock.advance(60)
-    orders.auto_confirm_delivered(ctx)
-    done = orders.order_view(ctx, order["id"], "en")
+    order_states.auto_confirm_delivered(ctx)
+    done = order_views.order_view(ctx, order["id"], "en")
     assert done["status"] == "completed"
     assert done["timeline"][-1]["note"] == (
         "Receipt confirmed automatically 10 days after delivery"
     )
-    assert orders.order_view(ctx, undelivered["id"], "zh")["status"] == "shipped"
+    assert order_views.order_view(ctx, undelivered["id"], "zh")["status"] == "shipped"
 
 
 def test_stock_never_goes_below_zero_when_many_buy_the_last_pieces_at_once(ctx: Ctx) -> None:
@@ -117,7 +126,7 @@ def test_release_stock_puts_back_only_the_chosen_lines(ctx: Ctx) -> None:
     order = create(ctx, [(first["id"], 2), (second["id"], 3)])
     before = (stock_of(ctx, first["id"]), stock_of(ctx, second["id"]))
     second_line = next(line for line in order["items"] if line["sku_id"] == second["id"])
-    orders.release_stock(ctx, order["id"], [second_line["id"]])
+    order_states.release_stock(ctx, order["id"], [second_line["id"]])
     assert stock_of(ctx, first["id"]) == before[0]
     assert stock_of(ctx, second["id"])[0] == before[1][0] + 3
 
@@ -130,7 +139,7 @@ def test_load_order_hides_other_users_orders_and_add_event_appends(ctx: Ctx) -> 
     assert hidden.value.status == 404
     ctx.clock.advance(5)
     order_records.add_event(ctx, order["id"], "merchant_note", "[red]已备货[/red]")
-    last = orders.order_view(ctx, order["id"], "en")["timeline"][-1]
+    last = order_views.order_view(ctx, order["id"], "en")["timeline"][-1]
     assert last == {
         "status": "merchant_note",
         "at": "2026-11-24T02:00:05Z",
@@ -148,12 +157,16 @@ def test_completed_orders_offer_review_and_after_sale_only_within_their_windows(
     order = paid_order(ctx, [(sku["id"], 1)])
     logistics.ship(ctx, order["id"])
     logistics.deliver(ctx, order["id"])
-    orders.confirm_receipt(ctx, DEMO_USER_ID, order["id"], "zh")
-    assert orders.order_view(ctx, order["id"], "zh")["actions"] == ["review", "after_sale", "track"]
+    order_states.confirm_receipt(ctx, DEMO_USER_ID, order["id"], "zh")
+    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == [
+        "review",
+        "after_sale",
+        "track",
+    ]
     ctx.clock.advance(8 * 86400)
-    assert orders.order_view(ctx, order["id"], "zh")["actions"] == ["review", "track"]
+    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["review", "track"]
     ctx.clock.advance(23 * 86400)
-    assert orders.order_view(ctx, order["id"], "zh")["actions"] == ["track"]
+    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["track"]
 
 
 def test_an_after_sale_in_progress_blocks_cancelling(ctx: Ctx) -> None:
@@ -162,21 +175,21 @@ def test_an_after_sale_in_progress_blocks_cancelling(ctx: Ctx) -> None:
         ctx.db.execute(
             "UPDATE orders SET after_sale_status = 'in_progress' WHERE id = ?", (order["id"],)
         )
-    assert orders.order_view(ctx, order["id"], "zh")["actions"] == []
+    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == []
     with pytest.raises(ApiError) as refused:
-        orders.cancel_order(ctx, DEMO_USER_ID, order["id"], "other", "zh")
+        order_states.cancel_order(ctx, DEMO_USER_ID, order["id"], "other", "zh")
     assert refused.value.code == "INVALID_STATE"
-    assert orders.order_view(ctx, order["id"], "zh")["status"] == "awaiting_shipment"
+    assert order_views.order_view(ctx, order["id"], "zh")["status"] == "awaiting_shipment"
 
 
 def test_changing_the_order_closes_its_pending_payment(ctx: Ctx) -> None:
     sku = sku_between(ctx, 3000, 5000)
     order = create(ctx, [(sku["id"], 1)])
     payment = payments.pay(ctx, DEMO_USER_ID, order["id"], "alipay", None, None)
-    orders.change_items(ctx, DEMO_USER_ID, order["id"], [(sku["id"], 2)], "zh")
+    order_changes.change_items(ctx, DEMO_USER_ID, order["id"], [(sku["id"], 2)], "zh")
     closed = payments.get_payment(ctx, DEMO_USER_ID, payment["id"])
     assert closed["status"] == "failed" and closed["failure_reason"] == "order changed"
-    changed = orders.order_view(ctx, order["id"], "zh")
+    changed = order_views.order_view(ctx, order["id"], "zh")
     assert changed["items"][0]["qty"] == 2 and changed["status"] == "pending_payment"
 
 
@@ -191,9 +204,9 @@ def test_cancelling_after_a_partial_refund_returns_only_what_is_left(ctx: Ctx) -
     payments.refund(ctx, order["id"], part, "original", "售后退款")
     with ctx.db.tx():
         ctx.db.execute("UPDATE order_items SET refunded = 1 WHERE id = ?", (refunded_line["id"],))
-    orders.release_stock(ctx, order["id"], [refunded_line["id"]])
+    order_states.release_stock(ctx, order["id"], [refunded_line["id"]])
     balance_before_cancel = ctx.db.scalar("SELECT balance_fen FROM users WHERE id = 1")
-    cancelled = orders.cancel_order(ctx, DEMO_USER_ID, order["id"], "other", "zh")
+    cancelled = order_states.cancel_order(ctx, DEMO_USER_ID, order["id"], "other", "zh")
     assert cancelled["refunded_fen"] == order["total_fen"]
     balance = ctx.db.scalar("SELECT balance_fen FROM users WHERE id = 1")
     assert balance == balance_before_cancel + order["total_fen"] - part

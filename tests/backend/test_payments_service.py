@@ -9,7 +9,7 @@ import pytest
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import orders, payments, wallet
+from fake_backend.services import order_views, payments, wallet
 from tests.backend.test_orders import sku_between
 from tests.backend.test_orders_service import create
 from tests.conftest import DEMO_USER_ID
@@ -21,7 +21,7 @@ def paid_with(ctx: Ctx, method: str) -> dict[str, Any]:
     payment = payments.pay(ctx, DEMO_USER_ID, order["id"], method, password, None)
     if payment["status"] == "pending":
         payments.succeed(ctx, payment["id"])
-    return orders.order_view(ctx, order["id"], "zh")
+    return order_views.order_view(ctx, order["id"], "zh")
 
 
 def wallet_of(ctx: Ctx) -> tuple[int, int, int]:
@@ -52,7 +52,7 @@ def test_a_refund_to_an_outside_account_is_recorded_as_money_sent_back(
     assert payments.refund(ctx, order["id"], 1000, "original", "售后退款") == method
     assert last_ledger_row(ctx, order["id"]) == (method, "refund", 1000)
     assert wallet_of(ctx) == before
-    assert orders.order_view(ctx, order["id"], "zh")["refunded_fen"] == 1000
+    assert order_views.order_view(ctx, order["id"], "zh")["refunded_fen"] == 1000
 
 
 def test_a_balance_refund_returns_to_the_balance_and_never_exceeds_what_was_paid(
@@ -71,7 +71,7 @@ def test_a_balance_refund_returns_to_the_balance_and_never_exceeds_what_was_paid
         payments.refund(ctx, order["id"], 0, "original", "零")
     assert payments.refund(ctx, order["id"], 1, "red_packet", "最后一分") == "red_packet"
     assert wallet_of(ctx)[1] == before[1] + 1
-    assert orders.order_view(ctx, order["id"], "zh")["refunded_fen"] == total
+    assert order_views.order_view(ctx, order["id"], "zh")["refunded_fen"] == total
 
 
 def test_a_pay_later_refund_cancels_what_is_owed(ctx: Ctx) -> None:
@@ -89,7 +89,7 @@ def test_an_unpaid_order_cannot_be_refunded(ctx: Ctx) -> None:
     with pytest.raises(ApiError) as refused:
         payments.refund(ctx, order["id"], 100, "original", "x")
     assert refused.value.code == "INVALID_STATE"
-    assert orders.order_view(ctx, order["id"], "zh")["refunded_fen"] == 0
+    assert order_views.order_view(ctx, order["id"], "zh")["refunded_fen"] == 0
 
 
 def test_stale_qr_payments_expire_and_the_simulator_pays_fresh_ones(ctx: Ctx) -> None:
@@ -110,8 +110,8 @@ def test_stale_qr_payments_expire_and_the_simulator_pays_fresh_ones(ctx: Ctx) ->
     ctx.clock.advance(1)
     payments.simulate(ctx)
     assert payments.get_payment(ctx, DEMO_USER_ID, new["id"])["status"] == "succeeded"
-    assert orders.order_view(ctx, new_order["id"], "zh")["status"] == "awaiting_shipment"
-    assert orders.order_view(ctx, old_order["id"], "zh")["status"] == "pending_payment"
+    assert order_views.order_view(ctx, new_order["id"], "zh")["status"] == "awaiting_shipment"
+    assert order_views.order_view(ctx, old_order["id"], "zh")["status"] == "pending_payment"
 
 
 def test_only_pending_qr_payments_can_be_moved_by_the_simulator_controls(ctx: Ctx) -> None:

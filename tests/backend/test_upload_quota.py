@@ -15,8 +15,8 @@ from PIL import Image
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
-from fake_backend.services import after_sales, sweeper, uploads
-from fake_backend.services.after_sales import Request
+from fake_backend.services import after_sale_merchant, after_sale_requests, sweeper, uploads
+from fake_backend.services.after_sale_requests import Request
 from fake_backend.storage.db import Database
 from tests.backend.conftest import error_code
 from tests.backend.test_after_sales_rules import (
@@ -93,7 +93,7 @@ def test_photos_named_by_an_after_sale_leave_the_quota_and_are_kept(ctx: Ctx) ->
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     request = Request("refund_only", item_ids(ctx, order_id), "damaged", "", 100, "original", [])
     request.photo_ids.extend(photos[:9])
-    after_sales.create(ctx, DEMO_USER_ID, order_id, request, "zh")
+    after_sale_requests.create(ctx, DEMO_USER_ID, order_id, request, "zh")
     attached = ctx.db.scalar("SELECT COUNT(*) FROM uploads WHERE attached_at IS NOT NULL")
     assert attached == 9
     for _ in range(9):
@@ -111,11 +111,11 @@ def test_a_resubmitted_after_sale_attaches_its_new_photos(ctx: Ctx) -> None:
     delivered(ctx, order_id)
     items = item_ids(ctx, order_id)
     first = Request("return_refund", items[:1], "changed_mind", "", 100, "original", [])
-    created = after_sales.create(ctx, DEMO_USER_ID, order_id, first, "zh")
-    after_sales.reject(ctx, created["id"], "吊牌已剪")
+    created = after_sale_requests.create(ctx, DEMO_USER_ID, order_id, first, "zh")
+    after_sale_merchant.reject(ctx, created["id"], "吊牌已剪")
     photo = upload(ctx, png())
     again = Request("return_refund", items[:1], "quality_problem", "", 100, "original", [photo])
-    after_sales.modify(ctx, DEMO_USER_ID, created["id"], again, "zh")
+    after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], again, "zh")
     ctx.clock.advance(uploads.UNATTACHED_LIFETIME + 1)
     sweeper.run(ctx)
     assert stored(ctx) == {photo}
@@ -137,7 +137,7 @@ def test_unattached_uploads_are_deleted_a_day_after_upload_on_the_backend_clock(
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     request = Request("refund_only", item_ids(ctx, order_id), "damaged", "", 100, "original", [old])
     with pytest.raises(ApiError) as caught:
-        after_sales.create(ctx, DEMO_USER_ID, order_id, request, "zh")
+        after_sale_requests.create(ctx, DEMO_USER_ID, order_id, request, "zh")
     assert caught.value.code == "NOT_FOUND" and caught.value.details == {"resource": "upload"}
     assert ctx.db.scalar("SELECT COUNT(*) FROM after_sales") == 0
     ctx.clock.advance(3600)
@@ -172,7 +172,7 @@ def test_upgrading_a_database_attaches_the_photos_after_sales_already_name(
     ctx = Ctx(db=Database(old_path), clock=clock, merchant="manual")
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     photos = [upload(ctx, png()) for _ in range(3)]
-    after_sales.create(
+    after_sale_requests.create(
         ctx,
         DEMO_USER_ID,
         order_id,

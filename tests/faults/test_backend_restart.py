@@ -112,7 +112,9 @@ async def test_order_and_payment_killed_in_flight_are_made_once_after_restart(
 ) -> None:
     balance_before = scalar(db_path, "SELECT balance_fen FROM users WHERE id = ?", (DEMO_USER_ID,))
     # 1. The order request is inside the service when the backend dies.
-    await asyncio.to_thread(backend.start, pause_in="fake_backend.services.orders:create_order")
+    await asyncio.to_thread(
+        backend.start, pause_in="fake_backend.services.order_creation:create_order"
+    )
     client = await logged_in_client(backend)
     order_key = new_intent_key()
 

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from fake_backend.context import Ctx
-from fake_backend.services import addresses, orders, reviews
+from fake_backend.services import addresses, order_views, reviews
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.address_book import AddressBookModal
 from kshop_tui.screens.orders.change_items import ChangeItemsDialog
@@ -51,7 +51,7 @@ def stock_of(ctx: Ctx, sku_id: int) -> int:
 
 
 def server_order(ctx: Ctx, order_id: int) -> dict[str, Any]:
-    return orders.get_order(ctx, DEMO_USER, order_id, "en")
+    return order_views.get_order(ctx, DEMO_USER, order_id, "en")
 
 
 async def open_detail(pilot: Pilot[None]) -> OrderDetailScreen:

@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from fake_backend.context import Ctx
-from fake_backend.services import logistics, orders, payments
+from fake_backend.services import logistics, order_creation, order_states, payments
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.orders import list as orders_screen
 from kshop_tui.screens.orders.cancel import CancelReasonPicker
@@ -42,7 +42,7 @@ def skus_in_stock(ctx: Ctx, count: int, *, minimum: int = 20) -> list[int]:
 def place(
     ctx: Ctx, lines: list[tuple[int, int]], *, remark: str = "", coupon_id: int | None = None
 ) -> int:
-    order = orders.create_order(
+    order = order_creation.create_order(
         ctx,
         DEMO_USER,
         items=lines,
@@ -66,11 +66,11 @@ def ship(ctx: Ctx, order_id: int) -> str:
 
 
 def complete(ctx: Ctx, order_id: int) -> None:
-    orders.confirm_receipt(ctx, DEMO_USER, order_id, "en")
+    order_states.confirm_receipt(ctx, DEMO_USER, order_id, "en")
 
 
 def cancel(ctx: Ctx, order_id: int) -> None:
-    orders.cancel_order(ctx, DEMO_USER, order_id, "other", "en")
+    order_states.cancel_order(ctx, DEMO_USER, order_id, "other", "en")
 
 
 def order_in_state(ctx: Ctx, state: str, sku_id: int, qty: int = 1) -> int:

@@ -1,0 +1,122 @@
+"""An order's state changes (docs/api.md §3): cancelling (by the user, by the 30-minute
+timeout, once an after-sale refunded every item), confirming receipt (by the user or 10
+days after delivery), and putting stock back. Each runs inside one transaction guarded
+by the order's status."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from fake_backend.context import Ctx
+from fake_backend.errors import field_error, invalid_state
+from fake_backend.services import ledger, payments
+from fake_backend.services.order_records import (
+    AUTO_CANCEL_SECONDS,
+    AUTO_CONFIRM_SECONDS,
+    CANCEL_REASONS,
+    load_order,
+)
+from fake_backend.services.order_views import OrderView, order_view
+from fake_backend.storage import orders as store
+from fake_backend.storage import payments as payment_store
+
+
+def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
+    """Cancels an order still awaiting shipment whose every item an after-sale refunded,
+    as a plain cancel does (coupon back while valid); joins the caller's transaction."""
+    with ctx.db.tx():
+        order = store.get_order(ctx.db, order_id)
+        if order is not None and order["status"] == "awaiting_shipment":
+            _cancel(ctx, order, "all_refunded")
+
+
+def release_stock(ctx: Ctx, order_id: int, item_ids: Sequence[int] | None = None) -> None:
+    """Puts the stock of the order's lines back on the shelf: `item_ids`, or (None) every
+    line not refunded yet (a refund before shipment has already put its lines back)."""
+    with ctx.db.tx():
+        for line in store.items_for_stock(ctx.db, order_id, item_ids):
+            store.return_sku(ctx.db, line["sku_id"], line["qty"])
+
+
+def cancel_unpaid(ctx: Ctx) -> None:
+    """Sweeper rule: orders unpaid for 30 minutes of backend clock are cancelled."""
+    for order_id in store.unpaid_before(ctx.db, ctx.now() - AUTO_CANCEL_SECONDS):
+        with ctx.db.tx():
+            order = store.get_order(ctx.db, order_id)
+            if order is not None and order["status"] == "pending_payment":
+                _cancel(ctx, order, "timeout")
+
+
+def auto_confirm_delivered(ctx: Ctx) -> None:
+    """Sweeper rule: parcels delivered 10 days ago count as received."""
+    for order_id in store.delivered_before(ctx.db, ctx.now() - AUTO_CONFIRM_SECONDS):
+        with ctx.db.tx():
+            _complete(ctx, order_id, "auto_confirmed")
+
+
+def cancel_order(ctx: Ctx, user_id: int, order_id: int, reason: str, lang: str) -> OrderView:
+    """Cancels before shipment: stock and coupon come back; a paid order is refunded in full."""
+    if reason not in CANCEL_REASONS:
+        raise field_error("reason", "not_one_of", expected=", ".join(CANCEL_REASONS))
+    with ctx.db.tx():
+        order = load_order(ctx, user_id, order_id)
+        if order["status"] not in ("pending_payment", "awaiting_shipment"):
+            raise invalid_state(order["status"])
+        if order["after_sale_status"] == "in_progress":
+            raise invalid_state("after_sale_in_progress")
+        _cancel(ctx, order, reason)
+        refundable = order["total_fen"] - order["refunded_fen"]
+        if order["status"] == "awaiting_shipment" and refundable > 0:
+            payments.refund(
+                ctx, order_id, refundable, "original", f"取消订单退款 {order['order_no']}"
+            )
+            store.add_event(ctx.db, order_id, "refunded", "refund_on_cancel", ctx.now())
+    return order_view(ctx, order_id, lang)
+
+
+def confirm_receipt(ctx: Ctx, user_id: int, order_id: int, lang: str) -> OrderView:
+    with ctx.db.tx():
+        require_status(ctx, user_id, order_id, "shipped")
+        _complete(ctx, order_id, "")
+    return order_view(ctx, order_id, lang)
+
+
+def require_status(ctx: Ctx, user_id: int, order_id: int, status: str) -> sqlite3.Row:
+    order = load_order(ctx, user_id, order_id)
+    if order["status"] != status:
+        raise invalid_state(order["status"])
+    return order
+
+
+def _cancel(ctx: Ctx, order: sqlite3.Row, reason: str) -> None:
+    """Cancels inside the caller's transaction: stock back, coupon back while it is still
+    valid, pending payments closed. Refunds are the caller's business."""
+    now = ctx.now()
+    order_id = order["id"]
+    if not store.set_status_if(
+        ctx.db,
+        order_id,
+        order["status"],
+        status="cancelled",
+        cancelled_at=now,
+        cancel_reason=reason,
+    ):
+        raise invalid_state("cancelled")
+    release_stock(ctx, order_id)
+    coupon_id = order["coupon_id"]
+    if coupon_id is not None and store.coupon_expires_at(ctx.db, coupon_id) > now:
+        store.free_coupon(ctx.db, coupon_id)
+    payment_store.fail_pending_of_order(ctx.db, order_id, "order cancelled", now)
+    store.add_event(ctx.db, order_id, "cancelled", reason, now)
+
+
+def _complete(ctx: Ctx, order_id: int, note: str) -> None:
+    """Shipped → completed, inside the caller's transaction; a pay-later bill starts its term."""
+    now = ctx.now()
+    if not store.set_status_if(ctx.db, order_id, "shipped", status="completed", completed_at=now):
+        return
+    store.add_event(ctx.db, order_id, "completed", note, now)
+    order = store.get_order(ctx.db, order_id)
+    if order is not None and order["paid_method"] == "bnpl":
+        ledger.bnpl_start_due(ctx, order_id, now)
