@@ -16,7 +16,7 @@ from textual.widgets import Input, OptionList, Static
 from fake_backend.context import Ctx
 from fake_backend.services import addresses, orders, reviews
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.address_book import AddressBookModal
+from kshop_tui.screens.account.address_book import AddressBookModal
 from kshop_tui.screens.order_detail import (
     ChangeItemsDialog,
     ConfirmDialog,

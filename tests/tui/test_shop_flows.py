@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.screens.browse import BrowseScreen, Query
 from kshop_tui.screens.cart import CartScreen
-from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
