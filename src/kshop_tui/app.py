@@ -160,7 +160,7 @@ class KshopApp(App[None]):
         self.backend_down = down
 
     async def ask_login(self, *, expired: bool) -> bool:
-        from kshop_tui.screens.login import LoginScreen
+        from kshop_tui.screens.account.login import LoginScreen
 
         return bool(await self.push_screen_wait(LoginScreen()))
 
@@ -293,7 +293,7 @@ class KshopApp(App[None]):
     async def _end_pending_login(self) -> None:
         """Leaving a login for another screen ends it as cancelled: popping it without
         dismissing would leave the action that waits on it (`ensure_login`) waiting."""
-        login = sys.modules.get("kshop_tui.screens.login")
+        login = sys.modules.get("kshop_tui.screens.account.login")
         if login is None or not any(isinstance(s, login.LoginScreen) for s in self.screen_stack):
             return
         while not isinstance(self.screen, login.LoginScreen):

@@ -51,19 +51,19 @@ ROUTES: dict[str, Route] = {
     "insights": Route(
         f"{_SCREENS}.orders.insights", "InsightsScreen", single=True, ends_login=True
     ),
-    "wallet": Route(f"{_SCREENS}.wallet", "WalletScreen", single=True, ends_login=True),
-    "coupons": Route(f"{_SCREENS}.coupons", "CouponsScreen", single=True, ends_login=True),
-    "account": Route(f"{_SCREENS}.account", "AccountScreen", single=True, ends_login=True),
+    "wallet": Route(f"{_SCREENS}.wallet.wallet", "WalletScreen", single=True, ends_login=True),
+    "coupons": Route(f"{_SCREENS}.wallet.coupons", "CouponsScreen", single=True, ends_login=True),
+    "account": Route(f"{_SCREENS}.account.settings", "AccountScreen", single=True, ends_login=True),
     "after_sales": Route(f"{_SCREENS}.after_sales", "AfterSalesScreen"),
     "support": Route(f"{_SCREENS}.support", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
-    "login": Route(f"{_SCREENS}.login", "LoginScreen"),
+    "login": Route(f"{_SCREENS}.account.login", "LoginScreen"),
     # Places one area of screens opens in another.
     "checkout": Route(f"{_SCREENS}.checkout", "CheckoutScreen"),
-    "address_book": Route(f"{_SCREENS}.address_book", "AddressBookModal"),
-    "address_form": Route(f"{_SCREENS}.address_book", "AddressFormModal"),
-    "real_name": Route(f"{_SCREENS}.real_name", "RealNameScreen"),
-    "bnpl": Route(f"{_SCREENS}.bnpl", "BnplScreen"),
+    "address_book": Route(f"{_SCREENS}.account.address_book", "AddressBookModal"),
+    "address_form": Route(f"{_SCREENS}.account.address_form", "AddressFormModal"),
+    "real_name": Route(f"{_SCREENS}.account.real_name", "RealNameScreen"),
+    "bnpl": Route(f"{_SCREENS}.wallet.bnpl", "BnplScreen"),
     # Pays an unpaid order (order_id, total_fen, choice=None) → shop.flows.payment.PayResult.
     "pay": Route(f"{_SCREENS}.payment", "pay_order", flow=True),
     # The after-sale wizard for an order (order_id).

@@ -19,7 +19,7 @@ from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
-from kshop_tui.screens.login import LoginScreen
+from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.shop.options import AppOptions
 from kshop_tui.text import mask_phone
 from tests.serve.conftest import (

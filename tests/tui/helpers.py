@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerCancelled
 
-from kshop_tui.screens.login import LoginScreen
+from kshop_tui.screens.account.login import LoginScreen
 
 T = TypeVar("T")
 

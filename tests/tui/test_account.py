@@ -11,8 +11,9 @@ from textual.widgets import Input
 from fake_backend.context import Ctx
 from fake_backend.services import rules, sessions
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.account import AccountScreen, ChangePasswordModal
-from kshop_tui.screens.payment_password import PaymentPasswordDialog
+from kshop_tui.screens.account.change_password import ChangePasswordModal
+from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
+from kshop_tui.screens.account.settings import AccountScreen
 from kshop_tui.widgets.confirm import ConfirmDialog
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_wallet import new_user
@@ -63,7 +64,7 @@ async def test_set_the_payment_password_for_a_new_account_then_change_it(
         await pilot.press("m")  # set a payment password
         await settle(pilot)
         modal = app.screen
-        assert isinstance(modal, PaymentPasswordDialog) and not modal.has_one
+        assert isinstance(modal, SetPaymentPasswordDialog) and not modal.has_one
         await pilot.press(*"246810")  # six digits: focus moves on by itself
         await pilot.press(*"246811")  # a different second entry
         await pilot.press("enter")  # save
@@ -81,7 +82,7 @@ async def test_set_the_payment_password_for_a_new_account_then_change_it(
         await pilot.press("m")  # change it: the current one is asked for now
         await settle(pilot)
         modal = app.screen
-        assert isinstance(modal, PaymentPasswordDialog) and modal.has_one
+        assert isinstance(modal, SetPaymentPasswordDialog) and modal.has_one
         await pilot.press(*"111111")  # a wrong current one
         await pilot.press(*"135790")  # the new one
         await pilot.press(*"135790")  # and again

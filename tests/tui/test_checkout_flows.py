@@ -19,7 +19,8 @@ from kshop_tui.api import errors
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
 from kshop_tui.screens import payment
-from kshop_tui.screens.address_book import AddressBookModal, AddressFormModal
+from kshop_tui.screens.account.address_book import AddressBookModal
+from kshop_tui.screens.account.address_form import AddressFormModal
 from kshop_tui.screens.cart import CartScreen
 from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
 from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from fake_backend.context import Ctx
 from fake_backend.services.rules import china_day
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.coupons import CouponsScreen
+from kshop_tui.screens.wallet.coupons import CouponsScreen
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_wallet import new_user
 

@@ -11,8 +11,8 @@ from textual.widgets import Input, Static
 from fake_backend.context import Ctx
 from fake_backend.services import auth
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.login import LoginScreen
-from kshop_tui.screens.real_name import RealNameScreen
+from kshop_tui.screens.account.login import LoginScreen
+from kshop_tui.screens.account.real_name import RealNameScreen
 from kshop_tui.widgets.header import ShopHeader
 from kshop_tui.widgets.strength import StrengthMeter
 from tests.tui.helpers import notifications, settle, text_of

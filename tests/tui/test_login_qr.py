@@ -10,8 +10,8 @@ from textual.widgets import Static
 from fake_backend.context import Ctx
 from fake_backend.services import auth
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.login import LoginScreen
-from kshop_tui.screens.qr_login import QrLoginScreen
+from kshop_tui.screens.account.login import LoginScreen
+from kshop_tui.screens.account.qr_login import QrLoginScreen
 from kshop_tui.widgets.qr import QrCode, half_block_lines, qr_matrix
 from tests.tui.helpers import settle
 from tests.tui.test_login import DEMO_PHONE, header_who, open_login

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.real_name import RealNameScreen
+from kshop_tui.screens.account.real_name import RealNameScreen
 from kshop_tui.validation import id_check_char
 from tests.tui.helpers import settle
 

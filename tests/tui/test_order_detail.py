@@ -16,7 +16,7 @@ from textual.widgets import Input, OptionList, Static
 from fake_backend.context import Ctx
 from fake_backend.services import addresses, order_views, reviews
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.address_book import AddressBookModal
+from kshop_tui.screens.account.address_book import AddressBookModal
 from kshop_tui.screens.orders.change_items import ChangeItemsDialog
 from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
 from kshop_tui.screens.orders.contact import ContactSupportDialog

@@ -13,10 +13,10 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.screens.cart import CartScreen
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.screens.catalogue.product import ProductScreen
-from kshop_tui.screens.login import LoginScreen
 from kshop_tui.shop.flows.search import Query
 from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList

@@ -12,7 +12,8 @@ from textual.widgets import Input
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.address_book import AddressBookModal, AddressFormModal
+from kshop_tui.screens.account.address_book import AddressBookModal
+from kshop_tui.screens.account.address_form import AddressFormModal
 from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
 from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen, QrPaymentScreen
 from tests.tui.conftest import SIZES

@@ -14,8 +14,8 @@ from fake_backend.context import Ctx
 from kshop_tui.api import models
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.login import LoginScreen
-from kshop_tui.screens.real_name import RealNameScreen
+from kshop_tui.screens.account.login import LoginScreen
+from kshop_tui.screens.account.real_name import RealNameScreen
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import settle
 

@@ -17,7 +17,7 @@ from fake_backend.services import wallet as wallet_service
 from kshop_tui.api.backend import IN_PROCESS_URL
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.bnpl import BnplScreen
+from kshop_tui.screens.wallet.bnpl import BnplScreen
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import settle
 from tests.tui.test_wallet import DAY, buy_with_bnpl, new_user, with_check_digit

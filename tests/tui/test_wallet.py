@@ -16,10 +16,12 @@ from kshop_tui.api.backend import Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.bank_card import AddCardModal, luhn_valid
-from kshop_tui.screens.bnpl import BnplScreen
-from kshop_tui.screens.real_name import RealNameScreen
-from kshop_tui.screens.wallet import TopUpModal, WalletScreen
+from kshop_tui.screens.account.real_name import RealNameScreen
+from kshop_tui.screens.wallet.bank_card import AddCardModal
+from kshop_tui.screens.wallet.bnpl import BnplScreen
+from kshop_tui.screens.wallet.top_up import TopUpModal
+from kshop_tui.screens.wallet.wallet import WalletScreen
+from kshop_tui.shop.flows.wallet import luhn_valid
 from kshop_tui.validation import id_check_char
 from tests.backend.test_wallet import insert_order
 from tests.tui.helpers import settle, text_of

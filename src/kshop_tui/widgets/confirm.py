@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -20,9 +18,9 @@ class ConfirmDialog(ShopModal):
     """A yes/no question; dismisses True on yes, False on no, None on escape."""
 
     DEFAULT_CLASSES = "wl-modal"
-    # Its rules (.wl-modal, .wl-dialog, #wl-confirm-…) are still in the wallet's sheet,
-    # loaded from the same file as before, so the screens that ask it look as they did.
-    CSS_PATH = str((Path(__file__).parent.parent / "screens" / "wallet.tcss").resolve())
+    # A sheet rather than DEFAULT_CSS, which ranks below every sheet: its rules keep the
+    # weight they had in the wallet's sheet, whose dialog classes (.wl-…) it shares.
+    CSS_PATH = "confirm.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "key.wl_yes", id="confirm.yes"),
         Binding("n", "answer(False)", "key.wl_no", id="confirm.no"),

@@ -1,9 +1,7 @@
-"""The address book: pick where an order goes, add, edit, delete, set the default.
-
-`AddressBookModal(chosen_id)` dismisses with the picked `Address`, or None on escape.
-`AddressFormModal(address)` adds (None) or edits one: name, phone, a province → city →
-district picker fed by `api.regions()`, the street; checked here first, then by the
+"""Adding or editing an address: name, phone, a province → city → district picker fed by
+`api.regions()`, the street; checked here first (`shop.flows.address`), then by the
 backend, each problem shown under its field. A refused save keeps everything typed.
+Its rules are in the address book's sheet, which it shares.
 """
 
 from __future__ import annotations
@@ -15,21 +13,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input, Label, OptionList, Select, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
-from kshop_tui import validation
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.shop.flows.address import DETAIL_MAX, NAME_MAX, REGION_PARTS, address_problems
 from kshop_tui.text import clean
-from kshop_tui.widgets.address_card import address_text
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Address, Province
 
-NAME_MAX = 20
-DETAIL_MIN = 4
-DETAIL_MAX = 120
 # The backend's field names → the widgets that hold them.
 FIELD_WIDGETS = {
     "name": "af-name",
@@ -39,140 +32,6 @@ FIELD_WIDGETS = {
     "district": "af-district",
     "detail": "af-detail",
 }
-
-
-class AddressBookModal(ShopModal):
-    CSS_PATH = "address_book.tcss"
-    BINDINGS = [
-        Binding("n", "new", "address.key.new", id="address_book.new"),
-        Binding("e", "edit", "address.key.edit", id="address_book.edit"),
-        Binding("s", "make_default", "address.key.default", id="address_book.default"),
-        Binding("d,delete", "delete", "address.key.delete", id="address_book.delete"),
-    ]
-
-    def __init__(self, chosen_id: int | None = None) -> None:
-        super().__init__()
-        self.chosen_id = chosen_id
-        self.addresses: list[Address] = []
-        self._delete_armed: int | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="ab-dialog") as dialog:
-            dialog.border_title = t("address.book_title")
-            yield OptionList(id="ab-list")
-            yield Static(id="ab-status", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.load()
-
-    @work(exclusive=True, group="address-book")
-    async def load(self, highlight_id: int | None = None) -> None:
-        from kshop_tui.api import errors
-
-        self._status(t("browse.loading"))
-        try:
-            addresses = await self.shop.run_api(lambda api: api.addresses(), needs_login=True)
-        except errors.ApiError as error:
-            self._status(_words(error), problem=True)
-            return
-        self.addresses = addresses
-        self._fill(highlight_id if highlight_id is not None else self.chosen_id)
-        if not addresses:
-            self._status(t("address.book_empty"))
-        else:
-            self._status(t("address.book_hint"))
-
-    def _fill(self, highlight_id: int | None) -> None:
-        options = self.query_one("#ab-list", OptionList)
-        options.clear_options()
-        for address in self.addresses:
-            mark = Text("● " if address.id == self.chosen_id else "  ", style="bold green")
-            options.add_option(
-                Option(mark + address_text(address, one_line=False), id=str(address.id))
-            )
-        for index, address in enumerate(self.addresses):
-            if address.id == highlight_id:
-                options.highlighted = index
-        options.focus()
-
-    def _status(self, message: str, *, problem: bool = False) -> None:
-        status = self.query_one("#ab-status", Static)
-        status.update(Text(message))
-        status.set_class(problem, "-problem")
-
-    def _current(self) -> Address | None:
-        index = self.query_one("#ab-list", OptionList).highlighted
-        if index is None or not 0 <= index < len(self.addresses):
-            return None
-        return self.addresses[index]
-
-    # --- actions -------------------------------------------------------------------
-
-    @on(OptionList.OptionSelected, "#ab-list")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        chosen = next((a for a in self.addresses if str(a.id) == event.option.id), None)
-        if chosen is not None:
-            self.dismiss(chosen)
-
-    def action_new(self) -> None:
-        self.edit(None)
-
-    def action_edit(self) -> None:
-        address = self._current()
-        if address is not None:
-            self.edit(address)
-
-    @work(group="address-form")
-    async def edit(self, address: Address | None) -> None:
-        saved = await self.app.push_screen_wait(AddressFormModal(address))
-        if saved is not None:
-            self.load(highlight_id=saved.id)
-
-    def action_make_default(self) -> None:
-        address = self._current()
-        if address is not None and not address.is_default:
-            # PUT replaces the whole address: send it back as it is, now the default.
-            fields = {name: getattr(address, name) for name in FIELD_WIDGETS}
-            self.save_fields(address.id, {**fields, "is_default": True})
-
-    def action_delete(self) -> None:
-        address = self._current()
-        if address is None:
-            return
-        if self._delete_armed != address.id:
-            self._delete_armed = address.id
-            self._status(t("address.delete_confirm", name=address.name), problem=True)
-            return
-        self._delete_armed = None
-        self.delete(address.id)
-
-    @work(exclusive=True, group="address-change")
-    async def save_fields(self, address_id: int, fields: dict[str, Any]) -> None:
-        from kshop_tui.api import errors
-
-        try:
-            await self.shop.run_api(
-                lambda api: api.save_address(fields, address_id), needs_login=True
-            )
-        except errors.ApiError as error:
-            self._status(_words(error), problem=True)
-            return
-        self.load(highlight_id=address_id)
-
-    @work(exclusive=True, group="address-change")
-    async def delete(self, address_id: int) -> None:
-        from kshop_tui.api import errors
-
-        try:
-            await self.shop.run_api(lambda api: api.delete_address(address_id), needs_login=True)
-        except errors.ApiError as error:
-            self._status(_words(error), problem=True)
-            return
-        if self.chosen_id == address_id:
-            self.chosen_id = None
-        self.notify(t("address.deleted"))
-        self.load()
 
 
 class AddressFormModal(ShopModal):
@@ -252,7 +111,7 @@ class AddressFormModal(ShopModal):
             try:
                 AddressFormModal._regions = await self.shop.run_api(lambda api: api.regions())
             except errors.ApiError as error:
-                self._general(_words(error))
+                self._general(error_words(error))
                 return
         address = self.address
         province = self.query_one("#af-province", Select)
@@ -334,34 +193,16 @@ class AddressFormModal(ShopModal):
             "is_default": self.query_one("#af-default", Checkbox).value,
         }
 
-    def _problems(self, fields: dict[str, Any]) -> dict[str, str]:
-        """What is wrong, checked here before a round trip (the backend decides last)."""
-        problems: dict[str, str] = {}
-        if not fields["name"]:
-            problems["name"] = t("valid.required")
-        phone_problem = validation.check_phone(fields["phone"])
-        if phone_problem is not None:
-            problems["phone"] = t(phone_problem)
-        for part in ("province", "city", "district"):
-            if not fields[part]:
-                problems[part] = t("address.choose_region")
-                break
-        if len(fields["detail"]) < DETAIL_MIN:
-            problems["detail"] = t("address.detail_short", count=DETAIL_MIN)
-        return problems
-
     @on(Input.Submitted)
     @on(Button.Pressed, "#af-save")
     def action_save(self) -> None:
         fields = self.fields()
-        problems = self._problems(fields)
+        problems = address_problems(fields)
         self._general("")
         for name, widget_id in FIELD_WIDGETS.items():
             if name not in ("city", "district"):
                 self._hint(_hint_of(widget_id), problems.get(name, ""))
-        region_problem = next(
-            (problems[p] for p in ("province", "city", "district") if p in problems), ""
-        )
+        region_problem = next((problems[p] for p in REGION_PARTS if p in problems), "")
         self._hint("af-region", region_problem)
         if problems:
             first = next(iter(problems))
@@ -392,10 +233,10 @@ class AddressFormModal(ShopModal):
                 else:
                     self._hint(_hint_of(widget_id), clean(message))
             if not error.fields:
-                self._general(_words(error))
+                self._general(error_words(error))
             return
         except errors.ApiError as error:
-            self._general(_words(error))
+            self._general(error_words(error))
             return
         finally:
             button.disabled = False
@@ -424,7 +265,7 @@ def _hint_of(widget_id: str) -> str:
     return "af-region" if widget_id in ("af-province", "af-city", "af-district") else widget_id
 
 
-def _words(error: Exception) -> str:
+def error_words(error: Exception) -> str:
     from kshop_tui.api import errors
 
     if isinstance(error, errors.BackendUnreachable):

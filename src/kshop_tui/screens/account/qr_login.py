@@ -1,7 +1,7 @@
 """Logging in by scanning a QR code with the WeChat or QQ app (the device-code flow):
 start, draw the code, poll every `interval` seconds until it is approved or expires.
 
-Dismisses True once `KshopApp.logged_in` has run, None when the user cancels.
+Dismisses True once the session has logged in, None when the user cancels.
 """
 
 from __future__ import annotations

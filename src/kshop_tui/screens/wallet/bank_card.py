@@ -1,6 +1,7 @@
 """Adding a bank card (绑定银行卡): the number is checked with Luhn as it is typed, and the
 server's refusals land next to the field they concern. Only the last four digits ever
-come back; the number typed is kept in the form until the card is added."""
+come back; the number typed is kept in the form until the card is added. The number's
+rules are in `kshop_tui.shop.flows.wallet`."""
 
 from __future__ import annotations
 
@@ -12,37 +13,13 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
+from kshop_tui.shop.flows.wallet import (
+    CARD_MAX_DIGITS,
+    CARD_MIN_DIGITS,
+    card_digits,
+    check_card_number,
+)
 from kshop_tui.text import clean
-
-CARD_MIN_DIGITS = 16
-CARD_MAX_DIGITS = 19
-
-
-def luhn_valid(digits: str) -> bool:
-    """The Luhn (mod 10) check every bank card number carries in its last digit."""
-    if not digits.isascii() or not digits.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def card_digits(text: str) -> str:
-    return text.replace(" ", "")
-
-
-def check_card_number(text: str) -> str | None:
-    """None when the number can be a card; else the i18n key of what is wrong."""
-    digits = card_digits(text)
-    if not digits:
-        return "card.required"
-    if not CARD_MIN_DIGITS <= len(digits) <= CARD_MAX_DIGITS:
-        return "card.length"
-    return None if luhn_valid(digits) else "card.luhn"
 
 
 def grouped(digits: str) -> str:

@@ -13,9 +13,11 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
+from kshop_tui.shop.flows.account import PIN_LENGTH, pin_problem
 from kshop_tui.text import clean
 
-PIN_LENGTH = 6
+# Each field of the change → the input that holds it.
+INPUTS = {"current": "pp-current", "new": "pp-new", "repeat": "pp-repeat"}
 
 
 class PinInput(Input):
@@ -37,15 +39,10 @@ class PinInput(Input):
         )
 
 
-def check_pin(pin: str) -> str | None:
-    """None for six ASCII digits, else the i18n key of what is wrong."""
-    if not pin:
-        return "paypw.required"
-    return None if len(pin) == PIN_LENGTH and pin.isascii() and pin.isdigit() else "paypw.six"
-
-
-class PaymentPasswordDialog(FormModal):
-    """Dismisses True once the server took the new payment password."""
+class SetPaymentPasswordDialog(FormModal):
+    """Sets the payment password, or changes it (`has_one`). Not to be confused with the
+    payment area's `PaymentPasswordModal`, which asks for it to pay. Dismisses True once
+    the server took the new one."""
 
     DEFAULT_CLASSES = "pp-modal"
     CSS_PATH = "payment_password.tcss"
@@ -107,13 +104,10 @@ class PaymentPasswordDialog(FormModal):
         return self.query_one(f"#{input_id}", Input).value
 
     def _check(self, input_id: str, *, loud: bool) -> bool:
-        value = self._value(input_id)
-        problem = check_pin(value)
-        if problem is None and input_id == "pp-repeat" and value != self._value("pp-new"):
-            problem = "paypw.mismatch"
-        same_as_current = self.has_one and value == self._value("pp-current")
-        if problem is None and input_id == "pp-new" and same_as_current:
-            problem = "paypw.same"
+        asked = [name for name in INPUTS if self.has_one or name != "current"]
+        values = {name: self._value(INPUTS[name]) for name in asked}
+        name = next(name for name in asked if INPUTS[name] == input_id)
+        problem = pin_problem(name, values, has_one=self.has_one)
         if problem is None:
             self.show_hint(input_id, "✓", "-ok")
         elif loud or problem in ("paypw.mismatch", "paypw.same"):

@@ -18,6 +18,8 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.wallet.labels import append_bnpl_figures
+from kshop_tui.shop.flows.wallet import bills_standing, repayable
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.paged_table import PagedTable
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import Bill, Wallet
 
 PAGE_SIZE = 20
-OPEN_STATUSES = ("unpaid", "overdue", "awaiting_receipt")
 MONEY_WIDTH = 10
 DUE_WIDTH = 10
 STATUS_WIDTH = 11
@@ -90,7 +91,7 @@ class BnplScreen(ShopScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "repay":
             bill = self._current()
-            return None if bill is None or bill.status not in OPEN_STATUSES else True
+            return None if bill is None or not repayable(bill) else True
         return True
 
     @on(DataTable.RowHighlighted)
@@ -128,12 +129,7 @@ class BnplScreen(ShopScreen):
         if not bnpl.enabled:
             text.append(t("wallet.bnpl.not_enabled"), style="bold")
         else:
-            text.append(t("wallet.bnpl.limit") + " ", style="dim")
-            text.append(money(bnpl.limit_fen), style="bold")
-            text.append("   " + t("wallet.bnpl.used") + " ", style="dim")
-            text.append(money(bnpl.used_fen), style="bold")
-            text.append("   " + t("wallet.bnpl.available") + " ", style="dim")
-            text.append(money(bnpl.available_fen), style="bold")
+            append_bnpl_figures(text, bnpl)
         text.append("   " + t("wallet.balance") + " ", style="dim")
         text.append(money(wallet.balance_fen), style="bold")
         self.query_one("#bn-summary", Static).update(text)
@@ -147,16 +143,13 @@ class BnplScreen(ShopScreen):
     @on(PagedTable.Loaded)
     def _bills_loaded(self) -> None:
         """The line under the table sums the bills loaded so far; more lie below."""
-        bills = self.bills
-        if bills:
-            overdue = [bill for bill in bills if bill.status == "overdue"]
-            owed = sum(bill.outstanding_fen for bill in bills)
-            if overdue:
-                self._status(t("bnpl.overdue_count", count=len(overdue)), "error")
-            elif owed:
-                self._status(t("bnpl.owed_total", amount=money(owed)), None)
-            else:
-                self._status(t("bnpl.all_repaid"), "success")
+        standing, figure = bills_standing(self.bills)
+        if standing == "overdue":
+            self._status(t("bnpl.overdue_count", count=figure), "error")
+        elif standing == "owed":
+            self._status(t("bnpl.owed_total", amount=money(figure)), None)
+        elif standing == "repaid":
+            self._status(t("bnpl.all_repaid"), "success")
         else:
             self._status(t("bnpl.none"), None)
         self.refresh_bindings()
@@ -204,7 +197,7 @@ class BnplScreen(ShopScreen):
 
     def action_repay(self) -> None:
         bill = self._current()
-        if bill is None or bill.status not in OPEN_STATUSES:
+        if bill is None or not repayable(bill):
             return
         balance = money(self.wallet.balance_fen) if self.wallet is not None else "—"
         question = t(

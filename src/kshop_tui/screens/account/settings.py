@@ -11,18 +11,18 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static, Switch
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Label, Static, Switch
 
-from kshop_tui import validation
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import FormModal, ShopScreen
-from kshop_tui.screens.payment_password import PaymentPasswordDialog
-from kshop_tui.text import clean, local_time
+from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.account.change_password import ChangePasswordModal
+from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
+from kshop_tui.shop.flows.account import logged_out_despite, short_fingerprint
+from kshop_tui.text import local_time
 from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.row_table import RowTable, tone
-from kshop_tui.widgets.strength import StrengthMeter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import SshKey, User
@@ -30,138 +30,12 @@ if TYPE_CHECKING:
 SSH_COMMAND = "ssh -p 2222 host"
 
 
-def short_fingerprint(fingerprint: str) -> str:
-    """`SHA256:AbCd…wxyz`: enough to tell keys apart at a glance."""
-    if len(fingerprint) <= 20:
-        return fingerprint
-    return f"{fingerprint[:11]}…{fingerprint[-4:]}"
-
-
 def ssh_key_name(key: SshKey) -> str:
     return key.label or t("account.ssh.unnamed")
 
 
-class ChangePasswordModal(FormModal):
-    """The current password, a new one (with its strength) and the new one again.
-    Dismisses True once changed; the server logs out the user's other sessions."""
-
-    DEFAULT_CLASSES = "ac-modal"
-    CSS_PATH = "account.tcss"
-    GENERAL_ID = "cpw-general"
-    FIELD_INPUTS = {"current_password": "cpw-current", "new_password": "cpw-new"}
-
-    def compose(self) -> ComposeResult:
-        yield Footer()
-        with Vertical(id="cpw-dialog") as dialog:
-            dialog.border_title = t("account.password.title")
-            rows = (
-                ("cpw-current", "account.password.current", "account.password.current_ph"),
-                ("cpw-new", "account.password.new", "account.password.new_ph"),
-                ("cpw-confirm", "account.password.confirm", "account.password.confirm_ph"),
-            )
-            for input_id, label, placeholder in rows:
-                with Horizontal(classes="ac-field"):
-                    yield Label(t(label), classes="ac-field-label")
-                    yield Input(
-                        placeholder=t(placeholder),
-                        id=input_id,
-                        password=True,
-                        max_length=64,
-                        compact=True,
-                    )
-                    if input_id == "cpw-new":
-                        yield StrengthMeter(id="cpw-strength")
-                yield Static(id=f"{input_id}-hint", classes="ac-hint")
-            yield Static(id="cpw-general")
-            with Horizontal(classes="ac-dialog-actions"):
-                yield Button(
-                    t("account.password.submit"), id="cpw-submit", variant="primary", compact=True
-                )
-                yield Button(t("wallet.cancel"), id="cpw-cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#cpw-current", Input).focus()
-
-    @on(Button.Pressed, "#cpw-cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        input_id = event.input.id or ""
-        if input_id == "cpw-new":
-            self.query_one(StrengthMeter).show(event.value)
-            if self._value("cpw-confirm"):
-                self._check("cpw-confirm", loud=False)
-        self._check(input_id, loud=False)
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#cpw-submit")
-    def _submit(self) -> None:
-        ids = ("cpw-current", "cpw-new", "cpw-confirm")
-        problems = [input_id for input_id in ids if self._check(input_id, loud=True)]
-        if problems:
-            self.query_one(f"#{problems[0]}", Input).focus()
-            return
-        self.change(self._value("cpw-current"), self._value("cpw-new"))
-
-    def _value(self, input_id: str) -> str:
-        return self.query_one(f"#{input_id}", Input).value
-
-    def _problem(self, input_id: str) -> str | None:
-        value = self._value(input_id)
-        if input_id == "cpw-new":
-            problem = validation.check_password(value)
-            if problem is None and value == self._value("cpw-current"):
-                return "account.password.same"
-            return problem
-        if input_id == "cpw-confirm":
-            return validation.check_confirmation(self._value("cpw-new"), value)
-        return None if value else "valid.required"
-
-    def _check(self, input_id: str, *, loud: bool) -> bool:
-        """Shows the field's problem (quietly while typing); True if it has one."""
-        problem = self._problem(input_id)
-        if problem is None:
-            self.show_hint(input_id, "" if input_id == "cpw-current" else "✓", "-ok")
-        elif loud:
-            self.show_hint(input_id, t(problem), "-error")
-        elif not self._value(input_id):
-            self.show_hint(input_id, "", "")
-        else:
-            self.show_hint(input_id, t(problem), "")
-        return problem is not None
-
-    @work(exclusive=True, group="change-password")
-    async def change(self, current: str, new: str) -> None:
-        from kshop_tui.api import errors
-
-        button = self.query_one("#cpw-submit", Button)
-        button.disabled = True
-        self.show_general("")
-        try:
-            user = await self.shop.run_api(
-                lambda api: api.change_password(current, new), needs_login=True
-            )
-        except LoginCancelled:
-            return
-        except errors.Forbidden as error:
-            # WRONG_PASSWORD: the current one.
-            self.show_hint("cpw-current", clean(error.message), "-error")
-            self.query_one("#cpw-current", Input).focus()
-            return
-        except errors.ApiError as error:
-            self.show_failure(error)
-            return
-        finally:
-            button.disabled = False
-        self.shop.user = user
-        self.notify(t("account.password.done"))
-        self.dismiss(True)
-
-
 class AccountScreen(ShopScreen):
-    CSS_PATH = "account.tcss"
+    CSS_PATH = "settings.tcss"
     BINDINGS = [
         Binding("x,delete", "remove_ssh_key", "key.ac_remove_ssh_key", id="account.remove_ssh_key"),
         Binding("v", "verify", "key.wl_verify", id="account.verify"),
@@ -358,9 +232,7 @@ class AccountScreen(ShopScreen):
     # --- actions -------------------------------------------------------------------
 
     def action_verify(self) -> None:
-        from kshop_tui.screens.real_name import RealNameScreen
-
-        self.app.push_screen(RealNameScreen(), self._reload)
+        self.open("real_name", callback=self._reload)
 
     def _reload(self, _result: object) -> None:
         self.load()
@@ -371,7 +243,7 @@ class AccountScreen(ShopScreen):
     def action_payment_password(self) -> None:
         user = self.shop.user
         has_one = user is not None and user.has_payment_password
-        self.app.push_screen(PaymentPasswordDialog(has_one=has_one))
+        self.app.push_screen(SetPaymentPasswordDialog(has_one=has_one))
 
     def action_toggle_two_factor(self) -> None:
         switch = self.query_one("#ac-two-factor", Switch)
@@ -458,7 +330,7 @@ class AccountScreen(ShopScreen):
         try:
             await client.logout(everywhere=everywhere)
         except errors.ApiError as error:
-            if everywhere and not isinstance(error, errors.AuthExpired):
+            if not logged_out_despite(error, everywhere=everywhere):
                 self._status(error.message, error=True)
                 return
         self.shop.forget_login()

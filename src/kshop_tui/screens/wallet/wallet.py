@@ -1,9 +1,6 @@
 """The wallet (钱包): balance and red packets with their history, top-up, bank cards, and
 先用后付 (pay later) — what it is, what still blocks it (with the way there), its limit
-and its bills.
-
-Also the top-up dialog. (`ConfirmDialog` is in `widgets/confirm.py`; `RowTable` and `tone`
-in `widgets/row_table.py`.)
+and its bills. Its rules are `kshop_tui.shop.flows.wallet`'s.
 """
 
 from __future__ import annotations
@@ -16,208 +13,34 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Input,
-    Label,
-    Select,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
-from kshop_tui.screen_base import ShopModal, ShopScreen
-from kshop_tui.screens.bank_card import AddCardModal
-from kshop_tui.text import clean, local_time, money, parse_yuan
+from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.wallet.bank_card import AddCardModal
+from kshop_tui.screens.wallet.bnpl import BnplScreen
+from kshop_tui.screens.wallet.coupons import CouponsScreen
+from kshop_tui.screens.wallet.labels import account_name, bnpl_status, card_label, history_cells
+from kshop_tui.screens.wallet.top_up import TopUpModal
+from kshop_tui.shop.flows import wallet as wallet_flow
+from kshop_tui.text import local_time, money
 from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.row_table import RowTable, Tone, tone
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import BankCard, TopUp, Transaction, Wallet, WalletAccount
 
-TOPUP_MIN_FEN = 1
-TOPUP_MAX_FEN = 5_000_000
-HISTORY_PAGE = 30
-# Ask for the next page when the cursor is this close to the last loaded row.
-HISTORY_PREFETCH_ROWS = 3
 TABS = ("tab-history", "tab-cards", "tab-bnpl")
-# `f` cycles the history through these accounts (None: all of them).
-HISTORY_FILTERS: tuple[WalletAccount | None, ...] = (
-    None,
-    "balance",
-    "red_packet",
-    "bnpl",
-    "bank_card",
-)
+TAB_NAMES: dict[str, wallet_flow.WalletTab] = {
+    "tab-history": "history",
+    "tab-cards": "cards",
+    "tab-bnpl": "bnpl",
+}
 # The fixed columns of the history, each cell's padding, the body's padding and the
 # scrollbar; the note takes what is left.
 HISTORY_FIXED_WIDTH = 11 + 20 + 13 + 2 * 4 + 2 + 2
-
-
-def signed_money(fen: int) -> str:
-    return ("+" if fen > 0 else "") + money(fen)
-
-
-def account_name(account: str) -> str:
-    key = f"wallet.account.{account}"
-    name = t(key)
-    return account if name == key else name
-
-
-def kind_name(kind: str) -> str:
-    key = f"wallet.kind.{kind}"
-    name = t(key)
-    return kind if name == key else name
-
-
-def card_label(card: BankCard) -> str:
-    return f"{card.bank} ••{card.last4}"
-
-
-class TopUpModal(ShopModal):
-    """充值: an amount in yuan from one of the bound cards. One idempotency key per
-    (amount, card) the user asks for, so a retry after a lost answer never tops up twice."""
-
-    DEFAULT_CLASSES = "wl-modal"
-    CSS_PATH = "wallet.tcss"
-
-    def __init__(self, cards: list[BankCard]) -> None:
-        super().__init__()
-        self.cards = list(cards)
-        self._intent: tuple[int, int | None] | None = None
-        self._intent_key = ""
-
-    def compose(self) -> ComposeResult:
-        yield Footer()
-        with Vertical(id="wl-topup", classes="wl-dialog") as dialog:
-            dialog.border_title = t("wallet.topup.title")
-            with Horizontal(classes="wl-field"):
-                yield Label(t("wallet.topup.amount"), classes="wl-label")
-                yield Input(
-                    placeholder=t("wallet.topup.amount_placeholder"),
-                    id="wl-amount",
-                    restrict=r"[0-9.,¥]*",
-                    max_length=12,
-                    compact=True,
-                )
-            yield Static(id="wl-amount-hint", classes="wl-hint")
-            with Horizontal(classes="wl-field"):
-                yield Label(t("wallet.topup.from"), classes="wl-label")
-                if self.cards:
-                    yield Select[int](
-                        [(card_label(card), card.id) for card in self.cards],
-                        id="wl-card",
-                        allow_blank=False,
-                        compact=True,
-                    )
-                else:
-                    yield Static(Text(t("wallet.topup.no_card")), id="wl-no-card")
-            yield Static(id="wl-card-hint", classes="wl-hint")
-            yield Static(id="wl-topup-general", classes="wl-general")
-            with Horizontal(classes="wl-dialog-actions"):
-                yield Button(
-                    t("wallet.topup.submit"),
-                    id="wl-topup-submit",
-                    variant="primary",
-                    compact=True,
-                    disabled=not self.cards,
-                )
-                yield Button(t("wallet.cancel"), id="wl-topup-cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#wl-amount", Input).focus()
-
-    @on(Button.Pressed, "#wl-topup-cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Changed, "#wl-amount")
-    def _typed(self) -> None:
-        self._check_amount(loud=False)
-
-    @on(Input.Submitted, "#wl-amount")
-    @on(Button.Pressed, "#wl-topup-submit")
-    def _submit(self) -> None:
-        amount = self._check_amount(loud=True)
-        if amount is None or not self.cards:
-            self.query_one("#wl-amount", Input).focus()
-            return
-        card = self.query_one("#wl-card", Select).value
-        self.top_up(amount, card if isinstance(card, int) else None)
-
-    def _check_amount(self, *, loud: bool) -> int | None:
-        """The amount in fen when it is one we can send; shows what is wrong otherwise."""
-        text = self.query_one("#wl-amount", Input).value
-        amount = parse_yuan(text)
-        if not text.strip():
-            self._hint("wl-amount-hint", t("wallet.topup.required") if loud else "", loud)
-            return None
-        if amount is None:
-            self._hint("wl-amount-hint", t("wallet.topup.not_amount"), True)
-            return None
-        if not TOPUP_MIN_FEN <= amount <= TOPUP_MAX_FEN:
-            self._hint(
-                "wl-amount-hint",
-                t("wallet.topup.range", min=money(TOPUP_MIN_FEN), max=money(TOPUP_MAX_FEN)),
-                True,
-            )
-            return None
-        self._hint("wl-amount-hint", "✓ " + money(amount), False, ok=True)
-        return amount
-
-    def _hint(self, hint_id: str, message: str, error: bool, *, ok: bool = False) -> None:
-        hint = self.query_one(f"#{hint_id}", Static)
-        hint.update(Text(message))
-        hint.set_class(error, "-error")
-        hint.set_class(ok, "-ok")
-
-    @work(exclusive=True, group="top-up")
-    async def top_up(self, amount_fen: int, card_id: int | None) -> None:
-        from kshop_tui.api import errors
-        from kshop_tui.api.intent import new_intent_key
-
-        if self._intent != (amount_fen, card_id):
-            self._intent = (amount_fen, card_id)
-            self._intent_key = new_intent_key()
-        key = self._intent_key
-        button = self.query_one("#wl-topup-submit", Button)
-        button.disabled = True
-        button.label = t("wallet.topup.working")
-        self._hint("wl-topup-general", "", False)
-        try:
-            result: TopUp = await self.shop.run_api(
-                lambda api: api.top_up(amount_fen, card_id, idempotency_key=key),
-                needs_login=True,
-            )
-        except LoginCancelled:
-            return
-        except errors.BackendUnreachable:
-            self._hint("wl-topup-general", t("wallet.topup.unreachable"), True)
-            return
-        except errors.ValidationFailed as error:
-            fields = error.fields
-            if "amount_fen" in fields:
-                self._hint("wl-amount-hint", clean(fields.pop("amount_fen")), True)
-            if "bank_card_id" in fields:
-                self._hint("wl-card-hint", clean(fields.pop("bank_card_id")), True)
-            if fields or not error.fields:
-                self._hint("wl-topup-general", clean(error.message), True)
-            return
-        except errors.ApiError as error:
-            self._hint("wl-topup-general", clean(error.message), True)
-            return
-        finally:
-            button.disabled = not self.cards
-            button.label = t("wallet.topup.submit")
-        self.notify(
-            t("wallet.topup.done", amount=money(amount_fen), balance=money(result.balance_fen))
-        )
-        self.dismiss(result)
 
 
 class WalletScreen(ShopScreen):
@@ -327,20 +150,7 @@ class WalletScreen(ShopScreen):
         """Each tab's own keys; pay-later keys follow its state."""
         tab = self._active_tab() if self.is_mounted else self.initial_tab
         bnpl = self.wallet.bnpl if self.wallet is not None else None
-        enabled = bnpl is not None and bnpl.enabled
-        if action == "remove_card":
-            return tab == "tab-cards"
-        if action == "add_card":
-            return tab in ("tab-cards", "tab-bnpl")
-        if action == "filter_history":
-            return tab == "tab-history"
-        if action == "enable_bnpl":
-            return tab == "tab-bnpl" and not enabled
-        if action == "verify":
-            return tab == "tab-bnpl" and bnpl is not None and "real_name" in bnpl.missing
-        if action == "bills":
-            return tab == "tab-bnpl" and enabled
-        return True
+        return wallet_flow.wallet_key_works(action, TAB_NAMES[tab], bnpl)
 
     # --- loading and drawing -------------------------------------------------------
 
@@ -405,28 +215,7 @@ class WalletScreen(ShopScreen):
 
     def _show_bnpl(self, wallet: Wallet) -> None:
         bnpl = wallet.bnpl
-        status = Text()
-        if bnpl.enabled:
-            status.append("✓ " + t("wallet.bnpl.enabled") + "\n", style=tone(self.app, "success"))
-            status.append(t("wallet.bnpl.limit") + " ", style="dim")
-            status.append(money(bnpl.limit_fen), style="bold")
-            status.append("   " + t("wallet.bnpl.used") + " ", style="dim")
-            status.append(money(bnpl.used_fen), style="bold")
-            status.append("   " + t("wallet.bnpl.available") + " ", style="dim")
-            status.append(money(bnpl.available_fen), style="bold")
-        else:
-            status.append(t("wallet.bnpl.not_enabled") + "\n", style="bold")
-            status.append(t("wallet.bnpl.limit_offer", amount=money(bnpl.limit_fen)) + "\n")
-            for need in ("real_name", "bank_card"):
-                missing = need in bnpl.missing
-                mark = "✗ " if missing else "✓ "
-                style = tone(self.app, "error" if missing else "success")
-                status.append(mark + t(f"wallet.bnpl.need.{need}"), style=style)
-                if missing:
-                    status.append("  " + t(f"wallet.bnpl.how.{need}"), style="dim")
-                status.append("\n")
-            status.rstrip()
-        self.query_one("#wl-bnpl-status", Static).update(status)
+        self.query_one("#wl-bnpl-status", Static).update(bnpl_status(bnpl, self.app))
         self.query_one("#wl-enable").display = not bnpl.enabled
         self.query_one("#wl-verify").display = "real_name" in bnpl.missing and not bnpl.enabled
         self.query_one("#wl-bnpl-add-card").display = (
@@ -459,7 +248,7 @@ class WalletScreen(ShopScreen):
         self._say("wl-history-status", t("wallet.history.loading"), None)
         try:
             page = await self.shop.run_api(
-                lambda api: api.wallet_transactions(account, cursor, HISTORY_PAGE),
+                lambda api: api.wallet_transactions(account, cursor, wallet_flow.HISTORY_PAGE),
                 needs_login=True,
             )
         except LoginCancelled:
@@ -479,7 +268,7 @@ class WalletScreen(ShopScreen):
         self.transactions.extend(page.items)
         self.history_cursor = page.next_cursor
         for item in page.items:
-            table.add_row(*self._history_cells(item), key=str(item.id))
+            table.add_row(*history_cells(item, self.app), key=str(item.id))
         if not self.transactions:
             self._say("wl-history-status", t("wallet.history.empty"), None)
         elif page.next_cursor:
@@ -488,20 +277,14 @@ class WalletScreen(ShopScreen):
             count = len(self.transactions)
             self._say("wl-history-status", t("wallet.history.all", count=count), None)
 
-    def _history_cells(self, item: Transaction) -> tuple[Text, Text, Text, Text]:
-        when = Text(local_time(item.at, "%m-%d %H:%M"), style="dim")
-        what = Text(f"{account_name(item.account)} · {kind_name(item.kind)}")
-        note = Text(item.note, no_wrap=True, overflow="ellipsis")
-        if item.order_id is not None:
-            note.append(("  " if item.note else "") + t("wallet.order", id=item.order_id), "dim")
-        colour = tone(self.app, "success" if item.amount_fen > 0 else "error")
-        amount = Text(signed_money(item.amount_fen), style=colour, justify="right")
-        return when, what, note, amount
-
     @on(DataTable.RowHighlighted, "#wl-history")
     def _history_moved(self, event: DataTable.RowHighlighted) -> None:
-        near_end = event.cursor_row >= len(self.transactions) - HISTORY_PREFETCH_ROWS
-        if near_end and self.history_cursor and not self._history_loading:
+        if wallet_flow.wants_next_page(
+            event.cursor_row,
+            len(self.transactions),
+            more=bool(self.history_cursor),
+            loading=self._history_loading,
+        ):
             self.load_history()
 
     # --- actions -------------------------------------------------------------------
@@ -511,8 +294,7 @@ class WalletScreen(ShopScreen):
         tabs.active = TABS[(TABS.index(self._active_tab()) + step) % len(TABS)]
 
     def action_filter_history(self) -> None:
-        index = HISTORY_FILTERS.index(self.history_filter)
-        self.history_filter = HISTORY_FILTERS[(index + 1) % len(HISTORY_FILTERS)]
+        self.history_filter = wallet_flow.next_history_filter(self.history_filter)
         self._show_filter()
         self.load_history(reset=True)
 
@@ -572,18 +354,17 @@ class WalletScreen(ShopScreen):
         """Turns pay-later on. What is still missing (real name, then a card) is asked
         for first, each on its own screen; once that screen is done, this runs again."""
         from kshop_tui.api import errors
-        from kshop_tui.screens.real_name import RealNameScreen
 
         try:
             wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
             self.show_wallet(wallet)
-            if "real_name" in wallet.bnpl.missing:
-                self._say("wl-bnpl-message", t("wallet.bnpl.need_first.real_name"), "warning")
-                self.app.push_screen(RealNameScreen(), self._step_done)
-                return
-            if "bank_card" in wallet.bnpl.missing:
-                self._say("wl-bnpl-message", t("wallet.bnpl.need_first.bank_card"), "warning")
-                self.app.push_screen(AddCardModal(), self._step_done)
+            step = wallet_flow.next_bnpl_step(wallet.bnpl)
+            if step is not None:
+                self._say("wl-bnpl-message", t(f"wallet.bnpl.need_first.{step}"), "warning")
+                if step == "real_name":
+                    self.open("real_name", callback=self._step_done)
+                else:
+                    self.app.push_screen(AddCardModal(), self._step_done)
                 return
             wallet = await self.shop.run_api(lambda api: api.enable_bnpl(), needs_login=True)
         except LoginCancelled:
@@ -605,28 +386,20 @@ class WalletScreen(ShopScreen):
             self.load()
 
     def action_verify(self) -> None:
-        from kshop_tui.screens.real_name import RealNameScreen
-
-        self.app.push_screen(RealNameScreen(), self._reload)
+        self.open("real_name", callback=self._reload)
 
     def _reload(self, result: object) -> None:
         if result is not None:
             self.load()
 
     def action_bills(self) -> None:
-        from kshop_tui.screens.bnpl import BnplScreen
-
         self.app.push_screen(BnplScreen(), self._reload)
 
     def action_coupons(self) -> None:
-        from kshop_tui.screens.coupons import CouponsScreen
-
         self.app.push_screen(CouponsScreen())
 
     def action_account(self) -> None:
-        from kshop_tui.screens.account import AccountScreen
-
-        self.app.push_screen(AccountScreen(), self._reload)
+        self.open("account", callback=self._reload)
 
     @on(Button.Pressed, "#wl-enable")
     def _enable_pressed(self) -> None:

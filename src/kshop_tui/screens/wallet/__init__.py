@@ -1,0 +1,1 @@
+"""The wallet: balance and history, top-up, bank cards, pay-later bills, coupons."""

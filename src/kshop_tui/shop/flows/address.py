@@ -1,0 +1,45 @@
+"""Addresses: what the form checks before a round trip (the backend decides last), and
+what is sent to make an address the default."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kshop_tui import validation
+from kshop_tui.i18n import t
+
+if TYPE_CHECKING:
+    from kshop_tui.api.models import Address
+
+NAME_MAX = 20
+DETAIL_MIN = 4
+DETAIL_MAX = 120
+# An address as the API takes it, besides `is_default`.
+ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
+REGION_PARTS = ("province", "city", "district")
+
+
+def address_problems(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Field name → what is wrong with it, in the user's words. A region is one choice:
+    only its first missing part is named."""
+    problems: dict[str, str] = {}
+    if not fields["name"]:
+        problems["name"] = t("valid.required")
+    phone_problem = validation.check_phone(fields["phone"])
+    if phone_problem is not None:
+        problems["phone"] = t(phone_problem)
+    for part in REGION_PARTS:
+        if not fields[part]:
+            problems[part] = t("address.choose_region")
+            break
+    if len(fields["detail"]) < DETAIL_MIN:
+        problems["detail"] = t("address.detail_short", count=DETAIL_MIN)
+    return problems
+
+
+def made_default(address: Address) -> dict[str, Any]:
+    """The fields that make `address` the default: a save replaces the whole address, so
+    it is sent back as it is."""
+    fields: dict[str, Any] = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+    return {**fields, "is_default": True}
