@@ -19,7 +19,8 @@ from textual import events
 from fake_backend import simulator
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import after_sale_detail, order_detail, orders
+from kshop_tui.screens import order_detail, orders
+from kshop_tui.screens.after_sales import detail as after_sale_detail
 from tests.tui.helpers import settle
 from tests.tui.test_orders import one_of_each
 
