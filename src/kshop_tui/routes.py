@@ -51,7 +51,7 @@ ROUTES: dict[str, Route] = {
     "coupons": Route(f"{_SCREENS}.coupons", "CouponsScreen", single=True, ends_login=True),
     "account": Route(f"{_SCREENS}.account", "AccountScreen", single=True, ends_login=True),
     "after_sales": Route(f"{_SCREENS}.after_sales.list", "AfterSalesScreen"),
-    "support": Route(f"{_SCREENS}.support", "SupportScreen"),
+    "support": Route(f"{_SCREENS}.support.threads", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.login", "LoginScreen"),
     # Places one area of screens opens in another.
