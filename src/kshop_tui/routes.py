@@ -54,8 +54,8 @@ ROUTES: dict[str, Route] = {
     "wallet": Route(f"{_SCREENS}.wallet.wallet", "WalletScreen", single=True, ends_login=True),
     "coupons": Route(f"{_SCREENS}.wallet.coupons", "CouponsScreen", single=True, ends_login=True),
     "account": Route(f"{_SCREENS}.account.settings", "AccountScreen", single=True, ends_login=True),
-    "after_sales": Route(f"{_SCREENS}.after_sales", "AfterSalesScreen"),
-    "support": Route(f"{_SCREENS}.support", "SupportScreen"),
+    "after_sales": Route(f"{_SCREENS}.after_sales.list", "AfterSalesScreen"),
+    "support": Route(f"{_SCREENS}.support.threads", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.account.login", "LoginScreen"),
     # Places one area of screens opens in another.
@@ -66,6 +66,6 @@ ROUTES: dict[str, Route] = {
     "bnpl": Route(f"{_SCREENS}.wallet.bnpl", "BnplScreen"),
     # Pays an unpaid order (order_id, total_fen, choice=None) → shop.flows.payment.PayResult.
     "pay": Route(f"{_SCREENS}.payment", "pay_order", flow=True),
-    # The after-sale wizard for an order (order_id).
-    "after_sale": Route(f"{_SCREENS}.after_sale", "AfterSaleWizard"),
+    # The after-sale wizard for an order (order_id; resubmit=a rejected AfterSale to change).
+    "after_sale": Route(f"{_SCREENS}.after_sales.wizard", "AfterSaleWizard"),
 }

@@ -19,9 +19,9 @@ from kshop_tui.api.backend import Backend
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.api.models import AfterSale, Order
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.after_sale import AfterSaleWizard
-from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
-from kshop_tui.screens.after_sales import AfterSalesScreen
+from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
+from kshop_tui.screens.after_sales.list import AfterSalesScreen
+from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
 from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree
 from kshop_tui.widgets.status_badge import time_left

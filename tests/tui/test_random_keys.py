@@ -19,7 +19,7 @@ from textual import events
 from fake_backend import simulator
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import after_sale_detail
+from kshop_tui.screens.after_sales import detail as after_sale_detail
 from kshop_tui.screens.orders import detail as order_detail
 from kshop_tui.screens.orders import list as orders
 from tests.tui.helpers import settle

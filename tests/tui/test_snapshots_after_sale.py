@@ -18,10 +18,11 @@ from textual.widgets import Input, Static
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.after_sale import AfterSaleWizard
-from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
-from kshop_tui.screens.after_sales import AfterSalesScreen
-from kshop_tui.screens.support import SupportChatScreen, SupportScreen
+from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
+from kshop_tui.screens.after_sales.list import AfterSalesScreen
+from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
+from kshop_tui.screens.support.chat import SupportChatScreen
+from kshop_tui.screens.support.threads import SupportScreen
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import poll_until, settle
 from tests.tui.test_after_sale_flows import delivered_order, requested_return, wait_for_folder

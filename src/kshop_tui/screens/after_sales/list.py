@@ -13,7 +13,7 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
-from kshop_tui.screens.after_sale_detail import AfterSaleDetailScreen
+from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.status_badge import after_sale_status_name
@@ -30,7 +30,7 @@ FIXED_WIDTH = CREATED_WIDTH + ORDER_WIDTH + TYPE_WIDTH + AMOUNT_WIDTH
 
 
 class AfterSalesScreen(PagedListScreen["AfterSale"]):
-    CSS_PATH = "after_sales.tcss"
+    CSS_PATH = "list.tcss"
     BINDINGS = [
         Binding("enter", "open", "key.open", id="after_sales.open"),
         Binding("r", "reload", "as.key.refresh", id="after_sales.refresh"),

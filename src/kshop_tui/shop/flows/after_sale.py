@@ -1,0 +1,386 @@
+"""After-sales (售后): the wizard's draft and its one submit, and what an after-sale offers
+the user in each status (docs/api.md §3).
+
+The draft holds what the user has chosen: the type, the items, the reason, the amount as
+typed, a description and photos; it answers what the chosen items may refund and what is
+still missing. Its submit is one user intent: one Idempotency-Key, kept while no answer
+came and dropped on a definite one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from kshop_tui.api.intent import Intent
+from kshop_tui.i18n import t
+from kshop_tui.text import parse_time, parse_yuan
+
+if TYPE_CHECKING:
+    from kshop_tui.api.client import KshopClient
+    from kshop_tui.api.clock import ServerClock
+    from kshop_tui.api.models import (
+        AfterSale,
+        AfterSaleReason,
+        AfterSaleType,
+        Eligibility,
+        EligibleItem,
+        Order,
+        RefundTo,
+    )
+
+TYPES: tuple[AfterSaleType, ...] = ("refund_only", "return_refund")
+MAX_PHOTOS = 9
+MAX_DESCRIPTION = 500
+
+AmountProblem = Literal["required", "invalid", "too_small", "too_big"]
+# Who pays to send the goods back: nobody (nothing goes back), not known before a reason
+# is chosen, the merchant or the buyer.
+ReturnShipping = Literal["none", "depends", "merchant", "buyer"]
+
+
+def yuan_text(fen: int) -> str:
+    """An amount as the amount field shows it: `12.50`."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@dataclass(frozen=True)
+class AttachedPhoto:
+    upload_id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class ChoosableItem:
+    """An order line the chosen type allows, with what it can refund at most."""
+
+    item_id: int
+    name: str
+    specs: str
+    qty: int
+    refundable_fen: int
+
+
+@dataclass(frozen=True)
+class AfterSaleRequest:
+    """What the wizard asks for; the same body on every retry of one intent."""
+
+    type: AfterSaleType
+    item_ids: list[int]
+    reason: str
+    amount_fen: int
+    description: str
+    refund_to: RefundTo
+    photo_ids: list[int]
+
+
+class AfterSaleDraft:
+    """The wizard's choices for one order, by the server's eligibility and reasons. Opened
+    with a rejected after-sale (`resubmit`), it starts from that one's choices."""
+
+    def __init__(
+        self,
+        order: Order,
+        eligibility: Eligibility,
+        reasons: list[AfterSaleReason],
+        *,
+        resubmit: AfterSale | None = None,
+        wanted_item_ids: Iterable[int] | None = None,
+    ) -> None:
+        self.order = order
+        self.eligibility = eligibility
+        self.reasons = reasons
+        self.resubmit = resubmit
+        self.wanted_item_ids = set(wanted_item_ids or ())
+        self.kind: str | None = resubmit.type if resubmit else None
+        self.reason_code: str | None = resubmit.reason if resubmit else None
+        self.item_ids: list[int] = []
+        self.amount_text = yuan_text(resubmit.amount_fen) if resubmit else ""
+        self.description = resubmit.description if resubmit else ""
+        self.refund_to: RefundTo = (
+            "red_packet" if resubmit and resubmit.refund_to == "red_packet" else "original"
+        )
+        self.photos: list[AttachedPhoto] = [
+            AttachedPhoto(photo_id, t("as.photo_attached", id=photo_id))
+            for photo_id in (resubmit.photo_ids if resubmit else [])
+        ]
+        self._items_kind: str | None = None
+        # The maximum as last filled in: an amount still equal to it follows the items.
+        self._prefilled_amount = ""
+
+    # --- the type --------------------------------------------------------------------
+
+    def allowed_kinds(self) -> list[str]:
+        allowed = list(self.eligibility.types)
+        # The request being modified blocks its own order ("in progress"), not itself.
+        if self.resubmit is not None and self.resubmit.type not in allowed:
+            allowed.append(self.resubmit.type)
+        return allowed
+
+    def why_not(self, kind: str) -> str:
+        """The server's reason why `kind` cannot be asked for ("" when it gave none)."""
+        return self.eligibility.not_allowed.get(kind, "")
+
+    def preselected_kind(self) -> str | None:
+        """The type to highlight first: the chosen one, else the first allowed."""
+        allowed = self.allowed_kinds()
+        return next((k for k in TYPES if k in allowed and self.kind in (None, k)), None)
+
+    def choose_kind(self, kind: str) -> bool:
+        """Chooses the type; True when the items start again from those first ticked
+        (the type changed since the items were last offered)."""
+        self.kind = kind
+        if self._items_kind == kind:
+            return False
+        self._items_kind = kind
+        self.item_ids = [i.item_id for i in self.choosable_items() if i.item_id in self._first()]
+        return True
+
+    # --- the items -------------------------------------------------------------------
+
+    def choosable_items(self) -> list[ChoosableItem]:
+        own = {item.item_id for item in self.resubmit.items} if self.resubmit else set()
+        return [
+            ChoosableItem(
+                item_id=item.item_id,
+                name=item.name,
+                specs="/".join(item.specs.values()),
+                qty=item.qty,
+                refundable_fen=item.refundable_fen,
+            )
+            for item in self.eligibility.items
+            if self.kind in item.types or item.item_id in own
+        ]
+
+    def blocked_items(self) -> list[EligibleItem]:
+        """The order lines the chosen type does not allow (each with the server's reason)."""
+        choosable = {item.item_id for item in self.choosable_items()}
+        return [item for item in self.eligibility.items if item.item_id not in choosable]
+
+    def _first(self) -> set[int]:
+        """Ticked when the items are offered: the resubmitted request's, those asked for,
+        else all."""
+        if self.resubmit is not None:
+            return {item.item_id for item in self.resubmit.items}
+        if self.wanted_item_ids:
+            return self.wanted_item_ids
+        return {item.item_id for item in self.choosable_items()}
+
+    def chosen_items(self) -> list[ChoosableItem]:
+        chosen = set(self.item_ids)
+        return [item for item in self.choosable_items() if item.item_id in chosen]
+
+    # --- the amount ------------------------------------------------------------------
+
+    def max_refund_fen(self) -> int:
+        """What the chosen items can refund at most, by the server's rule: what was paid
+        for them, plus the shipping fee while the order has not shipped and they are all
+        that is left to refund; never more than the order still holds."""
+        chosen = set(self.item_ids)
+        refundable = {item.item_id: item.refundable_fen for item in self.choosable_items()}
+        total = sum(refundable.get(item_id, 0) for item_id in chosen)
+        unrefunded = {item.id for item in self.order.items if not item.refunded}
+        if self.order.shipped_at is None and unrefunded <= chosen:
+            total += self.order.shipping_fen
+        return max(0, min(total, self.order.total_fen - self.order.refunded_fen))
+
+    def prefill_amount(self) -> bool:
+        """Fills the maximum in, unless the user typed an amount of their own; True when
+        it did."""
+        if self.amount_text not in ("", self._prefilled_amount):
+            return False
+        self._prefilled_amount = yuan_text(self.max_refund_fen())
+        self.amount_text = self._prefilled_amount
+        return True
+
+    @property
+    def amount_fen(self) -> int:
+        """The amount typed, in fen (0 while it is not an amount)."""
+        return parse_yuan(self.amount_text) or 0
+
+    def amount_problem(self) -> AmountProblem | None:
+        if not self.amount_text.strip():
+            return "required"
+        fen = parse_yuan(self.amount_text)
+        if fen is None:
+            return "invalid"
+        if fen < 1:
+            return "too_small"
+        if fen > self.max_refund_fen():
+            return "too_big"
+        return None
+
+    # --- the reason, shipping and photos ----------------------------------------------
+
+    def reasons_for(self, kind: str) -> list[AfterSaleReason]:
+        return [reason for reason in self.reasons if kind in reason.types]
+
+    def reason(self) -> AfterSaleReason | None:
+        return next((r for r in self.reasons if r.code == self.reason_code), None)
+
+    def return_shipping(self) -> ReturnShipping:
+        if self.kind != "return_refund":
+            return "none"
+        reason = self.reason()
+        if reason is None:
+            return "depends"
+        return "merchant" if reason.merchant_pays_return_shipping else "buyer"
+
+    @property
+    def photos_full(self) -> bool:
+        return len(self.photos) >= MAX_PHOTOS
+
+    # --- the request -----------------------------------------------------------------
+
+    def request(self) -> AfterSaleRequest:
+        """The request of a complete draft (a type and a reason chosen)."""
+        assert self.kind in TYPES and self.reason_code is not None
+        return AfterSaleRequest(
+            type="refund_only" if self.kind == "refund_only" else "return_refund",
+            item_ids=list(self.item_ids),
+            reason=self.reason_code,
+            amount_fen=self.amount_fen,
+            description=self.description.strip(),
+            refund_to=self.refund_to,
+            photo_ids=[photo.upload_id for photo in self.photos],
+        )
+
+
+class AfterSaleSubmit:
+    """The wizard's submit: a new after-sale for the order, or the rejected one modified.
+    Every retry of one intent carries its key."""
+
+    def __init__(self, order_id: int, resubmit: AfterSale | None = None) -> None:
+        self.order_id = order_id
+        self.resubmit = resubmit
+        self.intent = Intent()
+        self.last_key: str | None = None
+        """The Idempotency-Key the last send carried."""
+
+    async def send(self, api: KshopClient, request: AfterSaleRequest) -> AfterSale:
+        return await self.intent.send(lambda key: self._send(api, request, key))
+
+    async def _send(self, api: KshopClient, request: AfterSaleRequest, key: str) -> AfterSale:
+        self.last_key = key
+        if self.resubmit is not None:
+            return await api.modify_after_sale(
+                self.resubmit.id,
+                type=request.type,
+                item_ids=request.item_ids,
+                reason=request.reason,
+                amount_fen=request.amount_fen,
+                description=request.description,
+                refund_to=request.refund_to,
+                photo_ids=request.photo_ids,
+            )
+        return await api.create_after_sale(
+            order_id=self.order_id,
+            type=request.type,
+            item_ids=request.item_ids,
+            reason=request.reason,
+            amount_fen=request.amount_fen,
+            idempotency_key=key,
+            description=request.description,
+            refund_to=request.refund_to,
+            photo_ids=request.photo_ids,
+        )
+
+
+# --- one after-sale: where it stands and the user's next move ------------------------
+
+# The merchant, a courier or the platform has the next move.
+WAITING_STATES = frozenset({"requested", "approved", "return_shipped", "received", "appealed"})
+PROBLEM_STATES = frozenset({"rejected", "closed", "cancelled"})
+APPEAL_MIN, APPEAL_MAX = 5, 500
+# The shapes the server accepts (fake_backend.services.logistics.CARRIERS).
+TRACKING_SHAPES = {
+    "SF": re.compile(r"SF\d{13}", re.ASCII),
+    "ZTO": re.compile(r"75\d{12}", re.ASCII),
+    "YTO": re.compile(r"YT\d{13}", re.ASCII),
+    "JD": re.compile(r"JDVA\d{11}", re.ASCII),
+    "EMS": re.compile(r"[A-Z]{2}\d{9}CN", re.ASCII),
+    "YD": re.compile(r"43\d{11}", re.ASCII),
+}
+
+StatusTone = Literal["problem", "refunded", "open"]
+TrackingProblem = Literal["required", "bad_shape"]
+AppealProblem = Literal["required", "too_short"]
+
+
+Move = Literal["ship", "pickup", "cancel", "modify", "appeal", "track"]
+# The server's action names (docs/api.md §3) → the user's moves.
+SERVER_ACTIONS: dict[str, Move] = {
+    "ship_return": "ship",
+    "book_pickup": "pickup",
+    "cancel": "cancel",
+    "modify": "modify",
+    "appeal": "appeal",
+    "track_return": "track",
+}
+
+
+@dataclass(frozen=True)
+class Moves:
+    """What the user may do with an after-sale now, by the server's `actions`."""
+
+    offered: frozenset[Move]
+
+    @classmethod
+    def of(cls, after_sale: AfterSale) -> Moves:
+        return cls(frozenset(SERVER_ACTIONS[a] for a in after_sale.actions if a in SERVER_ACTIONS))
+
+    def __contains__(self, move: Move) -> bool:
+        return move in self.offered
+
+    @property
+    def sending_back(self) -> bool:
+        """The goods go back now: by a parcel the user sends, or a courier's pickup."""
+        return bool({"ship", "pickup"} & self.offered)
+
+    @property
+    def after_rejection(self) -> bool:
+        """Rejected: the user may appeal, or change the request and send it again."""
+        return bool({"appeal", "modify"} & self.offered)
+
+
+def status_tone(status: str) -> StatusTone:
+    if status in PROBLEM_STATES:
+        return "problem"
+    return "refunded" if status == "refunded" else "open"
+
+
+def others_to_move(after_sale: AfterSale) -> bool:
+    """Whether someone else has the next move (so the screen keeps asking)."""
+    return after_sale.status in WAITING_STATES
+
+
+def deadline_left(after_sale: AfterSale, clock: ServerClock) -> float | None:
+    """Seconds left of the merchant's deadline on the backend's clock (≤ 0 once it has
+    passed), or None while there is no deadline."""
+    if after_sale.deadline_at is None:
+        return None
+    return clock.seconds_until(parse_time(after_sale.deadline_at).timestamp())
+
+
+def tracking_number(typed: str) -> str:
+    """A tracking number as typed, the way the carriers print it."""
+    return typed.strip().upper()
+
+
+def tracking_problem(carrier: str, number: str) -> TrackingProblem | None:
+    """What is wrong with a return tracking number of `carrier`, or None."""
+    if not number:
+        return "required"
+    shape = TRACKING_SHAPES.get(carrier)
+    if shape is not None and shape.fullmatch(number) is None:
+        return "bad_shape"
+    return None
+
+
+def appeal_problem(reason: str) -> AppealProblem | None:
+    """What is wrong with the reason of an appeal (stripped), or None."""
+    if not reason:
+        return "required"
+    return "too_short" if len(reason) < APPEAL_MIN else None
