@@ -16,8 +16,7 @@ import pytest
 from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
-from fake_backend.services import orders as order_service
-from fake_backend.services import payments, sessions
+from fake_backend.services import order_creation, order_states, payments, sessions
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.models import Address, CancelReason, CartItem, OrderAddress, OrderSummary
@@ -307,7 +306,7 @@ def sku_in_stock(ctx: Ctx, *, minimum: int = 20, skip: int = 0) -> int:
 
 
 def place(ctx: Ctx, lines: list[tuple[int, int]]) -> int:
-    order = order_service.create_order(
+    order = order_creation.create_order(
         ctx,
         DEMO_USER,
         items=lines,
@@ -379,7 +378,7 @@ async def test_a_refused_cancel_is_shown_and_answers_none(
     order_id = place(backend_ctx, [(sku_in_stock(backend_ctx), 1)])
 
     async def cancelled_elsewhere_first(reasons: list[CancelReason]) -> str | None:
-        order_service.cancel_order(backend_ctx, DEMO_USER, order_id, reasons[0].code, "en")
+        order_states.cancel_order(backend_ctx, DEMO_USER, order_id, reasons[0].code, "en")
         return reasons[0].code
 
     assert await orders.cancel_with_reason(shop, order_id, cancelled_elsewhere_first) is None
