@@ -25,7 +25,7 @@ from kshop_tui.screens.order_detail import (
     RatingPicker,
     ReviewDialog,
 )
-from kshop_tui.screens.payment import MethodPickerModal
+from kshop_tui.screens.payment.method_picker import MethodPickerModal
 from tests.tui.helpers import (
     finish_group,
     poll_until,

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Static
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.browse import BrowseScreen, Query
-from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.cart.cart import CartScreen
 from kshop_tui.screens.login import LoginScreen
 from kshop_tui.screens.product import ProductScreen
 from kshop_tui.widgets.filter_panel import FilterPanel
