@@ -42,7 +42,7 @@ _SCREENS = "kshop_tui.screens"
 ROUTES: dict[str, Route] = {
     # The App's own places (keys, the command palette, deep links).
     "product": Route(f"{_SCREENS}.catalogue.product", "ProductScreen"),
-    "cart": Route(f"{_SCREENS}.cart", "CartScreen", single=True, ends_login=True),
+    "cart": Route(f"{_SCREENS}.cart.cart", "CartScreen", single=True, ends_login=True),
     "orders": Route(f"{_SCREENS}.orders.list", "OrdersScreen", single=True, ends_login=True),
     "order": Route(f"{_SCREENS}.orders.detail", "OrderDetailScreen", ends_login=True),
     "track": Route(
@@ -59,13 +59,14 @@ ROUTES: dict[str, Route] = {
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.account.login", "LoginScreen"),
     # Places one area of screens opens in another.
-    "checkout": Route(f"{_SCREENS}.checkout", "CheckoutScreen"),
+    "checkout": Route(f"{_SCREENS}.cart.checkout", "CheckoutScreen"),
     "address_book": Route(f"{_SCREENS}.account.address_book", "AddressBookModal"),
     "address_form": Route(f"{_SCREENS}.account.address_form", "AddressFormModal"),
     "real_name": Route(f"{_SCREENS}.account.real_name", "RealNameScreen"),
     "bnpl": Route(f"{_SCREENS}.wallet.bnpl", "BnplScreen"),
-    # Pays an unpaid order (order_id, total_fen, choice=None) → shop.flows.payment.PayResult.
-    "pay": Route(f"{_SCREENS}.payment", "pay_order", flow=True),
+    # Pays an unpaid order (order_id, total_fen, choice: a shop.flows.payment.MethodOption
+    # already made, or None to ask) → shop.flows.payment.PayResult.
+    "pay": Route(f"{_SCREENS}.payment.flow", "pay_order", flow=True),
     # The after-sale wizard for an order (order_id; resubmit=a rejected AfterSale to change).
     "after_sale": Route(f"{_SCREENS}.after_sales.wizard", "AfterSaleWizard"),
 }

@@ -20,8 +20,9 @@ from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.login import LoginScreen
-from kshop_tui.screens.checkout import CheckoutScreen
-from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen
+from kshop_tui.screens.cart.checkout import CheckoutScreen
+from kshop_tui.screens.payment.password import PaymentPasswordModal
+from kshop_tui.screens.payment.result import PaymentResultScreen
 from kshop_tui.widgets.banner import OutageBanner
 from tests.faults.harness import FaultTransport
 from tests.tui import conftest as tui

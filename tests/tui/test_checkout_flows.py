@@ -18,20 +18,23 @@ from fake_backend.context import Ctx
 from kshop_tui.api import errors
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.screens import payment
 from kshop_tui.screens.account.address_book import AddressBookModal
 from kshop_tui.screens.account.address_form import AddressFormModal
-from kshop_tui.screens.cart import CartScreen
-from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
-from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen
+from kshop_tui.screens.cart.cart import CartScreen
+from kshop_tui.screens.cart.checkout import CheckoutScreen
+from kshop_tui.screens.cart.coupon_modal import CouponPickerModal
+from kshop_tui.screens.payment import qr
+from kshop_tui.screens.payment.method_picker import MethodPickerModal
+from kshop_tui.screens.payment.password import PaymentPasswordModal
+from kshop_tui.screens.payment.result import PaymentResultScreen
 from tests.tui import helpers
 from tests.tui.helpers import text_of
 
 MakeApp = Callable[..., KshopApp]
 DEMO_USER = 1
 # Workers that wait on a pushed screen (or poll forever) never "complete" by themselves:
-# every settle here skips them.
-WAITING_GROUPS = {"place", "pay", "address-book", "coupon", "address-form", "qr-pay-poll"}
+# every settle here skips them ("flow": the App's worker that runs the route "pay").
+WAITING_GROUPS = {"place", "pay", "flow", "address-book", "coupon", "address-form", "qr-pay-poll"}
 settle = partial(helpers.settle, waiting=WAITING_GROUPS)
 wait_until = partial(helpers.wait_until, waiting=WAITING_GROUPS)
 settle_debounced = partial(helpers.settle_debounced, waiting=WAITING_GROUPS)
@@ -100,7 +103,7 @@ async def review_and_place(pilot: Pilot[None], screen: CheckoutScreen) -> None:
 
 @pytest.fixture(autouse=True)
 def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(payment, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(qr, "POLL_SECONDS", 0.05)
 
 
 async def test_buy_now_from_product_pays_with_balance(
@@ -191,7 +194,7 @@ async def test_double_enter_makes_one_order(
         await wait_until(pilot, lambda: app.screen is screen and screen.step == 3)
         assert "waits for payment" in text_of(screen, "#review-note")
         await pilot.press("p")  # pay the placed order
-        await wait_until(pilot, lambda: isinstance(app.screen, payment.MethodPickerModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, MethodPickerModal))
         await pilot.press("escape")
         await settle(pilot)
         (order,) = orders_of(backend_ctx)
@@ -434,7 +437,7 @@ async def test_address_book_picks_sets_default_and_deletes(
 
 def test_item_names_are_text_not_markup() -> None:
     from kshop_tui.api.models import QuoteLine
-    from kshop_tui.screens.checkout import _items_table
+    from kshop_tui.screens.cart.summary import items_table
 
     line = QuoteLine(
         sku_id=1,
@@ -447,5 +450,5 @@ def test_item_names_are_text_not_markup() -> None:
     from kshop_tui.api.models import Quote
 
     quote = Quote(lines=[line], subtotal_fen=100, shipping_fen=0, discount_fen=0, total_fen=100)
-    cells = list(_items_table(quote).columns[0].cells)
+    cells = list(items_table(quote).columns[0].cells)
     assert isinstance(cells[0], Text) and "[@click=app.quit]" in cells[0].plain

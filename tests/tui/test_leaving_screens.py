@@ -17,7 +17,9 @@ from kshop_tui.api.models import Order
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.screens.orders.detail import OrderDetailScreen
-from kshop_tui.screens.payment import MethodPickerModal, PaymentPasswordModal, PaymentResultScreen
+from kshop_tui.screens.payment.method_picker import MethodPickerModal
+from kshop_tui.screens.payment.password import PaymentPasswordModal
+from kshop_tui.screens.payment.result import PaymentResultScreen
 from tests.tui.helpers import settle, wait_for_screen
 from tests.tui.test_orders import order_in_state, skus_in_stock
 

@@ -22,7 +22,7 @@ from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
 from kshop_tui.screens.orders.contact import ContactSupportDialog
 from kshop_tui.screens.orders.detail import OrderDetailScreen
 from kshop_tui.screens.orders.review import RatingPicker, ReviewDialog
-from kshop_tui.screens.payment import MethodPickerModal
+from kshop_tui.screens.payment.method_picker import MethodPickerModal
 from tests.tui.helpers import (
     finish_group,
     poll_until,

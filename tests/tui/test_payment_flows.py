@@ -13,16 +13,14 @@ from textual.widgets import Input
 from fake_backend.context import Ctx
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
-from kshop_tui.screens import payment
-from kshop_tui.screens.checkout import CheckoutScreen
+from kshop_tui.screens.cart.checkout import CheckoutScreen
 from kshop_tui.screens.orders.detail import OrderDetailScreen
-from kshop_tui.screens.payment import (
-    MethodPickerModal,
-    PaymentPasswordModal,
-    PaymentResultScreen,
-    PayOrderFlow,
-    QrPaymentScreen,
-)
+from kshop_tui.screens.payment import qr
+from kshop_tui.screens.payment.flow import PayOrderFlow
+from kshop_tui.screens.payment.method_picker import MethodPickerModal
+from kshop_tui.screens.payment.password import PaymentPasswordModal
+from kshop_tui.screens.payment.qr import QrPaymentScreen
+from kshop_tui.screens.payment.result import PaymentResultScreen
 from kshop_tui.widgets.qr import QrCode
 from tests.tui.helpers import text_of
 from tests.tui.test_checkout_flows import (
@@ -41,7 +39,7 @@ from tests.tui.test_checkout_flows import (
 
 @pytest.fixture(autouse=True)
 def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(payment, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(qr, "POLL_SECONDS", 0.05)
 
 
 def pending_payment_id(ctx: Ctx) -> int:

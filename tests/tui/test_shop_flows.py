@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Static
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.login import LoginScreen
-from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.cart.cart import CartScreen
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.screens.catalogue.product import ProductScreen
 from kshop_tui.shop.flows.search import Query

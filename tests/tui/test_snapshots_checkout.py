@@ -14,8 +14,11 @@ from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.address_book import AddressBookModal
 from kshop_tui.screens.account.address_form import AddressFormModal
-from kshop_tui.screens.checkout import CheckoutScreen, CouponPickerModal
-from kshop_tui.screens.payment import PaymentPasswordModal, PaymentResultScreen, QrPaymentScreen
+from kshop_tui.screens.cart.checkout import CheckoutScreen
+from kshop_tui.screens.cart.coupon_modal import CouponPickerModal
+from kshop_tui.screens.payment.password import PaymentPasswordModal
+from kshop_tui.screens.payment.qr import QrPaymentScreen
+from kshop_tui.screens.payment.result import PaymentResultScreen
 from tests.tui.conftest import SIZES
 from tests.tui.test_checkout_flows import (
     DEMO_USER,

@@ -11,7 +11,7 @@ from textual.command import CommandPalette
 from textual.widgets import Input, Static
 
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.cart import CartScreen
+from kshop_tui.screens.cart.cart import CartScreen
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from tests.tui.helpers import settle

@@ -1,11 +1,31 @@
-"""Paying an order: how an attempt ended and where the user goes next."""
+"""Paying an order: which methods the wallet allows, how an attempt ended, and where the
+user goes next.
+
+Money rules: every payment attempt is one `Intent` (its key reused while no answer came);
+an order that is no longer unpaid when we try again is looked up rather than paid twice;
+a failure leaves the order payable.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from kshop_tui.api import errors
+from kshop_tui.i18n import t
+from kshop_tui.text import clean, money
+
+if TYPE_CHECKING:
+    from kshop_tui.api.intent import Intent
+    from kshop_tui.api.models import Payment, PaymentMethod, Wallet
+    from kshop_tui.shop.session import ShopSession
 
 NextStep = Literal["detail", "browse", "another", "back"]
+
+PASSWORD_METHODS = ("balance", "bank_card")
+QR_METHODS = ("alipay", "wechat_pay")
+METHOD_ORDER: tuple[PaymentMethod, ...] = ("alipay", "wechat_pay", "bank_card", "balance", "bnpl")
+PAID_STATES = ("awaiting_shipment", "shipped", "completed")
 
 
 @dataclass(frozen=True)
@@ -24,3 +44,174 @@ class PayResult:
 
     paid: bool
     next: NextStep
+
+
+# --- methods ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MethodOption:
+    """One way to pay, and why not when it is unavailable."""
+
+    method: PaymentMethod
+    label: str
+    detail: str = ""
+    available: bool = True
+    reason: str = ""
+    bank_card_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Tells two cards apart: `bank_card:3`."""
+        return f"{self.method}:{self.bank_card_id}" if self.bank_card_id else self.method
+
+
+def method_options(
+    wallet: Wallet, has_payment_password: bool, total_fen: int
+) -> list[MethodOption]:
+    """Every method in the shop's order, with what the wallet says about each."""
+    no_password = t("pay.reason.no_password")
+    options: list[MethodOption] = []
+    for method in METHOD_ORDER:
+        label = t(f"pay.method.{method}")
+        if method in QR_METHODS:
+            options.append(MethodOption(method, label))
+        elif method == "bank_card":
+            if not wallet.bank_cards:
+                options.append(
+                    MethodOption(method, label, available=False, reason=t("pay.reason.no_card"))
+                )
+            for card in wallet.bank_cards:
+                options.append(
+                    MethodOption(
+                        method,
+                        label,
+                        detail=f"{card.bank} ••{card.last4}",
+                        available=has_payment_password,
+                        reason=no_password,
+                        bank_card_id=card.id,
+                    )
+                )
+        elif method == "balance":
+            enough = wallet.balance_fen >= total_fen
+            options.append(
+                MethodOption(
+                    method,
+                    label,
+                    detail=money(wallet.balance_fen),
+                    available=enough and has_payment_password,
+                    reason=t("pay.reason.not_enough") if not enough else no_password,
+                )
+            )
+        else:
+            bnpl = wallet.bnpl
+            if not bnpl.enabled:
+                reason = t("pay.reason.bnpl_off")
+            elif bnpl.available_fen < total_fen:
+                reason = t("pay.reason.bnpl_short")
+            else:
+                reason = ""
+            options.append(
+                MethodOption(
+                    method,
+                    label,
+                    detail=t("pay.bnpl_limit", amount=money(bnpl.available_fen)),
+                    available=not reason,
+                    reason=reason,
+                )
+            )
+    return options
+
+
+def preferred(options: list[MethodOption]) -> MethodOption | None:
+    """The method offered first: the balance when it covers the order, else the first
+    available one."""
+    available = [option for option in options if option.available]
+    balance = next((option for option in available if option.method == "balance"), None)
+    return balance or (available[0] if available else None)
+
+
+async def load_method_options(shop: ShopSession, total_fen: int) -> list[MethodOption]:
+    """The wallet's view of every method for an order of `total_fen` (raises ApiError)."""
+    wallet = await shop.run_api(lambda api: api.wallet(), needs_login=True)
+    user = shop.user
+    return method_options(wallet, user is not None and user.has_payment_password, total_fen)
+
+
+# --- outcomes --------------------------------------------------------------------------
+
+
+def failure_words(error: Exception) -> str:
+    if isinstance(error, errors.BackendUnreachable):
+        return t("pay.unreachable")
+    if isinstance(error, errors.ApiError):
+        return clean(error.message)
+    return str(error)
+
+
+def reason_words(reason: str | None) -> str:
+    """A payment's `failure_reason` code in the user's words."""
+    if not reason:
+        return t("pay.reason.declined")
+    key = f"pay.reason.{reason}"
+    words = t(key)
+    return reason if words == key else words
+
+
+def settled_outcome(payment: Payment) -> PayOutcome:
+    """A decided payment: paid, or the reason it was declined."""
+    if payment.status == "succeeded":
+        return PayOutcome(paid=True)
+    return PayOutcome(paid=False, failure=reason_words(payment.failure_reason))
+
+
+def maybe_already_paid(error: Exception) -> bool:
+    """A refusal that may mean an earlier attempt went through: the order is no longer
+    unpaid, or the key was already used."""
+    return isinstance(error, errors.Conflict) or (
+        isinstance(error, errors.ValidationFailed) and error.code == "IDEMPOTENCY_KEY_REUSED"
+    )
+
+
+async def look_up_order(shop: ShopSession, order_id: int) -> PayOutcome | None:
+    """After a refusal that may mean an earlier attempt went through: the order's own
+    state decides. None while it is still unpaid."""
+    try:
+        order = await shop.run_api(lambda api: api.order(order_id), needs_login=True)
+    except errors.ApiError as error:
+        return PayOutcome(paid=False, failure=failure_words(error))
+    if order.status in PAID_STATES:
+        return PayOutcome(paid=True)
+    if order.status == "cancelled":
+        return PayOutcome(paid=False, failure=t("pay.order_cancelled"))
+    return None
+
+
+async def failed_outcome(shop: ShopSession, order_id: int, error: Exception) -> PayOutcome:
+    """A payment attempt that failed. When the failure may mean the order got paid after
+    all, the order's state decides; otherwise the failure is the outcome."""
+    if maybe_already_paid(error):
+        looked_up = await look_up_order(shop, order_id)
+        if looked_up is not None:
+            return looked_up
+    return PayOutcome(
+        paid=False,
+        failure=failure_words(error),
+        insufficient=isinstance(error, errors.InsufficientFunds),
+    )
+
+
+async def pay_directly(
+    shop: ShopSession, intent: Intent, order_id: int, method: PaymentMethod
+) -> PayOutcome:
+    """A method that needs nothing more from the user (pay-later): one send of `intent`,
+    whose key survives an attempt that got no answer."""
+    try:
+        payment = await intent.send(
+            lambda key: shop.run_api(
+                lambda api: api.pay(order_id, method, idempotency_key=key), needs_login=True
+            )
+        )
+    except errors.ApiError as error:
+        return await failed_outcome(shop, order_id, error)
+    return settled_outcome(payment)

@@ -209,7 +209,7 @@ class CartScreen(ShopScreen):
             self.select_all(not everything)
 
     def action_checkout(self) -> None:
-        from kshop_tui.screens.checkout import CheckoutScreen
+        from kshop_tui.screens.cart.checkout import CheckoutScreen
 
         if self.cart is None or not any(item.selected for item in self.cart.items):
             self.notify(t("cart.select_to_quote"), severity="warning")
@@ -243,14 +243,9 @@ class CartScreen(ShopScreen):
 
     @work(group="cart-change")
     async def select_all(self, selected: bool) -> None:
-        from kshop_tui.api import errors
-
-        try:
-            cart = await self.shop.run_api(lambda api: api.select_all(selected), needs_login=True)
-        except errors.ApiError as error:
-            self.shop.show_error(error)
-            return
-        self._fill(cart)
+        cart = await self.shop.attempt(lambda api: api.select_all(selected), needs_login=True)
+        if cart is not None:
+            self._fill(cart)
 
 
 def _summary_text(quote: Quote, cart: Cart) -> Text:

@@ -1,0 +1,78 @@
+"""The checkout's layout: the form (step 1), the review (step 2) and the totals line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, LoadingIndicator, RadioButton, RadioSet, Static
+
+from kshop_tui.i18n import t
+from kshop_tui.screens.cart.rows import AddressRow, ChoiceRow
+from kshop_tui.shop.flows.checkout import (
+    INVOICE_KINDS,
+    INVOICE_TITLE_MAX,
+    REMARK_MAX,
+    TAX_ID_LENGTHS,
+)
+
+
+def compose_checkout() -> ComposeResult:
+    yield LoadingIndicator(id="checkout-loading")
+    with VerticalScroll(id="checkout-form"):
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.ship_to"), classes="row-label")
+            yield AddressRow("edit_address", id="ship-to")
+        yield Static(id="address-hint", classes="hint", markup=False)
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.items"), classes="row-label")
+            yield Static(id="items")
+        yield Static(id="items-hint", classes="hint", markup=False)
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.coupon"), classes="row-label")
+            yield ChoiceRow("pick_coupon", id="coupon")
+        yield Static(id="coupon-hint", classes="hint", markup=False)
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.shipping"), classes="row-label")
+            yield Static(id="shipping")
+        with Horizontal(classes="row", id="pay-row"):
+            yield Label(t("checkout.pay_with"), classes="row-label")
+            yield RadioSet(id="pay-with", compact=True)
+        yield Static(id="pay-hint", classes="hint", markup=False)
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.invoice"), classes="row-label")
+            with RadioSet(id="invoice-kind", compact=True):
+                for kind in INVOICE_KINDS:
+                    yield RadioButton(t(f"checkout.invoice.{kind}"), value=kind == "none")
+        with Horizontal(classes="row", id="invoice-fields"):
+            yield Label("", classes="row-label")
+            yield Input(
+                placeholder=t("checkout.invoice.title_placeholder"),
+                id="invoice-title",
+                max_length=INVOICE_TITLE_MAX,
+                compact=True,
+            )
+            yield Input(
+                placeholder=t("checkout.invoice.tax_placeholder"),
+                id="invoice-tax",
+                restrict=r"[0-9A-Za-z]*",
+                max_length=max(TAX_ID_LENGTHS),
+                compact=True,
+            )
+        yield Static(id="invoice-hint", classes="hint", markup=False)
+        with Horizontal(classes="row"):
+            yield Label(t("checkout.remark"), classes="row-label")
+            yield Input(
+                placeholder=t("checkout.remark_placeholder"),
+                id="remark",
+                max_length=REMARK_MAX,
+                compact=True,
+            )
+        yield Static(id="remark-hint", classes="hint", markup=False)
+    with VerticalScroll(id="checkout-review"):
+        yield Static(id="review-text")
+        yield Static(id="review-note", markup=False)
+        place = Button("", id="place", variant="primary", compact=True)
+        # Enter is the screen's key here, so the footer can say what it does.
+        place.can_focus = False
+        yield place
+    yield Static(id="checkout-summary")
