@@ -209,12 +209,11 @@ class CartScreen(ShopScreen):
             self.select_all(not everything)
 
     def action_checkout(self) -> None:
-        from kshop_tui.screens.cart.checkout import CheckoutScreen
-
         if self.cart is None or not any(item.selected for item in self.cart.items):
             self.notify(t("cart.select_to_quote"), severity="warning")
             return
-        self.app.push_screen(CheckoutScreen(None))
+        # By its route: the checkout screen imports this one (to refresh it on leaving).
+        self.open("checkout", None)
 
     def action_open(self) -> None:
         item = self._current()
