@@ -30,7 +30,7 @@ from kshop_tui.cli_commands.runtime import (
     UsageError,
     exit_code_for,
 )
-from kshop_tui.cli_commands.session import token_store
+from kshop_tui.cli_commands.tokens import token_store
 from kshop_tui.cli_options import add_backend_options
 from kshop_tui.config import load_settings
 from kshop_tui.text import clean

@@ -175,7 +175,7 @@ MESSAGES: dict[str, str] = {
     "cart.synced": "{count} cart changes made offline were sent.",
     "cart.sync_refused": "A cart change made offline was refused: {reason}",
     "product.login_for_coupons": "Log in to see and claim coupons.",
-    # login, QR login, real-name (screens/login.py, qr_login.py, real_name.py)
+    # login, QR login, real-name (screens/account/login.py, qr_login.py, real_name.py)
     "key.login_method": "Method",
     "key.send_code": "Get code",
     "key.qr_login": "QR login",
@@ -502,8 +502,8 @@ MESSAGES: dict[str, str] = {
     "account.password.same": "The new password is the current one",
     "account.password.submit": "Change password",
     "account.password.done": "Password changed. Other devices were logged out.",
-    # orders, order detail, parcel tracking, receipts, insights (screens/orders.py,
-    # order_detail.py, logistics.py, insights.py, receipt.py)
+    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: list.py,
+    # detail.py, logistics.py, insights.py, receipt.py)
     "orders.cmd.orders": "My orders",
     "orders.cmd.orders.help": "Orders by status: pay, cancel, track, review",
     "orders.cmd.track": "Track a parcel",

@@ -168,7 +168,7 @@ MESSAGES: dict[str, str] = {
     "cart.synced": "离线时的 {count} 项购物车修改已提交。",
     "cart.sync_refused": "一项离线购物车修改被拒绝：{reason}",
     "product.login_for_coupons": "登录后可查看和领取优惠券。",
-    # login, QR login, real-name (screens/login.py, qr_login.py, real_name.py)
+    # login, QR login, real-name (screens/account/login.py, qr_login.py, real_name.py)
     "key.login_method": "切换方式",
     "key.send_code": "获取验证码",
     "key.qr_login": "扫码登录",
@@ -495,8 +495,8 @@ MESSAGES: dict[str, str] = {
     "account.password.same": "新密码与当前密码相同",
     "account.password.submit": "修改密码",
     "account.password.done": "密码已修改，其他设备已退出登录。",
-    # orders, order detail, parcel tracking, receipts, insights (screens/orders.py,
-    # order_detail.py, logistics.py, insights.py, receipt.py)
+    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: list.py,
+    # detail.py, logistics.py, insights.py, receipt.py)
     "orders.cmd.orders": "我的订单",
     "orders.cmd.orders.help": "按状态查看订单：付款、取消、物流、评价",
     "orders.cmd.track": "物流查询",
