@@ -17,6 +17,7 @@ from kshop_tui.gone import WorkUntilGone, guard_callback
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
 from kshop_tui.navigation import Open
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.session import ShopSession, shop_of
 from kshop_tui.text import clean
 from kshop_tui.widgets.banner import OutageBanner
@@ -147,7 +148,5 @@ class FormModal(ShopModal):
                     self.show_hint(input_id, clean(message), "-error")
                 else:
                     self.show_general(clean(message))
-        elif isinstance(error, errors.BackendUnreachable):
-            self.show_general(t("backend.unreachable"))
         else:
-            self.show_general(clean(error.message))
+            self.show_general(error_words(error, unreachable=t("backend.unreachable")))

@@ -66,6 +66,7 @@ class CartOutbox:
         """Replays the queue; answers (changes applied, messages of changes refused).
         Stops at the first unreachable error and keeps the rest for later."""
         from kshop_tui.api import errors
+        from kshop_tui.shop.error_words import error_words
 
         applied, refused = 0, []
         while self.pending:
@@ -75,7 +76,7 @@ class CartOutbox:
             except errors.BackendUnreachable:
                 break
             except errors.ApiError as error:
-                refused.append(error.message)
+                refused.append(error_words(error))
             else:
                 applied += 1
             self.pending.pop(0)

@@ -5,8 +5,8 @@ of its host, the App, through `ShopHost`.
 - `run_api` runs a call; a needed or expired login asks for one and carries on, a dead
   backend raises the banner, other refusals reach the caller (who knows which field
   they concern), and `LoginCancelled` means the user backed out of logging in.
-- `attempt` is `run_api` for callers with nothing to add: a refusal is shown in the
-  user's words and the answer is None.
+- `attempt` is `run_api` for callers whose failures each take one step: a refusal is
+  shown (as a notice unless the caller says where) and the answer is None.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.clock import ServerClock
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.options import AppOptions
 
 if TYPE_CHECKING:
@@ -189,27 +190,28 @@ class ShopSession:
         action: Callable[[KshopClient], Awaitable[T]],
         *,
         needs_login: bool = False,
+        on_refusal: Callable[[errors.ApiError], object] | None = None,
+        on_login_cancelled: Callable[[], object] | None = None,
     ) -> T | None:
-        """`run_api` for a caller with nothing to add to a failure: a refusal or an
-        outage is shown in the user's words, and so is nothing when the user backed out
-        of logging in; each answers None."""
+        """`run_api` for a caller whose failures each take one step: a refusal or an
+        outage goes to `on_refusal` (by default a notice, `show_error`), the user backing
+        out of logging in to `on_login_cancelled` (by default nothing). Either answers
+        None, so an action whose answer may be None cannot be told apart: use `run_api`."""
         try:
             return await self.run_api(action, needs_login=needs_login)
         except LoginCancelled:
+            if on_login_cancelled is not None:
+                on_login_cancelled()
             return None
         except errors.ApiError as error:
-            self.show_error(error)
+            (on_refusal or self.show_error)(error)
             return None
 
     def show_error(self, error: Exception) -> None:
-        """An API error as a notice, in the backend's words (never as markup)."""
+        """An API error as a notice, in the user's words (never as markup)."""
         if isinstance(error, errors.BackendUnreachable):
             self.host.set_backend_down(True)
-            self.host.tell(t("backend.unreachable"), severity="error")
-        elif isinstance(error, errors.ApiError):
-            self.host.tell(error.message, severity="error")
-        else:
-            self.host.tell(str(error), severity="error")
+        self.host.tell(error_words(error, unreachable=t("backend.unreachable")), severity="error")
 
     async def backend_answers(self) -> bool:
         """The banner's retry: one cheap request decides whether we are back."""
@@ -258,7 +260,7 @@ class ShopSession:
         try:
             await client.link_ssh_key(fingerprint, self.options.ssh_key_label)
         except errors.ApiError as error:
-            reason = t("serve.ssh_key_link_failed", reason=error.message)
+            reason = t("serve.ssh_key_link_failed", reason=error_words(error))
             self.host.tell(reason, severity="warning")
             return
         self.host.tell(t("serve.ssh_key_linked"))

@@ -14,7 +14,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.gone import WorkUntilGone
 from kshop_tui.shop.session import shop_of
 
@@ -95,7 +94,6 @@ class PagedTable(WorkUntilGone, DataTable[Text], Generic[RowT]):
     @work(exclusive=True, group="page")
     async def load(self, *, more: bool = False) -> None:
         """The first page again (replacing the rows), or with `more` the next one."""
-        from kshop_tui.api import errors
 
         shop = shop_of(self.app)
         cursor = self.next_cursor if more else None
@@ -104,15 +102,16 @@ class PagedTable(WorkUntilGone, DataTable[Text], Generic[RowT]):
         fetch = self.fetch
         self.fetching = True
         try:
-            page = await shop.run_api(lambda api: fetch(api, cursor), needs_login=True)
-        except LoginCancelled:
-            self.post_message(self.Failed(self, None, more))
-            return
-        except errors.ApiError as error:
-            self.post_message(self.Failed(self, error, more))
-            return
+            page = await shop.attempt(
+                lambda api: fetch(api, cursor),
+                needs_login=True,
+                on_refusal=lambda error: self.post_message(self.Failed(self, error, more)),
+                on_login_cancelled=lambda: self.post_message(self.Failed(self, None, more)),
+            )
         finally:
             self.fetching = False
+        if page is None:
+            return
         self.entries = [*self.entries, *page.items] if more else list(page.items)
         self.next_cursor = page.next_cursor
         self.draw()

@@ -19,6 +19,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.account import logged_out_despite, short_fingerprint
 from kshop_tui.text import local_time
 from kshop_tui.widgets.confirm import ConfirmDialog
@@ -112,15 +113,14 @@ class AccountScreen(ShopScreen):
 
     @work(exclusive=True, group="account")
     async def load(self) -> None:
-        from kshop_tui.api import errors
 
-        try:
-            user = await self.shop.run_api(lambda api: api.me(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
-            self._status(error.message, error=True)
+        user = await self.shop.attempt(
+            lambda api: api.me(),
+            needs_login=True,
+            on_refusal=lambda error: self._status(error_words(error), error=True),
+            on_login_cancelled=self.app.pop_screen,
+        )
+        if user is None:
             return
         self.shop.user = user
         self.load_ssh_keys()
@@ -128,14 +128,15 @@ class AccountScreen(ShopScreen):
     @work(exclusive=True, group="ssh-keys")
     async def load_ssh_keys(self) -> None:
         """After the profile, so an expired login is asked for once, not twice."""
-        from kshop_tui.api import errors
 
-        try:
-            keys = await self.shop.run_api(lambda api: api.ssh_keys(), needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._ssh_status(Text(error.message, style=tone(self.app, "error")))
+        keys = await self.shop.attempt(
+            lambda api: api.ssh_keys(),
+            needs_login=True,
+            on_refusal=lambda error: self._ssh_status(
+                Text(error_words(error), style=tone(self.app, "error"))
+            ),
+        )
+        if keys is None:
             return
         self._show_ssh_keys(keys)
 
@@ -266,7 +267,7 @@ class AccountScreen(ShopScreen):
             with self.prevent(Switch.Changed):
                 switch.value = not enabled
             if isinstance(error, errors.ApiError):
-                self._status(error.message, error=True)
+                self._status(error_words(error), error=True)
             return
         self.shop.user = user
         self.notify(t("account.two_factor.now_on" if enabled else "account.two_factor.now_off"))
@@ -301,7 +302,7 @@ class AccountScreen(ShopScreen):
         except errors.NotFound:
             pass  # already gone (removed from another session): the list catches up below
         except errors.ApiError as error:
-            self._ssh_status(Text(error.message, style=tone(self.app, "error")))
+            self._ssh_status(Text(error_words(error), style=tone(self.app, "error")))
             return
         else:
             self.notify(t("account.ssh.removed", name=ssh_key_name(key)), markup=False)
@@ -331,7 +332,7 @@ class AccountScreen(ShopScreen):
             await client.logout(everywhere=everywhere)
         except errors.ApiError as error:
             if not logged_out_despite(error, everywhere=everywhere):
-                self._status(error.message, error=True)
+                self._status(error_words(error), error=True)
                 return
         self.shop.forget_login()
         self.notify(t("account.logged_out_all" if everywhere else "login.logged_out"))

@@ -17,6 +17,7 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
 
 if TYPE_CHECKING:
@@ -79,16 +80,17 @@ class CartScreen(ShopScreen):
 
     @work(exclusive=True, group="cart")
     async def load(self) -> None:
-        from kshop_tui.api import errors
 
         self.query_one("#cart-empty", Static).update(Text(t("browse.loading"), style="dim"))
-        try:
-            cart = await self.shop.run_api(lambda api: api.cart(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
-            self.query_one("#cart-empty", Static).update(Text(error.message, style="bold red"))
+        cart = await self.shop.attempt(
+            lambda api: api.cart(),
+            needs_login=True,
+            on_refusal=lambda error: self.query_one("#cart-empty", Static).update(
+                Text(error_words(error), style="bold red")
+            ),
+            on_login_cancelled=self.app.pop_screen,
+        )
+        if cart is None:
             return
         self.shop.cart_changed(cart)
         self._fill(cart)

@@ -16,7 +16,6 @@ from textual.timer import Timer
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
@@ -33,6 +32,7 @@ from kshop_tui.screens.orders.order_view import (
 from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.receipt import export_receipt
 from kshop_tui.screens.orders.review import ReviewDialog
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import (
     add_to_cart_again,
     address_id_of,
@@ -110,14 +110,18 @@ class OrderDetailScreen(ShopScreen):
     @work(exclusive=True, group="order-detail")
     async def load(self) -> None:
         order_id = self.order_id
-        try:
-            order = await self.shop.run_api(lambda api: api.order(order_id), needs_login=True)
-        except LoginCancelled:
-            self.dismiss_screen()
-            return
-        except errors.ApiError as error:
+
+        def refused(error: errors.ApiError) -> None:
             self.query_one("#detail-loading").display = False
-            self.query_one("#detail-error", Static).update(Text(error.message))
+            self.query_one("#detail-error", Static).update(Text(error_words(error)))
+
+        order = await self.shop.attempt(
+            lambda api: api.order(order_id),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=self.dismiss_screen,
+        )
+        if order is None:
             return
         first_load = self.order is None
         self.order = order

@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
 from kshop_tui.widgets.bar_chart import Bar, BarChart
 from kshop_tui.widgets.status_badge import status_label
@@ -118,19 +118,26 @@ class InsightsScreen(ShopScreen):
     def action_reload(self) -> None:
         self.load()
 
+    def _leave_if_on_top(self) -> None:
+        if self.app.screen is self:
+            self.app.pop_screen()
+
     @work(exclusive=True, group="insights")
     async def load(self) -> None:
         months = self.months
         self._show_summary(loading=True)
-        try:
-            insights = await self.shop.run_api(lambda api: api.insights(months), needs_login=True)
-        except LoginCancelled:
-            if self.app.screen is self:
-                self.app.pop_screen()
-            return
-        except errors.ApiError as error:
+
+        def refused(error: errors.ApiError) -> None:
             self.query_one("#insights-loading").display = False
-            self.query_one("#insights-error", Static).update(Text(error.message))
+            self.query_one("#insights-error", Static).update(Text(error_words(error)))
+
+        insights = await self.shop.attempt(
+            lambda api: api.insights(months),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=self._leave_if_on_top,
+        )
+        if insights is None:
             return
         if months != self.months:
             return

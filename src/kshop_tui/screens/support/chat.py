@@ -24,6 +24,7 @@ from kshop_tui.screens.support.common import (
     status_style,
     thread_status_name,
 )
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import local_time
 from kshop_tui.widgets.confirm import ConfirmModal
 
@@ -103,15 +104,13 @@ class SupportChatScreen(ShopScreen):
 
         meta = self.query_one("#chat-meta", Static)
         meta.update(Text(t("as.loading"), style="dim"))
-        try:
-            thread = await self.shop.run_api(
-                lambda api: api.support_thread(self.thread_id), needs_login=True
-            )
-        except LoginCancelled:
-            self.action_back()
-            return
-        except errors.ApiError as error:
-            meta.update(Text(error.message, style="bold red"))
+        thread = await self.shop.attempt(
+            lambda api: api.support_thread(self.thread_id),
+            needs_login=True,
+            on_refusal=lambda error: meta.update(Text(error_words(error), style="bold red")),
+            on_login_cancelled=self.action_back,
+        )
+        if thread is None:
             return
         self._show_thread(thread)
         if self._poller is None:
@@ -249,15 +248,13 @@ class SupportChatScreen(ShopScreen):
         status = self.query_one("#send-status", Static)
         status.set_class(False, "-error")
         status.update(Text(t("cs.sending"), style="dim"))
-        try:
-            message = await self.shop.run_api(
-                lambda api: api.send_message(self.thread_id, text), needs_login=True
-            )
-        except LoginCancelled:
-            status.update("")
-            return
-        except errors.ApiError as error:
-            self._send_failed(error)
+        message = await self.shop.attempt(
+            lambda api: api.send_message(self.thread_id, text),
+            needs_login=True,
+            on_refusal=self._send_failed,
+            on_login_cancelled=lambda: status.update(""),
+        )
+        if message is None:
             return
         self.query_one("#chat-retry").display = False
         status.update("")
@@ -269,11 +266,7 @@ class SupportChatScreen(ShopScreen):
     def _send_failed(self, error: ApiError) -> None:
         """The text stays in the input; the retry button (or enter) sends it again."""
 
-        reason = (
-            t("backend.unreachable")
-            if isinstance(error, errors.BackendUnreachable)
-            else error.message
-        )
+        reason = error_words(error, unreachable=t("backend.unreachable"))
         status = self.query_one("#send-status", Static)
         status.update(Text(t("cs.chat.not_sent", reason=reason)))
         status.set_class(True, "-error")

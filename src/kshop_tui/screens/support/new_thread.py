@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.screens.support.common import MAX_MESSAGE
+from kshop_tui.shop.error_words import error_words
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -85,12 +85,12 @@ class NewThreadModal(ShopModal):
     async def load_orders(self) -> None:
         """The user's recent orders to choose from (the one asked about first)."""
 
-        try:
-            page = await self.shop.run_api(lambda api: api.orders(limit=20), needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._hint("new-order-hint", error.message)
+        page = await self.shop.attempt(
+            lambda api: api.orders(limit=20),
+            needs_login=True,
+            on_refusal=lambda error: self._hint("new-order-hint", error_words(error)),
+        )
+        if page is None:
             return
         options = [(_order_label(order), order.id) for order in page.items]
         wanted = self.order_id
@@ -133,15 +133,13 @@ class NewThreadModal(ShopModal):
     async def create(self, subject: str, message: str, order_id: int | None) -> None:
 
         self._hint("new-general", t("cs.sending"))
-        try:
-            thread = await self.shop.run_api(
-                lambda api: api.open_thread(subject, message, order_id), needs_login=True
-            )
-        except LoginCancelled:
-            self._hint("new-general", "")
-            return
-        except errors.ApiError as error:
-            self._show_refusal(error)
+        thread = await self.shop.attempt(
+            lambda api: api.open_thread(subject, message, order_id),
+            needs_login=True,
+            on_refusal=self._show_refusal,
+            on_login_cancelled=lambda: self._hint("new-general", ""),
+        )
+        if thread is None:
             return
         self.dismiss(thread)
 
@@ -152,10 +150,8 @@ class NewThreadModal(ShopModal):
             self._hint("new-general", "")
             for name, words in error.fields.items():
                 self._hint(hints.get(name, "new-general"), words)
-        elif isinstance(error, errors.BackendUnreachable):
-            self._hint("new-general", t("backend.unreachable"))
         else:
-            self._hint("new-general", error.message)
+            self._hint("new-general", error_words(error, unreachable=t("backend.unreachable")))
 
     def _hint(self, hint_id: str, message: str) -> None:
         self.query_one(f"#{hint_id}", Static).update(Text(message))

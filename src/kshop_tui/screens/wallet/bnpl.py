@@ -19,6 +19,7 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.wallet.labels import append_bnpl_figures
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.wallet import bills_standing, repayable
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.confirm import ConfirmDialog
@@ -101,16 +102,15 @@ class BnplScreen(ShopScreen):
     @work(exclusive=True, group="bills")
     async def load(self) -> None:
         """The wallet's pay-later figures, then the first page of bills."""
-        from kshop_tui.api import errors
 
         self._status(t("browse.loading"), None)
-        try:
-            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
-            self._status(error.message, "error")
+        wallet = await self.shop.attempt(
+            lambda api: api.wallet(),
+            needs_login=True,
+            on_refusal=lambda error: self._status(error_words(error), "error"),
+            on_login_cancelled=self.app.pop_screen,
+        )
+        if wallet is None:
             return
         self.wallet = wallet
         self._show_summary(wallet)
@@ -121,7 +121,7 @@ class BnplScreen(ShopScreen):
         if event.error is None:
             self.app.pop_screen()
         else:
-            self._status(event.error.message, "error")
+            self._status(error_words(event.error), "error")
 
     def _show_summary(self, wallet: Wallet) -> None:
         bnpl = wallet.bnpl
@@ -225,10 +225,10 @@ class BnplScreen(ShopScreen):
         except LoginCancelled:
             return
         except errors.InsufficientFunds as error:
-            self._status(t("bnpl.not_enough", reason=error.message), "error")
+            self._status(t("bnpl.not_enough", reason=error_words(error)), "error")
             return
         except errors.ApiError as error:
-            self._status(error.message, "error")
+            self._status(error_words(error), "error")
             return
         self.notify(t("bnpl.repaid", amount=money(repaid.repaid_fen), order=repaid.order_no))
         self.load()

@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.row_table import RowTable, tone
@@ -141,15 +141,14 @@ class CouponsScreen(ShopScreen):
 
     @work(exclusive=True, group="check-in-status")
     async def load_check_in(self) -> None:
-        from kshop_tui.api import errors
 
-        try:
-            status = await self.shop.run_api(lambda api: api.check_in_status(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
-            self._show_check_in_problem(error.message)
+        status = await self.shop.attempt(
+            lambda api: api.check_in_status(),
+            needs_login=True,
+            on_refusal=lambda error: self._show_check_in_problem(error_words(error)),
+            on_login_cancelled=self.app.pop_screen,
+        )
+        if status is None:
             return
         self.check_in_status = status
         self._show_check_in(status)
@@ -195,13 +194,15 @@ class CouponsScreen(ShopScreen):
         """签到: a second one the same day is refused by the server, in its words."""
         from kshop_tui.api import errors
 
-        try:
-            done = await self.shop.run_api(lambda api: api.check_in(), needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._show_check_in_problem(error.message)
-            self.notify(error.message, severity="warning", markup=False)
+        def refused(error: errors.ApiError) -> None:
+            words = error_words(error)
+            self._show_check_in_problem(words)
+            self.notify(words, severity="warning", markup=False)
+
+        done = await self.shop.attempt(
+            lambda api: api.check_in(), needs_login=True, on_refusal=refused
+        )
+        if done is None:
             return
         if done.coupon is not None:
             message = t("coupons.check_in.done_coupon", days=done.streak, coupon=done.coupon.title)
@@ -236,23 +237,20 @@ class CouponsScreen(ShopScreen):
     def _coupons_failed(self, event: PagedTable.Failed) -> None:
         if event.error is not None:
             tab = (event.table.id or "").removesuffix("-table")
-            self._tab_status(tab, event.error.message, "error")
+            self._tab_status(tab, error_words(event.error), "error")
 
     @work(group="coupon-lists")
     async def load_claim_centre(self) -> None:
-        from kshop_tui.api import errors
 
         table = self.query_one("#cp-claim-table", DataTable)
         if not table.row_count:
             self._tab_status("cp-claim", t("browse.loading"), None)
-        try:
-            claimable = await self.shop.run_api(
-                lambda api: api.claimable_coupons(), needs_login=True
-            )
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._tab_status("cp-claim", error.message, "error")
+        claimable = await self.shop.attempt(
+            lambda api: api.claimable_coupons(),
+            needs_login=True,
+            on_refusal=lambda error: self._tab_status("cp-claim", error_words(error), "error"),
+        )
+        if claimable is None:
             return
         keep = table.cursor_row
         table.clear()
@@ -316,17 +314,14 @@ class CouponsScreen(ShopScreen):
 
     @work(exclusive=True, group="claim")
     async def claim(self, offer: ClaimableCoupon) -> None:
-        from kshop_tui.api import errors
 
         self._tab_status("cp-claim", t("coupons.claiming", title=offer.title), None)
-        try:
-            coupon = await self.shop.run_api(
-                lambda api: api.claim_coupon(offer.id), needs_login=True
-            )
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._tab_status("cp-claim", error.message, "error")
+        coupon = await self.shop.attempt(
+            lambda api: api.claim_coupon(offer.id),
+            needs_login=True,
+            on_refusal=lambda error: self._tab_status("cp-claim", error_words(error), "error"),
+        )
+        if coupon is None:
             return
         self.notify(t("coupons.claimed_now", title=coupon.title), markup=False)
         self.load_tab("cp-claim")

@@ -24,6 +24,7 @@ from kshop_tui.screens.wallet.bnpl import BnplScreen
 from kshop_tui.screens.wallet.coupons import CouponsScreen
 from kshop_tui.screens.wallet.labels import account_name, bnpl_status, card_label, history_cells
 from kshop_tui.screens.wallet.top_up import TopUpModal
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows import wallet as wallet_flow
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.confirm import ConfirmDialog
@@ -162,14 +163,18 @@ class WalletScreen(ShopScreen):
         """The balances, the pay-later status and the cards."""
         from kshop_tui.api import errors
 
-        try:
-            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
-            self._say("wl-cards-status", error.message, "error")
-            self.query_one("#wl-balance", Static).update(Text(error.message, style="bold"))
+        def refused(error: errors.ApiError) -> None:
+            words = error_words(error)
+            self._say("wl-cards-status", words, "error")
+            self.query_one("#wl-balance", Static).update(Text(words, style="bold"))
+
+        wallet = await self.shop.attempt(
+            lambda api: api.wallet(),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=self.app.pop_screen,
+        )
+        if wallet is None:
             return
         self.show_wallet(wallet)
 
@@ -238,7 +243,6 @@ class WalletScreen(ShopScreen):
     @work(exclusive=True, group="history")
     async def load_history(self, reset: bool = False) -> None:
         """A page of the history: the first one (reset) or the next after the cursor."""
-        from kshop_tui.api import errors
 
         if not reset and self.history_cursor is None:
             return
@@ -247,17 +251,17 @@ class WalletScreen(ShopScreen):
         self._history_loading = True
         self._say("wl-history-status", t("wallet.history.loading"), None)
         try:
-            page = await self.shop.run_api(
+            page = await self.shop.attempt(
                 lambda api: api.wallet_transactions(account, cursor, wallet_flow.HISTORY_PAGE),
                 needs_login=True,
+                on_refusal=lambda error: self._say(
+                    "wl-history-status", error_words(error), "error"
+                ),
             )
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._say("wl-history-status", error.message, "error")
-            return
         finally:
             self._history_loading = False
+        if page is None:
+            return
         if account != self.history_filter:
             return
         table = self.query_one("#wl-history", DataTable)
@@ -340,7 +344,7 @@ class WalletScreen(ShopScreen):
         except LoginCancelled:
             return
         except errors.ApiError as error:
-            self._say("wl-cards-status", error.message, "error")
+            self._say("wl-cards-status", error_words(error), "error")
             self.shop.show_error(error)
             return
         self.notify(t("wallet.cards.removed", card=card_label(card)), markup=False)
@@ -370,7 +374,7 @@ class WalletScreen(ShopScreen):
         except LoginCancelled:
             return
         except errors.ApiError as error:
-            self._say("wl-bnpl-message", error.message, "error")
+            self._say("wl-bnpl-message", error_words(error), "error")
             return
         self.show_wallet(wallet)
         message = t("wallet.bnpl.enabled_now", amount=money(wallet.bnpl.limit_fen))

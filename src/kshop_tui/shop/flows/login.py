@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from kshop_tui import validation
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import clean
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class Refusal:
 def place_refusal(error: errors.ApiError, method: Method, *, two_factor: bool) -> Refusal:
     """A refusal next to the field it concerns when the form shows that field, else on
     the general line; the words are the backend's."""
-    message = clean(error.message)
+    message = error_words(error)
     if isinstance(error, errors.ValidationFailed) and error.fields:
         return _place_field_refusals(error, method, two_factor=two_factor)
     if isinstance(error, errors.CredentialsRejected):

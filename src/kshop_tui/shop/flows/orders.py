@@ -13,6 +13,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.shop.cart_outbox import CartChange
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
         except LoginCancelled:
             return
         except errors.ApiError as error:
-            refused = t("orders.buy_again_refused", name=item.name, reason=error.message)
+            refused = t("orders.buy_again_refused", name=item.name, reason=error_words(error))
             shop.host.tell(refused, severity="warning")
             continue
         added += 1

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
-from kshop_tui.text import clean, money
+from kshop_tui.shop.error_words import error_words
+from kshop_tui.text import money
 
 if TYPE_CHECKING:
     from kshop_tui.api.intent import Intent
@@ -142,11 +143,8 @@ async def load_method_options(shop: ShopSession, total_fen: int) -> list[MethodO
 
 
 def failure_words(error: Exception) -> str:
-    if isinstance(error, errors.BackendUnreachable):
-        return t("pay.unreachable")
-    if isinstance(error, errors.ApiError):
-        return clean(error.message)
-    return str(error)
+    """A failed payment step in the user's words."""
+    return error_words(error, unreachable=t("pay.unreachable"))
 
 
 def reason_words(reason: str | None) -> str:
