@@ -109,6 +109,12 @@ class ShopScreen(_ShopScreenParts, Screen[Any]):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
+    def leave_if_on_top(self) -> None:
+        """After the user backed out of logging in, a screen that needs the login goes
+        (unless another is already on top of it)."""
+        if self.app.screen is self:
+            self.app.pop_screen()
+
 
 class ShopModal(_ShopScreenParts, ModalScreen[Any]):
     """A dialog with translated bindings; escape dismisses it with None."""

@@ -16,11 +16,11 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Select, Static
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.after_sales import detail_words as words
 from kshop_tui.screens.after_sales.detail_layout import compose_detail
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.after_sale import (
     APPEAL_MIN,
     Move,
@@ -108,15 +108,18 @@ class AfterSaleDetailScreen(ShopScreen):
 
     @work(exclusive=True, group="as-detail")
     async def load(self) -> None:
-        try:
-            after_sale = await self.shop.run_api(
-                lambda api: api.after_sale(self.after_sale_id), needs_login=True
-            )
-        except LoginCancelled:
-            self.action_back()
-            return
-        except errors.ApiError as error:
-            self.query_one("#detail-status", Static).update(Text(error.message, style="bold red"))
+
+        def refused(error: errors.ApiError) -> None:
+            status = self.query_one("#detail-status", Static)
+            status.update(Text(error_words(error), style="bold red"))
+
+        after_sale = await self.shop.attempt(
+            lambda api: api.after_sale(self.after_sale_id),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=self.action_back,
+        )
+        if after_sale is None:
             return
         self.show(after_sale)
         if Moves.of(after_sale).sending_back and not self._options_loaded:
@@ -329,12 +332,10 @@ class AfterSaleDetailScreen(ShopScreen):
     async def _act(self, request: Callable[[KshopClient], Any], hint_id: str) -> None:
         """Runs one move; its refusal goes next to the field it concerns (or `hint_id`)."""
         self._hint("action-error", "")
-        try:
-            after_sale = await self.shop.run_api(request, needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._show_refusal(error, hint_id)
+        after_sale = await self.shop.attempt(
+            request, needs_login=True, on_refusal=lambda error: self._show_refusal(error, hint_id)
+        )
+        if after_sale is None:
             return
         self.show(after_sale)
         if after_sale.return_tracking_no:

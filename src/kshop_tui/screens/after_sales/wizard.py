@@ -28,12 +28,12 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screens.after_sales import wizard_words as words
 from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales.wizard_layout import compose_steps
 from kshop_tui.screens.after_sales.wizard_reason import ReasonStep
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.after_sale import TYPES, AfterSaleDraft, AfterSaleSubmit, AttachedPhoto
 from kshop_tui.text import local_time, money
 
@@ -116,21 +116,24 @@ class AfterSaleWizard(ReasonStep):
     async def load(self) -> None:
         status = self.query_one("#wizard-status", Static)
         status.update(Text(t("as.loading"), style="dim"))
-        try:
-            order, eligibility, reasons = await self.shop.run_api(
-                lambda api: asyncio.gather(
-                    api.order(self.order_id),
-                    api.after_sale_eligibility(self.order_id),
-                    api.after_sale_reasons(),
-                ),
-                needs_login=True,
-            )
-        except LoginCancelled:
-            self.dismiss_wizard()
+
+        def refused(error: errors.ApiError) -> None:
+            reason = error_words(error)
+            status.update(Text(t("as.load_failed", reason=reason), style="bold red"))
+
+        loaded = await self.shop.attempt(
+            lambda api: asyncio.gather(
+                api.order(self.order_id),
+                api.after_sale_eligibility(self.order_id),
+                api.after_sale_reasons(),
+            ),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=self.dismiss_wizard,
+        )
+        if loaded is None:
             return
-        except errors.ApiError as error:
-            status.update(Text(t("as.load_failed", reason=error.message), style="bold red"))
-            return
+        order, eligibility, reasons = loaded
         draft = AfterSaleDraft(
             order,
             eligibility,
@@ -295,17 +298,16 @@ class AfterSaleWizard(ReasonStep):
         button.label = t("as.submitting")
         self._hint("submit-error", "")
         try:
-            after_sale = await self.shop.run_api(
-                lambda api: self.submission.send(api, request), needs_login=True
+            after_sale = await self.shop.attempt(
+                lambda api: self.submission.send(api, request),
+                needs_login=True,
+                on_refusal=self._show_refusal,
             )
-        except LoginCancelled:
-            return
-        except errors.ApiError as error:
-            self._show_refusal(error)
-            return
         finally:
             button.disabled = False
             button.label = t("as.submit")
+        if after_sale is None:
+            return
         self.notify(t("as.submitted", amount=money(after_sale.amount_fen)))
         if self.resubmit is not None:
             self.dismiss_wizard()  # back to the after-sale's detail, which reloads

@@ -15,7 +15,6 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.cart.checkout_layout import compose_checkout
@@ -124,16 +123,20 @@ class CheckoutForm(ShopScreen):
 
     @work(exclusive=True, group="checkout-load")
     async def load(self) -> None:
-        try:
-            addresses = await self.shop.run_api(lambda api: api.addresses(), needs_login=True)
-            wallet = await self.shop.run_api(lambda api: api.wallet(), needs_login=True)
-        except LoginCancelled:
-            self.app.pop_screen()
-            return
-        except errors.ApiError as error:
+
+        async def fetch(api: KshopClient) -> tuple[list[Address], Wallet]:
+            return await api.addresses(), await api.wallet()
+
+        def refused(error: errors.ApiError) -> None:
             self.query_one("#checkout-loading").display = False
             self._summary(Text(failure_words(error), style="bold red"))
+
+        loaded = await self.shop.attempt(
+            fetch, needs_login=True, on_refusal=refused, on_login_cancelled=self.app.pop_screen
+        )
+        if loaded is None:
             return
+        addresses, wallet = loaded
         self.addresses = addresses
         self.address = next((a for a in addresses if a.is_default), None) or (
             addresses[0] if addresses else None

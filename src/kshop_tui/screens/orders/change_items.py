@@ -18,6 +18,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import ItemsDraft
 from kshop_tui.text import money
 
@@ -131,13 +132,13 @@ class ChangeItemsDialog(ShopModal):
     @work(exclusive=True, group="items-add")
     async def add_from_cart(self) -> None:
         self._status(t("orders.add_from_cart.loading"))
-        try:
-            cart = await self.shop.run_api(lambda api: api.cart(), needs_login=True)
-        except LoginCancelled:
-            self._status("")
-            return
-        except errors.ApiError as error:
-            self._status(error.message, error=True)
+        cart = await self.shop.attempt(
+            lambda api: api.cart(),
+            needs_login=True,
+            on_refusal=lambda error: self._status(error_words(error), error=True),
+            on_login_cancelled=lambda: self._status(""),
+        )
+        if cart is None:
             return
         if not cart.items:
             self._status(t("orders.add_from_cart.empty"))
@@ -204,25 +205,26 @@ class ChangeItemsDialog(ShopModal):
         wanted = self.wanted()
         order_id = self.order.id
         self._status(t("orders.change_items.saving"))
-        try:
-            # A PUT of the whole list: sending it again after a lost answer changes nothing.
-            changed = await self.shop.run_api(
-                lambda api: api.change_order_items(order_id, wanted), needs_login=True
-            )
-        except LoginCancelled:
-            self._status("")
-            return
-        except errors.ApiError as error:
-            self._status(error.message, error=True)
+
+        def refused(error: errors.ApiError) -> None:
+            self._status(error_words(error), error=True)
             short_sku = error.details.get("sku_id")
             row = next((i for i, (sku, _) in enumerate(wanted) if sku == short_sku), None)
             if row is not None and isinstance(short_sku, int):
-                self.flags[short_sku] = error.message
+                self.flags[short_sku] = error_words(error)
                 self._fill()
                 self.query_one(DataTable).move_cursor(row=row)
             self.refresh_quote()
-            return
-        self.dismiss(changed)
+
+        # A PUT of the whole list: sending it again after a lost answer changes nothing.
+        changed = await self.shop.attempt(
+            lambda api: api.change_order_items(order_id, wanted),
+            needs_login=True,
+            on_refusal=refused,
+            on_login_cancelled=lambda: self._status(""),
+        )
+        if changed is not None:
+            self.dismiss(changed)
 
 
 def change_summary(quote: Quote, order: Order, coupon_refusal: str | None) -> RenderableType:

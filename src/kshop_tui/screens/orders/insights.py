@@ -118,10 +118,6 @@ class InsightsScreen(ShopScreen):
     def action_reload(self) -> None:
         self.load()
 
-    def _leave_if_on_top(self) -> None:
-        if self.app.screen is self:
-            self.app.pop_screen()
-
     @work(exclusive=True, group="insights")
     async def load(self) -> None:
         months = self.months
@@ -135,7 +131,7 @@ class InsightsScreen(ShopScreen):
             lambda api: api.insights(months),
             needs_login=True,
             on_refusal=refused,
-            on_login_cancelled=self._leave_if_on_top,
+            on_login_cancelled=self.leave_if_on_top,
         )
         if insights is None:
             return

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from kshop_tui.api import errors
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
@@ -25,6 +24,7 @@ from kshop_tui.screens.orders.insights import InsightsScreen
 from kshop_tui.screens.orders.logistics import LogisticsScreen, TrackParcelScreen
 from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.status_tabs import TABS, StatusTabs
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import row_allows
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import badge_text, time_left
@@ -129,17 +129,15 @@ class OrdersScreen(ShopScreen):
         generation, tab = self.generation, self.tab
         self.rows, self.next_cursor = [], None
         self._draw(loading=True)
-        try:
-            counts, page = await self.shop.run_api(
-                lambda api: _counts_and_page(api, tab, None, PAGE_SIZE), needs_login=True
-            )
-        except LoginCancelled:
-            if self.app.screen is self:
-                self.app.pop_screen()
+        answer = await self.shop.attempt(
+            lambda api: _counts_and_page(api, tab, None, PAGE_SIZE),
+            needs_login=True,
+            on_refusal=lambda error: self._show_problem(error_words(error)),
+            on_login_cancelled=self.leave_if_on_top,
+        )
+        if answer is None:
             return
-        except errors.ApiError as error:
-            self._show_problem(error.message)
-            return
+        counts, page = answer
         if generation != self.generation:
             return
         self.counts = counts

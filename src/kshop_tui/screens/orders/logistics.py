@@ -19,6 +19,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import (
     TRACKING_NUMBER_MAX,
     looks_like_tracking_no,
@@ -28,6 +29,7 @@ from kshop_tui.text import local_time
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
+    from kshop_tui.api.client import KshopClient
     from kshop_tui.api.models import Tracking
 
 
@@ -140,23 +142,21 @@ class LogisticsScreen(ShopScreen):
     @work(exclusive=True, group="logistics")
     async def load(self) -> None:
         order_id, number = self.order_id, self.tracking_no
-        try:
+
+        async def fetch(api: KshopClient) -> Tracking:
             if order_id is not None:
-                tracking = await self.shop.run_api(
-                    lambda api: api.order_logistics(order_id), needs_login=True
-                )
-            else:
-                assert number is not None
-                tracking = await self.shop.run_api(
-                    lambda api: api.track_parcel(number), needs_login=True
-                )
-        except LoginCancelled:
-            if self.app.screen is self:
-                self.app.pop_screen()
-            return
-        except errors.ApiError as error:
+                return await api.order_logistics(order_id)
+            assert number is not None
+            return await api.track_parcel(number)
+
+        def refused(error: errors.ApiError) -> None:
             self.query_one("#logistics-loading").display = False
-            self.query_one("#logistics-error", Static).update(Text(error.message))
+            self.query_one("#logistics-error", Static).update(Text(error_words(error)))
+
+        tracking = await self.shop.attempt(
+            fetch, needs_login=True, on_refusal=refused, on_login_cancelled=self.leave_if_on_top
+        )
+        if tracking is None:
             return
         self.query_one("#logistics-loading").display = False
         self.query_one("#logistics-error", Static).update("")
