@@ -43,7 +43,7 @@ ROUTES: dict[str, Route] = {
     # The App's own places (keys, the command palette, deep links).
     "product": Route(f"{_SCREENS}.catalogue.product", "ProductScreen"),
     "cart": Route(f"{_SCREENS}.cart.cart", "CartScreen", single=True, ends_login=True),
-    "orders": Route(f"{_SCREENS}.orders.list", "OrdersScreen", single=True, ends_login=True),
+    "orders": Route(f"{_SCREENS}.orders.order_list", "OrdersScreen", single=True, ends_login=True),
     "order": Route(f"{_SCREENS}.orders.detail", "OrderDetailScreen", ends_login=True),
     "track": Route(
         f"{_SCREENS}.orders.logistics", "TrackParcelScreen", single=True, ends_login=True
@@ -54,7 +54,7 @@ ROUTES: dict[str, Route] = {
     "wallet": Route(f"{_SCREENS}.wallet.wallet", "WalletScreen", single=True, ends_login=True),
     "coupons": Route(f"{_SCREENS}.wallet.coupons", "CouponsScreen", single=True, ends_login=True),
     "account": Route(f"{_SCREENS}.account.settings", "AccountScreen", single=True, ends_login=True),
-    "after_sales": Route(f"{_SCREENS}.after_sales.list", "AfterSalesScreen"),
+    "after_sales": Route(f"{_SCREENS}.after_sales.after_sale_list", "AfterSalesScreen"),
     "support": Route(f"{_SCREENS}.support.threads", "SupportScreen"),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.account.login", "LoginScreen"),

@@ -19,8 +19,8 @@ from kshop_tui.api.backend import Backend
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.api.models import AfterSale, Order
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.after_sales.after_sale_list import AfterSalesScreen
 from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
-from kshop_tui.screens.after_sales.list import AfterSalesScreen
 from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
 from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree

@@ -14,11 +14,11 @@ from textual.widgets import DataTable, OptionList
 from fake_backend.context import Ctx
 from fake_backend.services import logistics, order_creation, order_states, payments
 from kshop_tui.app import KshopApp
-from kshop_tui.screens.orders import list as orders_screen
+from kshop_tui.screens.orders import order_list as orders_screen
 from kshop_tui.screens.orders.cancel import CancelReasonPicker
 from kshop_tui.screens.orders.detail import OrderDetailScreen
-from kshop_tui.screens.orders.list import OrdersScreen
 from kshop_tui.screens.orders.logistics import LogisticsScreen
+from kshop_tui.screens.orders.order_list import OrdersScreen
 from kshop_tui.screens.orders.status_tabs import StatusTabs
 from tests.tui.helpers import settle, wait_for_screen, wait_until
 

@@ -21,7 +21,7 @@ from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sales import detail as after_sale_detail
 from kshop_tui.screens.orders import detail as order_detail
-from kshop_tui.screens.orders import list as orders
+from kshop_tui.screens.orders import order_list as orders
 from tests.tui.helpers import settle
 from tests.tui.test_orders import one_of_each
 

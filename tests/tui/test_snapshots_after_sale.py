@@ -18,8 +18,8 @@ from textual.widgets import Input, Static
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.after_sales.after_sale_list import AfterSalesScreen
 from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
-from kshop_tui.screens.after_sales.list import AfterSalesScreen
 from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
 from kshop_tui.screens.support.chat import SupportChatScreen
 from kshop_tui.screens.support.threads import SupportScreen

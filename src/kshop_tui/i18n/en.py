@@ -502,7 +502,7 @@ MESSAGES: dict[str, str] = {
     "account.password.same": "The new password is the current one",
     "account.password.submit": "Change password",
     "account.password.done": "Password changed. Other devices were logged out.",
-    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: list.py,
+    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: order_list.py,
     # detail.py, logistics.py, insights.py, receipt.py)
     "orders.cmd.orders": "My orders",
     "orders.cmd.orders.help": "Orders by status: pay, cancel, track, review",

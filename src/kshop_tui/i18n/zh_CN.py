@@ -495,7 +495,7 @@ MESSAGES: dict[str, str] = {
     "account.password.same": "新密码与当前密码相同",
     "account.password.submit": "修改密码",
     "account.password.done": "密码已修改，其他设备已退出登录。",
-    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: list.py,
+    # orders, order detail, parcel tracking, receipts, insights (screens/orders/: order_list.py,
     # detail.py, logistics.py, insights.py, receipt.py)
     "orders.cmd.orders": "我的订单",
     "orders.cmd.orders.help": "按状态查看订单：付款、取消、物流、评价",

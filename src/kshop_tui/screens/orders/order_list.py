@@ -54,7 +54,7 @@ class OrdersTable(DataTable[Text]):
 
 
 class OrdersScreen(ShopScreen):
-    CSS_PATH = "list.tcss"
+    CSS_PATH = "order_list.tcss"
     BINDINGS = [
         Binding("right_square_bracket", "tab(1)", "orders.key.next_tab", id="orders.next_tab"),
         Binding(

@@ -30,7 +30,7 @@ FIXED_WIDTH = CREATED_WIDTH + ORDER_WIDTH + TYPE_WIDTH + AMOUNT_WIDTH
 
 
 class AfterSalesScreen(PagedListScreen["AfterSale"]):
-    CSS_PATH = "list.tcss"
+    CSS_PATH = "after_sale_list.tcss"
     BINDINGS = [
         Binding("enter", "open", "key.open", id="after_sales.open"),
         Binding("r", "reload", "as.key.refresh", id="after_sales.refresh"),
