@@ -146,19 +146,25 @@ def test_maybe_already_paid_is_a_conflict_or_a_reused_key() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "outcome"),
+    ("status", "paid", "failure_key"),
     [
-        ("awaiting_shipment", PayOutcome(paid=True)),
-        ("completed", PayOutcome(paid=True)),
-        ("cancelled", PayOutcome(paid=False, failure=t("pay.order_cancelled"))),
-        ("pending_payment", None),
+        ("awaiting_shipment", True, None),
+        ("completed", True, None),
+        ("cancelled", False, "pay.order_cancelled"),
     ],
 )
 async def test_the_orders_state_decides_after_a_maybe_paid_refusal(
-    status: str, outcome: PayOutcome | None
+    status: str, paid: bool, failure_key: str | None
 ) -> None:
+    # The words are looked up when the test runs: another test may have changed the language.
     shop = FakeShop(FakeApi(order=[SimpleNamespace(status=status)]))
-    assert await look_up_order(shop, 1) == outcome
+    failure = t(failure_key) if failure_key else ""
+    assert await look_up_order(shop, 1) == PayOutcome(paid=paid, failure=failure)
+
+
+async def test_an_order_still_unpaid_after_a_maybe_paid_refusal_decides_nothing() -> None:
+    shop = FakeShop(FakeApi(order=[SimpleNamespace(status="pending_payment")]))
+    assert await look_up_order(shop, 1) is None
 
 
 async def test_a_conflict_on_an_order_paid_meanwhile_is_paid() -> None:
