@@ -69,4 +69,9 @@ ROUTES: dict[str, Route] = {
     "pay": Route(f"{_SCREENS}.payment.flow", "pay_order", flow=True),
     # The after-sale wizard for an order (order_id; resubmit=a rejected AfterSale to change).
     "after_sale": Route(f"{_SCREENS}.after_sales.wizard", "AfterSaleWizard"),
+    # Places a screen opens in its own area.
+    "logistics": Route(f"{_SCREENS}.orders.logistics", "LogisticsScreen"),
+    "after_sale_detail": Route(f"{_SCREENS}.after_sales.detail", "AfterSaleDetailScreen"),
+    "qr_login": Route(f"{_SCREENS}.account.qr_login", "QrLoginScreen"),
+    "support_chat": Route(f"{_SCREENS}.support.chat", "SupportChatScreen"),
 }

@@ -21,8 +21,6 @@ from textual.widgets import Button, Checkbox, Input, Static, TabbedContent
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.login_form import login_body
-from kshop_tui.screens.account.qr_login import QrLoginScreen
-from kshop_tui.screens.account.real_name import RealNameScreen
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.strength import StrengthMeter
@@ -139,7 +137,7 @@ class LoginScreen(ShopScreen):
         self.send_code(SEND_BUTTON_OF_TAB[self._active_tab()])
 
     def action_qr(self, provider: str) -> None:
-        self.app.push_screen(QrLoginScreen(provider, remember=self._remember()), self._qr_done)
+        self.open("qr_login", provider, remember=self._remember(), callback=self._qr_done)
 
     def _qr_done(self, logged_in: bool | None) -> None:
         if logged_in:
@@ -365,7 +363,7 @@ class LoginScreen(ShopScreen):
                 markup=False,
             )
             # Offered, not required: whatever the answer, the login itself is done.
-            self.app.push_screen(RealNameScreen(offer_skip=True), self._real_name_done)
+            self.open("real_name", offer_skip=True, callback=self._real_name_done)
             return
         self.notify(t("login.welcome", phone=result.user.phone_masked), markup=False)
         self.dismiss(True)

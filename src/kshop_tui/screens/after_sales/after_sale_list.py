@@ -13,7 +13,6 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
-from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.text import local_time, money
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.status_badge import after_sale_status_name
@@ -74,7 +73,7 @@ class AfterSalesScreen(PagedListScreen["AfterSale"]):
         more.update(Text(t("as.list.more"), style="dim") if self.table.next_cursor else "")
 
     def open_entry(self, entry: AfterSale) -> None:
-        self.app.push_screen(AfterSaleDetailScreen(entry.id))
+        self.open("after_sale_detail", entry.id)
 
 
 def _cells(after_sale: AfterSale) -> tuple[Text, ...]:

@@ -30,7 +30,6 @@ from textual.widgets.option_list import Option
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
 from kshop_tui.screens.after_sales import wizard_words as words
-from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales.wizard_layout import compose_steps
 from kshop_tui.screens.after_sales.wizard_reason import ReasonStep
 from kshop_tui.shop.error_words import error_words
@@ -312,7 +311,7 @@ class AfterSaleWizard(ReasonStep):
         if self.resubmit is not None:
             self.dismiss_wizard()  # back to the after-sale's detail, which reloads
             return
-        self.app.switch_screen(AfterSaleDetailScreen(after_sale.id))
+        self.open("after_sale_detail", after_sale.id, replace=True)
 
     def _show_refusal(self, error: ApiError) -> None:
         """The server's words on the review step, and next to the field they concern."""

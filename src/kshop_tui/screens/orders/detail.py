@@ -22,7 +22,6 @@ from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
 from kshop_tui.screens.orders.change_items import ChangeItemsDialog
 from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
 from kshop_tui.screens.orders.contact import ContactSupportDialog
-from kshop_tui.screens.orders.logistics import LogisticsScreen
 from kshop_tui.screens.orders.order_view import (
     info_table,
     items_table,
@@ -250,7 +249,7 @@ class OrderDetailScreen(ShopScreen):
         self.notify(t("orders.confirmed"))
 
     def action_track(self) -> None:
-        self.app.push_screen(LogisticsScreen(order_id=self.order_id))
+        self.open("logistics", order_id=self.order_id)
 
     def action_review(self) -> None:
         self.review()

@@ -19,9 +19,6 @@ from kshop_tui.api import errors
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
-from kshop_tui.screens.orders.detail import OrderDetailScreen
-from kshop_tui.screens.orders.insights import InsightsScreen
-from kshop_tui.screens.orders.logistics import LogisticsScreen, TrackParcelScreen
 from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.status_tabs import TABS, StatusTabs
 from kshop_tui.shop.error_words import error_words
@@ -308,7 +305,7 @@ class OrdersScreen(ShopScreen):
     def action_open(self) -> None:
         row = self._current()
         if row is not None:
-            self.app.push_screen(OrderDetailScreen(row.id))
+            self.open("order", row.id)
 
     def action_pay(self) -> None:
         row = self._current()
@@ -334,7 +331,7 @@ class OrdersScreen(ShopScreen):
     def action_track(self) -> None:
         row = self._current()
         if row is not None:
-            self.app.push_screen(LogisticsScreen(order_id=row.id))
+            self.open("logistics", order_id=row.id)
 
     def action_after_sale(self) -> None:
         row = self._current()
@@ -342,10 +339,10 @@ class OrdersScreen(ShopScreen):
             self.open("after_sale", row.id)
 
     def action_track_any(self) -> None:
-        self.app.push_screen(TrackParcelScreen())
+        self.open("track")
 
     def action_insights(self) -> None:
-        self.app.push_screen(InsightsScreen())
+        self.open("insights")
 
 
 def _filter(tab: str) -> OrderFilter:

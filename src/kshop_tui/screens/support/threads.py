@@ -11,7 +11,6 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
-from kshop_tui.screens.support.chat import SupportChatScreen
 from kshop_tui.screens.support.common import PAGE_SIZE, status_style, thread_status_name
 from kshop_tui.screens.support.new_thread import NewThreadModal
 from kshop_tui.text import local_time
@@ -86,7 +85,7 @@ class SupportScreen(PagedListScreen["SupportThread"]):
         )
 
     def open_entry(self, entry: SupportThread) -> None:
-        self.app.push_screen(SupportChatScreen(entry.id))
+        self.open("support_chat", entry.id)
 
     def action_new_thread(self) -> None:
         self.new_thread()
@@ -95,4 +94,4 @@ class SupportScreen(PagedListScreen["SupportThread"]):
     async def new_thread(self) -> None:
         thread = await self.app.push_screen_wait(NewThreadModal())
         if thread is not None:
-            self.app.push_screen(SupportChatScreen(thread.id))
+            self.open("support_chat", thread.id)

@@ -20,8 +20,6 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.wallet.bank_card import AddCardModal
-from kshop_tui.screens.wallet.bnpl import BnplScreen
-from kshop_tui.screens.wallet.coupons import CouponsScreen
 from kshop_tui.screens.wallet.labels import account_name, bnpl_status, card_label, history_cells
 from kshop_tui.screens.wallet.top_up import TopUpModal
 from kshop_tui.shop.error_words import error_words
@@ -397,10 +395,10 @@ class WalletScreen(ShopScreen):
             self.load()
 
     def action_bills(self) -> None:
-        self.app.push_screen(BnplScreen(), self._reload)
+        self.open("bnpl", callback=self._reload)
 
     def action_coupons(self) -> None:
-        self.app.push_screen(CouponsScreen())
+        self.open("coupons")
 
     def action_account(self) -> None:
         self.open("account", callback=self._reload)
