@@ -19,7 +19,8 @@ from fake_backend.storage.db import Database
 from kshop_tui.api.client import KshopClient
 from kshop_tui.config import DemoLimits
 from kshop_tui.serve.shared_backend import shared_backend
-from kshop_tui.serve.ssh import ShopSshServer, SshServeOptions
+from kshop_tui.serve.ssh import ShopSshServer
+from kshop_tui.serve.ssh_options import SshServeOptions
 
 SECRET = "gateway-secret-for-tests"
 # Generous: a loaded 2-core machine starts a Textual child in seconds, not milliseconds.

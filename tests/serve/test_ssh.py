@@ -28,7 +28,8 @@ from kshop_tui.app import KshopApp
 from kshop_tui.config import Settings
 from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.command import run_serve
-from kshop_tui.serve.ssh import ShopSshServer, SshServeOptions
+from kshop_tui.serve.ssh import ShopSshServer
+from kshop_tui.serve.ssh_options import SshServeOptions
 from kshop_tui.serve.ssh_session import TERMINAL_RESET, deep_link
 from kshop_tui.shop.options import AppOptions
 from tests.serve.conftest import (

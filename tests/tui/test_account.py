@@ -14,7 +14,7 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
 from kshop_tui.screens.account.settings import AccountScreen
-from kshop_tui.widgets.confirm import ConfirmDialog
+from kshop_tui.screens.confirm import ConfirmDialog
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_wallet import new_user
 

@@ -13,8 +13,8 @@ from fake_backend.context import Ctx
 from fake_backend.services import ssh_keys
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.settings import AccountScreen
+from kshop_tui.screens.confirm import ConfirmDialog
 from kshop_tui.shop.flows.account import short_fingerprint
-from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.row_table import RowTable
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import settle, text_of

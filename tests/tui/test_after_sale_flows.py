@@ -22,7 +22,7 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sales.after_sale_list import AfterSalesScreen
 from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
-from kshop_tui.widgets.confirm import ConfirmModal
+from kshop_tui.screens.confirm import ConfirmModal
 from kshop_tui.widgets.file_picker import FilePickerModal, PhotoTree
 from kshop_tui.widgets.status_badge import time_left
 from tests.tui.helpers import poll_until, settle

@@ -14,10 +14,10 @@ from fake_backend.context import Ctx
 from fake_backend.services import support
 from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.confirm import ConfirmModal
 from kshop_tui.screens.support.chat import ChatBubble, SupportChatScreen
 from kshop_tui.screens.support.new_thread import NewThreadModal
 from kshop_tui.screens.support.threads import SupportScreen
-from kshop_tui.widgets.confirm import ConfirmModal
 from tests.tui.helpers import settle, wait_until
 
 MakeApp = Callable[..., KshopApp]

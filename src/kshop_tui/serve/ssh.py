@@ -15,37 +15,20 @@ import asyncio
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import asyncssh
 
 from kshop_tui import i18n
-from kshop_tui.config import DemoLimits, data_dir
+from kshop_tui.config import DemoLimits
 from kshop_tui.serve.limits import SessionGate, WaitingRoom
 from kshop_tui.serve.ssh_connection import SshConnection
+from kshop_tui.serve.ssh_options import SshServeOptions
 from kshop_tui.serve.ssh_session import SshSession, say
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
-
-HOST_KEY_NAME = "ssh_host_ed25519_key"
-# From connecting to logging in, and again from logging in to opening the shop (OpenSSH's
-# LoginGraceTime): a person's client needs milliseconds; a silent socket gets no longer.
-LOGIN_GRACE_S = 10.0
-
-
-@dataclass
-class SshServeOptions:
-    backend_url: str
-    limits: DemoLimits = field(default_factory=DemoLimits)
-    # Forces the UI language; otherwise the client's locale (SendEnv LANG), then ours.
-    language: str | None = None
-    # Lets the server log a linked key in; None: keys are linked but never log in.
-    gateway_secret: str | None = None
-    host_key_path: Path = field(default_factory=lambda: data_dir() / HOST_KEY_NAME)
-    login_grace_s: float = LOGIN_GRACE_S
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:

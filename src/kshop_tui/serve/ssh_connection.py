@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import asyncssh
 
-from kshop_tui.serve.limits import Refusal
-from kshop_tui.serve.ssh_session import SshSession
+from kshop_tui.serve.limits import Refusal, SessionGate, WaitingRoom
+from kshop_tui.serve.ssh_session import SessionServer, SshSession
 
-if TYPE_CHECKING:
-    from kshop_tui.serve.ssh import ShopSshServer
+
+class ConnectionServer(SessionServer, Protocol):
+    """What a connection needs of the server (`ssh.ShopSshServer`)."""
+
+    gate: SessionGate
+    waiting: WaitingRoom
 
 
 class SshConnection(asyncssh.SSHServer):
@@ -23,7 +27,7 @@ class SshConnection(asyncssh.SSHServer):
     number in all, `login_grace_s` for each step); only a shop holds a place in the
     session cap, so connections that never log in cannot fill the shop."""
 
-    def __init__(self, server: ShopSshServer) -> None:
+    def __init__(self, server: ConnectionServer) -> None:
         self.server = server
         self.conn: asyncssh.SSHServerConnection | None = None
         self.ip = "?"

@@ -14,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncssh
 
@@ -24,8 +24,8 @@ from kshop_tui.serve.limits import idle_farewell
 from kshop_tui.serve.pty_child import PtyChild
 
 if TYPE_CHECKING:
-    from kshop_tui.serve.ssh import ShopSshServer
-    from kshop_tui.serve.ssh_connection import SshConnection
+    from kshop_tui.serve.limits import Refusal
+    from kshop_tui.serve.ssh_options import SshServeOptions
 
 # Input the child has not read yet, past which the client is asked to wait.
 INPUT_HIGH_WATER = 64 * 1024
@@ -66,10 +66,37 @@ def say(language: str, key: str, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+class SessionServer(Protocol):
+    """What a session needs of the server (`ssh.ShopSshServer`)."""
+
+    options: SshServeOptions
+    sessions: set[SshSession]
+
+    async def token_for(self, fingerprint: str) -> str | None: ...
+
+
+class SessionConnection(Protocol):
+    """What a session needs of its connection (`ssh_connection.SshConnection`)."""
+
+    ip: str
+    refusal: Refusal | None
+    shop_started: bool
+
+    def take_slot(self) -> Refusal | None: ...
+
+    def stop_waiting(self) -> None: ...
+
+    def release_slot(self) -> None: ...
+
+    def fingerprint(self) -> str | None: ...
+
+    def key_label(self) -> str: ...
+
+
 class SshSession(asyncssh.SSHServerSession[bytes]):
     """One shop on one channel: a pty child, its input, output, size and idle clock."""
 
-    def __init__(self, server: ShopSshServer, connection: SshConnection) -> None:
+    def __init__(self, server: SessionServer, connection: SessionConnection) -> None:
         self.server = server
         self.connection = connection
         self.channel: asyncssh.SSHServerChannel[bytes] | None = None

@@ -19,10 +19,10 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
+from kshop_tui.screens.confirm import ConfirmDialog
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.account import logged_out_despite, short_fingerprint
 from kshop_tui.text import local_time
-from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.row_table import RowTable, tone
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.after_sales import detail_words as words
 from kshop_tui.screens.after_sales.detail_layout import compose_detail
+from kshop_tui.screens.confirm import ConfirmModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.after_sale import (
     APPEAL_MIN,
@@ -31,7 +32,6 @@ from kshop_tui.shop.flows.after_sale import (
     tracking_number,
     tracking_problem,
 )
-from kshop_tui.widgets.confirm import ConfirmModal
 from kshop_tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Asks whether the parcel arrived before the order is confirmed as received.
 
-Not the shared `widgets.confirm.ConfirmDialog`: this one has no buttons (enter or `y`
+Not the shared `screens.confirm.ConfirmDialog`: this one has no buttons (enter or `y`
 says yes) and the order dialogs' look, and the snapshots keep both as they are."""
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.confirm import ConfirmModal
 from kshop_tui.screens.support.common import (
     MAX_MESSAGE,
     PAGE_SIZE,
@@ -26,7 +27,6 @@ from kshop_tui.screens.support.common import (
 )
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import local_time
-from kshop_tui.widgets.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError

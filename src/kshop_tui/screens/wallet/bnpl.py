@@ -18,11 +18,11 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.confirm import ConfirmDialog
 from kshop_tui.screens.wallet.labels import append_bnpl_figures
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.wallet import bills_standing, repayable
 from kshop_tui.text import local_time, money
-from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.row_table import tone
 

@@ -19,13 +19,13 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.confirm import ConfirmDialog
 from kshop_tui.screens.wallet.bank_card import AddCardModal
 from kshop_tui.screens.wallet.labels import account_name, bnpl_status, card_label, history_cells
 from kshop_tui.screens.wallet.top_up import TopUpModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows import wallet as wallet_flow
 from kshop_tui.text import local_time, money
-from kshop_tui.widgets.confirm import ConfirmDialog
 from kshop_tui.widgets.row_table import RowTable, Tone, tone
 
 if TYPE_CHECKING:

@@ -1,5 +1,7 @@
-"""The yes/no questions: `ConfirmDialog` (the wallet, bills and account screens) and
-`ConfirmModal` (after-sales and customer service)."""
+"""The yes/no questions several areas ask: `ConfirmDialog` (the wallet, bills and account
+screens) and `ConfirmModal` (after-sales and customer service). Dialogs are modal screens,
+so they live here with the screens (beside help and too-small, which serve every area)
+rather than in widgets/, which never reach up to the screen bases."""
 
 from __future__ import annotations
 
