@@ -27,7 +27,7 @@ class TopUpModal(ShopModal):
     same top-up, so it never tops up twice."""
 
     DEFAULT_CLASSES = "wl-modal"
-    CSS_PATH = "top_up.tcss"
+    CSS_PATH = ["../confirm.tcss", "top_up.tcss"]
 
     def __init__(self, cards: list[BankCard]) -> None:
         super().__init__()
