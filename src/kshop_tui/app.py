@@ -52,6 +52,11 @@ class KshopApp(App[None]):
         Binding("w", "wallet", "key.wallet", id="app.wallet"),
         Binding("question_mark", "help", "key.help", id="app.help"),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+        # Priority, so the focus moves before the next key is handed to the focused
+        # widget: Textual runs other bindings only once the key has bubbled back up from
+        # that widget, and keys arriving in one packet (SSH) would overtake the Tab.
+        Binding("tab", "focus_next", show=False, priority=True, id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus_previous"),
     ]
 
     user: reactive[User | None] = reactive(None)

@@ -28,7 +28,8 @@ _BINDING_IDS_TEXT = """
     after_sale_detail.pickup after_sale_detail.refresh after_sale_detail.ship
     after_sale_detail.track
     after_sales.open after_sales.refresh
-    app.browse app.cart app.help app.orders app.quit app.search app.wallet
+    app.browse app.cart app.focus_next app.focus_previous app.help app.orders app.quit
+    app.search app.wallet
     bnpl.reload bnpl.repay
     browse.filters browse.login browse.sort
     cart.checkout cart.less cart.more cart.open cart.remove cart.select cart.select_all

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -308,3 +309,24 @@ async def test_ensure_login_answers_true_after_a_login(make_app: Callable[..., K
         assert await worker.wait() is True
         await pilot.pause()
         assert header_who(app) == "138****8000"
+
+
+async def test_keys_typed_in_one_burst_after_tab_land_in_the_next_field(
+    make_app: Callable[..., KshopApp],
+) -> None:
+    """Over SSH a whole line of typing arrives in one packet, and the driver posts its
+    keys to the app one after another. Tab must have moved the focus before the next key
+    is handed to the focused field: a binding that ran only once the Tab had bubbled back
+    up from the field left the password in the code field (seen in served sessions)."""
+    app = make_app()
+    results: list[bool | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_login(app, pilot, results)
+        app.post_message(events.Key("tab", None))
+        for digit in "123":
+            app.post_message(events.Key(digit, digit))
+        app.post_message(events.Key("shift+tab", None))
+        app.post_message(events.Key("9", "9"))
+        await settle(pilot)
+        assert screen.query_one("#sms-code", Input).value == "123"
+        assert screen.query_one("#sms-phone", Input).value == "9"
