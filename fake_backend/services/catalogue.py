@@ -270,7 +270,8 @@ def search_products(
         next_cursor = encode_cursor(list(keysets[limit - 1]), kind=sort)
     return {
         "items": [
-            {**_summary(row), "highlights": search.highlights(row["name"], terms)} for row in rows
+            {**_summary(row), "highlights": search.highlights(ctx, row["name"], terms)}
+            for row in rows
         ],
         "total": total,
         "next_cursor": next_cursor,

@@ -68,10 +68,13 @@ class _Catalogue:
 
     version: str
     vocabulary: dict[str, int]
+    # normalized brand -> (full pinyin, initials), from the vocabulary
+    brand_spellings: dict[str, tuple[str, str]]
+    char_spellings: dict[str, str]
     # (normalized zh name, normalized en name, the category and its descendants)
     categories: tuple[tuple[str, str, tuple[int, ...]], ...]
-    # normalized brand -> (brand as stored, its pinyin tokens)
-    brands: dict[str, tuple[str, tuple[str, ...]]]
+    # normalized brand -> the brand as stored
+    brands: dict[str, str]
 
 
 _catalogues: weakref.WeakKeyDictionary[Database, _Catalogue] = weakref.WeakKeyDictionary()
@@ -95,9 +98,14 @@ def _catalogue(db: Database) -> _Catalogue:
             pending += children.get(current, [])
         return tuple(sorted(found))
 
+    words = store.vocabulary(db)
     catalogue = _Catalogue(
         version=version,
-        vocabulary=store.vocabulary(db),
+        vocabulary={row["word"]: row["products"] for row in words},
+        brand_spellings={
+            row["word"]: (row["pinyin"], row["initials"]) for row in words if row["kind"] == "brand"
+        },
+        char_spellings=store.char_spellings(db),
         categories=tuple(
             (
                 search_text.normalize(row["name_zh"]),
@@ -106,10 +114,7 @@ def _catalogue(db: Database) -> _Catalogue:
             )
             for row in rows
         ),
-        brands={
-            search_text.normalize(brand): (brand, tuple(search_text.pinyin_tokens(brand)))
-            for brand in store.brands(db)
-        },
+        brands={search_text.normalize(brand): brand for brand in store.brands(db)},
     )
     _catalogues[db] = catalogue
     return catalogue
@@ -160,7 +165,8 @@ def _index(db: Database, *, only_missing: bool) -> int:
                 batch.append((row["id"], text.words, text.brand, text.category, text.pinyin))
             store.index_products(db, batch)
             indexed += len(batch)
-        store.replace_vocabulary(db, _vocabulary_rows(db, category_words))
+        words, chars = _vocabulary_rows(db, category_words)
+        store.replace_vocabulary(db, words, chars)
     return indexed
 
 
@@ -180,16 +186,20 @@ def _category_words(db: Database) -> dict[int, tuple[str, ...]]:
 
 def _vocabulary_rows(
     db: Database, category_words: dict[int, tuple[str, ...]]
-) -> list[tuple[str, str, str, str, int, int]]:
+) -> tuple[list[tuple[str, str, str, str, int, int]], list[tuple[str, str]]]:
     """(word, kind, pinyin, initials, products, sales) for every brand, category name and
-    word of a product name."""
+    word of a product name; and (char, pinyin) for every ideograph of names and brands."""
     kinds: dict[str, str] = {}
+    chars: set[str] = set()
     products: dict[str, int] = defaultdict(int)
     sales: dict[str, int] = defaultdict(int)
     after = 0
     while rows := store.products_to_index(db, after, INDEX_BATCH):
         after = rows[-1]["id"]
         for row in rows:
+            chars.update(
+                char for char in row["name"] + row["brand"] if search_text.is_ideograph(char)
+            )
             entries: dict[str, str] = {}
             for word in search_text.words_of(row["name"]):
                 if len(word) >= 2:
@@ -207,7 +217,8 @@ def _vocabulary_rows(
     for word, kind in kinds.items():
         full, initials = search_text.pinyin_of(word)
         out.append((word, kind, full, initials, products[word], sales[word]))
-    return out
+    spellings = [(char, search_text.pinyin_of(char)[0]) for char in sorted(chars)]
+    return out, spellings
 
 
 # ---- reading a query ------------------------------------------------------------------------
@@ -243,10 +254,17 @@ def boosts(ctx: Ctx, terms: Sequence[Term]) -> store.Boosts:
     catalogue = _catalogue(ctx.db)
     brands = [
         stored
-        for normalized, (stored, pinyin) in catalogue.brands.items()
+        for normalized, stored in catalogue.brands.items()
         if any(
             term.text in normalized
-            or (term.pinyin and any(token.startswith(term.text) for token in pinyin))
+            or (
+                term.pinyin
+                and any(
+                    spelling.startswith(term.text)
+                    for spelling in catalogue.brand_spellings.get(normalized, ())
+                    if spelling
+                )
+            )
             for term in terms
         )
     ]
@@ -277,8 +295,9 @@ def relevance_page(
     )
 
 
-def highlights(name: str, terms: Sequence[Term]) -> list[list[int]]:
-    return [[start, end] for start, end in search_text.highlights(name, terms)]
+def highlights(ctx: Ctx, name: str, terms: Sequence[Term]) -> list[list[int]]:
+    spellings = _catalogue(ctx.db).char_spellings
+    return [[start, end] for start, end in search_text.highlights(name, terms, spellings)]
 
 
 # ---- suggestions ----------------------------------------------------------------------------

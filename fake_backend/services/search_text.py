@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # One run of letters, digits and ideographs; anything else (spaces, punctuation, emoji,
@@ -209,17 +209,16 @@ def indexed_text(name: str, brand: str, categories: Iterable[str]) -> IndexedTex
     )
 
 
-def pinyin_matches(term: Term, text: str) -> bool:
-    """Whether a term of letters starts a pinyin token of `text`."""
-    return term.pinyin and any(token.startswith(term.text) for token in pinyin_tokens(text))
-
-
 # ---- highlights ---------------------------------------------------------------------------
 
 
-def highlights(name: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
+def highlights(
+    name: str, terms: Sequence[Term], spellings: Mapping[str, str] | None = None
+) -> list[tuple[int, int]]:
     """The parts of `name` the terms matched, as sorted, merged (start, end) offsets:
-    every occurrence of a term, and for a pinyin term the Chinese words it spells."""
+    every occurrence of a term, and for a pinyin term the Chinese words it spells.
+    `spellings` maps ideographs to their pinyin (the index's search_chars); an ideograph
+    it lacks is spelled by pypinyin."""
     folded = _fold_keeping_offsets(name)
     spans: list[tuple[int, int]] = []
     for term in terms:
@@ -228,7 +227,7 @@ def highlights(name: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
             spans.append((start, start + len(term.text)))
             start = folded.find(term.text, start + 1)
         if term.pinyin:
-            spans += _pinyin_spans(folded, term)
+            spans += _pinyin_spans(folded, term, spellings or {})
     return _merge(spans)
 
 
@@ -242,29 +241,42 @@ def _fold_keeping_offsets(name: str) -> str:
     return "".join(out)
 
 
-def _pinyin_spans(folded: str, term: Term) -> list[tuple[int, int]]:
+def _pinyin_spans(folded: str, term: Term, spellings: Mapping[str, str]) -> list[tuple[int, int]]:
+    """The runs of ideographs whose pinyin, full or by initials, spells the whole term
+    from their first character on: `hw` → 华为, `baowenbei` → 保温杯. Character by
+    character, so that answering a search never loads jieba's dictionary."""
+
+    def full(char: str) -> str:
+        known = spellings.get(char)
+        return known if known is not None else pinyin_of(char)[0]
+
+    def initial(char: str) -> str:
+        return full(char)[:1]
+
     spans: list[tuple[int, int]] = []
-    placed: list[tuple[str, int]] = []
-    position = 0
-    for word in _plain_cut(folded):
-        at = folded.find(word, position)
-        if at == -1:
-            continue
-        position = at + len(word)
-        if pinyin_of(word)[0]:
-            placed.append((word, at))
-    for index, (word, at) in enumerate(placed):
-        full, initials = pinyin_of(word)
-        if full.startswith(term.text) or initials.startswith(term.text):
-            spans.append((at, at + len(word)))
-        elif index + 1 < len(placed):
-            next_word, next_at = placed[index + 1]
-            next_full, next_initials = pinyin_of(next_word)
-            if (full + next_full).startswith(term.text) or (initials + next_initials).startswith(
-                term.text
-            ):
-                spans.append((at, next_at + len(next_word)))
+    for start in range(len(folded)):
+        for spelled in (full, initial):
+            end = _spells(folded, start, term.text, spelled)
+            if end is not None:
+                spans.append((start, end))
+                break
     return spans
+
+
+def _spells(text: str, start: int, letters: str, spelled: Callable[[str], str]) -> int | None:
+    """Where the ideographs from `start` on end, if their spellings make `letters`."""
+    rest, at = letters, start
+    while rest and at < len(text) and is_ideograph(text[at]):
+        piece = spelled(text[at])
+        if not piece:
+            return None
+        if rest.startswith(piece):
+            rest, at = rest[len(piece) :], at + 1
+        elif piece.startswith(rest):  # the term ends inside this syllable: huaw → 华为
+            return at + 1
+        else:
+            return None
+    return at if not rest and at > start else None
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

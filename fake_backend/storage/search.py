@@ -54,6 +54,7 @@ def index_products(db: Database, rows: Iterable[tuple[int, str, str, str, str]])
 def clear_index(db: Database) -> None:
     db.execute("DELETE FROM products_terms")
     db.execute("DELETE FROM search_words")
+    db.execute("DELETE FROM search_chars")
 
 
 def products_to_index(db: Database, after_id: int, limit: int) -> list[sqlite3.Row]:
@@ -71,14 +72,21 @@ def unindexed_product_count(db: Database) -> int:
     )
 
 
-def replace_vocabulary(db: Database, words: Iterable[tuple[str, str, str, str, int, int]]) -> None:
-    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary."""
+def replace_vocabulary(
+    db: Database,
+    words: Iterable[tuple[str, str, str, str, int, int]],
+    chars: Iterable[tuple[str, str]],
+) -> None:
+    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary, and
+    (char, pinyin) rows the spelling of each ideograph."""
     db.execute("DELETE FROM search_words")
     db.executemany(
         "INSERT INTO search_words(word, kind, pinyin, initials, products, sales)"
         " VALUES (?,?,?,?,?,?)",
         list(words),
     )
+    db.execute("DELETE FROM search_chars")
+    db.executemany("INSERT INTO search_chars(char, pinyin) VALUES (?, ?)", list(chars))
     # A fresh token, not a count: a database reset and seeded again must not look unchanged.
     db.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
@@ -91,9 +99,13 @@ def vocabulary_version(db: Database) -> str:
     return str(db.scalar("SELECT value FROM meta WHERE key = ?", (SEARCH_VERSION_KEY,)) or "")
 
 
-def vocabulary(db: Database) -> dict[str, int]:
-    """Every vocabulary word with the number of products that hold it."""
-    return {row[0]: row[1] for row in db.all("SELECT word, products FROM search_words")}
+def vocabulary(db: Database) -> list[sqlite3.Row]:
+    """Every vocabulary word with its kind, spellings and the products that hold it."""
+    return db.all("SELECT word, kind, pinyin, initials, products FROM search_words")
+
+
+def char_spellings(db: Database) -> dict[str, str]:
+    return {row[0]: row[1] for row in db.all("SELECT char, pinyin FROM search_chars")}
 
 
 def completions(db: Database, prefix: str, limit: int) -> list[sqlite3.Row]:
