@@ -354,9 +354,10 @@ def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
         for left_out in range(len(terms) - 1, -1, -1):
             candidates.append(" ".join(t.text for i, t in enumerate(terms) if i != left_out))
     candidates += [term.text for term in terms]
+    spellings = _catalogue(ctx.db).char_spellings
     for term in terms:
-        full, _ = search_text.pinyin_of(term.text)
-        if full:
+        full = "".join(spellings.get(char, "") for char in term.text)
+        if full and all(char in spellings for char in term.text):
             candidates += [row["word"] for row in store.pinyin_completions(ctx.db, full[:6], limit)]
     items: list[Suggestion] = []
     for text in dict.fromkeys(candidates):
