@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 # One run of letters, digits and ideographs; anything else (spaces, punctuation, emoji,
@@ -176,8 +176,9 @@ def pinyin_of(word: str) -> tuple[str, str]:
 
 
 def pinyin_tokens(text: str) -> list[str]:
-    """The pinyin tokens of a name or brand: each Chinese word full and as initials, and
-    each two neighbouring Chinese words joined (华为耳机 → huawei hw erji ej huaweierji hwej)."""
+    """The pinyin tokens of a name or brand: each Chinese word full and as initials, the
+    shorter words inside long ones too (智能手机 → zhinengshouji, shouji), and each two
+    neighbouring words joined (华为耳机 → huawei hw erji ej huaweierji hwej)."""
     chinese = [word for word in _plain_cut(text) if pinyin_of(word)[0]]
     tokens: list[str] = []
     for index, word in enumerate(chinese):
@@ -186,7 +187,33 @@ def pinyin_tokens(text: str) -> list[str]:
         if index + 1 < len(chinese):
             next_full, next_initials = pinyin_of(chinese[index + 1])
             tokens += [full + next_full, initials + next_initials]
+    for word in words_of(text):
+        full, initials = pinyin_of(word)
+        if full:
+            tokens += [full, initials]
     return list(dict.fromkeys(tokens))
+
+
+def split_pinyin(
+    letters: str, spellings: Set[str], starts_a_spelling: Callable[[str], bool]
+) -> list[str]:
+    """`letters` cut into the fewest whole spellings of words (full pinyin or initials),
+    the last one allowed to be only the start of one: huaweishouji → huawei shouji,
+    xmsj → xm sj. [] when no such cut exists."""
+    best: list[list[str] | None] = [[]] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(end):
+            before = best[start]
+            piece = letters[start:end]
+            if (
+                before is None
+                or piece not in spellings
+                and not (end == len(letters) and starts_a_spelling(piece))
+            ):
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = [*before, piece]
+    return best[-1] or []
 
 
 def _plain_cut(text: str) -> tuple[str, ...]:

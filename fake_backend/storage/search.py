@@ -37,6 +37,8 @@ class Boosts:
 
     brands: tuple[str, ...]
     brand: float
+    neighbours: tuple[str, ...]  # each two neighbouring terms of the query, joined
+    together: float
     prefix: str
     title_prefix: float
     in_stock: float
@@ -62,6 +64,10 @@ def products_to_index(db: Database, after_id: int, limit: int) -> list[sqlite3.R
         "SELECT id, name, brand, category_id, sales FROM products WHERE id > ? ORDER BY id LIMIT ?",
         (after_id, limit),
     )
+
+
+def indexed_product_ids(db: Database) -> set[int]:
+    return {row[0] for row in db.all("SELECT rowid FROM products_terms")}
 
 
 def unindexed_product_count(db: Database) -> int:
@@ -159,6 +165,10 @@ def relevance_page(
         [*text[1], *params],
     )
     prefixed = _names_starting_with(db, boosts.prefix)
+    together: dict[int, int] = {}
+    for joined in boosts.neighbours:
+        for product_id in _names_holding(db, joined):
+            together[product_id] = together.get(product_id, 0) + 1
     text_scores: dict[int, float] = {
         row[0]: row[1]
         for row in db.all(
@@ -174,6 +184,7 @@ def relevance_page(
             text_scores.get(product_id, 0.0)
             + (boosts.brand if brand in brands else 0.0)
             + (boosts.title_prefix if product_id in prefixed else 0.0)
+            + boosts.together * together.get(product_id, 0)
             + (boosts.in_stock if in_stock else 0.0)
             + boosts.sales * math.log10(1 + sales)
         )
@@ -181,6 +192,18 @@ def relevance_page(
             scored.append((score, product_id))
     best = heapq.nlargest(limit, scored)
     return [(product_id, score) for score, product_id in best]
+
+
+def _names_holding(db: Database, text: str) -> list[int]:
+    """Ids of the products whose name holds `text` as written."""
+    if "\x00" in text:
+        return []
+    if len(text) >= SHORT_WORD:
+        table, phrase = "products_fts", phrase_of(text)
+    else:
+        table, phrase = "products_chars", phrase_of(char_tokens(text))
+    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (f"name : {phrase}",))
+    return [row[0] for row in rows]
 
 
 def _names_starting_with(db: Database, prefix: str) -> set[int]:
