@@ -331,7 +331,8 @@ def relevance_page(
     terms: Sequence[Term],
     after: tuple[float, int] | None,
     limit: int,
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], int]:
+    """A page of (id, score) in relevance order, and the number of matches."""
     return store.relevance_page(
         ctx.db, product_filter, ranking_query(terms), boosts(ctx, terms), after, limit
     )

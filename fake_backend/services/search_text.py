@@ -225,15 +225,24 @@ def _plain_cut(text: str) -> tuple[str, ...]:
 
 
 def indexed_text(name: str, brand: str, categories: Iterable[str]) -> IndexedText:
+    # A brand or category is also one token whole (创意工坊, not only 创意 and 工坊): the
+    # vocabulary cuts queries into them, and BM25 should find what it cut.
     category_words: list[str] = []
     for category in categories:
-        category_words += words_of(category)
+        category_words += [_one_token(category), *words_of(category)]
     return IndexedText(
         words=" ".join(words_of(name)),
-        brand=" ".join(words_of(brand)),
-        category=" ".join(dict.fromkeys(category_words)),
+        brand=" ".join(
+            word for word in dict.fromkeys([_one_token(brand), *words_of(brand)]) if word
+        ),
+        category=" ".join(word for word in dict.fromkeys(category_words) if word),
         pinyin=" ".join(dict.fromkeys(pinyin_tokens(name) + pinyin_tokens(brand))),
     )
+
+
+def _one_token(text: str) -> str:
+    """`text` as a single token: normalized, with what is not a word character left out."""
+    return "".join(CHUNK.findall(normalize(text)))
 
 
 # ---- highlights ---------------------------------------------------------------------------

@@ -146,9 +146,10 @@ def relevance_page(
     boosts: Boosts,
     after: tuple[float, int] | None,
     limit: int,
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], int]:
     """(id, score) of up to `limit` matching products after the keyset `after`, best
-    first: BM25 of `ranking_query` over products_terms plus the boosts.
+    first: BM25 of `ranking_query` over products_terms plus the boosts; and how many
+    products match in all.
 
     Scored here rather than in one SQL statement: SQLite joins the BM25 of thousands of
     matches to the matches by a nested loop (a second for 手机 on 100 000 products); two
@@ -191,7 +192,7 @@ def relevance_page(
         if after is None or (score, product_id) < after:
             scored.append((score, product_id))
     best = heapq.nlargest(limit, scored)
-    return [(product_id, score) for score, product_id in best]
+    return [(product_id, score) for score, product_id in best], len(candidates)
 
 
 def _names_holding(db: Database, text: str) -> list[int]:
