@@ -375,11 +375,25 @@ def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionLis
         count = row["products"] if not before else _count(ctx, text)
         if count:
             items.append({"text": text, "kind": row["kind"], "count": count})
-        if len(items) == limit:
-            break
+    items = _without_echoes(items)[:limit]
     if items or _count(ctx, q):
         return {"items": items, "closest": False}
     return {"items": _closest(ctx, terms, limit), "closest": True}
+
+
+def _without_echoes(items: list[Suggestion]) -> list[Suggestion]:
+    """Leaves out a suggestion that a longer one starts with and finds the same products
+    (保温 beside 保温杯, both 12): a second row that changes nothing."""
+    return [
+        item
+        for item in items
+        if not any(
+            other["text"] != item["text"]
+            and other["text"].startswith(item["text"])
+            and other["count"] == item["count"]
+            for other in items
+        )
+    ]
 
 
 def _count(ctx: Ctx, q: str) -> int:

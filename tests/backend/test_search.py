@@ -304,3 +304,8 @@ def test_answering_searches_loads_neither_segmenter_nor_pinyin_dictionaries(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
     )
     assert ran.stdout.strip() == "[]", ran.stderr
+
+
+def test_a_suggestion_that_a_longer_one_repeats_is_left_out(client: TestClient) -> None:
+    texts = [item["text"] for item in suggested(client, "bw")["items"]]
+    assert "保温杯" in texts and "保温" not in texts  # both would find the same 12
