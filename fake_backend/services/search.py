@@ -405,7 +405,9 @@ def _count(ctx: Ctx, q: str) -> int:
 
 def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
     """Searches near one that found nothing: the query with one term left out, then each
-    term alone, then the pinyin of its Chinese words; each only if it finds something."""
+    term alone, then the pinyin of its Chinese words; each only if it finds something.
+    When none does, the longest pieces of the longest term that find something
+    (温杯子不存在 → 温杯: a typo or a word the shop lacks, around one it has)."""
     candidates: list[str] = []
     if len(terms) > 1:
         for left_out in range(len(terms) - 1, -1, -1):
@@ -423,7 +425,29 @@ def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
             items.append({"text": text, "kind": "word", "count": count})
         if len(items) == limit:
             break
+    if not items and terms:
+        items = _pieces_that_find(ctx, max((term.text for term in terms), key=len), limit)
     return items
+
+
+CLOSEST_PIECES_TRIED = 24
+
+
+def _pieces_that_find(ctx: Ctx, text: str, limit: int) -> list[Suggestion]:
+    tried = 0
+    for length in range(len(text) - 1, 1, -1):
+        items: list[Suggestion] = []
+        for start in range(len(text) - length + 1):
+            tried += 1
+            if tried > CLOSEST_PIECES_TRIED:
+                return items
+            piece = text[start : start + length]
+            count = _count(ctx, piece)
+            if count and all(item["text"] != piece for item in items):
+                items.append({"text": piece, "kind": "word", "count": count})
+        if items:
+            return items[:limit]
+    return []
 
 
 # ---- history --------------------------------------------------------------------------------

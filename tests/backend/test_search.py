@@ -309,3 +309,11 @@ def test_answering_searches_loads_neither_segmenter_nor_pinyin_dictionaries(
 def test_a_suggestion_that_a_longer_one_repeats_is_left_out(client: TestClient) -> None:
     texts = [item["text"] for item in suggested(client, "bw")["items"]]
     assert "保温杯" in texts and "保温" not in texts  # both would find the same 12
+
+
+def test_an_unknown_run_of_characters_offers_its_pieces_that_find_something(
+    client: TestClient,
+) -> None:
+    body = suggested(client, "温杯子不存在")
+    assert body["closest"] and [item["text"] for item in body["items"]] == ["温杯"]
+    assert body["items"][0]["count"] == found(client, "温杯")["total"] > 0
