@@ -90,7 +90,7 @@ class Suggestions(Model):
 
 class SearchHistoryEntry(Model):
     q: Line
-    searched_at: str
+    searched_at: str | None = None
 
 
 class Sku(Model):
