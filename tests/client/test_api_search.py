@@ -77,14 +77,12 @@ async def test_an_answer_without_highlights_or_terms_still_parses() -> None:
     seen, handler = recording({"items": [product()], "total": 1})
     page = await client_with(handler).search_products()
     assert page.terms == [] and page.items[0].highlights == []
-    detail_fields = product(skus=[{"id": 1, "specs": {}, "price_fen": 1, "stock": 1}])
-    assert models.ProductDetail.model_validate(detail_fields).highlights == []
 
 
 def test_highlights_follow_the_characters_cleaning_drops() -> None:
     """Offsets count the backend's name; the name shown has its escapes dropped."""
     raw = "\x1b[31m华为\x1b[0m FreeBuds\x07 耳机"
-    item = models.ProductSummary.model_validate(product(name=raw, highlights=[[5, 7], [22, 24]]))
+    item = models.FoundProduct.model_validate(product(name=raw, highlights=[[5, 7], [22, 24]]))
     assert item.name == "华为 FreeBuds 耳机" == clean(raw)
     assert [item.name[start:end] for start, end in item.highlights] == ["华为", "耳机"]
 
@@ -101,13 +99,13 @@ def test_highlights_follow_the_characters_cleaning_drops() -> None:
 )
 def test_bad_highlights_are_cut_not_fatal(spans: list[Any], kept: list[tuple[int, int]]) -> None:
     name = "华为 FreeBuds 耳机"
-    item = models.ProductSummary.model_validate(product(name=name, highlights=spans))
+    item = models.FoundProduct.model_validate(product(name=name, highlights=spans))
     assert item.highlights == kept
 
 
 def test_highlights_that_are_not_a_list_are_refused() -> None:
     with pytest.raises(pydantic.ValidationError):
-        models.ProductSummary.model_validate(product(highlights="0-2"))
+        models.FoundProduct.model_validate(product(highlights="0-2"))
 
 
 def test_clean_spans_moves_offsets_past_dropped_characters() -> None:

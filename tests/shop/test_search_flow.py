@@ -17,7 +17,7 @@ from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from kshop_tui.api.backend import IN_PROCESS_URL
 from kshop_tui.api.client import KshopClient
-from kshop_tui.api.models import ProductPage, ProductSummary
+from kshop_tui.api.models import FoundProduct, ProductPage
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows import search
 from kshop_tui.shop.flows.search import (
@@ -49,9 +49,9 @@ ORDERS = {
 }
 
 
-def product(product_id: int) -> ProductSummary:
+def product(product_id: int) -> FoundProduct:
     # Few distinct sales and prices, so ties decide much of the order.
-    return ProductSummary(
+    return FoundProduct(
         id=product_id,
         name=f"product {product_id}",
         brand="brand",
@@ -67,7 +67,7 @@ class FakeSearch:
     """`search_products` over a list; the cursor is the offset of the next row. Every call
     is kept."""
 
-    products: list[ProductSummary]
+    products: list[FoundProduct]
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     async def __call__(
@@ -301,7 +301,7 @@ def test_relevance_comes_and_goes_with_the_words_but_a_chosen_order_stays() -> N
 
 async def test_rows_carry_the_highlights_of_their_names() -> None:
     products = [
-        ProductSummary(
+        FoundProduct(
             id=1,
             name="华为 FreeBuds 耳机",
             brand="华为",

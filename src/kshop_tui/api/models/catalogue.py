@@ -36,6 +36,11 @@ class ProductSummary(Model):
     review_count: int = 0
     image: str | None = None
     returnable: bool = True
+
+
+class FoundProduct(ProductSummary):
+    """A product in a list of search results."""
+
     highlights: list[tuple[int, int]] = []
     """The parts of `name` the search matched: (start, end) character offsets, end
     exclusive, sorted and apart; none without a search (or from an older backend)."""
@@ -61,7 +66,7 @@ class ProductSummary(Model):
 
 
 class ProductPage(Model):
-    items: list[ProductSummary]
+    items: list[FoundProduct]
     total: int
     next_cursor: str | None = None
     terms: list[Line] = []
