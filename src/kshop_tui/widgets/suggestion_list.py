@@ -92,6 +92,8 @@ class SuggestionList(Widget):
 
     def show(self, rows: Sequence[MenuRow], chosen: int | None, title: str = "") -> None:
         """Shows `rows` (none: the list is hidden), `chosen` marked, under `title`."""
+        if (list(rows), chosen, title) == (self.rows, self.chosen, self.title):
+            return  # the focus moved elsewhere, or a keystroke left the list as it was
         self.rows = list(rows)
         self.chosen = chosen
         self.title = title
