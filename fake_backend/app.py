@@ -33,6 +33,7 @@ ROUTER_MODULES = (
     "auth",
     "account",
     "catalogue",
+    "search",
     "cart",
     "addresses",
     "checkout",
@@ -94,6 +95,7 @@ def create_app(
     """
     from fake_backend import log_privacy, simulator
     from fake_backend import seed as seeding
+    from fake_backend.services import search
 
     log_privacy.install()
 
@@ -109,6 +111,7 @@ def create_app(
     )
     if seed is not None:
         seeding.ensure_seeded(ctx, seed=seed)
+    search.ensure_index(ctx)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--products", type=int, required=True)
     seed.add_argument("--db", type=Path, default=None, dest="seed_db")
     seed.add_argument("--seed", type=int, default=42, dest="seed_number")
+    reindex = sub.add_parser(
+        "reindex", help="rebuild the search index (words, pinyin, suggestions) from the products"
+    )
+    reindex.add_argument("--db", type=Path, default=None, dest="seed_db")
     return parser
 
 
@@ -86,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed":
             path = _database_path(args.seed_db or args.db)
             return _seed(path, args.products, args.seed_number)
+        if args.command == "reindex":
+            return _reindex(_database_path(args.seed_db or args.db))
         app = build_app(args)
     except DatabaseUnusable as error:
         print(f"kshop-backend: {error}", file=sys.stderr)
@@ -110,4 +116,21 @@ def _seed(db_path: Path, products: int, seed_number: int) -> int:
     seeding.seed_catalogue(ctx, seed=seed_number, products=products)
     total = ctx.db.scalar("SELECT COUNT(*) FROM products")
     print(f"{db_path}: {total} products ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _reindex(db_path: Path) -> int:
+    from fake_backend.clock import Clock
+    from fake_backend.context import Ctx
+    from fake_backend.services import search
+    from fake_backend.storage.db import Database
+
+    started = time.perf_counter()
+    ctx = Ctx(db=Database(db_path), clock=Clock())
+    indexed = search.reindex(ctx)
+    words = ctx.db.scalar("SELECT COUNT(*) FROM search_words")
+    print(
+        f"{db_path}: {indexed} products indexed, {words} words to complete"
+        f" ({time.perf_counter() - started:.1f} s)"
+    )
     return 0

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from fake_backend import seed_data as data
 from fake_backend.context import Ctx
+from fake_backend.services import search
 from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number
 from fake_backend.storage import catalogue as catalogue_store
 
@@ -40,6 +41,9 @@ TABLES = (
     "brands",
     "products",
     "products_chars",
+    "products_terms",
+    "search_words",
+    "search_history",
     "skus",
     "images",
     "product_images",
@@ -92,6 +96,7 @@ def seed_all(ctx: Ctx, seed: int, products: int) -> None:
         _seed_demo_account(ctx)
         _seed_products(ctx, rng, products, own_images=True)
         ctx.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seed', ?)", (str(seed),))
+        search.index_new_products(ctx)
 
 
 def seed_catalogue(ctx: Ctx, seed: int, products: int) -> None:
@@ -104,6 +109,7 @@ def seed_catalogue(ctx: Ctx, seed: int, products: int) -> None:
     rng = random.Random(seed * 7919 + missing)
     with ctx.db.tx():
         _seed_products(ctx, rng, missing, own_images=False)
+        search.index_new_products(ctx)
 
 
 def _seed_categories(ctx: Ctx) -> None:

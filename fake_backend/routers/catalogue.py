@@ -57,7 +57,9 @@ async def search_products(
         str | None,
         Query(
             max_length=MAX_QUERY_LENGTH,
-            description="Words split on spaces; each must appear in the name or the brand.",
+            description="What the shopper typed: split on spaces and punctuation, Chinese"
+            " cut into the catalogue's words; every term must match the name, the brand or"
+            " the category, or (letters) start the pinyin of one of their words.",
         ),
     ] = None,
     category: CategoryId = None,
@@ -67,7 +69,10 @@ async def search_products(
     price_min_fen: PriceFen = None,
     price_max_fen: PriceFen = None,
     in_stock: Annotated[bool | None, Query(description="true hides sold-out products.")] = None,
-    sort: ProductSort = "sales_desc",
+    sort: Annotated[
+        ProductSort | None,
+        Query(description="Default: `relevance` when `q` has words, else `sales_desc`."),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = catalogue.DEFAULT_LIMIT,
 ) -> catalogue.ProductPage:

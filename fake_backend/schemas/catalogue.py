@@ -8,11 +8,11 @@ from pydantic import BaseModel, Field
 
 MAX_ID = 2**62
 MAX_PRICE_FEN = 10**12
-MAX_QUERY_LENGTH = 100
+MAX_QUERY_LENGTH = 200
 MAX_BRAND_LENGTH = 50
 MAX_CURSOR_LENGTH = 200
 
-ProductSort = Literal["sales_desc", "sales_asc", "price_asc", "price_desc", "newest"]
+ProductSort = Literal["relevance", "sales_desc", "sales_asc", "price_asc", "price_desc", "newest"]
 
 
 class CategoryNode(BaseModel):
@@ -51,10 +51,21 @@ class ProductSummary(BaseModel):
     returnable: bool
 
 
+class FoundProduct(ProductSummary):
+    highlights: list[list[int]] = Field(
+        description="[start, end) character offsets of the parts of `name` the query matched"
+        " (for a pinyin term, the Chinese words it spells); sorted, merged; [] without `q`."
+    )
+
+
 class ProductList(BaseModel):
-    items: list[ProductSummary]
+    items: list[FoundProduct]
     total: int = Field(description="Products matching the filters, over all pages.")
     next_cursor: str | None
+    terms: list[str] = Field(
+        description="The query's terms as they were matched (创意工坊保温杯 → 创意, 工坊,"
+        " 保温杯); [] without `q`."
+    )
 
 
 class Sku(BaseModel):

@@ -15,6 +15,7 @@ from typing import TypedDict
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import field_error, not_found
+from fake_backend.services import search
 from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import loads
 from fake_backend.storage import catalogue as store
@@ -24,6 +25,8 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 IMAGE_PATH = "/api/v1/images/{image_id}.png"
 REVIEWS_CURSOR = "reviews"
+RELEVANCE = "relevance"
+ORDERS = (RELEVANCE, *SORTS)
 
 
 # ---- what the catalogue answers: a TypedDict per shape, field for field the response
@@ -71,10 +74,15 @@ class ProductSummary(TypedDict):
     returnable: bool
 
 
+class FoundProduct(ProductSummary):
+    highlights: list[list[int]]
+
+
 class ProductPage(TypedDict):
-    items: list[ProductSummary]
+    items: list[FoundProduct]
     total: int
     next_cursor: str | None
+    terms: list[str]
 
 
 class SkuView(TypedDict):
@@ -212,25 +220,32 @@ def search_products(
     price_min_fen: int | None = None,
     price_max_fen: int | None = None,
     in_stock: bool | None = None,
-    sort: str = "sales_desc",
+    sort: str | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> ProductPage:
     """One page of products matching every given filter, with the total of matches.
 
-    `q` is split on whitespace; each word must appear in the name or the brand.
+    `q` is read as shoppers type it (services/search.py): every term must match the name,
+    the brand or the category, or spell one of their words in pinyin. With terms the
+    default order is relevance; without, sales.
     """
-    if sort not in SORTS:
-        raise field_error("sort", "not_one_of", expected=", ".join(SORTS))
+    if sort is not None and sort not in ORDERS:
+        raise field_error("sort", "not_one_of", expected=", ".join(ORDERS))
     _check_limit(limit)
     for field, value in (("price_min_fen", price_min_fen), ("price_max_fen", price_max_fen)):
         if value is not None and value < 0:
             raise field_error(field, "too_small", min=0)
     if price_min_fen is not None and price_max_fen is not None and price_min_fen > price_max_fen:
         raise field_error("price_min_fen", "min_over_max")
+    terms = search.query_terms(ctx, q)
+    if sort is None:
+        sort = RELEVANCE if terms else "sales_desc"
+    # Without words there is nothing to be relevant to: the best-sellers come first.
+    order = sort if sort != RELEVANCE or terms else "sales_desc"
     after = after_keyset(cursor, kind=sort)
     product_filter = ProductFilter(
-        words=tuple(dict.fromkeys((q or "").split())),
+        terms=search.text_terms(ctx, terms),
         category_ids=None if category is None else tuple(descendant_ids(ctx, category)),
         brand=brand,
         price_min_fen=price_min_fen,
@@ -238,15 +253,29 @@ def search_products(
         in_stock=bool(in_stock),
     )
     total = store.count_products(ctx.db, product_filter)
-    rows = (
-        store.product_page(ctx.db, product_filter, sort, after, limit + 1, total) if total else []
-    )
-    column = SORTS[sort][0]
+    if not total:
+        rows: list[sqlite3.Row] = []
+        keysets: list[tuple[float, int]] = []
+    elif order == RELEVANCE:
+        scored = search.relevance_page(ctx, product_filter, terms, after, limit + 1)
+        rows = store.products_by_id(ctx.db, [product_id for product_id, _ in scored])
+        keysets = [(score, product_id) for product_id, score in scored]
+    else:
+        rows = store.product_page(ctx.db, product_filter, order, after, limit + 1, total)
+        column = SORTS[order][0]
+        keysets = [(row[column], row["id"]) for row in rows]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor([rows[-1][column], rows[-1]["id"]], kind=sort)
-    return {"items": [_summary(row) for row in rows], "total": total, "next_cursor": next_cursor}
+        next_cursor = encode_cursor(list(keysets[limit - 1]), kind=sort)
+    return {
+        "items": [
+            {**_summary(row), "highlights": search.highlights(row["name"], terms)} for row in rows
+        ],
+        "total": total,
+        "next_cursor": next_cursor,
+        "terms": [term.text for term in terms],
+    }
 
 
 def product_detail(ctx: Ctx, product_id: int, lang: str) -> ProductDetail:

@@ -1,9 +1,12 @@
 """SQL of the catalogue: categories, brands, product search, SKUs, images and reviews.
 
-Search (measured on 100 000 products by bench/search_api.py): a word of three or more
-characters is looked up in the trigram index `products_fts`; a shorter one in
+Search (measured on 100 000 products by bench/search_api.py): a product matches when every
+term of the query does. A term matches a substring of the name or brand: of three or more
+characters it is looked up in the trigram index `products_fts`, a shorter one in
 `products_chars` (one token per character, phrase-matched: exactly LIKE's substrings, but
-indexed). The filters and sort keys live in covering indexes (see the schema), so a
+indexed); or the product's category (the categories whose names hold the term, found by the
+caller); or, for a term of letters, the start of a pinyin token in `products_terms`
+(storage/search.py). The filters and sort keys live in covering indexes (see the schema), so a
 search touches product rows only for the page it returns. The page itself is found one of
 two ways, chosen by the number of matches: few matches are sorted (walking a sort index
 would cross most of the catalogue to find them); many are found by walking the sort's
@@ -42,10 +45,19 @@ SUMMARY_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class TextTerm:
+    """One query term, as the SQL looks for it."""
+
+    text: str
+    category_ids: tuple[int, ...] = ()  # categories (with descendants) whose name holds it
+    pinyin: bool = False  # also the start of a pinyin token
+
+
+@dataclass(frozen=True)
 class ProductFilter:
     """What a product list is narrowed by; every part must hold (AND)."""
 
-    words: tuple[str, ...] = ()
+    terms: tuple[TextTerm, ...] = ()
     category_ids: tuple[int, ...] | None = None
     brand: str | None = None
     price_min_fen: int | None = None
@@ -65,7 +77,7 @@ def product_counts_by_category(db: Database) -> dict[int, int]:
 def brand_counts(db: Database, category_ids: Sequence[int] | None) -> list[sqlite3.Row]:
     where, params = "", list(category_ids or ())
     if category_ids is not None:
-        where = f"WHERE category_id IN ({_marks(category_ids)})"
+        where = f"WHERE category_id IN ({marks(category_ids)})"
     return db.all(
         f"SELECT brand AS name, COUNT(*) AS product_count FROM products {where}"
         " GROUP BY brand ORDER BY product_count DESC, brand",
@@ -74,8 +86,8 @@ def brand_counts(db: Database, category_ids: Sequence[int] | None) -> list[sqlit
 
 
 def count_products(db: Database, product_filter: ProductFilter) -> int:
-    text = _text_matches(product_filter.words)
-    clauses, params = _facets(product_filter, after_text=text is not None)
+    text = text_matches(product_filter.terms)
+    clauses, params = facet_clauses(product_filter, after_text=text is not None)
     if text is None:
         source = "products p"
     elif not clauses:
@@ -100,9 +112,9 @@ def product_page(
     `matches`, the filter's total, picks the plan (see the module's docstring).
     """
     column, direction, index = SORTS[sort]
-    text = _text_matches(product_filter.words)
+    text = text_matches(product_filter.terms)
     walk = matches > SORT_MATCHES_UP_TO
-    clauses, params = _facets(product_filter, after_text=text is not None and not walk)
+    clauses, params = facet_clauses(product_filter, after_text=text is not None and not walk)
     if text is not None:
         clauses.insert(0, f"p.id IN ({text[0]})")
         params[:0] = text[1]
@@ -123,12 +135,17 @@ def product_page(
             [*params, limit],
         )
     ]
+    return products_by_id(db, ids)
+
+
+def products_by_id(db: Database, ids: Sequence[int]) -> list[sqlite3.Row]:
+    """The summary rows of `ids`, in that order."""
     if not ids:
         return []
     rows = {
         row["id"]: row
         for row in db.all(
-            f"SELECT {SUMMARY_COLUMNS} FROM products p WHERE p.id IN ({_marks(ids)})", ids
+            f"SELECT {SUMMARY_COLUMNS} FROM products p WHERE p.id IN ({marks(ids)})", list(ids)
         )
     }
     return [rows[product_id] for product_id in ids if product_id in rows]
@@ -162,7 +179,7 @@ def first_image_ids(db: Database, product_ids: Sequence[int]) -> dict[int, int]:
         return {}
     rows = db.all(
         "SELECT product_id, image_id FROM product_images i WHERE product_id IN"
-        f" ({_marks(product_ids)}) AND position = (SELECT MIN(position) FROM product_images k"
+        f" ({marks(product_ids)}) AND position = (SELECT MIN(position) FROM product_images k"
         " WHERE k.product_id = i.product_id)",
         list(product_ids),
     )
@@ -224,30 +241,48 @@ def _char_token(char: str) -> str:
             return out
 
 
-def _text_matches(words: Sequence[str]) -> tuple[str, list[Any]] | None:
-    """A `SELECT rowid` of the products whose name or brand holds every word, or None."""
-    # A NUL would cut the trigram query short; the character index takes any word.
-    long_words = [word for word in words if len(word) >= SHORT_WORD and "\x00" not in word]
-    short_words = [word for word in words if word not in long_words]
+def text_matches(terms: Sequence[TextTerm]) -> tuple[str, list[Any]] | None:
+    """A `SELECT rowid` of the products every term matches, or None without terms."""
     selects: list[str] = []
     params: list[Any] = []
-    if long_words:
-        selects.append("SELECT rowid FROM products_fts WHERE products_fts MATCH ?")
-        params.append(" AND ".join(_phrase(word) for word in long_words))
-    if short_words:
-        selects.append("SELECT rowid FROM products_chars WHERE products_chars MATCH ?")
-        params.append(" AND ".join(_phrase(char_tokens(word)) for word in short_words))
+    for term in terms:
+        ways, way_params = _term_ways(term)
+        selects.append(ways[0] if len(ways) == 1 else f"SELECT id FROM ({' UNION '.join(ways)})")
+        params += way_params
     return (" INTERSECT ".join(selects), params) if selects else None
 
 
-def _facets(product_filter: ProductFilter, *, after_text: bool) -> tuple[list[str], list[Any]]:
+def _term_ways(term: TextTerm) -> tuple[list[str], list[Any]]:
+    """The `SELECT ... AS id` of each way `term` can match, and their parameters."""
+    # A NUL would cut the trigram query short; the character index takes any text.
+    if len(term.text) >= SHORT_WORD and "\x00" not in term.text:
+        ways = ["SELECT rowid AS id FROM products_fts WHERE products_fts MATCH ?"]
+        params: list[Any] = [phrase_of(term.text)]
+    else:
+        ways = ["SELECT rowid AS id FROM products_chars WHERE products_chars MATCH ?"]
+        params = [phrase_of(char_tokens(term.text))]
+    if term.category_ids:
+        ways.append(
+            "SELECT id FROM products INDEXED BY products_category"
+            f" WHERE category_id IN ({marks(term.category_ids)})"
+        )
+        params += term.category_ids
+    if term.pinyin:
+        ways.append("SELECT rowid AS id FROM products_terms WHERE products_terms MATCH ?")
+        params.append(f"pinyin : {phrase_of(term.text)}*")
+    return ways, params
+
+
+def facet_clauses(
+    product_filter: ProductFilter, *, after_text: bool
+) -> tuple[list[str], list[Any]]:
     """WHERE terms of the non-text filters. `after_text`: the text matches drive the query,
     so these are checked on each match (+) rather than used to seek an index."""
     plus = "+" if after_text else ""
     clauses: list[str] = []
     params: list[Any] = []
     if product_filter.category_ids is not None:
-        clauses.append(f"{plus}p.category_id IN ({_marks(product_filter.category_ids)})")
+        clauses.append(f"{plus}p.category_id IN ({marks(product_filter.category_ids)})")
         params.extend(product_filter.category_ids)
     if product_filter.brand is not None:
         clauses.append(f"{plus}p.brand = ?")
@@ -267,10 +302,10 @@ def _where(clauses: list[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def _phrase(text: str) -> str:
+def phrase_of(text: str) -> str:
     """An FTS5 string: the text taken literally, whatever operators it contains."""
     return '"' + text.replace('"', '""') + '"'
 
 
-def _marks(values: Sequence[Any]) -> str:
+def marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))

@@ -430,6 +430,22 @@ def walk_ssh_keys(w: Walk) -> None:
     w.call("POST", "/auth/ssh-session", 404, headers=gateway, json=session)
 
 
+def walk_search(w: Walk) -> None:
+    w.call("GET", "/products", 200, params={"q": "创意工坊保温杯"})
+    w.call("GET", "/products", 200, params={"q": "huawei", "sort": "relevance"})
+    w.call("GET", "/search/suggest", 200, params={"q": "bw"})
+    w.call("GET", "/search/suggest", 200, params={"q": "温杯子不存在"})
+    w.call("GET", "/search/suggest", 422, params={"q": ""})
+    w.call("GET", "/search/suggest", 422, params={"q": "手", "limit": 0})
+    w.call("POST", "/search/history", 200, json={"q": "保温杯"})
+    w.call("POST", "/search/history", 422, json={"q": ""})
+    w.call("POST", "/search/history", 401, headers={}, json={"q": "保温杯"})
+    w.call("GET", "/search/history", 200)
+    w.call("GET", "/search/history", 401, headers={})
+    w.call("DELETE", "/search/history", 200)
+    w.call("DELETE", "/search/history", 401, headers={})
+
+
 def walk_catalogue(w: Walk) -> None:
     for lang in ("zh", "en"):
         w.call("GET", "/categories", 200, headers={"Accept-Language": lang})
@@ -907,6 +923,7 @@ def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecke
     walk_account(walk)
     walk_ssh_keys(walk)
     walk_catalogue(walk)
+    walk_search(walk)
     walk_cart_addresses_quote(walk)
     walk_orders_and_payments(walk)
     walk_poor_user(walk)

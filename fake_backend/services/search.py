@@ -1,0 +1,377 @@
+"""Search as Chinese shoppers type (SPEC §7.6): the term index and vocabulary kept in step
+with the catalogue, what a query's terms match, the relevance order, suggestions, and
+each user's last searches. How text is cut and spelled is services/search_text.py.
+
+Relevance (`sort=relevance`, the default with a query) is BM25 over the product's words,
+brand, category and pinyin, plus boosts:
+- the brand asked for (+2): who types 华为 wants Huawei's goods before the cases that fit
+  them, which mention 华为 in their names as often;
+- the name starting with the first term (+1.5): the product called what was typed;
+- in stock (+1): what can be bought now comes before what cannot;
+- sales (+0.3 per tenfold): among equals, what others chose; a logarithm, so that a
+  best-seller never buries a closer match.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+from fake_backend.clock import iso
+from fake_backend.context import Ctx
+from fake_backend.errors import field_error
+from fake_backend.services import search_text
+from fake_backend.services.search_text import Term
+from fake_backend.storage import catalogue as catalogue_store
+from fake_backend.storage import search as store
+from fake_backend.storage.catalogue import ProductFilter, TextTerm
+from fake_backend.storage.db import Database
+
+HISTORY_KEPT = 10
+MAX_SUGGESTIONS = 20
+DEFAULT_SUGGESTIONS = 8
+MAX_HISTORY_QUERY = 100
+INDEX_BATCH = 2000
+
+BRAND_BOOST = 2.0
+TITLE_PREFIX_BOOST = 1.5
+IN_STOCK_BOOST = 1.0
+SALES_BOOST = 0.3
+
+
+class Suggestion(TypedDict):
+    text: str
+    kind: str
+    count: int
+
+
+class SuggestionList(TypedDict):
+    items: list[Suggestion]
+    closest: bool
+
+
+class HistoryEntry(TypedDict):
+    q: str
+    searched_at: str | None
+
+
+class HistoryList(TypedDict):
+    items: list[HistoryEntry]
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """What reading a query needs of the catalogue, read once per vocabulary version."""
+
+    version: str
+    vocabulary: dict[str, int]
+    # (normalized zh name, normalized en name, the category and its descendants)
+    categories: tuple[tuple[str, str, tuple[int, ...]], ...]
+    # normalized brand -> (brand as stored, its pinyin tokens)
+    brands: dict[str, tuple[str, tuple[str, ...]]]
+
+
+_catalogues: weakref.WeakKeyDictionary[Database, _Catalogue] = weakref.WeakKeyDictionary()
+
+
+def _catalogue(db: Database) -> _Catalogue:
+    version = store.vocabulary_version(db)
+    known = _catalogues.get(db)
+    if known is not None and known.version == version:
+        return known
+    rows = store.category_names(db)
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for row in rows:
+        children[row["parent_id"]].append(row["id"])
+
+    def below(category_id: int) -> tuple[int, ...]:
+        found, pending = [], [category_id]
+        while pending:
+            current = pending.pop()
+            found.append(current)
+            pending += children.get(current, [])
+        return tuple(sorted(found))
+
+    catalogue = _Catalogue(
+        version=version,
+        vocabulary=store.vocabulary(db),
+        categories=tuple(
+            (
+                search_text.normalize(row["name_zh"]),
+                search_text.normalize(row["name_en"]),
+                below(row["id"]),
+            )
+            for row in rows
+        ),
+        brands={
+            search_text.normalize(brand): (brand, tuple(search_text.pinyin_tokens(brand)))
+            for brand in store.brands(db)
+        },
+    )
+    _catalogues[db] = catalogue
+    return catalogue
+
+
+# ---- keeping the index ----------------------------------------------------------------------
+
+
+def index_new_products(ctx: Ctx) -> int:
+    """Indexes the products products_terms lacks and rebuilds the vocabulary; answers how
+    many were indexed. Seeding calls it after adding products."""
+    return _index(ctx.db, only_missing=True)
+
+
+def reindex(ctx: Ctx) -> int:
+    """Rebuilds the whole term index and vocabulary from the products."""
+    return _index(ctx.db, only_missing=False)
+
+
+def ensure_index(ctx: Ctx) -> None:
+    """A database made before search had terms (or grown by an older seeder) is indexed
+    once, on start."""
+    if store.unindexed_product_count(ctx.db) or not store.vocabulary_version(ctx.db):
+        index_new_products(ctx)
+
+
+def _index(db: Database, *, only_missing: bool) -> int:
+    category_words = _category_words(db)
+    indexed = 0
+    with db.tx():
+        if not only_missing:
+            store.clear_index(db)
+        present = (
+            {row[0] for row in db.all("SELECT rowid FROM products_terms")}
+            if only_missing
+            else set()
+        )
+        after = 0
+        while rows := store.products_to_index(db, after, INDEX_BATCH):
+            after = rows[-1]["id"]
+            batch = []
+            for row in rows:
+                if row["id"] in present:
+                    continue
+                text = search_text.indexed_text(
+                    row["name"], row["brand"], category_words.get(row["category_id"], ())
+                )
+                batch.append((row["id"], text.words, text.brand, text.category, text.pinyin))
+            store.index_products(db, batch)
+            indexed += len(batch)
+        store.replace_vocabulary(db, _vocabulary_rows(db, category_words))
+    return indexed
+
+
+def _category_words(db: Database) -> dict[int, tuple[str, ...]]:
+    """Each category's names with its ancestors' (a cup is also 厨房 and 家居)."""
+    rows = {row["id"]: row for row in store.category_names(db)}
+    names: dict[int, tuple[str, ...]] = {}
+    for category_id in rows:
+        found: list[str] = []
+        current = rows.get(category_id)
+        while current is not None:
+            found += [current["name_zh"], current["name_en"]]
+            current = rows.get(current["parent_id"])
+        names[category_id] = tuple(found)
+    return names
+
+
+def _vocabulary_rows(
+    db: Database, category_words: dict[int, tuple[str, ...]]
+) -> list[tuple[str, str, str, str, int, int]]:
+    """(word, kind, pinyin, initials, products, sales) for every brand, category name and
+    word of a product name."""
+    kinds: dict[str, str] = {}
+    products: dict[str, int] = defaultdict(int)
+    sales: dict[str, int] = defaultdict(int)
+    after = 0
+    while rows := store.products_to_index(db, after, INDEX_BATCH):
+        after = rows[-1]["id"]
+        for row in rows:
+            entries: dict[str, str] = {}
+            for word in search_text.words_of(row["name"]):
+                if len(word) >= 2:
+                    entries.setdefault(word, "word")
+            for name in category_words.get(row["category_id"], ()):
+                entries[search_text.normalize(name)] = "category"
+            entries[search_text.normalize(row["brand"])] = "brand"
+            for word, kind in entries.items():
+                # A brand or category stays one, whatever else its word is.
+                if kinds.get(word) in (None, "word"):
+                    kinds[word] = kind
+                products[word] += 1
+                sales[word] += row["sales"]
+    out = []
+    for word, kind in kinds.items():
+        full, initials = search_text.pinyin_of(word)
+        out.append((word, kind, full, initials, products[word], sales[word]))
+    return out
+
+
+# ---- reading a query ------------------------------------------------------------------------
+
+
+def query_terms(ctx: Ctx, q: str | None) -> list[Term]:
+    if not q:
+        return []
+    return search_text.query_terms(q, _catalogue(ctx.db).vocabulary)
+
+
+def text_terms(ctx: Ctx, terms: Sequence[Term]) -> tuple[TextTerm, ...]:
+    """The terms as the SQL looks for them: with the categories whose names hold each."""
+    catalogue = _catalogue(ctx.db)
+    out = []
+    for term in terms:
+        category_ids: list[int] = []
+        for name_zh, name_en, ids in catalogue.categories:
+            # English at a word's start: phone is Phones, not Headphones.
+            if term.text in name_zh or any(word.startswith(term.text) for word in name_en.split()):
+                category_ids += ids
+        out.append(
+            TextTerm(
+                text=term.text,
+                category_ids=tuple(sorted(set(category_ids))),
+                pinyin=term.pinyin,
+            )
+        )
+    return tuple(out)
+
+
+def boosts(ctx: Ctx, terms: Sequence[Term]) -> store.Boosts:
+    catalogue = _catalogue(ctx.db)
+    brands = [
+        stored
+        for normalized, (stored, pinyin) in catalogue.brands.items()
+        if any(
+            term.text in normalized
+            or (term.pinyin and any(token.startswith(term.text) for token in pinyin))
+            for term in terms
+        )
+    ]
+    return store.Boosts(
+        brands=tuple(sorted(brands)),
+        brand=BRAND_BOOST,
+        prefix=terms[0].text if terms else "",
+        title_prefix=TITLE_PREFIX_BOOST,
+        in_stock=IN_STOCK_BOOST,
+        sales=SALES_BOOST,
+    )
+
+
+def ranking_query(terms: Sequence[Term]) -> str:
+    """The FTS5 query BM25 ranks by: any term, as a word or the start of one."""
+    return " OR ".join(f'"{term.text.replace(chr(34), chr(34) * 2)}"*' for term in terms)
+
+
+def relevance_page(
+    ctx: Ctx,
+    product_filter: ProductFilter,
+    terms: Sequence[Term],
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[tuple[int, float]]:
+    return store.relevance_page(
+        ctx.db, product_filter, ranking_query(terms), boosts(ctx, terms), after, limit
+    )
+
+
+def highlights(name: str, terms: Sequence[Term]) -> list[list[int]]:
+    return [[start, end] for start, end in search_text.highlights(name, terms)]
+
+
+# ---- suggestions ----------------------------------------------------------------------------
+
+
+def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionList:
+    """Completions of what was typed, or, when it finds nothing, the closest searches that
+    find something (SPEC §7.6; docs/api.md)."""
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise field_error(
+            "limit", "too_small" if limit < 1 else "too_large", min=1, max=MAX_SUGGESTIONS
+        )
+    terms = query_terms(ctx, q)
+    if not terms:
+        return {"items": [], "closest": False}
+    *before, last = terms
+    prefix = last.text
+    rows = store.completions(ctx.db, prefix, limit * 2)
+    if search_text.LETTERS.fullmatch(prefix):
+        seen = {row["word"] for row in rows}
+        rows += [
+            row
+            for row in store.pinyin_completions(ctx.db, prefix, limit * 2)
+            if row["word"] not in seen
+        ]
+    items: list[Suggestion] = []
+    lead = " ".join(term.text for term in before)
+    for row in rows:
+        text = f"{lead} {row['word']}" if lead else row["word"]
+        if any(item["text"] == text for item in items):
+            continue
+        count = row["products"] if not before else _count(ctx, text)
+        if count:
+            items.append({"text": text, "kind": row["kind"], "count": count})
+        if len(items) == limit:
+            break
+    if items or _count(ctx, q):
+        return {"items": items, "closest": False}
+    return {"items": _closest(ctx, terms, limit), "closest": True}
+
+
+def _count(ctx: Ctx, q: str) -> int:
+    terms = query_terms(ctx, q)
+    if not terms:
+        return 0
+    return catalogue_store.count_products(ctx.db, ProductFilter(terms=text_terms(ctx, terms)))
+
+
+def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
+    """Searches near one that found nothing: the query with one term left out, then each
+    term alone, then the pinyin of its Chinese words; each only if it finds something."""
+    candidates: list[str] = []
+    if len(terms) > 1:
+        for left_out in range(len(terms) - 1, -1, -1):
+            candidates.append(" ".join(t.text for i, t in enumerate(terms) if i != left_out))
+    candidates += [term.text for term in terms]
+    for term in terms:
+        full, _ = search_text.pinyin_of(term.text)
+        if full:
+            candidates += [row["word"] for row in store.pinyin_completions(ctx.db, full[:6], limit)]
+    items: list[Suggestion] = []
+    for text in dict.fromkeys(candidates):
+        count = _count(ctx, text)
+        if count:
+            items.append({"text": text, "kind": "word", "count": count})
+        if len(items) == limit:
+            break
+    return items
+
+
+# ---- history --------------------------------------------------------------------------------
+
+
+def record(ctx: Ctx, user_id: int, q: str) -> None:
+    text = " ".join(q.split())
+    text = "".join(char for char in text if char.isprintable())
+    if not text:
+        raise field_error("q", "required")
+    if len(text) > MAX_HISTORY_QUERY:
+        raise field_error("q", "too_long")
+    with ctx.db.tx():
+        store.record_search(ctx.db, user_id, text, ctx.clock.now(), HISTORY_KEPT)
+
+
+def history(ctx: Ctx, user_id: int) -> HistoryList:
+    return {
+        "items": [
+            {"q": row["q"], "searched_at": iso(row["searched_at"])}
+            for row in store.search_history(ctx.db, user_id, HISTORY_KEPT)
+        ]
+    }
+
+
+def clear_history(ctx: Ctx, user_id: int) -> None:
+    with ctx.db.tx():
+        store.clear_search_history(ctx.db, user_id)

@@ -1,0 +1,217 @@
+"""SQL of search: the term index (products_terms), the vocabulary (search_words), the
+relevance order, and each user's search history. What goes into them is decided by
+services/search_text.py; storage/catalogue.py finds the products a query's terms match.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fake_backend.storage.catalogue import (
+    SHORT_WORD,
+    ProductFilter,
+    char_tokens,
+    facet_clauses,
+    phrase_of,
+    text_matches,
+)
+from fake_backend.storage.db import Database
+
+SEARCH_VERSION_KEY = "search_index"
+
+# Column weights of bm25() over products_terms (words, brand, category, pinyin): a word of
+# the name counts most; a category word or a pinyin spelling only says the product is of
+# the kind asked for.
+TERM_WEIGHTS = (1.0, 1.0, 0.5, 0.5)
+
+
+@dataclass(frozen=True)
+class Boosts:
+    """What lifts a product in the relevance order, beyond its BM25 (storage answers it
+    as the score; services/search.py chose the weights and says why)."""
+
+    brands: tuple[str, ...]
+    brand: float
+    prefix: str
+    title_prefix: float
+    in_stock: float
+    sales: float
+
+
+def index_products(db: Database, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+    """Adds (id, words, brand, category, pinyin) rows to products_terms."""
+    db.executemany(
+        "INSERT INTO products_terms(rowid, words, brand, category, pinyin) VALUES (?,?,?,?,?)",
+        list(rows),
+    )
+
+
+def clear_index(db: Database) -> None:
+    db.execute("DELETE FROM products_terms")
+    db.execute("DELETE FROM search_words")
+
+
+def products_to_index(db: Database, after_id: int, limit: int) -> list[sqlite3.Row]:
+    return db.all(
+        "SELECT id, name, brand, category_id, sales FROM products WHERE id > ? ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
+
+
+def unindexed_product_count(db: Database) -> int:
+    return int(
+        db.scalar(
+            "SELECT COUNT(*) FROM products WHERE id NOT IN (SELECT rowid FROM products_terms)"
+        )
+    )
+
+
+def replace_vocabulary(db: Database, words: Iterable[tuple[str, str, str, str, int, int]]) -> None:
+    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary."""
+    db.execute("DELETE FROM search_words")
+    db.executemany(
+        "INSERT INTO search_words(word, kind, pinyin, initials, products, sales)"
+        " VALUES (?,?,?,?,?,?)",
+        list(words),
+    )
+    # A fresh token, not a count: a database reset and seeded again must not look unchanged.
+    db.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+        (SEARCH_VERSION_KEY, secrets.token_hex(8)),
+    )
+
+
+def vocabulary_version(db: Database) -> str:
+    """Changes whenever the vocabulary is rebuilt; '' before it ever was."""
+    return str(db.scalar("SELECT value FROM meta WHERE key = ?", (SEARCH_VERSION_KEY,)) or "")
+
+
+def vocabulary(db: Database) -> dict[str, int]:
+    """Every vocabulary word with the number of products that hold it."""
+    return {row[0]: row[1] for row in db.all("SELECT word, products FROM search_words")}
+
+
+def completions(db: Database, prefix: str, limit: int) -> list[sqlite3.Row]:
+    """Vocabulary entries that start with `prefix`, the most sold first."""
+    return db.all(
+        "SELECT word, kind, products, sales FROM search_words WHERE word >= ? AND word < ?"
+        " ORDER BY sales DESC, length(word), word LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit),
+    )
+
+
+def pinyin_completions(db: Database, letters: str, limit: int) -> list[sqlite3.Row]:
+    """Vocabulary entries whose pinyin, full or initials, starts with `letters`."""
+    end = letters + "\x7f"
+    return db.all(
+        "SELECT word, kind, products, sales FROM search_words"
+        " WHERE word IN (SELECT word FROM search_words WHERE pinyin >= ?1 AND pinyin < ?2"
+        " UNION SELECT word FROM search_words WHERE initials >= ?1 AND initials < ?2)"
+        " ORDER BY sales DESC, length(word), word LIMIT ?3",
+        (letters, end, limit),
+    )
+
+
+def brands(db: Database) -> list[str]:
+    return [row[0] for row in db.all("SELECT DISTINCT brand FROM products")]
+
+
+def relevance_page(
+    db: Database,
+    product_filter: ProductFilter,
+    ranking_query: str,
+    boosts: Boosts,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """(id, score) of up to `limit` matching products after the keyset `after`, best
+    first: BM25 of `ranking_query` over products_terms plus the boosts.
+
+    Scored here rather than in one SQL statement: SQLite joins the BM25 of thousands of
+    matches to the matches by a nested loop (a second for 手机 on 100 000 products); two
+    plain reads and a dictionary take a few milliseconds."""
+    text = text_matches(product_filter.terms)
+    if text is None:
+        raise ValueError("a relevance order needs words to rank by")
+    clauses, params = facet_clauses(product_filter, after_text=True)
+    where = f" AND {' AND '.join(clauses)}" if clauses else ""
+    # The covering index answers these without opening a product's row.
+    candidates = db.all(
+        "SELECT p.id, p.brand, p.stock > 0, p.sales FROM products p INDEXED BY products_facets"
+        f" WHERE p.id IN ({text[0]}){where}",
+        [*text[1], *params],
+    )
+    prefixed = _names_starting_with(db, boosts.prefix)
+    text_scores: dict[int, float] = {
+        row[0]: row[1]
+        for row in db.all(
+            f"SELECT rowid, -bm25(products_terms, {', '.join(map(str, TERM_WEIGHTS))})"
+            " FROM products_terms WHERE products_terms MATCH ?",
+            (ranking_query,),
+        )
+    }
+    brands = set(boosts.brands)
+    scored = []
+    for product_id, brand, in_stock, sales in candidates:
+        score = (
+            text_scores.get(product_id, 0.0)
+            + (boosts.brand if brand in brands else 0.0)
+            + (boosts.title_prefix if product_id in prefixed else 0.0)
+            + (boosts.in_stock if in_stock else 0.0)
+            + boosts.sales * math.log10(1 + sales)
+        )
+        if after is None or (score, product_id) < after:
+            scored.append((score, product_id))
+    best = heapq.nlargest(limit, scored)
+    return [(product_id, score) for score, product_id in best]
+
+
+def _names_starting_with(db: Database, prefix: str) -> set[int]:
+    """Ids of the products whose name starts with `prefix` (an FTS5 initial-token query:
+    the first trigram, or the first characters' tokens, of the name)."""
+    if not prefix or "\x00" in prefix:
+        return set()
+    if len(prefix) >= SHORT_WORD:
+        table, phrase = "products_fts", phrase_of(prefix)
+    else:
+        table, phrase = "products_chars", phrase_of(char_tokens(prefix))
+    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (f"name : ^ {phrase}",))
+    return {row[0] for row in rows}
+
+
+# ---- history ------------------------------------------------------------------------------
+
+
+def record_search(db: Database, user_id: int, q: str, at: float, keep: int) -> None:
+    # Deleted and inserted again rather than updated: a new rowid puts it first even
+    # among searches recorded in the same instant.
+    db.execute("DELETE FROM search_history WHERE user_id = ? AND q = ?", (user_id, q))
+    db.execute(
+        "INSERT INTO search_history(user_id, q, searched_at) VALUES (?, ?, ?)", (user_id, q, at)
+    )
+    db.execute(
+        "DELETE FROM search_history WHERE user_id = ? AND q NOT IN (SELECT q FROM"
+        " search_history WHERE user_id = ? ORDER BY searched_at DESC, rowid DESC LIMIT ?)",
+        (user_id, user_id, keep),
+    )
+
+
+def search_history(db: Database, user_id: int, limit: int) -> list[sqlite3.Row]:
+    return db.all(
+        "SELECT q, searched_at FROM search_history WHERE user_id = ?"
+        " ORDER BY searched_at DESC, rowid DESC LIMIT ?",
+        (user_id, limit),
+    )
+
+
+def clear_search_history(db: Database, user_id: int) -> None:
+    db.execute("DELETE FROM search_history WHERE user_id = ?", (user_id,))
+
+
+def category_names(db: Database) -> list[sqlite3.Row]:
+    return db.all("SELECT id, parent_id, name_zh, name_en FROM categories")

@@ -1,0 +1,278 @@
+"""Search as shoppers type it (SPEC §7.6), over HTTP on the seeded catalogue: unspaced
+Chinese, pinyin and initials, relevance, highlights, suggestions, history, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_backend.context import Ctx
+from fake_backend.services import search
+
+API = "/api/v1"
+
+
+def found(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    response = client.get(f"{API}/products", params={"q": q, "limit": 100, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def names(body: dict[str, Any]) -> list[str]:
+    return [item["name"] for item in body["items"]]
+
+
+# The issue's table: what a shopper typed, and what the first results must be.
+@pytest.mark.parametrize(
+    ("typed", "spaced", "every_name_holds"),
+    [
+        ("创意工坊保温杯", "创意工坊 保温杯", ("创意工坊", "保温杯")),
+        ("华为耳机", "华为 耳机", ("华为", "耳机")),
+        ("保温杯送礼", "保温杯 送礼", ("保温杯", "送礼")),
+        ("创意工坊定制刻字保温杯送礼佳品", "创意工坊 定制刻字保温杯 送礼佳品", ("创意工坊",)),
+    ],
+)
+def test_chinese_typed_without_spaces_finds_what_the_spaced_words_find(
+    client: TestClient, typed: str, spaced: str, every_name_holds: tuple[str, ...]
+) -> None:
+    unspaced = found(client, typed)
+    assert unspaced["total"] > 0
+    assert {item["id"] for item in unspaced["items"]} == {
+        item["id"] for item in found(client, spaced)["items"]
+    }
+    for name in names(unspaced):
+        assert all(word in name for word in every_name_holds), name
+
+
+def test_a_whole_title_typed_without_its_spaces_puts_that_product_first(
+    client: TestClient, app_ctx: Ctx
+) -> None:
+    title = app_ctx.db.scalar(
+        "SELECT name FROM products WHERE name LIKE '创意工坊 定制刻字保温杯%' ORDER BY id LIMIT 1"
+    )
+    body = found(client, title.replace(" ", ""))
+    assert body["items"][0]["name"] == title
+
+
+@pytest.mark.parametrize(
+    ("typed", "brand_or_word"),
+    [("huawei", "华为"), ("hw", "华为"), ("baowenbei", "保温杯"), ("bwb", "保温杯")],
+)
+def test_pinyin_and_initials_find_the_chinese_words(
+    client: TestClient, typed: str, brand_or_word: str
+) -> None:
+    body = found(client, typed)
+    assert body["total"] > 0
+    for item in body["items"]:
+        assert brand_or_word in item["name"] + item["brand"], item["name"]
+        start, end = item["highlights"][0]
+        assert brand_or_word in item["name"][start:end] or item["name"][start:end] in (
+            brand_or_word
+        )
+
+
+def test_terms_match_in_any_order_and_mixed_scripts(client: TestClient) -> None:
+    forward = {item["id"] for item in found(client, "华为 耳机")["items"]}
+    assert forward
+    assert {item["id"] for item in found(client, "耳机 华为")["items"]} == forward
+    assert {item["id"] for item in found(client, "huawei耳机")["items"]} == forward
+
+
+def test_a_category_name_finds_the_products_under_it(client: TestClient, app_ctx: Ctx) -> None:
+    under_digital = app_ctx.db.scalar(
+        "SELECT COUNT(*) FROM products WHERE category_id IN (SELECT id FROM categories"
+        " WHERE parent_id = (SELECT id FROM categories WHERE name_zh = '数码'))"
+    )
+    assert found(client, "数码")["total"] == under_digital
+    assert found(client, "phone")["total"] < found(client, "phones headphones")["total"] + 1000
+
+
+def test_with_a_query_the_default_order_is_relevance(client: TestClient) -> None:
+    default = found(client, "华为", limit=20)
+    explicit = found(client, "华为", limit=20, sort="relevance")
+    assert [item["id"] for item in default["items"]] == [item["id"] for item in explicit["items"]]
+    by_sales = found(client, "华为", limit=20, sort="sales_desc")
+    assert [item["id"] for item in default["items"]] != [item["id"] for item in by_sales["items"]]
+    # The brand asked for comes before products that only mention it.
+    brands = [item["brand"] for item in default["items"]]
+    first_other = next((i for i, brand in enumerate(brands) if brand != "华为"), len(brands))
+    assert all(brand != "华为" for brand in brands[first_other:])
+
+
+def test_relevance_without_words_is_the_best_sellers(client: TestClient) -> None:
+    body = client.get(f"{API}/products", params={"sort": "relevance", "limit": 10}).json()
+    sales = [item["sales"] for item in body["items"]]
+    assert sales == sorted(sales, reverse=True) and body["terms"] == []
+
+
+def test_relevance_pages_through_every_match_once(client: TestClient) -> None:
+    every = found(client, "手机")
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"q": "手机", "limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get(f"{API}/products", params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [item["id"] for item in every["items"]]
+    assert len(seen) == len(set(seen)) == every["total"]
+
+
+def test_a_relevance_cursor_is_not_taken_for_another_order(client: TestClient) -> None:
+    cursor = client.get(f"{API}/products", params={"q": "手机", "limit": 2}).json()["next_cursor"]
+    refused = client.get(
+        f"{API}/products", params={"q": "手机", "sort": "price_asc", "cursor": cursor}
+    )
+    assert refused.status_code == 422
+
+
+def test_highlights_and_terms_say_what_matched(client: TestClient) -> None:
+    body = found(client, "创意工坊保温杯")
+    assert body["terms"] == ["创意工坊", "保温杯"]
+    for item in body["items"]:
+        marked = [item["name"][start:end] for start, end in item["highlights"]]
+        assert "创意工坊" in marked and "保温杯" in marked
+
+
+BAD_QUERIES = [
+    "...",
+    "，。！？",
+    "手",
+    "a",
+    "手" * 200,
+    "😀🎉",
+    "保温杯😀",
+    "iPhone手机壳",
+    '"',
+    "*",
+    "NEAR(手机 耳机)",
+    "手机 AND 耳机",
+    "-手机",
+    "'; DROP TABLE products; --",
+    "1 OR 1=1",
+    "\\x00",
+    "\u202e手机",
+]
+
+
+@pytest.mark.parametrize("q", BAD_QUERIES)
+def test_odd_queries_answer_sensibly_never_an_error(client: TestClient, q: str) -> None:
+    for sort in ("relevance", "sales_desc"):
+        response = client.get(f"{API}/products", params={"q": q, "sort": sort})
+        assert response.status_code == 200, (q, response.text)
+        body = response.json()
+        assert body["total"] >= len(body["items"])
+    suggest = client.get(f"{API}/search/suggest", params={"q": q})
+    assert suggest.status_code == 200, (q, suggest.text)
+
+
+def test_punctuation_only_is_no_words(client: TestClient) -> None:
+    body = found(client, "，。！？ ...")
+    assert body["total"] == 240 and body["terms"] == []
+
+
+# ---- suggestions ----------------------------------------------------------------------
+
+
+def suggested(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    response = client.get(f"{API}/search/suggest", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("保温", "保温杯"), ("bw", "保温杯"), ("hua", "华为"), ("华", "华为")]
+)
+def test_suggestions_complete_characters_and_pinyin(
+    client: TestClient, typed: str, expected: str
+) -> None:
+    body = suggested(client, typed)
+    texts = [item["text"] for item in body["items"]]
+    assert expected in texts and not body["closest"]
+    assert len(texts) <= 8 and len(set(texts)) == len(texts)
+    for item in body["items"]:
+        assert item["count"] == found(client, item["text"])["total"] > 0
+
+
+def test_suggestions_keep_the_earlier_words(client: TestClient) -> None:
+    texts = [item["text"] for item in suggested(client, "华为 耳")["items"]]
+    assert "华为 耳机" in texts
+    assert all(text.startswith("华为 ") for text in texts)
+
+
+def test_suggestions_are_the_most_sold_first_and_limited(client: TestClient) -> None:
+    body = suggested(client, "保", limit=3)
+    assert len(body["items"]) <= 3
+
+
+def test_nothing_found_offers_the_closest_searches_that_find_something(
+    client: TestClient,
+) -> None:
+    assert found(client, "华为 不存在的词")["total"] == 0
+    body = suggested(client, "华为 不存在的词")
+    assert body["closest"] and body["items"]
+    assert body["items"][0]["text"] == "华为"
+    for item in body["items"]:
+        assert found(client, item["text"])["total"] == item["count"] > 0
+
+
+@pytest.mark.parametrize("params", [{"q": ""}, {"q": "x" * 201}, {"q": "手", "limit": 21}])
+def test_bad_suggestion_requests_are_422(client: TestClient, params: dict[str, Any]) -> None:
+    assert client.get(f"{API}/search/suggest", params=params).status_code == 422
+
+
+# ---- history --------------------------------------------------------------------------
+
+
+def history(client: TestClient, headers: dict[str, str]) -> list[str]:
+    response = client.get(f"{API}/search/history", headers=headers)
+    assert response.status_code == 200
+    return [item["q"] for item in response.json()["items"]]
+
+
+def test_history_keeps_the_last_ten_newest_first_without_repeats(
+    client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx
+) -> None:
+    for index in range(12):
+        app_ctx.clock.advance(1)
+        client.post(f"{API}/search/history", json={"q": f"查询{index}"}, headers=demo_headers)
+    client.post(f"{API}/search/history", json={"q": "  查询5  "}, headers=demo_headers)
+    kept = history(client, demo_headers)
+    assert kept[0] == "查询5" and len(kept) == search.HISTORY_KEPT
+    assert len(set(kept)) == len(kept) and "查询0" not in kept and "查询1" not in kept
+
+
+def test_history_is_each_users_own_and_can_be_cleared(
+    client: TestClient,
+    demo_headers: dict[str, str],
+    make_user: Callable[..., tuple[int, dict[str, str]]],
+) -> None:
+    _, other = make_user()
+    client.post(f"{API}/search/history", json={"q": "保温杯"}, headers=demo_headers)
+    assert history(client, other) == []
+    assert client.delete(f"{API}/search/history", headers=demo_headers).json() == {"ok": True}
+    assert history(client, demo_headers) == []
+
+
+@pytest.mark.parametrize("body", [{"q": ""}, {"q": "   "}, {"q": "x" * 101}, {}, {"q": 5}])
+def test_bad_history_entries_are_refused_and_change_nothing(
+    client: TestClient, demo_headers: dict[str, str], body: dict[str, Any]
+) -> None:
+    response = client.post(f"{API}/search/history", json=body, headers=demo_headers)
+    assert response.status_code == 422
+    assert history(client, demo_headers) == []
+
+
+def test_history_needs_a_login(client: TestClient) -> None:
+    assert client.get(f"{API}/search/history").status_code == 401
+    assert client.post(f"{API}/search/history", json={"q": "x"}).status_code == 401
+    assert client.delete(f"{API}/search/history").status_code == 401
