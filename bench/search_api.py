@@ -2,8 +2,16 @@
 
 Builds the catalogue with `seed_catalogue` (or reuses `--db` when it already holds enough
 products), then runs each realistic query `--repeat` times and prints query, total,
-p50 and p95 in milliseconds. Deep pages are reached by following `next_cursor` first,
-untimed; only the last page's request is timed. The goal is p95 ≤ 30 ms for every row.
+wall-clock p50 and p95 and CPU p95 in milliseconds, and whether the wall p95 meets the
+row's own goal. Deep pages are reached by following `next_cursor` first, untimed; only
+the last page's request is timed. CPU time is this process's: what a query costs, which
+other work on the machine does not inflate as much as it does wall-clock time.
+
+Goals: p95 ≤ 30 ms for the rows that were here before search read Chinese as shoppers
+type it (words, filters, sorts, deep pages); p95 ≤ 50 ms for the rows issue 15 added
+(unspaced Chinese, pinyin, initials, mixed scripts, a deep relevance page; SPEC §7.6).
+The exit status is 1 when any row misses its goal. The 1-minute load average is printed
+before and after the runs: on a shared machine wall-clock times grow with it.
 
     python bench/search_api.py                      # a temporary database, 100 000 products
     python bench/search_api.py --db /tmp/big.sqlite3 --repeat 50
@@ -12,10 +20,12 @@ untimed; only the last page's request is timed. The goal is p95 ≤ 30 ms for ev
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,7 +36,23 @@ from fake_backend.seed import seed_catalogue
 from fake_backend.services import catalogue
 from fake_backend.storage.db import Database
 
-GOAL_P95_MS = 30.0
+GOAL_P95_MS = 30.0  # the rows measured before issue 15
+SHOPPER_GOAL_P95_MS = 50.0  # the rows issue 15 added (SPEC §7.6)
+
+# (label, search arguments, page number reached by cursors before timing): queries as
+# Chinese shoppers type them, added with issue 15.
+SHOPPER_QUERIES: list[tuple[str, dict[str, Any], int]] = [
+    ("q=创意工坊保温杯 (unspaced)", {"q": "创意工坊保温杯"}, 1),
+    ("q=华为耳机 (unspaced)", {"q": "华为耳机"}, 1),
+    ("q=保温杯送礼 (unspaced)", {"q": "保温杯送礼"}, 1),
+    ("q=a whole title unspaced", {"q": "创意工坊定制刻字保温杯送礼佳品"}, 1),
+    ("q=huawei (pinyin)", {"q": "huawei"}, 1),
+    ("q=baowenbei (pinyin)", {"q": "baowenbei"}, 1),
+    ("q=bwb (initials)", {"q": "bwb"}, 1),
+    ("q=sj (initials, common)", {"q": "sj"}, 1),
+    ("q=huawei耳机 (mixed)", {"q": "huawei耳机"}, 1),
+    ("q=手机 relevance page 20", {"q": "手机"}, 20),
+]
 
 
 def category_id(ctx: Ctx, name_zh: str) -> int:
@@ -36,7 +62,15 @@ def category_id(ctx: Ctx, name_zh: str) -> int:
     return int(found)
 
 
-def queries(ctx: Ctx) -> list[tuple[str, dict[str, Any], int]]:
+def queries(ctx: Ctx) -> list[tuple[str, dict[str, Any], int, float]]:
+    """(label, search arguments, page reached by cursors before timing, goal p95 in ms):
+    the rows measured before issue 15, then the shoppers' queries it added."""
+    return [(*row, GOAL_P95_MS) for row in earlier_queries(ctx)] + [
+        (*row, SHOPPER_GOAL_P95_MS) for row in SHOPPER_QUERIES
+    ]
+
+
+def earlier_queries(ctx: Ctx) -> list[tuple[str, dict[str, Any], int]]:
     """(label, search arguments, page number reached by cursors before timing)."""
     digital, phones, home, clothing = (
         category_id(ctx, name) for name in ("数码", "手机", "家居", "服装")
@@ -51,16 +85,6 @@ def queries(ctx: Ctx) -> list[tuple[str, dict[str, Any], int]]:
         ("q=防水 (modifier)", {"q": "防水"}, 1),
         ("q=K58 (model number)", {"q": "K58"}, 1),
         ("q=不存在的商品 (no match)", {"q": "不存在的商品"}, 1),
-        ("q=创意工坊保温杯 (unspaced)", {"q": "创意工坊保温杯"}, 1),
-        ("q=华为耳机 (unspaced)", {"q": "华为耳机"}, 1),
-        ("q=保温杯送礼 (unspaced)", {"q": "保温杯送礼"}, 1),
-        ("q=a whole title unspaced", {"q": "创意工坊定制刻字保温杯送礼佳品"}, 1),
-        ("q=huawei (pinyin)", {"q": "huawei"}, 1),
-        ("q=baowenbei (pinyin)", {"q": "baowenbei"}, 1),
-        ("q=bwb (initials)", {"q": "bwb"}, 1),
-        ("q=sj (initials, common)", {"q": "sj"}, 1),
-        ("q=huawei耳机 (mixed)", {"q": "huawei耳机"}, 1),
-        ("q=手机 relevance page 20", {"q": "手机"}, 20),
         (
             "q=保温杯 家居 ¥50–200",
             {"q": "保温杯", "category": home, "price_min_fen": 5000, "price_max_fen": 20000},
@@ -97,21 +121,33 @@ def cursor_for_page(ctx: Ctx, arguments: dict[str, Any], page: int) -> str | Non
     return cursor
 
 
-def search(ctx: Ctx, arguments: dict[str, Any], cursor: str | None) -> dict[str, Any]:
+def search(ctx: Ctx, arguments: dict[str, Any], cursor: str | None) -> catalogue.ProductPage:
     return catalogue.search_products(ctx, **arguments, cursor=cursor)
 
 
-def measure(call: Callable[[], dict[str, Any]], repeat: int) -> tuple[int, float, float]:
-    """(total, p50 ms, p95 ms) over `repeat` calls after one warm-up call."""
+@dataclass(frozen=True)
+class Timing:
+    total: int
+    p50: float  # wall ms
+    p95: float  # wall ms
+    cpu_p95: float  # this process's CPU ms: what the query costs, whatever else runs
+
+
+def measure(call: Callable[[], catalogue.ProductPage], repeat: int) -> Timing:
+    """Wall and CPU times over `repeat` calls after one warm-up call."""
     total = int(call()["total"])
-    times = []
+    times, cpu_times = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return total, statistics.median(times), p95
+        cpu_times.append((time.process_time() - cpu_started) * 1000)
+    return Timing(total, statistics.median(times), p95_of(times), p95_of(cpu_times))
+
+
+def p95_of(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -128,21 +164,40 @@ def main() -> int:
         seed_catalogue(ctx, seed=args.seed, products=args.products)
         count = ctx.db.scalar("SELECT COUNT(*) FROM products")
         print(f"catalogue: {count} products in {db_path} ({time.perf_counter() - started:.1f} s)")
-        print(f"{args.repeat} runs per query; goal p95 ≤ {GOAL_P95_MS:.0f} ms\n")
+        print(f"{args.repeat} runs per query; load average before: {load_average():.2f}\n")
         rows = []
-        for label, arguments, page in queries(ctx):
+        for label, arguments, page, goal in queries(ctx):
             cursor = cursor_for_page(ctx, arguments, page)
-            total, p50, p95 = measure(partial(search, ctx, arguments, cursor), args.repeat)
-            rows.append((label, total, p50, p95))
-        width = max(len(label) for label, *_ in rows)
-        print(f"| {'query':<{width}} | {'total':>6} | {'p50 ms':>6} | {'p95 ms':>6} |")
-        print(f"|{'-' * (width + 2)}|{'-' * 8}|{'-' * 8}|{'-' * 8}|")
-        for label, total, p50, p95 in rows:
-            print(f"| {label:<{width}} | {total:>6} | {p50:>6.2f} | {p95:>6.2f} |")
-        worst = max(p95 for *_, p95 in rows)
+            rows.append(
+                (label, measure(partial(search, ctx, arguments, cursor), args.repeat), goal)
+            )
         ctx.db.close()
-    print(f"\nworst p95: {worst:.2f} ms ({'meets' if worst <= GOAL_P95_MS else 'misses'} the goal)")
-    return 0 if worst <= GOAL_P95_MS else 1
+    width = max(len(label) for label, *_ in rows)
+    print(
+        f"| {'query':<{width}} | {'total':>6} | {'p50 ms':>6} | {'p95 ms':>6} | CPU p95 |"
+        " goal ms | met |"
+    )
+    print(f"|{'-' * (width + 2)}|{'-' * 7}:|{'-' * 7}:|{'-' * 7}:|{'-' * 8}:|{'-' * 8}:|:---:|")
+    for label, timing, goal in rows:
+        met = "yes" if timing.p95 <= goal else "NO"
+        figures = (
+            f"{timing.total:>6} | {timing.p50:>6.2f} | {timing.p95:>6.2f} | {timing.cpu_p95:>7.2f}"
+            f" | {goal:>7.0f}"
+        )
+        print(f"| {label:<{width}} | {figures} | {met:^3} |")
+    print()
+    for goal in sorted({goal for *_, goal in rows}):
+        worst = max(timing.p95 for _, timing, row_goal in rows if row_goal == goal)
+        print(f"worst p95 of the rows whose goal is {goal:.0f} ms: {worst:.2f} ms")
+    print(f"load average after: {load_average():.2f}")
+    missed = [label for label, timing, goal in rows if timing.p95 > goal]
+    print(f"missed: {'; '.join(missed)}" if missed else "every row meets its goal")
+    return 1 if missed else 0
+
+
+def load_average() -> float:
+    """The 1-minute load average (2.0 = both cores of the development machine busy)."""
+    return os.getloadavg()[0]
 
 
 if __name__ == "__main__":

@@ -252,25 +252,27 @@ def search_products(
         price_max_fen=price_max_fen,
         in_stock=bool(in_stock),
     )
-    total = store.count_products(ctx.db, product_filter)
-    if not total:
-        rows: list[sqlite3.Row] = []
-        keysets: list[tuple[float, int]] = []
-    elif order == RELEVANCE:
-        scored = search.relevance_page(ctx, product_filter, terms, after, limit + 1)
+    rows: list[sqlite3.Row] = []
+    keysets: list[tuple[float, int]] = []
+    if order == RELEVANCE:
+        # Ranking reads every match anyway: it counts them too.
+        scored, total = search.relevance_page(ctx, product_filter, terms, after, limit + 1)
         rows = store.products_by_id(ctx.db, [product_id for product_id, _ in scored])
         keysets = [(score, product_id) for product_id, score in scored]
     else:
-        rows = store.product_page(ctx.db, product_filter, order, after, limit + 1, total)
-        column = SORTS[order][0]
-        keysets = [(row[column], row["id"]) for row in rows]
+        total = store.count_products(ctx.db, product_filter)
+        if total:
+            rows = store.product_page(ctx.db, product_filter, order, after, limit + 1, total)
+            column = SORTS[order][0]
+            keysets = [(row[column], row["id"]) for row in rows]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(list(keysets[limit - 1]), kind=sort)
     return {
         "items": [
-            {**_summary(row), "highlights": search.highlights(row["name"], terms)} for row in rows
+            {**_summary(row), "highlights": search.highlights(ctx, row["name"], terms)}
+            for row in rows
         ],
         "total": total,
         "next_cursor": next_cursor,

@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 # One run of letters, digits and ideographs; anything else (spaces, punctuation, emoji,
@@ -176,8 +176,9 @@ def pinyin_of(word: str) -> tuple[str, str]:
 
 
 def pinyin_tokens(text: str) -> list[str]:
-    """The pinyin tokens of a name or brand: each Chinese word full and as initials, and
-    each two neighbouring Chinese words joined (华为耳机 → huawei hw erji ej huaweierji hwej)."""
+    """The pinyin tokens of a name or brand: each Chinese word full and as initials, the
+    shorter words inside long ones too (智能手机 → zhinengshouji, shouji), and each two
+    neighbouring words joined (华为耳机 → huawei hw erji ej huaweierji hwej)."""
     chinese = [word for word in _plain_cut(text) if pinyin_of(word)[0]]
     tokens: list[str] = []
     for index, word in enumerate(chinese):
@@ -186,7 +187,33 @@ def pinyin_tokens(text: str) -> list[str]:
         if index + 1 < len(chinese):
             next_full, next_initials = pinyin_of(chinese[index + 1])
             tokens += [full + next_full, initials + next_initials]
+    for word in words_of(text):
+        full, initials = pinyin_of(word)
+        if full:
+            tokens += [full, initials]
     return list(dict.fromkeys(tokens))
+
+
+def split_pinyin(
+    letters: str, spellings: Set[str], starts_a_spelling: Callable[[str], bool]
+) -> list[str]:
+    """`letters` cut into the fewest whole spellings of words (full pinyin or initials),
+    the last one allowed to be only the start of one: huaweishouji → huawei shouji,
+    xmsj → xm sj. [] when no such cut exists."""
+    best: list[list[str] | None] = [[]] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(end):
+            before = best[start]
+            piece = letters[start:end]
+            if (
+                before is None
+                or piece not in spellings
+                and not (end == len(letters) and starts_a_spelling(piece))
+            ):
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = [*before, piece]
+    return best[-1] or []
 
 
 def _plain_cut(text: str) -> tuple[str, ...]:
@@ -198,28 +225,36 @@ def _plain_cut(text: str) -> tuple[str, ...]:
 
 
 def indexed_text(name: str, brand: str, categories: Iterable[str]) -> IndexedText:
+    # A brand or category is also one token whole (创意工坊, not only 创意 and 工坊): the
+    # vocabulary cuts queries into them, and BM25 should find what it cut.
     category_words: list[str] = []
     for category in categories:
-        category_words += words_of(category)
+        category_words += [_one_token(category), *words_of(category)]
     return IndexedText(
         words=" ".join(words_of(name)),
-        brand=" ".join(words_of(brand)),
-        category=" ".join(dict.fromkeys(category_words)),
+        brand=" ".join(
+            word for word in dict.fromkeys([_one_token(brand), *words_of(brand)]) if word
+        ),
+        category=" ".join(word for word in dict.fromkeys(category_words) if word),
         pinyin=" ".join(dict.fromkeys(pinyin_tokens(name) + pinyin_tokens(brand))),
     )
 
 
-def pinyin_matches(term: Term, text: str) -> bool:
-    """Whether a term of letters starts a pinyin token of `text`."""
-    return term.pinyin and any(token.startswith(term.text) for token in pinyin_tokens(text))
+def _one_token(text: str) -> str:
+    """`text` as a single token: normalized, with what is not a word character left out."""
+    return "".join(CHUNK.findall(normalize(text)))
 
 
 # ---- highlights ---------------------------------------------------------------------------
 
 
-def highlights(name: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
+def highlights(
+    name: str, terms: Sequence[Term], spellings: Mapping[str, str] | None = None
+) -> list[tuple[int, int]]:
     """The parts of `name` the terms matched, as sorted, merged (start, end) offsets:
-    every occurrence of a term, and for a pinyin term the Chinese words it spells."""
+    every occurrence of a term, and for a pinyin term the Chinese words it spells.
+    `spellings` maps ideographs to their pinyin (the index's search_chars); an ideograph
+    it lacks is spelled by pypinyin."""
     folded = _fold_keeping_offsets(name)
     spans: list[tuple[int, int]] = []
     for term in terms:
@@ -228,7 +263,7 @@ def highlights(name: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
             spans.append((start, start + len(term.text)))
             start = folded.find(term.text, start + 1)
         if term.pinyin:
-            spans += _pinyin_spans(folded, term)
+            spans += _pinyin_spans(folded, term, spellings or {})
     return _merge(spans)
 
 
@@ -242,29 +277,42 @@ def _fold_keeping_offsets(name: str) -> str:
     return "".join(out)
 
 
-def _pinyin_spans(folded: str, term: Term) -> list[tuple[int, int]]:
+def _pinyin_spans(folded: str, term: Term, spellings: Mapping[str, str]) -> list[tuple[int, int]]:
+    """The runs of ideographs whose pinyin, full or by initials, spells the whole term
+    from their first character on: `hw` → 华为, `baowenbei` → 保温杯. Character by
+    character, so that answering a search never loads jieba's dictionary."""
+
+    def full(char: str) -> str:
+        known = spellings.get(char)
+        return known if known is not None else pinyin_of(char)[0]
+
+    def initial(char: str) -> str:
+        return full(char)[:1]
+
     spans: list[tuple[int, int]] = []
-    placed: list[tuple[str, int]] = []
-    position = 0
-    for word in _plain_cut(folded):
-        at = folded.find(word, position)
-        if at == -1:
-            continue
-        position = at + len(word)
-        if pinyin_of(word)[0]:
-            placed.append((word, at))
-    for index, (word, at) in enumerate(placed):
-        full, initials = pinyin_of(word)
-        if full.startswith(term.text) or initials.startswith(term.text):
-            spans.append((at, at + len(word)))
-        elif index + 1 < len(placed):
-            next_word, next_at = placed[index + 1]
-            next_full, next_initials = pinyin_of(next_word)
-            if (full + next_full).startswith(term.text) or (initials + next_initials).startswith(
-                term.text
-            ):
-                spans.append((at, next_at + len(next_word)))
+    for start in range(len(folded)):
+        for spelled in (full, initial):
+            end = _spells(folded, start, term.text, spelled)
+            if end is not None:
+                spans.append((start, end))
+                break
     return spans
+
+
+def _spells(text: str, start: int, letters: str, spelled: Callable[[str], str]) -> int | None:
+    """Where the ideographs from `start` on end, if their spellings make `letters`."""
+    rest, at = letters, start
+    while rest and at < len(text) and is_ideograph(text[at]):
+        piece = spelled(text[at])
+        if not piece:
+            return None
+        if rest.startswith(piece):
+            rest, at = rest[len(piece) :], at + 1
+        elif piece.startswith(rest):  # the term ends inside this syllable: huaw → 华为
+            return at + 1
+        else:
+            return None
+    return at if not rest and at > start else None
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -242,14 +242,33 @@ def _char_token(char: str) -> str:
 
 
 def text_matches(terms: Sequence[TextTerm]) -> tuple[str, list[Any]] | None:
-    """A `SELECT rowid` of the products every term matches, or None without terms."""
+    """A `SELECT rowid` of the products every term matches, or None without terms.
+
+    Terms that can only match as written go into one FTS5 query per index (`"a" AND
+    "b"`), which walks the rarest term's list first; a term with other ways to match (a
+    category, pinyin) is its own UNION, intersected with the rest."""
     selects: list[str] = []
     params: list[Any] = []
+    long_words = [t.text for t in terms if _written_only(t) and len(t.text) >= SHORT_WORD]
+    short_words = [t.text for t in terms if _written_only(t) and len(t.text) < SHORT_WORD]
+    if long_words:
+        selects.append("SELECT rowid AS id FROM products_fts WHERE products_fts MATCH ?")
+        params.append(" AND ".join(phrase_of(word) for word in long_words))
+    if short_words:
+        selects.append("SELECT rowid AS id FROM products_chars WHERE products_chars MATCH ?")
+        params.append(" AND ".join(phrase_of(char_tokens(word)) for word in short_words))
     for term in terms:
+        if _written_only(term):
+            continue
         ways, way_params = _term_ways(term)
-        selects.append(ways[0] if len(ways) == 1 else f"SELECT id FROM ({' UNION '.join(ways)})")
+        selects.append(f"SELECT id FROM ({' UNION '.join(ways)})")
         params += way_params
     return (" INTERSECT ".join(selects), params) if selects else None
+
+
+def _written_only(term: TextTerm) -> bool:
+    # A NUL would cut the trigram query short: such a term goes to the character index.
+    return not term.category_ids and not term.pinyin and "\x00" not in term.text
 
 
 def _term_ways(term: TextTerm) -> tuple[list[str], list[Any]]:

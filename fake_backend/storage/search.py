@@ -37,6 +37,8 @@ class Boosts:
 
     brands: tuple[str, ...]
     brand: float
+    neighbours: tuple[str, ...]  # each two neighbouring terms of the query, joined
+    together: float
     prefix: str
     title_prefix: float
     in_stock: float
@@ -54,6 +56,7 @@ def index_products(db: Database, rows: Iterable[tuple[int, str, str, str, str]])
 def clear_index(db: Database) -> None:
     db.execute("DELETE FROM products_terms")
     db.execute("DELETE FROM search_words")
+    db.execute("DELETE FROM search_chars")
 
 
 def products_to_index(db: Database, after_id: int, limit: int) -> list[sqlite3.Row]:
@@ -61,6 +64,10 @@ def products_to_index(db: Database, after_id: int, limit: int) -> list[sqlite3.R
         "SELECT id, name, brand, category_id, sales FROM products WHERE id > ? ORDER BY id LIMIT ?",
         (after_id, limit),
     )
+
+
+def indexed_product_ids(db: Database) -> set[int]:
+    return {row[0] for row in db.all("SELECT rowid FROM products_terms")}
 
 
 def unindexed_product_count(db: Database) -> int:
@@ -71,14 +78,21 @@ def unindexed_product_count(db: Database) -> int:
     )
 
 
-def replace_vocabulary(db: Database, words: Iterable[tuple[str, str, str, str, int, int]]) -> None:
-    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary."""
+def replace_vocabulary(
+    db: Database,
+    words: Iterable[tuple[str, str, str, str, int, int]],
+    chars: Iterable[tuple[str, str]],
+) -> None:
+    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary, and
+    (char, pinyin) rows the spelling of each ideograph."""
     db.execute("DELETE FROM search_words")
     db.executemany(
         "INSERT INTO search_words(word, kind, pinyin, initials, products, sales)"
         " VALUES (?,?,?,?,?,?)",
         list(words),
     )
+    db.execute("DELETE FROM search_chars")
+    db.executemany("INSERT INTO search_chars(char, pinyin) VALUES (?, ?)", list(chars))
     # A fresh token, not a count: a database reset and seeded again must not look unchanged.
     db.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
@@ -91,9 +105,13 @@ def vocabulary_version(db: Database) -> str:
     return str(db.scalar("SELECT value FROM meta WHERE key = ?", (SEARCH_VERSION_KEY,)) or "")
 
 
-def vocabulary(db: Database) -> dict[str, int]:
-    """Every vocabulary word with the number of products that hold it."""
-    return {row[0]: row[1] for row in db.all("SELECT word, products FROM search_words")}
+def vocabulary(db: Database) -> list[sqlite3.Row]:
+    """Every vocabulary word with its kind, spellings and the products that hold it."""
+    return db.all("SELECT word, kind, pinyin, initials, products FROM search_words")
+
+
+def char_spellings(db: Database) -> dict[str, str]:
+    return {row[0]: row[1] for row in db.all("SELECT char, pinyin FROM search_chars")}
 
 
 def completions(db: Database, prefix: str, limit: int) -> list[sqlite3.Row]:
@@ -128,9 +146,10 @@ def relevance_page(
     boosts: Boosts,
     after: tuple[float, int] | None,
     limit: int,
-) -> list[tuple[int, float]]:
+) -> tuple[list[tuple[int, float]], int]:
     """(id, score) of up to `limit` matching products after the keyset `after`, best
-    first: BM25 of `ranking_query` over products_terms plus the boosts.
+    first: BM25 of `ranking_query` over products_terms plus the boosts; and how many
+    products match in all.
 
     Scored here rather than in one SQL statement: SQLite joins the BM25 of thousands of
     matches to the matches by a nested loop (a second for 手机 on 100 000 products); two
@@ -147,6 +166,10 @@ def relevance_page(
         [*text[1], *params],
     )
     prefixed = _names_starting_with(db, boosts.prefix)
+    together: dict[int, int] = {}
+    for joined in boosts.neighbours:
+        for product_id in _names_holding(db, joined):
+            together[product_id] = together.get(product_id, 0) + 1
     text_scores: dict[int, float] = {
         row[0]: row[1]
         for row in db.all(
@@ -162,13 +185,26 @@ def relevance_page(
             text_scores.get(product_id, 0.0)
             + (boosts.brand if brand in brands else 0.0)
             + (boosts.title_prefix if product_id in prefixed else 0.0)
+            + boosts.together * together.get(product_id, 0)
             + (boosts.in_stock if in_stock else 0.0)
             + boosts.sales * math.log10(1 + sales)
         )
         if after is None or (score, product_id) < after:
             scored.append((score, product_id))
     best = heapq.nlargest(limit, scored)
-    return [(product_id, score) for score, product_id in best]
+    return [(product_id, score) for score, product_id in best], len(candidates)
+
+
+def _names_holding(db: Database, text: str) -> list[int]:
+    """Ids of the products whose name holds `text` as written."""
+    if "\x00" in text:
+        return []
+    if len(text) >= SHORT_WORD:
+        table, phrase = "products_fts", phrase_of(text)
+    else:
+        table, phrase = "products_chars", phrase_of(char_tokens(text))
+    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (f"name : {phrase}",))
+    return [row[0] for row in rows]
 
 
 def _names_starting_with(db: Database, prefix: str) -> set[int]:

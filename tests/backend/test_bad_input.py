@@ -2,12 +2,14 @@
 
 For every JSON body: malformed JSON, an array, `{}`, an unknown field, every string at
 maxLength+1, every integer at -1 / 0 / 10**30, wrong types, null; for every path
-parameter 0, -1, 10**30, "abc"; for every bounded query parameter values out of range;
-the Idempotency-Key missing or too long. Every answer must be a documented status with the
-error envelope (the schema checker validates it), the schema-invalid ones must be refused
-(400/422 naming the field), and the refused writes must change nothing in the database.
-Values at the edge of the schema (maxLength, minimum, maximum) must not crash either.
-Then the same routes without a token (401), and another user's ids (404, never 403)."""
+parameter 0, -1, 10**30, "abc"; for every bounded query parameter values out of range,
+and for every free-text one (q, brand, cursor) hostile search input (FTS5 operators, SQL,
+emoji, control characters, up to its maxLength); the Idempotency-Key missing or too long.
+Every answer must be a documented status with the error envelope (the schema checker
+validates it), the schema-invalid ones must be refused (400/422 naming the field), and the
+refused writes must change nothing in the database. Values at the edge of the schema
+(maxLength, minimum, maximum) must not crash either. Then the same routes without a token
+(401), and another user's ids (404, never 403)."""
 
 from __future__ import annotations
 
@@ -51,6 +53,31 @@ def ids(operations: list[tuple[str, str]]) -> list[str]:
 
 
 UNKNOWN = "zz_unknown_field"
+
+# Issue 15's bad search input, sent to every free-text query parameter (q, brand, cursor):
+# punctuation only, one character, emoji, mixed scripts, FTS5 operators, SQL, control
+# characters; `hostile_texts` adds them at the parameter's maxLength. Any documented
+# answer, never a crash.
+HOSTILE_TEXT = [
+    "，。！？…",
+    "手",
+    "😀🎉👨‍👩‍👧",
+    "华为huawei耳机ｅｒｊｉ",
+    '"保温杯',
+    "保温*",
+    "NEAR(手机 耳机)",
+    "手机 AND 耳机 OR NOT 壳",
+    "-华为",
+    "^手机",
+    "name:华为",
+    "'; DROP TABLE products; --",
+    "1 OR 1=1",
+    "\x00\x1b[31m\u202e手机",
+]
+
+
+def hostile_texts(max_length: int) -> list[str]:
+    return [*HOSTILE_TEXT, "手" * max_length, ('😀"*NEAR-' * max_length)[:max_length]]
 
 
 # ---- one prepared database for the module; each test gets its own copy ---------------
@@ -523,6 +550,9 @@ def test_bad_path_query_and_header_values_are_refused(
                 expect(response, (422,), f"query {name}={value!r}")
                 if response.status_code == 422 and name not in fields_of(response):
                     problems.append(f"query {name}={value!r}: not named: {response.text[:200]}")
+            if kind == "string" and "enum" not in node:
+                for value in hostile_texts(node["maxLength"]):
+                    sweep.send(method, sweep.url(template), body=body, params={name: value})
         elif where == "header" and name == "Idempotency-Key":
             url = sweep.url(template)
             missing = sweep.send(method, url, body=body, key=False)

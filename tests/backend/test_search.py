@@ -3,7 +3,10 @@ Chinese, pinyin and initials, relevance, highlights, suggestions, history, bad i
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -276,3 +279,28 @@ def test_history_needs_a_login(client: TestClient) -> None:
     assert client.get(f"{API}/search/history").status_code == 401
     assert client.post(f"{API}/search/history", json={"q": "x"}).status_code == 401
     assert client.delete(f"{API}/search/history").status_code == 401
+
+
+def test_answering_searches_loads_neither_segmenter_nor_pinyin_dictionaries(
+    db_path: Path,
+) -> None:
+    """The bundled backend answers inside the TUI's process: its first search must not
+    stall a frame loading jieba's dictionary (~0.5–1.3 s) or pypinyin's (~0.4 s). The
+    index, built at seed time, holds everything a query needs."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from fake_backend.app import create_app\n"
+        "from fake_backend.clock import Clock\n"
+        "from fake_backend.services import catalogue, search\n"
+        f"app = create_app(Path({str(db_path)!r}), Clock(), seed=42)\n"
+        "ctx = app.state.ctx\n"
+        "for q in ('创意工坊保温杯', 'huawei', 'bwb', 'hw 耳机', '温杯子'):\n"
+        "    catalogue.search_products(ctx, q=q)\n"
+        "    search.suggest(ctx, q)\n"
+        "print(sorted(name for name in ('jieba', 'pypinyin') if name in sys.modules))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert ran.stdout.strip() == "[]", ran.stderr

@@ -305,6 +305,17 @@ def test_products_search_filters_sorts_and_pages(kshop: Shell) -> None:
     assert len({item["id"] for item in many["items"]}) == 150
 
 
+def test_products_search_reads_words_as_shoppers_type_them(kshop: Shell) -> None:
+    relevant = kshop("products", "search", "huawei耳机", "--json").json()
+    assert relevant["total"] > 0
+    assert all(item["brand"] == "华为" and "耳机" in item["name"] for item in relevant["items"])
+    explicit = kshop("products", "search", "huawei耳机", "--sort", "relevance", "--json").json()
+    assert [item["id"] for item in explicit["items"]] == [item["id"] for item in relevant["items"]]
+    by_sales = kshop("products", "search", "huawei耳机", "--sort", "sales_desc", "--json").json()
+    sales = [item["sales"] for item in by_sales["items"]]
+    assert sales == sorted(sales, reverse=True)
+
+
 def test_product_show_lists_the_skus_to_order(kshop: Shell) -> None:
     table = kshop("product", "show", str(PRODUCT))
     assert table.code == 0

@@ -22,6 +22,12 @@ CREATE TABLE search_words (
 ) WITHOUT ROWID;
 CREATE INDEX search_words_pinyin ON search_words(pinyin);
 CREATE INDEX search_words_initials ON search_words(initials);
+-- The pinyin of every ideograph in the catalogue's names and brands: what highlighting a
+-- pinyin term reads, so that answering a search needs neither jieba nor pypinyin.
+CREATE TABLE search_chars (
+    char TEXT PRIMARY KEY,
+    pinyin TEXT NOT NULL
+) WITHOUT ROWID;
 -- The last searches a user submitted, newest first; services/search.py keeps ten.
 CREATE TABLE search_history (
     user_id INTEGER NOT NULL REFERENCES users(id),

@@ -14,7 +14,7 @@ from kshop_tui.text import compact_count
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
 
-SORTS = ("sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "sales_desc", "sales_asc", "price_asc", "price_desc", "newest")
 PAGE_LIMIT = 100  # the most the backend answers per page
 
 
@@ -28,7 +28,12 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     search.add_argument("--price-min", type=types.yuan, metavar="YUAN")
     search.add_argument("--price-max", type=types.yuan, metavar="YUAN")
     search.add_argument("--in-stock", action="store_true", help="hide sold-out products")
-    search.add_argument("--sort", choices=SORTS, default="sales_desc")
+    search.add_argument(
+        "--sort",
+        choices=SORTS,
+        default=None,
+        help="default: relevance when there are words to look for, else sales_desc",
+    )
     search.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
     add_json(search)
     search.set_defaults(online=search_command)
@@ -56,7 +61,7 @@ async def search_command(cx: Cli) -> int:
             price_min_fen=args.price_min,
             price_max_fen=args.price_max,
             in_stock=True if args.in_stock else None,
-            sort=args.sort,
+            sort=args.sort or ("relevance" if "".join(args.words).strip() else "sales_desc"),
             cursor=cursor,
             limit=min(PAGE_LIMIT, args.limit - len(items)),
         )
