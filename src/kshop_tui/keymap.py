@@ -31,7 +31,7 @@ _BINDING_IDS_TEXT = """
     app.browse app.cart app.focus_next app.focus_previous app.help app.orders app.quit
     app.search app.wallet
     bnpl.reload bnpl.repay
-    browse.filters browse.login browse.sort
+    browse.clear_history browse.filters browse.login browse.sort
     cart.checkout cart.less cart.more cart.open cart.remove cart.select cart.select_all
     checkout.address checkout.choose checkout.coupon checkout.pay checkout.place
     checkout.review

@@ -29,6 +29,39 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def clean_spans(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` ((start, end) character offsets into `text`, end exclusive) moved onto
+    `clean(text)`: the characters `clean` drops shift what follows them. Spans that are
+    empty, out of range or overlapping once moved are cut, sorted and merged, so a bad
+    answer never breaks a screen."""
+    kept = [True] * len(text)
+    for match in _ESCAPE_SEQUENCE.finditer(text):
+        for index in range(match.start(), match.end()):
+            kept[index] = False
+    for index, character in enumerate(text):
+        # clean turns line breaks and tabs into spaces before it drops the controls.
+        if kept[index] and character not in "\n\t\r" and _CONTROL.match(character):
+            kept[index] = False
+    # cleaned_index[i]: where the character at i of `text` is after cleaning (or would be).
+    cleaned_index = [0] * (len(text) + 1)
+    for index, keep in enumerate(kept):
+        cleaned_index[index + 1] = cleaned_index[index] + keep
+    moved = sorted(
+        (cleaned_index[max(0, start)], cleaned_index[min(end, len(text))])
+        for start, end in spans
+        if start < end and start < len(text) and end > 0
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in moved:
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def clean_multiline(text: str) -> str:
     """Like `clean`, but keeps line breaks (descriptions, messages, reviews)."""
     return "\n".join(clean(line) for line in text.replace("\r\n", "\n").split("\n"))

@@ -31,6 +31,7 @@ from fake_backend.schemas import (
     insights,
     logistics,
     orders,
+    search,
     support,
     wallet,
 )
@@ -60,6 +61,7 @@ FIELD_PAIRS: list[tuple[type[BaseModel], type[BaseModel]]] = [
     (models.Category, catalogue.CategoryNode),
     (models.Brand, catalogue.BrandCount),
     (models.ProductSummary, catalogue.ProductSummary),
+    (models.FoundProduct, catalogue.FoundProduct),
     (models.ProductPage, catalogue.ProductList),
     (models.Sku, catalogue.Sku),
     (models.SpecOption, catalogue.SpecOption),
@@ -68,6 +70,9 @@ FIELD_PAIRS: list[tuple[type[BaseModel], type[BaseModel]]] = [
     (models.ProductDetail, catalogue.ProductDetail),
     (models.Review, catalogue.Review),
     (models.ReviewPage, catalogue.ReviewList),
+    (models.Suggestion, search.Suggestion),
+    (models.Suggestions, search.SuggestionList),
+    (models.SearchHistoryEntry, search.HistoryEntry),
     (models.ClaimableCoupon, coupons.ClaimableCoupon),
     (models.CartItem, cart.CartItem),
     (models.Cart, cart.Cart),
@@ -329,6 +334,23 @@ async def test_browse_cart_addresses_and_quote(shopper: KshopClient) -> None:
     assert all(item.id != line.id for item in cart.items)
     await api.delete_address(address.id)
     assert address.id not in [a.id for a in await api.addresses()]
+
+
+async def test_search_with_words_suggestions_and_history(shopper: KshopClient) -> None:
+    api = shopper
+    page = complete(await api.search_products(q="保温杯", sort="relevance"))
+    assert page.items and page.terms
+    assert any(item.highlights for item in page.items)
+    for item in page.items:
+        assert all(0 <= start < end <= len(item.name) for start, end in item.highlights)
+    suggestions = complete(await api.search_suggest("保温", limit=5))
+    assert suggestions.items and len(suggestions.items) <= 5 and not suggestions.closest
+    await api.record_search("保温杯")
+    await api.record_search("手机")
+    history = complete(await api.search_history())
+    assert [entry.q for entry in history][:2] == ["手机", "保温杯"]
+    await api.clear_search_history()
+    assert await api.search_history() == []
 
 
 # --- orders --------------------------------------------------------------------------

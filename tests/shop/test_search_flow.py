@@ -6,7 +6,7 @@ same order, under the same filters."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,13 @@ from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from kshop_tui.api.backend import IN_PROCESS_URL
 from kshop_tui.api.client import KshopClient
-from kshop_tui.api.models import ProductPage, ProductSummary
+from kshop_tui.api.models import FoundProduct, ProductPage
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows import search
 from kshop_tui.shop.flows.search import (
     MIRROR_SORTS,
     PAGE_ROWS,
+    RELEVANCE,
     SORTS,
     WALK_PAGES,
     Filters,
@@ -43,12 +44,14 @@ ORDERS = {
     "price_asc": lambda p: (p.price_fen, p.id),
     "price_desc": lambda p: (-p.price_fen, -p.id),
     "newest": lambda p: -p.id,
+    # A stand-in for the backend's score: what matters here is that it has no mirror.
+    "relevance": lambda p: (-(p.id % 4), -p.id),
 }
 
 
-def product(product_id: int) -> ProductSummary:
+def product(product_id: int) -> FoundProduct:
     # Few distinct sales and prices, so ties decide much of the order.
-    return ProductSummary(
+    return FoundProduct(
         id=product_id,
         name=f"product {product_id}",
         brand="brand",
@@ -64,7 +67,7 @@ class FakeSearch:
     """`search_products` over a list; the cursor is the offset of the next row. Every call
     is kept."""
 
-    products: list[ProductSummary]
+    products: list[FoundProduct]
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     async def __call__(
@@ -168,10 +171,10 @@ async def test_an_empty_result_has_one_empty_page_and_nothing_to_mirror() -> Non
 # --- reaching any page again ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("sort", [*SORTS, RELEVANCE])
 async def test_every_page_forward_is_the_next_slice_of_the_order(sort: str) -> None:
     fetch = catalogue(230)
-    pages, first = await first_page(Query(sort=sort), fetch)
+    pages, first = await first_page(Query(words="product", sort=sort), fetch)
     shown = {0: first}
     for page in range(1, pages.last_page + 1):
         await fetch_into(pages, page, fetch, shown)
@@ -202,18 +205,21 @@ async def test_end_is_one_request_in_the_mirror_sort_and_so_is_each_page_back_up
     assert fetch.calls[-1]["cursor"] == "50"  # page 1: the first page's cursor reaches it
 
 
-async def test_end_in_the_newest_sort_walks_there_from_the_last_known_page() -> None:
+@pytest.mark.parametrize("sort", ["newest", RELEVANCE])
+async def test_end_in_a_sort_without_a_mirror_walks_there_from_the_last_known_page(
+    sort: str,
+) -> None:
     fetch = catalogue(50 * 11 + 7)  # 12 pages, none reachable from the end
-    pages, _ = await first_page(Query(sort="newest"), fetch)
-    assert pages.backward == {}
+    pages, _ = await first_page(Query(words="product", sort=sort), fetch)
+    assert sort not in MIRROR_SORTS and pages.backward == {}
     fetch.calls.clear()
 
     shown: dict[int, list[Row]] = {}
     while pages.last_page not in shown:
         await fetch_into(pages, pages.last_page, fetch, shown)
     assert [call["limit"] for call in fetch.calls] == [WALK_PAGES * PAGE_ROWS] * 5 + [7]
-    assert all(call["sort"] == "newest" for call in fetch.calls)
-    order = fetch.in_order("newest")
+    assert all(call["sort"] == sort for call in fetch.calls)
+    order = fetch.in_order(sort)
     for page, rows in shown.items():
         assert ids(rows) == order[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
     assert sorted(shown) == list(range(1, 12))
@@ -245,14 +251,68 @@ def test_a_walk_past_the_last_page_asks_only_for_the_rows_there_are() -> None:
 # --- the query and when it searches --------------------------------------------------------
 
 
-def test_the_sort_cycles_through_every_order_and_back() -> None:
-    query = Query(words="cup", filters=Filters(brand="Acme"))
+def test_without_words_the_sort_cycles_through_every_order_and_back() -> None:
+    query = Query(filters=Filters(brand="Acme"))
     seen = []
     for _ in SORTS:
         seen.append(query.sort)
         query = query.next_sort()
     assert seen == list(SORTS) and query.sort == SORTS[0]
+    assert RELEVANCE not in query.sorts
+    assert query.words == "" and query.filters == Filters(brand="Acme")
+
+
+def test_with_words_relevance_comes_first_and_the_cycle_goes_through_the_others() -> None:
+    query = Query(filters=Filters(brand="Acme")).with_words("cup")
+    assert query.sort == RELEVANCE  # the default once there are words
+    seen = []
+    for _ in range(len(SORTS) + 1):
+        seen.append(query.sort)
+        query = query.next_sort()
+    assert seen == [RELEVANCE, *SORTS] and query.sort == RELEVANCE
     assert query.words == "cup" and query.filters == Filters(brand="Acme")
+
+
+@pytest.mark.parametrize("words", ["", "   ", "！？…", "🎁🎁", '-*"', "，。"])
+def test_punctuation_and_emoji_are_no_words_so_no_relevance(words: str) -> None:
+    query = Query().with_words(words)
+    assert query.sort == "sales_desc" and RELEVANCE not in query.sorts
+    # A relevance order left over from words typed before cycles on from the start.
+    assert replace(query, sort=RELEVANCE).next_sort().sort == SORTS[0]
+
+
+@pytest.mark.parametrize("words", ["保温杯", "bwb", "T恤", "3", "华为 耳机", "iPhone15"])
+def test_letters_or_digits_of_any_script_are_words(words: str) -> None:
+    assert Query().with_words(words).sort == RELEVANCE
+
+
+def test_relevance_comes_and_goes_with_the_words_but_a_chosen_order_stays() -> None:
+    typed = Query().with_words("保")
+    assert typed.sort == RELEVANCE
+    assert typed.with_words("保温杯").sort == RELEVANCE
+    assert typed.with_words("").sort == "sales_desc"  # the box emptied
+    chosen = typed.next_sort()  # s: sales, highest first
+    assert chosen.sort == "sales_desc"
+    assert chosen.with_words("保温杯").sort == "sales_desc"  # still words: kept
+    by_price = Query(sort="price_asc")
+    assert by_price.with_words("保温杯").sort == "price_asc"  # chosen before any words
+    assert by_price.with_words("保温杯").with_words("").sort == "price_asc"
+
+
+async def test_rows_carry_the_highlights_of_their_names() -> None:
+    products = [
+        FoundProduct(
+            id=1,
+            name="华为 FreeBuds 耳机",
+            brand="华为",
+            category_id=1,
+            price_fen=100,
+            highlights=[(0, 2), (12, 14)],
+        ),
+        product(2),
+    ]
+    _, rows = await first_page(Query(words="华为耳机", sort="newest"), FakeSearch(products))
+    assert [row.highlights for row in rows] == [(), ((0, 2), (12, 14))]
 
 
 def test_the_filter_summary_names_what_is_set() -> None:
@@ -297,6 +357,19 @@ def test_asking_now_for_the_query_shown_does_nothing() -> None:
     assert box.change(Query(sort="newest"), debounce=False, now=10.0) == "now"
     assert box.change(Query(sort="newest"), debounce=False, now=10.0) == "none"
     assert box.query == Query(sort="newest")
+
+
+def test_typing_that_leaves_the_query_as_it_is_does_not_search_again() -> None:
+    """A space typed after a word, or the box given the words it already searched for
+    (a suggestion picked): the same query, nothing to search."""
+    box = SearchInput()
+    assert box.change(Query(words="cup"), debounce=True, now=10.0) == "now"
+    assert box.change(Query(words="cup"), debounce=True, now=10.5) == "none"
+    assert box.change(Query(words="cup"), debounce=True, now=10.51) == "none"
+    # ...but a search the typing left waiting for that query still waits for it.
+    assert box.change(Query(words="cups"), debounce=True, now=10.52) == "later"
+    assert box.change(Query(words="cups"), debounce=True, now=10.53) == "later"
+    assert box.waiting
 
 
 # --- against the bundled backend -----------------------------------------------------------

@@ -261,9 +261,21 @@ async def test_the_price_sort_mirrors_too(
         assert_window_matches(results, expected)
 
 
-async def test_a_new_search_resets_the_window(
-    make_app: Callable[..., KshopApp], backend_ctx: Ctx
-) -> None:
+async def every_id(app: KshopApp, words: str, sort: str) -> list[int]:
+    """The ids the backend finds for `words`, in `sort`'s order, page after page."""
+    assert app.options.backend is not None
+    client = app.options.backend.client
+    found: list[int] = []
+    cursor: str | None = None
+    while True:
+        page = await client.search_products(q=words, sort=sort, cursor=cursor, limit=100)
+        found += [item.id for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return found
+
+
+async def test_a_new_search_resets_the_window(make_app: Callable[..., KshopApp]) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -272,13 +284,8 @@ async def test_a_new_search_resets_the_window(
         await settle(pilot)
         await pilot.press("slash", *"保温杯", "enter")  # search: focus, type, search now
         await settle(pilot)
-        matching = [
-            row["id"]
-            for row in backend_ctx.db.all(
-                "SELECT id FROM products WHERE name LIKE '%保温杯%' OR brand LIKE '%保温杯%'"
-                " ORDER BY sales DESC, id DESC"
-            )
-        ]
+        assert isinstance(app.screen, BrowseScreen) and app.screen.query_state.sort == "relevance"
+        matching = await every_id(app, "保温杯", "relevance")
         assert len(matching) > PAGE_ROWS
         assert results.total == len(matching) and results.extent == PAGE_ROWS
         assert results.cursor == 0 and results.scroll_offset.y == 0

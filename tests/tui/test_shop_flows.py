@@ -459,7 +459,7 @@ async def test_a_search_that_matches_nothing_still_says_so(make_app: MakeApp) ->
         await wait_for_rows(pilot)
         await type_search(pilot, "zzzqqq")
         shown = shown_text(app.screen.query_one(ProductList))
-        assert "No products match. Try fewer words or filters." in shown
+        assert "No products match “zzzqqq”." in shown
         assert "Could not load" not in shown
 
 

@@ -85,6 +85,31 @@ class TestBrowse:
 
         assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
 
+    @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+    def test_suggestions_open(
+        self, snap_compare: SnapCompare, make_app: MakeApp, lang: str
+    ) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await settle(pilot)
+            await pilot.press("slash")  # focus search
+            await pilot.press(*"保温")  # the start of a word
+            await settle_debounced(pilot)  # its search and its suggestions
+            await pilot.press("down")  # choose the first suggestion
+
+        assert snap_compare(make_app(lang=lang), terminal_size=(80, 24), run_before=run_before)
+
+    def test_no_results_offer_the_closest_searches_in_chinese(
+        self, snap_compare: SnapCompare, make_app: MakeApp
+    ) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            await settle(pilot)
+            await pilot.press("slash")  # focus search
+            await pilot.press(*"zzz保温杯")  # a word no product has, and one many have
+            await pilot.press("enter")  # search now
+            await settle_debounced(pilot)  # the search, then the closest searches
+
+        assert snap_compare(make_app(lang="zh_CN"), terminal_size=(120, 40), run_before=run_before)
+
     def test_filters_open_on_a_narrow_terminal(
         self, snap_compare: SnapCompare, make_app: MakeApp
     ) -> None:

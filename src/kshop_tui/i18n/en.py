@@ -23,6 +23,7 @@ MESSAGES: dict[str, str] = {
     "key.add": "Add to cart",
     "key.filters": "Filters",
     "key.sort": "Sort",
+    "key.clear_history": "Clear history",
     # header, banner, backend
     "header.guest": "Not logged in",
     "header.cart": "Cart {count}",
@@ -84,6 +85,11 @@ MESSAGES: dict[str, str] = {
     "browse.loading": "Loading…",
     "browse.loading_more": "▼ loading more…",
     "browse.no_results": "No products match. Try fewer words or filters.",
+    "browse.no_match": "No products match “{words}”.",
+    "browse.closest": "Closest searches (↑↓ choose, Enter searches):",
+    "suggest.count": "{count} found",
+    "suggest.history": "Recent searches",
+    "suggest.history_cleared": "Search history cleared.",
     "browse.offline": "Could not load products — the shop is offline. They will load when it is back.",
     "browse.load_failed": "Could not load products.",
     "browse.col.product": "Product",
@@ -96,6 +102,7 @@ MESSAGES: dict[str, str] = {
     "sort.price_asc": "Price ↑",
     "sort.price_desc": "Price ↓",
     "sort.newest": "Newest",
+    "sort.relevance": "Relevance",
     # filters
     "filters.title": "Filters",
     "filters.category": "Category",

@@ -8,6 +8,11 @@ page reached (all `total` once `end` has jumped to the last page), so the scroll
 cursor keep their places; a row whose page is not loaded yet reads "Loading…" until it
 comes. Whenever a page on screen, or near the cursor, is missing, the list posts
 `PagesWanted` and the screen asks `wanted_pages()` which.
+
+The parts of each name the search matched are emphasised (`Row.highlights`, as styled
+segments of the name: backend text stays data). When a search with words finds nothing,
+the list says so and offers the closest searches that do find something (`show_closest`):
+↑/↓ choose one and enter posts `ClosestPicked`.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.text import Text
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -27,8 +32,9 @@ from textual.strip import Strip
 
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
-from kshop_tui.shop.flows.search import PAGE_ROWS, Row
+from kshop_tui.shop.flows.search import PAGE_ROWS, MenuRow, Row, has_words
 from kshop_tui.text import compact_count, money
+from kshop_tui.widgets.suggestion_list import fit, search_row_segments
 
 PREFETCH_ROWS = 30
 """The next page is wanted once the cursor is this close to it."""
@@ -52,6 +58,8 @@ class ProductList(ScrollView, can_focus=True):
     ProductList > .product-list--soldout { color: $text-disabled; }
     ProductList > .product-list--price { color: $text-warning; }
     ProductList > .product-list--more { color: $text-muted; text-style: italic; }
+    ProductList > .product-list--match { color: $text-accent; text-style: bold underline; }
+    ProductList > .product-list--count { color: $text-muted; }
     """
     COMPONENT_CLASSES = {
         "product-list--header",
@@ -59,6 +67,8 @@ class ProductList(ScrollView, can_focus=True):
         "product-list--soldout",
         "product-list--price",
         "product-list--more",
+        "product-list--match",
+        "product-list--count",
     }
     BINDINGS = [
         Binding("enter", "open", "key.open", id="list.open"),
@@ -104,6 +114,17 @@ class ProductList(ScrollView, can_focus=True):
             return self.product_list
 
     @dataclass
+    class ClosestPicked(Message):
+        """Enter (or a click) on one of the closest searches offered: search for `text`."""
+
+        product_list: ProductList
+        text: str
+
+        @property
+        def control(self) -> ProductList:
+            return self.product_list
+
+    @dataclass
     class PagesWanted(Message):
         """A page on screen or near the cursor is not loaded: see `wanted_pages()`."""
 
@@ -128,16 +149,25 @@ class ProductList(ScrollView, can_focus=True):
         self.failure: str | None = None
         """Why the search's results could not be had (a catalogue key), shown where an
         empty list would say that nothing matches; None once results come."""
+        self.searched_words = ""
+        """The words of the search shown: an empty list names them."""
+        self.closest: list[MenuRow] = []
+        """The closest searches offered when the search found nothing."""
+        self.closest_cursor = 0
 
     # --- data ----------------------------------------------------------------------
 
-    def show_results(self, first_page: list[Row], *, total: int) -> None:
-        """A new search's first page: the window starts again at the top."""
+    def show_results(self, first_page: list[Row], *, total: int, words: str = "") -> None:
+        """A new search's first page (`words`: what it searched for): the window starts
+        again at the top."""
         self.pages = {0: first_page} if first_page else {}
         self.total = total
         self.extent = len(first_page)
         self.fetching = False
         self.failure = None
+        self.searched_words = words
+        self.closest = []
+        self.closest_cursor = 0
         self.cursor = 0
         self.scroll_to(0, 0, animate=False)
         self._resize()
@@ -152,6 +182,17 @@ class ProductList(ScrollView, can_focus=True):
         if index == self.cursor // PAGE_ROWS:
             self.post_message(self.Highlighted(self, self.current))
         self._want_pages()
+
+    def show_closest(self, searches: list[MenuRow]) -> None:
+        """The search found nothing: offer these searches instead (the first one chosen)."""
+        self.closest = list(searches)
+        self.closest_cursor = 0
+        self._resize()
+
+    @property
+    def closest_shown(self) -> bool:
+        """The list is empty and offers the closest searches (↑/↓/enter are theirs)."""
+        return bool(self.closest) and not self.extent and not self.fetching and self.failure is None
 
     def set_loading(self, loading: bool) -> None:
         self.fetching = loading
@@ -226,6 +267,8 @@ class ProductList(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
+        if self.closest_shown:
+            extra += 1 + len(self.closest)  # their title and themselves, under the note
         self.virtual_size = Size(self.size.width, self.extent + extra + 1)
         self.refresh()
 
@@ -253,10 +296,20 @@ class ProductList(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - body_height + 1, animate=False)
 
     def action_cursor_up(self) -> None:
-        self.cursor -= 1
+        if self.closest_shown:
+            self._move_closest(-1)
+        else:
+            self.cursor -= 1
 
     def action_cursor_down(self) -> None:
-        self.cursor += 1
+        if self.closest_shown:
+            self._move_closest(1)
+        else:
+            self.cursor += 1
+
+    def _move_closest(self, step: int) -> None:
+        self.closest_cursor = max(0, min(self.closest_cursor + step, len(self.closest) - 1))
+        self.refresh()
 
     def action_page_up(self) -> None:
         self.cursor -= max(1, self.size.height - 2)
@@ -275,7 +328,9 @@ class ProductList(ScrollView, can_focus=True):
         self.cursor = self.extent - 1
 
     def action_open(self) -> None:
-        if self.current is not None:
+        if self.closest_shown:
+            self.post_message(self.ClosestPicked(self, self.closest[self.closest_cursor].text))
+        elif self.current is not None:
             self.post_message(self.Selected(self, self.current))
 
     def action_add(self) -> None:
@@ -284,7 +339,12 @@ class ProductList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         index = self.scroll_offset.y + event.y - 1
-        if 0 <= index < self.extent:
+        if self.closest_shown:
+            picked = index - CLOSEST_FIRST_LINE
+            if 0 <= picked < len(self.closest):
+                self.closest_cursor = picked
+                self.action_open()
+        elif 0 <= index < self.extent:
             if index == self.cursor and event.chain >= 2:
                 self.action_open()
             self.cursor = index
@@ -319,23 +379,50 @@ class ProductList(ScrollView, can_focus=True):
             elif self.extent:
                 label = ""
             else:
-                label = t(self.failure or "browse.no_results")
+                label = self._empty_words()
             return self._note_line(label, width)
+        if self.closest_shown:
+            if index == CLOSEST_FIRST_LINE - 1:
+                return self._note_line(t("browse.closest"), width)
+            picked = index - CLOSEST_FIRST_LINE
+            if 0 <= picked < len(self.closest):
+                return self._closest_line(picked, width)
         return Strip.blank(width, self.rich_style)
+
+    def _empty_words(self) -> str:
+        """What an empty list says: why the search failed, or that nothing matches."""
+        if self.failure:
+            return t(self.failure)
+        if has_words(self.searched_words):
+            return t("browse.no_match", words=self.searched_words)
+        return t("browse.no_results")
 
     def _note_line(self, label: str, width: int) -> Strip:
         style = self.get_component_rich_style("product-list--more")
-        return Strip([Segment(_fit(f"  {label}", width), style)], width)
+        return Strip([Segment(fit(f"  {label}", width), style)], width)
+
+    def _closest_line(self, picked: int, width: int) -> Strip:
+        chosen = picked == self.closest_cursor
+        style = self.rich_style
+        if chosen:
+            style = style + self.get_component_rich_style("product-list--cursor")
+        count_style = style
+        if not chosen:
+            count_style = style + self.get_component_rich_style("product-list--count")
+        segments = search_row_segments(
+            self.closest[picked], width, chosen=chosen, style=style, count_style=count_style
+        )
+        return Strip(segments, width).crop(0, width)
 
     def _header_line(self, width: int) -> Strip:
         name, brand, price, sold = self._columns()
         style = self.get_component_rich_style("product-list--header")
-        text = "  " + _fit(t("browse.col.product"), name) + " "
+        text = "  " + fit(t("browse.col.product"), name) + " "
         if brand:
-            text += _fit(t("browse.col.brand"), brand) + " "
-        text += _fit(t("browse.col.price"), price, right=True) + " "
-        text += _fit(t("browse.col.sold"), sold, right=True)
-        return Strip([Segment(_fit(text, width), style)], width)
+            text += fit(t("browse.col.brand"), brand) + " "
+        text += fit(t("browse.col.price"), price, right=True) + " "
+        text += fit(t("browse.col.sold"), sold, right=True)
+        return Strip([Segment(fit(text, width), style)], width)
 
     def _row_line(self, index: int, row: Row, width: int) -> Strip:
         name_w, brand_w, price_w, sold_w = self._columns()
@@ -347,25 +434,48 @@ class ProductList(ScrollView, can_focus=True):
         price_style = base
         if row.stock > 0 and index != self.cursor:
             price_style = base + self.get_component_rich_style("product-list--price")
+        # The matched words stand out in the theme's accent, or, where the row has colours
+        # of its own (the cursor's, a sold-out row's), by an underline.
+        if row.stock > 0 and index != self.cursor:
+            matched = base + self.get_component_rich_style("product-list--match")
+        else:
+            matched = base + Style(underline=True)
         marker = "▶ " if index == self.cursor else "  "
-        name = row.name if row.stock > 0 else f"{t('browse.sold_out_tag')} {row.name}"
-        segments = [Segment(marker, base), Segment(_fit(name, name_w) + " ", base)]
+        segments = [Segment(marker, base), *_name_segments(row, name_w, base, matched)]
+        segments.append(Segment(" ", base))
         if brand_w:
-            segments.append(Segment(_fit(row.brand, brand_w) + " ", base))
-        segments.append(Segment(_fit(money(row.price_fen), price_w, right=True) + " ", price_style))
-        segments.append(Segment(_fit(compact_count(row.sales), sold_w, right=True), base))
+            segments.append(Segment(fit(row.brand, brand_w) + " ", base))
+        segments.append(Segment(fit(money(row.price_fen), price_w, right=True) + " ", price_style))
+        segments.append(Segment(fit(compact_count(row.sales), sold_w, right=True), base))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, width).crop(0, width)
 
 
-def _fit(text: str, width: int, *, right: bool = False) -> str:
-    """`text` cut or padded to exactly `width` cells (CJK counts two)."""
-    if width <= 0:
-        return ""
-    rich_text = Text(text, no_wrap=True, overflow="ellipsis")
-    rich_text.truncate(width, overflow="ellipsis", pad=False)
-    plain = rich_text.plain
-    padding = " " * max(0, width - cell_len(plain))
-    return padding + plain if right else plain + padding
+CLOSEST_FIRST_LINE = 2
+"""The list's line (below its header) of the first closest search: after the note that
+nothing matched and the title of the searches offered."""
+
+
+def _name_segments(row: Row, width: int, style: Style, matched: Style) -> list[Segment]:
+    """The row's name in `width` cells, the parts the search matched in `matched`: only
+    the characters shown whole (not those an ellipsis took) are styled."""
+    prefix = "" if row.stock > 0 else f"{t('browse.sold_out_tag')} "
+    name = prefix + row.name
+    shown = fit(name, width)
+    whole = 0
+    while whole < min(len(name), len(shown)) and shown[whole] == name[whole]:
+        whole += 1
+    segments = []
+    position = 0
+    for start, end in row.highlights:
+        start, end = max(start + len(prefix), position), min(end + len(prefix), whole)
+        if start >= end:
+            continue
+        if start > position:
+            segments.append(Segment(shown[position:start], style))
+        segments.append(Segment(shown[start:end], matched))
+        position = end
+    segments.append(Segment(shown[position:], style))
+    return segments

@@ -1,4 +1,5 @@
-"""The catalogue: categories, brands, products, reviews, images; coupons and check-in."""
+"""The catalogue: categories, brands, products, reviews, images; search suggestions and
+history; coupons and check-in."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class CatalogueCalls(ApiCalls):
         cursor: str | None = None,
         limit: int = 50,
     ) -> models.ProductPage:
+        """`sort`: sales_desc, sales_asc, price_asc, price_desc, newest or relevance (the
+        closest match first; with no words in `q` the same as sales_desc)."""
         return await self._get(
             f"{API}/products",
             models.ProductPage,
@@ -80,3 +83,21 @@ class CatalogueCalls(ApiCalls):
 
     async def check_in_status(self) -> models.CheckInStatus:
         return await self._get(f"{API}/check-in", models.CheckInStatus)
+
+    # --- search suggestions and history ------------------------------------------------
+
+    async def search_suggest(self, q: str, limit: int = 8) -> models.Suggestions:
+        """Completions of what is typed (its last term; pinyin too), or, when nothing
+        completes and it finds nothing, the closest searches that do (`closest`)."""
+        return await self._get(f"{API}/search/suggest", models.Suggestions, q=q, limit=limit)
+
+    async def search_history(self) -> list[models.SearchHistoryEntry]:
+        """The user's last searches, newest first (login needed)."""
+        return await self._get_items(f"{API}/search/history", models.SearchHistoryEntry)
+
+    async def record_search(self, q: str) -> None:
+        """Remembers a search the user submitted; the same one again moves to the front."""
+        await self._call("POST", f"{API}/search/history", json={"q": q})
+
+    async def clear_search_history(self) -> None:
+        await self._call("DELETE", f"{API}/search/history")

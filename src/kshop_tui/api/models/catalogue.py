@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from kshop_tui.api.models.base import Line, Model, Paragraph, Specs
+from kshop_tui.text import clean, clean_spans
 
 
 class Category(Model):
@@ -35,10 +38,64 @@ class ProductSummary(Model):
     returnable: bool = True
 
 
+class FoundProduct(ProductSummary):
+    """A product in a list of search results."""
+
+    highlights: list[tuple[int, int]] = []
+    """The parts of `name` the search matched: (start, end) character offsets, end
+    exclusive, sorted and apart; none without a search (or from an older backend)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _highlights_on_the_clean_name(cls, data: Any) -> Any:
+        """The backend counts offsets in the name it has; the name shown is cleaned
+        (`Line`), so the offsets move with the characters cleaning drops."""
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return data
+        spans = data.get("highlights") or []
+        if not isinstance(spans, list):
+            return data  # the field's own validation says what is wrong
+        pairs = [
+            (span[0], span[1])
+            for span in spans
+            if isinstance(span, list | tuple)
+            and len(span) == 2
+            and all(isinstance(offset, int) and not isinstance(offset, bool) for offset in span)
+        ]
+        return {**data, "name": clean(data["name"]), "highlights": clean_spans(data["name"], pairs)}
+
+
 class ProductPage(Model):
-    items: list[ProductSummary]
+    items: list[FoundProduct]
     total: int
     next_cursor: str | None = None
+    terms: list[Line] = []
+    """The query's terms as the backend matched them (its words, segmented)."""
+
+
+# --- search suggestions and history -------------------------------------------------
+
+
+class Suggestion(Model):
+    text: Line
+    """The whole search it suggests (earlier terms of the query kept in front)."""
+    kind: str
+    """What completed the last term: brand, category, word or product (a plain string, so
+    a kind a newer backend adds does not break the list)."""
+    count: int = 0
+    """Products the search `text` would find."""
+
+
+class Suggestions(Model):
+    items: list[Suggestion] = []
+    closest: bool = False
+    """Nothing completes what was typed and it finds nothing: `items` are the nearest
+    searches that do find something."""
+
+
+class SearchHistoryEntry(Model):
+    q: Line
+    searched_at: str | None = None
 
 
 class Sku(Model):

@@ -1,7 +1,14 @@
-"""Browse: search, filters, sort, and results fetched a page at a time around the cursor."""
+"""Browse: search, filters, sort, and results fetched a page at a time around the cursor.
+
+Under the search box, while it has the focus, a list offers completions of what is typed
+(or, in an empty box, a logged-in user's past searches); ↓/↑ choose one and enter searches
+for it (`SuggestionMenu` holds the rules). The suggestions, the history and the closest
+searches of a search that found nothing are fetched in workers that never hold up typing
+or the results."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -19,14 +26,22 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.flows import search
 from kshop_tui.shop.flows.search import (
+    SUGGEST_MAX_CHARS,
     FoundPages,
     Query,
     ResultPages,
     Row,
     SearchInput,
+    Step,
+    SuggestionMenu,
+    closest_rows,
     first_page,
+    search_to_record,
+    suggestion_key,
+    wants_closest,
 )
 from kshop_tui.widgets.product_list import ProductList
+from kshop_tui.widgets.suggestion_list import SuggestionList
 
 if TYPE_CHECKING:
     from kshop_tui.widgets.filter_panel import FilterPanel
@@ -42,8 +57,21 @@ class BrowseScreen(ShopScreen):
         Binding("s", "next_sort", "key.sort", id="browse.sort"),
         # Shown only to a guest: the first screen says how to log in.
         Binding("l", "login", "key.log_in", id="browse.login"),
-        # The root screen has nowhere to go back to; escape only leaves the search box.
+        # The root screen has nowhere to go back to; escape closes the suggestions, or
+        # leaves the search box.
         Binding("escape", "back", "key.back", show=False, id="screen.back"),
+        # In the search box (which has no use for them), ↓/↑ choose among the suggestions.
+        Binding("down", "menu_down", show=False),
+        Binding("up", "menu_up", show=False),
+        # Ahead of the search box's own ctrl+d (delete right: nothing, in an empty box);
+        # offered only while the past searches show.
+        Binding(
+            "ctrl+d",
+            "clear_history",
+            "key.clear_history",
+            priority=True,
+            id="browse.clear_history",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -53,6 +81,9 @@ class BrowseScreen(ShopScreen):
         self.result_pages: ResultPages | None = None
         self._fetching_pages = False
         self._debounce: Timer | None = None
+        self.menu = SuggestionMenu()
+        self._sort_shown = ""
+        self._clear_offered = False
 
     @property
     def query_state(self) -> Query:
@@ -70,11 +101,13 @@ class BrowseScreen(ShopScreen):
                 yield Input(placeholder=t("browse.search_placeholder"), id="search", max_length=50)
                 yield Static(id="sort-label")
                 yield Static(id="count-label")
+            yield SuggestionList(id="suggestions")
             yield Static(id="filter-summary")
             yield ProductList(id="results")
 
     def on_mount(self) -> None:
         self.watch(self.app, "user", self._user_changed, init=False)
+        self.watch(self, "focused", self._focus_moved, init=False)
         self._show_sort()
         self.run_search(self.query_state)
         if not self.has_class("-narrow"):
@@ -111,11 +144,19 @@ class BrowseScreen(ShopScreen):
 
     def search_for(self, words: str) -> None:
         self.query_one("#search", Input).value = words
-        self._start(replace(self.query_state, words=words), debounce=False)
+        self._start(self.query_state.with_words(words), debounce=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "login":
             return self.shop.user is None
+        if action in ("menu_down", "menu_up", "clear_history"):
+            if not self._in_search_box():
+                return False
+            if action == "menu_up":
+                return self.menu.chosen is not None
+            if action == "clear_history":
+                return self.menu.kind == "history" and self.menu.is_open
+            return self.menu.is_open
         return True
 
     async def action_login(self) -> None:
@@ -123,6 +164,7 @@ class BrowseScreen(ShopScreen):
 
     def _user_changed(self) -> None:
         self.refresh_bindings()
+        self._box_changed(ask=True)  # a login brings past searches to an empty box
 
     def action_toggle_filters(self) -> None:
         self.toggle_class("-show-filters")
@@ -134,24 +176,89 @@ class BrowseScreen(ShopScreen):
 
     def action_next_sort(self) -> None:
         self._start(self.query_state.next_sort(), debounce=False)
-        self._show_sort()
 
     def action_back(self) -> None:
-        if self.has_class("-show-filters"):
+        if self.menu.is_open:
+            self.menu.close()
+            self._show_menu()
+        elif self.has_class("-show-filters"):
             self.action_toggle_filters()
         elif self.focused is not None and self.focused.id == "search":
             self.query_one(ProductList).focus()
+
+    def action_menu_down(self) -> None:
+        if self.menu.down():
+            self._show_menu()
+
+    def action_menu_up(self) -> None:
+        if self.menu.up():
+            self._show_menu()
+
+    def action_clear_history(self) -> None:
+        self.clear_history()
 
     # --- reacting ------------------------------------------------------------------
 
     @on(Input.Changed, "#search")
     def _typed(self, event: Input.Changed) -> None:
-        self._start(replace(self.query_state, words=event.value.strip()), debounce=True)
+        step = self._start(self.query_state.with_words(event.value.strip()), debounce=True)
+        # Suggestions ride on the search's debounce: asked now, or when the search is.
+        self._box_changed(ask=step == "now")
 
     @on(Input.Submitted, "#search")
     def _submitted(self, event: Input.Submitted) -> None:
-        self._start(replace(self.query_state, words=event.value.strip()), debounce=False)
+        chosen = self.menu.chosen_text()
+        self._search_now(event.value if chosen is None else chosen)
+
+    @on(SuggestionList.Picked)
+    def _suggestion_clicked(self, event: SuggestionList.Picked) -> None:
+        self._search_now(event.text)
+
+    @on(ProductList.ClosestPicked)
+    def _closest_picked(self, event: ProductList.ClosestPicked) -> None:
+        self._search_now(event.text)
+
+    def _search_now(self, words: str) -> None:
+        """A search the user submitted (enter, a suggestion or a past search picked):
+        searched now, its results focused, remembered in a logged-in user's history."""
+        box = self.query_one("#search", Input)
+        if box.value != words:
+            box.value = words  # the same query for the box's Changed: no second search
+        self._start(self.query_state.with_words(words.strip()), debounce=False)
+        self.menu.close()
+        self._show_menu()
         self.query_one(ProductList).focus()
+        to_record = search_to_record(words, logged_in=self.shop.user is not None)
+        if to_record is not None:
+            self.record_search(to_record)
+
+    def _in_search_box(self) -> bool:
+        return self.focused is not None and self.focused.id == "search"
+
+    def _focus_moved(self) -> None:
+        self._box_changed(ask=True)
+
+    def _box_changed(self, *, ask: bool) -> None:
+        """The search box's text or focus changed: the list under it follows; `ask`: the
+        suggestions the text needs may be asked for now (else when the debounce ends)."""
+        box = self.query_one("#search", Input)
+        wanted = self.menu.box_changed(
+            box.value, focused=self._in_search_box(), logged_in=self.shop.user is not None
+        )
+        if wanted == "history":
+            self.load_history()
+        elif wanted == "suggestions" and ask:
+            self.load_suggestions(suggestion_key(box.value))
+        self._show_menu()
+
+    def _show_menu(self) -> None:
+        menu = self.menu
+        title = t("suggest.history") if menu.kind == "history" else ""
+        self.query_one(SuggestionList).show(menu.rows if menu.is_open else [], menu.chosen, title)
+        offered = menu.kind == "history" and menu.is_open
+        if offered != self._clear_offered:
+            self._clear_offered = offered
+            self.refresh_bindings()  # ctrl+d in the footer comes and goes with the history
 
     def on_filter_panel_changed(self, event: FilterPanel.Changed) -> None:
         category_changed = event.filters.category_id != self.query_state.filters.category_id
@@ -176,7 +283,7 @@ class BrowseScreen(ShopScreen):
             self._fetching_pages = True
             self.load_pages()
 
-    def _start(self, query: Query, *, debounce: bool) -> None:
+    def _start(self, query: Query, *, debounce: bool) -> Step:
         """Searches for `query` now, or once the typing stops (`SearchInput`)."""
         if self._debounce is not None:
             self._debounce.stop()
@@ -187,15 +294,22 @@ class BrowseScreen(ShopScreen):
             self._debounce = self.set_timer(search.DEBOUNCE_SECONDS, self._debounced)
         elif step == "now":
             self.run_search(query)
+        self._show_sort()  # words coming or going change the default order
+        return step
 
     def _debounced(self) -> None:
         self._debounce = None
         self.run_search(self.search_input.due())
+        due = self.menu.due()
+        if due is not None:
+            self.load_suggestions(due)
 
     def _show_sort(self) -> None:
-        self.query_one("#sort-label", Static).update(
-            Text(t("browse.sort", order=t(f"sort.{self.query_state.sort}")))
-        )
+        sort = self.query_state.sort
+        if sort != self._sort_shown:
+            self._sort_shown = sort
+            label = t("browse.sort", order=t(f"sort.{sort}"))
+            self.query_one("#sort-label", Static).update(Text(label))
 
     def _show_count(self) -> None:
         self.query_one("#count-label", Static).update(
@@ -224,8 +338,10 @@ class BrowseScreen(ShopScreen):
             return  # the user has asked for something else meanwhile
         self.total = pages.total
         self.result_pages = pages
-        results.show_results(first, total=pages.total)
+        results.show_results(first, total=pages.total, words=query.words)
         self._show_count()
+        if wants_closest(query, pages.total):
+            self.load_closest(query)
 
     @work(exclusive=True, group="pages")
     async def load_pages(self) -> None:
@@ -274,6 +390,78 @@ class BrowseScreen(ShopScreen):
         except errors.ApiError:
             return
         self._ensure_filter_panel().show_brands(brands)
+
+    @work(exclusive=True, group="suggest")
+    async def load_suggestions(self, key: str) -> None:
+        """Completions of `key` for the list under the box. Quiet: a failure leaves the
+        list as it was (the search beside it says what is wrong)."""
+        from kshop_tui.api import errors
+
+        client = await self.shop.client()
+        try:
+            suggestions = await client.search_suggest(key)
+        except errors.ApiError:
+            return
+        self.menu.suggested(key, suggestions)
+        self._show_menu()
+
+    @work(exclusive=True, group="suggest")
+    async def load_history(self) -> None:
+        """A logged-in user's past searches, for an empty box; quiet when they fail."""
+        from kshop_tui.api import errors
+
+        client = await self.shop.client()
+        try:
+            entries = await client.search_history()
+        except errors.ApiError:
+            return
+        self.menu.history_came(entries)
+        self._show_menu()
+
+    @work(group="search-history")
+    async def record_search(self, words: str) -> None:
+        """Remembers a submitted search. A failure is not the user's concern: the search
+        itself went ahead."""
+        from kshop_tui.api import errors
+
+        client = await self.shop.client()
+        with contextlib.suppress(errors.ApiError):
+            await client.record_search(words)
+
+    @work(exclusive=True, group="clear-history")
+    async def clear_history(self) -> None:
+        from kshop_tui.api import errors
+
+        try:
+            await self.shop.run_api(lambda api: api.clear_search_history(), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self.shop.show_error(error)
+            return
+        self.menu.history_cleared()
+        self._show_menu()
+        self.notify(t("suggest.history_cleared"))
+
+    @work(exclusive=True, group="closest")
+    async def load_closest(self, query: Query) -> None:
+        """The search for `query` found nothing: the closest searches that find something,
+        from the answer the typing already brought when there is one."""
+        from kshop_tui.api import errors
+
+        answer = self.menu.known(query.words)
+        if answer is None:
+            key = suggestion_key(query.words)
+            if len(key) > SUGGEST_MAX_CHARS:
+                return  # longer than the backend completes (a deep link's words)
+            client = await self.shop.client()
+            try:
+                answer = self.menu.suggested(key, await client.search_suggest(key))
+            except errors.ApiError:
+                return
+            self._show_menu()
+        if query == self.query_state and wants_closest(query, self.total):
+            self.query_one(ProductList).show_closest(closest_rows(query.words, answer))
 
     @work(group="quick-add")
     async def quick_add(self, row: Row) -> None:

@@ -1,0 +1,425 @@
+"""Search in the TUI against the in-process backend (issue 15): suggestions under the box
+chosen with ↓/enter, the matched words highlighted in the results, the closest searches
+when nothing matches, a logged-in user's history (shown, cleared, recorded; never a
+guest's), and relevance as the default order of a search with words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rich.segment import Segment
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from kshop_tui.api.backend import Backend
+from kshop_tui.api.client import KshopClient
+from kshop_tui.api.models import Suggestions
+from kshop_tui.app import KshopApp
+from kshop_tui.i18n import t
+from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.shop.flows.search import (
+    MENU_ROWS,
+    RELEVANCE,
+    SORTS,
+    Answer,
+    MenuRow,
+    closest_rows,
+    suggestion_key,
+)
+from kshop_tui.widgets.product_list import ProductList
+from kshop_tui.widgets.suggestion_list import SuggestionList
+from tests.tui.helpers import (
+    notifications,
+    settle,
+    settle_debounced,
+    shown_text,
+    text_of,
+    wait_until,
+)
+
+MakeApp = Callable[..., KshopApp]
+
+
+def browse_of(pilot: Pilot[None]) -> BrowseScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, BrowseScreen), f"not browsing: {screen!r}"
+    return screen
+
+
+async def results_for(pilot: Pilot[None], words: str) -> ProductList:
+    """Until the list shows the results of a search for `words` (and whatever that search
+    started, the closest searches included, has finished)."""
+    screen = browse_of(pilot)
+    results = screen.query_one(ProductList)
+
+    def shown() -> bool:
+        pages = screen.result_pages
+        return (
+            screen.query_state.words == words
+            and pages is not None
+            and pages.query == screen.query_state
+            and not results.fetching
+        )
+
+    await settle_debounced(pilot)
+    await wait_until(pilot, shown, what=f"the results for {words!r}")
+    await settle(pilot)
+    return results
+
+
+async def type_in_box(pilot: Pilot[None], text: str) -> None:
+    await pilot.press("slash")  # focus the search box
+    await pilot.press(*text)  # type
+    await settle_debounced(pilot)  # the search and the suggestions the typing asked for
+
+
+async def suggestions_for(client: KshopClient, text: str) -> Suggestions:
+    """What the backend suggests for `text`: what the screen must show."""
+    return await client.search_suggest(suggestion_key(text))
+
+
+def menu_rows(pilot: Pilot[None]) -> list[MenuRow]:
+    """The rows the list under the search box shows (none while it is hidden)."""
+    widget = browse_of(pilot).query_one(SuggestionList)
+    return widget.rows if widget.display else []
+
+
+def offers_clearing(pilot: Pilot[None]) -> bool:
+    """The footer offers ctrl+d to clear the history (elsewhere ctrl+d is the box's own
+    delete-right, which the footer does not show)."""
+    active = browse_of(pilot).active_bindings.get("ctrl+d")
+    return (
+        active is not None
+        and active.binding.action == "clear_history"
+        and active.binding.description == t("key.clear_history")
+        and active.enabled
+    )
+
+
+async def recorded_searches(client: KshopClient, token: str) -> list[str]:
+    client.token = token
+    return [entry.q for entry in await client.search_history()]
+
+
+# --- suggestions ---------------------------------------------------------------------------
+
+
+async def test_suggestions_show_as_one_types_and_down_enter_searches_for_one(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温")
+        expected = await suggestions_for(app.shop.backend.client, "保温")
+        assert expected.items and not expected.closest, "the catalogue completes 保温"
+        rows = menu_rows(pilot)
+        assert rows == [MenuRow(item.text, item.count) for item in expected.items][:MENU_ROWS]
+        shown = shown_text(browse_of(pilot).query_one(SuggestionList))
+        assert rows[0].text in shown and t("suggest.count", count=f"{rows[0].found:,}") in shown
+
+        await pilot.press("down", "down")  # into the list: the second suggestion
+        chosen = rows[1] if len(rows) > 1 else rows[0]
+        assert browse_of(pilot).menu.chosen_text() == chosen.text
+        assert "▶" in shown_text(browse_of(pilot).query_one(SuggestionList))
+        assert isinstance(app.focused, Input)  # the typing stays in the box
+        await pilot.press("enter")  # search for it
+        results = await results_for(pilot, chosen.text)
+        screen = browse_of(pilot)
+        assert screen.query_one("#search", Input).value == chosen.text
+        assert app.focused is results and menu_rows(pilot) == []
+        assert screen.total == chosen.found
+
+
+async def test_up_goes_back_to_the_box_and_enter_then_searches_for_what_was_typed(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温")
+        assert menu_rows(pilot)
+        await pilot.press("down", "up")  # into the list and back to the box
+        assert browse_of(pilot).menu.chosen is None
+        await pilot.press("enter")
+        await results_for(pilot, "保温")
+
+
+async def test_escape_closes_the_suggestions_then_leaves_the_box(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温")
+        assert menu_rows(pilot)
+        await pilot.press("escape")  # close the list
+        assert menu_rows(pilot) == [] and isinstance(app.focused, Input)
+        await pilot.press("down")  # nothing to choose: ↓ does nothing in the box
+        assert browse_of(pilot).menu.chosen is None
+        await pilot.press("escape")  # leave the box
+        assert isinstance(app.focused, ProductList)
+
+
+async def test_suggestions_never_open_for_a_box_the_focus_has_left(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"保温", "enter")  # typed and searched before any answer
+        await results_for(pilot, "保温")
+        assert menu_rows(pilot) == []
+        await pilot.press("slash")  # back in the box: the kept answer shows at once
+        await pilot.pause()
+        assert menu_rows(pilot)
+
+
+async def test_a_failing_suggest_call_leaves_typing_and_searching_alone(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kshop_tui.api import errors
+
+    async def refuse(self: KshopClient, *args: Any, **kwargs: Any) -> Any:
+        raise errors.ServerError("suggestions are down")
+
+    monkeypatch.setattr(KshopClient, "search_suggest", refuse)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        assert menu_rows(pilot) == []
+        await pilot.press("enter")
+        results = await results_for(pilot, "保温杯")
+        assert results.rows and notifications(app) == []  # no notice for a suggestion
+
+
+# --- highlights ----------------------------------------------------------------------------
+
+
+async def test_the_matched_words_of_each_name_are_drawn_as_styled_segments(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        await pilot.press("enter")
+        results = await results_for(pilot, "保温杯")
+        row = results.rows[0]
+        assert row.highlights and all(
+            row.name[start:end] == "保温杯" for start, end in row.highlights
+        )
+        for line in (1, 2):  # the row under the cursor, and the one below it
+            segments: list[Segment] = list(results.render_line(line))
+            matched = [segment for segment in segments if segment.text == "保温杯"]
+            assert matched, f"no segment of its own for the match on line {line}"
+            assert all(segment.style and segment.style.underline for segment in matched)
+            others = [segment for segment in segments if "保温杯" not in segment.text]
+            assert not any(segment.style and segment.style.underline for segment in others)
+
+
+async def test_a_search_without_words_highlights_nothing(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        results = browse_of(pilot).query_one(ProductList)
+        assert results.rows and all(row.highlights == () for row in results.rows)
+
+
+# --- nothing found ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "zzz保温杯"), ("zh_CN", "zzz保温杯")], ids=["en", "zh"]
+)
+async def test_a_search_that_finds_nothing_says_so_and_offers_the_closest_searches(
+    make_app: MakeApp, lang: str, words: str
+) -> None:
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, words)
+        await pilot.press("enter")
+        results = await results_for(pilot, words)
+        assert browse_of(pilot).total == 0
+        answer = await suggestions_for(app.shop.backend.client, words)
+        offered = closest_rows(
+            words, Answer([MenuRow(item.text, item.count) for item in answer.items], False)
+        )
+        assert offered, "the backend offers something close to a word it knows"
+        assert results.closest == offered
+        shown = shown_text(results)
+        assert t("browse.no_match", words=words) in shown
+        assert t("browse.closest") in shown
+        assert all(row.text in shown for row in offered)
+
+        await pilot.press("down")  # the second closest search (or the first, if alone)
+        picked = offered[min(1, len(offered) - 1)]
+        await pilot.press("enter")  # search for it
+        found = await results_for(pilot, picked.text)
+        assert browse_of(pilot).total > 0 and found.rows
+        assert found.closest == []
+
+
+async def test_punctuation_alone_is_no_search_words_and_offers_nothing(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "?!-*")
+        await pilot.press("enter")
+        results = await results_for(pilot, "?!-*")
+        assert results.rows and results.closest == []  # no words: every product
+        assert browse_of(pilot).query_state.sort == "sales_desc"
+        assert all(row.highlights == () for row in results.rows)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+async def test_a_logged_in_users_searches_are_recorded_shown_and_cleared(
+    make_app: MakeApp, backend: Backend, demo_token: str
+) -> None:
+    app = make_app(token=demo_token, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        await pilot.press("enter")  # submitted: remembered
+        await results_for(pilot, "保温杯")
+        await pilot.press("slash", *["backspace"] * 3)  # back to an empty box
+        await settle_debounced(pilot)
+        assert [row.text for row in menu_rows(pilot)] == ["保温杯"]
+        await pilot.press(*"华为")
+        await settle_debounced(pilot)
+        await pilot.press("down", "enter")  # a suggestion picked: remembered too
+        picked = browse_of(pilot).query_state.words
+        await results_for(pilot, picked)
+        assert (await recorded_searches(backend.client, demo_token))[:2] == [picked, "保温杯"]
+
+        await pilot.press("slash", *["backspace"] * len(picked))  # an empty box
+        await settle_debounced(pilot)
+        assert [row.text for row in menu_rows(pilot)][:2] == [picked, "保温杯"]
+        assert all(row.found is None for row in menu_rows(pilot))
+        assert t("suggest.history") in shown_text(browse_of(pilot).query_one(SuggestionList))
+        assert offers_clearing(pilot)
+
+        await pilot.press("down", "down", "enter")  # a past search picked
+        await results_for(pilot, "保温杯")
+        assert (await recorded_searches(backend.client, demo_token))[:2] == ["保温杯", picked]
+
+        await pilot.press("slash", *["backspace"] * 3)
+        await settle_debounced(pilot)
+        assert menu_rows(pilot)
+        await pilot.press("ctrl+d")  # clear the history
+        await settle(pilot)
+        assert menu_rows(pilot) == []
+        assert await recorded_searches(backend.client, demo_token) == []
+        assert not offers_clearing(pilot)
+        assert isinstance(app.focused, Input) and app.focused.value == ""
+
+
+async def test_ctrl_d_deletes_in_a_box_with_text(make_app: MakeApp, demo_token: str) -> None:
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        await pilot.press("home", "ctrl+d")  # delete the character right of the cursor
+        assert browse_of(pilot).query_one("#search", Input).value == "温杯"
+
+
+async def test_a_guests_searches_are_never_recorded_and_no_history_shows(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    original = KshopClient.record_search
+
+    async def record_search(self: KshopClient, q: str) -> None:
+        asked.append(q)
+        await original(self, q)
+
+    monkeypatch.setattr(KshopClient, "record_search", record_search)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        await pilot.press("enter")
+        await results_for(pilot, "保温杯")
+        await pilot.press("slash", *["backspace"] * 3)  # an empty box
+        await settle(pilot)
+        assert menu_rows(pilot) == [] and asked == []
+        assert not offers_clearing(pilot)
+
+
+async def test_a_failure_to_record_is_silent(
+    make_app: MakeApp, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kshop_tui.api import errors
+
+    async def refuse(self: KshopClient, q: str) -> None:
+        raise errors.ServerError("history is down")
+
+    monkeypatch.setattr(KshopClient, "record_search", refuse)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        await pilot.press("enter")
+        results = await results_for(pilot, "保温杯")
+        assert results.rows and notifications(app) == []
+
+
+# --- relevance -------------------------------------------------------------------------------
+
+
+async def test_relevance_is_the_order_of_a_search_with_words_and_s_cycles_the_others(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sorts_asked: list[str] = []
+    original = KshopClient.search_products
+
+    async def search_products(self: KshopClient, **kwargs: Any) -> Any:
+        sorts_asked.append(kwargs["sort"])
+        return await original(self, **kwargs)
+
+    monkeypatch.setattr(KshopClient, "search_products", search_products)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = browse_of(pilot)
+        label = t("browse.sort", order=t("sort.relevance"))
+        assert text_of(screen, "#sort-label") == t("browse.sort", order=t("sort.sales_desc"))
+        await type_in_box(pilot, "保温杯")
+        assert text_of(screen, "#sort-label") == label  # as soon as there are words
+        await pilot.press("enter")
+        await results_for(pilot, "保温杯")
+        assert screen.query_state.sort == RELEVANCE and sorts_asked[-1] == RELEVANCE
+
+        seen = []
+        for _ in SORTS:
+            await pilot.press("s")  # the next order
+            await results_for(pilot, "保温杯")
+            seen.append(screen.query_state.sort)
+            assert text_of(screen, "#sort-label") == t(
+                "browse.sort", order=t(f"sort.{screen.query_state.sort}")
+            )
+        assert seen == list(SORTS)
+        await pilot.press("s")  # round again to relevance
+        await results_for(pilot, "保温杯")
+        assert screen.query_state.sort == RELEVANCE and text_of(screen, "#sort-label") == label
+
+        await pilot.press("slash", *["backspace"] * 3, "enter")  # no words again
+        await results_for(pilot, "")
+        assert screen.query_state.sort == "sales_desc" and sorts_asked[-1] == "sales_desc"
+        assert RELEVANCE not in screen.query_state.sorts
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "Relevance"), ("zh_CN", "相关度")])
+async def test_the_sort_label_names_relevance_in_both_languages(
+    make_app: MakeApp, lang: str, word: str
+) -> None:
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "保温杯")
+        label = browse_of(pilot).query_one("#sort-label", Static).render()
+        assert word in str(label)
