@@ -406,7 +406,7 @@ def _count(ctx: Ctx, q: str) -> int:
 def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
     """Searches near one that found nothing: the query with one term left out, then each
     term alone, then the pinyin of its Chinese words; each only if it finds something.
-    When none does, the longest pieces of the longest term that find something
+    When none does, the longest pieces of the longest Chinese term that find something
     (温杯子不存在 → 温杯: a typo or a word the shop lacks, around one it has)."""
     candidates: list[str] = []
     if len(terms) > 1:
@@ -425,8 +425,10 @@ def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
             items.append({"text": text, "kind": "word", "count": count})
         if len(items) == limit:
             break
-    if not items and terms:
-        items = _pieces_that_find(ctx, max((term.text for term in terms), key=len), limit)
+    chinese = [term.text for term in terms if any(map(search_text.is_ideograph, term.text))]
+    if not items and chinese:
+        # Pieces of Latin nonsense (zzzqqq → zz, initials of anything) help nobody.
+        items = _pieces_that_find(ctx, max(chinese, key=len), limit)
     return items
 
 
