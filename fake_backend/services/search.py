@@ -322,7 +322,14 @@ def ranking_query(terms: Sequence[Term]) -> str:
     that hold a term only inside a word (温杯 in 保温杯) match without this credit; and
     BM25 is computed for the few products holding all the words, not for every product
     holding any (21 053 rows to answer 851 for 保温杯送礼)."""
-    return " AND ".join(f'"{term.text.replace(chr(34), chr(34) * 2)}"*' for term in terms)
+    return " AND ".join(_ranked(term) for term in terms)
+
+
+def _ranked(term: Term) -> str:
+    """A term as BM25 looks for it: a word, or the start of one when the term has two
+    characters or more (one letter starts a third of all words: t took 55 ms)."""
+    phrase = '"' + term.text.replace('"', '""') + '"'
+    return phrase + "*" if len(term.text) >= 2 else phrase
 
 
 def relevance_page(
