@@ -375,9 +375,11 @@ def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionLis
         ]
     items: list[Suggestion] = []
     lead = " ".join(term.text for term in before)
+    typed = " ".join(term.text for term in terms)
     for row in rows:
         text = f"{lead} {row['word']}" if lead else row["word"]
-        if any(item["text"] == text for item in items):
+        # What was typed already is no suggestion.
+        if text == typed or any(item["text"] == text for item in items):
             continue
         count = row["products"] if not before else _count(ctx, text)
         if count:

@@ -317,3 +317,7 @@ def test_an_unknown_run_of_characters_offers_its_pieces_that_find_something(
     body = suggested(client, "温杯子不存在")
     assert body["closest"] and [item["text"] for item in body["items"]] == ["温杯"]
     assert body["items"][0]["count"] == found(client, "温杯")["total"] > 0
+
+
+def test_what_was_typed_is_not_suggested_back(client: TestClient) -> None:
+    assert "华为" not in [item["text"] for item in suggested(client, "华为")["items"]]
