@@ -423,3 +423,18 @@ async def test_the_sort_label_names_relevance_in_both_languages(
         await type_in_box(pilot, "保温杯")
         label = browse_of(pilot).query_one("#sort-label", Static).render()
         assert word in str(label)
+
+
+async def test_down_from_the_box_reaches_the_closest_searches(make_app: MakeApp) -> None:
+    """Typed, not entered: the closest searches show under the note, and ↓ from the box
+    goes down to them as it goes down to suggestions."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_in_box(pilot, "温杯子不存在")
+        await settle_debounced(pilot)
+        results = await results_for(pilot, "温杯子不存在")
+        assert [row.text for row in results.closest] == ["温杯"]
+        await pilot.press("down", "enter")
+        found = await results_for(pilot, "温杯")
+        assert browse_of(pilot).total == len(found.rows) > 0

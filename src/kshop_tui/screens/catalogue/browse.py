@@ -156,7 +156,8 @@ class BrowseScreen(ShopScreen):
                 return self.menu.chosen is not None
             if action == "clear_history":
                 return self.menu.kind == "history" and self.menu.is_open
-            return self.menu.is_open
+            # Nothing to complete but closest searches offered: ↓ goes down to them.
+            return self.menu.is_open or self.query_one(ProductList).closest_shown
         return True
 
     async def action_login(self) -> None:
@@ -187,7 +188,9 @@ class BrowseScreen(ShopScreen):
             self.query_one(ProductList).focus()
 
     def action_menu_down(self) -> None:
-        if self.menu.down():
+        if not self.menu.is_open:
+            self.query_one(ProductList).focus()  # the closest searches, the first chosen
+        elif self.menu.down():
             self._show_menu()
 
     def action_menu_up(self) -> None:
