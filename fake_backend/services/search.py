@@ -9,7 +9,8 @@ brand, category and pinyin, plus boosts:
 - two terms typed one after the other standing together in the name (+1 a pair): 纯棉t恤
   means 纯棉T恤 before 重磅纯棉圆领T恤, whose shorter words BM25 otherwise prefers;
 - the name starting with the first term (+1.5): the product called what was typed;
-- in stock (+1): what can be bought now comes before what cannot;
+- in stock (+4): what can be bought now comes before what cannot, whatever brand or
+  title says (a sold-out listing second for 创意工坊保温杯 was seen walking it);
 - sales (+0.3 per tenfold): among equals, what others chose; a logarithm, so that a
   best-seller never buries a closer match.
 """
@@ -42,7 +43,7 @@ INDEX_BATCH = 2000
 BRAND_BOOST = 2.0
 TOGETHER_BOOST = 1.0
 TITLE_PREFIX_BOOST = 1.5
-IN_STOCK_BOOST = 1.0
+IN_STOCK_BOOST = 4.0
 SALES_BOOST = 0.3
 
 

@@ -321,3 +321,10 @@ def test_an_unknown_run_of_characters_offers_its_pieces_that_find_something(
 
 def test_what_was_typed_is_not_suggested_back(client: TestClient) -> None:
     assert "华为" not in [item["text"] for item in suggested(client, "华为")["items"]]
+
+
+def test_listings_on_sale_come_before_sold_out_ones(client: TestClient, app_ctx: Ctx) -> None:
+    items = found(client, "创意工坊保温杯")["items"]
+    stock = [item["stock"] > 0 for item in items]
+    assert any(stock) and not all(stock), "the demo sells some and has sold out some"
+    assert stock == sorted(stock, reverse=True)
