@@ -281,7 +281,7 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
         else:
             batch.product_images.append((product_id, pool[offset % len(pool)], 0))
         for _ in range(review_count):
-            text, rating = rng.choice(data.REVIEW_TEXTS)
+            text, rating = rng.choice(family["reviews"])
             specs = rng.choice(product_skus)[2]
             batch.reviews.append(
                 (
