@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from fake_backend import seed_data as data
 from fake_backend.context import Ctx
+from fake_backend.seed_history import seed_demo_history
 from fake_backend.services import search
 from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number
 from fake_backend.storage import catalogue as catalogue_store
@@ -73,9 +74,14 @@ TABLES = (
 )
 
 
-def ensure_seeded(ctx: Ctx, seed: int = 42) -> None:
+def ensure_seeded(ctx: Ctx, seed: int = 42, *, history: bool = True) -> None:
+    """Seeds an empty database: the demo shop and, with `history`, the demo account's past
+    orders and after-sales (`seed_history`). The test suite's template leaves the history
+    out: its tests start from a demo account with no orders."""
     if ctx.db.scalar("SELECT COUNT(*) FROM users") == 0:
         seed_all(ctx, seed=seed, products=DEMO_PRODUCTS)
+        if history:
+            seed_demo_history(ctx)
 
 
 def reset(ctx: Ctx, seed: int = 42) -> None:
@@ -281,7 +287,7 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
         else:
             batch.product_images.append((product_id, pool[offset % len(pool)], 0))
         for _ in range(review_count):
-            text, rating = rng.choice(data.REVIEW_TEXTS)
+            text, rating = rng.choice(family["reviews"])
             specs = rng.choice(product_skus)[2]
             batch.reviews.append(
                 (

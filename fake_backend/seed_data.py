@@ -73,8 +73,240 @@ COLORS = ["黑色", "白色", "灰色", "藏青", "卡其", "酒红", "雾霾蓝
 SIZES = ["S", "M", "L", "XL", "XXL"]
 SHOE_SIZES = ["38", "39", "40", "41", "42", "43"]
 
+# Every review pool rates its texts in this order, and every pool has this many texts:
+# the seed draws one text per review with `rng.choice`, so pools of one length keep the
+# demo shop's random draws (ids, prices, stock, ratings) what they were with one pool.
+REVIEW_RATINGS = (5, 5, 5, 4, 5, 3, 5, 4, 3, 2)
+
+
+def _rated(*texts: str) -> list[tuple[str, int]]:
+    if len(texts) != len(REVIEW_RATINGS):
+        raise ValueError(f"a review pool needs {len(REVIEW_RATINGS)} texts, got {len(texts)}")
+    return list(zip(texts, REVIEW_RATINGS, strict=True))
+
+
+# Review texts by kind of goods, so that a review fits what it reviews (no "尺码偏小" on a
+# thermos): each family below names its pool.
+APPAREL_REVIEWS = _rated(
+    "面料舒服，和描述一致，物流也快。",
+    "上身效果很好，版型好看。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍深一点，整体满意。",
+    "洗了一次没有掉色，也没缩水。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好穿。",
+    "尺码偏小，建议买大一号。",
+    "有个线头，联系客服已处理。",
+    "不太满意，做工粗糙。",
+)
+SHOE_REVIEWS = _rated(
+    "鞋子很舒服，走一天也不累。",
+    "鞋盒完好，物流也快。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍深一点，整体满意。",
+    "鞋底软，穿着很轻。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好穿。",
+    "鞋码偏小，建议买大一码。",
+    "有点磨脚，穿几天就好了。",
+    "不太满意，开胶了。",
+)
+SPORT_REVIEWS = _rated(
+    "运动时穿戴很舒服，和描述一致。",
+    "跑了几次，很轻便，不磨人。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍亮一点，整体满意。",
+    "发货速度快，客服态度好。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好用。",
+    "尺码偏小，建议买大一号。",
+    "有个线头，联系客服已处理。",
+    "不太满意，做工粗糙。",
+)
+PHONE_REVIEWS = _rated(
+    "运行流畅，拍照清晰，和描述一致。",
+    "电池很耐用，重度使用一天没问题。",
+    "性价比很高，推荐购买！",
+    "机身有点重，其他都满意。",
+    "正品，激活验机都没问题，发货快。",
+    "一般般，玩游戏有点发热。",
+    "给家里人买的第二台了，依然好用。",
+    "充电器要单独买，有点不方便。",
+    "信号偶尔不稳，联系客服已处理。",
+    "不太满意，屏幕有亮点。",
+)
+HEADPHONE_REVIEWS = _rated(
+    "音质很好，和描述一致，物流也快。",
+    "佩戴舒服，戴久了耳朵也不疼。",
+    "性价比很高，推荐购买！",
+    "连接稳定，就是充电盒容易沾指纹。",
+    "续航不错，通勤一周充一次。",
+    "一般般，低音有点弱。",
+    "第二次购买了，依然好用。",
+    "通话时对方说声音有点小。",
+    "偶尔断连，联系客服已处理。",
+    "不太满意，有电流声。",
+)
+COMPUTER_ACCESSORY_REVIEWS = _rated(
+    "做工扎实，和描述一致，物流也快。",
+    "办公用很顺手，即插即用。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍深一点，整体满意。",
+    "发货速度快，客服态度好。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好用。",
+    "说明书简单了点，摸索了一会儿。",
+    "有点小瑕疵，联系客服已处理。",
+    "不太满意，用了一周就接触不良。",
+)
+VIRTUAL_REVIEWS = _rated(
+    "到账很快，几秒钟就好了。",
+    "卡密可以正常使用，放心。",
+    "性价比很高，推荐购买！",
+    "比官方便宜一点，到账稍慢了几分钟。",
+    "第三次买了，一直很稳定。",
+    "一般般，活动价时更划算。",
+    "给家人充的，很方便。",
+    "到账短信晚了一会儿，但没问题。",
+    "开始没到账，联系客服已处理。",
+    "不太满意，到账太慢了。",
+)
+CUP_REVIEWS = _rated(
+    "做工精致，和描述一致，物流也快。",
+    "盖子密封好，放包里也不漏水。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍深一点，整体满意。",
+    "没有异味，洗一下就能用。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，送人很合适。",
+    "容量比想象的小一点。",
+    "杯底有点划痕，联系客服已处理。",
+    "不太满意，盖子拧不紧。",
+)
+COOKWARE_REVIEWS = _rated(
+    "做饭很方便，和描述一致，物流也快。",
+    "受热均匀，清洗也容易。",
+    "性价比很高，推荐购买！",
+    "有点重，单手拿着吃力。",
+    "发货速度快，包装很严实。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好用。",
+    "第一次用前要多洗几遍。",
+    "到货有个小磕碰，联系客服已处理。",
+    "不太满意，用了一个月就粘锅。",
+)
+BEDDING_REVIEWS = _rated(
+    "手感柔软，睡着很舒服。",
+    "包装完好，洗过以后也不起球。",
+    "性价比很高，推荐购买！",
+    "颜色比图片稍深一点，整体满意。",
+    "发货速度快，客服态度好。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，给父母也买了一套。",
+    "刚拆开有点味道，晾两天就好了。",
+    "有个线头，联系客服已处理。",
+    "不太满意，洗一次就缩水了。",
+)
+STORAGE_REVIEWS = _rated(
+    "很能装，家里整齐多了。",
+    "包装完好，结实耐用。",
+    "性价比很高，推荐购买！",
+    "比想象的小一点，整体满意。",
+    "发货速度快，客服态度好。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好用。",
+    "塑料味有点重，放几天就好了。",
+    "有个角压坏了，联系客服已处理。",
+    "不太满意，材料太薄。",
+)
+LIPSTICK_REVIEWS = _rated(
+    "颜色很正，显白，和描述一致。",
+    "质地顺滑，不拔干。",
+    "性价比很高，推荐购买！",
+    "实物颜色比图片稍深一点，整体满意。",
+    "正品，包装精致，送人很合适。",
+    "一般般，持久度一般。",
+    "第二次购买了，依然喜欢。",
+    "有点沾杯，吃饭要补妆。",
+    "外壳有划痕，联系客服已处理。",
+    "不太满意，颜色不适合我。",
+)
+SKINCARE_REVIEWS = _rated(
+    "用了一周，皮肤水润多了。",
+    "质地清爽，吸收很快。",
+    "性价比很高，推荐购买！",
+    "味道有点淡，效果还可以。",
+    "正品，日期很新，物流也快。",
+    "一般般，效果没有想象的明显。",
+    "第二次购买了，一直在用。",
+    "敏感肌要先在耳后试一下。",
+    "瓶口有点漏，联系客服已处理。",
+    "不太满意，用了有点刺痛。",
+)
+SNACK_REVIEWS = _rated(
+    "很好吃，日期新鲜，物流也快。",
+    "分量足，小包装很方便。",
+    "性价比很高，推荐购买！",
+    "味道有点偏咸，整体满意。",
+    "发货速度快，包装完好没有碎。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，家里人都爱吃。",
+    "有点甜，适合爱吃甜的。",
+    "有一袋漏气了，联系客服已处理。",
+    "不太满意，不太新鲜。",
+)
+TEA_REVIEWS = _rated(
+    "茶香浓郁，回甘很好。",
+    "包装完好，日期新鲜。",
+    "性价比很高，推荐购买！",
+    "味道比想象的淡一点，整体满意。",
+    "发货速度快，送人很有面子。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，依然好喝。",
+    "碎茶有点多，泡着还行。",
+    "罐子压瘪了，联系客服已处理。",
+    "不太满意，有股陈味。",
+)
+FRESH_REVIEWS = _rated(
+    "很新鲜，个头大，和描述一致。",
+    "冷链到的，打开还是凉的。",
+    "性价比很高，推荐购买！",
+    "个头大小不太均匀，整体满意。",
+    "发货速度快，包装很严实。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，家里人都说好。",
+    "分量刚好，没有多给。",
+    "有几个坏的，联系客服已处理。",
+    "不太满意，到的时候不新鲜了。",
+)
+BOOK_REVIEWS = _rated(
+    "正版，印刷清晰，纸张不错。",
+    "内容很好，一口气读完了。",
+    "性价比很高，推荐购买！",
+    "封面有点折痕，内容没问题。",
+    "发货速度快，包装有塑封。",
+    "一般般，对得起这个价格。",
+    "第二次购买了，这次是送朋友。",
+    "字有点小，看久了累眼睛。",
+    "书角压坏了，联系客服已处理。",
+    "不太满意，有几页印刷模糊。",
+)
+CUSTOM_GIFT_REVIEWS = _rated(
+    "定制的内容和要求一致，做得很用心。",
+    "送人很有面子，对方很喜欢。",
+    "性价比很高，推荐购买！",
+    "制作时间比预计长了一天，整体满意。",
+    "客服耐心确认了定制细节。",
+    "一般般，对得起这个价格。",
+    "第二次定制了，依然满意。",
+    "图案颜色比设计稿稍浅。",
+    "有个字印歪了，联系客服已处理。",
+    "不太满意，做工粗糙。",
+)
+
+
 # Leaf zh name -> family: brands, base names, spec axes, price range in yuan, return rule.
-# `returns`: (returnable, window_days, reason when not returnable)
+# `returns`: (returnable, window_days, reason when not returnable); `reviews`: its pool.
 FAMILIES: dict[str, dict[str, Any]] = {
     "T恤": {
         "brands": ["优衣库", "李宁", "海澜之家", "森马"],
@@ -82,6 +314,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": COLORS[:5], "尺码": SIZES},
         "price": (39, 129),
         "returns": (True, 7, None),
+        "reviews": APPAREL_REVIEWS,
     },
     "外套": {
         "brands": ["波司登", "李宁", "太平鸟"],
@@ -89,6 +322,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": COLORS[:4], "尺码": SIZES},
         "price": (199, 899),
         "returns": (True, 15, None),
+        "reviews": APPAREL_REVIEWS,
     },
     "连衣裙": {
         "brands": ["太平鸟", "ONLY", "韩都衣舍"],
@@ -96,6 +330,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "米白", "樱花粉"], "尺码": SIZES[:4]},
         "price": (129, 459),
         "returns": (True, 7, None),
+        "reviews": APPAREL_REVIEWS,
     },
     "卫衣": {
         "brands": ["森马", "李宁", "ONLY"],
@@ -103,6 +338,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": COLORS[:5], "尺码": SIZES},
         "price": (89, 299),
         "returns": (True, 7, None),
+        "reviews": APPAREL_REVIEWS,
     },
     "鞋靴": {
         "brands": ["安踏", "回力", "李宁", "特步"],
@@ -110,6 +346,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "白色", "米色"], "尺码": SHOE_SIZES},
         "price": (99, 599),
         "returns": (True, 7, None),
+        "reviews": SHOE_REVIEWS,
     },
     "手机": {
         "brands": ["小米", "华为", "OPPO", "vivo", "荣耀"],
@@ -125,6 +362,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         },
         "price": (1299, 6999),
         "returns": (True, 15, None),
+        "reviews": PHONE_REVIEWS,
     },
     "耳机": {
         "brands": ["华为", "小米", "漫步者", "索尼"],
@@ -132,6 +370,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "白色"]},
         "price": (99, 1999),
         "returns": (True, 15, None),
+        "reviews": HEADPHONE_REVIEWS,
     },
     "电脑配件": {
         "brands": ["罗技", "绿联", "雷柏"],
@@ -144,6 +383,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "白色", "灰色"]},
         "price": (49, 699),
         "returns": (True, 7, None),
+        "reviews": COMPUTER_ACCESSORY_REVIEWS,
     },
     "充值卡": {
         "brands": ["中国移动", "腾讯视频"],
@@ -151,6 +391,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"面值": ["50元", "100元", "200元"]},
         "price": (50, 200),
         "returns": (False, 0, "virtual"),
+        "reviews": VIRTUAL_REVIEWS,
     },
     "杯具": {
         "brands": ["膳魔师", "苏泊尔", "象印", "乐扣乐扣"],
@@ -164,6 +405,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "白色", "玫瑰金"], "容量": ["350ml", "500ml", "1L"]},
         "price": (39, 399),
         "returns": (True, 7, None),
+        "reviews": CUP_REVIEWS,
     },
     "锅具": {
         "brands": ["苏泊尔", "爱仕达", "双立人"],
@@ -171,6 +413,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["28cm", "30cm", "32cm"]},
         "price": (89, 1299),
         "returns": (True, 7, None),
+        "reviews": COOKWARE_REVIEWS,
     },
     "床品": {
         "brands": ["水星家纺", "罗莱", "富安娜"],
@@ -178,6 +421,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["1.5m床", "1.8m床", "2.0m床"], "颜色": ["浅灰", "米白", "雾蓝"]},
         "price": (99, 1599),
         "returns": (True, 7, None),
+        "reviews": BEDDING_REVIEWS,
     },
     "收纳": {
         "brands": ["天马", "禧天龙"],
@@ -185,6 +429,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["小号", "中号", "大号"]},
         "price": (19, 159),
         "returns": (True, 7, None),
+        "reviews": STORAGE_REVIEWS,
     },
     "口红": {
         "brands": ["完美日记", "花西子", "迪奥", "YSL"],
@@ -192,6 +437,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"色号": ["#999 正红", "#520 豆沙", "#888 枫叶红", "#02 奶茶"]},
         "price": (59, 399),
         "returns": (True, 7, None),
+        "reviews": LIPSTICK_REVIEWS,
     },
     "护肤": {
         "brands": ["珀莱雅", "兰蔻", "薇诺娜"],
@@ -199,6 +445,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"容量": ["30ml", "50ml", "100ml"]},
         "price": (79, 1199),
         "returns": (True, 7, None),
+        "reviews": SKINCARE_REVIEWS,
     },
     "零食": {
         "brands": ["三只松鼠", "良品铺子", "百草味"],
@@ -206,6 +453,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["单袋", "3袋装", "家庭装"]},
         "price": (19, 149),
         "returns": (False, 0, "perishable"),
+        "reviews": SNACK_REVIEWS,
     },
     "茶饮": {
         "brands": ["西湖牌", "八马", "小罐茶"],
@@ -213,6 +461,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["100g", "250g", "500g"]},
         "price": (59, 899),
         "returns": (False, 0, "perishable"),
+        "reviews": TEA_REVIEWS,
     },
     "生鲜": {
         "brands": ["盒马", "百果园"],
@@ -220,6 +469,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"规格": ["2斤", "5斤"]},
         "price": (49, 399),
         "returns": (False, 0, "perishable"),
+        "reviews": FRESH_REVIEWS,
     },
     "小说": {
         "brands": ["人民文学出版社", "新经典"],
@@ -227,6 +477,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"版本": ["平装", "精装"]},
         "price": (29, 169),
         "returns": (True, 7, None),
+        "reviews": BOOK_REVIEWS,
     },
     "计算机": {
         "brands": ["机械工业出版社", "人民邮电出版社"],
@@ -234,6 +485,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"版本": ["平装", "精装"]},
         "price": (59, 159),
         "returns": (True, 7, None),
+        "reviews": BOOK_REVIEWS,
     },
     "跑步": {
         "brands": ["安踏", "特步", "李宁"],
@@ -241,6 +493,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"颜色": ["黑色", "荧光绿", "白色"], "尺码": SHOE_SIZES[:4]},
         "price": (59, 899),
         "returns": (True, 15, None),
+        "reviews": SPORT_REVIEWS,
     },
     "定制礼品": {
         "brands": ["创意工坊"],
@@ -248,6 +501,7 @@ FAMILIES: dict[str, dict[str, Any]] = {
         "specs": {"款式": ["经典款", "礼盒款"]},
         "price": (39, 199),
         "returns": (False, 0, "customised"),
+        "reviews": CUSTOM_GIFT_REVIEWS,
     },
 }
 
@@ -298,18 +552,6 @@ DESCRIPTIONS = [
     "老顾客回购率高，好评如潮。",
 ]
 
-REVIEW_TEXTS = [
-    ("质量很好，和描述一致，物流也快。", 5),
-    ("包装完好，用了几天感觉不错。", 5),
-    ("性价比很高，推荐购买！", 5),
-    ("颜色比图片稍深一点，整体满意。", 4),
-    ("发货速度快，客服态度好。", 5),
-    ("一般般，对得起这个价格。", 3),
-    ("第二次购买了，依然好用。", 5),
-    ("尺码偏小，建议买大一号。", 4),
-    ("有点小瑕疵，联系客服已处理。", 3),
-    ("不太满意，做工粗糙。", 2),
-]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 
 PROMOTIONS = [

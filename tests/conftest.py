@@ -56,10 +56,11 @@ def crash_logs_of_the_test(
 
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded database file per test session; each test copies it."""
+    """One seeded database file per test session; each test copies it. Without the demo
+    account's history: tests start from a demo account with no orders."""
     path = tmp_path_factory.mktemp("template") / "seeded.sqlite3"
     ctx = Ctx(db=Database(path), clock=Clock(FROZEN_START, frozen=True))
-    ensure_seeded(ctx, seed=42)
+    ensure_seeded(ctx, seed=42, history=False)
     ctx.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     ctx.db.close()
     return path

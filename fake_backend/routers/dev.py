@@ -37,6 +37,14 @@ def clock_advance(body: ClockAdvance, ctx: CtxDep) -> dict[str, object]:
     return {"now": iso(ctx.now()), "epoch": ctx.now()}
 
 
+@dev_router.get("/simulator")
+def simulator_mode(ctx: CtxDep) -> dict[str, str]:
+    """How the simulator plays the other side: `auto` (it pays QR codes, approves QR
+    logins, ships and answers by itself) or `manual` (only `/_dev` moves things); clients
+    word their demo hints by it."""
+    return {"merchant": ctx.merchant}
+
+
 @dev_router.post("/simulator/step")
 def simulator_step(ctx: CtxDep) -> dict[str, bool]:
     simulator.step(ctx)

@@ -16,6 +16,11 @@ from fake_backend.storage import orders as order_store
 from fake_backend.storage import payments as store
 
 QR_LIFETIME_SECONDS = 15 * 60
+# The simulator "scans" a QR code only while someone looks at it: polled within this many
+# seconds of backend clock. The TUI polls every 2 s and `kshop order place --wait` every
+# POLL_SECONDS (2 s), so 6 s leaves room for two slow or lost polls, and a code whose
+# screen was left stops being paid within a few seconds.
+QR_WATCHED_SECONDS = 6.0
 QR_METHODS = frozenset(store.QR_METHODS)
 PASSWORD_METHODS = frozenset({"balance", "bank_card"})
 RefundTo = Literal["original", "red_packet"]
@@ -137,6 +142,16 @@ def get_payment(ctx: Ctx, user_id: int, payment_id: int) -> PaymentView:
     return payment_view(row)
 
 
+def poll(ctx: Ctx, user_id: int, payment_id: int) -> PaymentView:
+    """`get_payment` for a client waiting on the payment: records that it is being watched
+    (the simulator pays only watched QR codes)."""
+    view = get_payment(ctx, user_id, payment_id)
+    if view["status"] == "pending":
+        with ctx.db.tx():
+            store.record_poll(ctx.db, payment_id, ctx.now())
+    return view
+
+
 def succeed(ctx: Ctx, payment_id: int) -> PaymentView:
     """A pending QR payment was scanned and paid (the simulator, or `/_dev`)."""
     with ctx.db.tx():
@@ -186,9 +201,12 @@ def expire_stale(ctx: Ctx) -> None:
 
 
 def simulate(ctx: Ctx) -> None:
-    """Merchant auto mode: the user "scans" each QR code after `delays["qr_pay"]`."""
+    """Merchant auto mode: the user "scans" each QR code `delays["qr_pay"]` after it was
+    made, if a client polled it within the last QR_WATCHED_SECONDS (its screen is still
+    shown); a code nobody polls stays pending until it is polled again or expires."""
     now = ctx.now()
-    for payment_id in store.pending_qr_created_before(ctx.db, now - ctx.delays["qr_pay"]):
+    watched = store.pending_qr_watched(ctx.db, now - ctx.delays["qr_pay"], now - QR_WATCHED_SECONDS)
+    for payment_id in watched:
         with ctx.db.tx():
             row = store.get_payment(ctx.db, payment_id)
             if row is not None and row["status"] == "pending" and row["expires_at"] > now:

@@ -65,11 +65,19 @@ def expired_pending(db: Database, now: float) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def pending_qr_created_before(db: Database, created_before: float) -> list[int]:
+def record_poll(db: Database, payment_id: int, at: float) -> None:
+    """A client asked after the payment: remembered while it is pending."""
+    db.execute(
+        "UPDATE payments SET polled_at = ? WHERE id = ? AND status = 'pending'", (at, payment_id)
+    )
+
+
+def pending_qr_watched(db: Database, created_before: float, polled_since: float) -> list[int]:
+    """Pending QR payments made by `created_before` and polled at or after `polled_since`."""
     rows = db.all(
         "SELECT id FROM payments WHERE status = 'pending' AND method IN (?, ?)"
-        " AND created_at <= ? ORDER BY id",
-        (*QR_METHODS, created_before),
+        " AND created_at <= ? AND polled_at >= ? ORDER BY id",
+        (*QR_METHODS, created_before, polled_since),
     )
     return [row["id"] for row in rows]
 

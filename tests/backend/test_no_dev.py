@@ -52,7 +52,8 @@ class Observed:
 
 async def drive(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Observed:
     """Sets up one of each thing the simulator would move, then runs ROUNDS rounds: the
-    clock moves ROUND_SECONDS, the QR login is polled, the simulator gets its turns."""
+    clock moves ROUND_SECONDS, the QR payment and the QR login are polled (the simulator
+    pays only a QR code someone watches), the simulator gets its turns."""
     # Every turn of the event loop is a simulator tick (when there is a simulator).
     monkeypatch.setattr(simulator, "TICK_SECONDS", 0)
     ctx: Ctx = app.state.ctx
@@ -74,6 +75,7 @@ async def drive(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Observed:
         device_code = start.json()["device_code"]
         for _ in range(ROUNDS):
             ctx.clock.advance(ROUND_SECONDS)
+            payments.poll(ctx, DEMO_USER_ID, qr_payment["id"])
             for _ in range(3):
                 await asyncio.sleep(0)  # one event-loop turn: a tick, not a wait
             poll = await client.post(f"{API}/auth/oauth/poll", json={"device_code": device_code})

@@ -341,3 +341,18 @@ def test_a_dev_failure_without_a_reason_is_declined(
     assert (failed.json()["status"], failed.json()["failure_reason"]) == ("failed", "declined")
     too_long = client.post(f"/_dev/payments/{payment['id']}/fail", json={"reason": "x" * 101})
     assert too_long.status_code == 422
+
+
+def test_the_simulator_pays_a_qr_code_while_the_client_polls_it_over_http(
+    client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx
+) -> None:
+    """The client's GET /payments/{id} is what marks a code as watched."""
+    order = new_order(client, demo_headers, app_ctx, payment_method="alipay")
+    payment = pay(client, demo_headers, order["id"], "alipay").json()
+    app_ctx.clock.advance(app_ctx.delays["qr_pay"])
+    assert client.post("/_dev/simulator/step").status_code == 200
+    assert order_status(client, demo_headers, order["id"]) == "pending_payment"
+    polled = client.get(f"/api/v1/payments/{payment['id']}", headers=demo_headers)
+    assert polled.status_code == 200 and polled.json()["status"] == "pending"
+    assert client.post("/_dev/simulator/step").status_code == 200
+    assert order_status(client, demo_headers, order["id"]) == "awaiting_shipment"

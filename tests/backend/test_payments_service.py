@@ -97,6 +97,7 @@ def test_stale_qr_payments_expire_and_the_simulator_pays_fresh_ones(ctx: Ctx) ->
     old_order = create(ctx, [(sku_id, 1)])
     old = payments.pay(ctx, DEMO_USER_ID, old_order["id"], "alipay", None, None)
     ctx.clock.advance(15 * 60)
+    payments.poll(ctx, DEMO_USER_ID, old["id"])
     new_order = create(ctx, [(sku_id, 1)])
     new = payments.pay(ctx, DEMO_USER_ID, new_order["id"], "wechat_pay", None, None)
     payments.simulate(ctx)  # the old code has expired: it is never paid
@@ -105,6 +106,7 @@ def test_stale_qr_payments_expire_and_the_simulator_pays_fresh_ones(ctx: Ctx) ->
     expired = payments.get_payment(ctx, DEMO_USER_ID, old["id"])
     assert (expired["status"], expired["failure_reason"]) == ("failed", "expired")
     ctx.clock.advance(ctx.delays["qr_pay"] - 1)
+    payments.poll(ctx, DEMO_USER_ID, new["id"])
     payments.simulate(ctx)
     assert payments.get_payment(ctx, DEMO_USER_ID, new["id"])["status"] == "pending"
     ctx.clock.advance(1)
@@ -112,6 +114,63 @@ def test_stale_qr_payments_expire_and_the_simulator_pays_fresh_ones(ctx: Ctx) ->
     assert payments.get_payment(ctx, DEMO_USER_ID, new["id"])["status"] == "succeeded"
     assert order_views.order_view(ctx, new_order["id"], "zh")["status"] == "awaiting_shipment"
     assert order_views.order_view(ctx, old_order["id"], "zh")["status"] == "pending_payment"
+
+
+def qr_payment(ctx: Ctx) -> tuple[dict[str, Any], payments.PaymentView]:
+    order = create(ctx, [(sku_between(ctx, 3000, 5000)["id"], 1)])
+    return order, payments.pay(ctx, DEMO_USER_ID, order["id"], "alipay", None, None)
+
+
+def status_of(ctx: Ctx, payment: payments.PaymentView) -> str:
+    return payments.get_payment(ctx, DEMO_USER_ID, payment["id"])["status"]
+
+
+def test_the_simulator_pays_a_polled_qr_code_after_its_delay(ctx: Ctx) -> None:
+    order, payment = qr_payment(ctx)
+    payments.poll(ctx, DEMO_USER_ID, payment["id"])
+    ctx.clock.advance(ctx.delays["qr_pay"] - 1)
+    payments.poll(ctx, DEMO_USER_ID, payment["id"])
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "pending"
+    ctx.clock.advance(1)
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "succeeded"
+    assert order_views.order_view(ctx, order["id"], "zh")["status"] == "awaiting_shipment"
+
+
+def test_a_qr_code_nobody_polls_stays_pending_however_long_the_clock_runs(ctx: Ctx) -> None:
+    order, payment = qr_payment(ctx)
+    for _ in range(20):
+        ctx.clock.advance(ctx.delays["qr_pay"])
+        payments.simulate(ctx)
+        assert status_of(ctx, payment) == "pending"
+    assert order_views.order_view(ctx, order["id"], "zh")["status"] == "pending_payment"
+
+
+def test_a_qr_code_left_then_polled_again_is_paid(ctx: Ctx) -> None:
+    """The user left the QR screen (polls stop) and came back to it later."""
+    _, payment = qr_payment(ctx)
+    payments.poll(ctx, DEMO_USER_ID, payment["id"])
+    ctx.clock.advance(payments.QR_WATCHED_SECONDS + 0.5)
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "pending"  # polled, but not lately
+    ctx.clock.advance(5 * 60)
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "pending"
+    payments.poll(ctx, DEMO_USER_ID, payment["id"])
+    ctx.clock.advance(payments.QR_WATCHED_SECONDS)
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "succeeded"
+
+
+def test_only_a_poll_marks_a_code_watched_not_a_plain_read(ctx: Ctx) -> None:
+    _, payment = qr_payment(ctx)
+    payments.get_payment(ctx, DEMO_USER_ID, payment["id"])
+    ctx.clock.advance(ctx.delays["qr_pay"])
+    payments.simulate(ctx)
+    assert status_of(ctx, payment) == "pending"
+    polled_at = ctx.db.scalar("SELECT polled_at FROM payments WHERE id = ?", (payment["id"],))
+    assert polled_at is None
 
 
 def test_only_pending_qr_payments_can_be_moved_by_the_simulator_controls(ctx: Ctx) -> None:

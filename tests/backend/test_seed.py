@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from fake_backend import seed as seeding
+from fake_backend import seed_data
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.services import catalogue
@@ -79,6 +80,27 @@ def test_reviews_are_realistic_and_agree_with_the_products(ctx: Ctx) -> None:
             assert json.loads(review["specs"]) in sku_specs
             assert review["created_at"] < FROZEN_START
     assert {row[0] for row in db.all("SELECT DISTINCT rating FROM reviews")} >= {2, 3, 4, 5}
+
+
+def test_every_review_comes_from_its_product_familys_pool(ctx: Ctx) -> None:
+    """A review fits what it reviews: its text and rating are one of its family's pool."""
+    rows = ctx.db.all(
+        "SELECT r.text, r.rating, c.name_zh AS leaf FROM reviews r"
+        " JOIN products p ON p.id = r.product_id JOIN categories c ON c.id = p.category_id"
+    )
+    assert len(rows) > 200
+    for row in rows:
+        assert (row["text"], row["rating"]) in seed_data.FAMILIES[row["leaf"]]["reviews"], row
+    used = {(row["leaf"], row["text"]) for row in rows}
+    assert len({leaf for leaf, _ in used}) == len(seed_data.FAMILIES)
+
+
+def test_only_families_sold_by_size_have_reviews_about_size() -> None:
+    for leaf, family in seed_data.FAMILIES.items():
+        about_size = [text for text, _ in family["reviews"] if "码" in text]
+        assert bool(about_size) == ("尺码" in family["specs"]), (leaf, about_size)
+    thermos_texts = [text for text, _ in seed_data.FAMILIES["杯具"]["reviews"]]
+    assert "尺码偏小，建议买大一号。" not in thermos_texts
 
 
 def test_every_product_has_pictures_and_a_search_entry(ctx: Ctx) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import segno
 from textual.widgets import Static
 
 from fake_backend.context import Ctx
 from fake_backend.services import auth
+from kshop_tui.api.backend import Backend
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.screens.account.qr_login import QrLoginScreen
@@ -38,6 +40,24 @@ async def test_qr_login_approved_on_the_phone(
         assert results == [True]
         assert app.user is not None and app.user.phone == DEMO_PHONE
         assert header_who(app) == "138****8000"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_qr_login_in_manual_mode_says_nothing_approves_it_by_itself(
+    make_app: Callable[..., KshopApp], backend: Backend, lang: str
+) -> None:
+    backend.merchant = "manual"
+    app = make_app(lang=lang)
+    results: list[bool | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_login(app, pilot, results)
+        await pilot.press("ctrl+o")  # QR login (WeChat)
+        await settle(pilot)
+        qr = app.screen
+        assert isinstance(qr, QrLoginScreen) and qr.device_code is not None
+        hint = str(qr.query_one("#qr-demo", Static).render())
+        assert {"en": "nobody scans", "zh_CN": "不会自动确认"}[lang] in hint
+        assert f"/_dev/oauth/{qr.device_code}/approve" in hint
 
 
 async def test_qr_code_expires_and_refreshes(

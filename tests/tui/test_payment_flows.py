@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from fake_backend.context import Ctx
+from kshop_tui.api.backend import Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.screens.cart.checkout import CheckoutScreen
@@ -21,7 +22,9 @@ from kshop_tui.screens.payment.method_picker import MethodPickerModal
 from kshop_tui.screens.payment.password import PaymentPasswordModal
 from kshop_tui.screens.payment.qr import QrPaymentScreen
 from kshop_tui.screens.payment.result import PaymentResultScreen
+from kshop_tui.shop.flows.payment import MethodOption
 from kshop_tui.widgets.qr import QrCode
+from tests.backend.test_orders_service import create
 from tests.tui.helpers import text_of
 from tests.tui.test_checkout_flows import (
     DEMO_USER,
@@ -288,3 +291,39 @@ async def test_checkout_is_left_once_paid(
         assert isinstance(detail, OrderDetailScreen), app.screen_stack
         assert detail.order_id == order["id"]
         assert detail.order is not None and detail.order.order_no == order["order_no"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+@pytest.mark.parametrize("merchant", ["auto", "manual"])
+async def test_the_qr_pay_screen_says_how_the_demo_pays_in_each_merchant_mode(
+    make_app: MakeApp,
+    backend: Backend,
+    backend_ctx: Ctx,
+    demo_token: str,
+    merchant: str,
+    lang: str,
+) -> None:
+    """`--merchant auto`: the simulator pays in a few seconds; `manual`: nothing pays by
+    itself, so the screen says the code waits for a real payment or for `/_dev`."""
+    backend.merchant = merchant
+    sku_id, _ = pick_sku(backend_ctx)
+    order = create(backend_ctx, [(sku_id, 1)], payment_method="alipay")
+    app = make_app(lang=lang, token=demo_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = QrPaymentScreen(order["id"], MethodOption("alipay", "Alipay"), order["total_fen"])
+        app.push_screen(screen)
+        await wait_until(pilot, lambda: screen.payment is not None)
+        assert screen.payment is not None
+        hint = text_of(screen, "#qr-pay-demo")
+        says_soon = {"en": "in a few seconds", "zh_CN": "几秒后"}[lang]
+        if merchant == "auto":
+            assert says_soon in hint
+        else:
+            assert says_soon not in hint
+            assert {"en": "nothing pays", "zh_CN": "不会自动付款"}[lang] in hint
+            assert f"/_dev/payments/{screen.payment.id}/succeed" in hint
+        assert (
+            backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order["id"],))
+            == "pending_payment"
+        )

@@ -35,6 +35,9 @@ class Backend:
     remote_simulator: bool = False
     """Reached by URL, and the server mounts the fake backend's `/_dev` simulator (the
     bundled backend shared by `kshop serve`, or `kshop-backend` in its default mode)."""
+    merchant: str = "auto"
+    """The simulator's merchant mode where there is one: `auto` pays QR codes and approves
+    QR logins by itself, `manual` leaves that to `/_dev` (`--merchant manual`)."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     @property
@@ -42,6 +45,11 @@ class Backend:
         """The fake backend's simulator is there: its SMS outbox stands in for the phone,
         and it pays QR codes and approves QR logins by itself (so the UI says so)."""
         return self.in_process or self.remote_simulator
+
+    @property
+    def simulator_pays(self) -> bool:
+        """The simulator pays QR codes and approves QR logins by itself in a few seconds."""
+        return self.simulated and self.merchant == "auto"
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -63,8 +71,14 @@ async def open_backend(
     lang = language if callable(language) else (lambda: "zh-CN")
     if url:
         client = KshopClient(url.rstrip("/"), language=lang, served=served, visitor=visitor)
-        simulator = await _has_simulator(client)
-        return Backend(client=client, in_process=False, description=url, remote_simulator=simulator)
+        remote_merchant = await _simulator_merchant(client)
+        return Backend(
+            client=client,
+            in_process=False,
+            description=url,
+            remote_simulator=remote_merchant is not None,
+            merchant=remote_merchant or "manual",
+        )
     stack = AsyncExitStack()
     if demo:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kshop-demo-")))
@@ -77,17 +91,23 @@ async def open_backend(
     transport = httpx.ASGITransport(app=app)
     client = KshopClient(IN_PROCESS_URL, transport=transport, language=lang, served=served)
     description = "demo (temporary)" if demo else str(db_path)
-    return Backend(client=client, in_process=True, description=description, _stack=stack)
+    return Backend(
+        client=client,
+        in_process=True,
+        description=description,
+        merchant=app.state.ctx.merchant,
+        _stack=stack,
+    )
 
 
-async def _has_simulator(client: KshopClient) -> bool:
+async def _simulator_merchant(client: KshopClient) -> str | None:
+    """The remote simulator's merchant mode, None where there is no simulator."""
     from kshop_tui.api import errors
 
     try:
-        await client.dev_clock()
+        return await client.dev_merchant()
     except errors.ApiError:
-        return False  # a real backend, one started with --no-dev, or none answering
-    return True
+        return None  # a real backend, one started with --no-dev, or none answering
 
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:

@@ -120,6 +120,12 @@ class AccountCalls(ApiCalls):
         body = await self._call("GET", "/_dev/sms-outbox", params={"phone": phone})
         return [models.SmsMessage.model_validate(m) for m in body.get("messages", [])]
 
+    async def dev_merchant(self) -> str:
+        """The fake backend's merchant mode, `auto` or `manual` (only where `/_dev` is
+        mounted): whether its simulator pays QR codes and approves QR logins by itself."""
+        body = await self._call("GET", "/_dev/simulator")
+        return str(body["merchant"])
+
     async def dev_clock(self) -> float:
         """The fake backend's clock in epoch seconds (only where `/_dev` is mounted)."""
         body = await self._call("GET", "/_dev/clock")

@@ -114,7 +114,12 @@ class QrLoginScreen(ShopModal):
         self._show_expiry()
         backend = self.shop.backend
         if backend is not None and backend.simulated:
-            self.query_one("#qr-demo", Static).update(Text(t("qr.demo_hint")))
+            hint = (
+                t("qr.demo_hint")
+                if backend.simulator_pays
+                else t("qr.demo_hint_manual", device_code=started.device_code)
+            )
+            self.query_one("#qr-demo", Static).update(Text(hint))
         self._poll_timer = self.set_interval(max(1, started.interval), self.poll)
 
     def _show_expiry(self) -> None:

@@ -120,7 +120,13 @@ class QrPaymentScreen(ShopScreen):
         self._status(t("pay.qr_waiting"))
         backend = self.shop.backend
         if backend is not None and backend.simulated:
-            self.query_one("#qr-pay-demo", Static).update(Text(t("pay.qr_demo")))
+            # Manual mode: nothing pays by itself; say how the demo's payment is made.
+            hint = (
+                t("pay.qr_demo")
+                if backend.simulator_pays
+                else t("pay.qr_demo_manual", payment_id=payment.id)
+            )
+            self.query_one("#qr-pay-demo", Static).update(Text(hint))
         if payment.status != "pending":
             self._finish(settled_outcome(payment))
             return

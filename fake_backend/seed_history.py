@@ -1,0 +1,221 @@
+"""The demo account's past (`seed_demo_history`): orders in every state and after-sales of
+each kind, so a sales demo opens on full order tabs.
+
+Everything goes through the services a shopper and a merchant would trigger (placing,
+paying, shipping, delivering, confirming, cancelling, after-sale requests and answers,
+the return parcel), on a clock of its own that walks from 40 days ago up to now: stock,
+the wallet ledger, payments, parcels and every timeline agree as if it had all happened.
+The states still waiting on someone are recent, so the time rules (30 minutes to pay,
+24 h to answer an after-sale, 10 days to confirm) leave them for the demo to show.
+"""
+
+from __future__ import annotations
+
+from fake_backend import seed_data as data
+from fake_backend.clock import Clock
+from fake_backend.context import Ctx
+from fake_backend.services import (
+    after_sale_appeals,
+    after_sale_merchant,
+    after_sale_requests,
+    after_sale_returns,
+    after_sale_rules,
+    logistics,
+    order_creation,
+    order_states,
+    payments,
+)
+from fake_backend.storage import orders as order_store
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+HISTORY_DAYS = 40
+LANG = "zh"
+
+
+class _History:
+    """The demo user's actions and the other side's answers, on the history's clock."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.now = ctx.now()
+        self.clock = Clock(self.now - HISTORY_DAYS * DAY, frozen=True)
+        # Manual: nothing may move by itself while the history is written.
+        self.ctx = Ctx(db=ctx.db, clock=self.clock, dev=ctx.dev, merchant="manual")
+        user_id = ctx.db.scalar("SELECT id FROM users WHERE phone = ?", (data.DEMO_PHONE,))
+        assert user_id is not None, "seed the demo account first"
+        self.user_id = int(user_id)
+        self.skus_used: set[int] = set()
+
+    def at(self, days_ago: float) -> None:
+        """Moves the history's clock forward to `days_ago` before now."""
+        target = self.now - days_ago * DAY
+        assert target >= self.clock.now(), "the history's steps go forward in time"
+        self.clock.advance(target - self.clock.now())
+
+    def sku(self, leaf: str) -> int:
+        """A SKU of the family `leaf` with stock, not used by another order yet."""
+        rows = self.ctx.db.all(
+            "SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id"
+            " JOIN categories c ON c.id = p.category_id"
+            " WHERE c.name_zh = ? AND s.stock >= 5 ORDER BY s.id",
+            (leaf,),
+        )
+        for row in rows:
+            if row["id"] not in self.skus_used:
+                self.skus_used.add(row["id"])
+                return int(row["id"])
+        raise LookupError(f"no SKU in stock for {leaf}")
+
+    def order(self, leaf: str, qty: int = 1, method: str = "balance") -> int:
+        placed = order_creation.create_order(
+            self.ctx,
+            self.user_id,
+            items=[(self.sku(leaf), qty)],
+            from_cart=False,
+            address_id=None,
+            coupon_id=None,
+            payment_method=method,
+            remark="",
+            invoice=None,
+            lang=LANG,
+        )
+        return int(placed["id"])
+
+    def pay(self, order_id: int, method: str = "balance") -> None:
+        # `pay` less its password check, which must commit on its own: the history is
+        # written in one transaction (all of it or none), and its password is right.
+        payment = payments.pay_checked(self.ctx, self.user_id, order_id, method, None)
+        if payment["status"] == "pending":  # a QR code, scanned on the phone
+            self.clock.advance(40)
+            payments.succeed(self.ctx, payment["id"])
+
+    def paid(self, leaf: str, method: str = "balance", qty: int = 1) -> int:
+        order_id = self.order(leaf, qty, method)
+        self.clock.advance(60)
+        self.pay(order_id, method)
+        return order_id
+
+    def ship(self, order_id: int, hours_later: float = 6) -> None:
+        self.clock.advance(hours_later * HOUR)
+        logistics.ship(self.ctx, order_id)
+
+    def deliver(self, order_id: int) -> None:
+        logistics.deliver(self.ctx, order_id)
+
+    def confirm(self, order_id: int) -> None:
+        order_states.confirm_receipt(self.ctx, self.user_id, order_id, LANG)
+
+    def ask(self, order_id: int, kind: str, reason: str, note: str = "") -> int:
+        order = order_store.get_order(self.ctx.db, order_id)
+        assert order is not None
+        item_ids = [row["id"] for row in order_store.order_items(self.ctx.db, order_id)]
+        amount = after_sale_rules.assess(self.ctx, order).max_refund(item_ids)
+        request = after_sale_requests.Request(
+            type=kind,
+            item_ids=item_ids,
+            reason=reason,
+            description=note,
+            amount_fen=amount,
+            refund_to="original",
+            photo_ids=[],
+        )
+        created = after_sale_requests.create(self.ctx, self.user_id, order_id, request, LANG)
+        return int(created["id"])
+
+    def send_back(self, after_sale_id: int, tracking_no: str) -> None:
+        after_sale_returns.ship_return(
+            self.ctx, self.user_id, after_sale_id, "SF", tracking_no, LANG
+        )
+
+
+def seed_demo_history(ctx: Ctx) -> None:
+    """Gives the demo account its past; run once, right after the demo shop is seeded."""
+    history = _History(ctx)
+    with ctx.db.tx():
+        _write(history)
+
+
+def _write(h: _History) -> None:
+    # Completed: bought, shipped, delivered, receipt confirmed.
+    h.at(40)
+    done = h.paid("T恤")
+    h.ship(done)
+    h.at(37)
+    h.deliver(done)
+    h.at(36)
+    h.confirm(done)
+
+    # Completed, then returned for a refund: the parcel came back, the money went out.
+    h.at(30)
+    returned = h.paid("耳机", method="alipay")
+    h.ship(returned)
+    h.at(27)
+    h.deliver(returned)
+    h.at(26)
+    h.confirm(returned)
+    h.at(25)
+    return_refunded = h.ask(returned, "return_refund", "quality_problem", "右耳没有声音")
+    h.clock.advance(3 * HOUR)
+    after_sale_merchant.approve(h.ctx, return_refunded)
+    h.at(24)
+    h.send_back(return_refunded, "SF1234567890123")
+    h.at(22)
+    after_sale_merchant.receive(h.ctx, return_refunded)
+
+    # Cancelled by the user before paying.
+    h.at(20)
+    cancelled = h.order("收纳")
+    h.clock.advance(10 * 60)
+    order_states.cancel_order(h.ctx, h.user_id, cancelled, "duplicate_order", LANG)
+
+    # Refunded before shipping: a refund-only of every item closes the order.
+    h.at(15)
+    closed = h.paid("口红", method="wechat_pay")
+    h.clock.advance(2 * HOUR)
+    refunded_only = h.ask(closed, "refund_only", "other", "拍错色号了")
+    h.clock.advance(1 * HOUR)
+    after_sale_merchant.approve(h.ctx, refunded_only)
+
+    # Completed; a return the merchant rejected, now appealed to the platform.
+    h.at(12)
+    appealed_order = h.paid("杯具")
+    h.ship(appealed_order)
+    h.at(10)
+    h.deliver(appealed_order)
+    h.at(9)
+    h.confirm(appealed_order)
+    h.at(8)
+    appealed = h.ask(appealed_order, "return_refund", "damaged", "杯盖有裂痕")
+    h.clock.advance(5 * HOUR)
+    after_sale_merchant.reject(h.ctx, appealed, "杯盖出厂检验完好，请提供开箱视频")
+    h.clock.advance(2 * HOUR)
+    after_sale_appeals.appeal(
+        h.ctx, h.user_id, appealed, "收到时杯盖已有裂痕，快递外箱也有压痕", LANG
+    )
+
+    # Delivered, waiting for the receipt to be confirmed; a return approved, to send back.
+    h.at(6)
+    to_return = h.paid("鞋靴", method="bank_card")
+    h.ship(to_return)
+    h.at(2)
+    h.deliver(to_return)
+    h.at(1)
+    awaiting_return = h.ask(to_return, "return_refund", "not_as_described", "鞋码偏小")
+    h.clock.advance(2 * HOUR)
+    after_sale_merchant.approve(h.ctx, awaiting_return)
+
+    # On its way.
+    h.at(0.5)
+    on_the_way = h.paid("小说")
+    h.ship(on_the_way, hours_later=3)
+
+    # Paid, waiting to be shipped; and one with a refund-only waiting for the merchant.
+    h.at(0.1)
+    h.paid("零食", method="alipay")
+    to_refund = h.paid("床品")
+    h.clock.advance(20 * 60)
+    h.ask(to_refund, "refund_only", "changed_mind", "买重了")
+
+    # Placed a minute ago, not paid yet (the 30-minute rule cancels it if nobody pays).
+    h.at(1 / 24 / 60)
+    h.order("茶饮")

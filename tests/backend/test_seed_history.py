@@ -1,0 +1,148 @@
+"""The demo account's seeded history (`seed_demo_history`): orders in every state and
+after-sales of each kind, consistent with the stock, the wallet, payments and timelines,
+and answered by the order and after-sale lists. The test template itself has no history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fake_backend import seed as seeding
+from fake_backend.clock import Clock
+from fake_backend.context import Ctx
+from fake_backend.seed_history import seed_demo_history
+from fake_backend.storage import orders as order_store
+from fake_backend.storage.db import Database
+from tests.conftest import DEMO_USER_ID, FROZEN_START
+
+TABS = ("all", "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled")
+
+
+def stock_by_sku(ctx: Ctx) -> dict[int, int]:
+    return {row["id"]: row["stock"] for row in ctx.db.all("SELECT id, stock FROM skus")}
+
+
+@pytest.fixture
+def history(ctx: Ctx) -> dict[str, Any]:
+    """The service-level context after the history was written, and the stock before."""
+    before = stock_by_sku(ctx)
+    balance = ctx.db.scalar("SELECT balance_fen FROM users WHERE id = ?", (DEMO_USER_ID,))
+    seed_demo_history(ctx)
+    return {"stock": before, "balance": balance}
+
+
+def test_the_test_template_has_no_history(ctx: Ctx) -> None:
+    assert ctx.db.scalar("SELECT COUNT(*) FROM orders") == 0
+    assert ctx.db.scalar("SELECT COUNT(*) FROM after_sales") == 0
+
+
+def test_a_fresh_demo_database_gets_the_history_unless_told_not_to(tmp_path: Path) -> None:
+    counts = []
+    for name, with_history in (("with.sqlite3", True), ("without.sqlite3", False)):
+        ctx = Ctx(db=Database(tmp_path / name), clock=Clock(FROZEN_START, frozen=True))
+        seeding.ensure_seeded(ctx, seed=42, history=with_history)
+        counts.append(ctx.db.scalar("SELECT COUNT(*) FROM orders WHERE user_id = ?", (1,)))
+        ctx.db.close()
+    assert counts[0] >= 8 and counts[1] == 0
+
+
+def test_every_order_state_and_after_sale_kind_is_there(ctx: Ctx, history: dict[str, Any]) -> None:
+    orders = ctx.db.all("SELECT * FROM orders WHERE user_id = ?", (DEMO_USER_ID,))
+    statuses = {row["status"] for row in orders}
+    assert statuses == {"pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"}
+    shipped = [row for row in orders if row["status"] == "shipped"]
+    assert {row["delivered_at"] is None for row in shipped} == {
+        True,
+        False,
+    }  # on its way; delivered
+    cancelled = {row["after_sale_status"] for row in orders if row["status"] == "cancelled"}
+    assert cancelled == {"none", "refunded"}  # cancelled by the user; closed by a full refund
+    after_sales = {
+        (row["type"], row["status"])
+        for row in ctx.db.all("SELECT type, status FROM after_sales WHERE user_id = ?", (1,))
+    }
+    assert after_sales >= {
+        ("refund_only", "requested"),
+        ("refund_only", "refunded"),
+        ("return_refund", "awaiting_return"),
+        ("return_refund", "appealed"),
+        ("return_refund", "refunded"),
+    }
+    appealed = ctx.db.one("SELECT id FROM after_sales WHERE status = 'appealed'")
+    assert appealed is not None
+    steps = [
+        row["status"]
+        for row in ctx.db.all(
+            "SELECT status FROM after_sale_events WHERE after_sale_id = ? ORDER BY id",
+            (appealed["id"],),
+        )
+    ]
+    assert steps == ["requested", "rejected", "appealed"]
+
+
+def test_money_payments_and_stock_agree_with_the_orders(ctx: Ctx, history: dict[str, Any]) -> None:
+    db = ctx.db
+    balance = db.scalar("SELECT balance_fen FROM users WHERE id = ?", (DEMO_USER_ID,))
+    ledger_balance = db.scalar(
+        "SELECT SUM(amount_fen) FROM wallet_transactions WHERE user_id = ? AND account = 'balance'",
+        (DEMO_USER_ID,),
+    )
+    assert balance == ledger_balance < history["balance"]
+    for order in db.all("SELECT * FROM orders WHERE user_id = ?", (DEMO_USER_ID,)):
+        paid = db.all(
+            "SELECT amount_fen, method FROM payments WHERE order_id = ? AND status = 'succeeded'",
+            (order["id"],),
+        )
+        charged = db.scalar(
+            "SELECT -COALESCE(SUM(amount_fen), 0) FROM wallet_transactions"
+            " WHERE order_id = ? AND kind = 'payment'",
+            (order["id"],),
+        )
+        refunded = db.scalar(
+            "SELECT COALESCE(SUM(amount_fen), 0) FROM wallet_transactions"
+            " WHERE order_id = ? AND kind = 'refund'",
+            (order["id"],),
+        )
+        assert refunded == order["refunded_fen"] <= order["total_fen"]
+        if order["paid_at"] is None:
+            assert paid == [] and charged == 0
+        else:
+            assert [(row["amount_fen"], row["method"]) for row in paid] == [
+                (order["total_fen"], order["paid_method"])
+            ]
+            assert charged == order["total_fen"]
+        assert order_store.events(db, order["id"]), order["id"]
+        assert order["created_at"] <= ctx.now()
+    now_stock = stock_by_sku(ctx)
+    for order in db.all("SELECT * FROM orders WHERE user_id = ?", (DEMO_USER_ID,)):
+        for line in order_store.order_items(db, order["id"]):
+            taken = history["stock"][line["sku_id"]] - now_stock[line["sku_id"]]
+            if order["status"] == "cancelled":
+                assert taken == 0  # put back on the shelf
+            elif order["after_sale_status"] != "refunded":
+                assert taken == line["qty"]
+    mismatched = db.scalar(
+        "SELECT COUNT(*) FROM products p WHERE stock != (SELECT SUM(stock) FROM skus"
+        " WHERE product_id = p.id)"
+    )
+    assert mismatched == 0
+
+
+def test_the_order_lists_answer_every_tab_and_the_after_sales_every_kind(
+    client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx
+) -> None:
+    seed_demo_history(app_ctx)
+    for tab in (*TABS, "after_sale"):
+        page = client.get("/api/v1/orders", params={"status": tab}, headers=demo_headers)
+        assert page.status_code == 200, tab
+        assert page.json()["items"], tab
+        assert {item["status"] for item in page.json()["items"]} <= (
+            {tab} if tab not in ("all", "after_sale") else set(TABS)
+        )
+    after_sales = client.get("/api/v1/after-sales", headers=demo_headers)
+    assert after_sales.status_code == 200
+    kinds = {item["type"] for item in after_sales.json()["items"]}
+    assert kinds == {"refund_only", "return_refund"}
