@@ -16,7 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Checkbox, Input, Static, TabbedContent
+from textual.widgets import Button, Input, Static, TabbedContent
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
@@ -24,6 +24,7 @@ from kshop_tui.screens.account.login_form import login_body
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.strength import StrengthMeter
+from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import RadioSet
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.after_sale import TYPES
 from kshop_tui.text import money
+from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.shop.flows.after_sale import AfterSaleDraft
