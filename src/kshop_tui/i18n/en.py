@@ -224,7 +224,6 @@ MESSAGES: dict[str, str] = {
     "login.aside_demo_served": "Demo account: 13800138000, password demo1234. Registering a new phone shows its SMS code as a notification; codes of existing accounts go to their owners only.",
     "login.welcome": "Welcome back, {phone}.",
     "login.registered": "Account created for {phone}. A new-user coupon is waiting in your account; it applies at checkout.",
-    "login.new_user_coupon_title": "New-user gift",
     "login.with_attempts": "{message} ({count} attempts left)",
     "login.locked": "Too many wrong attempts: this number is locked for {minutes} more minutes.",
     "login.phone_taken_hint": "Already registered: log in with this number instead (Ctrl+T).",

@@ -217,7 +217,6 @@ MESSAGES: dict[str, str] = {
     "login.aside_demo_served": "演示账号：13800138000，密码 demo1234。注册新手机号时验证码会以通知显示；已有账号的验证码只发给其主人。",
     "login.welcome": "欢迎回来，{phone}。",
     "login.registered": "已为 {phone} 创建账号。新人优惠券已放入你的账户，结算时可用。",
-    "login.new_user_coupon_title": "新人礼",
     "login.with_attempts": "{message}（还可尝试 {count} 次）",
     "login.locked": "错误次数过多，该手机号已锁定，请 {minutes} 分钟后再试。",
     "login.phone_taken_hint": "该手机号已注册：请直接登录（Ctrl+T 切换）。",

@@ -358,13 +358,10 @@ class LoginScreen(ShopScreen):
         self.app.clear_notifications()
         await self.shop.logged_in(result.token, result.user, remember=self._remember())
         if tab == "tab-register":
-            self.notify(
-                t("login.registered", phone=result.user.phone_masked),
-                title=t("login.new_user_coupon_title"),
-                markup=False,
-            )
-            # Offered, not required: whatever the answer, the login itself is done.
-            self.open("real_name", offer_skip=True, callback=self._real_name_done)
+            # Offered, not required: whatever the answer, the login itself is done. The
+            # welcome goes on the verification card, not in a toast over its fields.
+            welcome = t("login.registered", phone=result.user.phone_masked)
+            self.open("real_name", offer_skip=True, welcome=welcome, callback=self._real_name_done)
             return
         self.notify(t("login.welcome", phone=result.user.phone_masked), markup=False)
         self.dismiss(True)
