@@ -1064,7 +1064,7 @@ MESSAGES: dict[str, str] = {
     "orders.items_edit.shipping": "Shipping to {province} {amount}",
     "orders.items_edit.free_over": "(free over {amount})",
     "orders.items_edit.flat_rate": "({base} per order)",
-    "orders.items_edit.coupon_kept": "Coupon {title} −{amount}: still applies",
+    "orders.items_edit.coupon_kept": "Coupon {title} {amount}: still applies",
     "orders.items_edit.coupon_dropped": "Coupon {title} no longer applies ({reason}); saving returns it to your coupons",
     "orders.items_edit.new_total": "New total {total}",
     "orders.items_edit.now": "(now {total})",

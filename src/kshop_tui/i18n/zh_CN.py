@@ -1057,7 +1057,7 @@ MESSAGES: dict[str, str] = {
     "orders.items_edit.shipping": "运费（{province}）{amount}",
     "orders.items_edit.free_over": "（满 {amount} 包邮）",
     "orders.items_edit.flat_rate": "（每单 {base}）",
-    "orders.items_edit.coupon_kept": "优惠券 {title} −{amount}：仍可使用",
+    "orders.items_edit.coupon_kept": "优惠券 {title} {amount}：仍可使用",
     "orders.items_edit.coupon_dropped": "优惠券 {title} 不再适用（{reason}）；保存后退回你的券包",
     "orders.items_edit.new_total": "新实付 {total}",
     "orders.items_edit.now": "（当前 {total}）",

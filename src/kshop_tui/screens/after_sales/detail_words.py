@@ -9,7 +9,7 @@ from rich.text import Text
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.after_sale import PROBLEM_STATES, status_tone
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, short_time
 from kshop_tui.widgets.status_badge import after_sale_status_name, time_left
 from kshop_tui.widgets.timeline import TimelineEntry, Tone
 
@@ -110,7 +110,7 @@ def summary(after_sale: AfterSale) -> Text:
     return text
 
 
-def timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
+def timeline(after_sale: AfterSale, now: float) -> tuple[TimelineEntry, ...]:
     """Newest first, the last step lit (red when it ended the request)."""
     entries = []
     last = len(after_sale.timeline) - 1
@@ -121,9 +121,7 @@ def timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
         if index == last:
             tone = "problem" if event.status in PROBLEM_STATES else "current"
         entries.append(
-            TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"), title=title, detail=event.note, tone=tone
-            )
+            TimelineEntry(at=short_time(event.at, now), title=title, detail=event.note, tone=tone)
         )
     return tuple(reversed(entries))
 
@@ -142,10 +140,10 @@ def parcel_title(tracking: Tracking) -> Text:
     )
 
 
-def parcel_timeline(tracking: Tracking) -> tuple[TimelineEntry, ...]:
+def parcel_timeline(tracking: Tracking, now: float) -> tuple[TimelineEntry, ...]:
     return tuple(
         TimelineEntry(
-            at=local_time(event.at, "%m-%d %H:%M"),
+            at=short_time(event.at, now),
             title=event.text,
             detail=event.location,
             tone="current" if index == 0 else "normal",

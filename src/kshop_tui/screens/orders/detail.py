@@ -165,7 +165,9 @@ class OrderDetailScreen(ShopScreen):
         self.query_one("#detail-items", Static).update(items_table(order.items))
         self.query_one("#detail-info", Static).update(info_table(order))
         self.query_one("#detail-money", Static).update(money_table(order))
-        self.query_one(Timeline).entries = tuple(timeline_entries(order.timeline))
+        self.query_one(Timeline).entries = tuple(
+            timeline_entries(order.timeline, self.shop.clock.now())
+        )
         deadline = self.query_one("#detail-deadline", Static)
         deadline.display = order.auto_cancel_at is not None
         assert self._countdown is not None

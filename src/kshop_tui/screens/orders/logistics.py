@@ -25,7 +25,8 @@ from kshop_tui.shop.flows.orders import (
     looks_like_tracking_no,
     normalize_tracking_no,
 )
-from kshop_tui.text import local_time
+from kshop_tui.shop.session import shop_of
+from kshop_tui.text import short_time
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
@@ -87,9 +88,10 @@ class ParcelView(Vertical):
         status.update(words)
         status.set_class(exception, "-exception")
         status.set_class(tracking.status == "delivered", "-delivered")
+        now = shop_of(self.app).clock.now()
         self.query_one(Timeline).entries = tuple(
             TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"),
+                at=short_time(event.at, now),
                 title=parcel_status_label(event.status),
                 detail=event.text,
                 tone=(

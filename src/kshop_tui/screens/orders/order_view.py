@@ -10,7 +10,7 @@ from rich.text import Text
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.orders.receipt import invoice_label, payment_method_label
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, money_off, short_time
 from kshop_tui.widgets.timeline import TimelineEntry, Tone
 
 if TYPE_CHECKING:
@@ -79,12 +79,12 @@ def money_table(order: Order) -> Table:
     table.add_row(Text(t("orders.money.subtotal")), Text(money(order.subtotal_fen)))
     table.add_row(Text(t("orders.money.shipping")), Text(money(order.shipping_fen)))
     if order.discount_fen:
-        table.add_row(Text(t("orders.money.discount")), Text(money(-order.discount_fen)))
+        table.add_row(Text(t("orders.money.discount")), Text(money_off(order.discount_fen)))
     table.add_row(
         Text(t("orders.money.total"), style="bold"), Text(money(order.total_fen), style="bold")
     )
     if order.refunded_fen:
-        table.add_row(Text(t("orders.money.refunded")), Text(money(-order.refunded_fen)))
+        table.add_row(Text(t("orders.money.refunded")), Text(money_off(order.refunded_fen)))
     return table
 
 
@@ -93,13 +93,13 @@ def event_title(status: str) -> str:
     return status.replace("_", " ") if label == f"orders.event.{status}" else label
 
 
-def timeline_entries(events: list[OrderEvent]) -> list[TimelineEntry]:
+def timeline_entries(events: list[OrderEvent], now: float) -> list[TimelineEntry]:
     entries = []
     for index, event in enumerate(reversed(events)):
         tone: Tone = "current" if index == 0 else "normal"
         entries.append(
             TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"),
+                at=short_time(event.at, now),
                 title=event_title(event.status),
                 detail=event.note,
                 tone=tone,

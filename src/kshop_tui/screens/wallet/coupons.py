@@ -17,7 +17,7 @@ from textual.widgets.data_table import ColumnKey
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, money_off
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.row_table import RowTable, tone
 
@@ -269,7 +269,7 @@ class CouponsScreen(ShopScreen):
         title = coupon_title(coupon.kind, coupon.title)
         if faded:
             title.stylize("dim")
-        off = Text("−" + money(coupon.discount_fen), justify="right")
+        off = Text(money_off(coupon.discount_fen), justify="right")
         if not faded:
             off.stylize(tone(self.app, "warning") + Style(bold=True))
         if tab == "cp-used":
@@ -284,7 +284,7 @@ class CouponsScreen(ShopScreen):
 
     def _claim_cells(self, offer: ClaimableCoupon) -> tuple[Text, Text, Text, Text]:
         title = coupon_title(offer.kind, offer.title)
-        off = Text("−" + money(offer.discount_fen), justify="right", style="bold")
+        off = Text(money_off(offer.discount_fen), justify="right", style="bold")
         if offer.claimed:
             state = Text("✓ " + t("coupons.claimed"), style=tone(self.app, "success"))
             title.stylize("dim")
