@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, Input, Static, TabbedContent
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.login_form import login_body
 from kshop_tui.shop.flows import login as login_flow
@@ -307,7 +307,7 @@ class LoginScreen(ShopScreen):
             self._show_send_buttons()
         self._show_hint(
             code_id,
-            t("login.code_sent", phone=mask_phone(phone), minutes=max(1, sent.expires_in // 60)),
+            tn("login.code_sent", max(1, sent.expires_in // 60), phone=mask_phone(phone)),
             "",
         )
         self.query_one(f"#{code_id}", Input).focus()

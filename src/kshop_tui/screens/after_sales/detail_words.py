@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows.after_sale import PROBLEM_STATES, status_tone
 from kshop_tui.text import local_time, money, short_time
 from kshop_tui.widgets.status_badge import after_sale_status_name, time_left
@@ -96,9 +96,7 @@ def summary(after_sale: AfterSale) -> Text:
     text.append(t("as.review.reason") + ": ", style="dim")
     text.append(after_sale.reason_label)
     if after_sale.photo_ids:
-        text.append(
-            "   " + t("as.review.photo_count", count=len(after_sale.photo_ids)), style="dim"
-        )
+        text.append("   " + tn("as.review.photo_count", len(after_sale.photo_ids)), style="dim")
     if after_sale.description:
         text.append("\n")
         text.append(after_sale.description, style="italic")

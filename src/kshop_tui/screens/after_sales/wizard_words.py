@@ -11,7 +11,7 @@ from textual.widgets import RadioSet
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows.after_sale import TYPES
 from kshop_tui.text import money
 from kshop_tui.widgets.toggles import RadioButton
@@ -125,7 +125,7 @@ def review_summary(draft: AfterSaleDraft, refund_to_words: str) -> Text:
             t("as.review.description"),
             Text(description or t("as.review.none"), style="" if description else "dim"),
         ),
-        (t("as.review.photos"), Text(t("as.review.photo_count", count=len(draft.photos)))),
+        (t("as.review.photos"), Text(tn("as.review.photo_count", len(draft.photos)))),
         (t("as.review.amount"), Text(money(draft.amount_fen), style="bold")),
         (t("as.review.refund_to"), Text(refund_to_words)),
         (t("as.review.shipping"), Text(return_shipping_words(draft))),

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import local_time, money, money_off
@@ -289,7 +289,7 @@ class CouponsScreen(ShopScreen):
             state = Text("✓ " + t("coupons.claimed"), style=tone(self.app, "success"))
             title.stylize("dim")
         else:
-            state = Text(t("coupons.valid_days", days=offer.valid_days), style="dim")
+            state = Text(tn("coupons.valid_days", offer.valid_days), style="dim")
         return title, Text(condition(offer.threshold_fen)), off, state
 
     def _tab_status(self, tab: str, message: str, level: str | None) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.cart_outbox import CartChange
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
@@ -135,7 +135,7 @@ async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
             continue
         added += 1
     if added:
-        shop.host.tell(t("orders.buy_again_done", count=added))
+        shop.host.tell(tn("orders.buy_again_done", added))
 
 
 # --- the address ---------------------------------------------------------------------------
@@ -225,7 +225,7 @@ class ItemsDraft:
         if available <= 0:
             return t("orders.add_from_cart.sold_out")
         if in_order >= available:
-            return t("orders.add_from_cart.all_in_order", count=available)
+            return tn("orders.add_from_cart.all_in_order", available)
         return None
 
     def add(self, item: CartItem) -> int:
