@@ -48,6 +48,12 @@ class _ShopScreenParts(WorkUntilGone, _ScreenBase):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return localize_active(super().active_bindings)
 
+    def refusal(self, action: str) -> str | None:
+        """Why the key of `action` does nothing now, in the user's words, or None when it
+        works (or this screen has nothing to say). A screen whose `check_action` hides a
+        key says here why; pressing the key shows it (`KshopApp.run_action`)."""
+        return None
+
     @property
     def shop(self) -> ShopSession:
         """The shop session of the App (the backend, the login, `run_api`)."""

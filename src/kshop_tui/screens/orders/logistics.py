@@ -109,7 +109,8 @@ class LogisticsScreen(ShopScreen):
 
     CSS_PATH = "logistics.tcss"
     BINDINGS = [
-        Binding("c", "copy_number", "orders.key.copy_number", id="logistics.copy"),
+        # Not "c": that is the cart on every other screen. "y" as in yank.
+        Binding("y", "copy_number", "orders.key.copy_number", id="logistics.copy"),
         Binding("r", "reload", "orders.key.reload", id="logistics.reload"),
     ]
 
@@ -126,7 +127,7 @@ class LogisticsScreen(ShopScreen):
     def compose_body(self) -> ComposeResult:
         yield LoadingIndicator(id="logistics-loading")
         with VerticalScroll(id="logistics-body"):
-            yield ParcelView("c", id="parcel")
+            yield ParcelView("y", id="parcel")
         yield Static(id="logistics-error", classes="error-text")
 
     def on_mount(self) -> None:

@@ -61,6 +61,48 @@ def offered_actions(order: Order | None) -> list[str]:
     return [needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order)]
 
 
+def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
+    """Why the order's `action` (a screen's action, as in SERVER_ACTIONS) does not apply to
+    it now, in words for a notice; None for an action this does not cover. Called for a
+    refused action only: the server's list (or the row's status) already said no, this
+    says why as well as the order shows."""
+    status, after_sale = order.status, order.after_sale_status
+    items = getattr(order, "items", None)  # a list row has no items
+    if status == "cancelled" and action != "buy_again":
+        return t("orders.why_not.cancelled")
+    unshipped = status in ("pending_payment", "awaiting_shipment")
+    if action == "pay":
+        return t("orders.why_not.pay.paid")
+    if action in ("change_address", "change_items"):
+        key = "change.too_many" if status == "pending_payment" else "change.paid"
+        return t(f"orders.why_not.{key}")
+    if action == "cancel_order":
+        if after_sale == "in_progress":
+            return t("orders.why_not.after_sale_open")
+        return t(f"orders.why_not.cancel.{'completed' if status == 'completed' else 'shipped'}")
+    if action == "confirm_receipt":
+        return t("orders.why_not.not_shipped" if unshipped else "orders.why_not.confirm.done")
+    if action == "track":
+        return t("orders.why_not.not_shipped" if unshipped else "orders.why_not.no_tracking")
+    if action == "review":
+        if status != "completed":
+            return t("orders.why_not.review.not_received")
+        if items is not None and all(item.reviewed for item in items):
+            return t("orders.why_not.review.done")
+        return t("orders.why_not.review.closed")
+    if action == "after_sale":
+        if status == "pending_payment":
+            return t("orders.why_not.after_sale.unpaid")
+        if after_sale == "in_progress":
+            return t("orders.why_not.after_sale_open")
+        if items is not None and all(item.refunded for item in items):
+            return t("orders.why_not.after_sale.refunded")
+        return t("orders.why_not.after_sale.closed")
+    if action == "buy_again":
+        return t("orders.why_not.buy_again")
+    return None
+
+
 # An order list's row carries no actions: its status decides.
 CANCELLABLE = ("pending_payment", "awaiting_shipment")
 TRACKABLE = ("shipped", "completed")
