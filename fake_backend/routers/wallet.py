@@ -40,11 +40,12 @@ async def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.Wallet
 async def list_transactions(
     ctx: CtxDep,
     user: UserDep,
+    lang: LangDep,
     account: Account | None = None,
     cursor: PageCursor = None,
     limit: PageLimit = 20,
 ) -> wallet.TransactionPage:
-    return wallet.transactions(ctx, user.id, account, cursor, limit)
+    return wallet.transactions(ctx, user.id, account, cursor, limit, lang)
 
 
 @router.post(

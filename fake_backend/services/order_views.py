@@ -335,7 +335,8 @@ def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float)
             actions.append("review")
         if open_for_after_sale and _within_return_window(ctx, order, now):
             actions.append("after_sale")
-        return [*actions, "track"]
+        # Buying the same things again is what a finished order is most often opened for.
+        return [*actions, "track", "buy_again"]
     return ["buy_again"]
 
 

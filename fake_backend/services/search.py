@@ -439,7 +439,7 @@ def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
     if not items and chinese:
         # Pieces of Latin nonsense (zzzqqq → zz, initials of anything) help nobody.
         items = _pieces_that_find(ctx, max(chinese, key=len), limit)
-    return items
+    return _without_echoes(items)
 
 
 CLOSEST_PIECES_TRIED = 24

@@ -205,8 +205,10 @@ def split_pinyin(
         for start in range(end):
             before = best[start]
             piece = letters[start:end]
+            # One letter starts or spells too many words to mean one (zzz is no zz z).
             if (
                 before is None
+                or len(piece) < MIN_PINYIN_TERM
                 or piece not in spellings
                 and not (end == len(letters) and starts_a_spelling(piece))
             ):

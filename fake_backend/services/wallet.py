@@ -7,6 +7,7 @@ twice) and cut to its last four digits; it is never stored, answered or logged.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Literal, TypedDict
 
@@ -124,6 +125,27 @@ def bank_name(bank: str, lang: str) -> str:
     return bank if lang == "zh" else BANK_NAMES_EN.get(bank, bank)
 
 
+# How `_card_note` writes a card into a stored note: "招商银行 尾号6868".
+_CARD_IN_NOTE = re.compile(r"(?P<bank>\S+) 尾号(?P<last4>\d{4})")
+# What refunds write before the order number (order_states, after_sale_states).
+_NOTE_WORDS_EN = {"取消订单退款": "Refund of cancelled order", "售后退款": "After-sale refund"}
+
+
+def localized_note(note: str, lang: str) -> str:
+    """A stored note in the asker's language. Notes are written in Chinese; in English
+    a refund's words are English and a card reads "China Merchants Bank ••6868" (as the
+    client writes cards). What a note quotes (an order number, a product) stays."""
+    if lang == "zh":
+        return note
+    for chinese, english in _NOTE_WORDS_EN.items():
+        if note.startswith(chinese):
+            note = english + note[len(chinese) :]
+            break
+    return _CARD_IN_NOTE.sub(
+        lambda card: f"{bank_name(card['bank'], lang)} ••{card['last4']}", note
+    )
+
+
 def card_view(row: sqlite3.Row, lang: str) -> CardView:
     return {
         "id": row["id"],
@@ -134,14 +156,14 @@ def card_view(row: sqlite3.Row, lang: str) -> CardView:
     }
 
 
-def transaction_view(row: sqlite3.Row) -> TransactionView:
+def transaction_view(row: sqlite3.Row, lang: str = "zh") -> TransactionView:
     return {
         "id": row["id"],
         "account": row["account"],
         "kind": row["kind"],
         "amount_fen": row["amount_fen"],
         "order_id": row["order_id"],
-        "note": row["note"],
+        "note": localized_note(row["note"], lang),
         "at": iso(row["at"]),
     }
 
@@ -174,11 +196,12 @@ def wallet(ctx: Ctx, user_id: int, lang: str) -> WalletView:
 
 
 def transactions(
-    ctx: Ctx, user_id: int, account: str | None, cursor: str | None, limit: int
+    ctx: Ctx, user_id: int, account: str | None, cursor: str | None, limit: int, lang: str
 ) -> TransactionPage:
     rows = store.transactions_page(ctx.db, user_id, account, after_keyset(cursor), limit + 1)
     page, next_cursor = cut(rows, limit, lambda row: [row["at"], row["id"]])
-    return {"items": [transaction_view(row) for row in page], "next_cursor": next_cursor}
+    items = [transaction_view(row, lang) for row in page]
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _card_or_default(ctx: Ctx, user_id: int, card_id: int | None) -> sqlite3.Row:

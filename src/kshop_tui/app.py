@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import gc
 import sys
-from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from textual import work
+from textual import actions, work
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -36,6 +38,14 @@ if TYPE_CHECKING:
     from kshop_tui.crash import CrashLog
 
 CONFIG_NOTICE_SECONDS = 20
+
+
+@runtime_checkable
+class SaysWhyNot(Protocol):
+    """A screen whose keys come and go (`ShopScreen`): it can say why one does nothing."""
+
+    def refusal(self, action: str) -> str | None:
+        """Why `action` does not apply now, in the user's words; None when it does."""
 
 
 class KshopApp(App[None]):
@@ -201,6 +211,23 @@ class KshopApp(App[None]):
             self.notify(url, title=t("serve.open_url"), markup=False)
             return
         super().open_url(url, new_tab=new_tab)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Runs an action, as Textual does; but a screen's key that does not apply now
+        says why (the screen's `refusal`) instead of doing nothing. Its key stays out of
+        the footer all the same: the screen's `check_action` hides it."""
+        if isinstance(action, str) and isinstance(default_namespace, SaysWhyNot):
+            destination, name, _ = actions.parse(action)
+            reason = None if destination else default_namespace.refusal(name)
+            if reason is not None:
+                self.notify(reason, severity="warning", markup=False)
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     @work(exclusive=True, group="retry")
     async def action_retry_backend(self) -> None:

@@ -20,6 +20,7 @@ from kshop_tui.navigation import Open
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.session import ShopSession, shop_of
 from kshop_tui.text import clean
+from kshop_tui.whole_chars import WholeCharCompositor
 from kshop_tui.widgets.banner import OutageBanner
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.header import ShopHeader
@@ -32,18 +33,26 @@ else:
 
 
 class _ShopScreenParts(WorkUntilGone, _ScreenBase):
-    """What full screens and dialogs share: binding descriptions in the UI language, the
-    app as a KshopApp, and work that stops once the screen has left the stack (answers
-    that arrive later are dropped, not drawn: see `kshop_tui.gone`). Mixed in before
-    Textual's screen class."""
+    """What full screens and dialogs share: binding descriptions in the UI language, a
+    compositor that keeps wide characters whole, the app as a KshopApp, and work that
+    stops once the screen has left the stack (answers that arrive later are dropped, not
+    drawn: see `kshop_tui.gone`). Mixed in before Textual's screen class."""
 
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+        # A dropdown or a toast over other widgets keeps its Chinese characters whole.
+        self._compositor = WholeCharCompositor()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         return localize_active(super().active_bindings)
+
+    def refusal(self, action: str) -> str | None:
+        """Why the key of `action` does nothing now, in the user's words, or None when it
+        works (or this screen has nothing to say). A screen whose `check_action` hides a
+        key says here why; pressing the key shows it (`KshopApp.run_action`)."""
+        return None
 
     @property
     def shop(self) -> ShopSession:

@@ -1,4 +1,9 @@
-"""Formatting shared by every screen: money, phones, dates, and cleaning backend text.
+"""Formatting shared by every screen: money, phones, dates, counts, and cleaning backend
+text. Each way of writing a thing has one function here, so every screen writes it alike:
+a minus is always `-` (`-¥20.00`: one cell wide in every terminal, where U+2212 is
+ambiguous-width in CJK ones); a short time shows its year only when it is not this
+year's (`11-24 14:03`, `2025-11-24`); sales read as shops write them (`1700+`, `1.2万+`,
+`1.7k+` in English); an aside takes the language's brackets (`（已领取）`, ` (claimed)`).
 
 Backend text is data: `clean` strips terminal control characters (C0, DEL, C1, ESC/CSI/OSC
 sequences) and bidi overrides, so a product name can never move the cursor or retitle
@@ -9,6 +14,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+
+from kshop_tui.i18n import language
 
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC … BEL / ST
@@ -68,10 +75,20 @@ def clean_multiline(text: str) -> str:
 
 
 def money(fen: int) -> str:
-    """`123450` → `¥1,234.50`. Integer arithmetic only."""
+    """`123450` → `¥1,234.50`, `-2000` → `-¥20.00`. Integer arithmetic only."""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
     return f"{sign}¥{yuan:,}.{cents:02d}"
+
+
+def money_off(fen: int) -> str:
+    """A discount or a refund taken off a total, `2000` → `-¥20.00`."""
+    return money(-abs(fen))
+
+
+def signed_money(fen: int) -> str:
+    """A movement of money, in or out: `+¥20.00`, `-¥20.00`."""
+    return ("+" if fen > 0 else "") + money(fen)
 
 
 def parse_yuan(text: str) -> int | None:
@@ -89,12 +106,36 @@ def mask_phone(phone: str) -> str:
 
 
 def compact_count(value: int) -> str:
-    """Sales counts as shops show them: 987, 12.3k, 1.2M."""
-    if value < 1000:
+    """A sales count as shops write it, rounded down and marked `+` once it is rounded:
+    86, 600+, 1700+, 1.2万+, 12万+ in Chinese; 86, 600+, 1.7k+, 12k+, 1.2M+ in English."""
+    if value < 100:
         return str(value)
+    if value < 1000:
+        return f"{value // 100 * 100}+"
+    if language() == "zh_CN":
+        if value < 10_000:
+            return f"{value // 100 * 100}+"
+        if value < 100_000_000:
+            return _rounded_down(value, 10_000, "万")
+        return _rounded_down(value, 100_000_000, "亿")
     if value < 1_000_000:
-        return f"{value / 1000:.1f}k".replace(".0k", "k")
-    return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+        return _rounded_down(value, 1000, "k")
+    return _rounded_down(value, 1_000_000, "M")
+
+
+def _rounded_down(value: int, unit: int, name: str) -> str:
+    """`value` in `unit`s, with one decimal below ten of them, rounded down: 12_345 in
+    thousands → `12k+`, 1_234 → `1.2k+`."""
+    tenths = value * 10 // unit
+    if tenths < 100 and tenths % 10:
+        return f"{tenths // 10}.{tenths % 10}{name}+"
+    return f"{tenths // 10}{name}+"
+
+
+def aside(words: str) -> str:
+    """Words in brackets after something, in the UI language's brackets: `（已领取）`,
+    ` (claimed)`."""
+    return f"（{words}）" if language() == "zh_CN" else f" ({words})"
 
 
 def parse_time(iso: str) -> datetime:
@@ -111,3 +152,14 @@ def local_time(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not iso:
         return ""
     return parse_time(iso).astimezone(CHINA_TZ).strftime(fmt)
+
+
+def short_time(iso: str | None, now: float) -> str:
+    """A time in a list or a timeline, China time, as shops write it: `11-24 14:03` this
+    year (on the backend's clock, `now`), `2025-11-24` in another; the year only when it
+    is not this one, and both fit the same eleven cells."""
+    if not iso:
+        return ""
+    at = parse_time(iso).astimezone(CHINA_TZ)
+    this_year = datetime.fromtimestamp(now, CHINA_TZ).year
+    return at.strftime("%m-%d %H:%M" if at.year == this_year else "%Y-%m-%d")

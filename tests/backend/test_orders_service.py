@@ -148,6 +148,7 @@ def test_load_order_hides_other_users_orders_and_add_event_appends(ctx: Ctx) -> 
 
 
 def test_completed_orders_offer_review_and_after_sale_only_within_their_windows(ctx: Ctx) -> None:
+    """…and tracking and buying again always."""
     sku = sku_between(ctx, 3000, 5000)
     with ctx.db.tx():
         ctx.db.execute(
@@ -162,11 +163,13 @@ def test_completed_orders_offer_review_and_after_sale_only_within_their_windows(
         "review",
         "after_sale",
         "track",
+        "buy_again",
     ]
     ctx.clock.advance(8 * 86400)
-    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["review", "track"]
+    actions = order_views.order_view(ctx, order["id"], "zh")["actions"]
+    assert actions == ["review", "track", "buy_again"]
     ctx.clock.advance(23 * 86400)
-    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["track"]
+    assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["track", "buy_again"]
 
 
 def test_an_after_sale_in_progress_blocks_cancelling(ctx: Ctx) -> None:

@@ -12,6 +12,7 @@ from fake_backend.services.search_text import (
     pinyin_tokens,
     query_terms,
     segment,
+    split_pinyin,
 )
 
 VOCABULARY = {
@@ -82,3 +83,15 @@ def test_highlights_mark_every_match_and_the_words_pinyin_spells() -> None:
 
 def test_normalize_folds_width_and_case_and_drops_control_characters() -> None:
     assert normalize("ＡＢＣ\x1b[31m手机\u202e") == "abc[31m手机"
+
+
+def test_letters_typed_together_split_into_spellings_of_two_letters_or_more() -> None:
+    spellings = {"huawei", "shouji", "hw", "sj", "xm", "zz"}
+
+    def starts(piece: str) -> bool:
+        return any(spelling.startswith(piece) for spelling in spellings)
+
+    assert split_pinyin("huaweishouji", spellings, starts) == ["huawei", "shouji"]
+    assert split_pinyin("xmsj", spellings, starts) == ["xm", "sj"]
+    assert split_pinyin("huaweishou", spellings, starts) == ["huawei", "shou"]
+    assert split_pinyin("zzz", spellings, starts) == []  # not zz + z

@@ -184,6 +184,35 @@ def test_topup_moves_money_from_the_card_into_the_balance(
     }
 
 
+def test_history_names_the_card_in_the_askers_language(
+    client: TestClient, demo_headers: dict[str, str]
+) -> None:
+    """Notes are stored in Chinese; an English client reads the card's bank in English."""
+    client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 100},
+        headers={**demo_headers, "Idempotency-Key": "k-lang"},
+    )
+    url = "/api/v1/wallet/transactions?account=balance"
+    chinese = client.get(url, headers={**demo_headers, "Accept-Language": "zh-CN"})
+    english = client.get(url, headers={**demo_headers, "Accept-Language": "en"})
+    assert chinese.json()["items"][0]["note"] == f"招商银行 尾号{DEMO_CARD_LAST4}"
+    assert english.json()["items"][0]["note"] == f"China Merchants Bank ••{DEMO_CARD_LAST4}"
+
+
+def test_a_note_keeps_what_is_not_a_card() -> None:
+    note = "KS261124000001 工商银行 尾号1234"
+    assert wallet.localized_note(note, "en") == "KS261124000001 ICBC ••1234"
+    assert wallet.localized_note("售后退款 KS261124000001", "en") == (
+        "After-sale refund KS261124000001"
+    )
+    assert wallet.localized_note("取消订单退款 KS261124000001", "en") == (
+        "Refund of cancelled order KS261124000001"
+    )
+    assert wallet.localized_note("签到奖励", "en") == "签到奖励"
+    assert wallet.localized_note(note, "zh") == note
+
+
 @pytest.mark.parametrize("amount", [0, -1, 5_000_001])
 def test_topup_amount_out_of_range_is_422_and_changes_nothing(
     client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx, amount: int

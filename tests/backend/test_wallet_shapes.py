@@ -43,7 +43,7 @@ def test_what_the_wallet_answers_has_exactly_those_keys(ctx: Ctx) -> None:
     assert set(view["bnpl"]) == set(wallet.BnplView.__annotations__)
     for card in view["bank_cards"]:
         assert set(card) == set(wallet.CardView.__annotations__)
-    page = wallet.transactions(ctx, DEMO_USER_ID, None, None, 5)
+    page = wallet.transactions(ctx, DEMO_USER_ID, None, None, 5, "zh")
     assert set(page) == set(wallet.TransactionPage.__annotations__)
     for row in page["items"]:
         assert set(row) == set(wallet.TransactionView.__annotations__)

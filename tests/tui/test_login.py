@@ -175,7 +175,9 @@ async def test_register_then_skip_real_name(
         await settle(pilot)
         assert isinstance(app.screen, RealNameScreen)
         assert app.user is not None and app.user.phone == NEW_PHONE
-        assert any("new-user coupon" in message for message in notifications(app))
+        # Said on the card: no toast over its fields and Verify button at 80×24.
+        assert "new-user coupon" in text_of(app.screen, "#rn-welcome")
+        assert notifications(app) == []
         await pilot.press("escape")  # skip real-name verification for now
         await settle(pilot)
         assert results == [True]

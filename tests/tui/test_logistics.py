@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 from fake_backend.context import Ctx
 from fake_backend.services import logistics
 from kshop_tui.app import KshopApp
+from kshop_tui.screens.cart.cart import CartScreen
 from kshop_tui.screens.orders.logistics import LogisticsScreen, ParcelView, TrackParcelScreen
 from kshop_tui.widgets.timeline import Timeline
 from tests.tui.helpers import settle, shown_text
@@ -53,8 +54,11 @@ async def test_an_orders_parcel_with_its_steps_newest_first(
         assert entries[0].tone == "current"
         status = app.screen.query_one("#parcel-status", Static)
         assert "In transit" in shown_text(status) and not status.has_class("-exception")
-        await pilot.press("c")  # copy the tracking number
+        await pilot.press("y")  # copy the tracking number
         assert app.clipboard == tracking_no
+        await pilot.press("c")  # the cart, as on every other screen
+        await settle(pilot)
+        assert isinstance(app.screen, CartScreen)
 
 
 async def test_an_exception_is_shown_as_one(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 from textual.widgets import DataTable, Input
 
+from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.services import auth, ledger, sessions
 from fake_backend.services import wallet as wallet_service
@@ -359,3 +360,27 @@ async def test_many_bills_load_a_page_at_a_time(
         await settle(pilot)
         assert [bill.id for bill in screen.bills] == newest_first
         assert "more below" not in text_of(screen, "#bn-status")
+
+
+async def test_history_shows_the_year_of_last_years_entries(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    """This year's entries read `11-23 10:00`; last year's `2025-11-24` (the clock is frozen
+    at 2026-11-24 10:00 China time)."""
+    entries = (("last-year", "2025-11-24T02:00:00Z"), ("yesterday", "2026-11-23T02:00:00Z"))
+    with backend_ctx.db.tx():
+        for note, at in entries:
+            backend_ctx.db.execute(
+                "INSERT INTO wallet_transactions(user_id, account, kind, amount_fen, note, at)"
+                " VALUES (1, 'balance', 'refund', -2000, ?, ?)",
+                (note, parse_iso(at)),
+            )
+    app = make_app(token=demo_token, open_target="wallet")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#wl-history", DataTable)
+        shown = [table.get_row_at(index) for index in range(table.row_count)]
+        rows = {note: next(row for row in shown if str(row[2]) == note) for note, _ in entries}
+        assert str(rows["last-year"][0]) == "2025-11-24"
+        assert str(rows["yesterday"][0]) == "11-23 10:00"
+        assert str(rows["yesterday"][3]) == "-¥20.00"

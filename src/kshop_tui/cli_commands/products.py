@@ -9,6 +9,7 @@ from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json
+from kshop_tui.i18n import translate_plural
 from kshop_tui.text import compact_count
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
         returns = f"{product.return_window_days} days" if product.return_window_days else "yes"
     else:
         returns = f"no ({product.non_returnable_reason or 'not returnable'})"
+    count = product.review_count
     fields = [
         ("Product", f"{product.name} (id {product.id})"),
         ("Brand", product.brand),
@@ -136,7 +138,7 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
         ("Sales", compact_count(product.sales)),
         (
             "Rating",
-            f"{product.rating:.1f} ({product.review_count} reviews)"
+            f"{product.rating:.1f} ({translate_plural('en', 'product.review_count', count)})"
             if product.review_count
             else "no reviews yet",
         ),

@@ -1,7 +1,14 @@
-"""Every user-facing string goes through `t(key, **params)`.
+"""Every user-facing string goes through `t(key, **params)`, or `tn(key, count, **params)`
+for words that change with a number.
 
 Catalogues are Python dicts (`en.py`, `zh_CN.py`) with the same keys; a test keeps them
 complete. `set_language` switches at start-up (`--lang`, config, then the locale).
+
+Plurals follow CLDR's categories: English says "one" of 1 and "other" of every other
+number; Chinese has "other" only. A message's plain key holds its "other" form; a
+language that has more forms adds them as `key#one` (so `en.py` has
+`"product.review_count#one": "{count} review"` besides `"product.review_count"`, and
+`zh_CN.py` only the latter).
 """
 
 from __future__ import annotations
@@ -86,3 +93,25 @@ def translate(language: str, key: str, /, **params: object) -> str:
     """The message `key` in `language` (`en`, `zh_CN`), whatever the current one."""
     template = LANGUAGES[language].get(key) or en.MESSAGES.get(key) or key
     return template.format(**params) if params else template
+
+
+PLURAL_FORM_SEPARATOR = "#"
+
+
+def plural_category(language: str, count: int) -> str:
+    """The CLDR plural category of `count` in `language`: `one` or `other`."""
+    return "one" if language == "en" and count == 1 else "other"
+
+
+def tn(key: str, count: int, /, **params: object) -> str:
+    """The message `key` in the form that fits `count` (`1 review`, `2 reviews`), with
+    `{count}` and the other `{params}` filled in."""
+    return translate_plural(_current, key, count, **params)
+
+
+def translate_plural(language: str, key: str, count: int, /, **params: object) -> str:
+    """`tn` in `language`, whatever the current one. `params` may give `count` as it is
+    to be shown (`1,234`); the form is chosen by the number."""
+    form = f"{key}{PLURAL_FORM_SEPARATOR}{plural_category(language, count)}"
+    params.setdefault("count", count)
+    return translate(language, form if form in LANGUAGES[language] else key, **params)

@@ -21,7 +21,7 @@ from kshop_tui import i18n
 from kshop_tui.api import errors
 from kshop_tui.api.clock import ServerClock
 from kshop_tui.api.errors import LoginCancelled
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.options import AppOptions
 
@@ -334,7 +334,7 @@ class ShopSession:
         assert self.backend is not None
         applied, refused = await self.cart_outbox.flush(self.backend.client)
         if applied:
-            self.host.tell(t("cart.synced", count=applied))
+            self.host.tell(tn("cart.synced", applied))
         for message in refused:
             self.host.tell(t("cart.sync_refused", reason=message), severity="warning")
         await self.refresh_cart_count()

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money_off
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CouponOption
@@ -20,12 +20,12 @@ NO_COUPON = "none"
 
 
 def coupon_label(coupon: CouponOption) -> Text:
-    """`¥20 off over ¥199  −¥20.00  until 2026-12-23` (and why not, when unusable)."""
+    """`¥20 off over ¥199  -¥20.00  until 2026-12-23` (and why not, when unusable)."""
     text = Text(coupon.title, style="bold" if coupon.usable else "dim")
     if coupon.brand:
         text.append(" · " + t("coupon_pick.store_only", brand=coupon.brand), style="dim")
     if coupon.usable:
-        text.append("  −" + money(coupon.discount_fen), style="green")
+        text.append("  " + money_off(coupon.discount_fen), style="green")
     if coupon.expires_at:
         until = t("coupon_pick.until", date=local_time(coupon.expires_at, "%Y-%m-%d"))
         text.append("  " + until, style="dim")

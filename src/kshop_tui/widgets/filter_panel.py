@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Checkbox, Input, Label, OptionList, Static, Tree
+from textual.widgets import Input, Label, OptionList, Static, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.search import Filters
 from kshop_tui.text import parse_yuan
+from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Brand, Category

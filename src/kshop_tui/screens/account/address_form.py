@@ -13,12 +13,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.flows.address import DETAIL_MAX, NAME_MAX, REGION_PARTS, address_problems
 from kshop_tui.text import clean
+from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Address, Province

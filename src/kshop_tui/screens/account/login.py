@@ -16,14 +16,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Checkbox, Input, Static, TabbedContent
+from textual.widgets import Button, Input, Static, TabbedContent
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.login_form import login_body
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.strength import StrengthMeter
+from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -306,7 +307,7 @@ class LoginScreen(ShopScreen):
             self._show_send_buttons()
         self._show_hint(
             code_id,
-            t("login.code_sent", phone=mask_phone(phone), minutes=max(1, sent.expires_in // 60)),
+            tn("login.code_sent", max(1, sent.expires_in // 60), phone=mask_phone(phone)),
             "",
         )
         self.query_one(f"#{code_id}", Input).focus()
@@ -357,13 +358,10 @@ class LoginScreen(ShopScreen):
         self.app.clear_notifications()
         await self.shop.logged_in(result.token, result.user, remember=self._remember())
         if tab == "tab-register":
-            self.notify(
-                t("login.registered", phone=result.user.phone_masked),
-                title=t("login.new_user_coupon_title"),
-                markup=False,
-            )
-            # Offered, not required: whatever the answer, the login itself is done.
-            self.open("real_name", offer_skip=True, callback=self._real_name_done)
+            # Offered, not required: whatever the answer, the login itself is done. The
+            # welcome goes on the verification card, not in a toast over its fields.
+            welcome = t("login.registered", phone=result.user.phone_masked)
+            self.open("real_name", offer_skip=True, welcome=welcome, callback=self._real_name_done)
             return
         self.notify(t("login.welcome", phone=result.user.phone_masked), markup=False)
         self.dismiss(True)

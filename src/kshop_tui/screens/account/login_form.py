@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from kshop_tui.i18n import t
 from kshop_tui.widgets.strength import StrengthMeter
+from kshop_tui.widgets.toggles import Checkbox
 
 
 def login_body() -> ComposeResult:

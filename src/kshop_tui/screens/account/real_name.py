@@ -2,7 +2,8 @@
 check digit is checked as it is typed. Needed for pay-later and bank cards.
 
 Offered right after registering (skippable) and from account settings; dismisses True
-once verified, False when the user skips or goes back.
+once verified, False when the user skips or goes back. Right after registering it says
+so on the card itself: at 80×24 a toast would cover the fields and the Verify button.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ class RealNameScreen(ShopScreen):
         Binding("slash,b,c", "stay", show=False, id="real_name.stay"),
     ]
 
-    def __init__(self, *, offer_skip: bool = False) -> None:
+    def __init__(self, *, offer_skip: bool = False, welcome: str = "") -> None:
         super().__init__()
         self.offer_skip = offer_skip
+        self.welcome = welcome
+        """What the card says first (the account just created), or nothing."""
         if offer_skip:
             bindings = self._bindings.key_to_bindings
             bindings["escape"] = [replace(b, description=t("key.skip")) for b in bindings["escape"]]
@@ -47,6 +50,9 @@ class RealNameScreen(ShopScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="rn-body"), Vertical(id="rn-card") as card:
             card.border_title = t("real_name.title")
+            welcome = Static(self.welcome, id="rn-welcome", markup=False)
+            welcome.display = bool(self.welcome)
+            yield welcome
             yield Static(t("real_name.intro"), id="rn-intro", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(t("real_name.name"), classes="field-label")

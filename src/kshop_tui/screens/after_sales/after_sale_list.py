@@ -13,7 +13,7 @@ from textual.widgets.data_table import ColumnKey
 
 from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
-from kshop_tui.text import local_time, money
+from kshop_tui.text import money, short_time
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.status_badge import after_sale_status_name
 
@@ -44,7 +44,7 @@ class AfterSalesScreen(PagedListScreen["AfterSale"]):
     def make_table(self) -> PagedTable[AfterSale]:
         return PagedTable(
             lambda api, cursor: api.after_sales(cursor=cursor, limit=PAGE_SIZE),
-            _cells,
+            lambda after_sale: _cells(after_sale, self.shop.clock.now()),
             lambda after_sale: after_sale.id,
             id=self.TABLE_ID,
         )
@@ -76,9 +76,9 @@ class AfterSalesScreen(PagedListScreen["AfterSale"]):
         self.open("after_sale_detail", entry.id)
 
 
-def _cells(after_sale: AfterSale) -> tuple[Text, ...]:
+def _cells(after_sale: AfterSale, now: float) -> tuple[Text, ...]:
     return (
-        Text(local_time(after_sale.created_at, "%m-%d %H:%M")),
+        Text(short_time(after_sale.created_at, now)),
         Text(after_sale.order_no),
         Text(t(f"as.type_short.{after_sale.type}")),
         Text(after_sale_status_name(after_sale.status)),

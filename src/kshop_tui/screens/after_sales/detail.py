@@ -138,7 +138,9 @@ class AfterSaleDetailScreen(ShopScreen):
             note.update(words.refund_note(after_sale))
         self._show_moves(after_sale)
         self._start_countdown(after_sale)
-        self.query_one("#after-sale-timeline", Timeline).entries = words.timeline(after_sale)
+        self.query_one("#after-sale-timeline", Timeline).entries = words.timeline(
+            after_sale, self.shop.clock.now()
+        )
         self.refresh_bindings()
 
     def _show_moves(self, after_sale: AfterSale) -> None:
@@ -213,7 +215,7 @@ class AfterSaleDetailScreen(ShopScreen):
             parcel.refresh(layout=True)
             return
         title.update(words.parcel_title(tracking))
-        parcel.entries = words.parcel_timeline(tracking)
+        parcel.entries = words.parcel_timeline(tracking, self.shop.clock.now())
 
     # --- actions -------------------------------------------------------------------
 

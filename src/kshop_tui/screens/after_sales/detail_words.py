@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows.after_sale import PROBLEM_STATES, status_tone
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, short_time
 from kshop_tui.widgets.status_badge import after_sale_status_name, time_left
 from kshop_tui.widgets.timeline import TimelineEntry, Tone
 
@@ -96,9 +96,7 @@ def summary(after_sale: AfterSale) -> Text:
     text.append(t("as.review.reason") + ": ", style="dim")
     text.append(after_sale.reason_label)
     if after_sale.photo_ids:
-        text.append(
-            "   " + t("as.review.photo_count", count=len(after_sale.photo_ids)), style="dim"
-        )
+        text.append("   " + tn("as.review.photo_count", len(after_sale.photo_ids)), style="dim")
     if after_sale.description:
         text.append("\n")
         text.append(after_sale.description, style="italic")
@@ -110,7 +108,7 @@ def summary(after_sale: AfterSale) -> Text:
     return text
 
 
-def timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
+def timeline(after_sale: AfterSale, now: float) -> tuple[TimelineEntry, ...]:
     """Newest first, the last step lit (red when it ended the request)."""
     entries = []
     last = len(after_sale.timeline) - 1
@@ -121,9 +119,7 @@ def timeline(after_sale: AfterSale) -> tuple[TimelineEntry, ...]:
         if index == last:
             tone = "problem" if event.status in PROBLEM_STATES else "current"
         entries.append(
-            TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"), title=title, detail=event.note, tone=tone
-            )
+            TimelineEntry(at=short_time(event.at, now), title=title, detail=event.note, tone=tone)
         )
     return tuple(reversed(entries))
 
@@ -142,10 +138,10 @@ def parcel_title(tracking: Tracking) -> Text:
     )
 
 
-def parcel_timeline(tracking: Tracking) -> tuple[TimelineEntry, ...]:
+def parcel_timeline(tracking: Tracking, now: float) -> tuple[TimelineEntry, ...]:
     return tuple(
         TimelineEntry(
-            at=local_time(event.at, "%m-%d %H:%M"),
+            at=short_time(event.at, now),
             title=event.text,
             detail=event.location,
             tone="current" if index == 0 else "normal",

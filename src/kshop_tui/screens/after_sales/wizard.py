@@ -16,15 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import (
-    Button,
-    ContentSwitcher,
-    Input,
-    OptionList,
-    RadioButton,
-    SelectionList,
-    Static,
-)
+from textual.widgets import Button, ContentSwitcher, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.api import errors
@@ -35,6 +27,7 @@ from kshop_tui.screens.after_sales.wizard_reason import ReasonStep
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.after_sale import TYPES, AfterSaleDraft, AfterSaleSubmit, AttachedPhoto
 from kshop_tui.text import local_time, money
+from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError

@@ -11,7 +11,6 @@ from textual.widgets import (
     Label,
     OptionList,
     ProgressBar,
-    RadioButton,
     RadioSet,
     SelectionList,
     Static,
@@ -19,6 +18,7 @@ from textual.widgets import (
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.after_sale import MAX_DESCRIPTION
+from kshop_tui.widgets.toggles import RadioButton
 
 UPLOAD_STAGES = 3  # read and check, send, done
 

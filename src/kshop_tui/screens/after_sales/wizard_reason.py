@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
-from textual.widgets import Button, Input, OptionList, ProgressBar, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, OptionList, ProgressBar, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.api import errors
@@ -33,6 +33,7 @@ from kshop_tui.widgets.file_picker import (
     human_size,
     read_photo,
 )
+from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Upload

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import RadioButton, RadioSet
+from textual.widgets import RadioSet
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows.after_sale import TYPES
 from kshop_tui.text import money
+from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.shop.flows.after_sale import AfterSaleDraft
@@ -124,7 +125,7 @@ def review_summary(draft: AfterSaleDraft, refund_to_words: str) -> Text:
             t("as.review.description"),
             Text(description or t("as.review.none"), style="" if description else "dim"),
         ),
-        (t("as.review.photos"), Text(t("as.review.photo_count", count=len(draft.photos)))),
+        (t("as.review.photos"), Text(tn("as.review.photo_count", len(draft.photos)))),
         (t("as.review.amount"), Text(money(draft.amount_fen), style="bold")),
         (t("as.review.refund_to"), Text(refund_to_words)),
         (t("as.review.shipping"), Text(return_shipping_words(draft))),

@@ -18,7 +18,7 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.text import money
+from kshop_tui.text import money, money_off
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Cart, CartItem, Quote
@@ -255,7 +255,7 @@ def _summary_text(quote: Quote, cart: Cart) -> Text:
     text.append(t("cart.subtotal") + " " + money(quote.subtotal_fen) + "   ")
     text.append(t("cart.shipping") + " " + money(quote.shipping_fen) + "   ")
     if quote.discount_fen:
-        text.append(t("cart.discount") + " −" + money(quote.discount_fen) + "   ", style="green")
+        text.append(t("cart.discount") + " " + money_off(quote.discount_fen) + "   ", style="green")
     text.append(t("cart.total") + " ", style="bold")
     text.append(money(quote.total_fen), style="bold yellow")
     for problem in quote.problems:

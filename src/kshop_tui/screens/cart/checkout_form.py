@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
@@ -44,6 +44,7 @@ from kshop_tui.shop.flows.payment import (
 )
 from kshop_tui.text import clean, money
 from kshop_tui.widgets.pay_method import method_text
+from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient

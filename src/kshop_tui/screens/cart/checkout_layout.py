@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, LoadingIndicator, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, RadioSet, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.cart.rows import AddressRow, ChoiceRow
@@ -14,6 +14,7 @@ from kshop_tui.shop.flows.checkout import (
     REMARK_MAX,
     TAX_ID_LENGTHS,
 )
+from kshop_tui.widgets.toggles import RadioButton
 
 
 def compose_checkout() -> ComposeResult:

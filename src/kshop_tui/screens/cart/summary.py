@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kshop_tui.i18n import t
-from kshop_tui.text import money
+from kshop_tui.text import money, money_off
 from kshop_tui.widgets.pay_method import method_text
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def coupon_line(quote: Quote, coupon_id: int | None) -> Table:
         left.append(t("coupon_pick.none_usable"), style="dim")
     if usable:
         left.append("  " + t("coupon_pick.usable_count", count=usable), style="dim")
-    right = Text("−" + money(quote.discount_fen) if quote.discount_fen else "", style="green")
+    right = Text(money_off(quote.discount_fen) if quote.discount_fen else "", style="green")
     return left_right(left, right)
 
 
@@ -54,7 +54,9 @@ def review_grid(
     coupon = next((c for c in quote.coupons if c.id == coupon_id), None)
     grid.add_row(
         Text(t("checkout.coupon")),
-        Text(f"{coupon.title}  −{money(quote.discount_fen)}" if coupon else t("coupon_pick.none")),
+        Text(
+            f"{coupon.title}  {money_off(quote.discount_fen)}" if coupon else t("coupon_pick.none")
+        ),
     )
     grid.add_row(Text(t("checkout.shipping")), shipping_line(quote))
     grid.add_row(Text(t("checkout.pay_with")), method_text(method))
@@ -117,7 +119,7 @@ def totals(quote: Quote) -> Table:
     text.append(t("cart.subtotal") + " " + money(quote.subtotal_fen) + "   ", style="dim")
     text.append(t("cart.shipping") + " " + money(quote.shipping_fen) + "   ", style="dim")
     if quote.discount_fen:
-        text.append(t("cart.discount") + " −" + money(quote.discount_fen), style="green")
+        text.append(t("cart.discount") + " " + money_off(quote.discount_fen), style="green")
     total = Text(t("cart.total") + " ", style="bold")
     total.append(money(quote.total_fen), style="bold yellow")
     return left_right(text, total)

@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.api.errors import LoginCancelled
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.text import compact_count, local_time
+from kshop_tui.text import aside, compact_count, local_time
 from kshop_tui.widgets.image import ProductImage
 from kshop_tui.widgets.price import PriceLabel
 from kshop_tui.widgets.spec_picker import SpecPicker
@@ -120,7 +120,9 @@ class ProductScreen(ShopScreen):
         # without reviews would mislead.
         if product.review_count:
             meta.append(f" · ★{product.rating:.1f} ")
-            meta.append(t("product.review_count", count=f"{product.review_count:,}"))
+            meta.append(
+                tn("product.review_count", product.review_count, count=f"{product.review_count:,}")
+            )
         else:
             meta.append(" · " + t("product.unrated"))
         meta.append(" · " + t("product.sold", count=compact_count(product.sales)))
@@ -192,7 +194,7 @@ class ProductScreen(ShopScreen):
         for coupon in self.coupons[:3]:
             style = "dim" if coupon.claimed else "bold"
             text.append(f"🎫 {coupon.title}", style=style)
-            text.append(f" ({t('product.claimed')})  " if coupon.claimed else "  ")
+            text.append(aside(t("product.claimed")) + "  " if coupon.claimed else "  ")
         if unclaimed:
             text.append(t("product.claim_hint"), style="dim")
         self.query_one("#coupons", Static).update(text)

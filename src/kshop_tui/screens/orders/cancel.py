@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -38,6 +39,8 @@ class CancelReasonPicker(ShopModal):
     """Why the order is cancelled: dismisses with a `CancelReason.code`, or None."""
 
     CSS_PATH = "detail.tcss"
+    # Escape keeps the order: "Cancel" (取消) would read as cancelling it.
+    BINDINGS = [Binding("escape", "dismiss_none", "orders.key.keep_order", id="modal.cancel")]
 
     def __init__(self, order_no: str, reasons: list[CancelReason], *, paid: bool) -> None:
         super().__init__()

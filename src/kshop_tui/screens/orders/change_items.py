@@ -20,7 +20,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import ItemsDraft
-from kshop_tui.text import money
+from kshop_tui.text import money, money_off
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CartItem, Order, Quote
@@ -248,7 +248,7 @@ def change_summary(quote: Quote, order: Order, coupon_refusal: str | None) -> Re
             words = t(
                 "orders.items_edit.coupon_kept",
                 title=order.coupon.title,
-                amount=money(quote.discount_fen),
+                amount=money_off(quote.discount_fen),
             )
             rows.append(Text(words, style="green"))
         else:

@@ -21,6 +21,8 @@ class ConfirmReceiptDialog(ShopModal):
     CSS_PATH = "detail.tcss"
     BINDINGS = [
         Binding("enter,y", "confirm", "orders.key.confirm", id="confirm.yes"),
+        # Escape waits for the parcel: "Cancel" would read as cancelling the order.
+        Binding("escape", "dismiss_none", "orders.key.not_yet", id="modal.cancel"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -37,6 +37,7 @@ from kshop_tui.shop.flows.orders import (
     address_id_of,
     offered_actions,
     order_allows,
+    refusal_words,
 )
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
@@ -165,7 +166,9 @@ class OrderDetailScreen(ShopScreen):
         self.query_one("#detail-items", Static).update(items_table(order.items))
         self.query_one("#detail-info", Static).update(info_table(order))
         self.query_one("#detail-money", Static).update(money_table(order))
-        self.query_one(Timeline).entries = tuple(timeline_entries(order.timeline))
+        self.query_one(Timeline).entries = tuple(
+            timeline_entries(order.timeline, self.shop.clock.now())
+        )
         deadline = self.query_one("#detail-deadline", Static)
         deadline.display = order.auto_cancel_at is not None
         assert self._countdown is not None
@@ -199,6 +202,12 @@ class OrderDetailScreen(ShopScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return order_allows(action, self.order)
+
+    def refusal(self, action: str) -> str | None:
+        order = self.order
+        if order is None or order_allows(action, order):
+            return None
+        return refusal_words(action, order)
 
     def offered_actions(self) -> list[str]:
         """The server's action names this screen offers now (shown in the footer)."""

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from kshop_tui.api import errors
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
@@ -37,7 +37,7 @@ def share_text(part: int, whole: int) -> str:
 
 
 def orders_text(count: int) -> str:
-    return t("insights.one_order") if count == 1 else t("insights.orders", count=count)
+    return tn("insights.orders", count)
 
 
 def month_bars(insights: Insights) -> tuple[Bar, ...]:

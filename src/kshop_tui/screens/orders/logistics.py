@@ -25,7 +25,8 @@ from kshop_tui.shop.flows.orders import (
     looks_like_tracking_no,
     normalize_tracking_no,
 )
-from kshop_tui.text import local_time
+from kshop_tui.shop.session import shop_of
+from kshop_tui.text import short_time
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
@@ -87,9 +88,10 @@ class ParcelView(Vertical):
         status.update(words)
         status.set_class(exception, "-exception")
         status.set_class(tracking.status == "delivered", "-delivered")
+        now = shop_of(self.app).clock.now()
         self.query_one(Timeline).entries = tuple(
             TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"),
+                at=short_time(event.at, now),
                 title=parcel_status_label(event.status),
                 detail=event.text,
                 tone=(
@@ -107,7 +109,8 @@ class LogisticsScreen(ShopScreen):
 
     CSS_PATH = "logistics.tcss"
     BINDINGS = [
-        Binding("c", "copy_number", "orders.key.copy_number", id="logistics.copy"),
+        # Not "c": that is the cart on every other screen. "y" as in yank.
+        Binding("y", "copy_number", "orders.key.copy_number", id="logistics.copy"),
         Binding("r", "reload", "orders.key.reload", id="logistics.reload"),
     ]
 
@@ -124,7 +127,7 @@ class LogisticsScreen(ShopScreen):
     def compose_body(self) -> ComposeResult:
         yield LoadingIndicator(id="logistics-loading")
         with VerticalScroll(id="logistics-body"):
-            yield ParcelView("c", id="parcel")
+            yield ParcelView("y", id="parcel")
         yield Static(id="logistics-error", classes="error-text")
 
     def on_mount(self) -> None:

@@ -22,8 +22,8 @@ from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
 from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.status_tabs import TABS, StatusTabs
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.shop.flows.orders import row_allows
-from kshop_tui.text import local_time, money, seconds_until
+from kshop_tui.shop.flows.orders import refusal_words, row_allows
+from kshop_tui.text import local_time, money, seconds_until, short_time
 from kshop_tui.widgets.status_badge import badge_text, time_left
 
 if TYPE_CHECKING:
@@ -240,7 +240,13 @@ class OrdersScreen(ShopScreen):
             column.auto_width = False
 
     def _cells(self, row: OrderSummary, wide: bool) -> tuple[Text, Text, Text, Text, Text]:
-        date = Text(local_time(row.created_at, "%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M"))
+        # A wide list has room for the whole date; a narrow one writes it as lists do.
+        when = (
+            local_time(row.created_at)
+            if wide
+            else short_time(row.created_at, self.shop.clock.now())
+        )
+        date = Text(when)
         items = Text(no_wrap=True, overflow="ellipsis")
         if row.first_item is not None:
             items.append(row.first_item.name)
@@ -295,6 +301,12 @@ class OrdersScreen(ShopScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return row_allows(action, self._current())
+
+    def refusal(self, action: str) -> str | None:
+        row = self._current()
+        if row is None or row_allows(action, row):
+            return None
+        return refusal_words(action, row)
 
     # --- actions -------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kshop_tui.i18n import t
-from kshop_tui.screens.orders.receipt import invoice_label, payment_method_label
-from kshop_tui.text import local_time, money
+from kshop_tui.screens.orders.receipt import invoice_label, payment_words, total_label
+from kshop_tui.text import local_time, money, money_off, short_time
 from kshop_tui.widgets.timeline import TimelineEntry, Tone
 
 if TYPE_CHECKING:
@@ -43,12 +43,7 @@ def info_table(order: Order) -> Table:
     address = order.address
     ship_to = Text(f"{address.name}  {address.phone_masked}\n{address.one_line()}")
     table.add_row(Text(t("orders.field.ship_to")), ship_to)
-    method = payment_method_label(order.paid_method or order.payment_method)
-    if order.paid_at:
-        payment = Text(f"{method} · {t('orders.paid_at', at=local_time(order.paid_at))}")
-    else:
-        payment = Text(f"{method} · {t('orders.unpaid')}")
-    table.add_row(Text(t("orders.field.payment")), payment)
+    table.add_row(Text(t("orders.field.payment")), Text(payment_words(order)))
     table.add_row(Text(t("orders.field.placed")), Text(local_time(order.created_at)))
     if order.estimated_delivery is not None and order.status in (
         "pending_payment",
@@ -79,12 +74,12 @@ def money_table(order: Order) -> Table:
     table.add_row(Text(t("orders.money.subtotal")), Text(money(order.subtotal_fen)))
     table.add_row(Text(t("orders.money.shipping")), Text(money(order.shipping_fen)))
     if order.discount_fen:
-        table.add_row(Text(t("orders.money.discount")), Text(money(-order.discount_fen)))
+        table.add_row(Text(t("orders.money.discount")), Text(money_off(order.discount_fen)))
     table.add_row(
-        Text(t("orders.money.total"), style="bold"), Text(money(order.total_fen), style="bold")
+        Text(total_label(order), style="bold"), Text(money(order.total_fen), style="bold")
     )
     if order.refunded_fen:
-        table.add_row(Text(t("orders.money.refunded")), Text(money(-order.refunded_fen)))
+        table.add_row(Text(t("orders.money.refunded")), Text(money_off(order.refunded_fen)))
     return table
 
 
@@ -93,13 +88,13 @@ def event_title(status: str) -> str:
     return status.replace("_", " ") if label == f"orders.event.{status}" else label
 
 
-def timeline_entries(events: list[OrderEvent]) -> list[TimelineEntry]:
+def timeline_entries(events: list[OrderEvent], now: float) -> list[TimelineEntry]:
     entries = []
     for index, event in enumerate(reversed(events)):
         tone: Tone = "current" if index == 0 else "normal"
         entries.append(
             TimelineEntry(
-                at=local_time(event.at, "%m-%d %H:%M"),
+                at=short_time(event.at, now),
                 title=event_title(event.status),
                 detail=event.note,
                 tone=tone,

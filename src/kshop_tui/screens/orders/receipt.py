@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
-from kshop_tui.i18n import t
-from kshop_tui.text import local_time, money
+from kshop_tui.i18n import t, tn
+from kshop_tui.shop.flows.wallet import BNPL_DUE_DAYS
+from kshop_tui.text import CHINA_TZ, local_time, money, parse_time
 from kshop_tui.widgets.status_badge import status_label
 
 if TYPE_CHECKING:
@@ -28,6 +30,33 @@ def payment_method_label(method: str | None) -> str:
         return ""
     label = t(f"orders.method.{method}")
     return method if label == f"orders.method.{method}" else label
+
+
+def total_label(order: Order) -> str:
+    """What an order's total is: due (应付) before it is paid, paid (实付) after, still to
+    repay when pay-later paid it, and only the order's amount when it was never paid."""
+    if order.status == "pending_payment":
+        return t("orders.money.due")
+    if order.paid_method == "bnpl":
+        return t("orders.money.pay_later")
+    return t("orders.money.total" if order.paid_at else "orders.money.order_total")
+
+
+def payment_words(order: Order) -> str:
+    """How the order is paid: the method, and when it was paid, or that it is not yet;
+    pay-later says when its bill falls due (N days after receipt), not "paid"."""
+    method = payment_method_label(order.paid_method or order.payment_method)
+    if order.paid_method == "bnpl":
+        if order.status == "cancelled":
+            return f"{method} · {t('orders.bnpl_cancelled')}"
+        if order.completed_at:
+            due = parse_time(order.completed_at) + timedelta(days=BNPL_DUE_DAYS)
+            date = due.astimezone(CHINA_TZ).strftime("%Y-%m-%d")
+            return f"{method} · {t('orders.bnpl_due', date=date)}"
+        return f"{method} · {tn('orders.bnpl_due_after_receipt', BNPL_DUE_DAYS)}"
+    if order.paid_at:
+        return f"{method} · {t('orders.paid_at', at=local_time(order.paid_at))}"
+    return f"{method} · {t('orders.unpaid')}"
 
 
 def invoice_label(invoice: Invoice | None) -> str:
@@ -61,9 +90,7 @@ def receipt_text(order: Order) -> str:
     lines += _field(t("orders.field.order_no"), order.order_no)
     lines += _field(t("orders.field.placed"), local_time(order.created_at))
     lines += _field(t("orders.field.status"), status_label(order.status))
-    if order.paid_at:
-        paid = f"{local_time(order.paid_at)}  {payment_method_label(order.paid_method)}"
-        lines += _field(t("orders.field.paid"), paid)
+    lines += _field(t("orders.field.payment"), payment_words(order))
     address = order.address
     ship_to = f"{address.name} {address.phone_masked}\n{address.one_line()}"
     lines += _field(t("orders.field.ship_to"), ship_to)
@@ -82,7 +109,7 @@ def receipt_text(order: Order) -> str:
     lines.append(_amount(t("orders.money.shipping"), order.shipping_fen))
     if order.discount_fen:
         lines.append(_amount(t("orders.money.discount"), -order.discount_fen))
-    lines.append(_amount(t("orders.money.total"), order.total_fen))
+    lines.append(_amount(total_label(order), order.total_fen))
     if order.refunded_fen:
         lines.append(_amount(t("orders.money.refunded"), -order.refunded_fen))
     lines.append(rule)

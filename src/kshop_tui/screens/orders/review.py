@@ -26,7 +26,7 @@ REVIEW_MAX = 500
 
 
 class RatingPicker(Widget, can_focus=True):
-    """One to five stars: ←/→ or the digits 1–5."""
+    """One to five stars: ←/→ here, or the digits 1–5 anywhere in the dialog but the text."""
 
     DEFAULT_CSS = """
     RatingPicker { width: auto; height: 1; padding: 0 1; color: $text-warning; }
@@ -35,7 +35,6 @@ class RatingPicker(Widget, can_focus=True):
     BINDINGS = [
         Binding("right,plus,equals_sign", "change(1)", "key.more", id="rating.more"),
         Binding("left,minus", "change(-1)", "key.less", id="rating.less"),
-        *[Binding(str(n), f"set({n})", show=False) for n in range(1, 6)],
     ]
 
     value: reactive[int] = reactive(5)
@@ -60,7 +59,12 @@ class ReviewDialog(ShopModal):
     True once a review is written, None when the user backs out."""
 
     CSS_PATH = "detail.tcss"
-    BINDINGS = [Binding("ctrl+s", "submit", "orders.key.send", id="orders.review.send")]
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "orders.key.send", id="orders.review.send"),
+        # The stars from the item list too, where the dialog opens: typed in the review
+        # box, a digit is text.
+        *[Binding(str(n), f"rate({n})", show=False) for n in range(1, 6)],
+    ]
 
     def __init__(self, order: Order) -> None:
         super().__init__()
@@ -106,6 +110,9 @@ class ReviewDialog(ShopModal):
     @on(Input.Submitted, "#review-text")
     def _text_submitted(self) -> None:
         self.action_submit()
+
+    def action_rate(self, stars: int) -> None:
+        self.query_one(RatingPicker).value = stars
 
     def action_submit(self) -> None:
         self.submit()

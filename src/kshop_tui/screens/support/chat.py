@@ -26,7 +26,7 @@ from kshop_tui.screens.support.common import (
     thread_status_name,
 )
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.text import local_time
+from kshop_tui.text import short_time
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -39,10 +39,10 @@ POLL_LIMIT = 100
 class ChatBubble(Static):
     """One message, labelled with who wrote it and when."""
 
-    def __init__(self, message: SupportMessage) -> None:
+    def __init__(self, message: SupportMessage, now: float) -> None:
         self.message = message
         text = Text(t(f"cs.sender.{message.sender}"), style="bold")
-        text.append("  " + local_time(message.created_at, "%m-%d %H:%M"), style="dim")
+        text.append("  " + short_time(message.created_at, now), style="dim")
         text.append("\n")
         text.append(message.text)
         super().__init__(text, classes=f"bubble -{message.sender}")
@@ -144,10 +144,11 @@ class SupportChatScreen(ShopScreen):
         if not new:
             return
         box = self.query_one("#messages", VerticalScroll)
+        now = self.shop.clock.now()
         for message in new:
             self._shown.add(message.id)
             self.last_id = max(self.last_id, message.id)
-            row = Horizontal(ChatBubble(message), classes=f"bubble-row -{message.sender}")
+            row = Horizontal(ChatBubble(message, now), classes=f"bubble-row -{message.sender}")
             box.mount(row)
         box.call_after_refresh(box.scroll_end, animate=False)
 
@@ -214,8 +215,9 @@ class SupportChatScreen(ShopScreen):
         older = [message for message in page.items if message.id not in self._shown]
         self._shown.update(message.id for message in older)
         box = self.query_one("#messages", VerticalScroll)
+        now = self.shop.clock.now()
         await box.mount_all(
-            [Horizontal(ChatBubble(m), classes=f"bubble-row -{m.sender}") for m in older],
+            [Horizontal(ChatBubble(m, now), classes=f"bubble-row -{m.sender}") for m in older],
             after=button,
         )
         self._show_older_button(page.next_cursor)

@@ -13,7 +13,7 @@ from kshop_tui.i18n import t
 from kshop_tui.paged_screen import PagedListScreen
 from kshop_tui.screens.support.common import PAGE_SIZE, status_style, thread_status_name
 from kshop_tui.screens.support.new_thread import NewThreadModal
-from kshop_tui.text import local_time
+from kshop_tui.text import short_time
 from kshop_tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class SupportScreen(PagedListScreen["SupportThread"]):
             Text(thread.order_no or "—", style="" if thread.order_no else "dim"),
             Text(thread_status_name(thread.status), style=status_style(thread.status)),
             last,
-            Text(local_time(thread.updated_at, "%m-%d %H:%M")),
+            Text(short_time(thread.updated_at, self.shop.clock.now())),
         )
 
     def open_entry(self, entry: SupportThread) -> None:

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from kshop_tui.api.errors import LoginCancelled
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import FormModal
 from kshop_tui.shop.flows.wallet import (
     CARD_MAX_DIGITS,
@@ -112,7 +112,7 @@ class AddCardModal(FormModal):
         elif not digits:
             self.show_hint("bc-number", "", "")
         elif problem == "card.length" and len(digits) < CARD_MIN_DIGITS:
-            self.show_hint("bc-number", t("card.progress", count=len(digits)), "")
+            self.show_hint("bc-number", tn("card.progress", len(digits)), "")
         else:
             self.show_hint("bc-number", t(problem), "-error")
         return problem is not None

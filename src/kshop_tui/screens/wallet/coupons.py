@@ -14,10 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static, TabbedContent, TabPane
 from textual.widgets.data_table import ColumnKey
 
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.text import local_time, money
+from kshop_tui.text import local_time, money, money_off
 from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.row_table import RowTable, tone
 
@@ -269,7 +269,7 @@ class CouponsScreen(ShopScreen):
         title = coupon_title(coupon.kind, coupon.title)
         if faded:
             title.stylize("dim")
-        off = Text("−" + money(coupon.discount_fen), justify="right")
+        off = Text(money_off(coupon.discount_fen), justify="right")
         if not faded:
             off.stylize(tone(self.app, "warning") + Style(bold=True))
         if tab == "cp-used":
@@ -284,12 +284,12 @@ class CouponsScreen(ShopScreen):
 
     def _claim_cells(self, offer: ClaimableCoupon) -> tuple[Text, Text, Text, Text]:
         title = coupon_title(offer.kind, offer.title)
-        off = Text("−" + money(offer.discount_fen), justify="right", style="bold")
+        off = Text(money_off(offer.discount_fen), justify="right", style="bold")
         if offer.claimed:
             state = Text("✓ " + t("coupons.claimed"), style=tone(self.app, "success"))
             title.stylize("dim")
         else:
-            state = Text(t("coupons.valid_days", days=offer.valid_days), style="dim")
+            state = Text(tn("coupons.valid_days", offer.valid_days), style="dim")
         return title, Text(condition(offer.threshold_fen)), off, state
 
     def _tab_status(self, tab: str, message: str, level: str | None) -> None:

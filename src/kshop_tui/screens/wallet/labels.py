@@ -9,17 +9,13 @@ from rich.text import Text
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.wallet import BNPL_STEPS
-from kshop_tui.text import local_time, money
+from kshop_tui.text import money, short_time, signed_money
 from kshop_tui.widgets.row_table import tone
 
 if TYPE_CHECKING:
     from textual.app import App
 
     from kshop_tui.api.models import BankCard, Bnpl, Transaction
-
-
-def signed_money(fen: int) -> str:
-    return ("+" if fen > 0 else "") + money(fen)
 
 
 def account_name(account: str) -> str:
@@ -70,9 +66,9 @@ def bnpl_status(bnpl: Bnpl, app: App[Any]) -> Text:
     return status
 
 
-def history_cells(item: Transaction, app: App[Any]) -> tuple[Text, Text, Text, Text]:
+def history_cells(item: Transaction, app: App[Any], now: float) -> tuple[Text, Text, Text, Text]:
     """A row of the history: when, which account and what, the note, the amount."""
-    when = Text(local_time(item.at, "%m-%d %H:%M"), style="dim")
+    when = Text(short_time(item.at, now), style="dim")
     what = Text(f"{account_name(item.account)} · {kind_name(item.kind)}")
     note = Text(item.note, no_wrap=True, overflow="ellipsis")
     if item.order_id is not None:

@@ -269,8 +269,9 @@ class WalletScreen(ShopScreen):
             self._fit_history()
         self.transactions.extend(page.items)
         self.history_cursor = page.next_cursor
+        now = self.shop.clock.now()
         for item in page.items:
-            table.add_row(*history_cells(item, self.app), key=str(item.id))
+            table.add_row(*history_cells(item, self.app, now), key=str(item.id))
         if not self.transactions:
             self._say("wl-history-status", t("wallet.history.empty"), None)
         elif page.next_cursor:

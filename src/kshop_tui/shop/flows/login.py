@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kshop_tui import validation
 from kshop_tui.api import errors
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import clean
 
@@ -119,7 +119,7 @@ def place_refusal(error: errors.ApiError, method: Method, *, two_factor: bool) -
     if isinstance(error, errors.CredentialsRejected):
         return _place_rejection(error.code, message, method, two_factor=two_factor)
     if isinstance(error, errors.RateLimited) and error.code == "LOCKED":
-        return Refusal(general=t("login.locked", minutes=max(1, math.ceil(error.retry_after / 60))))
+        return Refusal(general=tn("login.locked", max(1, math.ceil(error.retry_after / 60))))
     if isinstance(error, errors.Conflict) and error.code == "PHONE_TAKEN":
         return Refusal(
             fields={"phone": message}, general=t("login.phone_taken_hint"), general_is_error=False
@@ -141,7 +141,7 @@ def _place_field_refusals(
     for name, field_message in error.fields.items():
         words = clean(field_message)
         if name == "code" and isinstance(attempts, int):
-            words = t("login.with_attempts", message=words, count=attempts)
+            words = tn("login.with_attempts", attempts, message=words)
         if name in shown:
             fields[name] = words
         else:

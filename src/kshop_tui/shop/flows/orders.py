@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.cart_outbox import CartChange
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
@@ -59,6 +59,48 @@ def order_allows(action: str, order: Order | None) -> bool:
 def offered_actions(order: Order | None) -> list[str]:
     """The server's action names the order screen offers now."""
     return [needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order)]
+
+
+def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
+    """Why the order's `action` (a screen's action, as in SERVER_ACTIONS) does not apply to
+    it now, in words for a notice; None for an action this does not cover. Called for a
+    refused action only: the server's list (or the row's status) already said no, this
+    says why as well as the order shows."""
+    status, after_sale = order.status, order.after_sale_status
+    items = getattr(order, "items", None)  # a list row has no items
+    if status == "cancelled" and action != "buy_again":
+        return t("orders.why_not.cancelled")
+    unshipped = status in ("pending_payment", "awaiting_shipment")
+    if action == "pay":
+        return t("orders.why_not.pay.paid")
+    if action in ("change_address", "change_items"):
+        key = "change.too_many" if status == "pending_payment" else "change.paid"
+        return t(f"orders.why_not.{key}")
+    if action == "cancel_order":
+        if after_sale == "in_progress":
+            return t("orders.why_not.after_sale_open")
+        return t(f"orders.why_not.cancel.{'completed' if status == 'completed' else 'shipped'}")
+    if action == "confirm_receipt":
+        return t("orders.why_not.not_shipped" if unshipped else "orders.why_not.confirm.done")
+    if action == "track":
+        return t("orders.why_not.not_shipped" if unshipped else "orders.why_not.no_tracking")
+    if action == "review":
+        if status != "completed":
+            return t("orders.why_not.review.not_received")
+        if items is not None and all(item.reviewed for item in items):
+            return t("orders.why_not.review.done")
+        return t("orders.why_not.review.closed")
+    if action == "after_sale":
+        if status == "pending_payment":
+            return t("orders.why_not.after_sale.unpaid")
+        if after_sale == "in_progress":
+            return t("orders.why_not.after_sale_open")
+        if items is not None and all(item.refunded for item in items):
+            return t("orders.why_not.after_sale.refunded")
+        return t("orders.why_not.after_sale.closed")
+    if action == "buy_again":
+        return t("orders.why_not.buy_again")
+    return None
 
 
 # An order list's row carries no actions: its status decides.
@@ -135,7 +177,7 @@ async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
             continue
         added += 1
     if added:
-        shop.host.tell(t("orders.buy_again_done", count=added))
+        shop.host.tell(tn("orders.buy_again_done", added))
 
 
 # --- the address ---------------------------------------------------------------------------
@@ -225,7 +267,7 @@ class ItemsDraft:
         if available <= 0:
             return t("orders.add_from_cart.sold_out")
         if in_order >= available:
-            return t("orders.add_from_cart.all_in_order", count=available)
+            return tn("orders.add_from_cart.all_in_order", available)
         return None
 
     def add(self, item: CartItem) -> int:

@@ -122,6 +122,9 @@ BnplStep = Literal["real_name", "bank_card"]
 # What blocks pay-later, in the order the user is taken through it.
 BNPL_STEPS: tuple[BnplStep, ...] = ("real_name", "bank_card")
 OPEN_BILL_STATUSES = ("unpaid", "overdue", "awaiting_receipt")
+# A pay-later bill falls due this many days after the goods are received (the order is
+# completed): the backend's rule (docs/api.md §2), which the wallet's words state too.
+BNPL_DUE_DAYS = 30
 
 
 def next_bnpl_step(bnpl: Bnpl) -> BnplStep | None:
