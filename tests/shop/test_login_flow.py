@@ -10,7 +10,7 @@ import pytest
 from kshop_tui.api import errors
 from kshop_tui.api.clock import ServerClock
 from kshop_tui.api.models import SmsMessage
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.shop.flows.login import Refusal
 
@@ -169,11 +169,11 @@ def test_wrong_credentials_are_shown_at_what_was_wrong(
 def test_a_locked_account_says_for_how_many_whole_minutes() -> None:
     locked = errors.RateLimited("locked", retry_after=61, code="LOCKED")
     assert login_flow.place_refusal(locked, "password", two_factor=False) == Refusal(
-        general=t("login.locked", minutes=2)
+        general=tn("login.locked", 2)
     )
     soon = errors.RateLimited("locked", retry_after=5, code="LOCKED")
-    assert login_flow.place_refusal(soon, "password", two_factor=False).general == t(
-        "login.locked", minutes=1
+    assert login_flow.place_refusal(soon, "password", two_factor=False).general == tn(
+        "login.locked", 1
     )
 
 
