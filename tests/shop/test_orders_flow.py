@@ -20,7 +20,7 @@ from fake_backend.services import order_creation, order_states, payments, sessio
 from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.models import Address, CancelReason, CartItem, OrderAddress, OrderSummary
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.shop.flows import orders
 from kshop_tui.shop.options import AppOptions
 from kshop_tui.shop.session import ShopSession
@@ -399,5 +399,5 @@ async def test_buying_again_fills_the_cart_and_says_what_was_refused(
     assert [(item.sku_id, item.qty) for item in cart.items] == [(kept, 2)]
     told = host_of(shop).told
     assert [severity for severity, _ in told] == ["warning", "information"]
-    assert told[1][1] == t("orders.buy_again_done", count=1)
+    assert told[1][1] == tn("orders.buy_again_done", 1)
     assert host_of(shop).cart_count == cart.count
