@@ -127,12 +127,21 @@ class Terminal:
         """When the screen first satisfies `shown` (its lines, as displayed)."""
         deadline = time.perf_counter() + TIMEOUT_S
         while time.perf_counter() < deadline:
-            if shown(self.screen.display):
+            if shown(self.lines()):
                 return time.perf_counter()
             ready, _, _ = select.select([self.leader], [], [], 0.01)
             if ready:
                 self.read()
-        raise RuntimeError("never shown:\n" + "\n".join(self.screen.display[:12]))
+        raise RuntimeError("never shown:\n" + "\n".join(self.lines()[:12]))
+
+    def lines(self) -> list[str]:
+        """The screen's text a line each (pyte's own `display` fails on a wide character
+        written over the last column)."""
+        buffer = self.screen.buffer
+        columns = self.screen.columns
+        return [
+            "".join(buffer[y][x].data for x in range(columns)) for y in range(self.screen.lines)
+        ]
 
     def drain(self, seconds: float) -> None:
         deadline = time.perf_counter() + seconds

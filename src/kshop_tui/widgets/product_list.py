@@ -34,7 +34,7 @@ from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.shop.flows.search import PAGE_ROWS, MenuRow, Row, has_words
 from kshop_tui.text import compact_count, money
-from kshop_tui.widgets.suggestion_list import fit, search_row_segments
+from kshop_tui.widgets.suggestion_list import fit, search_row_strip
 
 PREFETCH_ROWS = 30
 """The next page is wanted once the cursor is this close to it."""
@@ -402,17 +402,14 @@ class ProductList(ScrollView, can_focus=True):
         return Strip([Segment(fit(f"  {label}", width), style)], width)
 
     def _closest_line(self, picked: int, width: int) -> Strip:
-        chosen = picked == self.closest_cursor
-        style = self.rich_style
-        if chosen:
-            style = style + self.get_component_rich_style("product-list--cursor")
-        count_style = style
-        if not chosen:
-            count_style = style + self.get_component_rich_style("product-list--count")
-        segments = search_row_segments(
-            self.closest[picked], width, chosen=chosen, style=style, count_style=count_style
+        return search_row_strip(
+            self.closest[picked],
+            width,
+            chosen=picked == self.closest_cursor,
+            base=self.rich_style,
+            chosen_style=self.get_component_rich_style("product-list--cursor"),
+            count_style=self.get_component_rich_style("product-list--count"),
         )
-        return Strip(segments, width).crop(0, width)
 
     def _header_line(self, width: int) -> Strip:
         name, brand, price, sold = self._columns()

@@ -34,6 +34,18 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
     return padding + plain if right else plain + padding
 
 
+def search_row_strip(
+    row: MenuRow, width: int, *, chosen: bool, base: Style, chosen_style: Style, count_style: Style
+) -> Strip:
+    """An offered search as one line: `chosen_style` over the whole row when chosen, the
+    count in `count_style` when not (the suggestions here, the closest searches in
+    ProductList)."""
+    style = base + chosen_style if chosen else base
+    counts = style if chosen else style + count_style
+    segments = search_row_segments(row, width, chosen=chosen, style=style, count_style=counts)
+    return Strip(segments, width).crop(0, width)
+
+
 def search_row_segments(
     row: MenuRow, width: int, *, chosen: bool, style: Style, count_style: Style
 ) -> list[Segment]:
@@ -111,17 +123,14 @@ class SuggestionList(Widget):
             return Strip([Segment(fit(f"  {self.title}", width), style)], width)
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, self.rich_style)
-        chosen = index == self.chosen
-        style = self.rich_style
-        if chosen:
-            style = style + self.get_component_rich_style("suggestion-list--chosen")
-        count_style = style
-        if not chosen:
-            count_style = style + self.get_component_rich_style("suggestion-list--count")
-        segments = search_row_segments(
-            self.rows[index], width, chosen=chosen, style=style, count_style=count_style
+        return search_row_strip(
+            self.rows[index],
+            width,
+            chosen=index == self.chosen,
+            base=self.rich_style,
+            chosen_style=self.get_component_rich_style("suggestion-list--chosen"),
+            count_style=self.get_component_rich_style("suggestion-list--count"),
         )
-        return Strip(segments, width).crop(0, width)
 
     def on_click(self, event: events.Click) -> None:
         index = event.y - 1 if self.title else event.y
