@@ -163,7 +163,7 @@ def main() -> int:
         ctx = Ctx(db=Database(db_path), clock=Clock())
         started = time.perf_counter()
         seed_catalogue(ctx, seed=args.seed, products=args.products)
-        # As the backend does once started (fake_backend/app.py create_app).
+        # As `kshop-backend` does before it serves (fake_backend/cli.py).
         gc.freeze()
         count = ctx.db.scalar("SELECT COUNT(*) FROM products")
         print(f"catalogue: {count} products in {db_path} ({time.perf_counter() - started:.1f} s)")
