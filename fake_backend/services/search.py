@@ -31,7 +31,7 @@ from fake_backend.services import search_text
 from fake_backend.services.search_text import Term
 from fake_backend.storage import catalogue as catalogue_store
 from fake_backend.storage import search as store
-from fake_backend.storage.catalogue import ProductFilter, TextTerm
+from fake_backend.storage.catalogue import PINYIN_EXACT_UP_TO, ProductFilter, TextTerm
 from fake_backend.storage.db import Database
 
 HISTORY_KEPT = 10
@@ -271,8 +271,11 @@ def text_terms(ctx: Ctx, terms: Sequence[Term]) -> tuple[TextTerm, ...]:
     for term in terms:
         category_ids: list[int] = []
         for name_zh, name_en, ids in catalogue.categories:
-            # English at a word's start: phone is Phones, not Headphones.
-            if term.text in name_zh or any(word.startswith(term.text) for word in name_en.split()):
+            # English at a word's start (phone is Phones, not Headphones), from two letters
+            # on: b would be Beauty, Bedding and Books, a third of the shop.
+            if term.text in name_zh or (
+                len(term.text) >= 2 and any(word.startswith(term.text) for word in name_en.split())
+            ):
                 category_ids += ids
         out.append(
             TextTerm(
@@ -330,7 +333,7 @@ def _ranked(term: Term) -> str:
     """A term as BM25 looks for it: a word, or the start of one when the term has two
     characters or more (one letter starts a third of all words: t took 55 ms)."""
     phrase = '"' + term.text.replace('"', '""') + '"'
-    return phrase + "*" if len(term.text) >= 2 else phrase
+    return phrase + "*" if len(term.text) > PINYIN_EXACT_UP_TO else phrase
 
 
 def relevance_page(

@@ -35,6 +35,7 @@ SORTS: dict[str, tuple[str, str, str]] = {
 # Up to this many matches, sorting them beats walking a sort index past non-matches.
 SORT_MATCHES_UP_TO = 20_000
 SHORT_WORD = 3  # words shorter than this go to products_chars
+PINYIN_EXACT_UP_TO = 2  # pinyin terms this short match whole spellings only
 
 SUMMARY_COLUMNS = (
     "p.id, p.name, p.brand, p.category_id, p.price_fen, p.original_price_fen, p.sales,"
@@ -288,7 +289,10 @@ def _term_ways(term: TextTerm) -> tuple[list[str], list[Any]]:
         params += term.category_ids
     if term.pinyin:
         ways.append("SELECT rowid AS id FROM products_terms WHERE products_terms MATCH ?")
-        params.append(f"pinyin : {phrase_of(term.text)}*")
+        # Two letters are a word's initials or a whole syllable (hw, sj, ba), not the start
+        # of every spelling that begins so (ba* is bai, ban, bao…: a third of the shop).
+        prefix = "*" if len(term.text) > PINYIN_EXACT_UP_TO else ""
+        params.append(f"pinyin : {phrase_of(term.text)}{prefix}")
     return ways, params
 
 

@@ -63,11 +63,15 @@ def term_matches(ctx: Ctx, product: dict[str, Any], term: Term) -> bool:
     if text in product["name"].lower() or text in product["brand"].lower():
         return True
     for name_zh, name_en in category_names(ctx, product["category_id"]):
-        if text in name_zh or any(word.startswith(text) for word in name_en.split()):
+        if text in name_zh or (
+            len(text) >= 2 and any(word.startswith(text) for word in name_en.split())
+        ):
             return True
     tokens = search_text.pinyin_tokens(product["name"]) + search_text.pinyin_tokens(
         product["brand"]
     )
+    if len(text) <= store.PINYIN_EXACT_UP_TO:  # two letters: a whole spelling
+        return term.pinyin and text in tokens
     return term.pinyin and any(token.startswith(text) for token in tokens)
 
 
