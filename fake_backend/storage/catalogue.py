@@ -272,15 +272,20 @@ def _written_only(term: TextTerm) -> bool:
     return not term.category_ids and not term.pinyin and "\x00" not in term.text
 
 
+def substring_index(text: str) -> tuple[str, str]:
+    """The index that finds `text` as written, and the FTS5 phrase to ask it: the trigram
+    index from three characters on, the character index below (and for a NUL, which would
+    cut a trigram query short; the character index takes any text)."""
+    if len(text) >= SHORT_WORD and "\x00" not in text:
+        return "products_fts", phrase_of(text)
+    return "products_chars", phrase_of(char_tokens(text))
+
+
 def _term_ways(term: TextTerm) -> tuple[list[str], list[Any]]:
     """The `SELECT ... AS id` of each way `term` can match, and their parameters."""
-    # A NUL would cut the trigram query short; the character index takes any text.
-    if len(term.text) >= SHORT_WORD and "\x00" not in term.text:
-        ways = ["SELECT rowid AS id FROM products_fts WHERE products_fts MATCH ?"]
-        params: list[Any] = [phrase_of(term.text)]
-    else:
-        ways = ["SELECT rowid AS id FROM products_chars WHERE products_chars MATCH ?"]
-        params = [phrase_of(char_tokens(term.text))]
+    table, phrase = substring_index(term.text)
+    ways = [f"SELECT rowid AS id FROM {table} WHERE {table} MATCH ?"]
+    params: list[Any] = [phrase]
     if term.category_ids:
         ways.append(
             "SELECT id FROM products INDEXED BY products_category"

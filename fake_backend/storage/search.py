@@ -13,11 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fake_backend.storage.catalogue import (
-    SHORT_WORD,
     ProductFilter,
-    char_tokens,
     facet_clauses,
-    phrase_of,
+    substring_index,
     text_matches,
 )
 from fake_backend.storage.db import Database
@@ -165,7 +163,7 @@ def relevance_page(
         f" WHERE p.id IN ({text[0]}){where}",
         [*text[1], *params],
     )
-    prefixed = _names_starting_with(db, boosts.prefix)
+    prefixed = _names_holding(db, boosts.prefix, at_start=True)
     together: dict[int, int] = {}
     for joined in boosts.neighbours:
         for product_id in _names_holding(db, joined):
@@ -195,28 +193,14 @@ def relevance_page(
     return [(product_id, score) for score, product_id in best], len(candidates)
 
 
-def _names_holding(db: Database, text: str) -> list[int]:
-    """Ids of the products whose name holds `text` as written."""
-    if "\x00" in text:
-        return []
-    if len(text) >= SHORT_WORD:
-        table, phrase = "products_fts", phrase_of(text)
-    else:
-        table, phrase = "products_chars", phrase_of(char_tokens(text))
-    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (f"name : {phrase}",))
-    return [row[0] for row in rows]
-
-
-def _names_starting_with(db: Database, prefix: str) -> set[int]:
-    """Ids of the products whose name starts with `prefix` (an FTS5 initial-token query:
-    the first trigram, or the first characters' tokens, of the name)."""
-    if not prefix or "\x00" in prefix:
+def _names_holding(db: Database, text: str, *, at_start: bool = False) -> set[int]:
+    """Ids of the products whose name holds `text` as written, or with `at_start` begins
+    with it (an FTS5 initial-token query: the name's first trigram or characters)."""
+    if not text:
         return set()
-    if len(prefix) >= SHORT_WORD:
-        table, phrase = "products_fts", phrase_of(prefix)
-    else:
-        table, phrase = "products_chars", phrase_of(char_tokens(prefix))
-    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (f"name : ^ {phrase}",))
+    table, phrase = substring_index(text)
+    column_query = f"name : ^ {phrase}" if at_start else f"name : {phrase}"
+    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (column_query,))
     return {row[0] for row in rows}
 
 
