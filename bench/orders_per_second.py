@@ -67,7 +67,7 @@ class Tally:
 def prepare(db_path: Path, buyers: int, stock: int) -> list[Buyer]:
     """Seeds the database, sets the SKU's stock and writes the buyers straight into it."""
     ctx = Ctx(db=Database(db_path), clock=Clock(), merchant="manual")
-    ensure_seeded(ctx)
+    ensure_seeded(ctx, history=False)  # no demo orders: every unit ordered is the run's
     payment_hash = hash_secret(PAYMENT_PASSWORD)
     created = []
     with ctx.db.tx():

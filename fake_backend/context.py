@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,8 +37,9 @@ class Ctx:
         }
     )
 
-    # When the sweeper last ran, on the backend clock.
+    # When the sweeper last ran, on the backend clock; held by the thread sweeping.
     last_sweep: float = float("-inf")
+    sweeping: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Without dev mode nothing may approve, pay, ship or answer by itself: the merchant

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -95,7 +94,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def run_idempotent(
+def run_idempotent(
     ctx: Ctx,
     user: AuthedUser,
     key: str,
@@ -111,10 +110,10 @@ async def run_idempotent(
 
     `action`'s effect and the stored answer commit together (`idempotency.perform`);
     `prepare` runs before, on its own, for checks whose refusal must commit (a wrong
-    payment password's count). The work runs in a worker thread so that a second request
-    with the same key, arriving meanwhile, sees the key in flight (409) rather than
-    queueing behind it; the thread finishes (or forgets) the key even if this request
-    is cancelled.
+    payment password's count). Routes run in a worker thread (they are plain `def`), so a
+    second request with the same key, arriving meanwhile, sees the key in flight (409)
+    rather than queueing behind it, and the work finishes (or forgets) the key even if
+    the client goes away.
     """
     payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
     replay = idempotency.begin(ctx, user.id, key, endpoint, payload)
@@ -126,7 +125,5 @@ async def run_idempotent(
     def shape(result: Any) -> Any:
         return response_model.model_validate(result).model_dump(mode="json")
 
-    data = await run_in_threadpool(
-        idempotency.perform, ctx, user.id, key, status_code, action, shape, prepare
-    )
+    data = idempotency.perform(ctx, user.id, key, status_code, action, shape, prepare)
     return JSONResponse(data, status_code=status_code)

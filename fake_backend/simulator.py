@@ -33,6 +33,7 @@ async def run_forever(ctx: Ctx) -> None:
     while True:
         await asyncio.sleep(TICK_SECONDS)
         try:
-            step(ctx)
+            # In a thread: the loop serves requests (in the bundled mode, draws the TUI).
+            await asyncio.to_thread(step, ctx)
         except Exception:  # a bad move must not stop the simulator for the rest
             log.exception("merchant simulator step failed")

@@ -21,12 +21,12 @@ router = APIRouter(tags=["account"])
 
 
 @router.get("/me", response_model=Me, responses=errors(401))
-async def me(user: UserDep, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+def me(user: UserDep, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return account.me_view(ctx, user.id, lang)
 
 
 @router.put("/me/two-factor", response_model=Me, responses=errors(401, 403, 422))
-async def set_two_factor(
+def set_two_factor(
     body: TwoFactorRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """When on, password login also needs an SMS code."""
@@ -35,7 +35,7 @@ async def set_two_factor(
 
 
 @router.put("/me/real-name", response_model=Me, responses=errors(401, 409, 422))
-async def verify_real_name(
+def verify_real_name(
     body: RealNameRequest, user: UserDep, ctx: CtxDep, lang: LangDep
 ) -> dict[str, Any]:
     """Chinese name + resident ID with a valid GB 11643 check digit; once only."""
@@ -43,7 +43,7 @@ async def verify_real_name(
 
 
 @router.put("/me/password", response_model=Me, responses=errors(401, 403, 422, 429))
-async def change_password(
+def change_password(
     body: PasswordChangeRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """Logs out the user's other sessions; this one stays."""
@@ -54,7 +54,7 @@ async def change_password(
 
 
 @router.put("/me/payment-password", response_model=Me, responses=errors(401, 403, 422, 429))
-async def set_payment_password(
+def set_payment_password(
     body: PaymentPasswordRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
     """6 digits; changing an existing one needs `current_payment_password`."""

@@ -31,19 +31,19 @@ def _fields(body: AddressIn) -> AddressInput:
 
 
 @router.get("/regions", response_model=RegionList)
-async def list_regions() -> dict[str, Any]:
+def list_regions() -> dict[str, Any]:
     """Province → city → districts for the address form."""
     return {"items": region_tree()}
 
 
 @router.get("/addresses", response_model=AddressList, responses=AUTH_ERRORS)
-async def list_addresses(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+def list_addresses(ctx: CtxDep, user: UserDep) -> dict[str, Any]:
     """The default address first, then the newest."""
     return addresses.list_addresses(ctx, user.id)
 
 
 @router.post("/addresses", response_model=Address, status_code=201, responses=AUTH_ERRORS)
-async def create_address(body: AddressIn, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+def create_address(body: AddressIn, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
     """The first address becomes the default; at most 20 addresses."""
     return addresses.create_address(ctx, user.id, _fields(body), bool(body.is_default))
 
@@ -53,7 +53,7 @@ async def create_address(body: AddressIn, ctx: CtxDep, user: UserDep) -> dict[st
     response_model=Address,
     responses={**AUTH_ERRORS, **errors(404)},
 )
-async def update_address(
+def update_address(
     address_id: AddressId, body: AddressIn, ctx: CtxDep, user: UserDep
 ) -> dict[str, Any]:
     return addresses.update_address(ctx, user.id, address_id, _fields(body), body.is_default)
@@ -62,6 +62,6 @@ async def update_address(
 @router.delete(
     "/addresses/{address_id}", response_model=Ok, responses={**AUTH_ERRORS, **errors(404)}
 )
-async def delete_address(address_id: AddressId, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
+def delete_address(address_id: AddressId, ctx: CtxDep, user: UserDep) -> dict[str, Any]:
     """Soft delete (orders keep their snapshot); a deleted default passes to the newest."""
     return addresses.delete_address(ctx, user.id, address_id)

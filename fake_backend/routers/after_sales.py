@@ -57,7 +57,7 @@ def _request(body: AfterSaleFields) -> after_sale_requests.Request:
     response_model=Eligibility,
     responses=errors(401, 404),
 )
-async def eligibility(
+def eligibility(
     order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> after_sale_views.EligibilityView:
     """Which after-sale types the order allows now, for which items, up to how much."""
@@ -65,7 +65,7 @@ async def eligibility(
 
 
 @router.get("/after-sale-reasons", response_model=ReasonList)
-async def reasons(lang: LangDep) -> after_sale_views.ReasonList:
+def reasons(lang: LangDep) -> after_sale_views.ReasonList:
     """The reasons a buyer may give, for which types, and who pays return shipping."""
     return after_sale_views.reasons(lang)
 
@@ -73,7 +73,7 @@ async def reasons(lang: LangDep) -> after_sale_views.ReasonList:
 @router.post(
     "/uploads", status_code=201, response_model=Upload, responses=errors(401, 413, 422, 429)
 )
-async def upload(
+def upload(
     file: Annotated[UploadFile, File(description="A PNG or JPEG image, at most 5 MB")],
     ctx: CtxDep,
     user: UserDep,
@@ -81,7 +81,7 @@ async def upload(
     """Stores a photo for an after-sale; only its uploader may attach it. Photos no
     after-sale names yet: at most 20 and 50 MB per user (429 `UPLOAD_QUOTA`, Retry-After
     until the oldest is deleted), deleted 24 h after upload."""
-    data = await file.read(uploads.MAX_UPLOAD_BYTES + 1)
+    data = file.file.read(uploads.MAX_UPLOAD_BYTES + 1)
     return uploads.save(ctx, user.id, file.filename, data)
 
 
@@ -91,7 +91,7 @@ async def upload(
     response_model=AfterSale,
     responses=errors(401, 404, 409, 422),
 )
-async def create(
+def create(
     body: AfterSaleCreate,
     ctx: CtxDep,
     user: UserDep,
@@ -99,7 +99,7 @@ async def create(
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Requests a refund only or a return and refund; the merchant answers within 24 h."""
-    return await run_idempotent(
+    return run_idempotent(
         ctx,
         user,
         idempotency_key,
@@ -112,7 +112,7 @@ async def create(
 
 
 @router.get("/after-sales", response_model=AfterSaleList, responses=errors(401, 422))
-async def list_after_sales(
+def list_after_sales(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
@@ -127,7 +127,7 @@ async def list_after_sales(
 
 
 @router.get("/after-sales/{after_sale_id}", response_model=AfterSale, responses=errors(401, 404))
-async def get_after_sale(
+def get_after_sale(
     after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """One after-sale with its timeline and what the user may do next."""
@@ -139,7 +139,7 @@ async def get_after_sale(
     response_model=AfterSale,
     responses=errors(401, 404, 409, 422),
 )
-async def modify(
+def modify(
     after_sale_id: AfterSaleId, body: AfterSaleFields, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """Changes a rejected request and resubmits it (a new 24 h deadline)."""
@@ -151,7 +151,7 @@ async def modify(
     response_model=AfterSale,
     responses=errors(401, 404, 409),
 )
-async def cancel(
+def cancel(
     after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """Withdraws a request still waiting for the merchant or for the returned goods."""
@@ -163,7 +163,7 @@ async def cancel(
     response_model=AfterSale,
     responses=errors(401, 404, 409, 422),
 )
-async def appeal(
+def appeal(
     after_sale_id: AfterSaleId, body: AppealIn, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """Asks the platform to step in after the merchant rejected the request."""
@@ -175,7 +175,7 @@ async def appeal(
     response_model=PickupSlots,
     responses=errors(401, 404, 409),
 )
-async def pickup_slots(
+def pickup_slots(
     after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep
 ) -> after_sale_returns.PickupSlots:
     """The courier's 2-hour pickup windows over the next 3 days (Beijing time)."""
@@ -187,7 +187,7 @@ async def pickup_slots(
     response_model=AfterSale,
     responses=errors(401, 404, 409, 422),
 )
-async def return_shipment(
+def return_shipment(
     after_sale_id: AfterSaleId,
     body: ReturnShipmentIn,
     ctx: CtxDep,
@@ -219,7 +219,7 @@ async def return_shipment(
 @dev_router.post(
     "/after-sales/{after_sale_id}/approve", response_model=AfterSale, responses=errors(404, 409)
 )
-async def dev_approve(
+def dev_approve(
     after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """The merchant approves a request; on an appeal, the platform refunds."""
@@ -230,7 +230,7 @@ async def dev_approve(
 @dev_router.post(
     "/after-sales/{after_sale_id}/reject", response_model=AfterSale, responses=errors(404, 409)
 )
-async def dev_reject(
+def dev_reject(
     after_sale_id: AfterSaleId,
     ctx: CtxDep,
     lang: LangDep,
@@ -245,7 +245,7 @@ async def dev_reject(
 @dev_router.post(
     "/after-sales/{after_sale_id}/receive", response_model=AfterSale, responses=errors(404, 409)
 )
-async def dev_receive(
+def dev_receive(
     after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep
 ) -> after_sale_views.AfterSaleView:
     """The merchant receives the returned goods, which refunds the buyer."""

@@ -32,7 +32,7 @@ dev_router = APIRouter()
 
 
 @router.post("/auth/sms-codes", response_model=SmsCodeSent, responses=errors(409, 422, 429))
-async def send_sms_code(body: SmsCodeRequest, ctx: CtxDep, client: ClientDep) -> dict[str, Any]:
+def send_sms_code(body: SmsCodeRequest, ctx: CtxDep, client: ClientDep) -> dict[str, Any]:
     """Sends a 6-digit code valid 5 minutes. 429 with Retry-After: one per phone per 60 s
     (`RATE_LIMITED`), 5 per phone an hour (`SMS_PHONE_LIMIT`), 10 per client (its IP
     address) in 10 minutes over any phones (`SMS_CLIENT_LIMIT`)."""
@@ -40,7 +40,7 @@ async def send_sms_code(body: SmsCodeRequest, ctx: CtxDep, client: ClientDep) ->
 
 
 @router.post("/auth/login", response_model=AuthResult, responses=errors(401, 422, 429))
-async def login(body: LoginRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+def login(body: LoginRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     """`{phone, code}` or `{phone, password}`; with two-step verification on, both.
     5 wrong attempts lock the phone for 15 minutes (429)."""
     return auth.login(ctx, body.phone, body.code, body.password, lang)
@@ -52,18 +52,18 @@ async def login(body: LoginRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any
     status_code=status.HTTP_201_CREATED,
     responses=errors(409, 422, 429),
 )
-async def register(body: RegisterRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
+def register(body: RegisterRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return auth.register(ctx, body.phone, body.code, body.password, lang)
 
 
 @router.post("/auth/password-reset", response_model=Ok, responses=errors(401, 422, 429))
-async def reset_password(body: PasswordResetRequest, ctx: CtxDep) -> dict[str, Any]:
+def reset_password(body: PasswordResetRequest, ctx: CtxDep) -> dict[str, Any]:
     """Sets a new password with a reset-purpose code and logs out every session."""
     return auth.reset_password(ctx, body.phone, body.code, body.new_password)
 
 
 @router.post("/auth/oauth/{provider}/start", response_model=OAuthStart, responses=errors(404, 429))
-async def start_oauth(
+def start_oauth(
     provider: Annotated[str, Path(max_length=16, description="wechat or qq")],
     ctx: CtxDep,
     client: ClientDep,
@@ -81,9 +81,7 @@ async def start_oauth(
         **errors(404, 409),
     },
 )
-async def poll_oauth(
-    body: OAuthPollRequest, ctx: CtxDep, lang: LangDep
-) -> dict[str, Any] | JSONResponse:
+def poll_oauth(body: OAuthPollRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any] | JSONResponse:
     """202 while waiting, then 200 with the session once; 409 when expired or used."""
     result = auth.poll_oauth(ctx, body.device_code, lang)
     if result is None:
@@ -92,18 +90,18 @@ async def poll_oauth(
 
 
 @router.post("/auth/logout", response_model=Ok, responses=errors(401))
-async def logout(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+def logout(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
     return auth.logout(ctx, user.token_hash)
 
 
 @router.post("/auth/logout-all", response_model=Ok, responses=errors(401))
-async def logout_all(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+def logout_all(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
     """Logs out every session of the user, this one included."""
     return auth.logout_all(ctx, user.id)
 
 
 @dev_router.get("/sms-outbox", response_model=SmsOutbox)
-async def sms_outbox(
+def sms_outbox(
     ctx: CtxDep,
     visitor: VisitorDep,
     phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None,
@@ -116,7 +114,7 @@ async def sms_outbox(
 
 
 @dev_router.post("/oauth/{device_code}/approve", response_model=Ok, responses=errors(404, 409))
-async def approve_oauth(
+def approve_oauth(
     device_code: Annotated[str, Path(max_length=64)],
     ctx: CtxDep,
     body: OAuthApproveRequest | None = None,

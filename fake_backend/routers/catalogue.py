@@ -39,19 +39,19 @@ PriceFen = Annotated[int | None, Query(ge=0, le=MAX_PRICE_FEN)]
 
 
 @router.get("/categories", response_model=CategoryTree)
-async def list_categories(ctx: CtxDep, lang: LangDep) -> catalogue.CategoryTree:
+def list_categories(ctx: CtxDep, lang: LangDep) -> catalogue.CategoryTree:
     """The category tree; names in the request's language."""
     return {"items": catalogue.category_tree(ctx, lang)}
 
 
 @router.get("/brands", response_model=BrandList, responses=errors(404))
-async def list_brands(ctx: CtxDep, category: CategoryId = None) -> catalogue.BrandList:
+def list_brands(ctx: CtxDep, category: CategoryId = None) -> catalogue.BrandList:
     """Brands with their number of products, within a category when given."""
     return {"items": catalogue.brands(ctx, category)}
 
 
 @router.get("/products", response_model=ProductList, responses=errors(404))
-async def search_products(
+def search_products(
     ctx: CtxDep,
     q: Annotated[
         str | None,
@@ -92,14 +92,12 @@ async def search_products(
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail, responses=errors(404))
-async def product_detail(
-    product_id: ProductId, ctx: CtxDep, lang: LangDep
-) -> catalogue.ProductDetail:
+def product_detail(product_id: ProductId, ctx: CtxDep, lang: LangDep) -> catalogue.ProductDetail:
     return catalogue.product_detail(ctx, product_id, lang)
 
 
 @router.get("/products/{product_id}/reviews", response_model=ReviewList, responses=errors(404))
-async def product_reviews(
+def product_reviews(
     product_id: ProductId,
     ctx: CtxDep,
     cursor: Cursor = None,
@@ -117,7 +115,7 @@ async def product_reviews(
         **errors(404),
     },
 )
-async def product_image(image_id: Annotated[int, Path(ge=1, le=MAX_ID)], ctx: CtxDep) -> Response:
+def product_image(image_id: Annotated[int, Path(ge=1, le=MAX_ID)], ctx: CtxDep) -> Response:
     """A product picture; cacheable for a day (images never change under an id)."""
     return Response(
         catalogue.image_png(ctx, image_id),

@@ -16,9 +16,7 @@ router = APIRouter(tags=["checkout"], responses=AUTH_ERRORS)
 
 
 @router.post("/checkout/quote", response_model=Quote, responses=errors(404, 409))
-async def checkout_quote(
-    body: QuoteRequest, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> dict[str, Any]:
+def checkout_quote(body: QuoteRequest, ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, Any]:
     """Prices `items`, or the cart's selected lines with `from_cart: true`. Read-only."""
     if body.items is not None:
         lines = [(item.sku_id, item.qty) for item in body.items]

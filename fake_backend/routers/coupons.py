@@ -23,7 +23,7 @@ MAX_ID = 2**62
 
 
 @router.get("/coupons", response_model=CouponList)
-async def list_coupons(
+def list_coupons(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
@@ -37,7 +37,7 @@ async def list_coupons(
 
 
 @router.get("/coupons/available", response_model=ClaimableCouponList, responses=errors(404))
-async def available_coupons(
+def available_coupons(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
@@ -52,7 +52,7 @@ async def available_coupons(
     status_code=201,
     responses=errors(404, 409),
 )
-async def claim_coupon(
+def claim_coupon(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
@@ -62,10 +62,10 @@ async def claim_coupon(
 
 
 @router.post("/check-in", response_model=CheckInResult, status_code=201, responses=errors(409))
-async def check_in(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
+def check_in(ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, object]:
     return coupons.check_in(ctx, user.id, lang)
 
 
 @router.get("/check-in", response_model=CheckInStatus)
-async def check_in_status(ctx: CtxDep, user: UserDep) -> dict[str, object]:
+def check_in_status(ctx: CtxDep, user: UserDep) -> dict[str, object]:
     return coupons.check_in_status(ctx, user.id)

@@ -15,7 +15,7 @@ router = APIRouter(tags=["insights"], responses=AUTH_ERRORS)
 
 
 @router.get("/me/insights", response_model=Insights)
-async def get_insights(
+def get_insights(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,

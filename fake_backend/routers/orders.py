@@ -41,7 +41,7 @@ def _invoice(invoice: InvoiceIn) -> order_views.InvoiceView:
 
 
 @router.post("/orders", response_model=Order, status_code=201, responses=errors(404, 409))
-async def create_order(
+def create_order(
     body: OrderCreate,
     ctx: CtxDep,
     user: UserDep,
@@ -64,13 +64,13 @@ async def create_order(
             lang=lang,
         )
 
-    return await run_idempotent(
+    return run_idempotent(
         ctx, user, idempotency_key, "POST /orders", body, place, Order, status_code=201
     )
 
 
 @router.get("/orders", response_model=OrderList)
-async def list_orders(
+def list_orders(
     ctx: CtxDep,
     user: UserDep,
     status: OrderFilter = "all",
@@ -82,25 +82,25 @@ async def list_orders(
 
 
 @router.get("/orders/counts", response_model=OrderCounts)
-async def order_counts(ctx: CtxDep, user: UserDep) -> order_views.OrderCountsView:
+def order_counts(ctx: CtxDep, user: UserDep) -> order_views.OrderCountsView:
     """How many orders each tab of the orders screen holds."""
     return order_views.order_counts(ctx, user.id)
 
 
 @router.get("/orders/cancel-reasons", response_model=CancelReasonList)
-async def cancel_reasons(user: UserDep, lang: LangDep) -> order_views.CancelReasonList:
+def cancel_reasons(user: UserDep, lang: LangDep) -> order_views.CancelReasonList:
     return order_views.cancel_reasons(lang)
 
 
 @router.get("/orders/{order_id}", response_model=Order, responses=errors(404))
-async def get_order(
+def get_order(
     order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
     return order_views.get_order(ctx, user.id, order_id, lang)
 
 
 @router.put("/orders/{order_id}/items", response_model=Order, responses=errors(404, 409))
-async def change_items(
+def change_items(
     order_id: OrderId, body: OrderItemsChange, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
     """Unpaid orders only: stock re-reserved, re-priced; a coupon that no longer applies
@@ -110,7 +110,7 @@ async def change_items(
 
 
 @router.put("/orders/{order_id}/address", response_model=Order, responses=errors(404, 409))
-async def change_address(
+def change_address(
     order_id: OrderId, body: OrderAddressChange, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
     """Unpaid orders only: shipping and total follow the new address."""
@@ -118,7 +118,7 @@ async def change_address(
 
 
 @router.post("/orders/{order_id}/cancel", response_model=Order, responses=errors(404, 409))
-async def cancel_order(
+def cancel_order(
     order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
     """Before shipment: stock and coupon come back; a paid order is refunded in full."""
@@ -126,7 +126,7 @@ async def cancel_order(
 
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=Order, responses=errors(404, 409))
-async def confirm_receipt(
+def confirm_receipt(
     order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
     """Shipped → completed."""
@@ -139,7 +139,7 @@ async def confirm_receipt(
     status_code=201,
     responses=errors(402, 403, 404, 409, 429),
 )
-async def pay_order(
+def pay_order(
     order_id: OrderId,
     body: PaymentCreate,
     ctx: CtxDep,
@@ -157,7 +157,7 @@ async def pay_order(
     def start() -> payments.PaymentView:
         return payments.pay_checked(ctx, user.id, order_id, body.method, body.bank_card_id)
 
-    return await run_idempotent(
+    return run_idempotent(
         ctx,
         user,
         idempotency_key,
@@ -172,19 +172,19 @@ async def pay_order(
 
 
 @router.get("/payments/{payment_id}", response_model=Payment, responses=errors(404))
-async def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> payments.PaymentView:
+def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> payments.PaymentView:
     """Polled by the client while a QR code is shown; the demo's simulator pays only QR
     codes polled within the last few seconds."""
     return payments.poll(ctx, user.id, payment_id)
 
 
 @dev_router.post("/payments/{payment_id}/succeed", response_model=Payment)
-async def dev_payment_succeed(payment_id: PaymentId, ctx: CtxDep) -> payments.PaymentView:
+def dev_payment_succeed(payment_id: PaymentId, ctx: CtxDep) -> payments.PaymentView:
     return payments.succeed(ctx, payment_id)
 
 
 @dev_router.post("/payments/{payment_id}/fail", response_model=Payment)
-async def dev_payment_fail(
+def dev_payment_fail(
     payment_id: PaymentId, ctx: CtxDep, body: PaymentFail | None = None
 ) -> payments.PaymentView:
     return payments.fail(ctx, payment_id, body.reason if body is not None else "declined")

@@ -20,7 +20,7 @@ router = APIRouter(tags=["search"])
 
 
 @router.get("/search/suggest", response_model=SuggestionList)
-async def suggest(
+def suggest(
     ctx: CtxDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_SUGGEST_QUERY)],
     limit: Annotated[int, Query(ge=1, le=search.MAX_SUGGESTIONS)] = search.DEFAULT_SUGGESTIONS,
@@ -31,20 +31,20 @@ async def suggest(
 
 
 @router.get("/search/history", response_model=HistoryList, responses=errors(401))
-async def history(user: UserDep, ctx: CtxDep) -> search.HistoryList:
+def history(user: UserDep, ctx: CtxDep) -> search.HistoryList:
     """The user's last ten searches, newest first."""
     return search.history(ctx, user.id)
 
 
 @router.post("/search/history", response_model=Ok, responses=errors(401))
-async def record(body: SearchIn, user: UserDep, ctx: CtxDep) -> Ok:
+def record(body: SearchIn, user: UserDep, ctx: CtxDep) -> Ok:
     """Remembers a search the user ran (the same one again moves to the front)."""
     search.record(ctx, user.id, body.q)
     return Ok()
 
 
 @router.delete("/search/history", response_model=Ok, responses=errors(401))
-async def clear(user: UserDep, ctx: CtxDep) -> Ok:
+def clear(user: UserDep, ctx: CtxDep) -> Ok:
     """Forgets the user's searches."""
     search.clear_history(ctx, user.id)
     return Ok()

@@ -28,7 +28,7 @@ GatewaySecret = Annotated[
 
 
 @router.get("/me/ssh-keys", response_model=SshKeyList, responses=errors(401))
-async def list_ssh_keys(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+def list_ssh_keys(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
     return ssh_keys.list_keys(ctx, user.id)
 
 
@@ -41,7 +41,7 @@ async def list_ssh_keys(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
         **errors(401, 409, 422),
     },
 )
-async def link_ssh_key(body: SshKeyIn, user: UserDep, ctx: CtxDep) -> Any:
+def link_ssh_key(body: SshKeyIn, user: UserDep, ctx: CtxDep) -> Any:
     """201 for a new link; 409 when the key belongs to another account or the user
     already has the most keys allowed."""
     key, created = ssh_keys.link_key(ctx, user.id, body.fingerprint, body.label)
@@ -51,13 +51,13 @@ async def link_ssh_key(body: SshKeyIn, user: UserDep, ctx: CtxDep) -> Any:
 
 
 @router.delete("/me/ssh-keys/{key_id}", response_model=Ok, responses=errors(401, 404))
-async def unlink_ssh_key(key_id: KeyId, user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+def unlink_ssh_key(key_id: KeyId, user: UserDep, ctx: CtxDep) -> dict[str, Any]:
     """Sessions can no longer start with the key."""
     return ssh_keys.unlink_key(ctx, user.id, key_id)
 
 
 @router.post("/auth/ssh-session", response_model=AuthResult, responses=errors(403, 404, 422))
-async def ssh_session(
+def ssh_session(
     body: SshSessionIn, ctx: CtxDep, lang: LangDep, gateway_secret: GatewaySecret = None
 ) -> dict[str, Any]:
     """For the SSH gateway only: a login for the account the key is linked to, as

@@ -25,7 +25,7 @@ ThreadId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/support/threads", response_model=ThreadList)
-async def list_threads(
+def list_threads(
     ctx: CtxDep,
     user: UserDep,
     cursor: PageCursor = None,
@@ -37,19 +37,19 @@ async def list_threads(
 @router.post(
     "/support/threads", response_model=ThreadDetail, status_code=201, responses=errors(404)
 )
-async def create_thread(body: ThreadIn, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+def create_thread(body: ThreadIn, ctx: CtxDep, user: UserDep) -> dict[str, object]:
     return support.create_thread(ctx, user.id, body.order_id, body.subject, body.message)
 
 
 @router.get("/support/threads/{thread_id}", response_model=ThreadDetail, responses=errors(404))
-async def get_thread(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+def get_thread(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
     return support.get_thread(ctx, user.id, thread_id)
 
 
 @router.get(
     "/support/threads/{thread_id}/messages", response_model=MessageList, responses=errors(404)
 )
-async def list_messages(
+def list_messages(
     thread_id: ThreadId,
     ctx: CtxDep,
     user: UserDep,
@@ -70,7 +70,7 @@ async def list_messages(
     status_code=201,
     responses=errors(404, 409),
 )
-async def post_message(
+def post_message(
     thread_id: ThreadId, body: MessageIn, ctx: CtxDep, user: UserDep
 ) -> dict[str, object]:
     return support.post_message(ctx, user.id, thread_id, body.text)
@@ -81,12 +81,12 @@ async def post_message(
     response_model=ThreadDetail,
     responses=errors(404, 409),
 )
-async def escalate(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+def escalate(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
     return support.escalate(ctx, user.id, thread_id)
 
 
 @router.post(
     "/support/threads/{thread_id}/close", response_model=ThreadDetail, responses=errors(404, 409)
 )
-async def close(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
+def close(thread_id: ThreadId, ctx: CtxDep, user: UserDep) -> dict[str, object]:
     return support.close(ctx, user.id, thread_id)

@@ -32,12 +32,12 @@ BillId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/wallet", response_model=Wallet)
-async def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
+def get_wallet(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
     return wallet.wallet(ctx, user.id, lang)
 
 
 @router.get("/wallet/transactions", response_model=TransactionList)
-async def list_transactions(
+def list_transactions(
     ctx: CtxDep,
     user: UserDep,
     lang: LangDep,
@@ -54,10 +54,10 @@ async def list_transactions(
     status_code=201,
     responses=errors(404, 409),
 )
-async def topup(
+def topup(
     body: TopupIn, ctx: CtxDep, user: UserDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
-    return await run_idempotent(
+    return run_idempotent(
         ctx,
         user,
         idempotency_key,
@@ -70,29 +70,27 @@ async def topup(
 
 
 @router.get("/wallet/bank-cards", response_model=BankCardList)
-async def list_bank_cards(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.CardList:
+def list_bank_cards(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.CardList:
     return wallet.list_cards(ctx, user.id, lang)
 
 
 @router.post("/wallet/bank-cards", response_model=BankCard, status_code=201, responses=errors(409))
-async def add_bank_card(
-    body: BankCardIn, ctx: CtxDep, user: UserDep, lang: LangDep
-) -> wallet.CardView:
+def add_bank_card(body: BankCardIn, ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.CardView:
     return wallet.add_card(ctx, user.id, body.card_number, body.holder_name, lang)
 
 
 @router.delete("/wallet/bank-cards/{card_id}", response_model=Ok, responses=errors(404, 409))
-async def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> wallet.Ok:
+def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> wallet.Ok:
     return wallet.remove_card(ctx, user.id, card_id)
 
 
 @router.post("/wallet/bnpl/enable", response_model=Wallet, responses=errors(409))
-async def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
+def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
     return wallet.enable_bnpl(ctx, user.id, lang)
 
 
 @router.get("/wallet/bnpl/bills", response_model=BillList)
-async def list_bills(
+def list_bills(
     ctx: CtxDep,
     user: UserDep,
     cursor: PageCursor = None,
@@ -105,7 +103,7 @@ async def list_bills(
 @router.post(
     "/wallet/bnpl/bills/{bill_id}/repay", response_model=Bill, responses=errors(402, 404, 409)
 )
-async def repay_bill(
+def repay_bill(
     bill_id: BillId, ctx: CtxDep, user: UserDep, body: RepayIn | None = None
 ) -> wallet.BillView:
     source = body.source if body is not None else "balance"

@@ -27,5 +27,11 @@ def run(ctx: Ctx) -> None:
 
 
 def maybe_run(ctx: Ctx) -> None:
-    if ctx.now() - ctx.last_sweep >= 1.0:
-        run(ctx)
+    """Requests run in worker threads, many at once: one of them sweeps, the others go on
+    (they would only repeat its work, each waiting for the writer in turn)."""
+    if ctx.now() - ctx.last_sweep >= 1.0 and ctx.sweeping.acquire(blocking=False):
+        try:
+            if ctx.now() - ctx.last_sweep >= 1.0:
+                run(ctx)
+        finally:
+            ctx.sweeping.release()
