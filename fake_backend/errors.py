@@ -21,7 +21,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "INVALID_CREDENTIALS": (
         401,
         "手机号、验证码或密码错误，还可尝试 {attempts_left} 次",
-        "Wrong phone, code or password; {attempts_left} attempts left",
+        "Wrong phone, code or password; {attempts_left} {attempts} left",
     ),
     "TWO_FACTOR_REQUIRED": (
         401,
@@ -52,7 +52,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "WRONG_PAYMENT_PASSWORD": (
         403,
         "支付密码错误，还可尝试 {attempts_left} 次",
-        "Wrong payment password; {attempts_left} attempts left",
+        "Wrong payment password; {attempts_left} {attempts} left",
     ),
     "PAYMENT_PASSWORD_NOT_SET": (
         403,
@@ -62,7 +62,7 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "WRONG_PASSWORD": (
         403,
         "当前密码错误，还可尝试 {attempts_left} 次",
-        "The current password is wrong; {attempts_left} attempts left",
+        "The current password is wrong; {attempts_left} {attempts} left",
     ),
     "GATEWAY_FORBIDDEN": (
         403,
@@ -323,6 +323,8 @@ class ApiError(Exception):
             )
             params.setdefault("what", zh_name)
             params.setdefault("what_en", en_name)
+        if "attempts_left" in params:  # the English noun agrees: "1 attempt left"
+            params.setdefault("attempts", "attempt" if params["attempts_left"] == 1 else "attempts")
         if self.code == "VALIDATION_ERROR":
             fields = self.wire_details(lang).get("fields", {})
             params.setdefault(

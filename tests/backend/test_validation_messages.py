@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fake_backend.app import PYDANTIC_REASONS
-from fake_backend.errors import FIELD_MESSAGES, localize_fields
+from fake_backend.errors import FIELD_MESSAGES, ApiError, localize_fields
 
 API = "/api/v1"
 Headers = dict[str, str]
@@ -132,3 +132,13 @@ def test_every_mapped_reason_has_a_message_its_params_fill() -> None:
         for lang in ("zh", "en"):
             message = localize_fields({"f": (reason, params)}, lang)["f"]["message"]
             assert message and "{" not in message
+
+
+@pytest.mark.parametrize(
+    ("left", "english"),
+    [(1, "Wrong payment password; 1 attempt left"), (4, "Wrong payment password; 4 attempts left")],
+)
+def test_attempts_left_read_as_english_counts_them(left: int, english: str) -> None:
+    error = ApiError("WRONG_PAYMENT_PASSWORD", attempts_left=left)
+    assert error.message("en") == english
+    assert error.message("zh") == f"支付密码错误，还可尝试 {left} 次"
