@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
+from kshop_tui.i18n import t
 from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.screens.cart.cart import CartScreen
 from kshop_tui.screens.catalogue.browse import BrowseScreen
@@ -22,10 +23,12 @@ from kshop_tui.widgets.filter_panel import FilterPanel
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.stepper import QuantityStepper
 from tests.tui.helpers import (
+    notifications,
     pending_timers,
     settle,
     settle_debounced,
     shown_text,
+    text_of,
     wait_for_screen,
     wait_until,
 )
@@ -488,3 +491,28 @@ async def test_help_lists_textuals_own_keys_in_the_ui_language(make_app: MakeApp
         await settle(pilot)
         shown = app.export_screenshot()  # the screen as SVG text
         assert "下一项" in shown and "Focus" not in shown
+
+
+async def test_claiming_a_coupon_logged_out_logs_in_then_claims_and_the_row_shows_them(
+    make_app: MakeApp, backend_ctx: Ctx
+) -> None:
+    product_id = backend_ctx.db.scalar("SELECT product_id FROM skus WHERE stock > 0 LIMIT 1")
+    mine = "SELECT COUNT(*) FROM user_coupons WHERE user_id = 1"
+    before = backend_ctx.db.scalar(mine)
+    app = make_app(open_target=f"product {product_id}")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        assert t("product.login_for_coupons") in text_of(app.screen, "#coupons")
+        await pilot.press("k")  # claim: which coupons are left is the user's to know
+        login = await wait_for_screen(pilot, LoginScreen)
+        await pilot.press("ctrl+t")  # the password method
+        await pilot.press(*"13800138000", "tab", *"demo1234", "enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert not login.is_attached and isinstance(app.screen, ProductScreen)
+        assert backend_ctx.db.scalar(mine) == before + 1
+        row = text_of(app.screen, "#coupons")
+        assert t("product.login_for_coupons") not in row and "🎫" in row
+        claimed = t("product.coupon_claimed", title="")
+        assert any(note.startswith(claimed) for note in notifications(app))

@@ -82,7 +82,13 @@ class ProductScreen(ShopScreen):
 
     def on_mount(self) -> None:
         self.query_one("#product-body").display = False
+        # A login (from this page's `b` or `k`, or anywhere else) shows this user's coupons.
+        self.watch(self.app, "user", self._user_changed, init=False)
         self.load()
+
+    def _user_changed(self) -> None:
+        if self.product is not None:
+            self.load_coupons()
 
     def reload_after_outage(self) -> None:
         if self.product is None:
@@ -181,12 +187,13 @@ class ProductScreen(ShopScreen):
             )
             return
         try:
-            self.coupons = await self.shop.run_api(
-                lambda api: api.claimable_coupons(self.product_id)
-            )
+            await self._fetch_coupons()
         except errors.ApiError:
             return  # coupons are a bonus; the product is still worth showing
         self._show_coupons()
+
+    async def _fetch_coupons(self) -> None:
+        self.coupons = await self.shop.run_api(lambda api: api.claimable_coupons(self.product_id))
 
     def _show_coupons(self) -> None:
         text = Text()
@@ -290,6 +297,17 @@ class ProductScreen(ShopScreen):
 
     @work(exclusive=True, group="claim")
     async def claim_coupon(self) -> None:
+        from kshop_tui.api import errors
+
+        if self.shop.user is None:
+            # Which coupons are left is the user's to know: log in, then look again.
+            if not await self.shop.ensure_login():
+                return
+            try:
+                await self._fetch_coupons()
+            except errors.ApiError as error:
+                self.shop.show_error(error)
+                return
         coupon = next((c for c in self.coupons if not c.claimed), None)
         if coupon is None:
             self.notify(t("product.nothing_to_claim"))
