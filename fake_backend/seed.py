@@ -317,11 +317,18 @@ def _name_variety(rng: random.Random) -> str:
 
 def _settle_products(ctx: Ctx, first_id: int) -> None:
     """Ratings of reviewed products become their reviews' average (half up, one decimal),
-    as a buyer's review recomputes it; a list price no higher than the price is dropped."""
+    as a buyer's review recomputes it; the price is the lowest in-stock SKU's (migration
+    012); a list price no higher than the price is dropped."""
     ctx.db.execute(
         "UPDATE products SET rating = (SELECT ((SUM(r.rating) * 20 + COUNT(*)) / (2 * COUNT(*)))"
         " / 10.0 FROM reviews r WHERE r.product_id = products.id)"
         " WHERE id >= ? AND review_count > 0",
+        (first_id,),
+    )
+    ctx.db.execute(
+        "UPDATE products SET price_varies = (SELECT COUNT(DISTINCT price_fen) > 1 FROM skus"
+        " WHERE product_id = products.id), price_fen = COALESCE((SELECT MIN(price_fen) FROM skus"
+        " WHERE product_id = products.id AND stock > 0), price_fen) WHERE id >= ?",
         (first_id,),
     )
     ctx.db.execute(

@@ -41,8 +41,15 @@ class ProductSummary(BaseModel):
     name: str
     brand: str
     category_id: int
-    price_fen: int = Field(description="The lowest SKU price.")
-    original_price_fen: int | None = Field(description="The list price before a price cut.")
+    price_fen: int = Field(
+        description="The lowest price of a SKU in stock (of any SKU while none is in stock)."
+    )
+    price_varies: bool = Field(
+        description="The SKUs differ in price: `price_fen` is a starting price (¥60起)."
+    )
+    original_price_fen: int | None = Field(
+        description="The list price before a price cut; only when above `price_fen`."
+    )
     sales: int
     stock: int = Field(description="The sum of the SKUs' stock.")
     rating: float

@@ -65,6 +65,7 @@ class ProductSummary(TypedDict):
     brand: str
     category_id: int
     price_fen: int
+    price_varies: bool
     original_price_fen: int | None
     sales: int
     stock: int
@@ -365,7 +366,8 @@ def _summary(row: sqlite3.Row) -> ProductSummary:
         "brand": row["brand"],
         "category_id": row["category_id"],
         "price_fen": row["price_fen"],
-        "original_price_fen": row["original_price_fen"],
+        "price_varies": bool(row["price_varies"]),
+        "original_price_fen": _list_price(row),
         "sales": row["sales"],
         "stock": row["stock"],
         "rating": row["rating"],
@@ -373,6 +375,13 @@ def _summary(row: sqlite3.Row) -> ProductSummary:
         "image": image_url(row["image_id"]),
         "returnable": bool(row["returnable"]),
     }
+
+
+def _list_price(row: sqlite3.Row) -> int | None:
+    """The struck-through list price, only above the price (which rises when the cheapest
+    spec sells out)."""
+    original: int | None = row["original_price_fen"]
+    return original if original is not None and original > row["price_fen"] else None
 
 
 def _name(row: sqlite3.Row, lang: str) -> str:

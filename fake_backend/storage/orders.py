@@ -143,25 +143,38 @@ def items_for_stock(
 
 def reserve_sku(db: Database, sku_id: int, qty: int) -> bool:
     """Takes `qty` from a SKU's stock unless that would go below zero."""
-    cursor = db.execute(
-        "UPDATE skus SET stock = stock - ? WHERE id = ? AND stock >= ?", (qty, sku_id, qty)
-    )
-    if cursor.rowcount != 1:
+    row = db.execute(
+        "UPDATE skus SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING product_id, stock",
+        (qty, sku_id, qty),
+    ).fetchone()
+    if row is None:
         return False
-    db.execute(
-        "UPDATE products SET stock = stock - ?"
-        " WHERE id = (SELECT product_id FROM skus WHERE id = ?)",
-        (qty, sku_id),
-    )
+    db.execute("UPDATE products SET stock = stock - ? WHERE id = ?", (qty, row["product_id"]))
+    if row["stock"] == 0:
+        settle_price(db, row["product_id"])
     return True
 
 
 def return_sku(db: Database, sku_id: int, qty: int) -> None:
-    db.execute("UPDATE skus SET stock = stock + ? WHERE id = ?", (qty, sku_id))
-    db.execute(
-        "UPDATE products SET stock = stock + ?"
-        " WHERE id = (SELECT product_id FROM skus WHERE id = ?)",
+    row = db.execute(
+        "UPDATE skus SET stock = stock + ? WHERE id = ? RETURNING product_id, stock",
         (qty, sku_id),
+    ).fetchone()
+    if row is None:
+        return
+    db.execute("UPDATE products SET stock = stock + ? WHERE id = ?", (qty, row["product_id"]))
+    if row["stock"] == qty:  # back in stock
+        settle_price(db, row["product_id"])
+
+
+def settle_price(db: Database, product_id: int) -> None:
+    """The product's price is its lowest in-stock SKU's, the lowest of all while none is
+    in stock (migration 012): called when a SKU sells out or comes back."""
+    db.execute(
+        "UPDATE products SET price_fen = COALESCE("
+        "(SELECT MIN(price_fen) FROM skus WHERE product_id = ?1 AND stock > 0),"
+        " (SELECT MIN(price_fen) FROM skus WHERE product_id = ?1)) WHERE id = ?1",
+        (product_id,),
     )
 
 

@@ -22,6 +22,7 @@ SUMMARY_FIELDS = {
     "brand",
     "category_id",
     "price_fen",
+    "price_varies",
     "original_price_fen",
     "sales",
     "stock",
@@ -367,3 +368,48 @@ def test_openapi_documents_the_catalogue(client: TestClient) -> None:
     assert (
         "image/png" in paths[f"{API}/images/{{image_id}}.png"]["get"]["responses"]["200"]["content"]
     )
+
+
+def test_a_product_s_price_is_its_cheapest_spec_in_stock_and_says_it_varies(
+    client: TestClient, app_ctx: Ctx, demo_headers: dict[str, str]
+) -> None:
+    from tests.backend.test_orders import placed, set_stock
+
+    product = app_ctx.db.one(
+        "SELECT product_id FROM skus GROUP BY product_id"
+        " HAVING COUNT(DISTINCT price_fen) > 1 AND MIN(stock) > 0 LIMIT 1"
+    )
+    assert product is not None
+    product_id = product["product_id"]
+    cheapest, dearer = app_ctx.db.all(
+        "SELECT id, price_fen FROM skus WHERE product_id = ? ORDER BY price_fen, id LIMIT 2",
+        (product_id,),
+    )
+    others_low = app_ctx.db.scalar(
+        "SELECT MIN(price_fen) FROM skus WHERE product_id = ? AND id != ?",
+        (product_id, cheapest["id"]),
+    )
+
+    def shown() -> dict[str, Any]:
+        body = client.get(f"/api/v1/products/{product_id}").json()
+        return {"price_fen": body["price_fen"], "price_varies": body["price_varies"]}
+
+    assert shown() == {"price_fen": cheapest["price_fen"], "price_varies": True}
+    set_stock(app_ctx, cheapest["id"], 1)
+    order = placed(client, demo_headers, [(cheapest["id"], 1)])  # the last one sells
+    assert shown() == {"price_fen": others_low, "price_varies": True}
+    assert dearer["price_fen"] >= others_low
+    cancelled = client.post(
+        f"/api/v1/orders/{order['id']}/cancel",
+        json={"reason": "no_longer_needed"},
+        headers=demo_headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert shown() == {"price_fen": cheapest["price_fen"], "price_varies": True}
+    listed = client.get("/api/v1/products", params={"limit": 100}).json()["items"]
+    assert all(isinstance(item["price_varies"], bool) for item in listed)
+    single = app_ctx.db.scalar(
+        "SELECT product_id FROM skus GROUP BY product_id HAVING COUNT(DISTINCT price_fen) = 1"
+        " LIMIT 1"
+    )
+    assert client.get(f"/api/v1/products/{single}").json()["price_varies"] is False

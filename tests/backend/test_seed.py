@@ -15,7 +15,8 @@ from fake_backend.services import catalogue
 from fake_backend.storage.db import Database
 from tests.conftest import FROZEN_START
 
-DEMO_FINGERPRINT = "3ed99229a19ff922f334fcc55d66fb43b643c4e2d9877b7cb8f3e2d7c8b9b0da"
+# 4e27…: prices are the lowest in-stock SKU's (9 products' cheapest spec is sold out).
+DEMO_FINGERPRINT = "4e2756073906dd68ff79ab92b42618a1271c8c6aebf988d648dd30f3505eae4a"
 
 
 def fresh(path: Path, seed: int = 42) -> Ctx:
@@ -53,12 +54,17 @@ def test_demo_catalogue_has_what_the_spec_asks_for(ctx: Ctx) -> None:
 
 
 def test_product_rows_agree_with_their_skus(ctx: Ctx) -> None:
+    # The price is the cheapest spec in stock (of all while none is); it varies when the
+    # specs' prices differ.
     mismatched = ctx.db.scalar(
         "SELECT COUNT(*) FROM products p JOIN (SELECT product_id, SUM(stock) AS stock,"
-        " MIN(price_fen) AS price FROM skus GROUP BY product_id) s ON s.product_id = p.id"
-        " WHERE p.stock != s.stock OR p.price_fen != s.price"
+        " COALESCE(MIN(CASE WHEN stock > 0 THEN price_fen END), MIN(price_fen)) AS price,"
+        " COUNT(DISTINCT price_fen) > 1 AS varies FROM skus GROUP BY product_id) s"
+        " ON s.product_id = p.id"
+        " WHERE p.stock != s.stock OR p.price_fen != s.price OR p.price_varies != s.varies"
     )
     assert mismatched == 0
+    assert ctx.db.scalar("SELECT COUNT(*) FROM products WHERE price_varies") > 0
     assert ctx.db.scalar("SELECT COUNT(*) FROM products WHERE original_price_fen <= price_fen") == 0
     assert ctx.db.scalar("SELECT COUNT(*) FROM products WHERE original_price_fen > price_fen") > 0
 

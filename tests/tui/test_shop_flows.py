@@ -516,3 +516,26 @@ async def test_claiming_a_coupon_logged_out_logs_in_then_claims_and_the_row_show
         assert t("product.login_for_coupons") not in row and "🎫" in row
         claimed = t("product.coupon_claimed", title="")
         assert any(note.startswith(claimed) for note in notifications(app))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_product_whose_specs_differ_in_price_lists_where_they_start(
+    make_app: MakeApp, backend_ctx: Ctx, lang: str
+) -> None:
+    from kshop_tui.text import money
+
+    app = make_app(lang=lang)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        results = app.screen.query_one(ProductList)
+        shown = shown_text(results).splitlines()[1:]
+        rows = [results.row_at(index) for index in range(len(shown))]
+        varying = [(row, line) for row, line in zip(rows, shown, strict=True) if row is not None]
+        starting = t("browse.price_from", price="")
+        assert any(row.price_varies for row, _ in varying)
+        for row, line in varying:
+            price = backend_ctx.db.scalar("SELECT price_fen FROM products WHERE id = ?", (row.id,))
+            said = t("browse.price_from", price=money(price)) if row.price_varies else money(price)
+            assert said in line
+            assert (starting.strip() in line) == row.price_varies

@@ -95,6 +95,7 @@ MESSAGES: dict[str, str] = {
     "browse.col.product": "Product",
     "browse.col.brand": "Brand",
     "browse.col.price": "Price",
+    "browse.price_from": "from {price}",
     "browse.col.sold": "Sold",
     "browse.sold_out_tag": "(sold out)",
     "sort.sales_desc": "Sales ↓",

@@ -90,6 +90,7 @@ MESSAGES: dict[str, str] = {
     "browse.col.product": "商品",
     "browse.col.brand": "品牌",
     "browse.col.price": "价格",
+    "browse.price_from": "{price}起",
     "browse.col.sold": "已售",
     "browse.sold_out_tag": "（已售罄）",
     "sort.sales_desc": "销量 ↓",

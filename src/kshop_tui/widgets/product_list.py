@@ -358,7 +358,8 @@ class ProductList(ScrollView, can_focus=True):
     def _columns(self) -> tuple[int, int, int, int]:
         """Widths of name, brand, price and sold for the current width."""
         width = self.scrollable_content_region.width
-        price, sold = 11, 6
+        # Room for a starting price: "from ¥1,299.00", "¥1,299.00起".
+        price, sold = cell_len(t("browse.price_from", price="¥1,299.00")), 6
         brand = 10 if width >= 70 else 0
         name = max(10, width - 2 - brand - price - sold - 3)
         return name, brand, price, sold
@@ -442,7 +443,10 @@ class ProductList(ScrollView, can_focus=True):
         segments.append(Segment(" ", base))
         if brand_w:
             segments.append(Segment(fit(row.brand, brand_w) + " ", base))
-        segments.append(Segment(fit(money(row.price_fen), price_w, right=True) + " ", price_style))
+        price = money(row.price_fen)
+        if row.price_varies:
+            price = t("browse.price_from", price=price)
+        segments.append(Segment(fit(price, price_w, right=True) + " ", price_style))
         segments.append(Segment(fit(compact_count(row.sales), sold_w, right=True), base))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:

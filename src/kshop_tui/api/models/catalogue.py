@@ -29,6 +29,8 @@ class ProductSummary(Model):
     brand: Line
     category_id: int
     price_fen: int
+    price_varies: bool = False
+    """The specs differ in price: `price_fen` is where they start (¥60起)."""
     original_price_fen: int | None = None
     sales: int = 0
     stock: int = 0

@@ -115,6 +115,8 @@ class Row(NamedTuple):
     rating: float
     highlights: tuple[tuple[int, int], ...] = ()
     """The parts of `name` the search matched (character offsets, end exclusive)."""
+    price_varies: bool = False
+    """The specs differ in price: `price_fen` is where they start (¥60起)."""
 
 
 FoundPages = list[tuple[int, list[Row]]]
@@ -292,7 +294,17 @@ async def _search(
 
 def _rows(page: ProductPage) -> list[Row]:
     return [
-        Row(p.id, p.name, p.brand, p.price_fen, p.sales, p.stock, p.rating, tuple(p.highlights))
+        Row(
+            p.id,
+            p.name,
+            p.brand,
+            p.price_fen,
+            p.sales,
+            p.stock,
+            p.rating,
+            tuple(p.highlights),
+            p.price_varies,
+        )
         for p in page.items
     ]
 
