@@ -232,9 +232,11 @@ def gone(pid: int) -> bool:
     return False
 
 
-def environment_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+def environment_of(server: ShopSshServer, pid: int) -> dict[str, str]:
+    """The environment the server gave its child `pid`: all it has (a forked child's
+    /proc/PID/environ still shows the zygote's; test_zygote shows the child's own is this)."""
+    (child,) = [s.child for s in server.sessions if s.child is not None and s.child.pid == pid]
+    return child.environment
 
 
 async def sms_code(backend_url: str, phone: str) -> str:

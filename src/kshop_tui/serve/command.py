@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="bundled backend's merchant simulator (default auto)",
     )
+    ssh.add_argument(
+        "--interpreter-per-session",
+        action="store_true",
+        help="start a new Python for each session instead of forking a preloaded one"
+        " (slower and bigger; for comparison)",
+    )
     web = servers.add_parser("web", help="the shop in the browser (textual-serve)")
     _common(web, port=8000)
     web.add_argument(
@@ -80,6 +86,7 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
                     language=language,
                     limits=settings.demo,
                     gateway_secret=secret,
+                    preforked=not args.interpreter_per_session,
                 )
             return _run_web(args.host, args.port, url, language, settings.demo, args.allowed_host)
     except BackendFailed as error:
