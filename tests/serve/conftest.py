@@ -232,6 +232,21 @@ def gone(pid: int) -> bool:
     return False
 
 
+def children_of(parent: int) -> dict[int, str]:
+    """The processes whose parent is `parent`, with their state ("Z": ended, not reaped)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found[int(entry.name)] = fields[0]
+    return found
+
+
 def environment_of(server: ShopSshServer, pid: int) -> dict[str, str]:
     """The environment the server gave its child `pid`: all it has (a forked child's
     /proc/PID/environ still shows the zygote's; test_zygote shows the child's own is this)."""

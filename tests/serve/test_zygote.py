@@ -25,6 +25,7 @@ from tests.serve.conftest import (
     GUEST_HEADER,
     TIMEOUT,
     StartServer,
+    children_of,
     connect,
     gone,
     open_shop,
@@ -116,18 +117,7 @@ async def zygote(tmp_path: Path) -> AsyncIterator[Zygote]:
 
 
 def zombies_of(parent: int) -> list[int]:
-    """Children of `parent` that have ended and not been reaped."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and fields[0] == "Z":
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, state in children_of(parent).items() if state == "Z"]
 
 
 async def test_the_session_s_environment_size_and_language_reach_the_child(
