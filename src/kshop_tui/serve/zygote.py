@@ -54,6 +54,23 @@ RESTART_BACKOFF_S = 1.0
 ORPHAN_POLL_S = 0.1
 # Not imported ahead: the servers themselves (asyncssh, aiohttp) and the operator commands.
 NOT_PRELOADED = ("kshop_tui.serve", "kshop_tui.cli_commands", "kshop_tui.__main__")
+# What a session still imported by itself (seen in one's sys.modules): httpx's transport
+# on asyncio, imported at the first request, and what Textual imports as it lays out.
+ALSO_PRELOADED = (
+    "textual.drivers.linux_driver",
+    "textual.drivers.web_driver",
+    "textual.drivers.headless_driver",
+    "textual.layouts.factory",
+    "textual.layouts.horizontal",
+    "textual.layouts.stream",
+    "textual.pilot",
+    "httpcore",
+    "httpcore._backends.anyio",
+    "anyio._backends._asyncio",
+    "anyio.streams.tls",
+    "anyio.to_thread",
+    "concurrent.futures.thread",
+)
 
 
 class ZygoteFailed(OSError):
@@ -64,15 +81,22 @@ class ZygoteFailed(OSError):
 
 
 def preload() -> None:
-    """Imports what every session needs and parses what it can, before any fork: every
-    module of the shop (screens and widgets too), Textual's drivers, httpx and pydantic."""
+    """Imports what every session needs and makes what they can share, before any fork:
+    every module of the shop (screens and widgets too), Textual's drivers and layouts,
+    httpx with its transport, and the TLS context its clients share."""
     import kshop_tui
 
     for module in pkgutil.walk_packages(kshop_tui.__path__, "kshop_tui."):
         if not module.name.startswith(NOT_PRELOADED):
             importlib.import_module(module.name)
-    for name in ("textual.drivers.linux_driver", "textual.drivers.web_driver"):
+    for name in ALSO_PRELOADED:
         importlib.import_module(name)
+    from rich._unicode_data import load as load_cell_widths
+
+    from kshop_tui.api.client import tls_context
+
+    load_cell_widths()  # the table of the zygote's UNICODE_VERSION (a session loads its own)
+    tls_context()
 
 
 def serve(control: socket.socket) -> int:
