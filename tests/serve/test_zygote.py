@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kshop_tui.serve import zygote as zygote_module
 from kshop_tui.serve.pty_child import PtyChild
 from kshop_tui.serve.ssh_session import zygote_environment
 from kshop_tui.serve.zygote import Zygote
@@ -137,7 +138,9 @@ async def test_the_session_s_environment_size_and_language_reach_the_child(
     await pty.closed()
     assert await child.end() == 7
     assert seen["argv"] == arguments
-    assert seen["env"] == env  # exactly: nothing of the zygote's, nothing of the server's
+    # Exactly the session's (nothing of the zygote's or the server's), and the pipe on
+    # which the shop says its first frame is drawn.
+    assert seen["env"] == {**env, "KSHOP_FIRST_FRAME_FD": "3"}
     assert seen["size"] == [123, 45]
     assert seen["session_leader"] is True
     assert str(seen["controlling_tty"]).startswith("/dev/pts/")
@@ -187,6 +190,19 @@ async def test_a_killed_zygote_is_replaced_and_its_children_still_end(zygote: Zy
     # The survivor's parent is gone: its end is still seen (its code no longer is).
     assert await survivor.end() == -1
     await until(lambda: gone(survivor.pid), "the orphan ended")
+
+
+async def test_a_burst_waits_for_first_frames_not_for_a_timeout(
+    start_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One shop starting at a time, and no timeout to free its place: the second visitor's
+    shop starts only because the first one said it had drawn its first frame."""
+    monkeypatch.setattr(zygote_module, "STARTING_AT_ONCE", 1)
+    monkeypatch.setattr(zygote_module, "FIRST_FRAME_WAIT_S", 3600.0)
+    _, port = await start_server()
+    async with await connect(port) as first_conn, await connect(port) as second_conn:
+        first, second = await asyncio.gather(open_shop(first_conn), open_shop(second_conn))
+        await asyncio.gather(first.wait_for(GUEST_HEADER), second.wait_for(GUEST_HEADER))
 
 
 async def test_a_served_session_runs_in_a_child_of_the_zygote(start_server: StartServer) -> None:

@@ -10,9 +10,11 @@ here, `python -m kshop_tui.serve.zygote`), never the server: it waits in `select
 Unix socket to the server and on a pipe that SIGCHLD writes to, and nothing else.
 
 The conversation (SOCK_SEQPACKET, one JSON object a message):
-- server → zygote: `{"id", "argv", "env", "tty"}` with the child's standard descriptors
-  attached (SCM_RIGHTS): one pty follower (`tty`: it becomes the controlling terminal)
-  or three pipes. The server keeps the other ends.
+- server → zygote: `{"id", "argv", "env", "tty", "standard"}` with the child's standard
+  descriptors attached (SCM_RIGHTS): one pty follower (`tty`: it becomes the controlling
+  terminal) or three pipes, then the pipe on which the child says that its first frame
+  is on the screen (its descriptor 3, `KSHOP_FIRST_FRAME_FD`). The server keeps the
+  other ends.
 - zygote → server: `{"ready"}` once, after the imports; `{"id", "pid"}` or
   `{"id", "error"}` for each request; `{"exited": pid, "code"}` for each child reaped
   (negative code: killed by that signal).
@@ -46,8 +48,15 @@ from pathlib import Path
 from typing import IO, Any
 
 MAX_MESSAGE = 256 * 1024
-MAX_FDS = 3
+MAX_FDS = 4
+FIRST_FRAME_FD = 3
 READY_TIMEOUT_S = 120.0
+# Shops starting at once (forked, first frame not yet drawn). A burst of visitors waits its
+# turn: with two cores shared by a hundred starts, every first screen would come at the
+# end; a few at a time, they come one after another, the first ones soon.
+STARTING_AT_ONCE = 2 * (os.cpu_count() or 1)
+# A shop that has not drawn its first frame by then no longer holds up the next.
+FIRST_FRAME_WAIT_S = 3.0
 # A zygote that dies again sooner than this after starting is not restarted at once.
 RESTART_BACKOFF_S = 1.0
 # How often a child of a zygote that died is looked for (its end is no longer reported).
@@ -154,7 +163,8 @@ def _fork_child(
     control: socket.socket,
     wake: tuple[int, int],
 ) -> int | None:
-    if len(descriptors) not in (1, 3):
+    standard_count = int(message.get("standard", len(descriptors)))
+    if standard_count not in (1, 3) or len(descriptors) not in (standard_count, standard_count + 1):
         return None
     sys.stdout.flush()
     sys.stderr.flush()
@@ -170,8 +180,12 @@ def _fork_child(
         control.close()
         for descriptor in wake:
             os.close(descriptor)
-        standard = descriptors * 3 if len(descriptors) == 1 else descriptors
-        become_session(standard, bool(message.get("tty")), message["env"])
+        standard = descriptors[:standard_count] * (3 // standard_count)
+        first_frame = descriptors[standard_count:]
+        env = dict(message["env"])
+        if first_frame:
+            env["KSHOP_FIRST_FRAME_FD"] = str(FIRST_FRAME_FD)
+        become_session(standard, bool(message.get("tty")), env, *first_frame)
         code = run_shop(message["argv"])
     except BaseException:  # noqa: BLE001 - whatever happens, the zygote's loop is not ours
         with contextlib.suppress(Exception):
@@ -185,10 +199,13 @@ def _fork_child(
         os._exit(code)
 
 
-def become_session(standard: Sequence[int], tty: bool, env: Mapping[str, str]) -> None:
+def become_session(
+    standard: Sequence[int], tty: bool, env: Mapping[str, str], *first_frame: int
+) -> None:
     """In a fresh child: its signals as a new interpreter's, a session of its own (with
     the pty as its controlling terminal, or resizes never reach it), the given standard
-    descriptors, the session's environment, and what Textual read from the zygote's."""
+    descriptors (and the first-frame pipe as descriptor 3), the session's environment,
+    and what Textual read from the zygote's."""
     for number in (signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGTERM):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -201,7 +218,10 @@ def become_session(standard: Sequence[int], tty: bool, env: Mapping[str, str]) -
         fcntl.ioctl(standard[0], termios.TIOCSCTTY, 0)
     for target, descriptor in enumerate(standard):
         os.dup2(descriptor, target)
-    for descriptor in set(standard) - {0, 1, 2}:
+    for descriptor in first_frame:  # the standard ones are safe on 0-2 by now
+        if descriptor != FIRST_FRAME_FD:
+            os.dup2(descriptor, FIRST_FRAME_FD)
+    for descriptor in {*standard, *first_frame} - {0, 1, 2, FIRST_FRAME_FD}:
         os.close(descriptor)
     os.environ.clear()
     os.environ.update(env)
@@ -315,6 +335,7 @@ class Zygote:
         self._closing = False
         self._started_at = 0.0
         self._restarting: asyncio.Task[None] | None = None
+        self._starting = asyncio.Semaphore(STARTING_AT_ONCE)
         self.pid: int | None = None
         self.restarts = 0
 
@@ -343,7 +364,48 @@ class Zygote:
         self, argv: Sequence[str], env: Mapping[str, str], fds: Sequence[int], *, tty: bool
     ) -> int:
         """A child running `kshop ARGV…` on `fds` (a pty follower, or stdin/stdout/stderr)
-        with exactly `env`; answers its pid. The caller may close `fds` once this returns."""
+        with exactly `env`; answers its pid once the zygote has forked it, when fewer than
+        STARTING_AT_ONCE others are still drawing their first frame. The caller may close
+        `fds` once this returns."""
+        await self._starting.acquire()
+        first_frame_read, first_frame_write = os.pipe()
+        try:
+            pid = await self._request(argv, env, [*fds, first_frame_write], len(fds), tty)
+        except BaseException:
+            os.close(first_frame_read)
+            self._starting.release()
+            raise
+        finally:
+            os.close(first_frame_write)
+        self._until_first_frame(first_frame_read)
+        return pid
+
+    def _until_first_frame(self, descriptor: int) -> None:
+        """Frees the child's place among those starting once it has drawn its first frame
+        (a byte on the pipe), ended (the pipe closes) or taken too long."""
+        loop = asyncio.get_running_loop()
+        freed = False
+
+        def free() -> None:
+            nonlocal freed
+            if not freed:
+                freed = True
+                loop.remove_reader(descriptor)
+                os.close(descriptor)
+                timer.cancel()
+                self._starting.release()
+
+        timer = loop.call_later(FIRST_FRAME_WAIT_S, free)
+        loop.add_reader(descriptor, free)
+
+    async def _request(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        fds: Sequence[int],
+        standard: int,
+        tty: bool,
+    ) -> int:
         if self._restarting is not None:
             await asyncio.shield(self._restarting)
         if self._ready is not None and not self._ready.done():
@@ -355,7 +417,13 @@ class Zygote:
         request_id = self._next_id
         reply: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._requests[request_id] = reply
-        message = {"id": request_id, "argv": list(argv), "env": dict(env), "tty": tty}
+        message = {
+            "id": request_id,
+            "argv": list(argv),
+            "env": dict(env),
+            "tty": tty,
+            "standard": standard,
+        }
         try:
             # A request is a few kilobytes and the zygote reads them as they come: a full
             # socket buffer means it is stuck, which is a failure, not a reason to wait.
