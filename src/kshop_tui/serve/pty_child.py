@@ -1,4 +1,5 @@
-"""A process on a pty of its own, driven from the event loop: each SSH visitor's shop.
+"""A process on a pty of its own, driven from the event loop: each SSH visitor's shop,
+forked by the zygote (`fork`) or, without one, a new interpreter (`spawn`).
 
 What was measured (docs/pitfalls.md): the child must be a session leader with the pty as its
 controlling terminal (forkpty does both) or resizes never reach it; it must not inherit

@@ -1,7 +1,8 @@
 """`kshop serve ssh`: the shop over SSH (asyncssh). Every connection gets its own shop,
-a `kshop --served` subprocess on a pty of its own: its own login, cart and screens,
-never a shell. Here: the listening server, its limits and its way to the backend; a
-connection is `ssh_connection`, a shop on it `ssh_session`, its process `pty_child`.
+a `kshop --served` process on a pty of its own (forked by the zygote, `serve.zygote`):
+its own login, cart and screens, never a shell. Here: the listening server, its limits,
+its zygote and its way to the backend; a connection is `ssh_connection`, a shop on it
+`ssh_session`, its process `pty_child`.
 
 Identity: any public key is accepted (asyncssh checks the signature) and so is a client
 without one (keyboard-interactive with no questions). A key already linked to an

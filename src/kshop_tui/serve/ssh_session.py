@@ -1,6 +1,6 @@
-"""One shop on one SSH channel: a `kshop --served` child on a pty of its own (`PtyChild`),
-its command line and environment, its input, output, size and idle clock. The bytes go
-both ways untouched (no line editor, no encoding)."""
+"""One shop on one SSH channel: a `kshop --served` child on a pty of its own (`PtyChild`,
+forked by the server's zygote), its command line and environment, its input, output,
+size and idle clock. The bytes go both ways untouched (no line editor, no encoding)."""
 
 from __future__ import annotations
 
