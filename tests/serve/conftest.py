@@ -72,7 +72,10 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
     servers: list[ShopSshServer] = []
 
     async def start(
-        language: str = "en", login_grace_s: float | None = None, **limits: int
+        language: str = "en",
+        login_grace_s: float | None = None,
+        preforked: bool = True,
+        **limits: int,
     ) -> tuple[ShopSshServer, int]:
         options = SshServeOptions(
             backend_url=backend_url,
@@ -80,6 +83,7 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
             language=language,
             gateway_secret=SECRET,
             host_key_path=tmp_path / "host_key",
+            preforked=preforked,
         )
         if login_grace_s is not None:
             options.login_grace_s = login_grace_s

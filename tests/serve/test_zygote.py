@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kshop_tui.serve import zygote as zygote_module
+from kshop_tui.serve.command import build_parser
 from kshop_tui.serve.pty_child import PtyChild
 from kshop_tui.serve.ssh_session import zygote_environment
 from kshop_tui.serve.zygote import Zygote
@@ -218,3 +219,26 @@ async def test_a_served_session_runs_in_a_child_of_the_zygote(start_server: Star
         assert await shop.wait_closed() == 0
     await until(lambda: gone(pid), "the child reaped")
     assert zombies_of(server.zygote.pid) == []
+
+
+async def test_without_a_zygote_each_session_is_a_new_interpreter(
+    start_server: StartServer,
+) -> None:
+    server, port = await start_server(preforked=False)
+    assert server.zygote is None
+    async with await connect(port) as conn:
+        shop = await open_shop(conn)
+        await shop.wait_for(GUEST_HEADER)
+        pid = the_child(server)
+        assert f"PPid:\t{os.getpid()}\n" in Path(f"/proc/{pid}/status").read_text()
+        assert b"--served" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        shop.process.stdin.write(b"\x11")  # ctrl+q
+        assert await shop.wait_closed() == 0
+    await until(lambda: gone(pid), "the child reaped")
+
+
+def test_the_old_way_is_one_option_away() -> None:
+    for server in ("ssh", "web"):
+        assert build_parser().parse_args([server]).interpreter_per_session is False
+        chosen = build_parser().parse_args([server, "--interpreter-per-session"])
+        assert chosen.interpreter_per_session is True

@@ -30,12 +30,6 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="bundled backend's merchant simulator (default auto)",
     )
-    ssh.add_argument(
-        "--interpreter-per-session",
-        action="store_true",
-        help="start a new Python for each session instead of forking a preloaded one"
-        " (slower and bigger; for comparison)",
-    )
     web = servers.add_parser("web", help="the shop in the browser (textual-serve)")
     _common(web, port=8000)
     web.add_argument(
@@ -59,6 +53,12 @@ def _common(parser: argparse.ArgumentParser, *, port: int) -> None:
     )
     parser.add_argument(
         "--lang", choices=("zh_CN", "zh", "en"), help="force the UI language of every session"
+    )
+    parser.add_argument(
+        "--interpreter-per-session",
+        action="store_true",
+        help="start a new Python for each session instead of forking a preloaded one"
+        " (slower and bigger; for comparison)",
     )
 
 
@@ -88,7 +88,15 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
                     gateway_secret=secret,
                     preforked=not args.interpreter_per_session,
                 )
-            return _run_web(args.host, args.port, url, language, settings.demo, args.allowed_host)
+            return _run_web(
+                args.host,
+                args.port,
+                url,
+                language,
+                settings.demo,
+                args.allowed_host,
+                preforked=not args.interpreter_per_session,
+            )
     except BackendFailed as error:
         print(f"kshop serve: {error}", file=sys.stderr)
         return BACKEND_DOWN
@@ -103,6 +111,8 @@ def _run_web(
     language: str | None,
     limits: DemoLimits,
     allowed_hosts: list[str],
+    *,
+    preforked: bool,
 ) -> int:
     from kshop_tui.serve.web import run_web_server
 
@@ -113,6 +123,7 @@ def _run_web(
         language=language,
         limits=limits,
         allowed_hosts=allowed_hosts,
+        preforked=preforked,
     )
 
 

@@ -448,6 +448,7 @@ def run_web_server(
     language: str | None,
     limits: DemoLimits,
     allowed_hosts: Iterable[str] = (),
+    preforked: bool = True,
 ) -> int:
     """Serves the shop to browsers until ctrl+c; answers the exit status."""
     server = ShopWebServer(
@@ -457,6 +458,7 @@ def run_web_server(
         language=language,
         limits=limits,
         allowed_hosts=allowed_hosts,
+        preforked=preforked,
     )
     server.initialize_logging()
     try:
