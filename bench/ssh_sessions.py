@@ -1,18 +1,33 @@
-"""Concurrent SSH sessions: keystroke-to-screen latency and memory per session.
+"""Many SSH visitors at once, as they come: the first screens of a burst, keystroke to
+screen while a share of them type, and the memory it all takes.
 
 Starts `kshop serve ssh` (its bundled backend on a fresh seeded database, demo limits
-raised in a config file of its own), then for each count in `--sessions` opens that many
-asyncssh sessions at once (80×24, TERM xterm-256color), waits for every first screen,
-and has every session type search words into the search box at the same time. One
-keystroke is timed from the moment it is written to the channel until the terminal has
-received the search box showing it (the word so far, escapes stripped); the session then
-waits until its screen has been quiet for a moment (the search's results have arrived) before
-the next key, as a person would. Memory is each `kshop --served` child's VmRSS
-(/proc/PID/status) while all sessions are open; the server and backend are shown apart.
+raised in a config file of its own), then for each count in `--sessions`:
 
-Goal (issue 7): p95 keystroke-to-screen ≤ 100 ms.
+1. **The burst**: that many asyncssh clients connect at the same moment (80×24, TERM
+   xterm-256color), as when a link is posted in a chat. A session's first screen is timed
+   from the moment it started connecting until its terminal has received the search box
+   and the results list's header; "full" until the first page of products is in.
+2. **Memory** with every session open: the proportional set size (PSS,
+   /proc/PID/smaps_rollup: a page shared by k processes counts 1/k in each) of each
+   session's process, and of everything the server runs (sessions, zygote, server,
+   backend).
+3. **The load**: for `--seconds`, a share of the sessions (`--typing`) type words into
+   the search box at a person's pace (a key every 200 ms, a second's pause between
+   words, the box cleared after each); of the rest half read (an arrow key every 3 s) and
+   half sit idle. A keystroke is timed from the moment it is written to the channel until
+   the terminal has received the search box showing it (the word so far).
 
-Run: python bench/ssh_sessions.py [--sessions 10 50] [--words 3]
+Then `--all-typing` sessions repeat the load with every one of them typing (the worst
+case), and `--single` sessions connect one after another, alone, to compare connect →
+first screen with a bare Textual app started locally in a pty (bench/startup.py).
+
+Goals (issue 16): a 100-visitor burst all on screen within 6 s (p50 ≤ 3 s); 200
+connected, 10 % typing: p95 ≤ 100 ms and all first screens of the 200-visitor burst
+within 12 s; PSS per session ≤ 30 MB; one connect → first screen ≤ 1.5× the bare app.
+
+Run: python bench/ssh_sessions.py [--sessions 50 100 200] [--typing 0.1]
+     [--all-typing 50] [--single 10] [--seconds 20] [--interpreter-per-session]
 """
 
 from __future__ import annotations
@@ -20,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import re
 import socket
@@ -33,10 +49,16 @@ from pathlib import Path
 
 import asyncssh
 
-TIMEOUT_S = 180.0
-QUIET_S = 0.3
-ANSWER_S = 5.0
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from startup import SUBJECTS, marker_seconds  # noqa: E402 - the bench next door
+
+TIMEOUT_S = 300.0
+KEY_INTERVAL_S = 0.2  # a person typing five keys a second
+WORD_PAUSE_S = 1.0
+READ_INTERVAL_S = 3.0
 WORDS = ("phone", "shirt", "tea", "lamp", "book")
+FIRST_SCREEN = ("Search products", "Product")
+FULL_SCREEN = " found"
 ANSI = re.compile(
     rb"\x1b\[[0-9;?<>=$]*[ -/]*[@-~]"
     rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]"
@@ -48,37 +70,19 @@ class Session:
     process: asyncssh.SSHClientProcess[bytes]
     raw: bytearray = field(default_factory=bytearray)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    last_output: float = 0.0
 
     async def read(self) -> None:
         while data := await self.process.stdout.read(65536):
             self.raw += data
-            self.last_output = time.perf_counter()
             self.changed.set()
 
     def text(self, since: int) -> str:
         return ANSI.sub(b"", bytes(self.raw[since:])).decode("utf-8", errors="replace")
 
-    async def wait_for(self, needle: str, since: int) -> None:
-        while needle not in self.text(since):
+    async def wait_for(self, *needles: str, since: int = 0) -> None:
+        while not all(needle in self.text(since) for needle in needles):
             self.changed.clear()
             await self.changed.wait()
-
-    async def settle(self, since: int) -> None:
-        """Waits for the answer to what was sent at `since` (if any comes), then for a
-        quiet screen."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(ANSWER_S):
-                while len(self.raw) <= since:
-                    self.changed.clear()
-                    await self.changed.wait()
-        while (idle := time.perf_counter() - self.last_output) < QUIET_S:
-            await asyncio.sleep(QUIET_S - idle)
-
-    async def send_and_settle(self, keys: bytes) -> None:
-        mark = len(self.raw)
-        self.process.stdin.write(keys)
-        await self.settle(mark)
 
 
 def free_port() -> int:
@@ -88,10 +92,11 @@ def free_port() -> int:
         return port
 
 
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+def pss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
     return 0
 
 
@@ -111,7 +116,22 @@ def children(parent: int) -> list[tuple[int, str]]:
     return found
 
 
-async def open_session(port: int) -> Session:
+def session_pids(server_pid: int) -> tuple[list[int], list[int]]:
+    """(the sessions' processes, the server's helpers: zygote and backend)."""
+    helpers, sessions = [], []
+    for pid, command in children(server_pid):
+        if "--served" in command:  # an interpreter per session
+            sessions.append(pid)
+        else:
+            helpers.append(pid)
+            if "serve.zygote" in command:
+                sessions += [child for child, _ in children(pid)]
+    return sessions, helpers
+
+
+async def open_session(port: int) -> tuple[Session, float]:
+    """A session and the moment it started connecting."""
+    started = time.perf_counter()
     conn = await asyncssh.connect(
         "127.0.0.1",
         port,
@@ -126,73 +146,122 @@ async def open_session(port: int) -> Session:
     )
     session = Session(process)
     asyncio.get_running_loop().create_task(session.read())
-    return session
+    return session, started
 
 
-async def type_words(session: Session, words: list[str]) -> list[float]:
-    """Latencies (s) of the letters typed into the search box. A word's first letter is
-    not timed: alone it is no proof (the box's placeholder has most letters)."""
+async def arrive(port: int) -> tuple[Session, float, float]:
+    """Connects; answers the session, seconds to its first screen and to its full one."""
+    session, started = await open_session(port)
+    await session.wait_for(*FIRST_SCREEN)
+    first = time.perf_counter() - started
+    await session.wait_for(FULL_SCREEN)
+    return session, first, time.perf_counter() - started
+
+
+async def type_for(session: Session, offset: int, until: float) -> list[float]:
+    """Types words at a person's pace until `until`; answers the keystrokes' latencies.
+    A word's first letter is not timed: alone it is no proof (the box's placeholder has
+    most letters)."""
     latencies = []
-    await session.send_and_settle(b"/")  # focus the search box
-    for word in words:
-        await session.send_and_settle(word[0].encode())
+    session.process.stdin.write(b"/")  # focus the search box
+    await asyncio.sleep(WORD_PAUSE_S)
+    turn = offset
+    while time.perf_counter() < until:
+        word = WORDS[turn % len(WORDS)]
+        turn += 1
+        session.process.stdin.write(word[0].encode())
+        await asyncio.sleep(KEY_INTERVAL_S)
         for typed in range(2, len(word) + 1):
             mark = len(session.raw)
             started = time.perf_counter()
             session.process.stdin.write(word[typed - 1].encode())
-            await session.wait_for(word[:typed], mark)
-            latencies.append(time.perf_counter() - started)
-            await session.settle(mark)
-        await session.send_and_settle(b"\x7f" * len(word))  # clear the box (not timed)
+            await session.wait_for(word[:typed], since=mark)
+            took = time.perf_counter() - started
+            latencies.append(took)
+            await asyncio.sleep(max(0.0, KEY_INTERVAL_S - took))
+        session.process.stdin.write(b"\x7f" * len(word))  # clear the box (not timed)
+        await asyncio.sleep(WORD_PAUSE_S)
     return latencies
 
 
-async def run_round(port: int, server_pid: int, count: int, words: int) -> dict[str, float]:
-    started = time.perf_counter()
-    sessions = await asyncio.gather(*(open_session(port) for _ in range(count)))
+async def read_for(session: Session, until: float) -> None:
+    """Moves down the results now and then, as someone reading them."""
+    while time.perf_counter() < until:
+        session.process.stdin.write(b"\x1b[B")
+        await asyncio.sleep(READ_INTERVAL_S)
 
-    async def first_screen(session: Session) -> float:
-        await session.wait_for("Search products", 0)
-        seconds = time.perf_counter() - started
-        await session.wait_for(" found", 0)  # the first page of products is in
-        return seconds
 
-    first = await asyncio.wait_for(asyncio.gather(*(first_screen(s) for s in sessions)), TIMEOUT_S)
-    served = [pid for pid, command in children(server_pid) if "--served" in command]
-    others = [pid for pid, command in children(server_pid) if "--served" not in command]
-    per_session_kib = statistics.mean(rss_kib(pid) for pid in served)
-    await asyncio.gather(*(s.settle(len(s.raw)) for s in sessions))
-    plan = [[WORDS[(i + n) % len(WORDS)] for n in range(words)] for i in range(count)]
-    typed = await asyncio.wait_for(
-        asyncio.gather(*(type_words(s, p) for s, p in zip(sessions, plan, strict=True))),
-        TIMEOUT_S,
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * share) - 1)]
+
+
+async def run_round(
+    port: int, server_pid: int, count: int, typing: float, seconds: float
+) -> dict[str, float]:
+    load_before = os.getloadavg()[0]
+    arrivals = await asyncio.wait_for(
+        asyncio.gather(*(arrive(port) for _ in range(count))), TIMEOUT_S
     )
-    latencies = sorted(ms * 1000 for per_session in typed for ms in per_session)
+    sessions = [session for session, _, _ in arrivals]
+    first = [seconds for _, seconds, _ in arrivals]
+    full = [seconds for _, _, seconds in arrivals]
+    served, helpers = session_pids(server_pid)
+    per_session = [pss_kib(pid) for pid in served]
+    everything = sum(per_session) + sum(pss_kib(pid) for pid in [*helpers, server_pid])
+    typists = max(1, round(count * typing))
+    until = time.perf_counter() + seconds
+    work = [type_for(s, i, until) for i, s in enumerate(sessions[:typists])]
+    readers = [read_for(s, until) for s in sessions[typists:][::2]]
+    typed = await asyncio.wait_for(asyncio.gather(*work, *readers), seconds + TIMEOUT_S)
+    latencies = [ms * 1000 for per_session in typed[:typists] for ms in per_session]
+    load_after = os.getloadavg()[0]
     for session in sessions:
         session.process.stdin.write(b"\x11")  # ctrl+q
     await asyncio.wait_for(asyncio.gather(*(s.process.wait_closed() for s in sessions)), TIMEOUT_S)
     return {
         "sessions": count,
+        "typing": typists,
         "children": len(served),
         "first_p50": statistics.median(first),
         "first_max": max(first),
+        "full_max": max(full),
         "keys": len(latencies),
         "p50": statistics.median(latencies),
-        "p95": latencies[max(0, round(len(latencies) * 0.95) - 1)],
-        "max": latencies[-1],
-        "rss_session": per_session_kib / 1024,
-        "rss_server": rss_kib(server_pid) / 1024,
-        "rss_backend": sum(rss_kib(pid) for pid in others) / 1024,
+        "p95": percentile(latencies, 0.95),
+        "max": max(latencies),
+        "pss_session": statistics.mean(per_session) / 1024,
+        "pss_total": everything / 1024,
+        "load_before": load_before,
+        "load_after": load_after,
     }
 
 
-async def bench(counts: list[int], words: int) -> list[dict[str, float]]:
+async def alone(port: int, runs: int) -> list[float]:
+    """Connect → first screen of one session with nobody else there, `runs` times."""
+    times = []
+    for _ in range(runs):
+        session, first, _ = await arrive(port)
+        times.append(first)
+        session.process.stdin.write(b"\x11")
+        await asyncio.wait_for(session.process.wait_closed(), TIMEOUT_S)
+    return times
+
+
+def bare_app_seconds(runs: int) -> list[float]:
+    command, screen, _ = SUBJECTS["bare Textual app"]
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
+    marker_seconds(command, {"screen": screen}, env)  # fills the bytecode cache
+    return [marker_seconds(command, {"screen": screen}, env)["screen"] for _ in range(runs)]
+
+
+async def bench(args: argparse.Namespace) -> tuple[list[dict[str, float]], list[float]]:
     with tempfile.TemporaryDirectory(prefix="kshop-bench-ssh-") as home:
         config = Path(home) / "config.toml"
-        most = max(counts)
+        most = max([*args.sessions, args.all_typing, 1])
         config.write_text(
             f"[demo]\nmax_sessions = {most}\nconnections_per_minute = {most * 10}\n"
-            "idle_timeout_s = 3600\n"
+            f"waiting_per_address = {most}\nmax_waiting = {most}\nidle_timeout_s = 3600\n"
         )
         port = free_port()
         env = dict(
@@ -201,49 +270,66 @@ async def bench(counts: list[int], words: int) -> list[dict[str, float]]:
             KSHOP_CONFIG_FILE=str(config),
             LANG="en_US.UTF-8",
         )
-        server = subprocess.Popen(
-            [sys.executable, "-m", "kshop_tui", "serve", "ssh", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        command = [sys.executable, "-m", "kshop_tui", "serve", "ssh", "--port", str(port)]
+        if args.interpreter_per_session:
+            command.append("--interpreter-per-session")
+        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None
             ready = await asyncio.to_thread(server.stdout.readline)
             if "ssh -p" not in ready:
                 raise RuntimeError(f"the server did not start: {ready!r}")
+            single = await alone(port, args.single) if args.single else []
             rows = []
-            for count in counts:
-                rows.append(await run_round(port, server.pid, count, words))
-            return rows
+            for count in args.sessions:
+                rows.append(await run_round(port, server.pid, count, args.typing, args.seconds))
+            if args.all_typing:
+                rows.append(await run_round(port, server.pid, args.all_typing, 1.0, args.seconds))
+            return rows, single
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, nargs="+", default=[20])
-    parser.add_argument("--words", type=int, default=3, help="words each session types")
+    parser.add_argument("--sessions", type=int, nargs="*", default=[50, 100, 200])
+    parser.add_argument("--typing", type=float, default=0.1, help="share of sessions typing")
+    parser.add_argument("--all-typing", type=int, default=50, help="sessions, all typing (0: none)")
+    parser.add_argument("--single", type=int, default=10, help="lone connects timed (0: none)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long they type")
+    parser.add_argument(
+        "--interpreter-per-session", action="store_true", help="the server's old way, to compare"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    rows = asyncio.run(bench(args.sessions, args.words))
+    rows, single = asyncio.run(bench(args))
+    mode = "a new interpreter each" if args.interpreter_per_session else "forked by the zygote"
     print(
-        f"kshop serve ssh: concurrent sessions, 80×24, {os.cpu_count()} CPUs, "
-        f"1-minute load before {load_before:.2f}"
+        f"kshop serve ssh, sessions {mode}: 80×24, {os.cpu_count()} CPUs, "
+        f"1-minute load average before {load_before:.2f}"
     )
+    if single:
+        bare = statistics.median(bare_app_seconds(len(single)))
+        lone = statistics.median(single)
+        print(
+            f"\nOne visitor alone, connect → first screen: median {lone * 1000:.0f} ms over "
+            f"{len(single)}; a bare Textual app started locally: {bare * 1000:.0f} ms; "
+            f"ratio {lone / bare:.2f} (goal ≤ 1.5)"
+        )
     print()
     print(
-        "| sessions | first screen p50 / max | keystrokes | p50 | p95 | max "
-        "| RSS per session | server RSS | backend RSS |"
+        "| connected | typing | burst: first screen p50 / max | full max | keystrokes "
+        "| p50 | p95 | max | PSS per session | PSS in all | load before → after |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
-            f"| {row['sessions']:.0f} | {row['first_p50']:.1f} s / {row['first_max']:.1f} s "
+            f"| {row['sessions']:.0f} | {row['typing']:.0f} "
+            f"| {row['first_p50']:.1f} s / {row['first_max']:.1f} s | {row['full_max']:.1f} s "
             f"| {row['keys']:.0f} | {row['p50']:.0f} ms | {row['p95']:.0f} ms "
-            f"| {row['max']:.0f} ms | {row['rss_session']:.0f} MB | {row['rss_server']:.0f} MB "
-            f"| {row['rss_backend']:.0f} MB |"
+            f"| {row['max']:.0f} ms | {row['pss_session']:.1f} MB | {row['pss_total']:.0f} MB "
+            f"| {row['load_before']:.1f} → {row['load_after']:.1f} |"
         )
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -99,6 +100,17 @@ class KshopApp(App[None]):
         # Not a MODES entry: installing a mode re-parses every stylesheet twice, and the
         # mode's first frame, painted inside Textual's start-up batch, is thrown away.
         return _browse_screen()
+
+    def on_ready(self) -> None:
+        """The first frame is on the screen. A served session says so to its server, which
+        starts the next waiting visitor's shop now (a burst of visitors then sees first
+        screens one after another, instead of all of them at the end)."""
+        descriptor, self.options.first_frame_fd = self.options.first_frame_fd, None
+        if descriptor is not None:
+            with contextlib.suppress(OSError):
+                os.write(descriptor, b".")
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
 
     def on_mount(self) -> None:
         problems = self.options.settings.problems

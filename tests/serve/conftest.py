@@ -72,7 +72,10 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
     servers: list[ShopSshServer] = []
 
     async def start(
-        language: str = "en", login_grace_s: float | None = None, **limits: int
+        language: str = "en",
+        login_grace_s: float | None = None,
+        preforked: bool = True,
+        **limits: int,
     ) -> tuple[ShopSshServer, int]:
         options = SshServeOptions(
             backend_url=backend_url,
@@ -80,6 +83,7 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
             language=language,
             gateway_secret=SECRET,
             host_key_path=tmp_path / "host_key",
+            preforked=preforked,
         )
         if login_grace_s is not None:
             options.login_grace_s = login_grace_s
@@ -232,9 +236,26 @@ def gone(pid: int) -> bool:
     return False
 
 
-def environment_of(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes()
-    return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+def children_of(parent: int) -> dict[int, str]:
+    """The processes whose parent is `parent`, with their state ("Z": ended, not reaped)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found[int(entry.name)] = fields[0]
+    return found
+
+
+def environment_of(server: ShopSshServer, pid: int) -> dict[str, str]:
+    """The environment the server gave its child `pid`: all it has (a forked child's
+    /proc/PID/environ still shows the zygote's; test_zygote shows the child's own is this)."""
+    (child,) = [s.child for s in server.sessions if s.child is not None and s.child.pid == pid]
+    return child.environment
 
 
 async def sms_code(backend_url: str, phone: str) -> str:

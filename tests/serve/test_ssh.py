@@ -68,7 +68,7 @@ async def test_first_screen_arrives_and_ctrl_q_ends_the_session(
         await shop.wait_for(GUEST_HEADER)
         await shop.wait_for("Search products")
         pid = the_child(server)
-        env = environment_of(pid)
+        env = environment_of(server, pid)
         assert env["TERM"] == "xterm-256color"  # the client's
         assert "COLORTERM" not in env
         assert not [name for name in env if "SECRET" in name or "TOKEN" in name]
@@ -194,7 +194,7 @@ async def test_a_deep_link_that_looks_like_an_option_is_only_an_unknown_place(
         await shop.wait_for(f"Unknown place to open: {command}")
         await shop.wait_for("Search products")  # the home (browse) screen
         (session,) = server.sessions
-        assert f"--open={command}" in session._argv()
+        assert f"--open={command}" in session._arguments()
         mark = shop.mark()
         await shop.press("c")  # still a shop: the cart asks a guest to log in
         await shop.wait_for("Log in to kshop", since=mark)

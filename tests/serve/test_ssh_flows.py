@@ -251,7 +251,9 @@ async def test_two_sessions_keep_two_carts(
             assert others not in shop.text(mark)
 
         # Two children, two data directories, and no login token in either.
-        data_dirs = [Path(environment_of(pid)["KSHOP_DATA_DIR"]) for pid in (demo_pid, other_pid)]
+        data_dirs = [
+            Path(environment_of(server, pid)["KSHOP_DATA_DIR"]) for pid in (demo_pid, other_pid)
+        ]
         assert data_dirs[0] != data_dirs[1]
         for data_dir in data_dirs:
             assert data_dir.is_dir()

@@ -29,6 +29,7 @@ from kshop_tui.serve.web import (
     bounded_terminal_size,
     shop_command,
 )
+from tests.serve.conftest import children_of
 
 # A shop process starts in well under a second here; a loaded 2-core CI box gets far more.
 WAIT_S = 90.0
@@ -176,6 +177,23 @@ class TestSessions:
                     pass
             assert message.type == aiohttp.WSMsgType.CLOSE
         await wait_until_free(server)
+
+    async def test_a_tab_s_shop_is_forked_by_the_zygote_and_reaped(
+        self, start_web: StartWeb
+    ) -> None:
+        server = await start_web()
+        assert server.zygote is not None and server.zygote.pid is not None
+        zygote = server.zygote.pid
+        url = base_url(server)
+        async with aiohttp.ClientSession() as http:
+            tab = await http.ws_connect(url.replace("http:", "ws:") + "/ws", origin=url)
+            await read_screen_until(tab, "Search products")
+            (shop,) = children_of(zygote)
+            await tab.close()
+        await wait_until_free(server)
+        assert children_of(zygote) == {}  # ended and reaped, not a zombie
+        with pytest.raises(ProcessLookupError):
+            os.kill(shop, 0)
 
     async def test_too_many_new_sessions_from_one_address_are_refused(
         self, start_web: StartWeb

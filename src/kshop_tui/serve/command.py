@@ -54,6 +54,12 @@ def _common(parser: argparse.ArgumentParser, *, port: int) -> None:
     parser.add_argument(
         "--lang", choices=("zh_CN", "zh", "en"), help="force the UI language of every session"
     )
+    parser.add_argument(
+        "--interpreter-per-session",
+        action="store_true",
+        help="start a new Python for each session instead of forking a preloaded one"
+        " (slower and bigger; for comparison)",
+    )
 
 
 def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | None = None) -> int:
@@ -80,8 +86,17 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
                     language=language,
                     limits=settings.demo,
                     gateway_secret=secret,
+                    preforked=not args.interpreter_per_session,
                 )
-            return _run_web(args.host, args.port, url, language, settings.demo, args.allowed_host)
+            return _run_web(
+                args.host,
+                args.port,
+                url,
+                language,
+                settings.demo,
+                args.allowed_host,
+                preforked=not args.interpreter_per_session,
+            )
     except BackendFailed as error:
         print(f"kshop serve: {error}", file=sys.stderr)
         return BACKEND_DOWN
@@ -96,6 +111,8 @@ def _run_web(
     language: str | None,
     limits: DemoLimits,
     allowed_hosts: list[str],
+    *,
+    preforked: bool,
 ) -> int:
     from kshop_tui.serve.web import run_web_server
 
@@ -106,6 +123,7 @@ def _run_web(
         language=language,
         limits=limits,
         allowed_hosts=allowed_hosts,
+        preforked=preforked,
     )
 
 

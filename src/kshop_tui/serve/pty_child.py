@@ -1,4 +1,5 @@
-"""A process on a pty of its own, driven from the event loop: each SSH visitor's shop.
+"""A process on a pty of its own, driven from the event loop: each SSH visitor's shop,
+forked by the zygote (`fork`) or, without one, a new interpreter (`spawn`).
 
 What was measured (docs/pitfalls.md): the child must be a session leader with the pty as its
 controlling terminal (forkpty does both) or resizes never reach it; it must not inherit
@@ -15,8 +16,11 @@ import os
 import signal
 import struct
 import termios
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kshop_tui.serve.zygote import Zygote
 
 READ_CHUNK = 65536
 HANGUP_GRACE_S = 2.0
@@ -25,10 +29,20 @@ HANGUP_GRACE_S = 2.0
 class PtyChild:
     """A process on a pty of its own, driven from the event loop."""
 
-    def __init__(self, pid: int, master: int) -> None:
+    def __init__(
+        self,
+        pid: int,
+        master: int,
+        environment: Mapping[str, str],
+        exited: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self.pid = pid
         self.master = master
+        self.environment = dict(environment)
+        """What the child was started with (and all it has): its environment."""
         self.exit_code: int | None = None
+        # How its end is learnt: from its parent the zygote, or (ours) by reaping it here.
+        self._exited = exited or self._reaped
         self._loop = asyncio.get_running_loop()
         self._pending = b""
         self._reading = False
@@ -54,7 +68,38 @@ class PtyChild:
         # The child sets the size before it starts; this makes it true here at once too.
         fcntl.ioctl(master, termios.TIOCSWINSZ, window)
         os.set_blocking(master, False)
-        return cls(pid, master)
+        return cls(pid, master, environment)
+
+    @classmethod
+    async def fork(
+        cls,
+        zygote: Zygote,
+        arguments: Sequence[str],
+        env: Mapping[str, str],
+        columns: int,
+        rows: int,
+    ) -> PtyChild:
+        """A child forked by the zygote (`kshop ARGUMENTS…`, already imported) on a new pty
+        whose follower becomes its controlling terminal; its size is set before it starts."""
+        master, follower = os.openpty()
+        try:
+            fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            pid = await zygote.spawn(arguments, env, [follower], tty=True)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            # The child has its own copy: ours must go, or the pty never tells of its end.
+            os.close(follower)
+        os.set_blocking(master, False)
+
+        async def exited() -> int:
+            try:
+                return await zygote.wait(pid)
+            finally:
+                zygote.forget(pid)
+
+        return cls(pid, master, env, exited)
 
     def start(self, on_output: Callable[[bytes], None], on_end: Callable[[], None]) -> None:
         """Output goes to `on_output`; `on_end` runs once the child has closed the pty."""
@@ -128,28 +173,42 @@ class PtyChild:
     async def end(self) -> int:
         """Hangs up (closing the pty sends SIGHUP), kills what is left after a grace
         period, and reaps the child. Answers its exit code (negative: killed by signal)."""
+        if self.exit_code is not None:
+            return self.exit_code
         if not self._closed:
             self.pause()
             self._loop.remove_writer(self.master)
             self._closed = True
             os.close(self.master)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGHUP)
-        deadline: float | None = time.monotonic() + HANGUP_GRACE_S
+        self._signal(signal.SIGHUP)
+        ending = asyncio.ensure_future(self._exited())
+        try:
+            self.exit_code = await asyncio.wait_for(asyncio.shield(ending), HANGUP_GRACE_S)
+        except TimeoutError:
+            self._signal(signal.SIGKILL)
+            self.exit_code = await ending
+        return self.exit_code
+
+    def _signal(self, number: int) -> None:
+        """To the child's process group; to the child alone while it has none yet (a
+        forked child just started may not have made its session yet)."""
+        try:
+            os.killpg(self.pid, number)
+        except ProcessLookupError:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, number)
+        except PermissionError:
+            pass
+
+    async def _reaped(self) -> int:
+        """Reaps our own child (one `spawn` started), polling with a growing pause."""
         delay = 0.005
-        while self.exit_code is None:
+        while True:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:  # reaped elsewhere
-                self.exit_code = -1
-                break
+                return -1
             if pid:
-                self.exit_code = os.waitstatus_to_exitcode(status)
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.pid, signal.SIGKILL)
-                deadline = None
+                return os.waitstatus_to_exitcode(status)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
-        return self.exit_code

@@ -1,7 +1,8 @@
 """`kshop serve ssh`: the shop over SSH (asyncssh). Every connection gets its own shop,
-a `kshop --served` subprocess on a pty of its own: its own login, cart and screens,
-never a shell. Here: the listening server, its limits and its way to the backend; a
-connection is `ssh_connection`, a shop on it `ssh_session`, its process `pty_child`.
+a `kshop --served` process on a pty of its own (forked by the zygote, `serve.zygote`):
+its own login, cart and screens, never a shell. Here: the listening server, its limits,
+its zygote and its way to the backend; a connection is `ssh_connection`, a shop on it
+`ssh_session`, its process `pty_child`.
 
 Identity: any public key is accepted (asyncssh checks the signature) and so is a client
 without one (keyboard-interactive with no questions). A key already linked to an
@@ -25,7 +26,8 @@ from kshop_tui.config import DemoLimits
 from kshop_tui.serve.limits import SessionGate, WaitingRoom
 from kshop_tui.serve.ssh_connection import SshConnection
 from kshop_tui.serve.ssh_options import SshServeOptions
-from kshop_tui.serve.ssh_session import SshSession, say
+from kshop_tui.serve.ssh_session import SshSession, say, zygote_environment
+from kshop_tui.serve.zygote import Zygote
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -55,26 +57,35 @@ class ShopSshServer:
         self.waiting = WaitingRoom(options.limits)
         self.sessions: set[SshSession] = set()
         self.host_key: asyncssh.SSHKey | None = None
+        self.zygote: Zygote | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._api: KshopClient | None = None
 
     async def start(self, host: str, port: int) -> int:
         """Starts listening; answers the port (useful when `port` is 0)."""
         self.host_key = await asyncio.to_thread(load_or_create_host_key, self.options.host_key_path)
-        self._acceptor = await asyncssh.create_server(
-            lambda: SshConnection(self),
-            host,
-            port,
-            server_host_keys=[self.host_key],
-            line_editor=False,
-            encoding=None,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            allow_scp=False,
-            login_timeout=self.options.login_grace_s,
-            keepalive_interval=30,
-            keepalive_count_max=3,
-        )
+        if self.options.preforked:
+            self.zygote = Zygote(zygote_environment())
+            await self.zygote.start()
+        try:
+            self._acceptor = await asyncssh.create_server(
+                lambda: SshConnection(self),
+                host,
+                port,
+                server_host_keys=[self.host_key],
+                line_editor=False,
+                encoding=None,
+                agent_forwarding=False,
+                x11_forwarding=False,
+                allow_scp=False,
+                login_timeout=self.options.login_grace_s,
+                keepalive_interval=30,
+                keepalive_count_max=3,
+            )
+        except OSError:
+            if self.zygote is not None:
+                await self.zygote.close()
+            raise
         return self._acceptor.get_port()
 
     async def close(self) -> None:
@@ -83,6 +94,8 @@ class ShopSshServer:
             self._acceptor.close()
             await self._acceptor.wait_closed()
         await asyncio.gather(*(session.end() for session in list(self.sessions)))
+        if self.zygote is not None:
+            await self.zygote.close()
         if self._api is not None:
             await self._api.aclose()
 
@@ -138,11 +151,13 @@ def run_ssh_server(
     language: str | None,
     limits: DemoLimits,
     gateway_secret: str | None,
+    preforked: bool = True,
 ) -> int:
     options = SshServeOptions(
         backend_url=backend_url,
         limits=limits,
         language=language,
         gateway_secret=gateway_secret,
+        preforked=preforked,
     )
     return asyncio.run(serve_forever(options, host, port))

@@ -23,3 +23,6 @@ class SshServeOptions:
     gateway_secret: str | None = None
     host_key_path: Path = field(default_factory=lambda: data_dir() / HOST_KEY_NAME)
     login_grace_s: float = LOGIN_GRACE_S
+    # Sessions forked by a zygote that has imported the shop once (`serve.zygote`);
+    # False: a new interpreter for each, as before (kept to measure the difference).
+    preforked: bool = True

@@ -1,6 +1,6 @@
-"""One shop on one SSH channel: a `kshop --served` child on a pty of its own (`PtyChild`),
-its command line and environment, its input, output, size and idle clock. The bytes go
-both ways untouched (no line editor, no encoding)."""
+"""One shop on one SSH channel: a `kshop --served` child on a pty of its own (`PtyChild`,
+forked by the server's zygote), its command line and environment, its input, output,
+size and idle clock. The bytes go both ways untouched (no line editor, no encoding)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from kshop_tui.serve.pty_child import PtyChild
 if TYPE_CHECKING:
     from kshop_tui.serve.limits import Refusal
     from kshop_tui.serve.ssh_options import SshServeOptions
+    from kshop_tui.serve.zygote import Zygote
 
 # Input the child has not read yet, past which the client is asked to wait.
 INPUT_HIGH_WATER = 64 * 1024
@@ -71,6 +72,7 @@ class SessionServer(Protocol):
 
     options: SshServeOptions
     sessions: set[SshSession]
+    zygote: Zygote | None
 
     async def token_for(self, fingerprint: str) -> str | None: ...
 
@@ -202,12 +204,23 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         if not self._channel_open or self._ending is not None:
             return  # gone (or sent away) while the backend answered
         self._workdir = Path(tempfile.mkdtemp(prefix="kshop-ssh-"))
+        env = self._env(fingerprint, token)
         try:
-            self.child = PtyChild.spawn(self._argv(), self._env(fingerprint, token), *self._size)
-        except OSError:  # out of ptys or processes: as good as full
+            if self.server.zygote is not None:
+                child = await PtyChild.fork(self.server.zygote, self._arguments(), env, *self._size)
+            else:
+                argv = [sys.executable, "-m", "kshop_tui", *self._arguments()]
+                child = PtyChild.spawn(argv, env, *self._size)
+        except OSError:  # out of ptys or processes, or no zygote: as good as full
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._refuse(say(language, "serve.full"))
             return
+        if not self._channel_open or self._ending is not None:
+            await child.end()  # gone while the child was forked: it goes too
+            await asyncio.to_thread(shutil.rmtree, self._workdir, True)
+            self.connection.release_slot()
+            return
+        self.child = child
         self.server.sessions.add(self)
         self._last_input = time.monotonic()  # idle from now: starting up is not idling
         self.child.on_drained = self.channel.resume_reading
@@ -290,8 +303,9 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
                 return i18n.normalize(value)
         return i18n.detect_language()
 
-    def _argv(self) -> list[str]:
-        argv = [sys.executable, "-m", "kshop_tui", "--served"]
+    def _arguments(self) -> list[str]:
+        """The shop's command line (after `kshop`)."""
+        argv = ["--served"]
         argv += ["--backend", self.server.options.backend_url]
         if self.server.options.language:
             argv += ["--lang", self.server.options.language]
@@ -304,11 +318,7 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         return argv
 
     def _env(self, fingerprint: str | None, token: str | None) -> dict[str, str]:
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if name in SERVER_ENV_KEEP or name.startswith(SERVER_ENV_PREFIXES)
-        }
+        env = server_environment()
         client = self._client_env()
         # The client's locale, when it sent one, replaces ours as a whole.
         if not any(name in client for name in LOCALE_VARIABLES):
@@ -324,6 +334,22 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         if token:
             env["KSHOP_SESSION_TOKEN"] = token
         return env
+
+
+def server_environment() -> dict[str, str]:
+    """What a session (and the zygote that forks it) keeps of the server's environment."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name in SERVER_ENV_KEEP or name.startswith(SERVER_ENV_PREFIXES)
+    }
+
+
+def zygote_environment() -> dict[str, str]:
+    """The zygote's: the sessions' common part, with the server's locale."""
+    env = server_environment()
+    env.update({name: os.environ[name] for name in LOCALE_VARIABLES if name in os.environ})
+    return env
 
 
 def _clamp(columns: int, rows: int) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """`kshop serve web`: the shop in a browser, through textual-serve.
 
 Every browser tab gets its own `kshop --served` process (its own login, cart and screens)
-talking to the shared backend. textual-serve brings the page, the terminal emulator and
+talking to the shared backend, forked by the zygote (`serve.zygote`) that has imported
+the shop once. textual-serve brings the page, the terminal emulator and
 the WebSocket plumbing; this module adds what a public demo needs and it lacks: a page
 with no asset fetched from the internet, a Host check on every request and an Origin
 check on the socket, the session cap and per-IP rate limit (`SessionGate`), bounded
@@ -13,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shlex
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from asyncio.subprocess import Process
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, web
@@ -29,6 +32,7 @@ from yarl import URL
 from kshop_tui import i18n
 from kshop_tui.config import DemoLimits
 from kshop_tui.serve.limits import SessionGate, idle_farewell
+from kshop_tui.serve.zygote import Zygote
 
 log = logging.getLogger("kshop.serve.web")
 
@@ -66,13 +70,93 @@ def allowed_host_names(listen_host: str, extra: Iterable[str]) -> frozenset[str]
     return frozenset(name.lower().strip("[]").rstrip(".") for name in names)
 
 
-def shop_command(backend_url: str, language: str | None) -> str:
-    """The shell command each tab runs. textual-serve starts it through the shell; `exec`
-    makes the shop the process it holds, so killing that process ends the shop."""
-    words = [sys.executable, "-m", "kshop_tui", "--served", "--backend", backend_url]
+def shop_arguments(backend_url: str, language: str | None) -> list[str]:
+    """Each tab's shop's command line (after `kshop`)."""
+    words = ["--served", "--backend", backend_url]
     if language:
         words += ["--lang", language]
+    return words
+
+
+def shop_command(backend_url: str, language: str | None) -> str:
+    """The shell command each tab runs without a zygote. textual-serve starts it through
+    the shell; `exec` makes the shop the process it holds, so killing it ends the shop."""
+    words = [sys.executable, "-m", "kshop_tui", *shop_arguments(backend_url, language)]
     return "exec " + shlex.join(words)
+
+
+class ForkedProcess:
+    """A tab's shop forked by the zygote on three pipes: as much of an asyncio
+    `Process` as textual-serve and `ShopAppService` use."""
+
+    def __init__(
+        self,
+        pid: int,
+        zygote: Zygote,
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        stderr: asyncio.StreamReader,
+    ) -> None:
+        self.pid = pid
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode: int | None = None
+        self._zygote = zygote
+        self._ended = asyncio.ensure_future(self._wait_for_end())
+
+    @classmethod
+    async def start(
+        cls, zygote: Zygote, arguments: Sequence[str], env: Mapping[str, str]
+    ) -> ForkedProcess:
+        loop = asyncio.get_running_loop()
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        ours = (stdin_write, stdout_read, stderr_read)
+        try:
+            pid = await zygote.spawn(
+                arguments, env, [stdin_read, stdout_write, stderr_write], tty=False
+            )
+        except BaseException:
+            for descriptor in ours:
+                os.close(descriptor)
+            raise
+        finally:
+            for descriptor in (stdin_read, stdout_write, stderr_write):
+                os.close(descriptor)
+
+        async def reader(descriptor: int) -> asyncio.StreamReader:
+            stream = asyncio.StreamReader(limit=2**16)
+            pipe: IO[bytes] = open(descriptor, "rb", buffering=0)  # noqa: SIM115 - the transport's
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), pipe)
+            return stream
+
+        pipe: IO[bytes] = open(stdin_write, "wb", buffering=0)  # noqa: SIM115 - the transport's
+        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, pipe)
+        stdin = asyncio.StreamWriter(transport, protocol, None, loop)
+        return cls(pid, zygote, stdin, await reader(stdout_read), await reader(stderr_read))
+
+    async def _wait_for_end(self) -> int:
+        try:
+            self.returncode = await self._zygote.wait(self.pid)
+        finally:
+            self._zygote.forget(self.pid)
+        return self.returncode
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._ended)
+
+    def send_signal(self, number: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, number)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def bounded_terminal_size(width: int, height: int) -> tuple[int, int]:
@@ -86,6 +170,20 @@ class ShopAppService(AppService):
 
     last_input = 0.0
     """`loop.time()` of the last key or paste from the browser."""
+    zygote: Zygote | None = None
+    """Forks the shop when there is one; else `command` runs in a new interpreter."""
+    arguments: Sequence[str] = ()
+    """The shop's command line (after `kshop`) for the zygote."""
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        if self.zygote is None:
+            return await super()._open_app_process(width, height)
+        environment = self._build_environment(width=width, height=height)
+        forked = await ForkedProcess.start(self.zygote, self.arguments, environment)
+        # Duck-typed: textual-serve uses its streams, `wait`, `returncode` and `kill`.
+        self._process = process = cast(Process, forked)
+        self._stdin = forked.stdin
+        return process
 
     async def start(self, width: int, height: int) -> None:
         self.last_input = asyncio.get_running_loop().time()
@@ -134,7 +232,12 @@ class ShopWebServer(Server):
         limits: DemoLimits,
         command: str | None = None,
         allowed_hosts: Iterable[str] = (),
+        preforked: bool = True,
     ) -> None:
+        # A command of one's own (tests) runs as given, in an interpreter of its own.
+        self.preforked = preforked and command is None
+        self.arguments = shop_arguments(backend_url, language)
+        self.zygote: Zygote | None = None
         super().__init__(
             command or shop_command(backend_url, language),
             host=host,
@@ -154,6 +257,10 @@ class ShopWebServer(Server):
 
     async def start(self) -> int:
         """Listens; answers the port (useful when asked for port 0)."""
+        if self.preforked:
+            # The tabs' environment (textual-serve's, from ours) less what each sets.
+            self.zygote = Zygote(os.environ)
+            await self.zygote.start()
         self._runner = web.AppRunner(await self._make_app(), handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -161,6 +268,8 @@ class ShopWebServer(Server):
             await site.start()
         except OSError:
             await self._runner.cleanup()
+            if self.zygote is not None:
+                await self.zygote.close()
             raise
         self.bound_port = int(self._runner.addresses[0][1])
         return self.bound_port
@@ -169,6 +278,9 @@ class ShopWebServer(Server):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.zygote is not None:
+            await self.zygote.close()
+            self.zygote = None
 
     async def serve_until_signal(self) -> None:
         port = await self.start()
@@ -293,6 +405,8 @@ class ShopWebServer(Server):
                 download_manager=self.download_manager,
                 debug=self.debug,
             )
+            app_service.zygote = self.zygote
+            app_service.arguments = self.arguments
             await app_service.start(width, height)
             idle_watch = asyncio.create_task(self._end_when_idle(websocket, app_service))
             try:
@@ -334,6 +448,7 @@ def run_web_server(
     language: str | None,
     limits: DemoLimits,
     allowed_hosts: Iterable[str] = (),
+    preforked: bool = True,
 ) -> int:
     """Serves the shop to browsers until ctrl+c; answers the exit status."""
     server = ShopWebServer(
@@ -343,6 +458,7 @@ def run_web_server(
         language=language,
         limits=limits,
         allowed_hosts=allowed_hosts,
+        preforked=preforked,
     )
     server.initialize_logging()
     try:

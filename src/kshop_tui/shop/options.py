@@ -28,6 +28,9 @@ class AppOptions:
     served: bool = False
     # Where a served session's visitor connected from (the SSH server says).
     visitor_address: str | None = None
+    # A served session's pipe to its server, written once the first frame is on the screen
+    # (the server starts the next visitor's shop then: `serve.zygote`).
+    first_frame_fd: int | None = None
     # Over SSH: a login the server made for a linked key, and the key to link after login.
     session_token: str | None = None
     ssh_fingerprint: str | None = None
