@@ -18,6 +18,16 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "登录已过期，请重新登录",
         "Your session has expired; please log in again",
     ),
+    "TOKEN_REVOKED": (
+        401,
+        "此访问令牌已被撤销",
+        "This access token was revoked",
+    ),
+    "ACCESS_TOKEN_EXPIRED": (
+        401,
+        "此访问令牌已过期，请新建一个",
+        "This access token has expired; create a new one",
+    ),
     "INVALID_CREDENTIALS": (
         401,
         "手机号、验证码或密码错误，还可尝试 {attempts_left} 次",
@@ -69,6 +79,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "仅限 SSH 网关调用",
         "Only the SSH gateway may start sessions by key",
     ),
+    "SCOPE_REQUIRED": (
+        403,
+        "访问令牌无权执行此操作：{need_zh}",
+        "The access token may not do this: {need_en}",
+    ),
     "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
     "METHOD_NOT_ALLOWED": (
         405,
@@ -110,6 +125,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         409,
         "最多可绑定 {limit} 个 SSH 密钥，请先移除不用的密钥",
         "At most {limit} SSH keys can be linked; remove one you no longer use first",
+    ),
+    "ACCESS_TOKEN_LIMIT": (
+        409,
+        "最多可保留 {limit} 个有效的访问令牌，请先撤销不用的令牌",
+        "At most {limit} unexpired access tokens are allowed; revoke one you no longer use first",
     ),
     "BANK_CARD_LIMIT": (
         409,
@@ -215,6 +235,7 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "user": ("用户", "User"),
     "oauth_provider": ("登录方式", "Login provider"),
     "ssh_key": ("SSH 密钥", "SSH key"),
+    "access_token": ("访问令牌", "Access token"),
 }
 
 # Field-level validation messages (details.fields values are these codes' texts).

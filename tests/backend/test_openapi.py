@@ -430,6 +430,22 @@ def walk_ssh_keys(w: Walk) -> None:
     w.call("POST", "/auth/ssh-session", 404, headers=gateway, json=session)
 
 
+def walk_access_tokens(w: Walk) -> None:
+    body = {"name": "cron", "scopes": ["read", "order", "pay"], "expires_in_days": 30}
+    w.call("GET", "/me/tokens", 200)
+    w.call("GET", "/me/tokens", 401, headers={})
+    made = w.json("POST", "/me/tokens", 201, json=body)
+    w.call("POST", "/me/tokens", 422, json={**body, "scopes": ["admin"]})
+    pat = {"Authorization": f"Bearer {made['token']}"}
+    w.call("GET", "/me", 200, headers=pat)
+    w.call("GET", "/me/tokens", 403, headers=pat)
+    w.call("PUT", "/me/two-factor", 403, headers=pat, json={"enabled": True})
+    w.call("GET", "/me/tokens", 200)
+    w.call("DELETE", f"/me/tokens/{made['id']}", 200)
+    w.call("DELETE", f"/me/tokens/{made['id']}", 404)
+    w.call("GET", "/me", 401, headers=pat)
+
+
 def walk_search(w: Walk) -> None:
     w.call("GET", "/products", 200, params={"q": "创意工坊保温杯"})
     w.call("GET", "/products", 200, params={"q": "huawei", "sort": "relevance"})
@@ -922,6 +938,7 @@ def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecke
     walk_auth(walk)
     walk_account(walk)
     walk_ssh_keys(walk)
+    walk_access_tokens(walk)
     walk_catalogue(walk)
     walk_search(walk)
     walk_cart_addresses_quote(walk)
