@@ -5,7 +5,9 @@ Strings from the backend are cleaned once, in the models (`base`)."""
 from __future__ import annotations
 
 from kshop_tui.api.models.account import (
+    AccessToken,
     CategorySpend,
+    CreatedAccessToken,
     Insights,
     LinkedLogin,
     LoginResult,
@@ -110,6 +112,7 @@ from kshop_tui.api.models.support import (
 )
 
 __all__ = [
+    "AccessToken",
     "Address",
     "AfterSale",
     "AfterSaleEvent",
@@ -138,6 +141,7 @@ __all__ = [
     "CouponOption",
     "CouponPage",
     "CouponStatus",
+    "CreatedAccessToken",
     "DeliveryWindow",
     "Eligibility",
     "EligibleItem",
