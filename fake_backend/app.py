@@ -47,6 +47,7 @@ ROUTER_MODULES = (
     "insights",
     "ssh_keys",
     "access_tokens",
+    "subscriptions",
     "dev",
 )
 # pydantic's error type -> (errors.FIELD_MESSAGES reason, {its param: pydantic's ctx key}).

@@ -126,6 +126,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "最多可绑定 {limit} 个 SSH 密钥，请先移除不用的密钥",
         "At most {limit} SSH keys can be linked; remove one you no longer use first",
     ),
+    "SUBSCRIPTION_LIMIT": (
+        409,
+        "最多可保留 {limit} 个周期购，请先取消不用的",
+        "At most {limit} subscriptions can run at once; cancel one you no longer need first",
+    ),
     "ACCESS_TOKEN_LIMIT": (
         409,
         "最多可保留 {limit} 个有效的访问令牌，请先撤销不用的令牌",
@@ -236,6 +241,7 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "oauth_provider": ("登录方式", "Login provider"),
     "ssh_key": ("SSH 密钥", "SSH key"),
     "access_token": ("访问令牌", "Access token"),
+    "subscription": ("周期购", "Subscription"),
 }
 
 # Field-level validation messages (details.fields values are these codes' texts).
@@ -303,6 +309,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "不是此列表给出的分页游标，请从第一页重新加载",
         "not a cursor this list gave; load the first page again",
     ),
+    "too_far": ("最多 {days} 天后", "at most {days} days ahead"),
     "bad_fingerprint": (
         "须为 SHA256: 加 43 位 base64 字符",
         "must be SHA256: followed by 43 base64 characters",

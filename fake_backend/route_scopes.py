@@ -119,6 +119,15 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/coupons/{template_id}/claim"): ORDER,
     ("POST", "/check-in"): ORDER,
     ("GET", "/check-in"): READ,
+    # subscriptions: making one authorises its payments
+    ("GET", "/subscriptions"): READ,
+    ("POST", "/subscriptions"): PAY,
+    ("GET", "/subscriptions/{subscription_id}"): READ,
+    ("PUT", "/subscriptions/{subscription_id}"): ORDER,
+    ("DELETE", "/subscriptions/{subscription_id}"): ORDER,
+    ("POST", "/subscriptions/{subscription_id}/pause"): ORDER,
+    ("POST", "/subscriptions/{subscription_id}/resume"): ORDER,
+    ("POST", "/subscriptions/{subscription_id}/skip-next"): ORDER,
     # support
     ("GET", "/support/threads"): READ,
     ("POST", "/support/threads"): ORDER,

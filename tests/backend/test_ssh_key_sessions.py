@@ -99,7 +99,7 @@ def test_a_database_from_before_the_column_gets_it(db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     # Undo what migrations 003-011 made, so the file is as version 2 left it.
     connection.executescript(
-        "DROP TABLE access_tokens;"
+        "DROP TABLE access_tokens; DROP TABLE subscription_periods; DROP TABLE subscriptions;"
         " ALTER TABLE payments DROP COLUMN polled_at;"
         " DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"
         " DROP TABLE search_history;"
