@@ -23,6 +23,7 @@ from kshop_tui.cli_commands import (
     config_cmd,
     orders,
     products,
+    subscriptions,
 )
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import (
@@ -58,7 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_backend_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (auth, access_tokens, products, cart, orders, after_sales, config_cmd):
+    for module in (
+        auth,
+        access_tokens,
+        products,
+        cart,
+        orders,
+        subscriptions,
+        after_sales,
+        config_cmd,
+    ):
         module.register(commands, common)
     return parser
 

@@ -102,6 +102,14 @@ from kshop_tui.api.models.payments import (
     Wallet,
     WalletAccount,
 )
+from kshop_tui.api.models.subscriptions import (
+    Subscription,
+    SubscriptionDetail,
+    SubscriptionEvery,
+    SubscriptionMethod,
+    SubscriptionPeriod,
+    SubscriptionStatus,
+)
 from kshop_tui.api.models.support import (
     LastMessage,
     SupportMessage,
@@ -188,6 +196,12 @@ __all__ = [
     "SmsSent",
     "SpecOption",
     "SshKey",
+    "Subscription",
+    "SubscriptionDetail",
+    "SubscriptionEvery",
+    "SubscriptionMethod",
+    "SubscriptionPeriod",
+    "SubscriptionStatus",
     "Suggestion",
     "Suggestions",
     "SupportMessage",
