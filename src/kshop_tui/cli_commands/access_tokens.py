@@ -86,13 +86,12 @@ async def list_command(cx: Cli) -> int:
         cx.out.line("No access tokens. Make one with `kshop token create`.")
         return OK
     cx.out.table(
-        ("ID", "Name", "Scopes", "Created", "Last used", "Expires"),
+        ("ID", "Name", "Scopes", "Last used", "Expires"),
         (
             (
                 str(token.id),
                 token.name,
                 ", ".join(token.scopes),
-                when(token.created_at),
                 when(token.last_used_at) if token.last_used_at else "never",
                 when(token.expires_at) + (" (expired)" if token.expired else ""),
             )
