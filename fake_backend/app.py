@@ -21,6 +21,7 @@ from fake_backend.clock import Clock
 from fake_backend.context import Ctx, MerchantMode
 from fake_backend.deps import language_of
 from fake_backend.errors import ApiError
+from fake_backend.route_scopes import document_scopes
 from fake_backend.schemas.common import COMMON_ERRORS
 from fake_backend.server_time import ServerTime
 from fake_backend.storage.db import Database
@@ -45,6 +46,8 @@ ROUTER_MODULES = (
     "support",
     "insights",
     "ssh_keys",
+    "access_tokens",
+    "subscriptions",
     "dev",
 )
 # pydantic's error type -> (errors.FIELD_MESSAGES reason, {its param: pydantic's ctx key}).
@@ -139,6 +142,7 @@ def create_app(
         if dev and dev_router is not None:
             app.include_router(dev_router, prefix="/_dev", tags=["dev"], include_in_schema=False)
     _install_error_handlers(app)
+    document_scopes(app)
     app.add_middleware(BodyLimit)
     app.add_middleware(ServerTime, clock=ctx.clock)
     return app

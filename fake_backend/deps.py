@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fake_backend.context import Ctx
+from fake_backend.route_scopes import required_scope
 from fake_backend.services import idempotency, limits, sessions, sweeper
 from fake_backend.services.sessions import AuthedUser
 
@@ -69,12 +70,13 @@ def bearer_token(request: Request) -> str | None:
 
 
 def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
-    return sessions.resolve(ctx, bearer_token(request))
+    """The caller; a personal access token only for an operation its scopes allow."""
+    return sessions.resolve(ctx, bearer_token(request), required_scope(request))
 
 
 def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser | None:
     token = bearer_token(request)
-    return sessions.resolve(ctx, token) if token else None
+    return sessions.resolve(ctx, token, required_scope(request)) if token else None
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

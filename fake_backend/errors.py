@@ -18,6 +18,16 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "登录已过期，请重新登录",
         "Your session has expired; please log in again",
     ),
+    "TOKEN_REVOKED": (
+        401,
+        "此访问令牌已被撤销",
+        "This access token was revoked",
+    ),
+    "ACCESS_TOKEN_EXPIRED": (
+        401,
+        "此访问令牌已过期，请新建一个",
+        "This access token has expired; create a new one",
+    ),
     "INVALID_CREDENTIALS": (
         401,
         "手机号、验证码或密码错误，还可尝试 {attempts_left} 次",
@@ -69,6 +79,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "仅限 SSH 网关调用",
         "Only the SSH gateway may start sessions by key",
     ),
+    "SCOPE_REQUIRED": (
+        403,
+        "访问令牌无权执行此操作：{need_zh}",
+        "The access token may not do this: {need_en}",
+    ),
     "NOT_FOUND": (404, "未找到{what}", "{what_en} not found"),
     "METHOD_NOT_ALLOWED": (
         405,
@@ -110,6 +125,16 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         409,
         "最多可绑定 {limit} 个 SSH 密钥，请先移除不用的密钥",
         "At most {limit} SSH keys can be linked; remove one you no longer use first",
+    ),
+    "SUBSCRIPTION_LIMIT": (
+        409,
+        "最多可保留 {limit} 个周期购，请先取消不用的",
+        "At most {limit} subscriptions can run at once; cancel one you no longer need first",
+    ),
+    "ACCESS_TOKEN_LIMIT": (
+        409,
+        "最多可保留 {limit} 个有效的访问令牌，请先撤销不用的令牌",
+        "At most {limit} unexpired access tokens are allowed; revoke one you no longer use first",
     ),
     "BANK_CARD_LIMIT": (
         409,
@@ -215,6 +240,8 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "user": ("用户", "User"),
     "oauth_provider": ("登录方式", "Login provider"),
     "ssh_key": ("SSH 密钥", "SSH key"),
+    "access_token": ("访问令牌", "Access token"),
+    "subscription": ("周期购", "Subscription"),
 }
 
 # Field-level validation messages (details.fields values are these codes' texts).
@@ -282,6 +309,7 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "不是此列表给出的分页游标，请从第一页重新加载",
         "not a cursor this list gave; load the first page again",
     ),
+    "too_far": ("最多 {days} 天后", "at most {days} days ahead"),
     "bad_fingerprint": (
         "须为 SHA256: 加 43 位 base64 字符",
         "must be SHA256: followed by 43 base64 characters",

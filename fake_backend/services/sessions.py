@@ -1,4 +1,5 @@
-"""Bearer tokens: issued at login, stored only as hashes, expiring, revocable."""
+"""Bearer tokens: issued at login, stored only as hashes, expiring, revocable. A bearer
+token may also be a personal access token (`access_tokens`), limited to its scopes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
+from fake_backend.services import access_tokens
 from fake_backend.services.rules import sha256
 from fake_backend.storage import sessions as store
 
@@ -18,6 +20,9 @@ class AuthedUser:
     id: int
     phone: str
     token_hash: str
+    # A personal access token's id and scopes; None for a login session, which may do all.
+    access_token_id: int | None = None
+    scopes: frozenset[str] | None = None
 
 
 def issue(
@@ -33,10 +38,21 @@ def issue(
     return token, expires_at
 
 
-def resolve(ctx: Ctx, token: str | None) -> AuthedUser:
-    """The user behind a bearer token, or 401."""
+def resolve(ctx: Ctx, token: str | None, needs: str = access_tokens.LOGIN_ONLY) -> AuthedUser:
+    """The user behind a bearer token, or 401. `needs` is the scope the operation needs
+    (`route_scopes`): a personal access token without it is refused (403); the default
+    lets no access token through."""
     if not token:
         raise ApiError("UNAUTHENTICATED")
+    if access_tokens.is_access_token(token):
+        grant = access_tokens.resolve(ctx, token, needs)
+        return AuthedUser(
+            id=grant.user_id,
+            phone=grant.phone,
+            token_hash=sha256(token),
+            access_token_id=grant.token_id,
+            scopes=grant.scopes,
+        )
     token_hash = sha256(token)
     row = store.session_by_token_hash(ctx.db, token_hash)
     if row is None or row["revoked"]:

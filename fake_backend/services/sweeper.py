@@ -1,13 +1,21 @@
 """Time rules that fire without anyone asking: unpaid orders cancel after 30 minutes,
 unanswered after-sales are approved after 24 h, stale QR payments expire, delivered
 orders are confirmed automatically, uses older than every limit's window are forgotten,
-uploads no after-sale used within a day are deleted. Runs before requests (at most once
-per second of backend clock) and on every clock advance."""
+uploads no after-sale used within a day are deleted, subscriptions place their due
+periods. Runs before requests (at most once per second of backend clock) and on every
+clock advance."""
 
 from __future__ import annotations
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sale_merchant, limits, order_states, payments, uploads
+from fake_backend.services import (
+    after_sale_merchant,
+    limits,
+    order_states,
+    payments,
+    subscriptions,
+    uploads,
+)
 
 # Each `rule(ctx) -> None`, in this order.
 RULES = (
@@ -17,6 +25,7 @@ RULES = (
     after_sale_merchant.auto_approve_overdue,
     limits.forget_expired,
     uploads.collect_unattached,
+    subscriptions.place_due,
 )
 
 

@@ -21,6 +21,7 @@ from textual.keys import KEY_TO_UNICODE_NAME, REPLACED_KEYS, Keys, _character_to
 _BINDING_IDS_TEXT = """
     account.log_out account.log_out_all account.password account.pay_password
     account.remove_ssh_key account.two_factor account.verify
+    account.new_token account.revoke_token
     address_book.default address_book.delete address_book.edit address_book.new
     address_form.save
     after_sale.add_photo after_sale.next after_sale.remove_photo after_sale.submit

@@ -158,6 +158,18 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         template = ok(client.get(f"{API}/coupons/available", headers=auth))["items"][0]
         link = {"fingerprint": "SHA256:" + "A" * 43, "label": "laptop"}
         ssh_key = ok(client.post(f"{API}/me/ssh-keys", json=link, headers=auth))
+        made_token = {"name": "script", "scopes": ["read"], "expires_in_days": 30}
+        access_token = ok(client.post(f"{API}/me/tokens", json=made_token, headers=auth))
+        subscribe = {
+            "sku_id": sku,
+            "qty": 1,
+            "address_id": address["id"],
+            "payment_method": "balance",
+            "every": "week",
+            "starts_on": "2026-11-25",
+            "payment_password": "123456",
+        }
+        subscription = ok(client.post(f"{API}/subscriptions", json=subscribe, headers=keyed()))
         # Paid later, so shipped at once (docs/api.md §2).
         shipped = {
             "logistics": ok(client.get(f"{API}/orders/{bnpl['id']}/logistics", headers=auth))
@@ -180,6 +192,8 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
             "card_id": card["id"],
             "template_id": template["id"],
             "key_id": ssh_key["id"],
+            "token_id": access_token["id"],
+            "subscription_id": subscription["id"],
             "product_id": 1,
             "image_id": 1,
         },
@@ -213,6 +227,8 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
             "rating": 5,
             "fingerprint": link["fingerprint"],
             "label": link["label"],
+            "starts_on": "2026-11-25",
+            "every": "week",
         },
     )
 

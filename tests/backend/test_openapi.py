@@ -22,6 +22,7 @@ from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.services import sessions
+from fake_backend.services.rules import china_day
 from tests.backend.openapi_check import (
     ERROR_REF,
     SchemaChecker,
@@ -428,6 +429,53 @@ def walk_ssh_keys(w: Walk) -> None:
     w.call("DELETE", f"/me/ssh-keys/{key['id']}", 200)
     w.call("DELETE", f"/me/ssh-keys/{key['id']}", 404)
     w.call("POST", "/auth/ssh-session", 404, headers=gateway, json=session)
+
+
+def walk_access_tokens(w: Walk) -> None:
+    body = {"name": "cron", "scopes": ["read", "order", "pay"], "expires_in_days": 30}
+    w.call("GET", "/me/tokens", 200)
+    w.call("GET", "/me/tokens", 401, headers={})
+    made = w.json("POST", "/me/tokens", 201, json=body)
+    w.call("POST", "/me/tokens", 422, json={**body, "scopes": ["admin"]})
+    pat = {"Authorization": f"Bearer {made['token']}"}
+    w.call("GET", "/me", 200, headers=pat)
+    w.call("GET", "/me/tokens", 403, headers=pat)
+    w.call("PUT", "/me/two-factor", 403, headers=pat, json={"enabled": True})
+    w.call("GET", "/me/tokens", 200)
+    w.call("DELETE", f"/me/tokens/{made['id']}", 200)
+    w.call("DELETE", f"/me/tokens/{made['id']}", 404)
+    w.call("GET", "/me", 401, headers=pat)
+
+
+def walk_subscriptions(w: Walk) -> None:
+    address = w.json("GET", "/addresses", 200)["items"][0]["id"]
+    tomorrow = china_day(w.ctx.now() + 86400)
+    body = {
+        "sku_id": w.sku(1),
+        "qty": 1,
+        "address_id": address,
+        "payment_method": "balance",
+        "every": "week",
+        "starts_on": tomorrow,
+        "payment_password": "123456",
+    }
+    w.call("GET", "/subscriptions", 401, headers={})
+    w.call("POST", "/subscriptions", 422, key=True, json={**body, "starts_on": "2000-01-01"})
+    made = w.json("POST", "/subscriptions", 201, key=True, json=body)
+    path = f"/subscriptions/{made['id']}"
+    w.call("GET", "/subscriptions", 200)
+    w.call("GET", path, 200)
+    w.call("GET", "/subscriptions/999999", 404)
+    w.call("PUT", path, 200, json={"qty": 2, "every": "month"})
+    w.call("POST", f"{path}/resume", 409)
+    w.call("POST", f"{path}/pause", 200)
+    w.call("POST", f"{path}/resume", 200)
+    w.call("POST", f"{path}/skip-next", 200)
+    w.call("DELETE", path, 200)
+    w.call("DELETE", path, 409)
+    w.call("PUT", path, 409, json={"qty": 1})
+    w.call("POST", f"{path}/pause", 409)
+    w.call("POST", f"{path}/skip-next", 409)
 
 
 def walk_search(w: Walk) -> None:
@@ -922,6 +970,8 @@ def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecke
     walk_auth(walk)
     walk_account(walk)
     walk_ssh_keys(walk)
+    walk_access_tokens(walk)
+    walk_subscriptions(walk)
     walk_catalogue(walk)
     walk_search(walk)
     walk_cart_addresses_quote(walk)

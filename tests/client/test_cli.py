@@ -116,6 +116,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KSHOP_CONFIG_FILE", str(tmp_path / "config.toml"))
     monkeypatch.setenv("KSHOP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KSHOP_BACKEND_URL", raising=False)
+    monkeypatch.delenv("KSHOP_TOKEN", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setattr(token_session, "_keyring", lambda: None)
     monkeypatch.setattr(client_module, "BACKOFF_SECONDS", (0.0, 0.0, 0.0))

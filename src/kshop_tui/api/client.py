@@ -22,6 +22,7 @@ from kshop_tui.api.calls.after_sales import AfterSaleCalls
 from kshop_tui.api.calls.catalogue import CatalogueCalls
 from kshop_tui.api.calls.checkout import CheckoutCalls
 from kshop_tui.api.calls.orders import OrderCalls
+from kshop_tui.api.calls.subscriptions import SubscriptionCalls
 from kshop_tui.api.calls.support import SupportCalls
 from kshop_tui.api.calls.wallet import WalletCalls
 from kshop_tui.api.clock import ServerClock
@@ -53,6 +54,7 @@ class KshopClient(
     AfterSaleCalls,
     WalletCalls,
     SupportCalls,
+    SubscriptionCalls,
 ):
     """The one client: the calls of every area (`api.calls`) over this transport."""
 

@@ -113,7 +113,8 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     413: PayloadTooLarge,
     422: ValidationFailed,
 }
-AUTH_EXPIRED_CODES = {"UNAUTHENTICATED", "TOKEN_EXPIRED"}
+# An access token revoked or expired is as dead as an expired login: log in again.
+AUTH_EXPIRED_CODES = {"UNAUTHENTICATED", "TOKEN_EXPIRED", "TOKEN_REVOKED", "ACCESS_TOKEN_EXPIRED"}
 
 
 def from_envelope(status: int, body: Any, retry_after_header: str | None) -> ApiError:

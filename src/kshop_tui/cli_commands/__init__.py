@@ -1,7 +1,8 @@
 """`kshop COMMAND ...`: the operator CLI on the TUI's own API client (docs/api.md §5).
 
 Exit codes: 0 ok, 2 usage, 3 auth, 4 refused by the server (conflict, state,
-validation, not found, funds), 5 backend down. `run` is the whole CLI; tests call it with
+validation, not found, funds), 5 backend down. `KSHOP_TOKEN` in the environment (a personal
+access token) stands in for the stored login. `run` is the whole CLI; tests call it with
 a `Runtime` whose backend factory hands in the in-process test backend.
 """
 
@@ -14,12 +15,22 @@ from collections.abc import Sequence
 
 from kshop_tui import i18n
 from kshop_tui.api import errors
-from kshop_tui.cli_commands import after_sales, auth, cart, config_cmd, orders, products
+from kshop_tui.cli_commands import (
+    access_tokens,
+    after_sales,
+    auth,
+    cart,
+    config_cmd,
+    orders,
+    products,
+    subscriptions,
+)
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import (
     AUTH,
     BACKEND_DOWN,
     INTERRUPTED,
+    TOKEN_ENV,
     USAGE,
     BackendChoice,
     Cli,
@@ -48,7 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_backend_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (auth, products, cart, orders, after_sales, config_cmd):
+    for module in (
+        auth,
+        access_tokens,
+        products,
+        cart,
+        orders,
+        subscriptions,
+        after_sales,
+        config_cmd,
+    ):
         module.register(commands, common)
     return parser
 
@@ -100,7 +120,8 @@ async def _online(
         out.error(f"cannot open the backend: {error}")
         return BACKEND_DOWN
     try:
-        backend.client.token = await stored_token
+        stored = await stored_token
+        backend.client.token = os.environ.get(TOKEN_ENV, "").strip() or stored
         return await handler(Cli(args, runtime, backend, tokens, out))
     except NotLoggedIn as error:
         out.error(str(error))

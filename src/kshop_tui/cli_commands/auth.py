@@ -1,5 +1,6 @@
 """`kshop login | logout | whoami`. The password is read without echo (or from stdin for
-scripts), sent once, and never printed or stored; the token goes to the shop's store."""
+scripts), sent once, and never printed or stored; the token goes to the shop's store.
+`kshop login --token-stdin` stores a personal access token (`kshop token create`) instead."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from kshop_tui.api import errors, models
 from kshop_tui.cli_commands import args as types
-from kshop_tui.cli_commands.runtime import BACKEND_DOWN, OK, Cli, UsageError, add_json
+from kshop_tui.cli_commands.runtime import (
+    ACCESS_TOKEN_PREFIX,
+    BACKEND_DOWN,
+    OK,
+    Cli,
+    UsageError,
+    add_json,
+)
 from kshop_tui.text import mask_phone
 
 if TYPE_CHECKING:
@@ -28,6 +36,11 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read the password from the first line of stdin (for scripts)",
     )
+    login.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="log in with a personal access token read from the first line of stdin",
+    )
     login.set_defaults(online=login_command)
 
     logout = commands.add_parser("logout", parents=[common], help="end the stored login")
@@ -39,6 +52,8 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
 
 
 async def login_command(cx: Cli) -> int:
+    if cx.args.token_stdin:
+        return await _login_with_access_token(cx)
     phone = cx.args.phone or _ask_phone(cx)
     client = cx.client
     client.token = None  # a login request carries no earlier session
@@ -58,16 +73,45 @@ async def login_command(cx: Cli) -> int:
     client.token = result.token
     where = cx.tokens.save(result.token, remember=True)
     cx.out.line(f"Logged in as {result.user.nickname} ({result.user.phone_masked}).")
+    _say_where(cx, where)
+    return OK
+
+
+async def _login_with_access_token(cx: Cli) -> int:
+    """Checks the token with `/me` (every scope reads) before keeping it."""
+    if cx.args.phone or cx.args.sms or cx.args.password_stdin:
+        raise UsageError("--token-stdin takes no phone, --sms or --password-stdin")
+    token = cx.stdin_line("access token").strip()
+    if not token.startswith(ACCESS_TOKEN_PREFIX):
+        raise UsageError(
+            f"an access token starts with {ACCESS_TOKEN_PREFIX} (`kshop token create`)"
+        )
+    cx.client.token = token
+    user = await cx.client.me()
+    where = cx.tokens.save(token, remember=True)
+    cx.out.line(f"Logged in with an access token as {user.nickname} ({user.phone_masked}).")
+    _say_where(cx, where)
+    return OK
+
+
+def _say_where(cx: Cli, where: str) -> None:
     if where == "file":
         cx.out.note(f"No system keyring: the login is kept in {cx.tokens.fallback_file} (0600).")
     elif where == "memory":
         cx.out.note("--demo: the demo shop is new on every run, so this login is not kept.")
-    return OK
 
 
 async def logout_command(cx: Cli) -> int:
     if not cx.client.token:
         cx.out.line("Not logged in.")
+        return OK
+    if cx.client.token.startswith(ACCESS_TOKEN_PREFIX):
+        # An access token cannot log itself out: it lives until it is revoked or expires.
+        cx.tokens.clear()
+        cx.out.line("Forgot the access token here.")
+        cx.out.note(
+            "It stays valid until it expires or is revoked (`kshop token revoke ID`, logged in)."
+        )
         return OK
     try:
         await cx.client.logout()

@@ -36,6 +36,11 @@ REFUSED = 4
 BACKEND_DOWN = 5
 INTERRUPTED = 130  # the shells' 128 + SIGINT
 
+# A personal access token (`kshop token create`), as the backend makes them.
+ACCESS_TOKEN_PREFIX = "kspat_"
+# A token for scripts: when set, commands use it instead of the stored login.
+TOKEN_ENV = "KSHOP_TOKEN"
+
 # An intent (place an order, pay, ask for a refund) is retried this often, with the
 # same idempotency key, when the backend did not answer or was still busy with it.
 INTENT_ATTEMPTS = 3

@@ -1,4 +1,5 @@
-"""Logging in, the account and its SSH keys, insights, and the fake backend's `/_dev` views."""
+"""Logging in, the account, its SSH keys and access tokens, insights, and the fake
+backend's `/_dev` views."""
 
 from __future__ import annotations
 
@@ -99,6 +100,25 @@ class AccountCalls(ApiCalls):
 
     async def unlink_ssh_key(self, key_id: int) -> None:
         await self._call("DELETE", f"{API}/me/ssh-keys/{key_id}")
+
+    async def access_tokens(self) -> list[models.AccessToken]:
+        """The personal access tokens not revoked, newest first (never the tokens)."""
+        return await self._get_items(f"{API}/me/tokens", models.AccessToken)
+
+    async def create_access_token(
+        self, name: str, scopes: list[str], expires_in_days: int
+    ) -> models.CreatedAccessToken:
+        """A new token for scripts; its `token` is in this answer only."""
+        return await self._send(
+            "POST",
+            f"{API}/me/tokens",
+            models.CreatedAccessToken,
+            {"name": name, "scopes": scopes, "expires_in_days": expires_in_days},
+        )
+
+    async def revoke_access_token(self, token_id: int) -> None:
+        """Refused by the backend from its next use on."""
+        await self._call("DELETE", f"{API}/me/tokens/{token_id}")
 
     async def ssh_session(self, fingerprint: str, gateway_secret: str) -> models.LoginResult:
         """For the SSH gateway: a login for the account the key is linked to. Forbidden

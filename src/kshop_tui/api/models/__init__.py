@@ -5,7 +5,9 @@ Strings from the backend are cleaned once, in the models (`base`)."""
 from __future__ import annotations
 
 from kshop_tui.api.models.account import (
+    AccessToken,
     CategorySpend,
+    CreatedAccessToken,
     Insights,
     LinkedLogin,
     LoginResult,
@@ -100,6 +102,14 @@ from kshop_tui.api.models.payments import (
     Wallet,
     WalletAccount,
 )
+from kshop_tui.api.models.subscriptions import (
+    Subscription,
+    SubscriptionDetail,
+    SubscriptionEvery,
+    SubscriptionMethod,
+    SubscriptionPeriod,
+    SubscriptionStatus,
+)
 from kshop_tui.api.models.support import (
     LastMessage,
     SupportMessage,
@@ -110,6 +120,7 @@ from kshop_tui.api.models.support import (
 )
 
 __all__ = [
+    "AccessToken",
     "Address",
     "AfterSale",
     "AfterSaleEvent",
@@ -138,6 +149,7 @@ __all__ = [
     "CouponOption",
     "CouponPage",
     "CouponStatus",
+    "CreatedAccessToken",
     "DeliveryWindow",
     "Eligibility",
     "EligibleItem",
@@ -184,6 +196,12 @@ __all__ = [
     "SmsSent",
     "SpecOption",
     "SshKey",
+    "Subscription",
+    "SubscriptionDetail",
+    "SubscriptionEvery",
+    "SubscriptionMethod",
+    "SubscriptionPeriod",
+    "SubscriptionStatus",
     "Suggestion",
     "Suggestions",
     "SupportMessage",

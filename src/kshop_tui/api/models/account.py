@@ -1,4 +1,4 @@
-"""The user, logging in, SSH keys, and the spending insights."""
+"""The user, logging in, SSH keys, access tokens, and the spending insights."""
 
 from __future__ import annotations
 
@@ -39,6 +39,24 @@ class SshKey(Model):
     label: Line = ""
     created_at: str
     last_used_at: str | None = None
+
+
+class AccessToken(Model):
+    """A personal access token for scripts, as listed: never the token itself."""
+
+    id: int
+    name: Line
+    scopes: list[str]
+    created_at: str
+    expires_at: str
+    last_used_at: str | None = None
+    expired: bool = False
+
+
+class CreatedAccessToken(AccessToken):
+    """A new access token: `token` is shown this once (the backend keeps only a hash)."""
+
+    token: str
 
 
 class SmsSent(Model):

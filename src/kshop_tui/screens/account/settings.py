@@ -1,6 +1,7 @@
 """Account and security (账号与安全): profile with the masked phone and real-name status,
 the login password (with a strength meter), the payment password, two-step
-verification, linked logins, linked SSH keys, and logging out here or everywhere."""
+verification, linked logins, linked SSH keys, personal access tokens for scripts, and
+logging out here or everywhere."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from textual.widgets import Button, Label, Static, Switch
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.screens.account.access_token import CreateAccessTokenDialog
 from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
 from kshop_tui.screens.confirm import ConfirmDialog
@@ -26,7 +28,7 @@ from kshop_tui.text import local_time
 from kshop_tui.widgets.row_table import RowTable, tone
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import SshKey, User
+    from kshop_tui.api.models import AccessToken, SshKey, User
 
 SSH_COMMAND = "ssh -p 2222 host"
 
@@ -45,11 +47,14 @@ class AccountScreen(ShopScreen):
         Binding("t", "toggle_two_factor", "key.wl_two_factor", id="account.two_factor"),
         Binding("l", "log_out", "key.wl_log_out", id="account.log_out"),
         Binding("e", "log_out_everywhere", "key.wl_log_out_all", id="account.log_out_all"),
+        Binding("n", "new_token", "key.ac_new_token", id="account.new_token"),
+        Binding("r", "revoke_token", "key.ac_revoke_token", id="account.revoke_token"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.ssh_keys: list[SshKey] = []
+        self.access_tokens: list[AccessToken] = []
 
     def where(self) -> str:
         return t("account.title")
@@ -60,6 +65,8 @@ class AccountScreen(ShopScreen):
             return user is None or not user.real_name_verified
         if action == "remove_ssh_key":
             return bool(self.ssh_keys)
+        if action == "revoke_token":
+            return bool(self.access_tokens)
         return True
 
     def compose_body(self) -> ComposeResult:
@@ -92,6 +99,11 @@ class AccountScreen(ShopScreen):
             yield Static(t("account.section.ssh_keys"), classes="section-title")
             yield RowTable(id="ac-ssh-keys", cursor_type="row", zebra_stripes=False)
             yield Static(id="ac-ssh-status", classes="ac-block")
+            yield Static(t("tokens.section"), classes="section-title")
+            yield RowTable(id="ac-tokens", cursor_type="row", zebra_stripes=False)
+            yield Static(id="ac-tokens-status", classes="ac-block")
+            with Horizontal(id="ac-token-actions"):
+                yield Button(t("tokens.new"), id="ac-new-token", compact=True)
             yield Static(t("account.section.sessions"), classes="section-title")
             with Horizontal(id="ac-session-actions"):
                 yield Button(t("account.log_out"), id="ac-log-out", compact=True)
@@ -108,6 +120,12 @@ class AccountScreen(ShopScreen):
         table.add_column(Text(t("account.ssh.col.last_used")), key="last_used", width=16)
         table.display = False
         self.query_one("#ac-ssh-status").display = False
+        tokens = self.query_one("#ac-tokens", RowTable)
+        tokens.add_column(Text(t("tokens.col.name")), key="name", width=18)
+        tokens.add_column(Text(t("tokens.col.scopes")), key="scopes", width=16)
+        tokens.add_column(Text(t("tokens.col.last_used")), key="last_used", width=16)
+        tokens.add_column(Text(t("tokens.col.expires")), key="expires", width=12)
+        tokens.display = False
         self.watch(self.app, "user", self._show_user)
         self.load()
 
@@ -124,6 +142,7 @@ class AccountScreen(ShopScreen):
             return
         self.shop.user = user
         self.load_ssh_keys()
+        self.load_access_tokens()
 
     @work(exclusive=True, group="ssh-keys")
     async def load_ssh_keys(self) -> None:
@@ -165,6 +184,55 @@ class AccountScreen(ShopScreen):
         else:
             self._ssh_status(Text(t("account.ssh.none", command=SSH_COMMAND), style="dim"))
         self.refresh_bindings()
+
+    @work(exclusive=True, group="access-tokens")
+    async def load_access_tokens(self) -> None:
+        tokens = await self.shop.attempt(
+            lambda api: api.access_tokens(),
+            needs_login=True,
+            on_refusal=lambda error: self._tokens_status(
+                Text(error_words(error), style=tone(self.app, "error"))
+            ),
+        )
+        if tokens is None:
+            return
+        self._show_access_tokens(tokens)
+
+    def _show_access_tokens(self, tokens: list[AccessToken]) -> None:
+        self.access_tokens = list(tokens)
+        table = self.query_one("#ac-tokens", RowTable)
+        keep = table.cursor_row
+        table.clear()
+        for token in tokens:
+            last_used = (
+                Text(local_time(token.last_used_at))
+                if token.last_used_at
+                else Text(t("tokens.never"), style="dim")
+            )
+            expires = (
+                Text(t("tokens.expired"), style=tone(self.app, "error"))
+                if token.expired
+                else Text(local_time(token.expires_at, "%Y-%m-%d"))
+            )
+            table.add_row(
+                Text(token.name, no_wrap=True, overflow="ellipsis"),
+                Text(" · ".join(t(f"tokens.scope.{scope}") for scope in token.scopes)),
+                last_used,
+                expires,
+                key=str(token.id),
+            )
+        table.display = bool(tokens)
+        if tokens:
+            table.move_cursor(row=min(max(keep, 0), len(tokens) - 1))
+            self._tokens_status(None)
+        else:
+            self._tokens_status(Text(t("tokens.none"), style="dim"))
+        self.refresh_bindings()
+
+    def _tokens_status(self, message: Text | None) -> None:
+        status = self.query_one("#ac-tokens-status", Static)
+        status.update(message if message is not None else "")
+        status.display = message is not None
 
     def _ssh_status(self, message: Text | None) -> None:
         status = self.query_one("#ac-ssh-status", Static)
@@ -308,6 +376,48 @@ class AccountScreen(ShopScreen):
             self.notify(t("account.ssh.removed", name=ssh_key_name(key)), markup=False)
         self.load_ssh_keys()
 
+    def action_new_token(self) -> None:
+        self.app.push_screen(CreateAccessTokenDialog(), self._token_created)
+
+    def _token_created(self, created: AccessToken | None) -> None:
+        if created is not None:
+            self.load_access_tokens()
+
+    def action_revoke_token(self) -> None:
+        row = self.query_one("#ac-tokens", RowTable).cursor_row
+        if not 0 <= row < len(self.access_tokens):
+            return
+        token = self.access_tokens[row]
+        self.app.push_screen(
+            ConfirmDialog(
+                t("tokens.revoke_question", name=token.name),
+                confirm_label=t("tokens.revoke"),
+                danger=True,
+            ),
+            partial(self._revoke_token_confirmed, token),
+        )
+
+    def _revoke_token_confirmed(self, token: AccessToken, confirmed: bool | None) -> None:
+        if confirmed:
+            self.revoke_token(token)
+
+    @work(group="revoke-token")
+    async def revoke_token(self, token: AccessToken) -> None:
+        from kshop_tui.api import errors
+
+        try:
+            await self.shop.run_api(lambda api: api.revoke_access_token(token.id), needs_login=True)
+        except LoginCancelled:
+            return
+        except errors.NotFound:
+            pass  # revoked from elsewhere meanwhile: the list catches up below
+        except errors.ApiError as error:
+            self._tokens_status(Text(error_words(error), style=tone(self.app, "error")))
+            return
+        else:
+            self.notify(t("tokens.revoked", name=token.name), markup=False)
+        self.load_access_tokens()
+
     def action_log_out(self) -> None:
         self.log_out(everywhere=False)
 
@@ -350,6 +460,10 @@ class AccountScreen(ShopScreen):
     @on(Button.Pressed, "#ac-pay-password")
     def _pay_password_pressed(self) -> None:
         self.action_payment_password()
+
+    @on(Button.Pressed, "#ac-new-token")
+    def _new_token_pressed(self) -> None:
+        self.action_new_token()
 
     @on(Button.Pressed, "#ac-log-out")
     def _log_out_pressed(self) -> None:

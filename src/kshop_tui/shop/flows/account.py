@@ -1,9 +1,10 @@
 """Account and security rules: a new login password, the six-digit payment password,
-logging out, and how a linked SSH key is told apart. Problems are i18n keys."""
+logging out, how a linked SSH key is told apart, and what a new access token needs.
+Problems are i18n keys."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from kshop_tui import validation
 from kshop_tui.api import errors
@@ -58,3 +59,45 @@ def short_fingerprint(fingerprint: str) -> str:
     if len(fingerprint) <= 20:
         return fingerprint
     return f"{fingerprint[:11]}…{fingerprint[-4:]}"
+
+
+# --- personal access tokens (issue 18) ---------------------------------------------------
+
+TOKEN_SCOPES = ("read", "order", "pay")
+MAX_TOKEN_NAME = 40
+MIN_TOKEN_DAYS, MAX_TOKEN_DAYS = 1, 365
+DEFAULT_TOKEN_DAYS = 30
+
+
+def token_name_problem(name: str) -> str | None:
+    """1–40 characters once trimmed, none of them a control character."""
+    name = name.strip()
+    if not name:
+        return "tokens.name_required"
+    if len(name) > MAX_TOKEN_NAME:
+        return "tokens.name_too_long"
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in name):
+        return "tokens.name_invalid"
+    return None
+
+
+def token_days_problem(days: str) -> str | None:
+    """A whole number of days from MIN_TOKEN_DAYS to MAX_TOKEN_DAYS."""
+    days = days.strip()
+    if not days:
+        return "tokens.days_required"
+    if not (days.isascii() and days.isdigit()) or not (
+        MIN_TOKEN_DAYS <= int(days) <= MAX_TOKEN_DAYS
+    ):
+        return "tokens.days_range"
+    return None
+
+
+def token_scopes_problem(scopes: Sequence[str]) -> str | None:
+    return None if any(scope in TOKEN_SCOPES for scope in scopes) else "tokens.scopes_required"
+
+
+def chosen_scopes(scopes: Iterable[str]) -> list[str]:
+    """The known scopes among `scopes`, each once, in TOKEN_SCOPES order."""
+    wanted = set(scopes)
+    return [scope for scope in TOKEN_SCOPES if scope in wanted]

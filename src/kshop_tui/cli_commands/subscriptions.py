@@ -1,0 +1,190 @@
+"""`kshop subscription create | list | show | pause | resume | skip | cancel`: 周期购,
+a SKU the backend orders and pays every week, two weeks or month."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import TYPE_CHECKING
+
+from kshop_tui.api import models
+from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands.output import specs_text, when, yuan
+from kshop_tui.cli_commands.runtime import OK, Cli, UsageError, add_json
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+EVERY = ("week", "two_weeks", "month")
+METHODS = ("balance", "bank_card", "bnpl")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The command word → the API's move.
+MOVES = {"pause": "pause", "resume": "resume", "skip": "skip_next", "cancel": "cancel"}
+
+
+def _date(text: str) -> str:
+    if not DATE_RE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}")
+    return text
+
+
+def _address(text: str) -> int | None:
+    return None if text == "default" else types.positive_int(text)
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("subscription", help="周期购: orders placed every period")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    create = actions.add_parser("create", parents=[common], help="subscribe to a SKU")
+    create.add_argument("--sku", type=types.positive_int, required=True, metavar="SKU")
+    create.add_argument("--qty", type=types.positive_int, default=1, metavar="N")
+    create.add_argument("--every", choices=EVERY, required=True, help=", ".join(EVERY))
+    create.add_argument(
+        "--starts", type=_date, required=True, metavar="YYYY-MM-DD", help="the first period"
+    )
+    create.add_argument(
+        "--address", type=_address, default=None, metavar="default|ID", help="default address"
+    )
+    create.add_argument("--pay", choices=METHODS, required=True, metavar="METHOD")
+    create.add_argument("--card", type=types.positive_int, metavar="ID", help="for bank_card")
+    create.add_argument(
+        "--payment-password-stdin",
+        action="store_true",
+        help="read the payment password from stdin's first line",
+    )
+    add_json(create)
+    create.set_defaults(online=create_command)
+
+    listing = actions.add_parser("list", parents=[common], help="your subscriptions")
+    add_json(listing)
+    listing.set_defaults(online=list_command)
+
+    show = actions.add_parser("show", parents=[common], help="one subscription and its periods")
+    show.add_argument("subscription_id", type=types.positive_int, metavar="ID")
+    add_json(show)
+    show.set_defaults(online=show_command)
+
+    for word, helped in (
+        ("pause", "stop placing orders until resumed"),
+        ("resume", "place orders again, from the next period on"),
+        ("skip", "skip the next period"),
+        ("cancel", "end it for good"),
+    ):
+        move = actions.add_parser(word, parents=[common], help=helped)
+        move.add_argument("subscription_id", type=types.positive_int, metavar="ID")
+        add_json(move)
+        move.set_defaults(online=move_command, move=MOVES[word])
+
+
+async def create_command(cx: Cli) -> int:
+    client = cx.require_login()
+    if cx.args.card is not None and cx.args.pay != "bank_card":
+        raise UsageError("--card goes with --pay bank_card")
+    if cx.args.payment_password_stdin:
+        password = cx.stdin_line("payment password")
+    else:
+        password = cx.ask("Payment password: ", secret=True)
+    address_id = cx.args.address
+    if address_id is None:
+        chosen = [address for address in await client.addresses() if address.is_default]
+        if not chosen:
+            raise UsageError("no default address: give --address ID")
+        address_id = chosen[0].id
+    made = await cx.intent(
+        lambda key: client.create_subscription(
+            sku_id=cx.args.sku,
+            qty=cx.args.qty,
+            address_id=address_id,
+            payment_method=cx.args.pay,
+            every=cx.args.every,
+            starts_on=cx.args.starts,
+            payment_password=password,
+            idempotency_key=key,
+            bank_card_id=cx.args.card,
+        )
+    )
+    return _show(cx, made)
+
+
+async def list_command(cx: Cli) -> int:
+    items = await cx.require_login().subscriptions()
+    if cx.out.json_mode:
+        cx.out.json([item.model_dump(mode="json") for item in items])
+        return OK
+    if not items:
+        cx.out.line("No subscriptions. Make one with `kshop subscription create`.")
+        return OK
+    cx.out.table(
+        ("ID", "Product", "Qty", "Every", "Next", "Status", "Last period"),
+        (
+            (
+                str(item.id),
+                item.product_name,
+                str(item.qty),
+                item.every,
+                item.next_on or "",
+                item.status,
+                _outcome(item.last_outcome),
+            )
+            for item in items
+        ),
+        right=("ID", "Qty"),
+        wrap=("Product", "Last period"),
+    )
+    return OK
+
+
+async def show_command(cx: Cli) -> int:
+    return _show(cx, await cx.require_login().subscription(cx.args.subscription_id))
+
+
+async def move_command(cx: Cli) -> int:
+    moved = await cx.require_login().move_subscription(cx.args.subscription_id, cx.args.move)
+    return _show(cx, moved)
+
+
+def _show(cx: Cli, sub: models.SubscriptionDetail) -> int:
+    if cx.out.json_mode:
+        cx.out.model(sub)
+        return OK
+    fields = [
+        ("Subscription", str(sub.id)),
+        ("Status", sub.status),
+        ("Product", f"{sub.product_name} ({specs_text(sub.specs)})".replace(" ()", "")),
+        ("Quantity", f"{sub.qty} × {yuan(sub.price_fen)} (today's price)"),
+        ("Every", sub.every),
+        ("Next period", sub.next_on or "none"),
+        ("Pays with", sub.payment_method),
+    ]
+    if sub.next_attempt_at:
+        fields.append(("Next attempt", when(sub.next_attempt_at)))
+    fields.append(("You may", ", ".join(sub.actions) or "nothing (cancelled)"))
+    cx.out.fields(fields)
+    if sub.history:
+        cx.out.table(
+            ("Period", "Outcome", "Order", "Attempts", "Why"),
+            (
+                (
+                    period.period_on,
+                    period.status,
+                    str(period.order_id or ""),
+                    str(period.attempts),
+                    period.error_message or "",
+                )
+                for period in sub.history
+            ),
+            title="Periods",
+            right=("Order", "Attempts"),
+            wrap=("Why",),
+        )
+    return OK
+
+
+def _outcome(period: models.SubscriptionPeriod | None) -> str:
+    if period is None:
+        return "none yet"
+    if period.status == "placed":
+        return f"{period.period_on} placed (order {period.order_id})"
+    why = f": {period.error_message}" if period.error_message else ""
+    return f"{period.period_on} {period.status}{why}"
