@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from fake_backend.services import after_sale_merchant, after_sale_requests, swee
 from fake_backend.services.after_sale_requests import Request
 from fake_backend.storage.db import Database
 from tests.backend.conftest import error_code
+from tests.backend.schema_versions import back_to
 from tests.backend.test_after_sales_rules import (
     JACKET,
     T_SHIRT,
@@ -181,17 +183,11 @@ def test_upgrading_a_database_attaches_the_photos_after_sales_already_name(
     )
     with ctx.db.tx():
         ctx.db.execute("UPDATE after_sales SET photo_ids = ?", (f"[{photos[0]}, {photos[2]}]",))
-    # Back to the schema before migration 005 (and so before 006's search tables and
-    # 007's payment polls, and 011's access tokens and subscriptions).
-    for table in ("access_tokens", "subscription_periods", "subscriptions"):
-        ctx.db.execute(f"DROP TABLE {table}")
-    ctx.db.execute("ALTER TABLE payments DROP COLUMN polled_at")
-    for table in ("products_terms", "search_words", "search_chars", "search_history"):
-        ctx.db.execute(f"DROP TABLE {table}")
-    ctx.db.execute("DROP INDEX uploads_unattached")
-    ctx.db.execute("ALTER TABLE uploads DROP COLUMN attached_at")
-    ctx.db.execute("PRAGMA user_version = 4")
+    # Back to the schema before migration 005.
     ctx.db.close()
+    connection = sqlite3.connect(old_path)
+    back_to(connection, 4)
+    connection.close()
     upgraded = Database(old_path)
     rows = upgraded.all("SELECT id, attached_at FROM uploads ORDER BY id")
     upgraded.close()
