@@ -830,9 +830,7 @@ def walk_exchange(w: Walk) -> None:
 
 def found_reason(w: Walk, kind: str) -> str:
     reasons = w.json("GET", "/after-sale-reasons", 200)["items"]
-    return str(
-        next(r["code"] for r in reasons if kind in r["types"] and not r["photo_required"])
-    )
+    return str(next(r["code"] for r in reasons if kind in r["types"] and not r["photo_required"]))
 
 
 def walk_wallet(w: Walk) -> None:

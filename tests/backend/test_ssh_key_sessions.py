@@ -94,12 +94,25 @@ def test_the_session_records_its_key_and_unlinking_revokes_it(ctx: Ctx) -> None:
     assert sessions.resolve(ctx, password_token).id == DEMO_USER_ID
 
 
+# What migration 009 (exchanges, closed orders) added.
+UNDO_009 = (
+    "DROP INDEX after_sales_reshipped;"
+    " ALTER TABLE after_sales DROP COLUMN exchange_items;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_reserved;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_carrier;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_tracking_no;"
+    " ALTER TABLE after_sales DROP COLUMN reshipped_at;"
+    " ALTER TABLE after_sales DROP COLUMN appeal_outcome;"
+    " ALTER TABLE orders DROP COLUMN closed_at;"
+)
+
+
 def test_a_database_from_before_the_column_gets_it(db_path: Path) -> None:
     """Databases made earlier (user_version 2) are migrated when opened."""
     connection = sqlite3.connect(db_path)
-    # Undo what migrations 003-007 made, so the file is as version 2 left it.
+    # Undo what migrations 003-009 made, so the file is as version 2 left it.
     connection.executescript(
-        "ALTER TABLE payments DROP COLUMN polled_at;"
+        f"{UNDO_009} ALTER TABLE payments DROP COLUMN polled_at;"
         " DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"
         " DROP TABLE search_history;"
         " DROP INDEX sessions_ssh_key; ALTER TABLE sessions DROP COLUMN ssh_key_id;"
