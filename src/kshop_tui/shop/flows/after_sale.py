@@ -162,9 +162,13 @@ class AfterSaleDraft:
         return self.eligibility.quality_only.get(kind, "")
 
     def preselected_kind(self) -> str | None:
-        """The type to highlight first: the chosen one, else the first allowed."""
-        allowed = self.allowed_kinds()
-        return next((k for k in TYPES if k in allowed and self.kind in (None, k)), None)
+        """The type to highlight first: the chosen one, else the first any reason allows
+        (a refund only after delivery is for missing items or a quality problem), else the
+        first allowed."""
+        allowed = [k for k in TYPES if k in self.allowed_kinds() and self.kind in (None, k)]
+        return next(
+            (k for k in allowed if not self.quality_only(k)), allowed[0] if allowed else None
+        )
 
     def choose_kind(self, kind: str) -> bool:
         """Chooses the type; True when the items start again from those first ticked
