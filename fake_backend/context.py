@@ -31,6 +31,7 @@ class Ctx:
             "logistics_step": 10.0,
             "after_sale_answer": 6.0,
             "return_receive": 10.0,
+            "reship": 6.0,
             "support_reply": 2.0,
             "appeal": 8.0,
             "oauth_approve": 5.0,

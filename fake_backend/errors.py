@@ -172,6 +172,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "The file is too large (at most {limit})",
     ),
     "VALIDATION_ERROR": (422, "输入有误：{summary}", "Invalid input: {summary}"),
+    "PHOTO_REQUIRED": (
+        422,
+        "{reason_zh}需上传至少 1 张照片",
+        "A request for {reason_en} needs at least one photo",
+    ),
     "IDEMPOTENCY_KEY_REUSED": (
         422,
         "Idempotency-Key 已用于另一个不同的请求",
@@ -305,6 +310,15 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "not_object": ("须为对象", "must be an object"),
     "only_for": ("仅适用于 {what}", "only for {what}"),
     "not_with": ("不能与 {other} 同时使用", "cannot be combined with {other}"),
+    "photo_required": ("请上传至少 1 张照片", "add at least one photo"),
+    "exchange_other_product": (
+        "只能换同一商品的其他规格",
+        "the replacement must be a spec of the same product",
+    ),
+    "exchange_other_price": (
+        "只能换同价规格（{price}）",
+        "the replacement must be a spec at the same price ({price})",
+    ),
     "bad_cursor": (
         "不是此列表给出的分页游标，请从第一页重新加载",
         "not a cursor this list gave; load the first page again",

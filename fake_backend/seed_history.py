@@ -11,6 +11,10 @@ The states still waiting on someone are recent, so the time rules (30 minutes to
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image, ImageDraw
+
 from fake_backend import seed_data as data
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
@@ -24,6 +28,7 @@ from fake_backend.services import (
     order_creation,
     order_states,
     payments,
+    uploads,
 )
 from fake_backend.storage import orders as order_store
 
@@ -106,21 +111,50 @@ class _History:
         order_states.confirm_receipt(self.ctx, self.user_id, order_id, LANG)
 
     def ask(self, order_id: int, kind: str, reason: str, note: str = "") -> int:
+        """A request for every item of the order; an exchange is for each item's next
+        spec at the same price (its own when it has no other)."""
         order = order_store.get_order(self.ctx.db, order_id)
         assert order is not None
-        item_ids = [row["id"] for row in order_store.order_items(self.ctx.db, order_id)]
+        items = order_store.order_items(self.ctx.db, order_id)
+        item_ids = [row["id"] for row in items]
         amount = after_sale_rules.assess(self.ctx, order).max_refund(item_ids)
+        exchange = kind == "exchange"
+        photo_ids = []
+        if after_sale_rules.REASONS[reason].quality:
+            photo = uploads.save(self.ctx, self.user_id, "开箱照片.png", _evidence_photo())
+            photo_ids.append(int(photo["id"]))
         request = after_sale_requests.Request(
             type=kind,
-            item_ids=item_ids,
+            item_ids=None if exchange else item_ids,
             reason=reason,
             description=note,
-            amount_fen=amount,
+            amount_fen=None if exchange else amount,
             refund_to="original",
-            photo_ids=[],
+            photo_ids=photo_ids,
+            exchange_items=[
+                after_sale_requests.ExchangeItem(row["id"], self._other_spec(row["sku_id"]))
+                for row in items
+            ]
+            if exchange
+            else None,
         )
         created = after_sale_requests.create(self.ctx, self.user_id, order_id, request, LANG)
         return int(created["id"])
+
+    def _other_spec(self, sku_id: int) -> int:
+        """Another spec of the product at the same price that no other order uses (its
+        stock then moves for the exchange only)."""
+        rows = self.ctx.db.all(
+            "SELECT o.id FROM skus s JOIN skus o ON o.product_id = s.product_id"
+            " AND o.price_fen = s.price_fen AND o.id != s.id AND o.stock >= 5"
+            " WHERE s.id = ? ORDER BY o.id",
+            (sku_id,),
+        )
+        for row in rows:
+            if row["id"] not in self.skus_used:
+                self.skus_used.add(row["id"])
+                return int(row["id"])
+        return sku_id
 
     def send_back(self, after_sale_id: int, tracking_no: str) -> None:
         after_sale_returns.ship_return(
@@ -200,9 +234,27 @@ def _write(h: _History) -> None:
     h.at(2)
     h.deliver(to_return)
     h.at(1)
-    awaiting_return = h.ask(to_return, "return_refund", "not_as_described", "鞋码偏小")
+    awaiting_return = h.ask(to_return, "return_refund", "not_as_described", "鞋面颜色与图片不符")
     h.clock.advance(2 * HOUR)
     after_sale_merchant.approve(h.ctx, awaiting_return)
+
+    # Delivered; exchanged for another size: the goods went back, the replacement is on
+    # its way (confirm it, or it completes 10 days after it was shipped).
+    h.at(0.9)
+    exchanged = h.paid("T恤")
+    h.ship(exchanged, hours_later=2)
+    h.at(0.8)
+    h.deliver(exchanged)
+    h.clock.advance(1 * HOUR)
+    exchange = h.ask(exchanged, "exchange", "size_fit", "尺码偏小，换大一码")
+    h.clock.advance(1 * HOUR)
+    after_sale_merchant.approve(h.ctx, exchange)
+    h.at(0.7)
+    h.send_back(exchange, "SF1234567890456")
+    h.at(0.65)
+    after_sale_merchant.receive(h.ctx, exchange)
+    h.clock.advance(1 * HOUR)
+    after_sale_merchant.reship(h.ctx, exchange)
 
     # On its way.
     h.at(0.5)
@@ -219,3 +271,14 @@ def _write(h: _History) -> None:
     # Placed a minute ago, not paid yet (the 30-minute rule cancels it if nobody pays).
     h.at(1 / 24 / 60)
     h.order("茶饮")
+
+
+def _evidence_photo() -> bytes:
+    """A small photo for a request that needs one (a quality problem)."""
+    image = Image.new("RGB", (64, 48), (236, 232, 224))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((8, 8, 56, 40), outline=(120, 110, 100), width=2)
+    draw.line((14, 12, 50, 36), fill=(200, 40, 40), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

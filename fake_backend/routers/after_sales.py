@@ -19,6 +19,7 @@ from fake_backend.schemas.after_sales import (
     Eligibility,
     MerchantNoteIn,
     PickupSlots,
+    PlatformDecisionIn,
     ReasonList,
     ReturnShipmentIn,
     Upload,
@@ -43,12 +44,18 @@ AfterSaleId = Annotated[int, Path(ge=1, le=MAX_ID)]
 def _request(body: AfterSaleFields) -> after_sale_requests.Request:
     return after_sale_requests.Request(
         type=body.type,
-        item_ids=list(body.item_ids),
+        item_ids=list(body.item_ids) if body.item_ids is not None else None,
         reason=body.reason,
         description=body.description,
         amount_fen=body.amount_fen,
         refund_to=body.refund_to,
         photo_ids=list(body.photo_ids),
+        exchange_items=[
+            after_sale_requests.ExchangeItem(item_id=wanted.item_id, sku_id=wanted.sku_id)
+            for wanted in body.exchange_items
+        ]
+        if body.exchange_items is not None
+        else None,
     )
 
 
@@ -98,7 +105,8 @@ def create(
     lang: LangDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    """Requests a refund only or a return and refund; the merchant answers within 24 h."""
+    """Requests a refund only, a return and refund, or an exchange (换货); the merchant
+    answers within 24 h. A quality reason needs a photo (422 `PHOTO_REQUIRED`)."""
     return run_idempotent(
         ctx,
         user,
@@ -168,6 +176,19 @@ def appeal(
 ) -> after_sale_views.AfterSaleView:
     """Asks the platform to step in after the merchant rejected the request."""
     return after_sale_appeals.appeal(ctx, user.id, after_sale_id, body.reason, lang)
+
+
+@router.post(
+    "/after-sales/{after_sale_id}/confirm-replacement",
+    response_model=AfterSale,
+    responses=errors(401, 404, 409),
+)
+def confirm_replacement(
+    after_sale_id: AfterSaleId, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> after_sale_views.AfterSaleView:
+    """The buyer received an exchange's replacement: reshipped → completed (it also
+    completes by itself 10 days after it was reshipped)."""
+    return after_sale_requests.confirm_replacement(ctx, user.id, after_sale_id, lang)
 
 
 @router.get(
@@ -250,4 +271,29 @@ def dev_receive(
 ) -> after_sale_views.AfterSaleView:
     """The merchant receives the returned goods, which refunds the buyer."""
     after_sale_merchant.receive(ctx, after_sale_id)
+    return after_sale_views.view(ctx, after_sale_id, lang)
+
+
+@dev_router.post(
+    "/after-sales/{after_sale_id}/reship", response_model=AfterSale, responses=errors(404, 409)
+)
+def dev_reship(
+    after_sale_id: AfterSaleId, ctx: CtxDep, lang: LangDep
+) -> after_sale_views.AfterSaleView:
+    """The merchant ships an exchange's replacement (received → reshipped)."""
+    after_sale_merchant.reship(ctx, after_sale_id)
+    return after_sale_views.view(ctx, after_sale_id, lang)
+
+
+@dev_router.post(
+    "/after-sales/{after_sale_id}/platform-decide",
+    response_model=AfterSale,
+    responses=errors(404, 409, 422),
+)
+def dev_platform_decide(
+    after_sale_id: AfterSaleId, body: PlatformDecisionIn, ctx: CtxDep, lang: LangDep
+) -> after_sale_views.AfterSaleView:
+    """The platform decides an appeal: for the buyer (a return or an exchange back to
+    approved, a refund only refunded) or not (closed)."""
+    after_sale_appeals.platform_decide(ctx, after_sale_id, approve=body.approve, note=body.note)
     return after_sale_views.view(ctx, after_sale_id, lang)

@@ -14,7 +14,7 @@ MAX_DESCRIPTION_LENGTH = 500
 MAX_ITEMS = 100
 MAX_PHOTOS = 9
 
-AfterSaleType = Literal["refund_only", "return_refund"]
+AfterSaleType = Literal["refund_only", "return_refund", "exchange"]
 AfterSaleStatus = Literal[
     "requested",
     "approved",
@@ -26,27 +26,64 @@ AfterSaleStatus = Literal[
     "appealed",
     "closed",
     "cancelled",
+    "reshipped",
+    "completed",
 ]
 RefundTo = Literal["original", "red_packet"]
 Actor = Literal["user", "merchant", "platform", "system"]
-Action = Literal["ship_return", "book_pickup", "track_return", "cancel", "modify", "appeal"]
+Action = Literal[
+    "ship_return",
+    "book_pickup",
+    "track_return",
+    "cancel",
+    "modify",
+    "appeal",
+    "confirm_replacement",
+    "track_replacement",
+]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 # ---- requests -----------------------------------------------------------------------
 
 
+class ExchangeItemIn(StrictModel):
+    item_id: Id = Field(description="An order item id (`items[].id`)")
+    sku_id: Id = Field(
+        description="The spec wanted instead: a SKU of the same product at the same price"
+    )
+
+
 class AfterSaleFields(StrictModel):
-    """What the user asks for; `PUT /after-sales/{id}` takes these, creation adds order_id."""
+    """What the user asks for; `PUT /after-sales/{id}` takes these, creation adds order_id.
+    A refund or a return names `item_ids` and `amount_fen`; an exchange names
+    `exchange_items` and neither (422 naming the field otherwise)."""
 
     type: AfterSaleType
-    item_ids: list[Id] = Field(
-        min_length=1, max_length=MAX_ITEMS, description="Order item ids (`items[].id`)"
+    item_ids: list[Id] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="Order item ids (`items[].id`); required unless `type` is exchange",
     )
-    reason: str = Field(min_length=1, max_length=32, description="A code of /after-sale-reasons")
+    exchange_items: list[ExchangeItemIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="Only for `type: exchange`: each item and the SKU wanted instead",
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=32,
+        description="A code of /after-sale-reasons; a `quality` one needs ≥ 1 photo",
+    )
     description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
-    amount_fen: int = Field(
-        ge=1, le=MAX_AMOUNT_FEN, description="1 … the eligibility's maximum for these items"
+    amount_fen: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_AMOUNT_FEN,
+        description="1 … the eligibility's maximum for these items; required unless"
+        " `type` is exchange",
     )
     refund_to: RefundTo = "original"
     photo_ids: list[Id] = Field(
@@ -83,6 +120,14 @@ class MerchantNoteIn(StrictModel):
     note: str = Field(default="", max_length=200)
 
 
+class PlatformDecisionIn(StrictModel):
+    approve: bool = Field(
+        description="true: for the buyer (a return or exchange goes back to approved, a"
+        " refund only is refunded); false: the merchant's answer stands (closed)"
+    )
+    note: str = Field(default="", max_length=200)
+
+
 # ---- answers -------------------------------------------------------------------------
 
 
@@ -98,10 +143,21 @@ class ReasonOut(BaseModel):
     label: str
     types: list[AfterSaleType]
     merchant_pays_return_shipping: bool
+    quality: bool = Field(
+        description="A quality problem: heard on any goods up to 90 days after receipt"
+    )
+    photo_required: bool = Field(description="A request with this reason needs ≥ 1 photo")
 
 
 class ReasonList(BaseModel):
     items: list[ReasonOut]
+
+
+class ExchangeSku(BaseModel):
+    sku_id: int
+    specs: dict[str, str]
+    price_fen: int
+    stock: int
 
 
 class EligibleItem(BaseModel):
@@ -112,9 +168,22 @@ class EligibleItem(BaseModel):
     qty: int
     price_fen: int
     refundable_fen: int = Field(description="price × qty minus the item's discount share")
-    types: list[AfterSaleType] = Field(description="The types this item may be part of now")
+    types: list[AfterSaleType] = Field(
+        description="The types this item may be part of now, with some reason"
+    )
+    quality_only_types: list[AfterSaleType] = Field(
+        description="Those of `types` only a reason of `reasons_by_type` allows (quality"
+        " problems, 未收到货), e.g. a perishable item or one past the no-reason window"
+    )
     eligible: bool
-    reason: str | None = Field(description="Why it is not eligible (for a type), if so")
+    reason: str | None = Field(
+        description="Why it is not eligible (for a type), else why ordinary reasons will not"
+        " do for a type, if so"
+    )
+    exchange_skus: list[ExchangeSku] = Field(
+        description="Specs it may be exchanged for (same product, same price), stock"
+        " included; empty when it cannot be exchanged"
+    )
 
 
 class Eligibility(BaseModel):
@@ -123,7 +192,16 @@ class Eligibility(BaseModel):
     max_refund_fen: int
     max_refund_by_type: dict[str, int] = Field(description="Every eligible item of that type")
     not_allowed: dict[str, str] = Field(description="type → why not, in the request language")
+    quality_only: dict[str, str] = Field(
+        description="type → why only the reasons of `reasons_by_type` may ask for it"
+    )
+    reasons_by_type: dict[str, list[str]] = Field(
+        description="Allowed type → the reason codes a request of it may give now"
+    )
     window_ends_at: str | None = Field(description="End of the return window (ISO 8601 UTC)")
+    quality_window_ends_at: str | None = Field(
+        description="End of after-sales for quality problems: 90 days after receipt"
+    )
     items: list[EligibleItem]
     merchant_pays_return_shipping_reasons: list[str]
 
@@ -161,6 +239,17 @@ class Pickup(BaseModel):
     slot: str
 
 
+class ExchangeItem(BaseModel):
+    item_id: int
+    sku_id: int
+    specs: dict[str, str] = Field(description="The replacement's specs")
+
+
+class Parcel(BaseModel):
+    carrier: str
+    tracking_no: str = Field(description="Track it with GET /logistics/{tracking_no}")
+
+
 class TimelineEntry(BaseModel):
     status: str
     at: str
@@ -177,7 +266,7 @@ class AfterSale(BaseModel):
     reason: str
     reason_label: str
     description: str
-    amount_fen: int
+    amount_fen: int = Field(description="The refund asked for; 0 for an exchange")
     refund_to: RefundTo
     refund_account: str | None = Field(description="Where the money went, once refunded")
     items: list[AfterSaleItem]
@@ -187,6 +276,15 @@ class AfterSale(BaseModel):
     return_carrier: str | None
     return_tracking_no: str | None
     pickup: Pickup | None
+    exchange_items: list[ExchangeItem] = Field(description="An exchange's replacements")
+    replacement: Parcel | None = Field(description="The replacement's parcel, once reshipped")
+    replacement_confirm_by: str | None = Field(
+        description="While reshipped: when it completes by itself unless confirmed sooner"
+    )
+    appeal_outcome: Literal["approved", "upheld"] | None = Field(
+        description="The platform's answer to an appeal: for the buyer, or the merchant's"
+        " answer upheld"
+    )
     deadline_at: str | None = Field(description="The merchant answers by then (requested)")
     refunded_at: str | None
     merchant_note: str | None = Field(description="The latest rejection's reason")

@@ -18,11 +18,20 @@ MAX_CURSOR_LENGTH = 200
 MAX_PAYMENT_PASSWORD_LENGTH = 32
 
 PaymentMethod = Literal["alipay", "wechat_pay", "bank_card", "balance", "bnpl"]
-OrderStatus = Literal["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"]
-OrderFilter = Literal[
-    "all", "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "after_sale"
+OrderStatus = Literal[
+    "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "closed"
 ]
-AfterSaleStatus = Literal["none", "in_progress", "refunded", "closed"]
+OrderFilter = Literal[
+    "all",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
+    "after_sale",
+]
+AfterSaleStatus = Literal["none", "in_progress", "refunded_partly", "refunded", "closed"]
 OrderAction = Literal[
     "pay",
     "change_address",
@@ -216,6 +225,7 @@ class OrderCounts(BaseModel):
     shipped: int
     completed: int
     cancelled: int
+    closed: int = Field(description="Every item refunded (交易关闭)")
     after_sale: int
 
 

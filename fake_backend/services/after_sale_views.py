@@ -10,6 +10,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.services import logistics, order_records
 from fake_backend.services.after_sale_rules import (
+    AUTO_COMPLETE_REPLACEMENT,
     MAX_RESUBMITS,
     REASONS,
     assess,
@@ -51,10 +52,19 @@ class ReasonView(TypedDict):
     label: str
     types: list[str]
     merchant_pays_return_shipping: bool
+    quality: bool
+    photo_required: bool
 
 
 class ReasonList(TypedDict):
     items: list[ReasonView]
+
+
+class ExchangeSkuView(TypedDict):
+    sku_id: int
+    specs: dict[str, str]
+    price_fen: int
+    stock: int
 
 
 class EligibleItemView(TypedDict):
@@ -66,8 +76,10 @@ class EligibleItemView(TypedDict):
     price_fen: int
     refundable_fen: int
     types: list[str]
+    quality_only_types: list[str]
     eligible: bool
     reason: str | None
+    exchange_skus: list[ExchangeSkuView]
 
 
 class EligibilityView(TypedDict):
@@ -76,7 +88,10 @@ class EligibilityView(TypedDict):
     max_refund_fen: int
     max_refund_by_type: dict[str, int]
     not_allowed: dict[str, str]
+    quality_only: dict[str, str]
+    reasons_by_type: dict[str, list[str]]
     window_ends_at: str | None
+    quality_window_ends_at: str | None
     items: list[EligibleItemView]
     merchant_pays_return_shipping_reasons: list[str]
 
@@ -107,6 +122,17 @@ class PickupView(TypedDict):
     slot: str
 
 
+class ExchangeItemView(TypedDict):
+    item_id: int
+    sku_id: int
+    specs: dict[str, str]
+
+
+class ParcelRef(TypedDict):
+    carrier: str
+    tracking_no: str
+
+
 class AfterSaleEventView(TypedDict):
     status: str
     at: str | None
@@ -133,6 +159,10 @@ class AfterSaleView(TypedDict):
     return_carrier: str | None
     return_tracking_no: str | None
     pickup: PickupView | None
+    exchange_items: list[ExchangeItemView]
+    replacement: ParcelRef | None
+    replacement_confirm_by: str | None
+    appeal_outcome: str | None
     deadline_at: str | None
     refunded_at: str | None
     merchant_note: str | None
@@ -152,19 +182,26 @@ class AfterSalePage(TypedDict):
 
 
 def eligibility(ctx: Ctx, user_id: int, order_id: int, lang: str) -> EligibilityView:
-    """GET /orders/{id}/after-sale-eligibility."""
+    """GET /orders/{id}/after-sale-eligibility: the types allowed with any reason, and
+    those allowed only with a quality reason (or 未收到货) and why the others will not do."""
     order = order_records.load_order(ctx, user_id, order_id)
     assessment = assess(ctx, order)
     allowed = assessment.allowed_types()
+    ordinary = assessment.allowed_types(quality=False)
     by_type = {kind: assessment.max_refund(assessment.eligible_ids(kind)) for kind in allowed}
     items: list[EligibleItemView] = []
     for line in assessment.lines:
-        line_types = [kind for kind in allowed if kind not in line.blocked]
-        # Say why the item misses a type the order allows, or why it has none at all.
-        why = next((line.blocked[kind] for kind in allowed if kind in line.blocked), None)
+        line_types = [
+            kind for kind in allowed if kind not in line.blocked or kind not in line.quality_blocked
+        ]
+        # Say why the item misses a type the order allows, else why ordinary reasons will
+        # not do for one, or why it has none at all.
+        why = next((line.quality_blocked[kind] for kind in allowed if kind not in line_types), None)
+        if why is None:
+            why = next((line.blocked[kind] for kind in line_types if kind in line.blocked), None)
         if why is None and not line_types:
-            why = next(iter(line.blocked.values()), None) or next(
-                iter(assessment.blocked.values()), None
+            why = next(iter(line.quality_blocked.values()), None) or next(
+                iter(assessment.quality_blocked.values()), None
             )
         items.append(
             {
@@ -176,8 +213,12 @@ def eligibility(ctx: Ctx, user_id: int, order_id: int, lang: str) -> Eligibility
                 "price_fen": line.row["price_fen"],
                 "refundable_fen": line.refundable_fen,
                 "types": line_types,
+                "quality_only_types": [
+                    kind for kind in line_types if kind in line.blocked or kind not in ordinary
+                ],
                 "eligible": bool(line_types),
                 "reason": why.text(lang) if why is not None else None,
+                "exchange_skus": _exchange_skus(ctx, line.row) if "exchange" in line_types else [],
             }
         )
     return {
@@ -185,13 +226,39 @@ def eligibility(ctx: Ctx, user_id: int, order_id: int, lang: str) -> Eligibility
         "types": allowed,
         "max_refund_fen": max(by_type.values(), default=0),
         "max_refund_by_type": by_type,
-        "not_allowed": {kind: verdict.text(lang) for kind, verdict in assessment.blocked.items()},
+        # Not even a quality problem gets it: the quality rules' reason is the last word.
+        "not_allowed": {
+            kind: verdict.text(lang)
+            for kind, verdict in assessment.quality_blocked.items()
+            if kind not in allowed
+        },
+        "quality_only": {
+            kind: assessment.blocked[kind].text(lang)
+            for kind in allowed
+            if kind in assessment.blocked
+        },
+        "reasons_by_type": {kind: assessment.reasons_for(kind) for kind in allowed},
         "window_ends_at": iso(assessment.window_ends_at),
+        "quality_window_ends_at": iso(assessment.quality_window_ends_at),
         "items": items,
         "merchant_pays_return_shipping_reasons": [
             code for code, reason in REASONS.items() if reason.merchant_pays_return_shipping
         ],
     }
+
+
+def _exchange_skus(ctx: Ctx, line: sqlite3.Row) -> list[ExchangeSkuView]:
+    """The specs an item may be exchanged for: its product's SKUs at the price paid."""
+    return [
+        {
+            "sku_id": sku["id"],
+            "specs": loads(sku["specs"]) or {},
+            "price_fen": sku["price_fen"],
+            "stock": sku["stock"],
+        }
+        for sku in store.skus_of_product(ctx.db, line["product_id"])
+        if sku["price_fen"] == line["price_fen"]
+    ]
 
 
 def reasons(lang: str) -> ReasonList:
@@ -203,6 +270,8 @@ def reasons(lang: str) -> ReasonList:
                 "label": reason.label(lang),
                 "types": list(reason.types),
                 "merchant_pays_return_shipping": reason.merchant_pays_return_shipping,
+                "quality": reason.quality,
+                "photo_required": reason.quality,
             }
             for reason in REASONS.values()
         ]
@@ -217,6 +286,8 @@ def view(ctx: Ctx, after_sale_id: int, lang: str) -> AfterSaleView:
     events = store.events(ctx.db, after_sale_id)
     answers = [event for event in events if event["status"] in ("rejected", "closed")]
     reason = REASONS[row["reason"]]
+    exchange_items = loads(row["exchange_items"]) or []
+    reshipped_at = row["reshipped_at"]
     return {
         "id": row["id"],
         "order_id": row["order_id"],
@@ -226,7 +297,9 @@ def view(ctx: Ctx, after_sale_id: int, lang: str) -> AfterSaleView:
         "reason": row["reason"],
         "reason_label": reason.label(lang),
         "description": row["description"],
-        "amount_fen": row["amount_fen"],
+        # No money moves in an exchange (its column keeps the goods' value for the case
+        # it becomes a return).
+        "amount_fen": 0 if row["type"] == "exchange" else row["amount_fen"],
         "refund_to": row["refund_to"],
         "refund_account": row["refund_account"],
         "items": [
@@ -250,6 +323,24 @@ def view(ctx: Ctx, after_sale_id: int, lang: str) -> AfterSaleView:
         "return_carrier": row["return_carrier"],
         "return_tracking_no": row["return_tracking_no"],
         "pickup": loads(row["pickup"]),
+        "exchange_items": [
+            {
+                "item_id": wanted["item_id"],
+                "sku_id": wanted["sku_id"],
+                "specs": _sku_specs(ctx, wanted["sku_id"]),
+            }
+            for wanted in exchange_items
+        ],
+        "replacement": {
+            "carrier": row["replacement_carrier"],
+            "tracking_no": row["replacement_tracking_no"],
+        }
+        if row["replacement_tracking_no"]
+        else None,
+        "replacement_confirm_by": iso(reshipped_at + AUTO_COMPLETE_REPLACEMENT)
+        if status == "reshipped" and reshipped_at is not None
+        else None,
+        "appeal_outcome": row["appeal_outcome"],
         "deadline_at": iso(row["deadline_at"]) if status == "requested" else None,
         "refunded_at": iso(row["refunded_at"]),
         "merchant_note": _note(answers[-1], lang) if answers else None,
@@ -311,9 +402,19 @@ def _actions(row: sqlite3.Row, resubmits: int) -> list[str]:
         return ["ship_return", "book_pickup", "cancel"]
     if status == "rejected":
         return ["modify", "appeal"] if resubmits < MAX_RESUBMITS else ["appeal"]
+    if status == "reshipped":
+        return ["confirm_replacement", "track_replacement"]
+    if status == "completed" and row["replacement_tracking_no"]:
+        return ["track_replacement"]
     if row["return_tracking_no"] and status in ("return_shipped", "received", "refunded"):
         return ["track_return"]
     return []
+
+
+def _sku_specs(ctx: Ctx, sku_id: int) -> dict[str, str]:
+    sku = store.sku(ctx.db, sku_id)
+    specs: dict[str, str] = (loads(sku["specs"]) or {}) if sku is not None else {}
+    return specs
 
 
 def _return_address(ctx: Ctx, order_id: int) -> PostalAddress:

@@ -17,7 +17,14 @@ from fake_backend.context import Ctx
 from fake_backend.services.rules import CHINA_TZ, china_date, split_proportionally
 from fake_backend.storage import insights as store
 
-ORDER_STATUSES = ("pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled")
+ORDER_STATUSES = (
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
+)
 
 
 def _month_starts(now: float, months: int) -> list[datetime]:
@@ -61,7 +68,7 @@ def insights(ctx: Ctx, user_id: int, months: int, lang: str) -> dict[str, Any]:
             continue
         spend = max(0, order["total_fen"] - order["refunded_fen"])
         month_totals[month] += spend
-        if order["status"] != "cancelled":
+        if order["status"] not in ("cancelled", "closed"):
             month_orders[month] += 1
         spend_by_order[order["id"]] = spend
 

@@ -169,6 +169,15 @@ def ship(ctx: Ctx, order_id: int) -> str:
         return tracking_no
 
 
+def new_parcel(ctx: Ctx, seed: str, origin: str, destination: str) -> tuple[str, str]:
+    """Starts a parcel the merchant sends that is not an order's (an exchange's
+    replacement): carrier and number fixed by `seed`, the number unused so far."""
+    carrier = CARRIER_CODES[_digest(seed, "carrier") % len(CARRIER_CODES)]
+    tracking_no = _new_tracking_no(ctx, carrier, seed)
+    start_parcel(ctx, tracking_no, carrier, origin, destination)
+    return carrier, tracking_no
+
+
 def deliver(ctx: Ctx, order_id: int) -> None:
     """Runs a shipped order's parcel to delivered at once (the order stays `shipped`)."""
     with ctx.db.tx():
@@ -337,8 +346,9 @@ def _courier_texts(tracking_no: str, destination: str) -> tuple[str, str]:
     )
 
 
-def _new_tracking_no(ctx: Ctx, carrier: str, order_id: int) -> str:
-    """A number in `carrier`'s format, fixed by the order id, unused so far."""
+def _new_tracking_no(ctx: Ctx, carrier: str, order_id: int | str) -> str:
+    """A number in `carrier`'s format, fixed by the order id (or another seed), unused
+    so far."""
     for attempt in range(MAX_NUMBER_ATTEMPTS):
         rng = random.Random(f"{carrier}:{order_id}:{attempt}")
         number = _number_in_format(carrier, rng)

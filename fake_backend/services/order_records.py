@@ -49,8 +49,9 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "refund_on_cancel": ("订单取消，全额退款", "Order cancelled: refunded in full"),
     "after_sale_withdrawn": ("买家撤销售后申请", "The buyer withdrew the after-sale request"),
     "after_sale_upheld": ("平台维持商家处理结果", "The platform upheld the merchant's decision"),
+    "exchange_done": ("换货完成", "Exchange completed"),
     "all_refunded": (
-        "全部商品已退款，订单关闭",
+        "全部商品已退款，交易关闭",
         "Every item was refunded; the order is closed",
     ),
     "alipay": ("支付宝支付", "Paid with Alipay"),

@@ -1,5 +1,5 @@
 """An order's state changes (docs/api.md §3): cancelling (by the user, by the 30-minute
-timeout, once an after-sale refunded every item), confirming receipt (by the user or 10
+timeout), closing once after-sales refunded every item, confirming receipt (by the user or 10
 days after delivery), and putting stock back. Each runs inside one transaction guarded
 by the order's status."""
 
@@ -22,13 +22,25 @@ from fake_backend.storage import orders as store
 from fake_backend.storage import payments as payment_store
 
 
-def cancel_fully_refunded(ctx: Ctx, order_id: int) -> None:
-    """Cancels an order still awaiting shipment whose every item an after-sale refunded,
-    as a plain cancel does (coupon back while valid); joins the caller's transaction."""
+def close_fully_refunded(ctx: Ctx, order_id: int) -> None:
+    """Closes (交易关闭) an order whose every item after-sales refunded; joins the caller's
+    transaction. Before shipment it ends as a cancel does (coupon back while valid,
+    pending payments closed); the refunds have put the stock back already."""
     with ctx.db.tx():
         order = store.get_order(ctx.db, order_id)
-        if order is not None and order["status"] == "awaiting_shipment":
-            _cancel(ctx, order, "all_refunded")
+        if order is None or order["status"] not in ("awaiting_shipment", "shipped", "completed"):
+            return
+        now = ctx.now()
+        if not store.set_status_if(
+            ctx.db, order_id, order["status"], status="closed", closed_at=now
+        ):
+            raise invalid_state(order["status"])
+        if order["status"] == "awaiting_shipment":
+            coupon_id = order["coupon_id"]
+            if coupon_id is not None and store.coupon_expires_at(ctx.db, coupon_id) > now:
+                store.free_coupon(ctx.db, coupon_id)
+            payment_store.fail_pending_of_order(ctx.db, order_id, "order closed", now)
+        store.add_event(ctx.db, order_id, "closed", "all_refunded", now)
 
 
 def release_stock(ctx: Ctx, order_id: int, item_ids: Sequence[int] | None = None) -> None:

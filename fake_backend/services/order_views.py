@@ -138,6 +138,7 @@ class OrderCountsView(TypedDict):
     shipped: int
     completed: int
     cancelled: int
+    closed: int
     after_sale: int
 
 
@@ -298,6 +299,7 @@ def order_counts(ctx: Ctx, user_id: int) -> OrderCountsView:
         "shipped": counts["shipped"],
         "completed": counts["completed"],
         "cancelled": counts["cancelled"],
+        "closed": counts["closed"],
         "after_sale": counts["after_sale"],
     }
 

@@ -1,5 +1,6 @@
 """Time rules that fire without anyone asking: unpaid orders cancel after 30 minutes,
-unanswered after-sales are approved after 24 h, stale QR payments expire, delivered
+unanswered after-sales are approved after 24 h, an exchange's replacement counts as
+received 10 days after it was shipped, stale QR payments expire, delivered
 orders are confirmed automatically, uses older than every limit's window are forgotten,
 uploads no after-sale used within a day are deleted, subscriptions place their due
 periods. Runs before requests (at most once per second of backend clock) and on every
@@ -23,6 +24,7 @@ RULES = (
     order_states.cancel_unpaid,
     order_states.auto_confirm_delivered,
     after_sale_merchant.auto_approve_overdue,
+    after_sale_merchant.auto_complete_replacements,
     limits.forget_expired,
     uploads.collect_unattached,
     subscriptions.place_due,

@@ -29,6 +29,12 @@ UPDATABLE_COLUMNS = frozenset(
         "refunded_at",
         "refund_account",
         "updated_at",
+        "exchange_items",
+        "replacement_reserved",
+        "replacement_carrier",
+        "replacement_tracking_no",
+        "reshipped_at",
+        "appeal_outcome",
     }
 )
 # An after-sale in one of these still owns its items: the order gets no second one.
@@ -40,6 +46,7 @@ ACTIVE_STATUSES = (
     "return_shipped",
     "received",
     "appealed",
+    "reshipped",
 )
 
 
@@ -251,8 +258,9 @@ def tracking_no_taken(db: Database, tracking_no: str) -> bool:
         db.scalar(
             "SELECT EXISTS (SELECT 1 FROM parcels WHERE tracking_no = ?)"
             " OR EXISTS (SELECT 1 FROM orders WHERE tracking_no = ?)"
-            " OR EXISTS (SELECT 1 FROM after_sales WHERE return_tracking_no = ?)",
-            (tracking_no, tracking_no, tracking_no),
+            " OR EXISTS (SELECT 1 FROM after_sales WHERE return_tracking_no = ?)"
+            " OR EXISTS (SELECT 1 FROM after_sales WHERE replacement_tracking_no = ?)",
+            (tracking_no, tracking_no, tracking_no, tracking_no),
         )
     )
 
@@ -272,6 +280,57 @@ def parcel_delivered(db: Database, tracking_no: str) -> bool:
     )
 
 
+def reshipped_before(db: Database, before: float) -> list[int]:
+    """Exchanges whose replacement was shipped at or before `before`, oldest first."""
+    rows = db.all(
+        "SELECT id FROM after_sales WHERE status = 'reshipped' AND reshipped_at <= ?"
+        " ORDER BY reshipped_at, id",
+        (before,),
+    )
+    return [row["id"] for row in rows]
+
+
+# ---- replacement stock ----------------------------------------------------------------
+
+
+def sku(db: Database, sku_id: int) -> sqlite3.Row | None:
+    return db.one(
+        "SELECT id, product_id, specs, price_fen, stock FROM skus WHERE id = ?", (sku_id,)
+    )
+
+
+def skus_of_product(db: Database, product_id: int) -> list[sqlite3.Row]:
+    return db.all(
+        "SELECT id, product_id, specs, price_fen, stock FROM skus WHERE product_id = ? ORDER BY id",
+        (product_id,),
+    )
+
+
+def take_stock(db: Database, sku_id: int, qty: int) -> bool:
+    """Takes `qty` off the shelf only if that many are there (never below zero)."""
+    cursor = db.execute(
+        "UPDATE skus SET stock = stock - ? WHERE id = ? AND stock >= ?", (qty, sku_id, qty)
+    )
+    if cursor.rowcount != 1:
+        return False
+    _product_stock(db, sku_id, -qty)
+    return True
+
+
+def put_back_stock(db: Database, sku_id: int, qty: int) -> None:
+    db.execute("UPDATE skus SET stock = stock + ? WHERE id = ?", (qty, sku_id))
+    _product_stock(db, sku_id, qty)
+
+
+def _product_stock(db: Database, sku_id: int, change: int) -> None:
+    """Keeps the product's stock the sum of its SKUs'."""
+    db.execute(
+        "UPDATE products SET stock = stock + ?"
+        " WHERE id = (SELECT product_id FROM skus WHERE id = ?)",
+        (change, sku_id),
+    )
+
+
 # ---- the order side -----------------------------------------------------------------
 
 
@@ -287,7 +346,7 @@ def order_no(db: Database, order_id: int) -> str:
 def order_lines(db: Database, order_id: int) -> list[sqlite3.Row]:
     """The order's items with their product's return rule."""
     return db.all(
-        "SELECT oi.id, oi.product_id, oi.name, oi.specs, oi.price_fen, oi.qty,"
+        "SELECT oi.id, oi.product_id, oi.sku_id, oi.name, oi.specs, oi.price_fen, oi.qty,"
         " oi.discount_share_fen, oi.refunded, p.returnable, p.return_window_days,"
         " p.non_returnable_reason FROM order_items oi JOIN products p ON p.id = oi.product_id"
         " WHERE oi.order_id = ? ORDER BY oi.id",
@@ -300,6 +359,16 @@ def mark_items_refunded(db: Database, order_id: int, item_ids: Sequence[int]) ->
         f"UPDATE order_items SET refunded = 1 WHERE order_id = ? AND id IN ({_marks(item_ids)})",
         (order_id, *item_ids),
     )
+
+
+def close_order(db: Database, order_id: int, now: float) -> bool:
+    """Shipped or completed → closed (交易关闭) once every item is refunded."""
+    cursor = db.execute(
+        "UPDATE orders SET status = 'closed', closed_at = ? WHERE id = ?"
+        " AND status IN ('shipped', 'completed')",
+        (now, order_id),
+    )
+    return cursor.rowcount == 1
 
 
 def set_order_after_sale_status(db: Database, order_id: int, status: str) -> None:

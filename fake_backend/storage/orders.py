@@ -33,6 +33,7 @@ UPDATABLE_COLUMNS = frozenset(
         "delivered_at",
         "completed_at",
         "cancelled_at",
+        "closed_at",
     }
 )
 # Filters of `GET /orders?status=`: a WHERE fragment each.
@@ -43,6 +44,7 @@ STATUS_FILTERS: dict[str, str] = {
     "shipped": "status = 'shipped'",
     "completed": "status = 'completed'",
     "cancelled": "status = 'cancelled'",
+    "closed": "status = 'closed'",
     "after_sale": "after_sale_status != 'none'",
 }
 
@@ -278,6 +280,7 @@ def counts(db: Database, user_id: int) -> dict[str, int]:
         " SUM(status = 'shipped') AS shipped,"
         " SUM(status = 'completed') AS completed,"
         " SUM(status = 'cancelled') AS cancelled,"
+        " SUM(status = 'closed') AS closed,"
         " SUM(after_sale_status != 'none') AS after_sale"
         " FROM orders WHERE user_id = ?",
         (user_id,),

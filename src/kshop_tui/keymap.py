@@ -25,9 +25,9 @@ _BINDING_IDS_TEXT = """
     address_book.default address_book.delete address_book.edit address_book.new
     address_form.save
     after_sale.add_photo after_sale.next after_sale.remove_photo after_sale.submit
-    after_sale_detail.appeal after_sale_detail.cancel after_sale_detail.modify
-    after_sale_detail.pickup after_sale_detail.refresh after_sale_detail.ship
-    after_sale_detail.track
+    after_sale_detail.appeal after_sale_detail.cancel after_sale_detail.confirm_replacement
+    after_sale_detail.modify after_sale_detail.pickup after_sale_detail.refresh
+    after_sale_detail.ship after_sale_detail.track after_sale_detail.track_replacement
     after_sales.open after_sales.refresh
     app.browse app.cart app.focus_next app.focus_previous app.help app.orders app.quit
     app.search app.wallet

@@ -12,6 +12,12 @@ UNDO: dict[int, str] = {
     6: "DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"
     " DROP TABLE search_history;",
     7: "ALTER TABLE payments DROP COLUMN polled_at;",
+    9: "DROP INDEX after_sales_reshipped; ALTER TABLE after_sales DROP COLUMN exchange_items;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_reserved;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_carrier;"
+    " ALTER TABLE after_sales DROP COLUMN replacement_tracking_no;"
+    " ALTER TABLE after_sales DROP COLUMN reshipped_at;"
+    " ALTER TABLE after_sales DROP COLUMN appeal_outcome; ALTER TABLE orders DROP COLUMN closed_at;",
     11: "DROP TABLE access_tokens; DROP TABLE subscription_periods; DROP TABLE subscriptions;",
     12: "ALTER TABLE products DROP COLUMN price_varies;",
 }

@@ -10,7 +10,13 @@ from pydantic import BaseModel
 
 from fake_backend.context import Ctx
 from fake_backend.schemas import after_sales as schemas
-from fake_backend.services import after_sale_merchant, after_sale_returns, after_sale_views
+from fake_backend.services import (
+    after_sale_merchant,
+    after_sale_requests,
+    after_sale_returns,
+    after_sale_views,
+)
+from fake_backend.services.after_sale_requests import ExchangeItem, Request
 from tests.backend.shapes import assert_shape, same_fields
 from tests.backend.test_after_sales_rules import T_SHIRT, ask, delivered, place_paid_order
 from tests.conftest import DEMO_USER_ID
@@ -19,6 +25,9 @@ PAIRS: list[tuple[Any, type[BaseModel]]] = [
     (after_sale_views.ReasonView, schemas.ReasonOut),
     (after_sale_views.ReasonList, schemas.ReasonList),
     (after_sale_views.EligibleItemView, schemas.EligibleItem),
+    (after_sale_views.ExchangeSkuView, schemas.ExchangeSku),
+    (after_sale_views.ExchangeItemView, schemas.ExchangeItem),
+    (after_sale_views.ParcelRef, schemas.Parcel),
     (after_sale_views.EligibilityView, schemas.Eligibility),
     (after_sale_views.AfterSaleItemView, schemas.AfterSaleItem),
     (after_sale_views.PostalAddress, schemas.ReturnAddress),
@@ -61,6 +70,30 @@ def test_what_the_after_sale_services_answer_has_exactly_those_keys(ctx: Ctx) ->
     assert booked["pickup"] is not None and booked["timeline"]
     assert_shape(booked, after_sale_views.AfterSaleView)
     schemas.AfterSale.model_validate(booked)
+
+    exchanged = place_paid_order(ctx, [(T_SHIRT, 1)])
+    delivered(ctx, exchanged)
+    item_id = after_sale_views.eligibility(ctx, DEMO_USER_ID, exchanged, "en")["items"][0]
+    assert item_id["exchange_skus"]
+    request = Request(
+        "exchange",
+        None,
+        "size_fit",
+        "",
+        None,
+        "original",
+        [],
+        [ExchangeItem(item_id["item_id"], item_id["exchange_skus"][0]["sku_id"])],
+    )
+    exchange = after_sale_requests.create(ctx, DEMO_USER_ID, exchanged, request, "en")
+    after_sale_merchant.approve(ctx, exchange["id"])
+    after_sale_returns.ship_return(ctx, DEMO_USER_ID, exchange["id"], "SF", "SF1234567890321", "en")
+    after_sale_merchant.receive(ctx, exchange["id"])
+    after_sale_merchant.reship(ctx, exchange["id"])
+    reshipped = after_sale_views.get(ctx, DEMO_USER_ID, exchange["id"], "en")
+    assert reshipped["replacement"] is not None and reshipped["exchange_items"]
+    assert_shape(reshipped, after_sale_views.AfterSaleView)
+    schemas.AfterSale.model_validate(reshipped)
 
     page = after_sale_views.list_for_user(ctx, DEMO_USER_ID, "en", limit=1)
     assert page["items"]

@@ -104,7 +104,7 @@ class Shop:
             "order_id": order_id,
             "type": kind,
             "item_ids": [item["item_id"] for item in found["items"] if kind in item["types"]],
-            "reason": "quality_problem",
+            "reason": "wrong_item",
             "description": "",
             "amount_fen": found["max_refund_by_type"].get(kind, 1),
             "refund_to": "original",
@@ -158,7 +158,8 @@ def test_return_and_refund_to_the_end_with_money_back_to_the_fen(shop: Shop) -> 
     assert shop.wallet() == (balance_start - order["total_fen"], red_start)
     shop.ship(order["id"], deliver=True)
     found = shop.eligibility(order["id"])
-    assert found["types"] == ["return_refund"]
+    assert found["types"] == ["refund_only", "return_refund", "exchange"]
+    assert list(found["quality_only"]) == ["refund_only"]
     assert found["max_refund_fen"] == order["total_fen"] - order["shipping_fen"]
 
     upload = shop.client.post(
@@ -216,7 +217,9 @@ def test_return_and_refund_to_the_end_with_money_back_to_the_fen(shop: Shop) -> 
     assert done["timeline"][-1]["note"].endswith("refunded to the balance")
     assert shop.wallet() == (balance_start - order["shipping_fen"], red_start)
     final = shop.order(order["id"])
-    assert final["after_sale_status"] == "refunded" and final["status"] == "shipped"
+    # Every item came back and was refunded: 交易关闭.
+    assert final["after_sale_status"] == "refunded" and final["status"] == "closed"
+    assert final["actions"] == ["buy_again"]
 
 
 def test_return_into_red_packets_after_confirmed_receipt(shop: Shop) -> None:
@@ -245,7 +248,7 @@ def test_return_into_red_packets_after_confirmed_receipt(shop: Shop) -> None:
     assert shop.after_sale(created["id"])["refund_account"] == "red_packet"
 
 
-def test_refund_only_before_shipment_cancels_the_order_and_restores_stock(shop: Shop) -> None:
+def test_refund_only_before_shipment_closes_the_order_and_restores_stock(shop: Shop) -> None:
     balance_start, _ = shop.wallet()
     sku_id = shop.sku(T_SHIRT)
     stock_start = shop.stock(sku_id)
@@ -259,19 +262,23 @@ def test_refund_only_before_shipment_cancels_the_order_and_restores_stock(shop: 
     assert shop.wallet()[0] == balance_start
     assert shop.stock(sku_id) == stock_start
     final = shop.order(order["id"])
-    assert final["status"] == "cancelled" and final["after_sale_status"] == "refunded"
+    assert final["status"] == "closed" and final["after_sale_status"] == "refunded"
+    closed_tab = shop.client.get(f"{API}/orders?status=closed", headers=shop.headers).json()
+    assert [listed["id"] for listed in closed_tab["items"]] == [order["id"]]
+    counts = shop.client.get(f"{API}/orders/counts", headers=shop.headers).json()
+    assert counts["closed"] == 1 and counts["cancelled"] == 0
 
 
 def test_refund_only_of_a_shipped_undelivered_order(shop: Shop) -> None:
     balance_start, _ = shop.wallet()
     order = shop.paid_order((JACKET, 1))
     shop.ship(order["id"])
-    assert shop.eligibility(order["id"])["types"] == ["refund_only", "return_refund"]
+    assert shop.eligibility(order["id"])["types"] == ["refund_only", "return_refund", "exchange"]
     created = shop.created(order["id"], "refund_only", reason="not_received")
     shop.client.post(f"/_dev/after-sales/{created['id']}/approve")
     assert shop.after_sale(created["id"])["status"] == "refunded"
     assert shop.wallet()[0] == balance_start - order["shipping_fen"]
-    assert shop.order(order["id"])["status"] == "shipped"
+    assert shop.order(order["id"])["status"] == "closed"
 
 
 def test_unanswered_request_is_approved_when_the_clock_passes_24_hours(shop: Shop) -> None:
@@ -302,8 +309,8 @@ def test_rejection_then_modify_then_approval(shop: Shop) -> None:
     fields = {
         "type": "return_refund",
         "item_ids": [created["items"][0]["item_id"]],
-        "reason": "not_as_described",
-        "description": "颜色与图片不符",
+        "reason": "size_fit",
+        "description": "尺码偏小",
         "amount_fen": 500,
         "refund_to": "original",
         "photo_ids": [],
@@ -360,7 +367,9 @@ def test_cancel_while_requested_or_awaiting_return(shop: Shop, when: str) -> Non
     cancelled = shop.post(f"/after-sales/{created['id']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert shop.order(order["id"])["after_sale_status"] == "none"
-    assert shop.eligibility(order["id"])["types"] == ["return_refund"]
+    found = shop.eligibility(order["id"])
+    assert found["types"] == ["refund_only", "return_refund", "exchange"]
+    assert list(found["quality_only"]) == ["refund_only"]
 
 
 # ---- what is not allowed -----------------------------------------------------------
@@ -371,8 +380,8 @@ def test_window_closed_says_the_date(shop: Shop) -> None:
     shop.ship(order["id"], deliver=True)
     shop.advance(7 * DAY + 60)
     found = shop.eligibility(order["id"], "en")
-    assert found["types"] == []
-    closed_text = found["not_allowed"]["return_refund"]
+    assert found["quality_only"].keys() == {"refund_only", "return_refund", "exchange"}
+    closed_text = found["quality_only"]["return_refund"]
     assert closed_text.startswith("the return window closed on 20")
     refused = shop.request(
         order["id"], "return_refund", item_ids=[order["items"][0]["id"]], amount_fen=100
@@ -385,8 +394,8 @@ def test_non_returnable_product_cannot_be_returned(shop: Shop) -> None:
     order = shop.paid_order((PINEAPPLE, 1))
     shop.ship(order["id"], deliver=True)
     found = shop.eligibility(order["id"])
-    assert found["types"] == [] and found["items"][0]["eligible"] is False
-    assert found["not_allowed"]["return_refund"] == "生鲜易腐商品不支持退货"
+    assert found["quality_only"]["return_refund"] == "生鲜易腐商品不支持退货"
+    assert found["items"][0]["quality_only_types"] == ["refund_only", "return_refund", "exchange"]
     refused = shop.request(
         order["id"], "return_refund", item_ids=[found["items"][0]["item_id"]], amount_fen=100
     )
@@ -627,7 +636,7 @@ def test_refund_of_a_qr_payment_goes_back_to_alipay(shop: Shop) -> None:
         ("alipay", placed["total_fen"] - 1)
     ]
     # Every item is refunded (the buyer asked for a fen less): nothing is left to ship.
-    assert shop.order(placed["id"])["status"] == "cancelled"
+    assert shop.order(placed["id"])["status"] == "closed"
     assert shop.eligibility(placed["id"])["types"] == []
 
 
@@ -660,13 +669,12 @@ def test_a_full_refund_that_cancels_gives_the_coupon_back_and_speaks_the_languag
     english = shop.client.get(
         f"{API}/orders/{order_id}", headers={**shop.headers, "Accept-Language": "en"}
     ).json()
-    assert english["status"] == "cancelled"
-    assert english["cancel_reason"] == "Every item was refunded; the order is closed"
+    assert english["status"] == "closed"
     notes = {event["status"]: event["note"] for event in english["timeline"]}
     assert notes["after_sale_requested"].startswith("Requested a refund only of ¥")
     assert notes["after_sale_refunded"].endswith("refunded to the balance")
-    assert notes["cancelled"] == "Every item was refunded; the order is closed"
+    assert notes["closed"] == "Every item was refunded; the order is closed"
     chinese = shop.order(order_id)
-    assert {event["status"]: event["note"] for event in chinese["timeline"]}["cancelled"] == (
-        "全部商品已退款，订单关闭"
+    assert {event["status"]: event["note"] for event in chinese["timeline"]}["closed"] == (
+        "全部商品已退款，交易关闭"
     )

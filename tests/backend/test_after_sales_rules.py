@@ -140,14 +140,19 @@ def ask(
     kind: str = "refund_only",
     *,
     items: list[int] | None = None,
-    reason: str = "quality_problem",
+    reason: str = "wrong_item",
     amount_fen: int | None = None,
     refund_to: str = "original",
     user_id: int = DEMO_USER_ID,
     lang: str = "zh",
+    photo_ids: list[int] | None = None,
 ) -> dict[str, Any]:
-    """Creates an after-sale; by default every eligible item for its maximum."""
+    """Creates an after-sale; by default every eligible item for its maximum, with a
+    photo when the reason needs one."""
     chosen = items if items is not None else item_ids(ctx, order_id)
+    if photo_ids is None:
+        known = after_sale_rules.REASONS.get(reason)
+        photo_ids = [photo(ctx, user_id)] if known is not None and known.quality else []
     if amount_fen is None:
         assessment = after_sale_rules.assess(ctx, order_row(ctx, order_id))
         amount_fen = assessment.max_refund(chosen)
@@ -158,9 +163,18 @@ def ask(
         description="",
         amount_fen=amount_fen,
         refund_to=refund_to,
-        photo_ids=[],
+        photo_ids=photo_ids,
     )
     return after_sale_requests.create(ctx, user_id, order_id, request, lang)
+
+
+def photo(ctx: Ctx, user_id: int = DEMO_USER_ID) -> int:
+    """An upload of the user's (its bytes are not looked at once stored)."""
+    return ctx.db.insert(
+        "INSERT INTO uploads(user_id, content_type, size, filename, data, created_at)"
+        " VALUES (?, 'image/png', 1, 'a.png', x'00', ?)",
+        (user_id, ctx.now()),
+    )
 
 
 def state(ctx: Ctx, after_sale_id: int) -> str:
@@ -183,16 +197,29 @@ def test_reasons_say_which_types_and_who_pays_return_shipping() -> None:
     assert set(listed) == {
         "quality_problem",
         "damaged",
+        "missing_items",
         "wrong_item",
         "not_as_described",
+        "size_fit",
         "not_received",
         "changed_mind",
         "other",
     }
     payers = {code for code, item in listed.items() if item["merchant_pays_return_shipping"]}
-    assert payers == {"quality_problem", "damaged", "wrong_item", "not_as_described"}
+    assert payers == {
+        "quality_problem",
+        "damaged",
+        "missing_items",
+        "wrong_item",
+        "not_as_described",
+    }
+    quality = {code for code, item in listed.items() if item["quality"]}
+    assert quality == {"quality_problem", "damaged", "missing_items", "not_as_described"}
+    assert all(item["photo_required"] == item["quality"] for item in listed.values())
     assert listed["not_received"]["types"] == ["refund_only"]
     assert listed["changed_mind"]["types"] == ["refund_only", "return_refund"]
+    assert listed["size_fit"]["types"] == ["return_refund", "exchange"]
+    assert listed["missing_items"]["types"] == ["refund_only", "return_refund", "exchange"]
     assert after_sale_views.reasons("en")["items"][0]["label"] == "Quality problem"
 
 
@@ -204,7 +231,9 @@ def test_unpaid_and_cancelled_orders_allow_nothing(ctx: Ctx) -> None:
     assert unpaid["not_allowed"] == {
         "refund_only": "the order is not paid yet",
         "return_refund": "the order is not paid yet",
+        "exchange": "the order is not paid yet",
     }
+    assert unpaid["quality_only"] == {} and unpaid["reasons_by_type"] == {}
     assert unpaid["items"][0]["eligible"] is False
     ctx.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (order_id,))
     cancelled = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
@@ -236,6 +265,7 @@ def test_before_shipment_only_a_refund_and_the_maximum_includes_shipping(ctx: Ct
     assert set(found["merchant_pays_return_shipping_reasons"]) == {
         "quality_problem",
         "damaged",
+        "missing_items",
         "wrong_item",
         "not_as_described",
     }
@@ -245,17 +275,34 @@ def test_shipped_undelivered_allows_both_delivered_only_a_return(ctx: Ctx) -> No
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     logistics.ship(ctx, order_id)
     shipped = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
-    assert shipped["types"] == ["refund_only", "return_refund"]
-    assert shipped["not_allowed"] == {}
+    assert shipped["types"] == ["refund_only", "return_refund", "exchange"]
+    assert shipped["not_allowed"] == {} and shipped["quality_only"] == {}
     # Shipping is no longer refundable once the parcel left.
     assert shipped["max_refund_fen"] == order_row(ctx, order_id)["total_fen"]
     logistics.deliver(ctx, order_id)
     got = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
-    assert got["types"] == ["return_refund"]
-    assert "request a return" in got["not_allowed"]["refund_only"]
+    # After delivery a refund only is for missing items, a lost parcel or a quality problem.
+    assert got["types"] == ["refund_only", "return_refund", "exchange"]
+    assert got["not_allowed"] == {}
+    assert "missing items" in got["quality_only"]["refund_only"]
+    assert set(got["quality_only"]) == {"refund_only"}
+    assert got["reasons_by_type"]["refund_only"] == [
+        "quality_problem",
+        "damaged",
+        "missing_items",
+        "not_as_described",
+        "not_received",
+    ]
+    assert "changed_mind" in got["reasons_by_type"]["return_refund"]
+    assert got["items"][0]["quality_only_types"] == ["refund_only"]
+    raises(
+        "AFTER_SALE_NOT_ALLOWED", lambda: ask(ctx, order_id, reason="changed_mind", amount_fen=1)
+    )
     delivered_at = order_row(ctx, order_id)["delivered_at"]
     assert got["window_ends_at"] is not None
     assert parse_iso(got["window_ends_at"]) == delivered_at + 7 * DAY
+    assert got["quality_window_ends_at"] is not None
+    assert parse_iso(got["quality_window_ends_at"]) == delivered_at + 90 * DAY
 
 
 def test_return_window_closes_with_the_date_and_per_product_days(ctx: Ctx) -> None:
@@ -264,23 +311,27 @@ def test_return_window_closes_with_the_date_and_per_product_days(ctx: Ctx) -> No
     shirt_id, jacket_id = item_ids(ctx, order_id)
     ctx.clock.advance(7 * DAY + 1)
     got = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
-    assert got["types"] == ["return_refund"]
+    assert got["types"] == ["refund_only", "return_refund", "exchange"]
     by_id = {item["item_id"]: item for item in got["items"]}
-    assert by_id[shirt_id]["eligible"] is False
+    # Past its no-reason window the shirt is heard for a quality problem only.
+    assert by_id[shirt_id]["quality_only_types"] == ["refund_only", "return_refund", "exchange"]
     assert by_id[shirt_id]["reason"].startswith("the return window closed on 2026-12-01")
-    assert by_id[jacket_id]["eligible"] is True
+    assert by_id[jacket_id]["quality_only_types"] == ["refund_only"]
     raises(
         "AFTER_SALE_NOT_ALLOWED",
         lambda: ask(ctx, order_id, "return_refund", items=[shirt_id], amount_fen=1),
     )
     ctx.clock.advance(8 * DAY)
     closed = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
-    assert closed["types"] == []
-    assert closed["not_allowed"]["return_refund"] == "退货期已于 2026-12-09 结束"
+    assert closed["types"] == ["refund_only", "return_refund", "exchange"]
+    assert closed["quality_only"]["return_refund"] == "退货期已于 2026-12-09 结束"
     error = raises(
         "AFTER_SALE_NOT_ALLOWED", lambda: ask(ctx, order_id, "return_refund", amount_fen=1)
     )
     assert "2026-12-09" in error.message("en")
+    # A quality problem is still heard, with a photo.
+    quality = ask(ctx, order_id, "return_refund", items=[shirt_id], reason="damaged")
+    assert quality["status"] == "requested"
 
 
 def test_completed_order_window_counts_from_delivery(ctx: Ctx) -> None:
@@ -291,11 +342,20 @@ def test_completed_order_window_counts_from_delivery(ctx: Ctx) -> None:
         "UPDATE orders SET status = 'completed', completed_at = ? WHERE id = ?",
         (ctx.now(), order_id),
     )
-    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == [
-        "return_refund"
-    ]
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    assert found["quality_only"].keys() == {"refund_only"}
     ctx.clock.advance(4 * DAY + 1)
-    assert after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")["types"] == []
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
+    assert found["quality_only"].keys() == {"refund_only", "return_refund", "exchange"}
+    # Quality problems are heard up to 90 days after delivery, not after.
+    ctx.clock.advance(83 * DAY)
+    found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
+    assert found["types"] == []
+    assert found["not_allowed"]["return_refund"].startswith("after-sales closed 90 days")
+    raises(
+        "AFTER_SALE_NOT_ALLOWED",
+        lambda: ask(ctx, order_id, "return_refund", reason="quality_problem", amount_fen=1),
+    )
 
 
 def test_non_returnable_goods_refund_before_shipment_but_never_return(ctx: Ctx) -> None:
@@ -306,17 +366,19 @@ def test_non_returnable_goods_refund_before_shipment_but_never_return(ctx: Ctx) 
     assert all(item["eligible"] for item in before["items"])
     delivered(ctx, order_id)
     after = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "en")
-    assert after["types"] == ["return_refund"]
+    assert after["types"] == ["refund_only", "return_refund", "exchange"]
     by_id = {item["item_id"]: item for item in after["items"]}
-    assert by_id[fruit_id]["eligible"] is False
+    # Perishable goods are heard for a quality problem only.
+    assert by_id[fruit_id]["quality_only_types"] == ["refund_only", "return_refund", "exchange"]
     assert by_id[fruit_id]["reason"] == "perishable goods cannot be returned"
-    assert by_id[shirt_id]["eligible"] is True
-    assert after["max_refund_by_type"]["return_refund"] == by_id[shirt_id]["refundable_fen"]
+    assert by_id[shirt_id]["quality_only_types"] == ["refund_only"]
     error = raises(
         "AFTER_SALE_NOT_ALLOWED",
         lambda: ask(ctx, order_id, "return_refund", items=[fruit_id], amount_fen=100),
     )
     assert error.details == {"type": "return_refund", "reason": "perishable", "item_id": fruit_id}
+    rotten = ask(ctx, order_id, "refund_only", items=[fruit_id], reason="quality_problem")
+    assert rotten["status"] == "requested" and len(rotten["photo_ids"]) == 1
 
 
 # ---- creating: validation ------------------------------------------------------------
@@ -408,7 +470,7 @@ def _other_user(ctx: Ctx) -> int:
 # ---- refunds: money, items, stock, order --------------------------------------------
 
 
-def test_full_refund_before_shipment_cancels_the_order_and_returns_stock(ctx: Ctx) -> None:
+def test_full_refund_before_shipment_closes_the_order_and_returns_stock(ctx: Ctx) -> None:
     balance_before, _ = wallet(ctx)
     sku = sku_of(ctx, T_SHIRT)
     stock_before = stock_of(ctx, sku["id"])
@@ -428,7 +490,7 @@ def test_full_refund_before_shipment_cancels_the_order_and_returns_stock(ctx: Ct
     assert wallet(ctx)[0] == balance_before
     assert stock_of(ctx, sku["id"]) == stock_before
     order = order_row(ctx, order_id)
-    assert order["status"] == "cancelled" and order["after_sale_status"] == "refunded"
+    assert order["status"] == "closed" and order["after_sale_status"] == "refunded"
     assert order["refunded_fen"] == total
     events = [
         r["status"]
@@ -436,10 +498,10 @@ def test_full_refund_before_shipment_cancels_the_order_and_returns_stock(ctx: Ct
             "SELECT status FROM order_events WHERE order_id = ? ORDER BY id", (order_id,)
         )
     ]
-    assert events[-1] == "cancelled" and "after_sale_refunded" in events
+    assert events[-1] == "closed" and "after_sale_refunded" in events
 
 
-def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_cancels_it(
+def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_closes_it(
     ctx: Ctx,
 ) -> None:
     balance_before, _ = wallet(ctx)
@@ -454,6 +516,7 @@ def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_cancels_it
     after_sale_merchant.approve(ctx, first["id"])
     order = order_row(ctx, order_id)
     assert order["status"] == "awaiting_shipment"
+    assert order["after_sale_status"] == "refunded_partly"
     assert stock_of(ctx, jacket_sku["id"]) == jacket_stock
     assert stock_of(ctx, shirt_sku["id"]) == shirt_stock - 1
     found = after_sale_views.eligibility(ctx, DEMO_USER_ID, order_id, "zh")
@@ -467,7 +530,8 @@ def test_partial_refund_before_shipment_keeps_the_order_then_the_rest_cancels_it
     assert first["amount_fen"] + found["max_refund_fen"] == order["total_fen"]
     second = ask(ctx, order_id, items=[shirt_id], refund_to="red_packet")
     after_sale_merchant.approve(ctx, second["id"])
-    assert order_row(ctx, order_id)["status"] == "cancelled"
+    assert order_row(ctx, order_id)["status"] == "closed"
+    assert order_row(ctx, order_id)["after_sale_status"] == "refunded"
     assert stock_of(ctx, shirt_sku["id"]) == shirt_stock
     assert wallet(ctx) == (
         balance_before - order["total_fen"] + first["amount_fen"],
@@ -485,7 +549,8 @@ def test_refund_only_of_a_shipped_undelivered_order(ctx: Ctx) -> None:
     after_sale_merchant.approve(ctx, created["id"])
     assert state(ctx, created["id"]) == "refunded"
     order = order_row(ctx, order_id)
-    assert order["status"] == "shipped" and order["after_sale_status"] == "refunded"
+    # Its only item refunded: the order is closed (交易关闭).
+    assert order["status"] == "closed" and order["after_sale_status"] == "refunded"
     assert wallet(ctx)[0] == balance_before - 600
 
 
@@ -587,7 +652,13 @@ def test_rejection_then_modify_then_approval(ctx: Ctx) -> None:
     assert order_row(ctx, order_id)["after_sale_status"] == "in_progress"
     ctx.clock.advance(8 * DAY)  # past the T-shirt's 7 days: the first request's date counts
     request = Request(
-        "return_refund", [shirt_id, jacket_id], "quality_problem", "线头开裂", 1000, "original", []
+        "return_refund",
+        [shirt_id, jacket_id],
+        "quality_problem",
+        "线头开裂",
+        1000,
+        "original",
+        [photo(ctx)],
     )
     modified = after_sale_requests.modify(ctx, DEMO_USER_ID, created["id"], request, "en")
     assert modified["status"] == "requested" and modified["amount_fen"] == 1000
@@ -664,13 +735,16 @@ def test_cancel_while_requested_and_while_awaiting_return(ctx: Ctx) -> None:
     assert order_row(ctx, order_id)["refunded_fen"] == 0
 
 
-def test_cancel_after_an_earlier_refund_leaves_the_order_refunded(ctx: Ctx) -> None:
+def test_cancel_after_an_earlier_refund_leaves_the_order_refunded_partly(ctx: Ctx) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1), (JACKET, 1)])
     shirt_id, jacket_id = item_ids(ctx, order_id)
     after_sale_merchant.approve(ctx, ask(ctx, order_id, items=[shirt_id])["id"])
     second = ask(ctx, order_id, items=[jacket_id])
+    assert order_row(ctx, order_id)["after_sale_status"] == "in_progress"
     after_sale_requests.cancel(ctx, DEMO_USER_ID, second["id"], "zh")
-    assert order_row(ctx, order_id)["after_sale_status"] == "refunded"
+    order = order_row(ctx, order_id)
+    assert order["after_sale_status"] == "refunded_partly"
+    assert order["status"] == "awaiting_shipment"
 
 
 # ---- pickup --------------------------------------------------------------------------
@@ -797,16 +871,21 @@ def test_simulated_merchant_receives_the_return_and_refunds(ctx: Ctx) -> None:
     assert wallet(ctx)[0] == balance_before
 
 
-def test_simulated_platform_settles_an_appeal_for_the_buyer(ctx: Ctx) -> None:
+@pytest.mark.parametrize(("with_photo", "outcome"), [(True, "refunded"), (False, "closed")])
+def test_simulated_platform_settles_an_appeal_by_the_evidence(
+    ctx: Ctx, with_photo: bool, outcome: str
+) -> None:
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
-    created = ask(ctx, order_id)
+    created = ask(ctx, order_id, photo_ids=[photo(ctx)] if with_photo else [])
     after_sale_merchant.reject(ctx, created["id"])
     after_sale_appeals.appeal(ctx, DEMO_USER_ID, created["id"], "并未发货，应当退款", "zh")
     after_sale_merchant.simulate(ctx)
     assert state(ctx, created["id"]) == "appealed"
     ctx.clock.advance(ctx.delays["appeal"])
     after_sale_merchant.simulate(ctx)
-    assert state(ctx, created["id"]) == "refunded"
+    assert state(ctx, created["id"]) == outcome
+    decided = after_sale_views.get(ctx, DEMO_USER_ID, created["id"], "en")
+    assert decided["appeal_outcome"] == ("approved" if with_photo else "upheld")
 
 
 # ---- every illegal transition: 409 and nothing changed -------------------------------
@@ -892,13 +971,20 @@ def _moves(ctx: Ctx, after_sale_id: int) -> dict[str, Callable[[], object]]:
             ctx, DEMO_USER_ID, after_sale_id, 1, "2026-11-25 09:00-11:00", "zh"
         ),
         "pickup_slots": lambda: after_sale_returns.pickup_slots(ctx, DEMO_USER_ID, after_sale_id),
+        "reship": lambda: after_sale_merchant.reship(ctx, after_sale_id),
+        "confirm_replacement": lambda: after_sale_requests.confirm_replacement(
+            ctx, DEMO_USER_ID, after_sale_id, "zh"
+        ),
+        "platform_decide": lambda: after_sale_appeals.platform_decide(
+            ctx, after_sale_id, approve=False
+        ),
     }
 
 
 LEGAL = {
     "requested": {"approve", "reject", "cancel"},
     "rejected": {"appeal", "modify"},
-    "appealed": {"platform_approve", "platform_reject"},
+    "appealed": {"platform_approve", "platform_reject", "platform_decide"},
     "awaiting_return": {"cancel", "ship_return", "book_pickup", "pickup_slots"},
     "return_shipped": {"receive"},
     "refunded": set(),
@@ -951,7 +1037,7 @@ def test_a_full_refund_that_cancels_returns_the_coupon_like_a_cancel(ctx: Ctx) -
     assert created["amount_fen"] == order["total_fen"]
     after_sale_merchant.approve(ctx, created["id"])
     row = order_row(ctx, order["id"])
-    assert row["status"] == "cancelled" and row["cancel_reason"] == "all_refunded"
+    assert row["status"] == "closed" and row["closed_at"] == ctx.now()
     assert row["refunded_fen"] == order["total_fen"]
     assert coupon_state(ctx) == ("usable", None)
 
@@ -963,7 +1049,7 @@ def test_an_expired_coupon_stays_used_after_a_refund_cancels(ctx: Ctx) -> None:
     created = ask(ctx, order["id"])
     ctx.clock.advance(120)
     after_sale_merchant.approve(ctx, created["id"])
-    assert order_row(ctx, order["id"])["status"] == "cancelled"
+    assert order_row(ctx, order["id"])["status"] == "closed"
     assert coupon_state(ctx) == ("used", order["id"])
 
 
@@ -1006,7 +1092,7 @@ def test_after_sale_notes_on_the_order_follow_the_language(ctx: Ctx) -> None:
     english = _order_notes(ctx, refunded_order, "en")
     assert english["after_sale_requested"] == f"Requested a refund only of {amount}"
     assert english["after_sale_refunded"] == f"{amount} refunded to the balance"
-    assert english["cancelled"] == "Every item was refunded; the order is closed"
+    assert english["closed"] == "Every item was refunded; the order is closed"
     assert _order_notes(ctx, withdrawn_order, "en")["after_sale_cancelled"] == (
         "The buyer withdrew the after-sale request"
     )
@@ -1016,10 +1102,11 @@ def test_after_sale_notes_on_the_order_follow_the_language(ctx: Ctx) -> None:
     chinese = _order_notes(ctx, refunded_order, "zh")
     assert chinese["after_sale_requested"] == f"申请仅退款 {amount}"
     assert chinese["after_sale_refunded"] == f"退款 {amount} 已退回余额"
-    assert chinese["cancelled"] == "全部商品已退款，订单关闭"
+    assert chinese["closed"] == "全部商品已退款，交易关闭"
     assert _order_notes(ctx, withdrawn_order, "zh")["after_sale_cancelled"] == "买家撤销售后申请"
     assert _order_notes(ctx, upheld_order, "zh")["after_sale_closed"] == "平台维持商家处理结果"
     for order_id in (refunded_order, withdrawn_order, upheld_order):
         assert not any(map(_has_chinese, _order_notes(ctx, order_id, "en").values()))
     view = order_views.order_view(ctx, refunded_order, "en")
-    assert view["cancel_reason"] == "Every item was refunded; the order is closed"
+    assert view["status"] == "closed" and view["cancel_reason"] is None
+    assert view["actions"] == ["buy_again"]

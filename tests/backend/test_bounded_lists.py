@@ -169,7 +169,7 @@ def resubmit(ctx: Ctx, after_sale_id: int, amount_fen: int) -> dict[str, object]
     request = Request(
         type="refund_only",
         item_ids=[int(item) for item in row["item_ids"].strip("[]").split(",")],
-        reason="quality_problem",
+        reason="wrong_item",
         description="再看看",
         amount_fen=amount_fen,
         refund_to="original",

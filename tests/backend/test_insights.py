@@ -105,6 +105,7 @@ def test_a_year_of_spending_sums_to_the_fen(
         "shipped": 1,
         "completed": 3,
         "cancelled": 2,
+        "closed": 0,
     }
 
 

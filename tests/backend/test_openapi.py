@@ -197,6 +197,7 @@ def test_the_checker_catches_what_the_document_does_not_say(schema: SchemaChecke
         "shipped": 1,
         "completed": 0,
         "cancelled": 0,
+        "closed": 0,
         "after_sale": 0,
     }
     schema.check(httpx.Response(200, json=counts, request=request))
@@ -812,16 +813,72 @@ def walk_after_sales(w: Walk) -> None:
         "reason": "quality_problem",
         "amount_fen": 1,
     }
-    fourth = w.json("POST", "/after-sales", 201, key=True, json=body)
+    w.call("POST", "/after-sales", 422, key=True, json=body)  # a quality problem needs a photo
+    fourth = w.json("POST", "/after-sales", 201, key=True, json={**body, "reason": "wrong_item"})
     w.call("POST", f"/_dev/after-sales/{fourth['id']}/approve", 200)
     path = f"/after-sales/{fourth['id']}/return-shipment"
     w.call("POST", path, 422, json={"carrier": "SF", "tracking_no": "bad"})
     w.call("POST", path, 200, json={"carrier": "SF", "tracking_no": "SF1234567890123"})
+    walk_exchange(w)
+
+
+def walk_exchange(w: Walk) -> None:
+    """An exchange to its confirmed replacement; an appeal the platform decides."""
+    order = w.paid(product=1)
+    w.json("POST", f"/_dev/orders/{order['id']}/ship", 200)
+    w.json("POST", f"/_dev/orders/{order['id']}/deliver", 200)
+    item = w.json("GET", f"/orders/{order['id']}/after-sale-eligibility", 200)["items"][0]
+    choice = next(sku for sku in item["exchange_skus"] if sku["stock"] > 0)
+    body = {
+        "order_id": order["id"],
+        "type": "exchange",
+        "exchange_items": [{"item_id": item["item_id"], "sku_id": choice["sku_id"]}],
+        "reason": "size_fit",
+    }
+    w.call("POST", "/after-sales", 422, key=True, json={**body, "amount_fen": 1})
+    created = w.json("POST", "/after-sales", 201, key=True, json=body)
+    path = f"/after-sales/{created['id']}"
+    dev = f"/_dev/after-sales/{created['id']}"
+    w.call("POST", f"{path}/confirm-replacement", 409)
+    w.call("POST", f"{dev}/reship", 409)
+    w.call("POST", f"{dev}/approve", 200)
+    w.call(
+        "POST",
+        f"{path}/return-shipment",
+        200,
+        json={"carrier": "SF", "tracking_no": "SF1234567890124"},
+    )
+    w.call("POST", f"{dev}/receive", 200)
+    w.call("POST", f"{dev}/reship", 200)
+    w.call("POST", "/_dev/after-sales/999999/reship", 404)
+    w.call("POST", f"{path}/confirm-replacement", 200)
+    w.call("POST", "/after-sales/999999/confirm-replacement", 404)
+    # An appeal the platform decides.
+    other = w.paid(product=1)
+    item = w.json("GET", f"/orders/{other['id']}/after-sale-eligibility", 200)["items"][0]
+    refund = {
+        "order_id": other["id"],
+        "type": "refund_only",
+        "item_ids": [item["item_id"]],
+        "reason": "other",
+        "amount_fen": 1,
+    }
+    appealed = w.json("POST", "/after-sales", 201, key=True, json=refund)
+    decide = f"/_dev/after-sales/{appealed['id']}/platform-decide"
+    w.call("POST", decide, 409, json={"approve": True})
+    w.call("POST", f"/_dev/after-sales/{appealed['id']}/reject", 200)
+    w.call(
+        "POST", f"/after-sales/{appealed['id']}/appeal", 200, json={"reason": "商家无理拒绝退款"}
+    )
+    w.call("POST", decide, 422, json={})
+    w.call("POST", decide, 200, json={"approve": False})
+    w.call("POST", "/_dev/after-sales/999999/platform-decide", 404, json={"approve": True})
+    w.call("GET", "/orders", 200, params={"status": "closed"})
 
 
 def found_reason(w: Walk, kind: str) -> str:
     reasons = w.json("GET", "/after-sale-reasons", 200)["items"]
-    return str(next(r["code"] for r in reasons if kind in r["types"]))
+    return str(next(r["code"] for r in reasons if kind in r["types"] and not r["photo_required"]))
 
 
 def walk_wallet(w: Walk) -> None:

@@ -429,6 +429,7 @@ def test_the_list_pages_newest_first_filters_by_status_and_counts_each_tab(
         "shipped": 0,
         "completed": 0,
         "cancelled": 1,
+        "closed": 0,
         "after_sale": 1,
     }
     assert client.get("/api/v1/orders?status=lost", headers=demo_headers).status_code == 422

@@ -18,7 +18,15 @@ from fake_backend.storage import orders as order_store
 from fake_backend.storage.db import Database
 from tests.conftest import DEMO_USER_ID, FROZEN_START
 
-TABS = ("all", "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled")
+TABS = (
+    "all",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
+)
 
 
 def stock_by_sku(ctx: Ctx) -> dict[int, int]:
@@ -52,14 +60,23 @@ def test_a_fresh_demo_database_gets_the_history_unless_told_not_to(tmp_path: Pat
 def test_every_order_state_and_after_sale_kind_is_there(ctx: Ctx, history: dict[str, Any]) -> None:
     orders = ctx.db.all("SELECT * FROM orders WHERE user_id = ?", (DEMO_USER_ID,))
     statuses = {row["status"] for row in orders}
-    assert statuses == {"pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"}
+    assert statuses == {
+        "pending_payment",
+        "awaiting_shipment",
+        "shipped",
+        "completed",
+        "cancelled",
+        "closed",
+    }
     shipped = [row for row in orders if row["status"] == "shipped"]
     assert {row["delivered_at"] is None for row in shipped} == {
         True,
         False,
     }  # on its way; delivered
     cancelled = {row["after_sale_status"] for row in orders if row["status"] == "cancelled"}
-    assert cancelled == {"none", "refunded"}  # cancelled by the user; closed by a full refund
+    assert cancelled == {"none"}  # cancelled by the user
+    closed = {row["after_sale_status"] for row in orders if row["status"] == "closed"}
+    assert closed == {"refunded"}  # every item refunded: 交易关闭
     after_sales = {
         (row["type"], row["status"])
         for row in ctx.db.all("SELECT type, status FROM after_sales WHERE user_id = ?", (1,))
@@ -70,6 +87,7 @@ def test_every_order_state_and_after_sale_kind_is_there(ctx: Ctx, history: dict[
         ("return_refund", "awaiting_return"),
         ("return_refund", "appealed"),
         ("return_refund", "refunded"),
+        ("exchange", "reshipped"),
     }
     appealed = ctx.db.one("SELECT id FROM after_sales WHERE status = 'appealed'")
     assert appealed is not None
@@ -145,4 +163,4 @@ def test_the_order_lists_answer_every_tab_and_the_after_sales_every_kind(
     after_sales = client.get("/api/v1/after-sales", headers=demo_headers)
     assert after_sales.status_code == 200
     kinds = {item["type"] for item in after_sales.json()["items"]}
-    assert kinds == {"refund_only", "return_refund"}
+    assert kinds == {"refund_only", "return_refund", "exchange"}

@@ -106,6 +106,9 @@ FIELD_PAIRS: list[tuple[type[BaseModel], type[BaseModel]]] = [
     (models.Upload, after_sales.Upload),
     (models.AfterSaleReason, after_sales.ReasonOut),
     (models.EligibleItem, after_sales.EligibleItem),
+    (models.ExchangeSku, after_sales.ExchangeSku),
+    (models.ExchangeItem, after_sales.ExchangeItem),
+    (models.ParcelRef, after_sales.Parcel),
     (models.Eligibility, after_sales.Eligibility),
     (models.AfterSaleItem, after_sales.AfterSaleItem),
     (models.PostalAddress, after_sales.ReturnAddress),
@@ -507,7 +510,11 @@ async def test_rejected_after_sale_is_modified_appealed_or_cancelled(shopper: Ks
     order = await paid_order(api)
     eligibility = await api.after_sale_eligibility(order.id)
     assert eligibility.types == ["refund_only"] and "return_refund" in eligibility.not_allowed
-    reason = next(r for r in await api.after_sale_reasons() if "refund_only" in r.types)
+    reason = next(
+        r
+        for r in await api.after_sale_reasons()
+        if "refund_only" in r.types and not r.photo_required
+    )
     fields: dict[str, Any] = {
         "type": "refund_only",
         "item_ids": [eligibility.items[0].item_id],
@@ -545,11 +552,81 @@ async def test_rejected_after_sale_is_modified_appealed_or_cancelled(shopper: Ks
     assert withdrawn.status == "cancelled"
 
 
+async def test_an_exchange_is_followed_to_the_confirmed_replacement(shopper: KshopClient) -> None:
+    api = shopper
+    order = await completed_order(api)
+    eligibility = complete(await api.after_sale_eligibility(order.id))
+    assert "exchange" in eligibility.types
+    item = eligibility.items[0]
+    choice = next(sku for sku in item.exchange_skus if sku.stock > 0)
+    reason = next(r for r in await api.after_sale_reasons() if r.code == "size_fit")
+    assert reason.quality is False and reason.photo_required is False
+    after_sale = complete(
+        await api.create_after_sale(
+            order_id=order.id,
+            type="exchange",
+            exchange_items={item.item_id: choice.sku_id},
+            reason=reason.code,
+            idempotency_key=new_intent_key(),
+        )
+    )
+    assert after_sale.type == "exchange" and after_sale.amount_fen == 0
+    assert after_sale.exchange_items[0].sku_id == choice.sku_id
+    with pytest.raises(errors.Conflict):
+        await api.confirm_replacement(after_sale.id)
+    await dev(api, f"/after-sales/{after_sale.id}/approve")
+    await api.ship_return(after_sale.id, "SF", "SF1234567890555")
+    await dev(api, f"/after-sales/{after_sale.id}/receive")
+    await dev(api, f"/after-sales/{after_sale.id}/reship")
+    reshipped = complete(await api.after_sale(after_sale.id))
+    assert reshipped.status == "reshipped" and reshipped.replacement is not None
+    assert reshipped.replacement_confirm_by is not None
+    parcel = await api.track_parcel(reshipped.replacement.tracking_no)
+    assert parcel.carrier == reshipped.replacement.carrier
+    done = complete(await api.confirm_replacement(after_sale.id))
+    assert done.status == "completed" and done.actions == ["track_replacement"]
+
+
+async def test_a_quality_problem_needs_a_photo_and_a_full_refund_closes_the_order(
+    shopper: KshopClient,
+) -> None:
+    api = shopper
+    order = await completed_order(api)
+    eligibility = await api.after_sale_eligibility(order.id)
+    assert "refund_only" in eligibility.quality_only
+    assert "missing_items" in eligibility.reasons_by_type["refund_only"]
+    item = eligibility.items[0]
+    fields: dict[str, Any] = {
+        "order_id": order.id,
+        "type": "refund_only",
+        "item_ids": [item.item_id for item in eligibility.items],
+        "reason": "missing_items",
+        "amount_fen": eligibility.max_refund_by_type["refund_only"],
+    }
+    with pytest.raises(errors.ValidationFailed) as refused:
+        await api.create_after_sale(**fields, idempotency_key=new_intent_key())
+    assert refused.value.code == "PHOTO_REQUIRED" and "photo_ids" in refused.value.fields
+    photo = await api.upload_photo("少件.png", png_bytes(), "image/png")
+    created = await api.create_after_sale(
+        **fields, photo_ids=[photo.id], idempotency_key=new_intent_key()
+    )
+    await dev(api, f"/after-sales/{created.id}/approve")
+    closed = complete(await api.order(order.id))
+    assert closed.status == "closed" and closed.after_sale_status == "refunded"
+    assert [o.id for o in (await api.orders("closed")).items] == [order.id]
+    assert (await api.order_counts()).closed == 1
+    assert item.item_id in [line.id for line in closed.items]
+
+
 async def test_a_courier_pickup_can_be_booked_for_a_return(shopper: KshopClient) -> None:
     api = shopper
     order = await completed_order(api)
     item = (await api.after_sale_eligibility(order.id)).items[0]
-    reason = next(r for r in await api.after_sale_reasons() if "return_refund" in r.types)
+    reason = next(
+        r
+        for r in await api.after_sale_reasons()
+        if "return_refund" in r.types and not r.photo_required
+    )
     after_sale = await api.create_after_sale(
         order_id=order.id,
         type="return_refund",

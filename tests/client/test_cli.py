@@ -412,6 +412,63 @@ def test_cart_add_list_remove_clear(shopper: Shell) -> None:
             "--amount",
             "1.234",
         ),
+        ("after-sale", "create", "--order", "1", "--type", "exchange", "--reason", "size_fit"),
+        (
+            "after-sale",
+            "create",
+            "--order",
+            "1",
+            "--type",
+            "exchange",
+            "--reason",
+            "size_fit",
+            "--exchange",
+            "1:2",
+            "--amount",
+            "5",
+        ),
+        (
+            "after-sale",
+            "create",
+            "--order",
+            "1",
+            "--type",
+            "exchange",
+            "--reason",
+            "size_fit",
+            "--exchange",
+            "1-2",
+        ),
+        ("after-sale", "create", "--order", "1", "--type", "return_refund", "--reason", "other"),
+        (
+            "after-sale",
+            "create",
+            "--order",
+            "1",
+            "--type",
+            "refund_only",
+            "--items",
+            "1",
+            "--reason",
+            "other",
+            "--exchange",
+            "1:2",
+        ),
+        (
+            "after-sale",
+            "create",
+            "--order",
+            "1",
+            "--type",
+            "refund_only",
+            "--items",
+            "1",
+            "--reason",
+            "damaged",
+            "--photo",
+            "/nonexistent/kshop/crack.png",
+        ),
+        ("after-sale", "confirm-replacement", "x"),
         ("products", "search", "--price-min", "cheap"),
         ("teleport",),
         ("cart",),
@@ -732,6 +789,82 @@ def test_after_sale_with_an_amount_and_an_unknown_reason(shopper: Shell) -> None
     partial = shopper(*base, "--items", item_id, "--reason", "other", "--amount", "10.5", "--json")
     assert partial.code == 0, partial.err
     assert partial.json()["amount_fen"] == 1050
+
+
+def delivered(shell: Shell, backend_ctx: Ctx, sku: int) -> dict[str, Any]:
+    """An order of one `sku`, paid, shipped and delivered."""
+    from fake_backend.services import logistics
+
+    order: dict[str, Any] = place(shell, sku=sku).json()["order"]
+    logistics.ship(backend_ctx, order["id"])
+    logistics.deliver(backend_ctx, order["id"])
+    return order
+
+
+def test_after_sale_exchange_options_create_and_confirm_replacement(
+    shopper: Shell, backend_ctx: Ctx
+) -> None:
+    order = delivered(shopper, backend_ctx, sku=1)
+    item_id = order["items"][0]["id"]
+    options = shopper("after-sale", "options", "--order", str(order["id"]))
+    assert options.code == 0, options.err
+    assert "exchange" in options.out and "size_fit" in options.out
+    assert "sold out" in options.out  # a spec at the same price with no stock
+    choices = shopper("after-sale", "options", "--order", str(order["id"]), "--json").json()
+    wanted = next(
+        sku["sku_id"]
+        for sku in choices["items"][0]["exchange_skus"]
+        if sku["stock"] > 0 and sku["sku_id"] != 1
+    )
+    created = shopper(
+        "after-sale", "create", "--order", str(order["id"]), "--type", "exchange",
+        "--exchange", f"{item_id}:{wanted}", "--reason", "size_fit", "--json",
+    )  # fmt: skip
+    assert created.code == 0, created.err
+    after_sale = created.json()
+    assert after_sale["type"] == "exchange" and after_sale["amount_fen"] == 0
+    assert after_sale["exchange_items"][0]["sku_id"] == wanted
+    too_early = shopper("after-sale", "confirm-replacement", str(after_sale["id"]))
+    assert too_early.code == 4 and count(backend_ctx, "after_sales") == 1
+
+    from fake_backend.services import after_sale_merchant, after_sale_returns
+    from tests.conftest import DEMO_USER_ID
+
+    after_sale_merchant.approve(backend_ctx, after_sale["id"])
+    after_sale_returns.ship_return(
+        backend_ctx, DEMO_USER_ID, after_sale["id"], "SF", "SF1234567890666", "en"
+    )
+    after_sale_merchant.receive(backend_ctx, after_sale["id"])
+    after_sale_merchant.reship(backend_ctx, after_sale["id"])
+    shown = shopper("after-sale", "show", str(after_sale["id"]))
+    assert "Replacement" in shown.out and "Exchange for" in shown.out
+    assert "Amount" not in shown.out  # no money moves in an exchange
+    done = shopper("after-sale", "confirm-replacement", str(after_sale["id"]), "--json")
+    assert done.code == 0, done.err
+    assert done.json()["status"] == "completed"
+
+
+def test_after_sale_quality_problem_needs_a_photo(
+    shopper: Shell, backend_ctx: Ctx, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    order = delivered(shopper, backend_ctx, sku=SKU)  # customised: no ordinary return
+    item_id = str(order["items"][0]["id"])
+    base = (
+        "after-sale", "create", "--order", str(order["id"]), "--type", "return_refund",
+        "--items", item_id,
+    )  # fmt: skip
+    ordinary = shopper(*base, "--reason", "changed_mind")
+    assert ordinary.code == 4 and "customised" in ordinary.err
+    no_photo = shopper(*base, "--reason", "damaged")
+    assert no_photo.code == 4 and "photo" in no_photo.err
+    assert count(backend_ctx, "after_sales") == 0
+    photo = tmp_path / "crack.png"
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(photo)
+    created = shopper(*base, "--reason", "damaged", "--photo", str(photo), "--json")
+    assert created.code == 0, created.err
+    assert len(created.json()["photo_ids"]) == 1
 
 
 # --- the `kshop` entry point ---------------------------------------------------------

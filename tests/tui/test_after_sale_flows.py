@@ -72,7 +72,7 @@ async def requested_return(
         order_id=order.id,
         type="return_refund",
         item_ids=[item.id for item in order.items],
-        reason="quality_problem",
+        reason="wrong_item",
         amount_fen=amount_fen or eligibility.max_refund_fen,
         idempotency_key=new_intent_key(),
         description="左耳没有声音",
@@ -129,9 +129,11 @@ async def test_return_and_refund_to_the_money_back(
         await pilot.press("ctrl+n")  # the one item is ticked already
         await settle(pilot)
         assert wizard.step == "reason"
-        await pilot.press("enter")  # the first reason: quality problem
+        # The fifth reason: the merchant sent the wrong item (no photo needed; the first
+        # four are quality problems, which need one).
+        await pilot.press("down", "down", "down", "down", "enter")
         await pilot.pause()
-        assert wizard.chosen_reason == "quality_problem"
+        assert wizard.chosen_reason == "wrong_item"
         assert "merchant pays" in hint(app, "shipping-note")
         maximum = wizard.max_refund_fen()
         assert wizard.query_one("#amount", Input).value == f"{maximum // 100}.{maximum % 100:02d}"
@@ -150,7 +152,7 @@ async def test_return_and_refund_to_the_money_back(
         assert (row["type"], row["status"], row["reason"]) == (
             "return_refund",
             "requested",
-            "quality_problem",
+            "wrong_item",
         )
         assert row["amount_fen"] == amount_fen
         detail = app.screen
@@ -190,7 +192,8 @@ async def test_refund_only_before_shipment(
         assert wizard.chosen_type == "refund_only"
         # Before shipment the whole order comes back, shipping included.
         assert wizard.max_refund_fen() == order.total_fen
-        await pilot.press("down", "down", "down", "down", "down")  # to "changed my mind"
+        # Past the four quality problems, 发错货 and 未收到货 to "changed my mind".
+        await pilot.press(*["down"] * 6)
         await pilot.press("enter")  # choose it
         assert wizard.chosen_reason == "changed_mind"
         assert "Nothing to send back" in hint(app, "shipping-note")
@@ -208,20 +211,33 @@ async def test_refund_only_before_shipment(
         await settle(pilot)
         assert balance(backend_ctx) - before == order.total_fen
         status = backend_ctx.db.scalar("SELECT status FROM orders WHERE id = ?", (order.id,))
-        assert status == "cancelled"  # nothing left to ship
+        assert status == "closed"  # every item refunded: 交易关闭
 
 
 async def test_types_the_order_does_not_allow_are_greyed_with_the_reason(
     make_app: MakeApp, backend: Backend, backend_ctx: Ctx, demo_token: str
 ) -> None:
-    order = await delivered_order(backend, backend_ctx, demo_token)
+    unshipped = await paid_order(backend, backend_ctx, demo_token)
+    delivered = await delivered_order(backend, backend_ctx, demo_token)
     app = make_app(token=demo_token)
     async with app.run_test(size=(120, 40)) as pilot:
-        wizard = await open_wizard(pilot, app, order.id)
+        wizard = await open_wizard(pilot, app, unshipped.id)
+        options = wizard.query_one("#type-options")
+        for kind in ("return_refund", "exchange"):
+            option = options.get_option(kind)  # type: ignore[attr-defined]
+            assert option.disabled
+            assert "has not shipped yet" in str(option.prompt)
+        await pilot.press("escape")
+        await settle(pilot)
+        # Delivered: a refund only is there, for missing items or a quality problem only,
+        # and the wizard starts on a return.
+        wizard = await open_wizard(pilot, app, delivered.id)
         options = wizard.query_one("#type-options")
         refund_only = options.get_option("refund_only")  # type: ignore[attr-defined]
-        assert refund_only.disabled
-        assert "request a return and refund" in str(refund_only.prompt)
+        assert not refund_only.disabled
+        assert "Only for: Quality problem" in str(refund_only.prompt)
+        assert "Not received" in str(refund_only.prompt)
+        assert wizard.draft is not None and wizard.draft.preselected_kind() == "return_refund"
 
 
 async def test_amount_above_the_maximum_is_refused_next_to_the_field(
@@ -255,7 +271,7 @@ async def test_window_closing_while_the_wizard_is_open_is_said_and_keeps_the_for
     async with app.run_test(size=(120, 40)) as pilot:
         wizard = await open_wizard(pilot, app, order.id)
         await to_reason_step(pilot)
-        await pilot.press("enter")  # quality problem
+        await pilot.press(*["down"] * 4, "enter")  # the merchant sent the wrong item
         await retype(pilot, wizard.query_one("#description", Input), "broken")
         await pilot.press("ctrl+n")  # review
         await settle(pilot)
@@ -290,7 +306,7 @@ async def test_one_intent_key_for_the_wizard_reused_on_retry(
     async with app.run_test(size=(120, 40)) as pilot:
         wizard = await open_wizard(pilot, app, order.id)
         await to_reason_step(pilot)
-        await pilot.press("enter")  # quality problem
+        await pilot.press(*["down"] * 4, "enter")  # the merchant sent the wrong item
         await pilot.press("ctrl+n")  # review
         await settle(pilot)
         with pytest.MonkeyPatch.context() as patch:
@@ -351,7 +367,7 @@ async def test_rejection_then_modify_and_resubmit(
         await settle(pilot)
         await pilot.press("ctrl+n")  # same item
         await settle(pilot)
-        assert wizard.chosen_reason == "quality_problem"
+        assert wizard.chosen_reason == "wrong_item"
         smaller = after_sale.amount_fen - 500
         await retype(pilot, wizard.query_one("#amount", Input), f"{smaller / 100:.2f}")
         await pilot.press("ctrl+n")  # review

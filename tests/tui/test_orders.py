@@ -146,6 +146,7 @@ async def test_tabs_show_the_servers_counts_and_their_orders(
             "shipped": 1,
             "completed": 2,
             "cancelled": 1,
+            "closed": 0,
             "after_sale": 0,
         }
         for tab, count in expected.items():
@@ -159,7 +160,7 @@ async def test_tabs_show_the_servers_counts_and_their_orders(
                 for order_id in shown
             }
             assert statuses <= ({tab} if tab != "after_sale" else set())
-        await pilot.press("left_square_bracket")  # back one tab: cancelled
+        await pilot.press("left_square_bracket", "left_square_bracket")  # back to cancelled
         await settle(pilot)
         assert screen.tab == "cancelled"
         assert orders_shown(app) == [made["cancelled"]]

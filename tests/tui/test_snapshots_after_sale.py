@@ -17,15 +17,23 @@ from textual.widgets import Input, Static
 
 from fake_backend.context import Ctx
 from kshop_tui.api.backend import Backend
+from kshop_tui.api.intent import new_intent_key
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.after_sales.after_sale_list import AfterSalesScreen
 from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
 from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
+from kshop_tui.screens.orders.order_list import OrdersScreen
 from kshop_tui.screens.support.chat import SupportChatScreen
 from kshop_tui.screens.support.threads import SupportScreen
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import poll_until, settle
-from tests.tui.test_after_sale_flows import delivered_order, requested_return, wait_for_folder
+from tests.tui.test_after_sale_exchange_flows import exchange_through_the_api
+from tests.tui.test_after_sale_flows import (
+    delivered_order,
+    paid_order,
+    requested_return,
+    wait_for_folder,
+)
 
 MakeApp = Callable[..., KshopApp]
 SnapCompare = Callable[..., bool]
@@ -51,10 +59,16 @@ class TestWizard:
                 return
             await pilot.press("ctrl+n")  # keep the ticked item
             await settle(pilot)
-            await pilot.press("enter")  # quality problem
+            if step == "reason":
+                # A quality problem: the wizard says at once that it needs a photo.
+                await pilot.press("enter")
+                await pilot.press("tab")  # to the details
+                await pilot.press(*"left earbud silent")  # describe it
+                return
+            await pilot.press(*["down"] * 4, "enter")  # the merchant sent the wrong item
             await pilot.press("tab")  # to the details
             await pilot.press(*"left earbud silent")  # describe it
-            if step == "reason":
+            if step == "amount":
                 return
             await pilot.press("ctrl+n")  # to the review
             await settle(pilot)
@@ -99,7 +113,7 @@ class TestWizard:
         backend_ctx: Ctx,
         demo_token: str,
     ) -> None:
-        reason_step = self.run_to("reason", backend, backend_ctx, demo_token)
+        reason_step = self.run_to("amount", backend, backend_ctx, demo_token)
 
         async def run_before(pilot: Pilot[None]) -> None:
             await reason_step(pilot)
@@ -110,6 +124,112 @@ class TestWizard:
             await pilot.press("ctrl+n")  # try to go on: refused next to the field
 
         app = make_app(token=demo_token)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+class TestExchange:
+    """§7.2–7.3's new states: the spec step (a sold-out spec struck through), the detail
+    of a reshipped exchange, an appeal the platform upheld, the closed orders tab."""
+
+    @staticmethod
+    def spec_step(backend: Backend, ctx: Ctx, token: str) -> RunBefore:
+        async def run_before(pilot: Pilot[None]) -> None:
+            order = await delivered_order(backend, ctx, token)
+            await settle(pilot)
+            pilot.app.push_screen(AfterSaleWizard(order.id))
+            await settle(pilot)
+            await pilot.press("down", "enter")  # exchange
+            await settle(pilot)
+            await pilot.press("ctrl+n")  # the ticked item
+            await settle(pilot)
+            await pilot.press("down", "enter")  # another spec in stock
+            await settle(pilot)
+
+        return run_before
+
+    @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+    def test_spec_step(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        backend: Backend,
+        backend_ctx: Ctx,
+        demo_token: str,
+        lang: str,
+    ) -> None:
+        run_before = self.spec_step(backend, backend_ctx, demo_token)
+        app = make_app(lang=lang, token=demo_token)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+    def test_reshipped_exchange(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        backend: Backend,
+        backend_ctx: Ctx,
+        demo_token: str,
+        lang: str,
+    ) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            exchange = await exchange_through_the_api(backend, backend_ctx, demo_token)
+            await settle(pilot)
+            pilot.app.push_screen(AfterSaleDetailScreen(exchange.id))
+            await settle(pilot)
+
+        app = make_app(lang=lang, token=demo_token)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+    def test_appeal_upheld(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        backend: Backend,
+        backend_ctx: Ctx,
+        demo_token: str,
+        lang: str,
+    ) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            after_sale = await requested_return(backend, backend_ctx, demo_token)
+            call = backend.client._call
+            await call("POST", f"/_dev/after-sales/{after_sale.id}/reject")
+            await backend.client.appeal_after_sale(after_sale.id, "商家拒绝没有道理")
+            decide = f"/_dev/after-sales/{after_sale.id}/platform-decide"
+            await call("POST", decide, json={"approve": False})
+            await settle(pilot)
+            pilot.app.push_screen(AfterSaleDetailScreen(after_sale.id))
+            await settle(pilot)
+
+        app = make_app(lang=lang, token=demo_token)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+    @pytest.mark.parametrize("lang", ["en", "zh_CN"])
+    def test_closed_orders_tab(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        backend: Backend,
+        backend_ctx: Ctx,
+        demo_token: str,
+        lang: str,
+    ) -> None:
+        async def run_before(pilot: Pilot[None]) -> None:
+            order = await paid_order(backend, backend_ctx, demo_token)
+            refund = await backend.client.create_after_sale(
+                order_id=order.id,
+                type="refund_only",
+                item_ids=[item.id for item in order.items],
+                reason="changed_mind",
+                amount_fen=order.total_fen,
+                idempotency_key=new_intent_key(),
+            )
+            await backend.client._call("POST", f"/_dev/after-sales/{refund.id}/approve")
+            await settle(pilot)
+            pilot.app.push_screen(OrdersScreen(tab="closed"))
+            await settle(pilot)
+
+        app = make_app(lang=lang, token=demo_token)
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 

@@ -1,15 +1,17 @@
-"""`kshop after-sale create | list | show`: refunds and returns (售后)."""
+"""`kshop after-sale create | options | list | show | confirm-replacement`: refunds,
+returns and exchanges (售后, docs/api.md §7.2–7.3)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import models
 from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
-from kshop_tui.cli_commands.runtime import OK, Cli, add_json
+from kshop_tui.cli_commands.runtime import OK, Cli, UsageError, add_json
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -20,33 +22,68 @@ PAGE_LIMIT = 100
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("after-sale", help="refunds and returns")
+    group = commands.add_parser("after-sale", help="refunds, returns and exchanges")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    create = actions.add_parser("create", parents=[common], help="ask for a refund or return")
+    create = actions.add_parser(
+        "create", parents=[common], help="ask for a refund, a return or an exchange"
+    )
     create.add_argument("--order", type=types.positive_int, required=True, metavar="ID")
     create.add_argument("--type", choices=TYPES, required=True)
     create.add_argument(
         "--items",
         type=types.id_list,
-        required=True,
         metavar="ITEM,...",
-        help="order item ids (`kshop order show ID`)",
+        help="order item ids (`kshop order show ID`); for a refund or a return",
+    )
+    create.add_argument(
+        "--exchange",
+        type=exchange_list,
+        metavar="ITEM:SKU,...",
+        help="for an exchange: each order item and the SKU wanted instead "
+        "(`kshop after-sale options --order ID`)",
     )
     create.add_argument(
         "--reason",
         required=True,
         metavar="CODE",
-        help="quality_problem, damaged, wrong_item, not_as_described, not_received, "
-        "changed_mind, other",
+        help="quality_problem, damaged, missing_items, not_as_described (these need a "
+        "--photo), wrong_item, size_fit, not_received, changed_mind, other",
     )
     create.add_argument(
-        "--amount", type=types.yuan, metavar="YUAN", help="default: all that can be refunded"
+        "--photo",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a PNG or JPEG of the problem (repeatable, at most 9)",
+    )
+    create.add_argument(
+        "--amount",
+        type=types.yuan,
+        metavar="YUAN",
+        help="default: all that can be refunded (not for an exchange)",
     )
     create.add_argument("--description", default="", metavar="TEXT")
     create.add_argument("--to", choices=REFUND_TO, default="original", help="where the refund goes")
     add_json(create)
     create.set_defaults(online=create_command)
+
+    options = actions.add_parser(
+        "options", parents=[common], help="what an order allows: types, reasons, specs"
+    )
+    options.add_argument("--order", type=types.positive_int, required=True, metavar="ID")
+    add_json(options)
+    options.set_defaults(online=options_command)
+
+    confirm = actions.add_parser(
+        "confirm-replacement",
+        parents=[common],
+        help="an exchange's replacement arrived: complete the exchange",
+    )
+    confirm.add_argument("after_sale_id", type=types.positive_int, metavar="ID")
+    add_json(confirm)
+    confirm.set_defaults(online=confirm_command)
 
     listing = actions.add_parser("list", parents=[common], help="after-sales, newest first")
     listing.add_argument("--order", type=types.positive_int, metavar="ID", help="one order's")
@@ -60,27 +97,84 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     show.set_defaults(online=show_command)
 
 
+def exchange_list(text: str) -> dict[int, int]:
+    """`11:103,12:201` → {11: 103, 12: 201} (order item → the SKU wanted instead)."""
+    wanted: dict[int, int] = {}
+    for part in (piece for piece in text.split(",") if piece.strip()):
+        item, sep, sku = part.partition(":")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"{part!r} is not ITEM:SKU, e.g. 11:103")
+        wanted.setdefault(types.positive_int(item), types.positive_int(sku))
+    if not wanted:
+        raise argparse.ArgumentTypeError("give at least one ITEM:SKU, e.g. 11:103")
+    return wanted
+
+
+def _check_shape(args: argparse.Namespace) -> None:
+    """An exchange names --exchange and no amount; a refund or a return names --items."""
+    if args.type == "exchange":
+        if args.exchange is None:
+            raise UsageError("an exchange needs --exchange ITEM:SKU,...")
+        if args.items is not None or args.amount is not None:
+            raise UsageError("an exchange takes --exchange, not --items or --amount")
+    else:
+        if args.items is None:
+            raise UsageError(f"--type {args.type} needs --items ITEM,...")
+        if args.exchange is not None:
+            raise UsageError("--exchange goes with --type exchange")
+    if len(args.photo) > 9:
+        raise UsageError("at most 9 --photo")
+
+
 async def create_command(cx: Cli) -> int:
-    client = cx.require_login()
     args = cx.args
-    item_ids: list[int] = list(dict.fromkeys(args.items))
-    amount_fen: int = (
-        args.amount
-        if args.amount is not None
-        else await _refundable(client, args.order, args.type, item_ids)
-    )
-    after_sale = await cx.intent(
-        lambda key: client.create_after_sale(
-            order_id=args.order,
-            type=args.type,
-            item_ids=item_ids,
-            reason=args.reason,
-            amount_fen=amount_fen,
-            idempotency_key=key,
-            description=args.description,
-            refund_to=args.to,
+    _check_shape(args)
+    photos = []
+    if args.photo:
+        # The photo checks live beside the TUI's picker; only a --photo pays for them.
+        from kshop_tui.widgets.file_picker import PhotoRefused, read_photo
+    for path in args.photo:
+        try:
+            photos.append(read_photo(path))
+        except PhotoRefused as refusal:
+            raise UsageError(f"--photo {path}: {refusal}") from None
+    client = cx.require_login()
+    photo_ids = [
+        (await client.upload_photo(photo.name, photo.data, photo.content_type)).id
+        for photo in photos
+    ]
+    if args.type == "exchange":
+        after_sale = await cx.intent(
+            lambda key: client.create_after_sale(
+                order_id=args.order,
+                type="exchange",
+                exchange_items=args.exchange,
+                reason=args.reason,
+                idempotency_key=key,
+                description=args.description,
+                photo_ids=photo_ids,
+            )
         )
-    )
+    else:
+        item_ids: list[int] = list(dict.fromkeys(args.items))
+        amount_fen: int = (
+            args.amount
+            if args.amount is not None
+            else await _refundable(client, args.order, args.type, item_ids)
+        )
+        after_sale = await cx.intent(
+            lambda key: client.create_after_sale(
+                order_id=args.order,
+                type=args.type,
+                item_ids=item_ids,
+                reason=args.reason,
+                amount_fen=amount_fen,
+                idempotency_key=key,
+                description=args.description,
+                refund_to=args.to,
+                photo_ids=photo_ids,
+            )
+        )
     if cx.out.json_mode:
         cx.out.model(after_sale)
         return OK
@@ -96,6 +190,64 @@ async def _refundable(client: KshopClient, order_id: int, kind: str, item_ids: l
     if eligible and eligible == set(item_ids) and kind in eligibility.max_refund_by_type:
         return eligibility.max_refund_by_type[kind]
     return sum(item.refundable_fen for item in eligibility.items if item.item_id in item_ids)
+
+
+async def options_command(cx: Cli) -> int:
+    """What the order allows now: each type with its reasons (or why not), and each item
+    with the specs it may be exchanged for."""
+    client = cx.require_login()
+    eligibility = await client.after_sale_eligibility(cx.args.order)
+    if cx.out.json_mode:
+        cx.out.model(eligibility)
+        return OK
+    photo_needed = {r.code for r in await client.after_sale_reasons() if r.photo_required}
+    rows = []
+    for kind in TYPES:
+        if kind in eligibility.types:
+            reasons = ", ".join(
+                code + ("*" if code in photo_needed else "")
+                for code in eligibility.reasons_by_type.get(kind, [])
+            )
+            note = eligibility.quality_only.get(kind, "")
+            rows.append((kind, "yes", reasons, note))
+        else:
+            rows.append((kind, "no", "", eligibility.not_allowed.get(kind, "")))
+    cx.out.table(
+        ("Type", "Allowed", "Reasons (* needs --photo)", "Note"),
+        rows,
+        wrap=("Reasons (* needs --photo)", "Note"),
+    )
+    cx.out.table(
+        ("Item", "Name", "Specs", "Refundable", "Types", "Exchange for (SKU specs stock)"),
+        (
+            (
+                str(item.item_id),
+                item.name,
+                specs_text(item.specs),
+                yuan(item.refundable_fen),
+                ", ".join(item.types) or (item.reason or ""),
+                "; ".join(
+                    f"{sku.sku_id} {specs_text(sku.specs)} "
+                    + (str(sku.stock) if sku.stock > 0 else "sold out")
+                    for sku in item.exchange_skus
+                ),
+            )
+            for item in eligibility.items
+        ),
+        right=("Item", "Refundable"),
+        wrap=("Name", "Types", "Exchange for (SKU specs stock)"),
+        title="Items",
+    )
+    return OK
+
+
+async def confirm_command(cx: Cli) -> int:
+    after_sale = await cx.require_login().confirm_replacement(cx.args.after_sale_id)
+    if cx.out.json_mode:
+        cx.out.model(after_sale)
+        return OK
+    show_after_sale(cx, after_sale)
+    return OK
 
 
 async def list_command(cx: Cli) -> int:
@@ -157,8 +309,14 @@ def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
         ("Type", after_sale.type),
         ("Status", after_sale.status),
         ("Reason", after_sale.reason_label),
-        ("Amount", yuan(after_sale.amount_fen)),
-        ("Refund to", after_sale.refund_account or after_sale.refund_to),
+        *(
+            []
+            if after_sale.type == "exchange"
+            else [
+                ("Amount", yuan(after_sale.amount_fen)),
+                ("Refund to", after_sale.refund_account or after_sale.refund_to),
+            ]
+        ),
         ("Asked", when(after_sale.created_at)),
     ]
     if after_sale.deadline_at:
@@ -171,6 +329,15 @@ def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
     if after_sale.return_tracking_no:
         parcel = f"{after_sale.return_carrier or ''} {after_sale.return_tracking_no}"
         fields.append(("Return parcel", parcel.strip()))
+    for wanted in after_sale.exchange_items:
+        fields.append(("Exchange for", f"item {wanted.item_id} → {specs_text(wanted.specs)}"))
+    if after_sale.replacement is not None:
+        replacement = after_sale.replacement
+        fields.append(("Replacement", f"{replacement.carrier} {replacement.tracking_no}"))
+    if after_sale.replacement_confirm_by:
+        fields.append(("Completes on", when(after_sale.replacement_confirm_by)))
+    if after_sale.appeal_outcome:
+        fields.append(("Appeal", after_sale.appeal_outcome))
     if after_sale.merchant_note:
         fields.append(("Merchant", after_sale.merchant_note))
     if after_sale.actions:

@@ -18,8 +18,13 @@ STATUS_COLOURS = {
     "shipped": "text-accent",
     "completed": "text-success",
     "cancelled": "",
+    "closed": "",
 }
-AFTER_SALE_COLOURS = {"in_progress": "text-warning", "refunded": "text-secondary"}
+AFTER_SALE_COLOURS = {
+    "in_progress": "text-warning",
+    "refunded": "text-secondary",
+    "refunded_partly": "text-secondary",
+}
 
 
 def status_label(status: str) -> str:

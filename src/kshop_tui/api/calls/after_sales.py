@@ -1,8 +1,8 @@
-"""After-sales: eligibility, reasons, photos, requests and returns."""
+"""After-sales: eligibility, reasons, photos, requests, returns and exchanges."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kshop_tui.api import models
@@ -32,18 +32,20 @@ class AfterSaleCalls(ApiCalls):
         *,
         order_id: int,
         type: models.AfterSaleType,
-        item_ids: Sequence[int],
         reason: str,
-        amount_fen: int,
         idempotency_key: str,
+        item_ids: Sequence[int] = (),
+        amount_fen: int | None = None,
+        exchange_items: Mapping[int, int] | None = None,
         description: str = "",
         refund_to: models.RefundTo = "original",
         photo_ids: Sequence[int] = (),
     ) -> models.AfterSale:
         """Asks for a refund only or a return and refund of some order items (`item_ids`
-        are `OrderItem.id`s); `reason` is an `AfterSaleReason.code`."""
+        are `OrderItem.id`s, with `amount_fen`), or an exchange (`exchange_items`: item id
+        → the SKU wanted instead); `reason` is an `AfterSaleReason.code`."""
         body = _after_sale_body(
-            type, item_ids, reason, amount_fen, description, refund_to, photo_ids
+            type, item_ids, reason, amount_fen, exchange_items, description, refund_to, photo_ids
         )
         body["order_id"] = order_id
         return await self._send(
@@ -95,22 +97,29 @@ class AfterSaleCalls(ApiCalls):
         after_sale_id: int,
         *,
         type: models.AfterSaleType,
-        item_ids: Sequence[int],
         reason: str,
-        amount_fen: int,
+        item_ids: Sequence[int] = (),
+        amount_fen: int | None = None,
+        exchange_items: Mapping[int, int] | None = None,
         description: str = "",
         refund_to: models.RefundTo = "original",
         photo_ids: Sequence[int] = (),
     ) -> models.AfterSale:
         """Changes a rejected request and resubmits it (the merchant has 24 h again)."""
         body = _after_sale_body(
-            type, item_ids, reason, amount_fen, description, refund_to, photo_ids
+            type, item_ids, reason, amount_fen, exchange_items, description, refund_to, photo_ids
         )
         return await self._send("PUT", f"{API}/after-sales/{after_sale_id}", models.AfterSale, body)
 
     async def cancel_after_sale(self, after_sale_id: int) -> models.AfterSale:
         return await self._send(
             "POST", f"{API}/after-sales/{after_sale_id}/cancel", models.AfterSale
+        )
+
+    async def confirm_replacement(self, after_sale_id: int) -> models.AfterSale:
+        """An exchange's replacement arrived: reshipped → completed."""
+        return await self._send(
+            "POST", f"{API}/after-sales/{after_sale_id}/confirm-replacement", models.AfterSale
         )
 
     async def appeal_after_sale(self, after_sale_id: int, reason: str) -> models.AfterSale:
@@ -127,17 +136,26 @@ def _after_sale_body(
     type: models.AfterSaleType,
     item_ids: Sequence[int],
     reason: str,
-    amount_fen: int,
+    amount_fen: int | None,
+    exchange_items: Mapping[int, int] | None,
     description: str,
     refund_to: models.RefundTo,
     photo_ids: Sequence[int],
 ) -> dict[str, Any]:
-    return {
+    """An exchange names its items with the SKUs wanted, and no amount; a refund or a
+    return names items and an amount (the server answers 422 on a mix)."""
+    body: dict[str, Any] = {
         "type": type,
-        "item_ids": list(item_ids),
         "reason": reason,
         "description": description,
-        "amount_fen": amount_fen,
         "refund_to": refund_to,
         "photo_ids": list(photo_ids),
     }
+    if exchange_items is not None:
+        body["exchange_items"] = [
+            {"item_id": item_id, "sku_id": sku_id} for item_id, sku_id in exchange_items.items()
+        ]
+    else:
+        body["item_ids"] = list(item_ids)
+        body["amount_fen"] = amount_fen
+    return body

@@ -11,9 +11,18 @@ from kshop_tui.api.models.checkout import DeliveryWindow
 # What requests may send. Answers keep statuses and kinds as plain `str`, so that a
 # backend which adds one does not break an older client; these name the known values.
 OrderFilter = Literal[
-    "all", "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "after_sale"
+    "all",
+    "pending_payment",
+    "awaiting_shipment",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
+    "after_sale",
 ]
-OrderStatus = Literal["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled"]
+OrderStatus = Literal[
+    "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "closed"
+]
 
 
 class PostalAddress(Model):
@@ -132,6 +141,8 @@ class OrderCounts(Model):
     shipped: int
     completed: int
     cancelled: int
+    closed: int = 0
+    """Every item refunded (交易关闭)."""
     after_sale: int
 
 

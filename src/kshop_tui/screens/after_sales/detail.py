@@ -1,7 +1,9 @@
 """One after-sale: where it stands (docs/api.md §3), its timeline with the merchant's and the
 platform's words, the merchant's 24 h deadline while it waits, and the user's next move:
 send the goods back (carrier + number, or a courier pickup), follow the return parcel,
-cancel, modify and resubmit or appeal after a rejection, and where the refund went."""
+cancel, modify and resubmit or appeal after a rejection (and what the platform made of
+the appeal), where the refund went; for an exchange, follow the replacement's parcel and
+confirm it arrived."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from kshop_tui.shop.flows.after_sale import (
     APPEAL_MIN,
     Move,
     Moves,
+    appeal_outcome,
     appeal_problem,
     deadline_left,
     others_to_move,
@@ -48,6 +51,8 @@ ACTION_MOVES: dict[str, Move] = {
     "modify": "modify",
     "focus_appeal": "appeal",
     "track": "track",
+    "confirm_replacement": "confirm",
+    "track_replacement": "track_replacement",
 }
 # The backend's field names → the hint under the field that shows their refusal.
 FIELD_HINTS = {
@@ -69,6 +74,18 @@ class AfterSaleDetailScreen(ShopScreen):
         Binding("m", "modify", "as.key.modify", id="after_sale_detail.modify"),
         Binding("a", "focus_appeal", "as.key.appeal", id="after_sale_detail.appeal"),
         Binding("t", "track", "as.key.track", id="after_sale_detail.track"),
+        Binding(
+            "y",
+            "confirm_replacement",
+            "as.key.confirm_replacement",
+            id="after_sale_detail.confirm_replacement",
+        ),
+        Binding(
+            "t",
+            "track_replacement",
+            "as.key.track_replacement",
+            id="after_sale_detail.track_replacement",
+        ),
     ]
 
     def __init__(self, after_sale_id: int) -> None:
@@ -87,7 +104,15 @@ class AfterSaleDetailScreen(ShopScreen):
         yield from compose_detail()
 
     def on_mount(self) -> None:
-        for panel in ("#return-box", "#appeal-box", "#cancel-row", "#parcel-box"):
+        for panel in (
+            "#return-box",
+            "#appeal-box",
+            "#cancel-row",
+            "#parcel-box",
+            "#confirm-row",
+            "#appeal-outcome",
+            "#replacement-note",
+        ):
             self.query_one(panel).display = False
         self.query_one("#detail-status", Static).update(Text(t("as.loading"), style="dim"))
         self.load()
@@ -124,7 +149,13 @@ class AfterSaleDetailScreen(ShopScreen):
         self.show(after_sale)
         if Moves.of(after_sale).sending_back and not self._options_loaded:
             await self._load_return_options(after_sale.id)
-        if after_sale.return_tracking_no:
+        await self._load_parcel_of(after_sale)
+
+    async def _load_parcel_of(self, after_sale: AfterSale) -> None:
+        """The replacement's parcel once there is one, else the return's."""
+        if after_sale.replacement is not None:
+            await self._load_parcel(after_sale.replacement.tracking_no, replacement=True)
+        elif after_sale.return_tracking_no:
             await self._load_parcel(after_sale.return_tracking_no)
 
     def show(self, after_sale: AfterSale) -> None:
@@ -136,6 +167,15 @@ class AfterSaleDetailScreen(ShopScreen):
         note.display = after_sale.status == "refunded"
         if note.display:
             note.update(words.refund_note(after_sale))
+        outcome = appeal_outcome(after_sale)
+        outcome_line = self.query_one("#appeal-outcome", Static)
+        outcome_line.display = outcome is not None
+        if outcome is not None:
+            outcome_line.update(words.appeal_outcome_words(outcome))
+        replacement = self.query_one("#replacement-note", Static)
+        replacement.display = after_sale.status == "reshipped"
+        if replacement.display:
+            replacement.update(words.replacement_note(after_sale))
         self._show_moves(after_sale)
         self._start_countdown(after_sale)
         self.query_one("#after-sale-timeline", Timeline).entries = words.timeline(
@@ -153,6 +193,7 @@ class AfterSaleDetailScreen(ShopScreen):
             self.query_one("#rejection", Static).update(words.rejection(after_sale))
             self.query_one("#modify").display = "modify" in moves
         self.query_one("#cancel-row").display = "cancel" in moves
+        self.query_one("#confirm-row").display = "confirm" in moves
 
     def _start_countdown(self, after_sale: AfterSale) -> None:
         if self._countdown is not None:
@@ -203,7 +244,7 @@ class AfterSaleDetailScreen(ShopScreen):
         if not slots:
             self._hint("pickup-hint", t("as.pickup.no_slots"))
 
-    async def _load_parcel(self, tracking_no: str) -> None:
+    async def _load_parcel(self, tracking_no: str, *, replacement: bool = False) -> None:
         self.query_one("#parcel-box").display = True
         title = self.query_one("#parcel-title", Static)
         parcel = self.query_one("#parcel-timeline", Timeline)
@@ -214,7 +255,7 @@ class AfterSaleDetailScreen(ShopScreen):
             parcel.empty_text = error.message
             parcel.refresh(layout=True)
             return
-        title.update(words.parcel_title(tracking))
+        title.update(words.parcel_title(tracking, replacement=replacement))
         parcel.entries = words.parcel_timeline(tracking, self.shop.clock.now())
 
     # --- actions -------------------------------------------------------------------
@@ -243,8 +284,28 @@ class AfterSaleDetailScreen(ShopScreen):
             self.track(self.after_sale.return_tracking_no)
 
     @work(exclusive=True, group="as-track")
-    async def track(self, tracking_no: str) -> None:
-        await self._load_parcel(tracking_no)
+    async def track(self, tracking_no: str, replacement: bool = False) -> None:
+        await self._load_parcel(tracking_no, replacement=replacement)
+
+    def action_track_replacement(self) -> None:
+        if self.after_sale is not None and self.after_sale.replacement is not None:
+            self.track(self.after_sale.replacement.tracking_no, replacement=True)
+
+    def action_confirm_replacement(self) -> None:
+        if self._may("confirm"):
+            self.confirm_replacement()
+
+    @on(Button.Pressed, "#confirm-replacement")
+    def _confirm_pressed(self) -> None:
+        self.action_confirm_replacement()
+
+    @work(exclusive=True, group="as-action")
+    async def confirm_replacement(self) -> None:
+        confirmed = await self.app.push_screen_wait(
+            ConfirmModal(t("as.confirm_replacement.question"), t("as.confirm_replacement.yes"))
+        )
+        if confirmed:
+            await self._act(lambda api: api.confirm_replacement(self.after_sale_id), "action-error")
 
     def action_modify(self) -> None:
         after_sale = self.after_sale
@@ -340,8 +401,7 @@ class AfterSaleDetailScreen(ShopScreen):
         if after_sale is None:
             return
         self.show(after_sale)
-        if after_sale.return_tracking_no:
-            await self._load_parcel(after_sale.return_tracking_no)
+        await self._load_parcel_of(after_sale)
 
     def _show_refusal(self, error: ApiError, hint_id: str) -> None:
         if isinstance(error, errors.BackendUnreachable):

@@ -19,6 +19,15 @@ def compose_detail() -> ComposeResult:
         yield Static(id="detail-summary", markup=False)
         yield Static(id="deadline", markup=False)
         yield Static(id="refund-note", markup=False)
+        yield Static(id="appeal-outcome", markup=False)
+        yield Static(id="replacement-note", markup=False)
+        with Horizontal(id="confirm-row", classes="row"):
+            yield Button(
+                t("as.confirm_replacement"),
+                id="confirm-replacement",
+                variant="primary",
+                compact=True,
+            )
         with Vertical(id="return-box", classes="panel"):
             yield Static(id="return-address", markup=False)
             with Horizontal(classes="row"):

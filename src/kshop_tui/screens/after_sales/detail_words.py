@@ -34,9 +34,32 @@ def status_line(after_sale: AfterSale) -> Text:
         after_sale_status_name(after_sale.status),
         style=STATUS_STYLES[status_tone(after_sale.status)],
     )
-    status.append("   " + money(after_sale.amount_fen), style="bold")
-    status.append("  " + t(f"as.refund_to_short.{after_sale.refund_to}"), style="dim")
+    if after_sale.type != "exchange":  # an exchange moves no money
+        status.append("   " + money(after_sale.amount_fen), style="bold")
+        status.append("  " + t(f"as.refund_to_short.{after_sale.refund_to}"), style="dim")
     return status
+
+
+def appeal_outcome_words(outcome: str) -> Text:
+    """What came of the appeal, in words of what happens next."""
+    style = "bold red" if outcome == "upheld" else "bold"
+    return Text(t(f"as.appeal_outcome.{outcome}"), style=style)
+
+
+def replacement_note(after_sale: AfterSale) -> Text:
+    """The replacement's parcel, and when it counts as received by itself."""
+    parcel = after_sale.replacement
+    if parcel is None:
+        return Text()
+    return Text(
+        t(
+            "as.replacement_note",
+            carrier=parcel.carrier,
+            number=parcel.tracking_no,
+            at=local_time(after_sale.replacement_confirm_by),
+        ),
+        style="bold",
+    )
 
 
 def refund_note(after_sale: AfterSale) -> Text:
@@ -88,10 +111,15 @@ def _account_name(account: str) -> str:
 
 def summary(after_sale: AfterSale) -> Text:
     text = Text()
+    wanted = {entry.item_id: entry for entry in after_sale.exchange_items}
     for item in after_sale.items:
         specs = "/".join(item.specs.values())
         text.append("• " + item.name)
         text.append(f"  {specs} × {item.qty}" if specs else f"  × {item.qty}", style="dim")
+        replacement = wanted.get(item.item_id)
+        if replacement is not None:
+            new_specs = "/".join(replacement.specs.values()) or item.name
+            text.append("  " + t("as.exchange_for", specs=new_specs), style="bold")
         text.append("\n")
     text.append(t("as.review.reason") + ": ", style="dim")
     text.append(after_sale.reason_label)
@@ -124,13 +152,13 @@ def timeline(after_sale: AfterSale, now: float) -> tuple[TimelineEntry, ...]:
     return tuple(reversed(entries))
 
 
-def parcel_title(tracking: Tracking) -> Text:
+def parcel_title(tracking: Tracking, *, replacement: bool = False) -> Text:
     key = f"as.parcel.status.{tracking.status}"
     name = t(key)
     status = tracking.status if name == key else name
     return Text(
         t(
-            "as.parcel.title",
+            "as.parcel.replacement_title" if replacement else "as.parcel.title",
             carrier=tracking.carrier_name,
             number=tracking.tracking_no,
             status=status,

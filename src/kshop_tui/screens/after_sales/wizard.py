@@ -1,4 +1,5 @@
-"""The after-sale wizard (售后申请): type › items › reason › review, then one submit.
+"""The after-sale wizard (售后申请): type › items › (spec, for an exchange) › reason ›
+review, then one submit.
 
 Only what the server's eligibility allows can be chosen; the rest is shown greyed with
 the server's reason. The whole wizard is one user intent: every retry of its submit
@@ -40,8 +41,14 @@ FIELD_HINTS = {
     "description": ("reason", "description-hint"),
     "photo_ids": ("reason", "photos-hint"),
     "item_ids": ("items", "items-hint"),
+    "exchange_items": ("spec", "spec-hint"),
     "type": ("type", "type-hint"),
 }
+
+
+def field_hint(name: str) -> tuple[str, str]:
+    """Where a refused field's message goes (`exchange_items.0.sku_id` by its list)."""
+    return FIELD_HINTS.get(name.split(".", 1)[0], ("review", "submit-error"))
 
 
 class AfterSaleWizard(ReasonStep):
@@ -99,7 +106,7 @@ class AfterSaleWizard(ReasonStep):
         yield from compose_steps()
 
     def on_mount(self) -> None:
-        self.query_one("#steps", Static).update(words.step_line(self.step))
+        self.query_one("#steps", Static).update(words.step_line(self.step, self.chosen_type))
         self.query_one("#upload-progress").display = False
         self.query_one(ContentSwitcher).display = False
         self.load()
@@ -177,12 +184,15 @@ class AfterSaleWizard(ReasonStep):
     def _go(self, step: str) -> None:
         self.step = step
         self.query_one(ContentSwitcher).current = f"step-{step}"
-        self.query_one("#steps", Static).update(words.step_line(step))
+        self.query_one("#steps", Static).update(words.step_line(step, self.chosen_type))
         self.refresh_bindings()
         if step == "type":
             self.query_one("#type-options", OptionList).focus()
         elif step == "items":
             self.query_one("#item-list", SelectionList).focus()
+        elif step == "spec":
+            self._fill_specs()
+            self.query_one("#spec-options", OptionList).focus()
         elif step == "reason":
             self._show_reason_step()
         else:
@@ -205,11 +215,12 @@ class AfterSaleWizard(ReasonStep):
 
     def action_back(self) -> None:
         """Escape: one step back; out of the wizard from the first step."""
-        index = words.STEPS.index(self.step)
+        steps = words.steps_for(self.chosen_type)
+        index = steps.index(self.step)
         if index == 0 or self.draft is None:
             self.dismiss_wizard()
         else:
-            self._go(words.STEPS[index - 1])
+            self._go(steps[index - 1])
 
     def action_next_step(self) -> None:
         if self.draft is None:
@@ -220,6 +231,9 @@ class AfterSaleWizard(ReasonStep):
                 self._choose_type(options.get_option_at_index(options.highlighted))
         elif self.step == "items":
             if self._check_items():
+                self._go("spec" if self.draft.kind == "exchange" else "reason")
+        elif self.step == "spec":
+            if self._check_specs():
                 self._go("reason")
         elif self.step == "reason" and self._check_reason_step():
             self._go("review")
@@ -266,6 +280,52 @@ class AfterSaleWizard(ReasonStep):
         if self.draft.item_ids:
             self._hint("items-hint", "")
 
+    # --- an exchange's specs --------------------------------------------------------
+
+    def _fill_specs(self, keep: str | None = None) -> None:
+        assert self.draft is not None
+        options = self.query_one("#spec-options", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(words.spec_options(self.draft))
+        if keep is not None:
+            options.highlighted = options.get_option_index(keep)
+        elif highlighted is None:
+            first = next(
+                (
+                    i
+                    for i in range(options.option_count)
+                    if not options.get_option_at_index(i).disabled
+                ),
+                None,
+            )
+            options.highlighted = first
+
+    @on(OptionList.OptionSelected, "#spec-options")
+    def _spec_selected(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id
+        if self.draft is None or option_id is None or ":" not in option_id:
+            return
+        item_id, sku_id = (int(part) for part in option_id.split(":"))
+        if not self.draft.choose_spec(item_id, sku_id):
+            self._hint("spec-hint", t("as.spec.not_available"), error=True)
+            return
+        self._hint("spec-hint", "")
+        self._fill_specs(keep=option_id)
+
+    def _check_specs(self) -> bool:
+        assert self.draft is not None
+        problem = self.draft.spec_problem()
+        if problem is None:
+            self._hint("spec-hint", "")
+            return True
+        item_id, kind = problem
+        name = next((i.name for i in self.draft.chosen_items() if i.item_id == item_id), "")
+        key = "as.spec.choose" if kind == "choose" else "as.spec.sold_out_now"
+        self._hint("spec-hint", t(key, name=name), error=True)
+        self.query_one("#spec-options", OptionList).focus()
+        return False
+
     # --- review and submit ---------------------------------------------------------
 
     def _fill_review(self) -> None:
@@ -300,7 +360,10 @@ class AfterSaleWizard(ReasonStep):
             button.label = t("as.submit")
         if after_sale is None:
             return
-        self.notify(t("as.submitted", amount=money(after_sale.amount_fen)))
+        if after_sale.type == "exchange":
+            self.notify(t("as.submitted_exchange"))
+        else:
+            self.notify(t("as.submitted", amount=money(after_sale.amount_fen)))
         if self.resubmit is not None:
             self.dismiss_wizard()  # back to the after-sale's detail, which reloads
             return
@@ -314,7 +377,7 @@ class AfterSaleWizard(ReasonStep):
         self._hint("submit-error", error.message, error=True)
         if isinstance(error, errors.ValidationFailed):
             for name, message in error.fields.items():
-                step, hint = FIELD_HINTS.get(name, ("review", "submit-error"))
+                step, hint = field_hint(name)
                 if step != "review":
                     self._hint(hint, message, error=True)
         elif isinstance(error, errors.NotFound) and error.details.get("resource") == "upload":

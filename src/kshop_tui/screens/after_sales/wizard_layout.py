@@ -24,7 +24,8 @@ UPLOAD_STAGES = 3  # read and check, send, done
 
 
 def compose_steps() -> ComposeResult:
-    """The step line, a loading line, then the four steps (one shown at a time)."""
+    """The step line, a loading line, then the steps (one shown at a time; the spec step
+    only for an exchange)."""
     yield Static(id="steps")
     yield Static(id="wizard-status", markup=False)
     with ContentSwitcher(id="wizard", initial="step-type"):
@@ -39,6 +40,10 @@ def compose_steps() -> ComposeResult:
             yield SelectionList[int](id="item-list")
             yield Static(id="items-hint", classes="hint", markup=False)
             yield Static(id="items-blocked", classes="note", markup=False)
+        with VerticalScroll(id="step-spec", classes="step"):
+            yield Static(t("as.spec.title"), classes="step-title")
+            yield OptionList(id="spec-options")
+            yield Static(id="spec-hint", classes="hint", markup=False)
         with VerticalScroll(id="step-reason", classes="step"):
             with Horizontal(classes="row"):
                 yield Label(t("as.field.reason"), classes="field-label")
@@ -67,7 +72,7 @@ def compose_steps() -> ComposeResult:
                         )
                         yield Static(id="upload-label", markup=False)
             yield Static(id="photos-hint", classes="hint", markup=False)
-            with Horizontal(classes="row"):
+            with Horizontal(id="amount-row", classes="row"):
                 yield Label(t("as.field.amount"), classes="field-label")
                 yield Input(
                     id="amount",
@@ -77,7 +82,7 @@ def compose_steps() -> ComposeResult:
                 )
                 yield Static(id="amount-max", markup=False)
             yield Static(id="amount-hint", classes="hint", markup=False)
-            with Horizontal(classes="row"):
+            with Horizontal(id="refund-to-row", classes="row"):
                 yield Label(t("as.field.refund_to"), classes="field-label")
                 with RadioSet(id="refund-to", compact=True):
                     yield RadioButton(t("as.refund_to.original"), id="refund-original", value=True)

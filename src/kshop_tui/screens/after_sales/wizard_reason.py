@@ -49,9 +49,16 @@ class ReasonStep(ShopScreen):
         self._last_folder = Path.home()
 
     def _show_reason_step(self) -> None:
+        assert self.draft is not None
         self._fill_reasons()
-        self._prefill_amount()
+        money_asked = self.draft.asks_money
+        self.query_one("#amount-row").display = money_asked
+        self.query_one("#amount-hint").display = money_asked
+        self.query_one("#refund-to-row").display = money_asked
+        if money_asked:
+            self._prefill_amount()
         self._show_shipping_note()
+        self._show_photo_need()
         self._focus_first_reason_field()
 
     # --- the reason ----------------------------------------------------------------
@@ -84,6 +91,15 @@ class ReasonStep(ShopScreen):
         self.draft.reason_code = event.pressed.name
         self._hint("reason-hint", "")
         self._show_shipping_note()
+        self._show_photo_need()
+
+    def _show_photo_need(self) -> None:
+        """Says before anything is sent that the chosen reason needs a photo."""
+        assert self.draft is not None
+        if self.draft.photo_problem() is not None:
+            self._hint("photos-hint", t("as.photos.needed"))
+        elif not self._uploading:
+            self._hint("photos-hint", "")
 
     def _show_shipping_note(self) -> None:
         assert self.draft is not None
@@ -150,14 +166,18 @@ class ReasonStep(ShopScreen):
         """Says what is missing or wrong, next to the field, and focuses the first one."""
         assert self.draft is not None
         first_problem: str | None = None
-        if self.draft.reason_code is None:
-            self._hint("reason-hint", t("as.reason.required"), error=True)
+        reason_problem = self.draft.reason_problem()
+        if reason_problem is not None:
+            self._hint("reason-hint", t(f"as.reason.{reason_problem}"), error=True)
             first_problem = f"#reasons-{self.draft.kind}"
-        if not self._check_amount(loud=True) and first_problem is None:
-            first_problem = "#amount"
         if self._uploading:
             self._hint("photos-hint", t("as.photos.wait"), error=True)
             first_problem = first_problem or "#add-photo"
+        elif self.draft.photo_problem() is not None:
+            self._hint("photos-hint", t("as.photos.required"), error=True)
+            first_problem = first_problem or "#add-photo"
+        if not self._check_amount(loud=True) and first_problem is None:
+            first_problem = "#amount"
         if first_problem is not None:
             self.query_one(first_problem).focus()
             return False
@@ -255,6 +275,7 @@ class ReasonStep(ShopScreen):
             AttachedPhoto(upload.id, f"{upload.filename}  {human_size(upload.size)} ✓")
         )
         self._draw_photos()
+        self._show_photo_need()
 
     # --- shared --------------------------------------------------------------------
 

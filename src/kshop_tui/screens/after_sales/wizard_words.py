@@ -1,5 +1,5 @@
 """What the after-sale wizard shows of its draft, as text and choices: the step line,
-the types, the items, the reasons and the review."""
+the types, the items, an exchange's specs, the reasons and the review."""
 
 from __future__ import annotations
 
@@ -12,21 +12,27 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from kshop_tui.i18n import t, tn
-from kshop_tui.shop.flows.after_sale import TYPES
+from kshop_tui.shop.flows.after_sale import GOODS_BACK, TYPES
 from kshop_tui.text import money
 from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.shop.flows.after_sale import AfterSaleDraft
 
-STEPS = ("type", "items", "reason", "review")
+STEPS = ("type", "items", "spec", "reason", "review")
 
 
-def step_line(step: str) -> Text:
+def steps_for(kind: str | None) -> tuple[str, ...]:
+    """The wizard's steps: only an exchange has specs to choose."""
+    return STEPS if kind == "exchange" else tuple(step for step in STEPS if step != "spec")
+
+
+def step_line(step: str, kind: str | None = None) -> Text:
     """type › items › reason › review, with the current step lit and the done ones ticked."""
     line = Text()
-    current = STEPS.index(step)
-    for index, name in enumerate(STEPS):
+    steps = steps_for(kind)
+    current = steps.index(step)
+    for index, name in enumerate(steps):
         if index:
             line.append(" › ", style="dim")
         label = t(f"as.step.{name}")
@@ -50,6 +56,9 @@ def type_options(draft: AfterSaleDraft) -> list[Option]:
             prompt.append(
                 "\n" + t("as.type.not_allowed", reason=draft.why_not(kind)), style="italic"
             )
+        elif draft.quality_only(kind):
+            reasons = " / ".join(reason.label for reason in draft.reasons_for(kind))
+            prompt.append("\n" + t("as.type.quality_only", reason=reasons), style="italic")
         options.append(Option(prompt, id=kind, disabled=kind not in allowed))
     return options
 
@@ -66,8 +75,35 @@ def item_selections(draft: AfterSaleDraft) -> list[Selection[int]]:
         prompt.append("  " + item.name)
         detail = f"{item.specs} × {item.qty}" if item.specs else f"× {item.qty}"
         prompt.append(f"  {detail}", style="dim")
+        if draft.quality_only_item(item.item_id) and not draft.quality_only(draft.kind or ""):
+            prompt.append("  " + t("as.items.quality_only"), style="italic")
         selections.append(Selection(prompt, item.item_id, item.item_id in ticked))
     return selections
+
+
+def spec_options(draft: AfterSaleDraft) -> list[Option]:
+    """For each item to exchange, its name, then the specs to choose from: the chosen one
+    marked, sold-out ones struck through and not selectable."""
+    options: list[Option] = []
+    for item in draft.chosen_items():
+        header = Text(item.name, style="bold")
+        options.append(Option(header, id=f"item-{item.item_id}", disabled=True))
+        chosen = draft.exchange_choices.get(item.item_id)
+        for choice in draft.spec_choices(item.item_id):
+            marker = "◉ " if choice.sku_id == chosen else "○ "
+            prompt = Text("  " + marker)
+            specs = choice.specs or item.name
+            if choice.sold_out:
+                prompt.append(specs, style="strike dim")
+                prompt.append("  " + t("as.spec.sold_out"), style="dim italic")
+            else:
+                prompt.append(specs, style="bold" if choice.sku_id == chosen else "")
+            if choice.current:
+                prompt.append(" " + t("as.spec.current"), style="dim")
+            options.append(
+                Option(prompt, id=f"{item.item_id}:{choice.sku_id}", disabled=choice.sold_out)
+            )
+    return options
 
 
 def blocked_items(draft: AfterSaleDraft) -> Text:
@@ -88,10 +124,12 @@ def reason_sets(draft: AfterSaleDraft) -> list[RadioSet]:
         buttons = []
         for reason in draft.reasons_for(kind):
             label = Text(reason.label)
-            if kind == "return_refund":
+            if kind in GOODS_BACK:
                 who = "merchant" if reason.merchant_pays_return_shipping else "buyer"
                 label.append(" " * (width - cell_len(reason.label)))
                 label.append(t(f"as.shipping_paid_by.{who}"), style="dim")
+            if reason.photo_required:
+                label.append(" " + t("as.reason.photo_tag"), style="italic")
             pressed = kind == draft.kind and reason.code == draft.reason_code
             buttons.append(RadioButton(label, name=reason.code, value=pressed))
         reason_set = RadioSet(*buttons, id=f"reasons-{kind}", classes="reasons", compact=True)
@@ -101,7 +139,10 @@ def reason_sets(draft: AfterSaleDraft) -> list[RadioSet]:
 
 
 def return_shipping_words(draft: AfterSaleDraft) -> str:
-    return t(f"as.shipping.{draft.return_shipping()}")
+    words = t(f"as.shipping.{draft.return_shipping()}")
+    if draft.kind == "exchange":
+        words += "\n" + t("as.shipping.exchange_note")
+    return words
 
 
 def method_name(method: str) -> str:
@@ -120,16 +161,25 @@ def review_summary(draft: AfterSaleDraft, refund_to_words: str) -> Text:
         (t("as.review.order"), Text(draft.order.order_no)),
         (t("as.review.type"), Text(t(f"as.type.{draft.kind}"))),
         (t("as.review.items"), Text("\n".join(names))),
+    ]
+    if draft.kind == "exchange":
+        wanted = [draft.chosen_spec(item.item_id) for item in draft.chosen_items()]
+        specs = [choice.specs if choice is not None else "" for choice in wanted]
+        rows.append((t("as.review.exchange_for"), Text("\n".join(specs), style="bold")))
+    rows += [
         (t("as.review.reason"), Text(reason.label if reason else "")),
         (
             t("as.review.description"),
             Text(description or t("as.review.none"), style="" if description else "dim"),
         ),
         (t("as.review.photos"), Text(tn("as.review.photo_count", len(draft.photos)))),
-        (t("as.review.amount"), Text(money(draft.amount_fen), style="bold")),
-        (t("as.review.refund_to"), Text(refund_to_words)),
-        (t("as.review.shipping"), Text(return_shipping_words(draft))),
     ]
+    if draft.asks_money:
+        rows += [
+            (t("as.review.amount"), Text(money(draft.amount_fen), style="bold")),
+            (t("as.review.refund_to"), Text(refund_to_words)),
+        ]
+    rows.append((t("as.review.shipping"), Text(t(f"as.shipping.{draft.return_shipping()}"))))
     width = max(cell_len(label) for label, _ in rows) + 2
     summary = Text()
     for label, value in rows:

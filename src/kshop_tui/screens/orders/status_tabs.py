@@ -1,5 +1,5 @@
-"""The orders list's status tabs (全部/待付款/待发货/已发货/已完成/已取消/售后), each with its
-count."""
+"""The orders list's status tabs (全部/待付款/待发货/已发货/已完成/已取消/交易关闭/售后), each
+with its count."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ TABS: tuple[str, ...] = (
     "shipped",
     "completed",
     "cancelled",
+    "closed",
     "after_sale",
 )
 

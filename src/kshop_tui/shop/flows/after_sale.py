@@ -1,10 +1,12 @@
 """After-sales (售后): the wizard's draft and its one submit, and what an after-sale offers
-the user in each status (docs/api.md §3).
+the user in each status (docs/api.md §3, §7.2–7.3).
 
-The draft holds what the user has chosen: the type, the items, the reason, the amount as
-typed, a description and photos; it answers what the chosen items may refund and what is
-still missing. Its submit is one user intent: one Idempotency-Key, kept while no answer
-came and dropped on a definite one.
+The draft holds what the user has chosen: the type (a refund, a return or an exchange),
+the items, for an exchange the spec wanted instead of each, the reason, the amount as
+typed, a description and photos; it answers what the chosen items may refund, which
+reasons apply (a quality problem is heard where an ordinary reason is not, and needs a
+photo) and what is still missing. Its submit is one user intent: one Idempotency-Key,
+kept while no answer came and dropped on a definite one.
 """
 
 from __future__ import annotations
@@ -31,11 +33,20 @@ if TYPE_CHECKING:
         RefundTo,
     )
 
-TYPES: tuple[AfterSaleType, ...] = ("refund_only", "return_refund")
+TYPES: tuple[AfterSaleType, ...] = ("refund_only", "return_refund", "exchange")
+# The types that send the goods back to the merchant.
+GOODS_BACK = frozenset({"return_refund", "exchange"})
 MAX_PHOTOS = 9
 MAX_DESCRIPTION = 500
 
 AmountProblem = Literal["required", "invalid", "too_small", "too_big"]
+# What keeps the chosen specs of an exchange from being sent: an item without one, or one
+# sold out meanwhile.
+SpecProblem = Literal["choose", "sold_out"]
+# What is wrong with the reason for the chosen items: an item only a quality problem
+# covers (perishable, customised, past the no-reason window) with an ordinary reason.
+ReasonProblem = Literal["required", "needs_quality"]
+PhotoProblem = Literal["required"]
 # Who pays to send the goods back: nobody (nothing goes back), not known before a reason
 # is chosen, the merchant or the buyer.
 ReturnShipping = Literal["none", "depends", "merchant", "buyer"]
@@ -64,16 +75,33 @@ class ChoosableItem:
 
 
 @dataclass(frozen=True)
+class SpecChoice:
+    """A spec an item may be exchanged for; one sold out is shown, not chosen."""
+
+    sku_id: int
+    specs: str
+    stock: int
+    current: bool
+    """The spec the item was bought in (an exchange for a sound one of the same)."""
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+
+@dataclass(frozen=True)
 class AfterSaleRequest:
-    """What the wizard asks for; the same body on every retry of one intent."""
+    """What the wizard asks for; the same body on every retry of one intent. An exchange
+    carries `exchange_items` (item id → SKU) and no amount."""
 
     type: AfterSaleType
     item_ids: list[int]
     reason: str
-    amount_fen: int
+    amount_fen: int | None
     description: str
     refund_to: RefundTo
     photo_ids: list[int]
+    exchange_items: dict[int, int] | None = None
 
 
 class AfterSaleDraft:
@@ -106,6 +134,11 @@ class AfterSaleDraft:
             AttachedPhoto(photo_id, t("as.photo_attached", id=photo_id))
             for photo_id in (resubmit.photo_ids if resubmit else [])
         ]
+        # An exchange: the SKU wanted instead of each item.
+        self.exchange_choices: dict[int, int] = {
+            wanted.item_id: wanted.sku_id
+            for wanted in (resubmit.exchange_items if resubmit else [])
+        }
         self._items_kind: str | None = None
         # The maximum as last filled in: an amount still equal to it follows the items.
         self._prefilled_amount = ""
@@ -123,10 +156,19 @@ class AfterSaleDraft:
         """The server's reason why `kind` cannot be asked for ("" when it gave none)."""
         return self.eligibility.not_allowed.get(kind, "")
 
+    def quality_only(self, kind: str) -> str:
+        """Why only a quality problem (or 未收到货) may ask for `kind` on this order ("" when
+        any reason may)."""
+        return self.eligibility.quality_only.get(kind, "")
+
     def preselected_kind(self) -> str | None:
-        """The type to highlight first: the chosen one, else the first allowed."""
-        allowed = self.allowed_kinds()
-        return next((k for k in TYPES if k in allowed and self.kind in (None, k)), None)
+        """The type to highlight first: the chosen one, else the first any reason allows
+        (a refund only after delivery is for missing items or a quality problem), else the
+        first allowed."""
+        allowed = [k for k in TYPES if k in self.allowed_kinds() and self.kind in (None, k)]
+        return next(
+            (k for k in allowed if not self.quality_only(k)), allowed[0] if allowed else None
+        )
 
     def choose_kind(self, kind: str) -> bool:
         """Chooses the type; True when the items start again from those first ticked
@@ -153,6 +195,56 @@ class AfterSaleDraft:
             for item in self.eligibility.items
             if self.kind in item.types or item.item_id in own
         ]
+
+    def quality_only_item(self, item_id: int) -> bool:
+        """Whether only a quality problem covers this item for the chosen type."""
+        return any(
+            item.item_id == item_id and self.kind in item.quality_only_types
+            for item in self.eligibility.items
+        )
+
+    # --- an exchange's specs --------------------------------------------------------
+
+    def spec_choices(self, item_id: int) -> list[SpecChoice]:
+        """The specs the item may be exchanged for (same product, same price), sold-out
+        ones included so they can be shown struck through."""
+        item = next((i for i in self.eligibility.items if i.item_id == item_id), None)
+        if item is None:
+            return []
+        return [
+            SpecChoice(
+                sku_id=sku.sku_id,
+                specs="/".join(sku.specs.values()),
+                stock=sku.stock,
+                current=sku.specs == item.specs,
+            )
+            for sku in item.exchange_skus
+        ]
+
+    def choose_spec(self, item_id: int, sku_id: int) -> bool:
+        """Chooses the spec wanted instead of the item; False (nothing chosen) for one
+        sold out or not offered."""
+        choice = next((c for c in self.spec_choices(item_id) if c.sku_id == sku_id), None)
+        if choice is None or choice.sold_out:
+            return False
+        self.exchange_choices[item_id] = sku_id
+        return True
+
+    def chosen_spec(self, item_id: int) -> SpecChoice | None:
+        sku_id = self.exchange_choices.get(item_id)
+        return next((c for c in self.spec_choices(item_id) if c.sku_id == sku_id), None)
+
+    def spec_problem(self) -> tuple[int, SpecProblem] | None:
+        """The first chosen item of an exchange whose spec is missing or sold out."""
+        if self.kind != "exchange":
+            return None
+        for item_id in self.item_ids:
+            choice = self.chosen_spec(item_id)
+            if choice is None:
+                return item_id, "choose"
+            if choice.sold_out:
+                return item_id, "sold_out"
+        return None
 
     def blocked_items(self) -> list[EligibleItem]:
         """The order lines the chosen type does not allow (each with the server's reason)."""
@@ -200,7 +292,14 @@ class AfterSaleDraft:
         """The amount typed, in fen (0 while it is not an amount)."""
         return parse_yuan(self.amount_text) or 0
 
+    @property
+    def asks_money(self) -> bool:
+        """A refund or a return asks for an amount; an exchange moves no money."""
+        return self.kind != "exchange"
+
     def amount_problem(self) -> AmountProblem | None:
+        if not self.asks_money:
+            return None
         if not self.amount_text.strip():
             return "required"
         fen = parse_yuan(self.amount_text)
@@ -215,13 +314,41 @@ class AfterSaleDraft:
     # --- the reason, shipping and photos ----------------------------------------------
 
     def reasons_for(self, kind: str) -> list[AfterSaleReason]:
-        return [reason for reason in self.reasons if kind in reason.types]
+        """The reasons a request of `kind` may give on this order now, by the server
+        (after delivery a refund only is for 少件, 未收到货 or a quality problem)."""
+        codes = self.eligibility.reasons_by_type.get(kind)
+        if codes is None:  # not allowed now (a rejected one being modified): its type's
+            return [reason for reason in self.reasons if kind in reason.types]
+        return [reason for reason in self.reasons if reason.code in codes]
 
     def reason(self) -> AfterSaleReason | None:
         return next((r for r in self.reasons if r.code == self.reason_code), None)
 
+    def reason_problem(self) -> ReasonProblem | None:
+        reason = self.reason()
+        if reason is None:
+            return "required"
+        # Where the whole type is for quality reasons only, the server's list of reasons
+        # says which; otherwise an item only a quality problem covers needs one.
+        if (
+            not reason.quality
+            and not self.quality_only(self.kind or "")
+            and any(self.quality_only_item(i) for i in self.item_ids)
+        ):
+            return "needs_quality"
+        return None
+
+    @property
+    def photo_required(self) -> bool:
+        """The chosen reason is a quality problem: the request needs a photo."""
+        reason = self.reason()
+        return reason is not None and reason.photo_required
+
+    def photo_problem(self) -> PhotoProblem | None:
+        return "required" if self.photo_required and not self.photos else None
+
     def return_shipping(self) -> ReturnShipping:
-        if self.kind != "return_refund":
+        if self.kind not in GOODS_BACK:
             return "none"
         reason = self.reason()
         if reason is None:
@@ -236,15 +363,20 @@ class AfterSaleDraft:
 
     def request(self) -> AfterSaleRequest:
         """The request of a complete draft (a type and a reason chosen)."""
-        assert self.kind in TYPES and self.reason_code is not None
+        assert self.kind is not None and self.reason_code is not None
+        kind = next(k for k in TYPES if k == self.kind)
+        exchange = kind == "exchange"
         return AfterSaleRequest(
-            type="refund_only" if self.kind == "refund_only" else "return_refund",
+            type=kind,
             item_ids=list(self.item_ids),
             reason=self.reason_code,
-            amount_fen=self.amount_fen,
+            amount_fen=None if exchange else self.amount_fen,
             description=self.description.strip(),
             refund_to=self.refund_to,
             photo_ids=[photo.upload_id for photo in self.photos],
+            exchange_items={i: self.exchange_choices[i] for i in self.item_ids}
+            if exchange
+            else None,
         )
 
 
@@ -271,6 +403,7 @@ class AfterSaleSubmit:
                 item_ids=request.item_ids,
                 reason=request.reason,
                 amount_fen=request.amount_fen,
+                exchange_items=request.exchange_items,
                 description=request.description,
                 refund_to=request.refund_to,
                 photo_ids=request.photo_ids,
@@ -281,6 +414,7 @@ class AfterSaleSubmit:
             item_ids=request.item_ids,
             reason=request.reason,
             amount_fen=request.amount_fen,
+            exchange_items=request.exchange_items,
             idempotency_key=key,
             description=request.description,
             refund_to=request.refund_to,
@@ -290,8 +424,13 @@ class AfterSaleSubmit:
 
 # --- one after-sale: where it stands and the user's next move ------------------------
 
-# The merchant, a courier or the platform has the next move.
-WAITING_STATES = frozenset({"requested", "approved", "return_shipped", "received", "appealed"})
+# The merchant, a courier or the platform has the next move (while reshipped the buyer
+# may confirm, but the replacement's parcel is on the move).
+WAITING_STATES = frozenset(
+    {"requested", "approved", "return_shipped", "received", "appealed", "reshipped"}
+)
+# Ended well: the money is back, or the replacement arrived.
+DONE_STATES = frozenset({"refunded", "completed"})
 PROBLEM_STATES = frozenset({"rejected", "closed", "cancelled"})
 APPEAL_MIN, APPEAL_MAX = 5, 500
 # The shapes the server accepts (fake_backend.services.logistics.CARRIERS).
@@ -305,12 +444,17 @@ TRACKING_SHAPES = {
 }
 
 StatusTone = Literal["problem", "refunded", "open"]
+# The platform's answer to an appeal as the user is told it: still deciding; for the
+# buyer, with the goods still to send back, or refunded; the merchant's answer upheld.
+AppealOutcome = Literal["deciding", "send_back", "refunded", "upheld"]
 TrackingProblem = Literal["required", "bad_shape"]
 AppealProblem = Literal["required", "too_short"]
 
 
-Move = Literal["ship", "pickup", "cancel", "modify", "appeal", "track"]
-# The server's action names (docs/api.md §3) → the user's moves.
+Move = Literal[
+    "ship", "pickup", "cancel", "modify", "appeal", "track", "confirm", "track_replacement"
+]
+# The server's action names (docs/api.md §3, §7.2) → the user's moves.
 SERVER_ACTIONS: dict[str, Move] = {
     "ship_return": "ship",
     "book_pickup": "pickup",
@@ -318,6 +462,8 @@ SERVER_ACTIONS: dict[str, Move] = {
     "modify": "modify",
     "appeal": "appeal",
     "track_return": "track",
+    "confirm_replacement": "confirm",
+    "track_replacement": "track_replacement",
 }
 
 
@@ -348,7 +494,18 @@ class Moves:
 def status_tone(status: str) -> StatusTone:
     if status in PROBLEM_STATES:
         return "problem"
-    return "refunded" if status == "refunded" else "open"
+    return "refunded" if status in DONE_STATES else "open"
+
+
+def appeal_outcome(after_sale: AfterSale) -> AppealOutcome | None:
+    """What came of the user's appeal, or None when there was none."""
+    if after_sale.status == "appealed":
+        return "deciding"
+    if after_sale.appeal_outcome == "upheld":
+        return "upheld"
+    if after_sale.appeal_outcome == "approved":
+        return "refunded" if after_sale.type == "refund_only" else "send_back"
+    return None
 
 
 def others_to_move(after_sale: AfterSale) -> bool:

@@ -68,8 +68,8 @@ def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
     says why as well as the order shows."""
     status, after_sale = order.status, order.after_sale_status
     items = getattr(order, "items", None)  # a list row has no items
-    if status == "cancelled" and action != "buy_again":
-        return t("orders.why_not.cancelled")
+    if status in ("cancelled", "closed") and action != "buy_again":
+        return t(f"orders.why_not.{status}")
     unshipped = status in ("pending_payment", "awaiting_shipment")
     if action == "pay":
         return t("orders.why_not.pay.paid")
