@@ -17,7 +17,8 @@ UNDO: dict[int, str] = {
     " ALTER TABLE after_sales DROP COLUMN replacement_carrier;"
     " ALTER TABLE after_sales DROP COLUMN replacement_tracking_no;"
     " ALTER TABLE after_sales DROP COLUMN reshipped_at;"
-    " ALTER TABLE after_sales DROP COLUMN appeal_outcome; ALTER TABLE orders DROP COLUMN closed_at;",
+    " ALTER TABLE after_sales DROP COLUMN appeal_outcome;"
+    " ALTER TABLE orders DROP COLUMN closed_at;",
     11: "DROP TABLE access_tokens; DROP TABLE subscription_periods; DROP TABLE subscriptions;",
     12: "ALTER TABLE products DROP COLUMN price_varies;",
 }
