@@ -101,6 +101,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("PUT", "/after-sales/{after_sale_id}"): ORDER,
     ("POST", "/after-sales/{after_sale_id}/cancel"): ORDER,
     ("POST", "/after-sales/{after_sale_id}/appeal"): ORDER,
+    ("POST", "/after-sales/{after_sale_id}/confirm-replacement"): ORDER,
     ("GET", "/after-sales/{after_sale_id}/pickup-slots"): READ,
     ("POST", "/after-sales/{after_sale_id}/return-shipment"): ORDER,
     # wallet

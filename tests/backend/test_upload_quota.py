@@ -94,7 +94,7 @@ def test_photos_named_by_an_after_sale_leave_the_quota_and_are_kept(ctx: Ctx) ->
     assert quota_refusal(ctx, png()).code == "UPLOAD_QUOTA"
     order_id = place_paid_order(ctx, [(T_SHIRT, 1)])
     request = Request("refund_only", item_ids(ctx, order_id), "damaged", "", 100, "original", [])
-    request.photo_ids.extend(photos[:9])
+    request.photo_ids.extend(photos[:9])  # a quality problem, with its photos
     after_sale_requests.create(ctx, DEMO_USER_ID, order_id, request, "zh")
     attached = ctx.db.scalar("SELECT COUNT(*) FROM uploads WHERE attached_at IS NOT NULL")
     assert attached == 9
@@ -178,7 +178,7 @@ def test_upgrading_a_database_attaches_the_photos_after_sales_already_name(
         ctx,
         DEMO_USER_ID,
         order_id,
-        Request("refund_only", item_ids(ctx, order_id), "damaged", "", 100, "original", []),
+        Request("refund_only", item_ids(ctx, order_id), "wrong_item", "", 100, "original", []),
         "zh",
     )
     with ctx.db.tx():
