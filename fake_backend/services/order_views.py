@@ -10,6 +10,7 @@ from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import field_error, not_found
 from fake_backend.services import catalogue
+from fake_backend.services.after_sale_rules import QUALITY_WINDOW_DAYS
 from fake_backend.services.order_records import (
     AUTO_CANCEL_SECONDS,
     CANCEL_REASONS,
@@ -335,18 +336,25 @@ def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float)
             not item["reviewed"] for item in items
         ):
             actions.append("review")
-        if open_for_after_sale and _within_return_window(ctx, order, now):
+        if open_for_after_sale and _open_for_after_sales(ctx, order, now):
             actions.append("after_sale")
         # Buying the same things again is what a finished order is most often opened for.
         return [*actions, "track", "buy_again"]
     return ["buy_again"]
 
 
-def _within_return_window(ctx: Ctx, order: sqlite3.Row, now: float) -> bool:
+def _open_for_after_sales(ctx: Ctx, order: sqlite3.Row, now: float) -> bool:
+    """Some item not refunded yet within the return window, or within the 90 days after
+    receipt in which a quality problem is heard on any goods (docs/api.md §7.3)."""
     received_at = order["delivered_at"] or order["completed_at"] or now
+    quality_ends_at = received_at + QUALITY_WINDOW_DAYS * DAY_SECONDS
     return any(
-        line["returnable"]
-        and not line["refunded"]
-        and now <= received_at + line["return_window_days"] * DAY_SECONDS
+        not line["refunded"]
+        and (
+            now <= quality_ends_at
+            or (
+                line["returnable"] and now <= received_at + line["return_window_days"] * DAY_SECONDS
+            )
+        )
         for line in store.return_windows(ctx.db, order["id"])
     )

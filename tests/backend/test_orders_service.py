@@ -166,9 +166,13 @@ def test_completed_orders_offer_review_and_after_sale_only_within_their_windows(
         "buy_again",
     ]
     ctx.clock.advance(8 * 86400)
+    # Past the return window a quality problem is still heard, for 90 days after receipt.
     actions = order_views.order_view(ctx, order["id"], "zh")["actions"]
-    assert actions == ["review", "track", "buy_again"]
+    assert actions == ["review", "after_sale", "track", "buy_again"]
     ctx.clock.advance(23 * 86400)
+    actions = order_views.order_view(ctx, order["id"], "zh")["actions"]
+    assert actions == ["after_sale", "track", "buy_again"]
+    ctx.clock.advance(60 * 86400)
     assert order_views.order_view(ctx, order["id"], "zh")["actions"] == ["track", "buy_again"]
 
 

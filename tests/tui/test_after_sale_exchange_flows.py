@@ -279,3 +279,13 @@ async def test_a_fully_refunded_order_is_listed_as_closed_under_its_own_tab(
         await pilot.press("x")  # cancel does not apply: said why
         await settle(pilot)
         assert any("closed" in str(n.message) for n in app._notifications)
+
+
+def test_the_after_sales_list_shows_no_amount_for_an_exchange() -> None:
+    from kshop_tui.screens.after_sales.after_sale_list import _cells
+    from tests.shop.test_after_sale_flow import after_sale
+
+    exchange = after_sale(type="exchange", status="requested", amount_fen=0)
+    refund = after_sale(type="refund_only", status="requested", amount_fen=4500)
+    assert str(_cells(exchange, 0.0)[-1]) == "—"
+    assert str(_cells(refund, 0.0)[-1]) == "¥45.00"

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input
 from fake_backend.context import Ctx
 from kshop_tui.app import KshopApp
 from kshop_tui.i18n import t
+from kshop_tui.screens.after_sales.wizard import AfterSaleWizard
 from kshop_tui.screens.orders.cancel import CancelReasonPicker
 from kshop_tui.screens.orders.detail import OrderDetailScreen
 from kshop_tui.screens.orders.order_list import OrdersScreen
@@ -61,19 +62,21 @@ async def test_cancelling_after_shipping_says_why_it_cannot(
     assert status == "shipped"
 
 
-async def test_after_sale_on_a_completed_order_of_goods_that_cannot_be_returned_says_why(
+async def test_after_sale_on_goods_that_cannot_be_returned_is_for_quality_problems(
     make_app: MakeApp, backend_ctx: Ctx, demo_token: str
 ) -> None:
     order_id = order_in_state(backend_ctx, "completed", non_returnable_sku(backend_ctx))
     app = make_app(token=demo_token, open_target=f"order {order_id}")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot)
-        assert screen.order is not None and "after_sale" not in screen.order.actions
-        await pilot.press("r")  # after-sale
+        assert screen.order is not None and "after_sale" in screen.order.actions
+        await pilot.press("r")  # after-sale: only a quality problem is heard
         await settle(pilot)
-        assert app.screen is screen
-        (notice,) = notifications(app)
-        assert "cannot be returned" in notice
+        wizard = app.screen
+        assert isinstance(wizard, AfterSaleWizard) and wizard.draft is not None
+        reasons = {r.code for r in wizard.draft.reasons_for("refund_only")}
+        assert wizard.draft.quality_only("refund_only") and "changed_mind" not in reasons
+        assert "quality_problem" in reasons
 
 
 async def test_a_key_of_the_list_that_does_not_fit_the_row_says_why(

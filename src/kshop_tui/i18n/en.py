@@ -1013,6 +1013,7 @@ MESSAGES: dict[str, str] = {
     "as.type.exchange.help": "Send it back for another spec of the same product at the same price",
     "as.type_short.exchange": "Exchange",
     "as.type.quality_only": "Only for: {reason}",
+    "as.quality_window_until": "Quality problems are heard until {date}",
     "as.step.spec": "Spec",
     "as.spec.title": "Exchange for which spec? (enter to choose)",
     "as.spec.current": "(as bought)",

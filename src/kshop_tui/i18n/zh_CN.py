@@ -995,6 +995,7 @@ MESSAGES: dict[str, str] = {
     "as.type.exchange.help": "寄回商品，换同一商品同价的其他规格",
     "as.type_short.exchange": "换货",
     "as.type.quality_only": "仅限：{reason}",
+    "as.quality_window_until": "质量问题可申请售后至 {date}",
     "as.step.spec": "规格",
     "as.spec.title": "换成哪个规格？（回车选择）",
     "as.spec.current": "（原规格）",

@@ -82,5 +82,9 @@ def _cells(after_sale: AfterSale, now: float) -> tuple[Text, ...]:
         Text(after_sale.order_no),
         Text(t(f"as.type_short.{after_sale.type}")),
         Text(after_sale_status_name(after_sale.status)),
-        Text(money(after_sale.amount_fen), justify="right"),
+        # An exchange moves no money: no amount, rather than ¥0.00.
+        Text(
+            "—" if after_sale.type == "exchange" else money(after_sale.amount_fen),
+            justify="right",
+        ),
     )

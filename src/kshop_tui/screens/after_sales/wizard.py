@@ -163,9 +163,14 @@ class AfterSaleWizard(ReasonStep):
         first = draft.preselected_kind()
         if first is not None:
             options.highlighted = TYPES.index(first)
-        window = draft.eligibility.window_ends_at
-        note = self.query_one("#window-note", Static)
-        note.update(Text(t("as.window_until", date=local_time(window))) if window else "")
+        eligibility = draft.eligibility
+        lines = []
+        if eligibility.window_ends_at:
+            lines.append(t("as.window_until", date=local_time(eligibility.window_ends_at)))
+        if eligibility.quality_window_ends_at:
+            quality_until = local_time(eligibility.quality_window_ends_at)
+            lines.append(t("as.quality_window_until", date=quality_until))
+        self.query_one("#window-note", Static).update(Text("\n".join(lines)))
 
     def _fill_refund_to(self, draft: AfterSaleDraft) -> None:
         method = words.method_name(draft.order.paid_method or draft.order.payment_method)
