@@ -76,6 +76,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "perishable": ("生鲜易腐商品不支持退货", "perishable goods cannot be returned"),
     "virtual": ("虚拟商品不支持退货", "virtual goods cannot be returned"),
     "not_returnable": ("该商品不支持退货", "this product cannot be returned"),
+    "codes_viewed": ("卡密已查看，不支持退款", "the codes were viewed, so they cannot be refunded"),
+    "service_booked": (
+        "服务尚未进行：服务开始 24 小时前可取消预约并全额退款",
+        "the service has not taken place: cancel the booking up to 24 hours before it for a"
+        " full refund",
+    ),
     "auto_approved": (
         "商家超时未处理，系统自动同意",
         "The merchant did not answer in time; approved automatically",
@@ -201,6 +207,13 @@ def assess(
         blocked = {kind: Verdict("not_paid") for kind in TYPES}
     elif status == "cancelled":
         blocked = {kind: Verdict("order_cancelled") for kind in TYPES}
+    elif order["kind"] == "service" and status == "awaiting_service":
+        blocked = {kind: Verdict("service_booked") for kind in TYPES}
+    elif order["kind"] == "virtual":
+        # docs/api.md §7.1: codes are not sent back; a refund only while none was viewed.
+        blocked["return_refund"] = Verdict("virtual")
+        if order["codes_viewed_at"] is not None:
+            blocked["refund_only"] = Verdict("codes_viewed")
     elif status == "awaiting_shipment":
         blocked["return_refund"] = Verdict("not_shipped")
     elif status == "completed" or order["delivered_at"] is not None:

@@ -1,19 +1,28 @@
 """Time rules that fire without anyone asking: unpaid orders cancel after 30 minutes,
 unanswered after-sales are approved after 24 h, stale QR payments expire, delivered
-orders are confirmed automatically, uses older than every limit's window are forgotten,
+orders are confirmed automatically, services the merchant never marked done complete a day
+after their slot, uses older than every limit's window are forgotten,
 uploads no after-sale used within a day are deleted. Runs before requests (at most once
 per second of backend clock) and on every clock advance."""
 
 from __future__ import annotations
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sale_merchant, limits, order_states, payments, uploads
+from fake_backend.services import (
+    after_sale_merchant,
+    appointments,
+    limits,
+    order_states,
+    payments,
+    uploads,
+)
 
 # Each `rule(ctx) -> None`, in this order.
 RULES = (
     payments.expire_stale,
     order_states.cancel_unpaid,
     order_states.auto_confirm_delivered,
+    appointments.auto_complete,
     after_sale_merchant.auto_approve_overdue,
     limits.forget_expired,
     uploads.collect_unattached,

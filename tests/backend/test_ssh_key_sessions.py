@@ -14,6 +14,7 @@ from fake_backend.errors import ApiError
 from fake_backend.services import sessions, ssh_keys
 from fake_backend.storage.db import Database
 from tests.backend.conftest import error_code
+from tests.backend.kinds_helpers import UNDO_MIGRATION_008
 from tests.backend.test_ssh_keys import API, DESKTOP, LAPTOP, SECRET, gateway, link
 from tests.conftest import DEMO_USER_ID
 
@@ -97,7 +98,9 @@ def test_the_session_records_its_key_and_unlinking_revokes_it(ctx: Ctx) -> None:
 def test_a_database_from_before_the_column_gets_it(db_path: Path) -> None:
     """Databases made earlier (user_version 2) are migrated when opened."""
     connection = sqlite3.connect(db_path)
-    # Undo what migrations 003-007 made, so the file is as version 2 left it.
+    # Undo what migrations 003-008 made, so the file is as version 2 left it.
+    for statement in UNDO_MIGRATION_008:
+        connection.execute(statement)
     connection.executescript(
         "ALTER TABLE payments DROP COLUMN polled_at;"
         " DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"

@@ -19,6 +19,7 @@ from fake_backend.services import after_sale_merchant, after_sale_requests, swee
 from fake_backend.services.after_sale_requests import Request
 from fake_backend.storage.db import Database
 from tests.backend.conftest import error_code
+from tests.backend.kinds_helpers import UNDO_MIGRATION_008
 from tests.backend.test_after_sales_rules import (
     JACKET,
     T_SHIRT,
@@ -181,8 +182,10 @@ def test_upgrading_a_database_attaches_the_photos_after_sales_already_name(
     )
     with ctx.db.tx():
         ctx.db.execute("UPDATE after_sales SET photo_ids = ?", (f"[{photos[0]}, {photos[2]}]",))
-    # Back to the schema before migration 005 (and so before 006's search tables and
-    # 007's payment polls).
+    # Back to the schema before migration 005 (and so before 006's search tables,
+    # 007's payment polls and 008's kinds of products).
+    for statement in UNDO_MIGRATION_008:
+        ctx.db.execute(statement)
     ctx.db.execute("ALTER TABLE payments DROP COLUMN polled_at")
     for table in ("products_terms", "search_words", "search_chars", "search_history"):
         ctx.db.execute(f"DROP TABLE {table}")
