@@ -83,6 +83,7 @@ async def test_virtual_goods_check_out_without_an_address(
         assert t("kinds.promise.virtual") in text_of(screen, "#kind-note")
         assert t("kinds.no_shipping.virtual") in shown_text(screen.query_one("#shipping"))
         await place_and_pay(pilot, app, screen)
+        assert t("kinds.pay_next.virtual") in text_of(app.screen, "#result-next")
     (order,) = orders_of(backend_ctx)
     assert order["kind"] == "virtual" and order["status"] == "completed"
     assert order["address"] == "null" and order["shipping_fen"] == 0
@@ -174,6 +175,7 @@ async def test_a_service_books_a_slot_and_its_note(
         assert note.has_focus
         await pilot.press(*"two units")  # the 服务需求
         await place_and_pay(pilot, app, screen)
+        assert t("kinds.pay_next.service") in text_of(app.screen, "#result-next")
     (order,) = orders_of(backend_ctx)
     assert order["kind"] == "service" and order["status"] == "awaiting_service"
     assert order["service_note"] == "two units"
@@ -211,6 +213,13 @@ async def test_full_slots_are_greyed_and_cannot_be_chosen(
         await pilot.press("right")  # to the slots: the first free one is highlighted
         await settle(pilot)
         assert times.highlighted == len(every) - 1
+        await pilot.press("left")  # back to the days
+        times.highlighted = 0  # as the list may leave it after a reload: on a full slot
+        await pilot.press("enter")  # to the slots again: off the full one
+        await settle(pilot)
+        assert times.has_focus and times.highlighted == len(every) - 1
+        await pilot.press("enter")  # book the one left
+        await wait_until(pilot, lambda: not isinstance(app.screen, SlotPickerModal))
 
 
 async def test_an_appointment_reschedules_once_and_explains_the_24_hour_rule(

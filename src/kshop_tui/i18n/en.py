@@ -1160,7 +1160,7 @@ MESSAGES: dict[str, str] = {
     "kinds.no_shipping.service": "No shipping: the service comes to your address",
     "kinds.field.kind": "Kind",
     "kinds.field.codes": "Codes",
-    "kinds.field.appointment": "Booked for",
+    "kinds.field.appointment": "Time slot",
     "kinds.field.note": "Needs",
     "kinds.note.placeholder": "What the service is for, e.g. two wall units, bring a ladder",
     "kinds.key.pick_slot": "Time slot",
@@ -1196,6 +1196,8 @@ MESSAGES: dict[str, str] = {
     "kinds.why_not.virtual_no_parcel": "Virtual goods are delivered as codes, not as a parcel.",
     "kinds.why_not.service_no_parcel": "A service is not shipped.",
     "kinds.why_not.service_cancel_instead": "The service has not taken place: cancel the booking (x) for a full refund instead.",
+    "kinds.pay_next.virtual": "Your codes are ready: open the order (enter) and press k to see them.",
+    "kinds.pay_next.service": "Booked: the merchant comes in the slot you chose. From the order (enter) you can reschedule once (m) or cancel (x) until 24 hours before it.",
     "orders.status.awaiting_service": "To serve",
     "orders.event.rescheduled": "Rescheduled",
 }

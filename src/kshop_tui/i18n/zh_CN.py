@@ -1173,6 +1173,8 @@ MESSAGES: dict[str, str] = {
     "kinds.why_not.virtual_no_parcel": "虚拟商品以卡密发放，没有包裹。",
     "kinds.why_not.service_no_parcel": "服务类商品无需配送。",
     "kinds.why_not.service_cancel_instead": "服务尚未进行：请取消预约（x），可全额退款。",
+    "kinds.pay_next.virtual": "卡密已发放：打开订单（回车）按 k 查看。",
+    "kinds.pay_next.service": "预约成功：服务人员将在所选时段上门。服务开始 24 小时前，可在订单（回车）中改约一次（m）或取消（x）。",
     "orders.status.awaiting_service": "待服务",
     "orders.event.rescheduled": "已改约",
 }

@@ -97,6 +97,10 @@ class SlotPickerModal(ShopModal):
             if slot.id == self.current_slot_id:
                 line.append("  " + t("kinds.pick.current"), style="bold")
             times.add_option(Option(line, id=slot.id, disabled=slot.full))
+        if times.has_focus:
+            # The user went to the slots before they came: land on one that can be chosen.
+            times.highlighted = None
+            self.action_focus_slots()
 
     @on(OptionList.OptionSelected, "#slot-times")
     def _slot_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -112,9 +116,11 @@ class SlotPickerModal(ShopModal):
         self.query_one("#slot-days", OptionList).focus()
 
     def action_focus_slots(self) -> None:
+        """To the day's slots, on a slot that can be chosen (never a full one)."""
         times = self.query_one("#slot-times", OptionList)
-        times.focus()
-        if times.highlighted is None:
+        current = times.highlighted
+        if current is None or current >= len(self.slots) or self.slots[current].full:
             first = next((i for i, slot in enumerate(self.slots) if not slot.full), None)
             if first is not None:
                 times.highlighted = first
+        times.focus()
