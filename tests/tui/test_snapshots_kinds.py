@@ -153,3 +153,21 @@ def test_a_virtual_orders_codes(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SSH, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_booked_service_on_a_wide_terminal(
+    snap_compare: SnapCompare, make_app: MakeApp, backend_ctx: Ctx, demo_token: str, lang: str
+) -> None:
+    """120×40: the order's facts beside its timeline, the appointment and its rule."""
+    sku = service_sku(backend_ctx)
+    slot = free_slot(backend_ctx, sku["product_id"], days_ahead=3)
+    order = create(backend_ctx, [(sku["id"], 1)], slot_id=slot, service_note="客厅挂机，需梯子")
+    pay(backend_ctx, order["id"])
+    app = make_app(lang=lang, token=demo_token, open_target=f"order {order['id']}")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, OrderDetailScreen))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
