@@ -161,6 +161,26 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "无法申请{type_zh}：{reason_zh}",
         "Cannot request {type_en}: {reason_en}",
     ),
+    # Products of three kinds (docs/api.md §7.1).
+    "NOT_A_SERVICE": (
+        409,
+        "该商品或订单不是预约服务",
+        "This product or order is not a booked service",
+    ),
+    "NOT_VIRTUAL": (409, "该订单不是虚拟商品订单", "This order is not one of virtual goods"),
+    "SLOT_FULL": (409, "该时段已约满，请选择其他时段", "This slot is fully booked; choose another"),
+    "TOO_LATE_TO_CANCEL": (
+        409,
+        "服务开始前 24 小时内不能取消（截止 {deadline}）",
+        "A service cannot be cancelled within 24 hours of its start (the deadline was {deadline})",
+    ),
+    "TOO_LATE_TO_RESCHEDULE": (
+        409,
+        "服务开始前 24 小时内不能改约（截止 {deadline}）",
+        "A service cannot be rescheduled within 24 hours of its start (the deadline was"
+        " {deadline})",
+    ),
+    "RESCHEDULE_LIMIT": (409, "预约只能改期一次", "An appointment can be rescheduled only once"),
     "IDEMPOTENCY_IN_FLIGHT": (
         409,
         "相同请求正在处理中，请稍候",
@@ -275,6 +295,22 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "bad_tracking_no": ("运单号格式不正确", "tracking number has the wrong shape"),
     "tracking_no_in_use": ("该运单号已被使用", "this tracking number is already in use"),
     "not_for_type": ("不适用于该售后类型", "not available for this after-sale type"),
+    "bad_slot": ("不是有效的服务时段", "not a valid service slot"),
+    "slot_of_other_product": ("该时段不属于此服务", "this slot belongs to another service"),
+    "slot_unavailable": (
+        "该时段已开始或不在可预约范围内",
+        "this slot has started or cannot be booked yet",
+    ),
+    "same_slot": ("已是当前预约时段", "this is the slot already booked"),
+    "bad_date": ("日期格式应为 YYYY-MM-DD", "the date must be YYYY-MM-DD"),
+    "date_out_of_range": ("可预约 {first} 至 {last}", "slots can be booked from {first} to {last}"),
+    "mixed_kinds": (
+        "实物、虚拟商品和服务需分开下单",
+        "physical goods, virtual goods and services are ordered separately",
+    ),
+    "one_service": ("一个订单只能预约一项服务", "an order books one service"),
+    "no_address_for_virtual": ("虚拟商品无需收货地址", "virtual goods need no address"),
+    "only_for_services": ("仅预约服务需要此项", "only a service takes this"),
     "bad_tax_id": ("税号为 15/18/20 位字母或数字", "tax ID is 15, 18 or 20 letters or digits"),
     "bad_region": ("请选择有效的省/市/区", "choose a valid province/city/district"),
     "wrong_code": ("验证码错误或已过期", "wrong or expired code"),

@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import random
+from datetime import datetime, timedelta
 from typing import Any
 
 from PIL import Image, ImageDraw
@@ -18,11 +19,14 @@ from PIL import Image, ImageDraw
 from fake_backend import seed_data as data
 from fake_backend.context import Ctx
 from fake_backend.seed_history import seed_demo_history
-from fake_backend.services import search
-from fake_backend.services.rules import hash_secret, id_check_char, mask_id_number
+from fake_backend.services import search, service_slots
+from fake_backend.services.rules import CHINA_TZ, hash_secret, id_check_char, mask_id_number
+from fake_backend.storage import bookings as bookings_store
 from fake_backend.storage import catalogue as catalogue_store
 
 DEMO_PRODUCTS = 240
+# The demo shop: the random catalogue and the services of `data.SERVICES` after it.
+DEMO_CATALOGUE = DEMO_PRODUCTS + len(data.SERVICES)
 IMAGE_SIZE = 48
 IMAGE_POOL = 48  # large catalogues share this many generated images
 PRODUCT_BATCH = 5000
@@ -70,6 +74,8 @@ TABLES = (
     "support_threads",
     "support_messages",
     "idempotency_keys",
+    "slot_bookings",
+    "delivery_codes",
     "meta",
 )
 
@@ -101,6 +107,7 @@ def seed_all(ctx: Ctx, seed: int, products: int) -> None:
         _seed_coupons(ctx)
         _seed_demo_account(ctx)
         _seed_products(ctx, rng, products, own_images=True)
+        _seed_services(ctx, random.Random(seed * 104729 + 1))
         ctx.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seed', ?)", (str(seed),))
         search.index_new_products(ctx)
 
@@ -141,6 +148,10 @@ def _seed_categories(ctx: Ctx) -> None:
                 "INSERT OR IGNORE INTO brands(name, category_id) VALUES (?, ?)",
                 (brand, leaves[leaf]),
             )
+    for leaf, brand, *_ in data.SERVICES:
+        ctx.db.execute(
+            "INSERT OR IGNORE INTO brands(name, category_id) VALUES (?, ?)", (brand, leaves[leaf])
+        )
 
 
 def _seed_shipping(ctx: Ctx) -> None:
@@ -275,6 +286,7 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
                 reason,
                 json.dumps(promotions, ensure_ascii=False),
                 now - rng.uniform(0, 365) * DAY,
+                family.get("kind", "physical"),
             )
         )
         if own_images:
@@ -303,6 +315,91 @@ def _seed_products(ctx: Ctx, rng: random.Random, count: int, *, own_images: bool
             batch.flush(ctx)
     batch.flush(ctx)
     _settle_products(ctx, first_id)
+
+
+def _seed_services(ctx: Ctx, rng: random.Random) -> None:
+    """The services of `data.SERVICES`, with pictures, reviews, the bookings other customers
+    hold in the next 14 days (some slots full), and the secret virtual goods' codes are
+    derived from. Drawn from an rng of their own, after the catalogue's."""
+    now = ctx.now()
+    leaves = {row["name_zh"]: row["id"] for row in ctx.db.all("SELECT id, name_zh FROM categories")}
+    product_id = (ctx.db.scalar("SELECT MAX(id) FROM products") or 0) + 1
+    sku_id = (ctx.db.scalar("SELECT MAX(id) FROM skus") or 0) + 1
+    family_index = len(data.FAMILIES)
+    for leaf, brand, base, axis, options, capacity in data.SERVICES:
+        prices = [yuan * 100 for _, yuan in options]
+        review_count = rng.randint(1, 5)
+        ctx.db.execute(
+            "INSERT INTO products(id, name, brand, category_id, price_fen, stock, sales, rating,"
+            " review_count, description, returnable, return_window_days, non_returnable_reason,"
+            " promotions, created_at, kind, slot_capacity)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,0,0,'service','[]',?,'service',?)",
+            (
+                product_id,
+                f"{brand} {base}",
+                brand,
+                leaves[leaf],
+                min(prices),
+                data.SERVICE_STOCK * len(options),
+                int(rng.paretovariate(1.2) * 40),
+                round(rng.uniform(4.3, 5.0), 1),
+                review_count,
+                data.SERVICE_DESCRIPTION,
+                now - rng.uniform(0, 365) * DAY,
+                capacity,
+            ),
+        )
+        catalogue_store.index_short_words(ctx.db, [(product_id, f"{brand} {base}", brand)])
+        specs = []
+        for (value, _), price in zip(options, prices, strict=True):
+            spec = json.dumps({axis: value}, ensure_ascii=False)
+            specs.append(spec)
+            ctx.db.execute(
+                "INSERT INTO skus(id, product_id, specs, price_fen, stock) VALUES (?,?,?,?,?)",
+                (sku_id, product_id, spec, price, data.SERVICE_STOCK),
+            )
+            sku_id += 1
+        image_id = ctx.db.insert(
+            "INSERT INTO images(png) VALUES (?)", (_make_image(rng, family_index),)
+        )
+        ctx.db.execute(
+            "INSERT INTO product_images(product_id, image_id, position) VALUES (?,?,0)",
+            (product_id, image_id),
+        )
+        for _ in range(review_count):
+            text, rating = rng.choice(data.SERVICE_REVIEWS)
+            ctx.db.execute(
+                "INSERT INTO reviews(product_id, author, rating, text, specs, created_at)"
+                " VALUES (?,?,?,?,?,?)",
+                (
+                    product_id,
+                    rng.choice(data.SURNAMES) + "**",
+                    rating,
+                    text,
+                    rng.choice(specs),
+                    now - rng.uniform(1, 200) * DAY,
+                ),
+            )
+        _seed_bookings(ctx, rng, product_id, capacity)
+        product_id += 1
+        family_index += 1
+    _settle_products(ctx, product_id - len(data.SERVICES))
+    bookings_store.set_code_secret(ctx.db, f"{rng.getrandbits(128):032x}")
+
+
+def _seed_bookings(ctx: Ctx, rng: random.Random, product_id: int, capacity: int) -> None:
+    """Other customers' bookings of a service's slots in the next 14 days: about one slot in
+    five full, one in five partly taken."""
+    first, last = service_slots.booking_days(ctx.now())
+    day = first
+    while day <= last:
+        for hour in service_slots.SLOT_HOURS:
+            draw = rng.random()
+            taken = capacity if draw < 0.2 else rng.randint(1, capacity) if draw < 0.4 else 0
+            if taken:
+                starts_at = datetime(day.year, day.month, day.day, hour, tzinfo=CHINA_TZ)
+                bookings_store.set_booked(ctx.db, product_id, starts_at.timestamp(), taken)
+        day += timedelta(days=1)
 
 
 def _name_variety(rng: random.Random) -> str:
@@ -366,8 +463,8 @@ class _Batch:
         ctx.db.executemany(
             "INSERT INTO products(id, name, brand, category_id, price_fen, original_price_fen,"
             " stock, sales, rating, review_count, description, returnable, return_window_days,"
-            " non_returnable_reason, promotions, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " non_returnable_reason, promotions, created_at, kind)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             self.products,
         )
         catalogue_store.index_short_words(ctx.db, [row[:3] for row in self.products])

@@ -8,7 +8,15 @@ import asyncio
 import logging
 
 from fake_backend.context import Ctx
-from fake_backend.services import after_sale_merchant, auth, logistics, payments, support, sweeper
+from fake_backend.services import (
+    after_sale_merchant,
+    appointments,
+    auth,
+    logistics,
+    payments,
+    support,
+    sweeper,
+)
 
 log = logging.getLogger("fake_backend.simulator")
 
@@ -16,6 +24,7 @@ MOVES = (
     auth.simulate,
     payments.simulate,
     logistics.simulate,
+    appointments.simulate,
     after_sale_merchant.simulate,
     support.simulate,
 )

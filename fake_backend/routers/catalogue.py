@@ -20,9 +20,10 @@ from fake_backend.schemas.catalogue import (
     ProductList,
     ProductSort,
     ReviewList,
+    SlotList,
 )
 from fake_backend.schemas.common import errors
-from fake_backend.services import catalogue
+from fake_backend.services import catalogue, service_slots
 
 router = APIRouter(tags=["catalogue"])
 
@@ -105,6 +106,23 @@ def product_reviews(
 ) -> catalogue.ReviewPage:
     """A product's reviews, newest first."""
     return catalogue.product_reviews(ctx, product_id, cursor, limit)
+
+
+@router.get("/products/{product_id}/slots", response_model=SlotList, responses=errors(404, 409))
+def product_slots(
+    product_id: ProductId,
+    ctx: CtxDep,
+    date: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="YYYY-MM-DD (Asia/Shanghai), today to 13 days ahead; omitted: today.",
+        ),
+    ] = None,
+) -> service_slots.SlotList:
+    """A service's 2-hour slots of one day that have not started, with the bookings each
+    still takes; 409 NOT_A_SERVICE for other products."""
+    return service_slots.list_slots(ctx, product_id, date)
 
 
 @router.get(

@@ -13,7 +13,9 @@ from fake_backend.schemas.common import AUTH_ERRORS, errors
 from fake_backend.schemas.orders import (
     MAX_CURSOR_LENGTH,
     MAX_ID,
+    AppointmentChange,
     CancelReasonList,
+    Delivery,
     InvoiceIn,
     Order,
     OrderAddressChange,
@@ -27,7 +29,15 @@ from fake_backend.schemas.orders import (
     PaymentCreate,
     PaymentFail,
 )
-from fake_backend.services import order_changes, order_creation, order_states, order_views, payments
+from fake_backend.services import (
+    appointments,
+    order_changes,
+    order_creation,
+    order_states,
+    order_views,
+    payments,
+    virtual_codes,
+)
 
 router = APIRouter(tags=["orders"], responses=AUTH_ERRORS)
 dev_router = APIRouter()
@@ -48,7 +58,8 @@ def create_order(
     lang: LangDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    """Places an order: stock is reserved and the coupon used at once; pay within 30 min."""
+    """Places an order: stock (and a service's slot) is reserved and the coupon used at
+    once; pay within 30 min. One kind of goods per order (docs/api.md §7.1)."""
 
     def place() -> order_views.OrderView:
         return order_creation.create_order(
@@ -62,6 +73,8 @@ def create_order(
             remark=body.remark,
             invoice=_invoice(body.invoice) if body.invoice is not None else None,
             lang=lang,
+            slot_id=body.appointment.slot_id if body.appointment is not None else None,
+            service_note=body.service_note,
         )
 
     return run_idempotent(
@@ -121,8 +134,25 @@ def change_address(
 def cancel_order(
     order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: UserDep, lang: LangDep
 ) -> order_views.OrderView:
-    """Before shipment: stock and coupon come back; a paid order is refunded in full."""
+    """Before shipment: stock and coupon come back; a paid order is refunded in full. A
+    service until 24 h before its slot (then 409 TOO_LATE_TO_CANCEL); its slot comes back."""
     return order_states.cancel_order(ctx, user.id, order_id, body.reason, lang)
+
+
+@router.get("/orders/{order_id}/delivery", response_model=Delivery, responses=errors(404, 409))
+def order_delivery(order_id: OrderId, ctx: CtxDep, user: UserDep) -> virtual_codes.DeliveryView:
+    """A paid virtual order's codes, one per unit (owner only). The first call marks them
+    viewed: from then on the order cannot be refunded."""
+    return virtual_codes.reveal(ctx, user.id, order_id)
+
+
+@router.put("/orders/{order_id}/appointment", response_model=Order, responses=errors(404, 409))
+def reschedule(
+    order_id: OrderId, body: AppointmentChange, ctx: CtxDep, user: UserDep, lang: LangDep
+) -> order_views.OrderView:
+    """A service order moves to another slot of the same service: once, and only until 24 h
+    before the booked slot starts."""
+    return appointments.reschedule(ctx, user.id, order_id, body.slot_id, lang)
 
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=Order, responses=errors(404, 409))
@@ -188,3 +218,9 @@ def dev_payment_fail(
     payment_id: PaymentId, ctx: CtxDep, body: PaymentFail | None = None
 ) -> payments.PaymentView:
     return payments.fail(ctx, payment_id, body.reason if body is not None else "declined")
+
+
+@dev_router.post("/orders/{order_id}/complete-service", response_model=Order)
+def dev_complete_service(order_id: OrderId, ctx: CtxDep, lang: LangDep) -> order_views.OrderView:
+    """The merchant marks a service done (awaiting_service → completed)."""
+    return appointments.complete_by_merchant(ctx, order_id, lang)

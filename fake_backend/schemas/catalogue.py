@@ -36,6 +36,22 @@ class BrandList(BaseModel):
     items: list[BrandCount]
 
 
+ProductKind = Literal["physical", "virtual", "service"]
+
+
+class Slot(BaseModel):
+    id: str = Field(description="<product_id>-<YYYYMMDDHH>, the start in Asia/Shanghai.")
+    starts_at: str
+    ends_at: str = Field(description="Two hours after starts_at.")
+    capacity_left: int = Field(description="Bookings the slot still takes; 0: full.")
+
+
+class SlotList(BaseModel):
+    items: list[Slot] = Field(
+        description="The day's slots that have not started (08:00–20:00, 2 h each)."
+    )
+
+
 class ProductSummary(BaseModel):
     id: int
     name: str
@@ -56,6 +72,10 @@ class ProductSummary(BaseModel):
     review_count: int
     image: str | None = Field(description="URL path of the first image.")
     returnable: bool
+    kind: ProductKind = Field(
+        description="physical: shipped; virtual: codes delivered on payment; service: booked"
+        " for a 2-hour slot (GET /products/{id}/slots)."
+    )
 
 
 class FoundProduct(ProductSummary):
@@ -104,7 +124,7 @@ class ProductDetail(ProductSummary):
     description: str
     promotions: list[Promotion]
     return_window_days: int
-    non_returnable_reason: Literal["customised", "perishable", "virtual"] | None
+    non_returnable_reason: Literal["customised", "perishable", "virtual", "service"] | None
     category_path: list[CategoryRef] = Field(description="From the top-level category down.")
 
 

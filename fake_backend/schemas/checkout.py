@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -37,7 +37,10 @@ class QuoteRequest(StrictModel):
     items: list[CheckoutItem] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     from_cart: bool | None = None
     address_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="Omitted: the default address."
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Omitted: the default address. Virtual goods take none (422).",
     )
     coupon_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     order_id: int | None = Field(
@@ -107,7 +110,12 @@ class Quote(BaseModel):
     shipping_fen: int
     discount_fen: int
     total_fen: int
-    estimated_delivery: EstimatedDelivery
+    estimated_delivery: EstimatedDelivery | None = Field(
+        description="Physical goods only; null for virtual goods and services."
+    )
+    kind: Literal["physical", "virtual", "service"] = Field(
+        description="The one kind of goods quoted (422 items mixed_kinds otherwise)."
+    )
     address_id: int | None = Field(description="The address quoted for (the default if omitted).")
     coupon_id: int | None = Field(description="The applied coupon, or null.")
     best_coupon_id: int | None = Field(description="The usable coupon that saves the most.")

@@ -19,18 +19,28 @@ MAX_PAYMENT_PASSWORD_LENGTH = 32
 
 PaymentMethod = Literal["alipay", "wechat_pay", "bank_card", "balance", "bnpl"]
 OrderStatus = Literal[
-    "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "closed"
+    "pending_payment",
+    "awaiting_shipment",
+    "awaiting_service",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
 ]
 OrderFilter = Literal[
     "all",
     "pending_payment",
     "awaiting_shipment",
+    "awaiting_service",
     "shipped",
     "completed",
     "cancelled",
     "closed",
     "after_sale",
 ]
+OrderKind = Literal["physical", "virtual", "service"]
+MAX_SERVICE_NOTE_LENGTH = 200
+MAX_SLOT_ID_LENGTH = 40
 AfterSaleStatus = Literal["none", "in_progress", "refunded_partly", "refunded", "closed"]
 OrderAction = Literal[
     "pay",
@@ -42,6 +52,8 @@ OrderAction = Literal[
     "confirm_receipt",
     "review",
     "buy_again",
+    "reschedule",
+    "view_codes",
 ]
 PaymentStatus = Literal["pending", "succeeded", "failed"]
 
@@ -64,18 +76,37 @@ class InvoiceIn(StrictModel):
     )
 
 
+class AppointmentIn(StrictModel):
+    slot_id: str = Field(
+        min_length=1,
+        max_length=MAX_SLOT_ID_LENGTH,
+        description="An id from GET /products/{id}/slots",
+    )
+
+
 class OrderCreate(StrictModel):
     items: list[OrderLineIn] | None = Field(
         default=None, min_length=1, max_length=MAX_LINES, description="Or from_cart: true"
     )
     from_cart: bool = Field(default=False, description="Order the cart's selected lines")
     address_id: int | None = Field(
-        default=None, ge=1, le=MAX_ID, description="Omitted: the default address"
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Omitted: the default address. Virtual goods take none (422).",
     )
     coupon_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     payment_method: PaymentMethod
     remark: str = Field(default="", max_length=MAX_REMARK_LENGTH)
     invoice: InvoiceIn | None = None
+    appointment: AppointmentIn | None = Field(
+        default=None, description="A service only, and required for one: the slot booked"
+    )
+    service_note: str | None = Field(
+        default=None,
+        max_length=MAX_SERVICE_NOTE_LENGTH,
+        description="服务需求: a service only, and required for one (not blank)",
+    )
 
     _quantities = model_validator(mode="before")(refuse_bad_item_quantities)
 
@@ -93,6 +124,14 @@ class OrderAddressChange(StrictModel):
 class OrderCancel(StrictModel):
     reason: str = Field(
         min_length=1, max_length=40, description="A code from GET /orders/cancel-reasons"
+    )
+
+
+class AppointmentChange(StrictModel):
+    slot_id: str = Field(
+        min_length=1,
+        max_length=MAX_SLOT_ID_LENGTH,
+        description="Another slot of the same service (GET /products/{id}/slots)",
     )
 
 
@@ -162,9 +201,37 @@ class OrderEvent(BaseModel):
     note: str = Field(description="In the request's language when the backend wrote it")
 
 
+class DeliverySummary(BaseModel):
+    count: int = Field(description="Codes delivered (one per unit), refunded lines' left out")
+    codes_viewed: bool = Field(description="Whether GET /orders/{id}/delivery was called")
+
+
+class Appointment(BaseModel):
+    slot_id: str
+    starts_at: str
+    ends_at: str
+    rescheduled: bool = Field(description="It was moved once already (only once is allowed)")
+    changeable_until: str = Field(
+        description="24 h before starts_at: until then it may be cancelled with a full refund"
+        " or rescheduled"
+    )
+
+
+class DeliveryCode(BaseModel):
+    code: str
+    expires_at: str
+    item_id: int = Field(description="The order item it was bought with")
+    name: str = Field(description="That item's product name")
+
+
+class Delivery(BaseModel):
+    codes: list[DeliveryCode]
+
+
 class Order(BaseModel):
     id: int
     order_no: str = Field(examples=["KS261124000001"])
+    kind: OrderKind = Field(description="The kind of goods it holds (one kind per order)")
     status: OrderStatus
     after_sale_status: AfterSaleStatus
     items: list[OrderItemOut]
@@ -175,7 +242,10 @@ class Order(BaseModel):
     refunded_fen: int
     payment_method: PaymentMethod
     paid_method: PaymentMethod | None
-    address: OrderAddress
+    address: OrderAddress | None = Field(description="None for virtual goods")
+    delivery: DeliverySummary | None = Field(description="Virtual goods, once paid")
+    appointment: Appointment | None = Field(description="Services: the slot booked")
+    service_note: str | None = Field(description="Services: the buyer's 服务需求")
     remark: str
     invoice: Invoice | None
     coupon: OrderCoupon | None
@@ -203,6 +273,7 @@ class FirstItem(BaseModel):
 class OrderSummary(BaseModel):
     id: int
     order_no: str
+    kind: OrderKind
     status: OrderStatus
     after_sale_status: AfterSaleStatus
     created_at: str
@@ -222,6 +293,7 @@ class OrderCounts(BaseModel):
     all: int
     pending_payment: int
     awaiting_shipment: int
+    awaiting_service: int
     shipped: int
     completed: int
     cancelled: int

@@ -111,6 +111,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "perishable": ("生鲜易腐商品不支持退货", "perishable goods cannot be returned"),
     "virtual": ("虚拟商品不支持退货", "virtual goods cannot be returned"),
     "not_returnable": ("该商品不支持退货", "this product cannot be returned"),
+    "codes_viewed": ("卡密已查看，不支持退款", "the codes were viewed, so they cannot be refunded"),
+    "service_booked": (
+        "服务尚未进行：服务开始 24 小时前可取消预约并全额退款",
+        "the service has not taken place: cancel the booking up to 24 hours before it for a"
+        " full refund",
+    ),
     "auto_approved": (
         "商家超时未处理，系统自动同意",
         "The merchant did not answer in time; approved automatically",
@@ -295,6 +301,15 @@ def assess(
     if status in whole_order:
         blocked = {kind: Verdict(whole_order[status]) for kind in TYPES}
         quality_blocked = dict(blocked)
+    elif order["kind"] == "service" and status == "awaiting_service":
+        blocked = {kind: Verdict("service_booked") for kind in TYPES}
+        quality_blocked = dict(blocked)
+    elif order["kind"] == "virtual":
+        # docs/api.md §7.1: codes are not sent back; a refund only while none was viewed.
+        for kind in GOODS_BACK:
+            blocked[kind] = quality_blocked[kind] = Verdict("virtual")
+        if order["codes_viewed_at"] is not None:
+            blocked["refund_only"] = quality_blocked["refund_only"] = Verdict("codes_viewed")
     elif status == "awaiting_shipment":
         for kind in GOODS_BACK:
             blocked[kind] = quality_blocked[kind] = Verdict("not_shipped")

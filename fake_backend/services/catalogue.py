@@ -73,6 +73,7 @@ class ProductSummary(TypedDict):
     review_count: int
     image: str | None
     returnable: bool
+    kind: str
 
 
 class FoundProduct(ProductSummary):
@@ -374,6 +375,7 @@ def _summary(row: sqlite3.Row) -> ProductSummary:
         "review_count": row["review_count"],
         "image": image_url(row["image_id"]),
         "returnable": bool(row["returnable"]),
+        "kind": row["kind"],
     }
 
 

@@ -1,6 +1,6 @@
 """Changing an unpaid order (docs/api.md §3): its lines or its address, at most
 `MAX_ORDER_CHANGES` times; each change prices the order again, takes its stock again and
-returns a coupon that no longer applies."""
+returns a coupon that no longer applies. Only orders of physical goods change."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from fake_backend.context import Ctx
-from fake_backend.errors import ApiError
+from fake_backend.errors import ApiError, invalid_state
 from fake_backend.services import addresses, pricing
 from fake_backend.services.order_creation import address_snapshot, money_columns, reserve
 from fake_backend.services.order_records import MAX_ORDER_CHANGES
@@ -44,6 +44,10 @@ def change_address(ctx: Ctx, user_id: int, order_id: int, address_id: int, lang:
 def _require_changeable(ctx: Ctx, user_id: int, order_id: int) -> sqlite3.Row:
     """An unpaid order changed fewer than MAX_ORDER_CHANGES times (else 409)."""
     order = require_status(ctx, user_id, order_id, "pending_payment")
+    if order["kind"] != "physical":
+        # A virtual order has no address, and a service's lines hold its booked slot: such
+        # an order is cancelled and placed again instead (docs/api.md §7.1).
+        raise invalid_state(order["kind"])
     if store.times_changed(ctx.db, order_id) >= MAX_ORDER_CHANGES:
         raise ApiError(
             "ORDER_CHANGE_LIMIT", limit=MAX_ORDER_CHANGES, details={"limit": MAX_ORDER_CHANGES}

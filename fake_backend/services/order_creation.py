@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from fake_backend.context import Ctx
-from fake_backend.errors import ApiError, field_error, not_found
-from fake_backend.services import addresses, cart, pricing
+from fake_backend.errors import ApiError, FieldErrors, field_error, not_found
+from fake_backend.services import addresses, cart, pricing, service_slots
 from fake_backend.services.order_views import InvoiceView, OrderView, order_view
 from fake_backend.services.rules import TAX_ID_RE, china_date, dumps
 from fake_backend.storage import orders as store
@@ -29,13 +29,17 @@ def create_order(
     remark: str,
     invoice: InvoiceView | None,
     lang: str,
+    slot_id: str | None = None,
+    service_note: str | None = None,
 ) -> OrderView:
-    """Places an order: quote, stock, order rows, coupon, cart and event, all or nothing."""
+    """Places an order: quote, stock (and a service's slot), order rows, coupon, cart and
+    event, all or nothing."""
     if items and from_cart:
         raise field_error("from_cart", "exactly_one_of", fields="items / from_cart")
     if not items and not from_cart:
         raise field_error("items", "required")
     invoice_snapshot = _checked_invoice(invoice)
+    note = service_note.strip() if service_note is not None else None
     with ctx.db.tx():
         cart_item_ids: list[int] = []
         if items:
@@ -46,12 +50,23 @@ def create_order(
                 raise field_error("from_cart", "cart_empty")
             lines = [(line.sku_id, line.qty) for line in cart_lines]
             cart_item_ids = [line.cart_item_id for line in cart_lines]
-        chosen_address_id = address_id or addresses.default_address_id(ctx, user_id)
-        if chosen_address_id is None:
+        quote = pricing.quote(ctx, user_id, lines, address_id, coupon_id, lang)
+        kind = quote["kind"]
+        _check_service_fields(kind, slot_id, note)
+        chosen_address_id = quote["address_id"]
+        if kind != "virtual" and chosen_address_id is None:
             raise field_error("address_id", "required")
-        address = addresses.get_address(ctx, user_id, chosen_address_id)
-        quote = pricing.quote(ctx, user_id, lines, chosen_address_id, coupon_id, lang)
+        address = (
+            addresses.get_address(ctx, user_id, chosen_address_id)
+            if chosen_address_id is not None
+            else None
+        )
         priced = reserve(ctx, quote)
+        slot_starts_at = None
+        if kind == "service" and slot_id is not None:
+            slot_starts_at = service_slots.book(
+                ctx, quote["lines"][0]["product_id"], slot_id, "appointment.slot_id"
+            )
         now = ctx.now()
         order_id = store.insert_order(
             ctx.db,
@@ -62,11 +77,14 @@ def create_order(
                 **money_columns(quote),
                 "coupon_id": coupon_id,
                 "payment_method": payment_method,
-                "address": address_snapshot(address),
+                "address": address_snapshot(address) if address is not None else "null",
                 "address_id": chosen_address_id,
                 "remark": remark,
                 "invoice": dumps(invoice_snapshot) if invoice_snapshot is not None else None,
                 "created_at": now,
+                "kind": kind,
+                "service_note": note if kind == "service" else None,
+                "slot_starts_at": slot_starts_at,
             },
         )
         store.insert_items(ctx.db, order_id, priced)
@@ -76,6 +94,22 @@ def create_order(
             cart.remove_items(ctx, user_id, cart_item_ids)
         store.add_event(ctx.db, order_id, "created", "", now)
     return order_view(ctx, order_id, lang)
+
+
+def _check_service_fields(kind: str, slot_id: str | None, note: str | None) -> None:
+    """A service needs its slot and its 服务需求; nothing else takes either."""
+    errors = FieldErrors()
+    if kind == "service":
+        if slot_id is None:
+            errors.add("appointment", "required")
+        if not note:
+            errors.add("service_note", "required")
+    else:
+        if slot_id is not None:
+            errors.add("appointment", "only_for_services")
+        if note is not None:
+            errors.add("service_note", "only_for_services")
+    errors.raise_if_any()
 
 
 def _checked_invoice(invoice: InvoiceView | None) -> InvoiceView | None:

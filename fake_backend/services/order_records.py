@@ -47,6 +47,12 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
         "Receipt confirmed automatically 10 days after delivery",
     ),
     "refund_on_cancel": ("订单取消，全额退款", "Order cancelled: refunded in full"),
+    "codes_delivered": ("卡密已发放，可在订单详情查看", "Codes delivered: see them in the order"),
+    "service_done": ("商家已完成服务", "The merchant completed the service"),
+    "service_auto_completed": (
+        "服务时段结束 24 小时后系统自动完成",
+        "Completed automatically 24 hours after the slot",
+    ),
     "after_sale_withdrawn": ("买家撤销售后申请", "The buyer withdrew the after-sale request"),
     "after_sale_upheld": ("平台维持商家处理结果", "The platform upheld the merchant's decision"),
     "exchange_done": ("换货完成", "Exchange completed"),

@@ -1,16 +1,18 @@
 """An order's state changes (docs/api.md §3): cancelling (by the user, by the 30-minute
 timeout), closing once after-sales refunded every item, confirming receipt (by the user or 10
 days after delivery), and putting stock back. Each runs inside one transaction guarded
-by the order's status."""
+by the order's status. A service order cancels as an unshipped one does, until 24 h before its
+slot, and gives its slot back."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
 
+from fake_backend.clock import iso
 from fake_backend.context import Ctx
-from fake_backend.errors import field_error, invalid_state
-from fake_backend.services import ledger, payments
+from fake_backend.errors import ApiError, field_error, invalid_state, not_found
+from fake_backend.services import ledger, payments, service_slots
 from fake_backend.services.order_records import (
     AUTO_CANCEL_SECONDS,
     AUTO_CONFIRM_SECONDS,
@@ -18,6 +20,7 @@ from fake_backend.services.order_records import (
     load_order,
 )
 from fake_backend.services.order_views import OrderView, order_view
+from fake_backend.services.rules import china_date
 from fake_backend.storage import orders as store
 from fake_backend.storage import payments as payment_store
 
@@ -73,18 +76,37 @@ def cancel_order(ctx: Ctx, user_id: int, order_id: int, reason: str, lang: str) 
         raise field_error("reason", "not_one_of", expected=", ".join(CANCEL_REASONS))
     with ctx.db.tx():
         order = load_order(ctx, user_id, order_id)
-        if order["status"] not in ("pending_payment", "awaiting_shipment"):
+        if order["status"] not in ("pending_payment", "awaiting_shipment", "awaiting_service"):
             raise invalid_state(order["status"])
         if order["after_sale_status"] == "in_progress":
             raise invalid_state("after_sale_in_progress")
+        deadline = service_slots.notice_ends_at(order)
+        if order["status"] == "awaiting_service" and deadline is not None and ctx.now() > deadline:
+            raise ApiError(
+                "TOO_LATE_TO_CANCEL",
+                deadline=china_date(deadline).strftime("%Y-%m-%d %H:%M"),
+                details={"deadline": iso(deadline)},
+            )
         _cancel(ctx, order, reason)
         refundable = order["total_fen"] - order["refunded_fen"]
-        if order["status"] == "awaiting_shipment" and refundable > 0:
+        if order["status"] in ("awaiting_shipment", "awaiting_service") and refundable > 0:
             payments.refund(
                 ctx, order_id, refundable, "original", f"取消订单退款 {order['order_no']}"
             )
             store.add_event(ctx.db, order_id, "refunded", "refund_on_cancel", ctx.now())
     return order_view(ctx, order_id, lang)
+
+
+def complete_service(ctx: Ctx, order_id: int, note: str) -> None:
+    """Awaiting service → completed (the merchant, or the backend 24 h after the slot);
+    joins the caller's transaction; 409 unless the order awaits its service."""
+    with ctx.db.tx():
+        order = store.get_order(ctx.db, order_id)
+        if order is None:
+            raise not_found("order")
+        if order["status"] != "awaiting_service":
+            raise invalid_state(order["status"])
+        _complete(ctx, order_id, note, from_status="awaiting_service")
 
 
 def confirm_receipt(ctx: Ctx, user_id: int, order_id: int, lang: str) -> OrderView:
@@ -116,6 +138,7 @@ def _cancel(ctx: Ctx, order: sqlite3.Row, reason: str) -> None:
     ):
         raise invalid_state("cancelled")
     release_stock(ctx, order_id)
+    service_slots.release(ctx, order)
     coupon_id = order["coupon_id"]
     if coupon_id is not None and store.coupon_expires_at(ctx.db, coupon_id) > now:
         store.free_coupon(ctx.db, coupon_id)
@@ -123,10 +146,11 @@ def _cancel(ctx: Ctx, order: sqlite3.Row, reason: str) -> None:
     store.add_event(ctx.db, order_id, "cancelled", reason, now)
 
 
-def _complete(ctx: Ctx, order_id: int, note: str) -> None:
-    """Shipped → completed, inside the caller's transaction; a pay-later bill starts its term."""
+def _complete(ctx: Ctx, order_id: int, note: str, from_status: str = "shipped") -> None:
+    """Shipped (or awaiting service) → completed, inside the caller's transaction; a
+    pay-later bill starts its term."""
     now = ctx.now()
-    if not store.set_status_if(ctx.db, order_id, "shipped", status="completed", completed_at=now):
+    if not store.set_status_if(ctx.db, order_id, from_status, status="completed", completed_at=now):
         return
     store.add_event(ctx.db, order_id, "completed", note, now)
     order = store.get_order(ctx.db, order_id)

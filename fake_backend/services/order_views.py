@@ -9,7 +9,7 @@ from typing import TypedDict
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import field_error, not_found
-from fake_backend.services import catalogue
+from fake_backend.services import catalogue, service_slots, virtual_codes
 from fake_backend.services.after_sale_rules import QUALITY_WINDOW_DAYS
 from fake_backend.services.order_records import (
     AUTO_CANCEL_SECONDS,
@@ -23,6 +23,7 @@ from fake_backend.services.order_records import (
 )
 from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import loads, mask_phone
+from fake_backend.services.virtual_codes import DeliverySummary
 from fake_backend.storage import orders as store
 
 # ---- what reading orders answers: a TypedDict per shape, field for field the response
@@ -76,9 +77,18 @@ class OrderEventView(TypedDict):
     note: str | None
 
 
+class AppointmentView(TypedDict):
+    slot_id: str
+    starts_at: str | None
+    ends_at: str | None
+    rescheduled: bool
+    changeable_until: str | None
+
+
 class OrderView(TypedDict):
     id: int
     order_no: str
+    kind: str
     status: str
     after_sale_status: str
     items: list[OrderItemView]
@@ -89,7 +99,10 @@ class OrderView(TypedDict):
     refunded_fen: int
     payment_method: str
     paid_method: str | None
-    address: OrderAddressView
+    address: OrderAddressView | None
+    delivery: DeliverySummary | None
+    appointment: AppointmentView | None
+    service_note: str | None
     remark: str
     invoice: InvoiceView | None
     coupon: OrderCouponView | None
@@ -117,6 +130,7 @@ class FirstItemView(TypedDict):
 class OrderSummaryView(TypedDict):
     id: int
     order_no: str
+    kind: str
     status: str
     after_sale_status: str
     created_at: str | None
@@ -136,6 +150,7 @@ class OrderCountsView(TypedDict):
     all: int
     pending_payment: int
     awaiting_shipment: int
+    awaiting_service: int
     shipped: int
     completed: int
     cancelled: int
@@ -167,6 +182,7 @@ def order_view(ctx: Ctx, order_id: int, lang: str) -> OrderView:
     return {
         "id": order["id"],
         "order_no": order["order_no"],
+        "kind": order["kind"],
         "status": order["status"],
         "after_sale_status": order["after_sale_status"],
         "items": [
@@ -193,15 +209,22 @@ def order_view(ctx: Ctx, order_id: int, lang: str) -> OrderView:
         "refunded_fen": order["refunded_fen"],
         "payment_method": order["payment_method"],
         "paid_method": order["paid_method"],
-        "address": {
-            "name": address["name"],
-            "phone": address["phone"],
-            "phone_masked": mask_phone(address["phone"]),
-            "province": address["province"],
-            "city": address["city"],
-            "district": address["district"],
-            "detail": address["detail"],
-        },
+        "address": (
+            {
+                "name": address["name"],
+                "phone": address["phone"],
+                "phone_masked": mask_phone(address["phone"]),
+                "province": address["province"],
+                "city": address["city"],
+                "district": address["district"],
+                "detail": address["detail"],
+            }
+            if address is not None
+            else None
+        ),
+        "delivery": virtual_codes.summary(ctx, order),
+        "appointment": _appointment(order, items),
+        "service_note": order["service_note"],
         "remark": order["remark"],
         "invoice": loads(order["invoice"]),
         "coupon": (
@@ -262,6 +285,7 @@ def list_orders(ctx: Ctx, user_id: int, status: str, cursor: str | None, limit: 
             {
                 "id": row["id"],
                 "order_no": row["order_no"],
+                "kind": row["kind"],
                 "status": row["status"],
                 "after_sale_status": row["after_sale_status"],
                 "created_at": iso(row["created_at"]),
@@ -297,6 +321,7 @@ def order_counts(ctx: Ctx, user_id: int) -> OrderCountsView:
         "all": counts["all"],
         "pending_payment": counts["pending_payment"],
         "awaiting_shipment": counts["awaiting_shipment"],
+        "awaiting_service": counts["awaiting_service"],
         "shipped": counts["shipped"],
         "completed": counts["completed"],
         "cancelled": counts["cancelled"],
@@ -314,12 +339,28 @@ def cancel_reasons(lang: str) -> CancelReasonList:
     }
 
 
+def _appointment(order: sqlite3.Row, items: list[sqlite3.Row]) -> AppointmentView | None:
+    starts_at = order["slot_starts_at"]
+    if order["kind"] != "service" or starts_at is None or not items:
+        return None
+    return {
+        "slot_id": service_slots.slot_id(items[0]["product_id"], starts_at),
+        "starts_at": iso(starts_at),
+        "ends_at": iso(starts_at + service_slots.SLOT_SECONDS),
+        "rescheduled": order["rescheduled_at"] is not None,
+        "changeable_until": iso(service_slots.notice_ends_at(order)),
+    }
+
+
 def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float) -> list[str]:
-    """What the user may do now, per docs/api.md §3's table."""
+    """What the user may do now, per docs/api.md §3's table (§7.1 for virtual goods and
+    services)."""
     status = order["status"]
     open_for_after_sale = order["after_sale_status"] != "in_progress" and any(
         not item["refunded"] for item in items
     )
+    if order["kind"] != "physical":
+        return _actions_not_shipped(ctx, order, items, now, open_for_after_sale)
     if status == "pending_payment":
         if store.times_changed(ctx.db, order["id"]) >= MAX_ORDER_CHANGES:
             return ["pay", "cancel"]
@@ -340,6 +381,35 @@ def _actions(ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float)
             actions.append("after_sale")
         # Buying the same things again is what a finished order is most often opened for.
         return [*actions, "track", "buy_again"]
+    return ["buy_again"]
+
+
+def _actions_not_shipped(
+    ctx: Ctx, order: sqlite3.Row, items: list[sqlite3.Row], now: float, open_for_after_sale: bool
+) -> list[str]:
+    """A virtual order: pay or cancel, then its codes (and a refund while none was viewed);
+    a service: pay, cancel and reschedule while the 24-hour rule allows."""
+    status = order["status"]
+    deadline = service_slots.notice_ends_at(order)
+    in_notice = deadline is not None and now <= deadline
+    movable = in_notice and order["rescheduled_at"] is None
+    if status == "pending_payment":
+        return ["pay", *(["reschedule"] if movable else []), "cancel"]
+    if status == "awaiting_service":
+        actions = ["reschedule"] if movable else []
+        if in_notice and order["after_sale_status"] != "in_progress":
+            actions.append("cancel")
+        return actions
+    if status == "completed":
+        actions = ["view_codes"] if order["kind"] == "virtual" else []
+        completed_at = order["completed_at"] or now
+        if now <= completed_at + REVIEW_WINDOW_SECONDS and any(
+            not item["reviewed"] for item in items
+        ):
+            actions.append("review")
+        if order["kind"] == "virtual" and open_for_after_sale and order["codes_viewed_at"] is None:
+            actions.append("after_sale")
+        return [*actions, "buy_again"]
     return ["buy_again"]
 
 

@@ -10,7 +10,7 @@ from typing import Literal, TypedDict
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import account, ledger, logistics, order_records
+from fake_backend.services import account, ledger, logistics, order_records, virtual_codes
 from fake_backend.services.rules import fmt_fen
 from fake_backend.storage import orders as order_store
 from fake_backend.storage import payments as store
@@ -24,6 +24,12 @@ QR_WATCHED_SECONDS = 6.0
 QR_METHODS = frozenset(store.QR_METHODS)
 PASSWORD_METHODS = frozenset({"balance", "bank_card"})
 RefundTo = Literal["original", "red_packet"]
+# Where a paid order goes, by its kind (docs/api.md §7.1).
+PAID_STATUS = {
+    "physical": "awaiting_shipment",
+    "virtual": "completed",
+    "service": "awaiting_service",
+}
 # The wallet account each payment method draws on.
 ACCOUNTS: dict[str, ledger.Account] = {
     "alipay": "alipay",
@@ -253,16 +259,24 @@ def _settle(ctx: Ctx, payment_id: int) -> None:
         )
     now = ctx.now()
     store.finish(ctx.db, payment_id, "succeeded", now)
+    kind = order["kind"]
     order_store.set_status_if(
         ctx.db,
         order["id"],
         "pending_payment",
-        status="awaiting_shipment",
+        status=PAID_STATUS[kind],
         paid_at=now,
         paid_method=method,
         payment_method=method,
+        **({"completed_at": now} if kind == "virtual" else {}),
     )
     order_records.add_event(ctx, order["id"], "paid", method)
-    if method == "bnpl":
+    if kind == "virtual":
+        # docs/api.md §7.1: paying delivers the codes at once, and that completes the order.
+        virtual_codes.issue(ctx, order["id"])
+        order_records.add_event(ctx, order["id"], "completed", "codes_delivered")
+        if method == "bnpl":
+            ledger.bnpl_start_due(ctx, order["id"], now)
+    elif method == "bnpl" and kind == "physical":
         # docs/api.md §2: an order paid later ships at once; its bill waits for the goods.
         logistics.ship(ctx, order["id"])

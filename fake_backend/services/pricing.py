@@ -7,6 +7,9 @@
 - Shipping comes from the template of the address's province (else '*'): free when
   subtotal − discount reaches `free_over_fen`, else `base_fen`.
 - total = subtotal − discount + shipping, never negative.
+- Goods of one kind per quote (docs/api.md §7.1): virtual goods take no address and no
+  shipping; a service (one line) takes an address but no shipping; neither has a delivery
+  estimate.
 - `coupons` lists at most MAX_QUOTE_COUPONS, the usable ones first (best first).
 - A quote for a change to an unpaid order (`order_id`) sees what `PUT /orders/{id}/items`
   will see once that order lets go of what it holds: its stock counts as available, its
@@ -25,7 +28,14 @@ from typing import Any
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
-from fake_backend.errors import ApiError, FieldErrors, invalid_state, localize_fields, not_found
+from fake_backend.errors import (
+    ApiError,
+    FieldErrors,
+    field_error,
+    invalid_state,
+    localize_fields,
+    not_found,
+)
 from fake_backend.services import addresses, catalogue
 from fake_backend.services.rules import china_day, fmt_fen, split_proportionally
 from fake_backend.storage import cart as cart_store
@@ -167,6 +177,18 @@ def reason_text(reason: str, params: dict[str, Any], lang: str) -> str:
     return localize_fields({"reason": (reason, params)}, lang)["reason"]["message"]
 
 
+def order_kind(lines: Sequence[tuple[int, int]], facts: Mapping[int, Record]) -> str:
+    """The one kind of goods the lines hold: physical goods, virtual goods and services are
+    ordered separately, and an order books one service (422 `items` otherwise)."""
+    kinds = {facts[sku_id]["kind"] for sku_id, _ in lines}
+    if len(kinds) > 1:
+        raise field_error("items", "mixed_kinds")
+    kind: str = kinds.pop()
+    if kind == "service" and len(lines) > 1:
+        raise field_error("items", "one_service")
+    return kind
+
+
 def _check_lines(lines: Sequence[tuple[int, int]]) -> None:
     errors = FieldErrors()
     if not lines:
@@ -297,14 +319,21 @@ def quote(
         discount, applied_brand = check.discount_fen, chosen["brand"]
     shares = discount_shares(priced, applied_brand, discount)
 
-    if address_id is None and held is not None:
-        address_id = held.address_id
-    if address_id is None:
-        address_id = addresses.default_address_id(ctx, user_id)
+    kind = order_kind(lines, facts)
+    if kind == "virtual":
+        # docs/api.md §7.1: codes need no address and cost no shipping.
+        if address_id is not None:
+            raise field_error("address_id", "no_address_for_virtual")
+    else:
+        if address_id is None and held is not None:
+            address_id = held.address_id
+        if address_id is None:
+            address_id = addresses.default_address_id(ctx, user_id)
     address = addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
     province = address["province"] if address is not None else None
     template = cart_store.shipping_template(ctx.db, province)
-    shipping = shipping_fee(template, subtotal - discount)
+    # A service comes to the address (or is done in store): nothing ships.
+    shipping = shipping_fee(template, subtotal - discount) if kind == "physical" else 0
 
     quoted_lines, problems = [], []
     for (sku_id, qty), share in zip(lines, shares, strict=True):
@@ -332,10 +361,15 @@ def quote(
         "shipping_fen": shipping,
         "discount_fen": discount,
         "total_fen": max(0, subtotal - discount + shipping),
-        "estimated_delivery": {
-            "earliest": china_day(now + template["days_min"] * DAY_SECONDS),
-            "latest": china_day(now + template["days_max"] * DAY_SECONDS),
-        },
+        "estimated_delivery": (
+            {
+                "earliest": china_day(now + template["days_min"] * DAY_SECONDS),
+                "latest": china_day(now + template["days_max"] * DAY_SECONDS),
+            }
+            if kind == "physical"
+            else None
+        ),
+        "kind": kind,
         "address_id": address_id,
         "coupon_id": coupon_id,
         "best_coupon_id": best_coupon_id,

@@ -1,16 +1,17 @@
 """Time rules that fire without anyone asking: unpaid orders cancel after 30 minutes,
 unanswered after-sales are approved after 24 h, an exchange's replacement counts as
 received 10 days after it was shipped, stale QR payments expire, delivered
-orders are confirmed automatically, uses older than every limit's window are forgotten,
-uploads no after-sale used within a day are deleted, subscriptions place their due
-periods. Runs before requests (at most once per second of backend clock) and on every
-clock advance."""
+orders are confirmed automatically, services the merchant never marked done complete a day
+after their slot, uses older than every limit's window are forgotten, uploads no
+after-sale used within a day are deleted, subscriptions place their due periods. Runs
+before requests (at most once per second of backend clock) and on every clock advance."""
 
 from __future__ import annotations
 
 from fake_backend.context import Ctx
 from fake_backend.services import (
     after_sale_merchant,
+    appointments,
     limits,
     order_states,
     payments,
@@ -23,6 +24,7 @@ RULES = (
     payments.expire_stale,
     order_states.cancel_unpaid,
     order_states.auto_confirm_delivered,
+    appointments.auto_complete,
     after_sale_merchant.auto_approve_overdue,
     after_sale_merchant.auto_complete_replacements,
     limits.forget_expired,

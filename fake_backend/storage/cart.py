@@ -9,7 +9,7 @@ from fake_backend.storage.db import Database
 
 # A SKU with what a cart line or a quote line shows of its product.
 SKU_FACTS = (
-    "s.id AS sku_id, s.product_id, s.specs, s.price_fen, s.stock, p.name, p.brand,"
+    "s.id AS sku_id, s.product_id, s.specs, s.price_fen, s.stock, p.name, p.brand, p.kind,"
     " (SELECT pi.image_id FROM product_images pi WHERE pi.product_id = p.id"
     "  ORDER BY pi.position LIMIT 1) AS image_id"
 )

@@ -39,8 +39,7 @@ PINYIN_EXACT_UP_TO = 2  # pinyin terms this short match whole spellings only
 
 SUMMARY_COLUMNS = (
     "p.id, p.name, p.brand, p.category_id, p.price_fen, p.price_varies, p.original_price_fen,"
-    " p.sales,"
-    " p.stock, p.rating, p.review_count, p.returnable, p.created_at,"
+    " p.sales, p.stock, p.rating, p.review_count, p.returnable, p.kind, p.created_at,"
     " (SELECT image_id FROM product_images i WHERE i.product_id = p.id"
     " ORDER BY i.position LIMIT 1) AS image_id"
 )

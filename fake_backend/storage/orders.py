@@ -41,6 +41,7 @@ STATUS_FILTERS: dict[str, str] = {
     "all": "1 = 1",
     "pending_payment": "status = 'pending_payment'",
     "awaiting_shipment": "status = 'awaiting_shipment'",
+    "awaiting_service": "status = 'awaiting_service'",
     "shipped": "status = 'shipped'",
     "completed": "status = 'completed'",
     "cancelled": "status = 'cancelled'",
@@ -248,7 +249,8 @@ def list_page(
         where.append("(o.created_at < ? OR (o.created_at = ? AND o.id < ?))")
         params += [after[0], after[0], after[1]]
     return db.all(
-        "SELECT o.id, o.order_no, o.status, o.after_sale_status, o.created_at, o.total_fen,"
+        "SELECT o.id, o.order_no, o.kind, o.status, o.after_sale_status, o.created_at,"
+        " o.total_fen,"
         " o.tracking_no,"
         " (SELECT COALESCE(SUM(qty), 0) FROM order_items WHERE order_id = o.id) AS item_count,"
         " (SELECT id FROM order_items WHERE order_id = o.id ORDER BY id LIMIT 1) AS first_item_id"
@@ -277,6 +279,7 @@ def counts(db: Database, user_id: int) -> dict[str, int]:
         "SELECT COUNT(*) AS all_orders,"
         " SUM(status = 'pending_payment') AS pending_payment,"
         " SUM(status = 'awaiting_shipment') AS awaiting_shipment,"
+        " SUM(status = 'awaiting_service') AS awaiting_service,"
         " SUM(status = 'shipped') AS shipped,"
         " SUM(status = 'completed') AS completed,"
         " SUM(status = 'cancelled') AS cancelled,"

@@ -35,7 +35,8 @@ _BINDING_IDS_TEXT = """
     browse.clear_history browse.filters browse.login browse.sort
     cart.checkout cart.less cart.more cart.open cart.remove cart.select cart.select_all
     checkout.address checkout.choose checkout.coupon checkout.pay checkout.place
-    checkout.review
+    checkout.review checkout.slot
+    codes.copy codes.reveal
     confirm.no confirm.yes
     coupons.check_in coupons.claim coupons.next_tab coupons.prev
     insights.fewer insights.more insights.reload
@@ -47,7 +48,7 @@ _BINDING_IDS_TEXT = """
     orders.after_sale orders.buy_again orders.cancel orders.change_address
     orders.change_items orders.confirm_receipt orders.export orders.insights orders.next_tab
     orders.open orders.pay orders.prev_tab orders.review orders.review.send orders.support
-    orders.support.send orders.track orders.track_any
+    orders.support.send orders.track orders.track_any orders.reschedule orders.view_codes
     parcel.track_copy
     pay_result.another pay_result.browse pay_result.detail
     picker.cancel picker.parent
@@ -58,6 +59,7 @@ _BINDING_IDS_TEXT = """
     rating.less rating.more
     real_name.stay
     screen.back screen.retry
+    slot_picker.days slot_picker.slots
     spec.next spec.prev
     stepper.less stepper.more
     support.new support.open support.refresh

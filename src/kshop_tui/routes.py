@@ -63,6 +63,8 @@ ROUTES: dict[str, Route] = {
     "address_book": Route(f"{_SCREENS}.account.address_book", "AddressBookModal"),
     "address_form": Route(f"{_SCREENS}.account.address_form", "AddressFormModal"),
     "real_name": Route(f"{_SCREENS}.account.real_name", "RealNameScreen"),
+    # A service's day and 2-hour slot (product_id, current slot id or None, title) → Slot.
+    "slot_picker": Route(f"{_SCREENS}.slot_picker", "SlotPickerModal"),
     "bnpl": Route(f"{_SCREENS}.wallet.bnpl", "BnplScreen"),
     # Pays an unpaid order (order_id, total_fen, choice: a shop.flows.payment.MethodOption
     # already made, or None to ask) → shop.flows.payment.PayResult.

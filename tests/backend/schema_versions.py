@@ -12,6 +12,11 @@ UNDO: dict[int, str] = {
     6: "DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"
     " DROP TABLE search_history;",
     7: "ALTER TABLE payments DROP COLUMN polled_at;",
+    8: "DROP TABLE delivery_codes; DROP TABLE slot_bookings; DROP INDEX orders_awaiting_service;"
+    " ALTER TABLE orders DROP COLUMN kind; ALTER TABLE orders DROP COLUMN service_note;"
+    " ALTER TABLE orders DROP COLUMN slot_starts_at; ALTER TABLE orders DROP COLUMN rescheduled_at;"
+    " ALTER TABLE orders DROP COLUMN codes_viewed_at; ALTER TABLE products DROP COLUMN kind;"
+    " ALTER TABLE products DROP COLUMN slot_capacity;",
     9: "DROP INDEX after_sales_reshipped; ALTER TABLE after_sales DROP COLUMN exchange_items;"
     " ALTER TABLE after_sales DROP COLUMN replacement_reserved;"
     " ALTER TABLE after_sales DROP COLUMN replacement_carrier;"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from fake_backend.context import Ctx
+from fake_backend.seed import DEMO_CATALOGUE
 from tests.backend.conftest import error_code
 
 API = "/api/v1"
@@ -30,6 +31,7 @@ SUMMARY_FIELDS = {
     "review_count",
     "image",
     "returnable",
+    "kind",
 }
 
 
@@ -58,7 +60,7 @@ def test_categories_are_a_tree_with_counts_including_descendants(
     nodes = walk_tree(tree)
     assert len(nodes) == app_ctx.db.scalar("SELECT COUNT(*) FROM categories")
     assert [root["name"] for root in tree][:6] == ["服装", "数码", "家居", "美妆", "食品", "图书"]
-    assert sum(root["product_count"] for root in tree) == 240
+    assert sum(root["product_count"] for root in tree) == DEMO_CATALOGUE
     for node in nodes:
         direct = app_ctx.db.scalar(
             "SELECT COUNT(*) FROM products WHERE category_id = ?", (node["id"],)
@@ -81,7 +83,7 @@ def test_brands_count_products_within_a_category_and_its_descendants(
     client: TestClient, app_ctx: Ctx
 ) -> None:
     everything = client.get(f"{API}/brands").json()["items"]
-    assert sum(brand["product_count"] for brand in everything) == 240
+    assert sum(brand["product_count"] for brand in everything) == DEMO_CATALOGUE
     clothing = category_id(app_ctx, "服装")
     items = client.get(f"{API}/brands", params={"category": clothing}).json()["items"]
     rows = app_ctx.db.all(
@@ -107,7 +109,7 @@ def test_brands_of_an_unknown_category_is_404_and_a_bad_one_422(client: TestClie
 def test_product_list_has_the_summary_shape_and_a_total(client: TestClient) -> None:
     body = client.get(f"{API}/products", params={"limit": 5}).json()
     assert set(body) == {"items", "total", "next_cursor", "terms"}
-    assert body["total"] == 240 and len(body["items"]) == 5 and body["next_cursor"]
+    assert body["total"] == DEMO_CATALOGUE and len(body["items"]) == 5 and body["next_cursor"]
     assert body["terms"] == []
     for item in body["items"]:
         assert set(item) == SUMMARY_FIELDS | {"highlights"} and item["highlights"] == []

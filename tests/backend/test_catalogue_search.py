@@ -15,6 +15,7 @@ import pytest
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
+from fake_backend.seed import DEMO_CATALOGUE
 from fake_backend.services import catalogue, search, search_text
 from fake_backend.services.search_text import Term
 from fake_backend.storage import catalogue as store
@@ -210,7 +211,7 @@ def test_search_operators_and_odd_characters_are_taken_literally(ctx: Ctx, q: st
 def test_every_sort_pages_through_every_match_exactly_once(ctx: Ctx, plan: str, sort: str) -> None:
     ids, totals = every_page(ctx, sort=sort)
     assert ids == reference(ctx, sort=sort)
-    assert len(ids) == len(set(ids)) == 240 and totals == {240}
+    assert len(ids) == len(set(ids)) == DEMO_CATALOGUE and totals == {DEMO_CATALOGUE}
 
 
 def test_the_seeded_sort_keys_have_ties_so_the_paging_test_means_something(ctx: Ctx) -> None:
@@ -265,12 +266,12 @@ def test_price_bounds_are_inclusive(ctx: Ctx) -> None:
 def test_in_stock_hides_products_sold_out_now(ctx: Ctx) -> None:
     sold_out = ctx.db.scalar("SELECT COUNT(*) FROM products WHERE stock = 0")
     assert sold_out > 0
-    assert catalogue.search_products(ctx, in_stock=True)["total"] == 240 - sold_out
-    assert catalogue.search_products(ctx, in_stock=False)["total"] == 240
+    assert catalogue.search_products(ctx, in_stock=True)["total"] == DEMO_CATALOGUE - sold_out
+    assert catalogue.search_products(ctx, in_stock=False)["total"] == DEMO_CATALOGUE
     with ctx.db.tx():
         ctx.db.execute("UPDATE skus SET stock = 0 WHERE product_id = 1")
         ctx.db.execute("UPDATE products SET stock = 0 WHERE id = 1")
-    assert catalogue.search_products(ctx, in_stock=True)["total"] == 240 - sold_out - 1
+    assert catalogue.search_products(ctx, in_stock=True)["total"] == DEMO_CATALOGUE - sold_out - 1
     ids, _ = every_page(ctx, in_stock=True, limit=100)
     assert 1 not in ids
 

@@ -67,7 +67,7 @@ def test_quote_of_items_with_its_whole_shape(
     assert set(body) == {
         "lines", "subtotal_fen", "shipping_fen", "discount_fen", "total_fen",
         "estimated_delivery", "address_id", "coupon_id", "best_coupon_id", "coupons",
-        "shipping_rule", "problems",
+        "shipping_rule", "problems", "kind",
     }  # fmt: skip
     assert body["subtotal_fen"] == 19950 and body["total_fen"] == 19950
     assert body["best_coupon_id"] == DEMO_COUPON_ID and body["coupon_id"] is None

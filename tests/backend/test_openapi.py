@@ -194,6 +194,7 @@ def test_the_checker_catches_what_the_document_does_not_say(schema: SchemaChecke
         "all": 1,
         "pending_payment": 0,
         "awaiting_shipment": 0,
+        "awaiting_service": 0,
         "shipped": 1,
         "completed": 0,
         "cancelled": 0,
@@ -595,7 +596,7 @@ def walk_orders_and_payments(w: Walk) -> dict[str, Any]:
         json={"items": [{"sku_id": w.sku(1), "qty": 1}], "payment_method": "balance"},
     )
     key = {"Idempotency-Key": str(uuid.uuid4()), **w.headers}
-    body = {"items": [{"sku_id": w.sku(2), "qty": 1}], "payment_method": "alipay", "remark": "r"}
+    body = {"items": [{"sku_id": w.sku(3), "qty": 1}], "payment_method": "alipay", "remark": "r"}
     first = w.json("POST", "/orders", 201, headers=key, json=body)
     replay = w.call("POST", "/orders", 201, headers=key, json=body)
     assert (
@@ -613,7 +614,7 @@ def walk_orders_and_payments(w: Walk) -> dict[str, Any]:
     w.call("POST", "/orders", 201, key=True, json={**body, "invoice": invoice})
     order_id = first["id"]
     w.call(
-        "PUT", f"/orders/{order_id}/items", 200, json={"items": [{"sku_id": w.sku(2), "qty": 2}]}
+        "PUT", f"/orders/{order_id}/items", 200, json={"items": [{"sku_id": w.sku(3), "qty": 2}]}
     )
     address_id = w.json("GET", "/addresses", 200)["items"][0]["id"]
     w.call("PUT", f"/orders/{order_id}/address", 200, json={"address_id": address_id})
@@ -628,7 +629,7 @@ def walk_orders_and_payments(w: Walk) -> dict[str, Any]:
     w.call("POST", f"/_dev/payments/{wechat['id']}/succeed", 200)
     w.call("POST", f"/orders/{order_id}/pay", 409, key=True, json={"method": "alipay"})
     w.call(
-        "PUT", f"/orders/{order_id}/items", 409, json={"items": [{"sku_id": w.sku(2), "qty": 1}]}
+        "PUT", f"/orders/{order_id}/items", 409, json={"items": [{"sku_id": w.sku(3), "qty": 1}]}
     )
     # bank card, with a wrong password first
     card_order = w.order()
@@ -1023,6 +1024,58 @@ def walk_time(w: Walk) -> None:
     )
 
 
+def walk_kinds(w: Walk) -> None:
+    """Products of three kinds (docs/api.md §7.1): slots, a service booked and moved, its
+    completion in manual mode, a virtual order's codes."""
+    service = w.ctx.db.one(
+        "SELECT s.id, s.product_id FROM skus s JOIN products p ON p.id = s.product_id"
+        " WHERE p.kind = 'service' ORDER BY s.id LIMIT 1"
+    )
+    virtual = w.ctx.db.scalar(
+        "SELECT id FROM products WHERE kind = 'virtual' AND stock >= 10 ORDER BY id LIMIT 1"
+    )
+    product_id = service["product_id"]
+    pay_balance = {"method": "balance", "payment_password": "123456"}
+    w.call("GET", f"/products/{product_id}/slots", 200)
+    w.call("GET", f"/products/{product_id}/slots", 422, params={"date": "someday"})
+    w.call("GET", "/products/3/slots", 409)
+    slots = [
+        slot
+        for offset in (3, 4)
+        for slot in w.json(
+            "GET",
+            f"/products/{product_id}/slots",
+            200,
+            params={"date": china_day(w.ctx.now() + offset * 86400)},
+        )["items"]
+        if slot["capacity_left"] > 0
+    ]
+    body = {
+        "items": [{"sku_id": service["id"], "qty": 1}],
+        "payment_method": "balance",
+        "appointment": {"slot_id": slots[0]["id"]},
+        "service_note": "两台挂机",
+    }
+    w.call("POST", "/orders", 422, key=True, json={**body, "service_note": ""})
+    order = w.json("POST", "/orders", 201, key=True, json=body)
+    w.call("PUT", f"/orders/{order['id']}/appointment", 422, json={"slot_id": "x"})
+    w.call("PUT", f"/orders/{order['id']}/appointment", 200, json={"slot_id": slots[-1]["id"]})
+    w.call("POST", f"/orders/{order['id']}/pay", 201, key=True, json=pay_balance)
+    w.call("POST", f"/_dev/orders/{order['id']}/complete-service", 200)
+    w.call("POST", f"/_dev/orders/{order['id']}/complete-service", 409)
+    w.call("GET", f"/orders/{order['id']}/delivery", 409)
+    codes = w.json(
+        "POST",
+        "/orders",
+        201,
+        key=True,
+        json={"items": [{"sku_id": w.sku(virtual), "qty": 1}], "payment_method": "balance"},
+    )
+    w.call("POST", f"/orders/{codes['id']}/pay", 201, key=True, json=pay_balance)
+    w.call("GET", f"/orders/{codes['id']}/delivery", 200)
+    w.call("GET", "/orders", 200, params={"status": "awaiting_service"})
+
+
 def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecker) -> None:
     walk_auth(walk)
     walk_account(walk)
@@ -1033,6 +1086,7 @@ def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecke
     walk_search(walk)
     walk_cart_addresses_quote(walk)
     walk_orders_and_payments(walk)
+    walk_kinds(walk)
     walk_poor_user(walk)
     walk_logistics_and_reviews(walk)
     walk_after_sales(walk)

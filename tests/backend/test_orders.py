@@ -426,6 +426,7 @@ def test_the_list_pages_newest_first_filters_by_status_and_counts_each_tab(
         "all": 5,
         "pending_payment": 3,
         "awaiting_shipment": 1,
+        "awaiting_service": 0,
         "shipped": 0,
         "completed": 0,
         "cancelled": 1,

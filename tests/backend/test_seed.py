@@ -11,6 +11,7 @@ from fake_backend import seed as seeding
 from fake_backend import seed_data
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
+from fake_backend.seed import DEMO_CATALOGUE, DEMO_PRODUCTS
 from fake_backend.services import catalogue
 from fake_backend.storage.db import Database
 from tests.conftest import FROZEN_START
@@ -95,10 +96,13 @@ def test_every_review_comes_from_its_product_familys_pool(ctx: Ctx) -> None:
         " JOIN products p ON p.id = r.product_id JOIN categories c ON c.id = p.category_id"
     )
     assert len(rows) > 200
+    pools = {leaf: family["reviews"] for leaf, family in seed_data.FAMILIES.items()}
+    service_leaves = {leaf for leaf, *_ in seed_data.SERVICES}
+    pools.update({leaf: seed_data.SERVICE_REVIEWS for leaf in service_leaves})
     for row in rows:
-        assert (row["text"], row["rating"]) in seed_data.FAMILIES[row["leaf"]]["reviews"], row
+        assert (row["text"], row["rating"]) in pools[row["leaf"]], row
     used = {(row["leaf"], row["text"]) for row in rows}
-    assert len({leaf for leaf, _ in used}) == len(seed_data.FAMILIES)
+    assert len({leaf for leaf, _ in used}) == len(seed_data.FAMILIES) + len(service_leaves)
 
 
 def test_only_families_sold_by_size_have_reviews_about_size() -> None:
@@ -116,7 +120,7 @@ def test_every_product_has_pictures_and_a_search_entry(ctx: Ctx) -> None:
         )
         == 0
     )
-    assert ctx.db.scalar("SELECT COUNT(*) FROM products_chars") == 240
+    assert ctx.db.scalar("SELECT COUNT(*) FROM products_chars") == DEMO_CATALOGUE
     png = ctx.db.scalar("SELECT png FROM images LIMIT 1")
     assert bytes(png).startswith(b"\x89PNG")
 
@@ -201,8 +205,8 @@ def test_large_catalogue_names_vary_so_searches_return_varied_counts(tmp_path: P
 def test_reset_empties_and_seeds_the_search_index_too(ctx: Ctx) -> None:
     seeding.seed_catalogue(ctx, seed=42, products=300)
     seeding.reset(ctx, seed=42)
-    assert ctx.db.scalar("SELECT COUNT(*) FROM products") == 240
-    assert ctx.db.scalar("SELECT COUNT(*) FROM products_chars") == 240
+    assert ctx.db.scalar("SELECT COUNT(*) FROM products") == DEMO_CATALOGUE
+    assert ctx.db.scalar("SELECT COUNT(*) FROM products_chars") == DEMO_CATALOGUE
     with_phone = ctx.db.scalar("SELECT COUNT(*) FROM products WHERE instr(name, '手机')")
     assert catalogue.search_products(ctx, q="手机")["total"] == with_phone > 0
 
@@ -210,7 +214,22 @@ def test_reset_empties_and_seeds_the_search_index_too(ctx: Ctx) -> None:
 def test_the_demo_listing_is_pinned_because_other_tests_name_its_ids(ctx: Ctx) -> None:
     """Products, SKUs, prices and stock of seed 42 must not drift: tests elsewhere use
     SKU and product ids of the demo shop. Change this fingerprint only on purpose."""
-    products = ctx.db.all("SELECT id, name, price_fen, stock, sales FROM products ORDER BY id")
-    skus = ctx.db.all("SELECT id, product_id, specs, price_fen, stock FROM skus ORDER BY id")
+    products = ctx.db.all(
+        "SELECT id, name, price_fen, stock, sales FROM products WHERE id <= ? ORDER BY id",
+        (DEMO_PRODUCTS,),
+    )
+    skus = ctx.db.all(
+        "SELECT id, product_id, specs, price_fen, stock FROM skus WHERE product_id <= ?"
+        " ORDER BY id",
+        (DEMO_PRODUCTS,),
+    )
     listing = repr(([tuple(row) for row in products], [tuple(row) for row in skus]))
     assert hashlib.sha256(listing.encode()).hexdigest() == DEMO_FINGERPRINT
+    # The services come after the random catalogue, in `seed_data.SERVICES`'s order.
+    services = ctx.db.all(
+        "SELECT id, name FROM products WHERE id > ? ORDER BY id", (DEMO_PRODUCTS,)
+    )
+    assert [row["id"] for row in services] == list(range(DEMO_PRODUCTS + 1, DEMO_CATALOGUE + 1))
+    assert [row["name"] for row in services] == [
+        f"{brand} {name}" for _, brand, name, *_ in seed_data.SERVICES
+    ]

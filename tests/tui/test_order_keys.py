@@ -39,7 +39,7 @@ def non_returnable_sku(ctx: Ctx) -> int:
     """An in-stock SKU of a product that cannot be returned (customised goods, food)."""
     sku_id = ctx.db.scalar(
         "SELECT s.id FROM skus s JOIN products p ON p.id = s.product_id"
-        " WHERE p.returnable = 0 AND s.stock >= 5 ORDER BY s.id LIMIT 1"
+        " WHERE p.returnable = 0 AND p.kind = 'physical' AND s.stock >= 5 ORDER BY s.id LIMIT 1"
     )
     assert isinstance(sku_id, int)
     return sku_id

@@ -263,7 +263,7 @@ def spend_over_months(ctx: Ctx) -> str:
     skus: dict[int, int] = {}
     for row in ctx.db.all(
         "SELECT s.id, p.category_id FROM skus s JOIN products p ON p.id = s.product_id"
-        " WHERE s.stock >= 20 ORDER BY s.id"
+        " WHERE s.stock >= 20 AND p.kind = 'physical' AND s.price_fen <= 20000 ORDER BY s.id"
     ):
         skus.setdefault(root(row["category_id"]), row["id"])
     chosen = list(skus.values())[:4]

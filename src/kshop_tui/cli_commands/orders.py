@@ -1,4 +1,5 @@
-"""`kshop orders list`, `kshop order place | show | cancel | pay | track`.
+"""`kshop orders list`, `kshop order place | show | cancel | pay | track | codes |
+reschedule`.
 
 Placing and paying are intents: each invocation makes one idempotency key per request
 and sends it again on the automatic retries (`Cli.intent`), so a lost answer never
@@ -58,6 +59,10 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     )
     place.add_argument("--coupon", type=types.positive_int, metavar="ID")
     place.add_argument("--remark", default="", metavar="TEXT")
+    place.add_argument(
+        "--slot", metavar="SLOT", help="a service: the slot to book (`kshop product slots ID`)"
+    )
+    place.add_argument("--note", metavar="TEXT", help="a service: what it is for (服务需求)")
     _add_payment_options(place)
     add_json(place)
     place.set_defaults(online=place_command)
@@ -80,6 +85,23 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     )
     add_json(cancel)
     cancel.set_defaults(online=cancel_command)
+
+    codes = order_actions.add_parser(
+        "codes",
+        parents=[common],
+        help="a paid virtual order's codes (the first viewing ends the right to a refund)",
+    )
+    codes.add_argument("order_id", type=types.positive_int, metavar="ID")
+    add_json(codes)
+    codes.set_defaults(online=codes_command)
+
+    reschedule = order_actions.add_parser(
+        "reschedule", parents=[common], help="move a service to another slot (once)"
+    )
+    reschedule.add_argument("order_id", type=types.positive_int, metavar="ID")
+    reschedule.add_argument("--slot", required=True, metavar="SLOT")
+    add_json(reschedule)
+    reschedule.set_defaults(online=reschedule_command)
 
     track = order_actions.add_parser("track", parents=[common], help="the parcel's journey")
     track.add_argument("order_id", type=types.positive_int, metavar="ID")
@@ -168,9 +190,32 @@ async def show_command(cx: Cli) -> int:
     return OK
 
 
+async def codes_command(cx: Cli) -> int:
+    codes = await cx.require_login().order_codes(cx.args.order_id)
+    if cx.out.json_mode:
+        cx.out.json({"codes": [code.model_dump(mode="json") for code in codes]})
+        return OK
+    cx.out.table(
+        ("Code", "Item", "Valid until"),
+        ((code.code, code.name, when(code.expires_at)) for code in codes),
+        wrap=("Item",),
+    )
+    return OK
+
+
+async def reschedule_command(cx: Cli) -> int:
+    order = await cx.require_login().reschedule(cx.args.order_id, cx.args.slot)
+    if cx.out.json_mode:
+        cx.out.model(order)
+        return OK
+    show_order(cx, order)
+    return OK
+
+
 def show_order(cx: Cli, order: models.Order) -> None:
     fields = [
         ("Order", f"{order.order_no} (id {order.id})"),
+        ("Kind", order.kind),
         ("Status", _status(order.status, order.after_sale_status)),
         ("Placed", when(order.created_at)),
         ("Subtotal", yuan(order.subtotal_fen)),
@@ -178,11 +223,20 @@ def show_order(cx: Cli, order: models.Order) -> None:
         ("Discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
         ("Total", yuan(order.total_fen)),
         ("Payment", order.paid_method or f"{order.payment_method} (not paid)"),
-        (
-            "Ship to",
-            f"{order.address.name} {order.address.phone_masked} {order.address.one_line()}",
-        ),
     ]
+    if order.address is not None:
+        address = order.address
+        fields.append(("Ship to", f"{address.name} {address.phone_masked} {address.one_line()}"))
+    if order.delivery is not None:
+        seen = "viewed" if order.delivery.codes_viewed else "not viewed: `kshop order codes ID`"
+        fields.append(("Codes", f"{order.delivery.count} delivered, {seen}"))
+    if order.appointment is not None:
+        booked = order.appointment
+        moved = ", rescheduled once" if booked.rescheduled else ""
+        fields.append(("Booked", f"{when(booked.starts_at)} – {when(booked.ends_at)}{moved}"))
+        fields.append(("Changeable until", when(booked.changeable_until)))
+    if order.service_note:
+        fields.append(("Service note", order.service_note))
     if order.refunded_fen:
         fields.append(("Refunded", yuan(order.refunded_fen)))
     if order.coupon:
@@ -272,6 +326,8 @@ async def place_command(cx: Cli) -> int:
                 address_id=cx.args.address,
                 coupon_id=cx.args.coupon,
                 remark=cx.args.remark,
+                slot_id=cx.args.slot,
+                service_note=cx.args.note,
             )
         )
     except errors.BackendUnreachable as error:

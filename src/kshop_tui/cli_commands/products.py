@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
-from kshop_tui.cli_commands.output import specs_text, yuan
+from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json
 from kshop_tui.i18n import translate_plural
 from kshop_tui.text import compact_count
@@ -48,6 +48,23 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     add_json(show)
     show.set_defaults(online=show_command)
 
+    slots = product_actions.add_parser(
+        "slots", parents=[common], help="a service's 2-hour slots of one day (the ids to book)"
+    )
+    slots.add_argument("product_id", type=types.positive_int, metavar="ID")
+    slots.add_argument("--date", metavar="YYYY-MM-DD", help="today (the default) to 13 days ahead")
+    add_json(slots)
+    slots.set_defaults(online=slots_command)
+
+
+# What each kind of product is, for people and scripts reading the tables (docs/api.md §7.1).
+KIND_WORDS = {
+    "physical": "physical goods (shipped)",
+    "virtual": "virtual goods (codes on payment; `kshop order codes ID`)",
+    "service": "service (book a slot: `kshop product slots ID`)",
+}
+KIND_MARKS = {"virtual": " [virtual]", "service": " [service]"}
+
 
 async def search_command(cx: Cli) -> int:
     args = cx.args
@@ -84,7 +101,7 @@ async def search_command(cx: Cli) -> int:
         (
             (
                 str(item.id),
-                item.name,
+                item.name + KIND_MARKS.get(item.kind, ""),
                 item.brand,
                 yuan(item.price_fen),
                 compact_count(item.sales),
@@ -120,6 +137,26 @@ async def show_command(cx: Cli) -> int:
     return OK
 
 
+async def slots_command(cx: Cli) -> int:
+    slots = await cx.client.service_slots(cx.args.product_id, cx.args.date)
+    if cx.out.json_mode:
+        cx.out.json({"items": [slot.model_dump(mode="json") for slot in slots]})
+        return OK
+    if not slots:
+        cx.out.line("No slots left that day.")
+        return OK
+    cx.out.table(
+        ("Slot", "From", "To", "Places left"),
+        (
+            (slot.id, when(slot.starts_at), when(slot.ends_at), str(slot.capacity_left))
+            for slot in slots
+        ),
+        right=("Places left",),
+        caption="book with `kshop order place --sku SKU --slot SLOT --note TEXT --pay METHOD`",
+    )
+    return OK
+
+
 def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
     price = yuan(product.price_fen)
     if product.original_price_fen and product.original_price_fen > product.price_fen:
@@ -131,6 +168,7 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
     count = product.review_count
     fields = [
         ("Product", f"{product.name} (id {product.id})"),
+        ("Kind", KIND_WORDS.get(product.kind, product.kind)),
         ("Brand", product.brand),
         ("Category", " > ".join(crumb.name for crumb in product.category_path)),
         ("Price", price),

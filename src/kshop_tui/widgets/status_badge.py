@@ -15,6 +15,7 @@ from kshop_tui.i18n import t
 STATUS_COLOURS = {
     "pending_payment": "text-warning",
     "awaiting_shipment": "text-primary",
+    "awaiting_service": "text-primary",
     "shipped": "text-accent",
     "completed": "text-success",
     "cancelled": "",

@@ -48,6 +48,11 @@ class CatalogueCalls(ApiCalls):
     async def product(self, product_id: int) -> models.ProductDetail:
         return await self._get(f"{API}/products/{product_id}", models.ProductDetail)
 
+    async def service_slots(self, product_id: int, day: str | None = None) -> list[models.Slot]:
+        """A service's 2-hour slots of `day` (YYYY-MM-DD, today to 13 days ahead; None:
+        today) that have not started, each with the bookings it still takes."""
+        return await self._get_items(f"{API}/products/{product_id}/slots", models.Slot, date=day)
+
     async def reviews(self, product_id: int, cursor: str | None = None) -> models.ReviewPage:
         return await self._get(
             f"{API}/products/{product_id}/reviews", models.ReviewPage, cursor=cursor, limit=10

@@ -22,11 +22,15 @@ class OrderCalls(ApiCalls):
         coupon_id: int | None = None,
         remark: str = "",
         invoice: models.Invoice | None = None,
+        slot_id: str | None = None,
+        service_note: str | None = None,
     ) -> models.Order:
         """Places an order for `items` [(sku_id, qty)], or for the cart's selected lines.
 
         `idempotency_key` is an `api.intent.Intent`'s, one per "place order" press,
         and is sent again unchanged on a retry: the server then answers the same order.
+        A service needs `slot_id` (from `service_slots`) and `service_note` (服务需求);
+        virtual goods take no `address_id`.
         """
         body = lines_or_cart(items)
         body["payment_method"] = payment_method
@@ -38,6 +42,10 @@ class OrderCalls(ApiCalls):
             body["remark"] = remark
         if invoice is not None:
             body["invoice"] = invoice.model_dump(exclude_none=True)
+        if slot_id is not None:
+            body["appointment"] = {"slot_id": slot_id}
+        if service_note is not None:
+            body["service_note"] = service_note
         return await self._send("POST", f"{API}/orders", models.Order, body, idempotency_key)
 
     async def orders(
@@ -71,6 +79,18 @@ class OrderCalls(ApiCalls):
         """`reason` is a `CancelReason.code`; a paid order is refunded in full."""
         return await self._send(
             "POST", f"{API}/orders/{order_id}/cancel", models.Order, {"reason": reason}
+        )
+
+    async def order_codes(self, order_id: int) -> list[models.DeliveryCode]:
+        """A paid virtual order's codes; the first call marks them viewed, after which the
+        order can no longer be refunded."""
+        answer = await self._call("GET", f"{API}/orders/{order_id}/delivery")
+        return [models.DeliveryCode.model_validate(code) for code in answer["codes"]]
+
+    async def reschedule(self, order_id: int, slot_id: str) -> models.Order:
+        """Moves a service order to another slot: once, until 24 h before it starts."""
+        return await self._send(
+            "PUT", f"{API}/orders/{order_id}/appointment", models.Order, {"slot_id": slot_id}
         )
 
     async def confirm_receipt(self, order_id: int) -> models.Order:

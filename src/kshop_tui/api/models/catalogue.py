@@ -38,6 +38,9 @@ class ProductSummary(Model):
     review_count: int = 0
     image: str | None = None
     returnable: bool = True
+    kind: str = "physical"
+    """physical (shipped), virtual (codes delivered on payment) or service (booked for a
+    2-hour slot); a plain string, so a kind a newer backend adds does not break a list."""
 
 
 class FoundProduct(ProductSummary):
@@ -131,6 +134,19 @@ class ProductDetail(ProductSummary):
     return_window_days: int = 0
     non_returnable_reason: str | None = None
     category_path: list[CategoryCrumb] = []
+
+
+class Slot(Model):
+    """A service's 2-hour slot (docs/api.md §7.1)."""
+
+    id: str
+    starts_at: str
+    ends_at: str
+    capacity_left: int
+
+    @property
+    def full(self) -> bool:
+        return self.capacity_left <= 0
 
 
 class Review(Model):

@@ -110,3 +110,6 @@ class Quote(Model):
     coupons: list[CouponOption] = []
     shipping_rule: ShippingRule | None = None
     problems: list[QuoteProblem] = []
+    kind: str = "physical"
+    """The one kind of goods quoted: virtual goods take no address, nothing but physical
+    goods ships."""

@@ -14,6 +14,7 @@ OrderFilter = Literal[
     "all",
     "pending_payment",
     "awaiting_shipment",
+    "awaiting_service",
     "shipped",
     "completed",
     "cancelled",
@@ -21,7 +22,13 @@ OrderFilter = Literal[
     "after_sale",
 ]
 OrderStatus = Literal[
-    "pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "closed"
+    "pending_payment",
+    "awaiting_shipment",
+    "awaiting_service",
+    "shipped",
+    "completed",
+    "cancelled",
+    "closed",
 ]
 
 
@@ -77,9 +84,34 @@ class OrderEvent(Model):
     note: Line
 
 
+class DeliverySummary(Model):
+    """A paid virtual order's codes: how many, and whether they were shown yet."""
+
+    count: int
+    codes_viewed: bool
+
+
+class Appointment(Model):
+    """The slot a service order booked; `changeable_until` is 24 h before it starts."""
+
+    slot_id: str
+    starts_at: str
+    ends_at: str
+    rescheduled: bool = False
+    changeable_until: str
+
+
+class DeliveryCode(Model):
+    code: Line
+    expires_at: str
+    item_id: int = 0
+    name: Line = ""
+
+
 class Order(Model):
     id: int
     order_no: Line
+    kind: str = "physical"
     status: str
     after_sale_status: str
     items: list[OrderItem]
@@ -90,7 +122,11 @@ class Order(Model):
     refunded_fen: int
     payment_method: str
     paid_method: str | None = None
-    address: OrderAddress
+    address: OrderAddress | None = None
+    """None for virtual goods."""
+    delivery: DeliverySummary | None = None
+    appointment: Appointment | None = None
+    service_note: Paragraph | None = None
     remark: Paragraph
     invoice: Invoice | None = None
     coupon: OrderCoupon | None = None
@@ -119,6 +155,7 @@ class FirstItem(Model):
 class OrderSummary(Model):
     id: int
     order_no: Line
+    kind: str = "physical"
     status: str
     after_sale_status: str
     created_at: str
@@ -138,6 +175,7 @@ class OrderCounts(Model):
     all: int
     pending_payment: int
     awaiting_shipment: int
+    awaiting_service: int = 0
     shipped: int
     completed: int
     cancelled: int

@@ -26,6 +26,7 @@ class CheckoutScreen(CheckoutForm):
         Binding("ctrl+s", "review", "checkout.key.review", id="checkout.review"),
         Binding("e", "edit_address", "checkout.key.ship_to", id="checkout.address"),
         Binding("k", "pick_coupon", "checkout.key.coupon", id="checkout.coupon"),
+        Binding("t", "pick_slot", "kinds.key.pick_slot", id="checkout.slot"),
         Binding("p", "pay", "checkout.key.pay", id="checkout.pay"),
         Binding("enter", "place", "checkout.key.place", id="checkout.place"),
     ]
@@ -34,7 +35,11 @@ class CheckoutScreen(CheckoutForm):
         return f"{t('checkout.title')}  ·  {t('checkout.step', step=1)}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("review", "edit_address", "pick_coupon"):
+        if action == "edit_address":
+            return self.step == Step.FORM and self.kind != "virtual"
+        if action == "pick_slot":
+            return self.step == Step.FORM and self.kind == "service"
+        if action in ("review", "pick_coupon"):
             return self.step == Step.FORM
         if action == "pay":
             return self.step == Step.PLACED
@@ -70,7 +75,9 @@ class CheckoutScreen(CheckoutForm):
 
     async def _place(self) -> Placement | None:
         draft = self.draft()
-        if draft.method is None or draft.address is None or draft.quote is None:
+        if draft.method is None or draft.quote is None:
+            return None
+        if draft.address is None and draft.needs_address:
             return None
         self._note(t("checkout.placing"), problem=False)
         placement = await self.checkout.place(self.shop, draft)
@@ -97,7 +104,13 @@ class CheckoutScreen(CheckoutForm):
         """A definite no from the server: back to the form, everything kept, the
         problem beside the field it concerns."""
         self._show_step()
-        if isinstance(error, errors.Conflict) and error.code == "OUT_OF_STOCK":
+        if isinstance(error, errors.Conflict) and error.code == "SLOT_FULL":
+            # Someone took the last place meanwhile: choose another slot.
+            self.slot = None
+            self._show_kind()
+            self._hint("slot-hint", "⚠ " + clean(error.message))
+            self.query_one("#slot").focus()
+        elif isinstance(error, errors.Conflict) and error.code == "OUT_OF_STOCK":
             self._hint("items-hint", "⚠ " + clean(error.message))
             self.query_one("#ship-to").focus()
             self._schedule_quote(at_once=True)

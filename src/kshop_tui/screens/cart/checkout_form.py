@@ -27,6 +27,7 @@ from kshop_tui.screens.cart.summary import (
     shipping_line,
     totals,
 )
+from kshop_tui.shop.flows.booking import kind_label, kind_promise, slot_when
 from kshop_tui.shop.flows.checkout import (
     INVOICE_KINDS,
     Checkout,
@@ -48,7 +49,7 @@ from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
-    from kshop_tui.api.models import Address, Invoice, Order, Quote, Wallet
+    from kshop_tui.api.models import Address, Invoice, Order, Quote, Slot, Wallet
 
 QUOTE_DEBOUNCE_SECONDS = 0.3
 # The backend's field names → the hint lines under the fields they concern.
@@ -63,6 +64,9 @@ FIELD_HINTS = {
     "invoice.title": "invoice-hint",
     "invoice.tax_id": "invoice-hint",
     "invoice.type": "invoice-hint",
+    "appointment": "slot-hint",
+    "appointment.slot_id": "slot-hint",
+    "service_note": "note-hint",
 }
 # What the draft lacks → the hint line that says so and the field to focus, if any.
 PROBLEM_PLACES: dict[Field, tuple[str, str | None]] = {
@@ -71,16 +75,21 @@ PROBLEM_PLACES: dict[Field, tuple[str, str | None]] = {
     "method": ("pay-hint", "#pay-with"),
     "invoice_title": ("invoice-hint", "#invoice-title"),
     "invoice_tax_id": ("invoice-hint", "#invoice-tax"),
+    "slot": ("slot-hint", "#slot"),
+    "service_note": ("note-hint", "#service-note"),
 }
 
 
 class CheckoutForm(ShopScreen):
     """The checkout's steps 1 and 2; `CheckoutScreen` places and pays the order."""
 
-    def __init__(self, lines: list[tuple[int, int]] | None = None) -> None:
-        """`lines` [(sku_id, qty)] to buy now, or None for the cart's selected lines."""
+    def __init__(self, lines: list[tuple[int, int]] | None = None, kind: str = "physical") -> None:
+        """`lines` [(sku_id, qty)] to buy now, or None for the cart's selected lines;
+        `kind` the kind of goods when known before the first quote (the product page)."""
         super().__init__()
         self.lines = lines
+        self.kind_hint = kind
+        self.slot: Slot | None = None
         self.addresses: list[Address] = []
         self.address: Address | None = None
         self.options: list[MethodOption] = []
@@ -118,7 +127,35 @@ class CheckoutForm(ShopScreen):
         self.query_one("#checkout-form").display = False
         self.query_one("#checkout-review").display = False
         self.query_one("#invoice-fields").display = False
+        self._show_kind()
         self.load()
+
+    @property
+    def kind(self) -> str:
+        """The kind of goods ordered: the quote's word once there is one."""
+        return self.quote.kind if self.quote is not None else self.kind_hint
+
+    def _show_kind(self) -> None:
+        """Virtual goods ask no address; a service asks its slot and its 服务需求."""
+        kind = self.kind
+        note = self.query_one("#kind-note", Static)
+        note.display = kind != "physical"
+        note.update(Text(f"{kind_label(kind)} · {kind_promise(kind)}", style="bold"))
+        self.query_one("#ship-row").display = kind != "virtual"
+        if kind == "virtual":
+            self._hint("address-hint", "")
+        for row in ("#slot-row", "#note-row"):
+            self.query_one(row).display = kind == "service"
+        if kind != "service":
+            for hint in ("slot-hint", "note-hint"):
+                self._hint(hint, "")
+        slot_words = (
+            Text(slot_when(self.slot.starts_at, self.slot.ends_at))
+            if self.slot is not None
+            else Text(t("kinds.pick.none_yet"), style="dim")
+        )
+        self.query_one("#slot", ChoiceRow).update(slot_words)
+        self.refresh_bindings()
 
     # --- loading ---------------------------------------------------------------------
 
@@ -149,7 +186,10 @@ class CheckoutForm(ShopScreen):
         self.query_one("#checkout-form").display = True
         self._loaded = True
         self.query_one(AddressRow).show(self.address)
-        self.query_one(AddressRow).focus()
+        if self.kind == "virtual":
+            self.query_one("#pay-with").focus()
+        else:
+            self.query_one(AddressRow).focus()
         self._schedule_quote(at_once=True)
 
     async def _fill_methods(self, total_fen: int) -> None:
@@ -204,7 +244,9 @@ class CheckoutForm(ShopScreen):
     async def refresh_quote(self) -> None:
         generation = self._quote_generation
         lines, coupon_id = self.lines, self.coupon_id
-        address_id = self.address.id if self.address is not None else None
+        address_id = (
+            self.address.id if self.address is not None and self.kind != "virtual" else None
+        )
 
         async def ask(api: KshopClient) -> Quote:
             return await api.quote(items=lines, address_id=address_id, coupon_id=coupon_id)
@@ -214,6 +256,12 @@ class CheckoutForm(ShopScreen):
             quote = await self.shop.run_api(ask, needs_login=True)
         except errors.ValidationFailed as error:
             if generation != self._quote_generation:
+                return
+            if "address_id" in error.fields and address_id is not None and lines is None:
+                # The cart held virtual goods, which take no address: ask again without.
+                self.kind_hint = "virtual"
+                self._show_kind()
+                self._schedule_quote(at_once=True)
                 return
             if "coupon_id" in error.fields and self.coupon_id is not None:
                 # The coupon stopped applying: say why beside it and price without it.
@@ -236,7 +284,10 @@ class CheckoutForm(ShopScreen):
                 self.coupon_id = quote.best_coupon_id
                 self._schedule_quote(at_once=True)
                 return
+        kind_changed = self.kind != quote.kind
         self.quote = quote
+        if kind_changed:
+            self._show_kind()
         if self.chosen_method() is None or self._methods_total != quote.total_fen:
             await self._fill_methods(quote.total_fen)
         self._show_quote()
@@ -296,6 +347,23 @@ class CheckoutForm(ShopScreen):
         self._hint("address-hint", "")
         self._schedule_quote(at_once=True)
 
+    def action_pick_slot(self) -> None:
+        if self.step == Step.FORM and self.kind == "service" and self.quote is not None:
+            self.choose_slot()
+
+    @work(exclusive=True, group="slot")
+    async def choose_slot(self) -> None:
+        assert self.quote is not None and self.quote.lines
+        product_id = self.quote.lines[0].product_id
+        current = self.slot.id if self.slot is not None else None
+        chosen: Slot | None = await self.open_for_result("slot_picker", product_id, current)
+        if chosen is None:
+            return
+        self.slot = chosen
+        self._hint("slot-hint", "")
+        self._show_kind()
+        self.query_one("#service-note", Input).focus()
+
     def action_pick_coupon(self) -> None:
         if self.step == Step.FORM and self.quote is not None:
             self.choose_coupon()
@@ -330,6 +398,9 @@ class CheckoutForm(ShopScreen):
             self._hint("invoice-hint", "")
         elif event.input.id == "remark":
             self._hint("remark-hint", "")
+        elif event.input.id == "service-note":
+            self._hint("note-hint", "")
+            return  # the note does not change the price
         self._schedule_quote()
 
     @on(Input.Submitted)
@@ -363,6 +434,9 @@ class CheckoutForm(ShopScreen):
             method=self.chosen_method(),
             invoice_form=self._invoice_form(),
             remark=self.remark(),
+            kind_hint=self.kind_hint,
+            slot=self.slot,
+            service_note=self.query_one("#service-note", Input).value,
         )
 
     # --- the review step -------------------------------------------------------------
@@ -372,7 +446,7 @@ class CheckoutForm(ShopScreen):
             return
         problems = self.checkout.review(self.draft())
         shown = {PROBLEM_PLACES[problem.field][0]: problem.words for problem in problems}
-        for hint_id in ("address-hint", "pay-hint", "invoice-hint"):
+        for hint_id in ("address-hint", "pay-hint", "invoice-hint", "slot-hint", "note-hint"):
             self._hint(hint_id, shown.get(hint_id, ""))
         if "items-hint" in shown:
             self._hint("items-hint", shown["items-hint"])
@@ -399,9 +473,18 @@ class CheckoutForm(ShopScreen):
 
     def _show_review(self) -> None:
         quote, address, method = self.quote, self.address, self.chosen_method()
-        if quote is None or address is None or method is None:
+        if quote is None or method is None or (address is None and quote.kind != "virtual"):
             return
-        grid = review_grid(quote, address, self.coupon_id, method, self.invoice(), self.remark())
+        grid = review_grid(
+            quote,
+            address,
+            self.coupon_id,
+            method,
+            self.invoice(),
+            self.remark(),
+            slot=self.slot,
+            service_note=self.query_one("#service-note", Input).value,
+        )
         self.query_one("#review-text", Static).update(grid)
         button = self.query_one("#place", Button)
         if self.step == Step.PLACED and self.order is not None:

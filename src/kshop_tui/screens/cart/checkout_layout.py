@@ -8,6 +8,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, RadioSet, St
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.cart.rows import AddressRow, ChoiceRow
+from kshop_tui.shop.flows.booking import SERVICE_NOTE_MAX
 from kshop_tui.shop.flows.checkout import (
     INVOICE_KINDS,
     INVOICE_TITLE_MAX,
@@ -20,10 +21,25 @@ from kshop_tui.widgets.toggles import RadioButton
 def compose_checkout() -> ComposeResult:
     yield LoadingIndicator(id="checkout-loading")
     with VerticalScroll(id="checkout-form"):
-        with Horizontal(classes="row"):
+        yield Static(id="kind-note", markup=False)
+        with Horizontal(classes="row", id="ship-row"):
             yield Label(t("checkout.ship_to"), classes="row-label")
             yield AddressRow("edit_address", id="ship-to")
         yield Static(id="address-hint", classes="hint", markup=False)
+        # A service's booking (docs/api.md §7.1), shown for services only.
+        with Horizontal(classes="row", id="slot-row"):
+            yield Label(t("kinds.field.appointment"), classes="row-label")
+            yield ChoiceRow("pick_slot", id="slot")
+        yield Static(id="slot-hint", classes="hint", markup=False)
+        with Horizontal(classes="row", id="note-row"):
+            yield Label(t("kinds.field.note"), classes="row-label")
+            yield Input(
+                placeholder=t("kinds.note.placeholder"),
+                id="service-note",
+                max_length=SERVICE_NOTE_MAX,
+                compact=True,
+            )
+        yield Static(id="note-hint", classes="hint", markup=False)
         with Horizontal(classes="row"):
             yield Label(t("checkout.items"), classes="row-label")
             yield Static(id="items")

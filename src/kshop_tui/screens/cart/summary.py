@@ -9,11 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from kshop_tui.i18n import t
+from kshop_tui.shop.flows.booking import kind_label, slot_when
 from kshop_tui.text import money, money_off
 from kshop_tui.widgets.pay_method import method_text
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import Address, Invoice, Quote
+    from kshop_tui.api.models import Address, Invoice, Quote, Slot
     from kshop_tui.shop.flows.payment import MethodOption
 
 
@@ -36,20 +37,32 @@ def coupon_line(quote: Quote, coupon_id: int | None) -> Table:
 
 def review_grid(
     quote: Quote,
-    address: Address,
+    address: Address | None,
     coupon_id: int | None,
     method: MethodOption,
     invoice: Invoice | None,
     remark: str,
+    *,
+    slot: Slot | None = None,
+    service_note: str = "",
 ) -> Table:
-    """Everything the order will be made from, one labelled line each."""
+    """Everything the order will be made from, one labelled line each (no address for
+    virtual goods; a service's slot and 服务需求)."""
     grid = Table.grid(padding=(0, 2), expand=True)
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(ratio=1)
-    grid.add_row(
-        Text(t("checkout.ship_to")),
-        Text(f"{address.name} {address.phone_masked}  {address.one_line()}"),
-    )
+    if quote.kind != "physical":
+        grid.add_row(Text(t("kinds.field.kind")), Text(kind_label(quote.kind), style="bold"))
+    if address is not None and quote.kind != "virtual":
+        grid.add_row(
+            Text(t("checkout.ship_to")),
+            Text(f"{address.name} {address.phone_masked}  {address.one_line()}"),
+        )
+    if quote.kind == "service" and slot is not None:
+        grid.add_row(
+            Text(t("kinds.field.appointment")), Text(slot_when(slot.starts_at, slot.ends_at))
+        )
+        grid.add_row(Text(t("kinds.field.note")), Text(service_note.strip()))
     grid.add_row(Text(t("checkout.items")), items_table(quote))
     coupon = next((c for c in quote.coupons if c.id == coupon_id), None)
     grid.add_row(
@@ -94,6 +107,9 @@ def items_table(quote: Quote) -> Table:
 
 
 def shipping_line(quote: Quote) -> Table:
+    if quote.kind != "physical":
+        # Codes and services are not shipped (docs/api.md §7.1).
+        return left_right(Text(t(f"kinds.no_shipping.{quote.kind}")), Text(money(0)))
     left = Text()
     rule = quote.shipping_rule
     if rule is not None:

@@ -15,6 +15,7 @@ from textual.widgets import LoadingIndicator, Static
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
+from kshop_tui.shop.flows.booking import kind_label, kind_promise
 from kshop_tui.text import aside, compact_count, local_time
 from kshop_tui.widgets.image import ProductImage
 from kshop_tui.widgets.price import PriceLabel
@@ -138,7 +139,7 @@ class ProductScreen(ShopScreen):
             promotions.append(f" {promotion.label} ", style="reverse")
             promotions.append(" ")
         self.query_one("#promotions", Static).update(promotions)
-        self.query_one("#returns", Static).update(Text(_returns_line(product)))
+        self.query_one("#returns", Static).update(_returns_line(product))
         self.query_one("#description", Static).update(Text(product.description))
         picker = SpecPicker(product.spec_options, product.skus, id="specs")
         await self.query_one("#specs").remove()
@@ -265,8 +266,9 @@ class ProductScreen(ShopScreen):
             self.notify(t("product.sold_out"), severity="warning")
             return
         qty = self.query_one(QuantityStepper).value
+        kind = self.product.kind if self.product is not None else "physical"
         if await self.shop.ensure_login():
-            self.open("checkout", [(sku.id, qty)])
+            self.open("checkout", [(sku.id, qty)], kind)
 
     def action_claim_coupon(self) -> None:
         self.claim_coupon()
@@ -278,6 +280,10 @@ class ProductScreen(ShopScreen):
 
         sku, product = self.sku, self.product
         if sku is None or product is None:
+            return
+        if product.kind == "service":
+            # A service is booked for a slot, which the cart cannot hold: book it now.
+            self.notify(t("kinds.service_not_in_cart"), severity="warning")
             return
         if sku.stock <= 0:
             self.notify(t("product.sold_out"), severity="warning")
@@ -319,8 +325,14 @@ class ProductScreen(ShopScreen):
         self.load_coupons()
 
 
-def _returns_line(product: ProductDetail) -> str:
+def _returns_line(product: ProductDetail) -> Text:
+    """The return policy; for virtual goods and services, what kind of product it is and
+    how buying it works instead (docs/api.md §7.1)."""
+    if product.kind in ("virtual", "service"):
+        line = Text(f" {kind_label(product.kind)} ", style="reverse bold")
+        line.append("  " + kind_promise(product.kind))
+        return line
     if product.returnable:
-        return t("product.returnable", days=product.return_window_days)
+        return Text(t("product.returnable", days=product.return_window_days))
     reason = product.non_returnable_reason or "other"
-    return t("product.not_returnable", why=t(f"product.not_returnable.{reason}"))
+    return Text(t("product.not_returnable", why=t(f"product.not_returnable.{reason}")))

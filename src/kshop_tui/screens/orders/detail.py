@@ -20,6 +20,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.orders.cancel import ask_reason_and_cancel
 from kshop_tui.screens.orders.change_items import ChangeItemsDialog
+from kshop_tui.screens.orders.codes import OrderCodesModal
 from kshop_tui.screens.orders.confirm_receipt import ConfirmReceiptDialog
 from kshop_tui.screens.orders.contact import ContactSupportDialog
 from kshop_tui.screens.orders.order_view import (
@@ -32,6 +33,7 @@ from kshop_tui.screens.orders.paying import pay_and_follow
 from kshop_tui.screens.orders.receipt import export_receipt
 from kshop_tui.screens.orders.review import ReviewDialog
 from kshop_tui.shop.error_words import error_words
+from kshop_tui.shop.flows.booking import reschedule as reschedule_order
 from kshop_tui.shop.flows.orders import (
     add_to_cart_again,
     address_id_of,
@@ -44,7 +46,7 @@ from kshop_tui.widgets.status_badge import StatusBadge, time_left
 from kshop_tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import Address, Order
+    from kshop_tui.api.models import Address, Order, Slot
 
 WIDE_ENOUGH_FOR_COLUMNS = 110
 REFRESH_SECONDS = 5.0
@@ -64,6 +66,8 @@ class OrderDetailScreen(ShopScreen):
         Binding("n", "buy_again", "orders.key.buy_again", id="orders.buy_again"),
         Binding("s", "contact_support", "orders.key.contact_support", id="orders.support"),
         Binding("e", "export_receipt", "orders.key.export_receipt", id="orders.export"),
+        Binding("k", "view_codes", "kinds.key.codes", id="orders.view_codes"),
+        Binding("m", "reschedule", "kinds.key.reschedule", id="orders.reschedule"),
     ]
 
     order: reactive[Order | None] = reactive(None, init=False)
@@ -164,7 +168,7 @@ class OrderDetailScreen(ShopScreen):
         self.query_one("#detail-order-no", Static).update(Text(order.order_no, style="bold"))
         self.query_one(StatusBadge).show(order.status, order.after_sale_status)
         self.query_one("#detail-items", Static).update(items_table(order.items))
-        self.query_one("#detail-info", Static).update(info_table(order))
+        self.query_one("#detail-info", Static).update(info_table(order, self.shop.clock.now()))
         self.query_one("#detail-money", Static).update(money_table(order))
         self.query_one(Timeline).entries = tuple(
             timeline_entries(order.timeline, self.shop.clock.now())
@@ -257,6 +261,37 @@ class OrderDetailScreen(ShopScreen):
         self.order = confirmed
         self.notify(t("orders.confirmed"))
 
+    def action_view_codes(self) -> None:
+        self.view_codes()
+
+    @work(group="order-codes")
+    async def view_codes(self) -> None:
+        order = self.order
+        if order is None:
+            return
+        if await self.app.push_screen_wait(OrderCodesModal(order)):
+            self.load()  # the codes were viewed: the order no longer offers a refund
+
+    def action_reschedule(self) -> None:
+        self.reschedule()
+
+    @work(group="order-reschedule")
+    async def reschedule(self) -> None:
+        order = self.order
+        if order is None or order.appointment is None or not order.items:
+            return
+        slot: Slot | None = await self.open_for_result(
+            "slot_picker",
+            order.items[0].product_id,
+            order.appointment.slot_id,
+            t("kinds.pick.reschedule_title"),
+        )
+        if slot is None:
+            return
+        moved = await reschedule_order(self.shop, order.id, slot)
+        if moved is not None:
+            self.order = moved
+
     def action_track(self) -> None:
         self.open("logistics", order_id=self.order_id)
 
@@ -302,7 +337,7 @@ class OrderDetailScreen(ShopScreen):
     @work(group="order-address")
     async def change_address(self) -> None:
         order = self.order
-        if order is None:
+        if order is None or order.address is None:
             return
         addresses = await self.shop.attempt(lambda api: api.addresses(), needs_login=True)
         if addresses is None:

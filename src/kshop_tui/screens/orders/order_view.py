@@ -10,6 +10,12 @@ from rich.text import Text
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.orders.receipt import invoice_label, payment_words, total_label
+from kshop_tui.shop.flows.booking import (
+    appointment_rules,
+    delivery_words,
+    kind_label,
+    slot_when,
+)
 from kshop_tui.text import local_time, money, money_off, short_time
 from kshop_tui.widgets.timeline import TimelineEntry, Tone
 
@@ -36,13 +42,29 @@ def items_table(items: list[OrderItem]) -> Table:
     return table
 
 
-def info_table(order: Order) -> Table:
+def info_table(order: Order, now: float | None = None) -> Table:
+    """The order's facts; `now` (the backend's clock) explains a booked service's 24-hour
+    rule as it stands."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
+    if order.kind != "physical":
+        table.add_row(Text(t("kinds.field.kind")), Text(kind_label(order.kind), style="bold"))
+    if order.delivery is not None:
+        table.add_row(Text(t("kinds.field.codes")), Text(delivery_words(order)))
+    appointment = order.appointment
+    if appointment is not None:
+        when = Text(slot_when(appointment.starts_at, appointment.ends_at), style="bold")
+        rules = appointment_rules(order, now) if now is not None else None
+        if rules is not None and rules.explanation:
+            when.append("\n" + rules.explanation, style="dim")
+        table.add_row(Text(t("kinds.field.appointment")), when)
+    if order.service_note:
+        table.add_row(Text(t("kinds.field.note")), Text(order.service_note))
     address = order.address
-    ship_to = Text(f"{address.name}  {address.phone_masked}\n{address.one_line()}")
-    table.add_row(Text(t("orders.field.ship_to")), ship_to)
+    if address is not None:
+        ship_to = Text(f"{address.name}  {address.phone_masked}\n{address.one_line()}")
+        table.add_row(Text(t("orders.field.ship_to")), ship_to)
     table.add_row(Text(t("orders.field.payment")), Text(payment_words(order)))
     table.add_row(Text(t("orders.field.placed")), Text(local_time(order.created_at)))
     if order.estimated_delivery is not None and order.status in (

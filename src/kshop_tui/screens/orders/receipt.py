@@ -92,8 +92,9 @@ def receipt_text(order: Order) -> str:
     lines += _field(t("orders.field.status"), status_label(order.status))
     lines += _field(t("orders.field.payment"), payment_words(order))
     address = order.address
-    ship_to = f"{address.name} {address.phone_masked}\n{address.one_line()}"
-    lines += _field(t("orders.field.ship_to"), ship_to)
+    if address is not None:
+        ship_to = f"{address.name} {address.phone_masked}\n{address.one_line()}"
+        lines += _field(t("orders.field.ship_to"), ship_to)
     if order.carrier and order.tracking_no:
         lines += _field(t("orders.field.parcel"), f"{order.carrier} {order.tracking_no}")
     lines.append(rule)

@@ -109,6 +109,11 @@ class PaymentResultScreen(ShopScreen):
                 text.append("\n" + t("pay.insufficient_hint"))
             text.append("\n\n" + t("pay.result_failed_keys"), style="dim")
             return text
+        if order is not None and order.kind in ("virtual", "service"):
+            # Codes are there already; a service waits for its slot (docs/api.md §7.1).
+            text.append(t(f"kinds.pay_next.{order.kind}"))
+            text.append("\n\n" + t("pay.result_paid_keys"), style="dim")
+            return text
         if self.choice.method == "bnpl":
             text.append(t("pay.next_bnpl"))
         else:

@@ -19,10 +19,11 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.api.intent import Intent
 from kshop_tui.api.models import Invoice
 from kshop_tui.i18n import t
+from kshop_tui.shop.flows.booking import note_problem
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
-    from kshop_tui.api.models import Address, Order, Quote
+    from kshop_tui.api.models import Address, Order, Quote, Slot
     from kshop_tui.shop.flows.payment import MethodOption
     from kshop_tui.shop.session import ShopSession
 
@@ -42,7 +43,9 @@ class Step(IntEnum):
 
 # --- the draft -------------------------------------------------------------------------
 
-Field = Literal["address", "items", "method", "invoice_title", "invoice_tax_id"]
+Field = Literal[
+    "address", "items", "method", "invoice_title", "invoice_tax_id", "slot", "service_note"
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,26 @@ class CheckoutDraft:
     method: MethodOption | None = None
     invoice_form: InvoiceForm = field(default_factory=InvoiceForm)
     remark: str = ""
+    kind_hint: str = "physical"
+    """The kind of goods, as known before the first quote (the product page knows it)."""
+    slot: Slot | None = None
+    """A service's booked slot."""
+    service_note: str = ""
+    """A service's 服务需求."""
+
+    @property
+    def kind(self) -> str:
+        """The kind of goods ordered: the server's quote says, else the hint."""
+        return self.quote.kind if self.quote is not None else self.kind_hint
+
+    @property
+    def needs_address(self) -> bool:
+        """Virtual goods are delivered as codes: no address."""
+        return self.kind != "virtual"
+
+    def address_id(self) -> int | None:
+        """The address the order goes to (none for virtual goods)."""
+        return self.address.id if self.address is not None and self.needs_address else None
 
     def invoice(self) -> Invoice | None:
         return self.invoice_form.invoice()
@@ -107,8 +130,14 @@ class CheckoutDraft:
     def problems(self) -> list[Problem]:
         """What must be fixed before the review, in the form's order."""
         problems: list[Problem] = []
-        if self.address is None:
+        if self.address is None and self.needs_address:
             problems.append(Problem("address", t("checkout.need_address")))
+        if self.kind == "service":
+            if self.slot is None:
+                problems.append(Problem("slot", t("kinds.need_slot")))
+            note = note_problem(self.service_note)
+            if note is not None:
+                problems.append(Problem("service_note", note))
         if self.quote is None:
             problems.append(Problem("items", t("checkout.need_quote")))
         elif stock := stock_problems(self.quote):
@@ -164,14 +193,15 @@ class Checkout:
 
     async def place(self, shop: ShopSession, draft: CheckoutDraft) -> Placement:
         """Places the reviewed draft (or repeats the attempt that got no answer)."""
-        method, address = draft.method, draft.address
-        assert method is not None and address is not None
+        method, address_id = draft.method, draft.address_id()
+        assert method is not None and (address_id is not None or not draft.needs_address)
+        service = draft.kind == "service"
         fresh_quote: Quote | None = None
         if not self.placing.pending:
             try:
                 fresh_quote = await shop.run_api(
                     lambda api: api.quote(
-                        items=draft.lines, address_id=address.id, coupon_id=draft.coupon_id
+                        items=draft.lines, address_id=address_id, coupon_id=draft.coupon_id
                     ),
                     needs_login=True,
                 )
@@ -191,10 +221,12 @@ class Checkout:
                 payment_method=method.method,
                 idempotency_key=key,
                 items=draft.lines,
-                address_id=address.id,
+                address_id=address_id,
                 coupon_id=draft.coupon_id,
                 remark=draft.remark,
                 invoice=draft.invoice(),
+                slot_id=draft.slot.id if service and draft.slot is not None else None,
+                service_note=draft.service_note.strip() if service else None,
             )
 
         try:

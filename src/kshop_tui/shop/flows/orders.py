@@ -40,6 +40,8 @@ SERVER_ACTIONS = {
     "review": "review",
     "after_sale": "after_sale",
     "buy_again": "buy_again",
+    "view_codes": "view_codes",
+    "reschedule": "reschedule",
 }
 # Actions that need the order loaded, whatever the server lists.
 NEEDS_AN_ORDER = frozenset({"contact_support", "export_receipt"})
@@ -70,6 +72,9 @@ def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
     items = getattr(order, "items", None)  # a list row has no items
     if status in ("cancelled", "closed") and action != "buy_again":
         return t(f"orders.why_not.{status}")
+    kind_words = _kind_refusal(action, order)
+    if kind_words is not None:
+        return kind_words
     unshipped = status in ("pending_payment", "awaiting_shipment")
     if action == "pay":
         return t("orders.why_not.pay.paid")
@@ -103,8 +108,40 @@ def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
     return None
 
 
+def _kind_refusal(action: str, order: Order | OrderSummary) -> str | None:
+    """Why an action does not apply to an order of virtual goods or a service, or None
+    when its kind says nothing about it (docs/api.md §7.1)."""
+    kind = order.kind
+    if action == "view_codes":
+        if kind != "virtual":
+            return t("kinds.why_not.codes.not_virtual")
+        return t("kinds.why_not.codes.unpaid")
+    if action == "reschedule":
+        if kind != "service":
+            return t("kinds.why_not.not_service")
+        appointment = getattr(order, "appointment", None)
+        if appointment is not None and appointment.rescheduled:
+            return t("kinds.why_not.moved_once")
+        if order.status in ("pending_payment", "awaiting_service"):
+            return t("kinds.why_not.too_late")
+        return t("kinds.why_not.service_over")
+    if kind == "service" and action == "cancel_order" and order.status == "awaiting_service":
+        return t("kinds.why_not.too_late")
+    if kind == "virtual" and action in ("track", "confirm_receipt"):
+        return t("kinds.why_not.virtual_no_parcel")
+    if kind == "service" and action in ("track", "confirm_receipt"):
+        return t("kinds.why_not.service_no_parcel")
+    if kind == "virtual" and action == "after_sale" and order.status == "completed":
+        delivery = getattr(order, "delivery", None)
+        if delivery is not None and delivery.codes_viewed:
+            return t("kinds.why_not.codes_viewed")
+    if kind == "service" and action == "after_sale" and order.status == "awaiting_service":
+        return t("kinds.why_not.service_cancel_instead")
+    return None
+
+
 # An order list's row carries no actions: its status decides.
-CANCELLABLE = ("pending_payment", "awaiting_shipment")
+CANCELLABLE = ("pending_payment", "awaiting_shipment", "awaiting_service")
 TRACKABLE = ("shipped", "completed")
 AFTER_SALE_STATES = ("awaiting_shipment", "shipped", "completed")
 

@@ -26,7 +26,7 @@ NextStep = Literal["detail", "browse", "another", "back"]
 PASSWORD_METHODS = ("balance", "bank_card")
 QR_METHODS = ("alipay", "wechat_pay")
 METHOD_ORDER: tuple[PaymentMethod, ...] = ("alipay", "wechat_pay", "bank_card", "balance", "bnpl")
-PAID_STATES = ("awaiting_shipment", "shipped", "completed")
+PAID_STATES = ("awaiting_shipment", "awaiting_service", "shipped", "completed")
 
 
 @dataclass(frozen=True)
