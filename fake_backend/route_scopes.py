@@ -57,6 +57,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/brands"): PUBLIC,
     ("GET", "/products"): PUBLIC,
     ("GET", "/products/{product_id}"): PUBLIC,
+    ("GET", "/products/{product_id}/slots"): PUBLIC,
     ("GET", "/products/{product_id}/reviews"): PUBLIC,
     ("GET", "/images/{image_id}.png"): PUBLIC,
     ("GET", "/search/suggest"): PUBLIC,
@@ -81,6 +82,9 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/orders/counts"): READ,
     ("GET", "/orders/cancel-reasons"): READ,
     ("GET", "/orders/{order_id}"): READ,
+    # Viewing the codes uses them up (no refund after): a change, not a read.
+    ("GET", "/orders/{order_id}/delivery"): ORDER,
+    ("PUT", "/orders/{order_id}/appointment"): ORDER,
     ("PUT", "/orders/{order_id}/items"): ORDER,
     ("PUT", "/orders/{order_id}/address"): ORDER,
     ("POST", "/orders/{order_id}/cancel"): ORDER,
