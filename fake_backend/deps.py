@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fake_backend.context import Ctx
+from fake_backend.errors import ApiError
 from fake_backend.services import idempotency, limits, sessions, sweeper
 from fake_backend.services.sessions import AuthedUser
 
@@ -69,8 +70,18 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+def shopper(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+    """The user or the guest behind the token: for what a guest may do too (browse, cart,
+    quote, orders and their payments; docs/api.md §7.4)."""
     return sessions.resolve(ctx, bearer_token(request))
+
+
+def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+    """An account's user; a guest's token is refused (403 `GUEST_NOT_ALLOWED`)."""
+    user = sessions.resolve(ctx, bearer_token(request))
+    if user.guest:
+        raise ApiError("GUEST_NOT_ALLOWED")
+    return user
 
 
 def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser | None:
@@ -80,6 +91,7 @@ def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Au
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 UserDep = Annotated[AuthedUser, Depends(current_user)]
+ShopperDep = Annotated[AuthedUser, Depends(shopper)]
 OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
 LangDep = Annotated[str, Depends(get_lang)]
 VisitorDep = Annotated[bool, Depends(from_visitor)]

@@ -9,7 +9,7 @@ from typing import Any
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, not_found
-from fake_backend.services import addresses, cart, pricing
+from fake_backend.services import addresses, cart, guests, pricing
 from fake_backend.services.order_views import InvoiceView, OrderView, order_view
 from fake_backend.services.rules import TAX_ID_RE, china_date, dumps
 from fake_backend.storage import orders as store
@@ -29,12 +29,25 @@ def create_order(
     remark: str,
     invoice: InvoiceView | None,
     lang: str,
+    inline_address: addresses.AddressInput | None = None,
+    guest_phone: str | None = None,
 ) -> OrderView:
-    """Places an order: quote, stock, order rows, coupon, cart and event, all or nothing."""
+    """Places an order: quote, stock, order rows, coupon, cart and event, all or nothing.
+
+    `inline_address` is given with the order instead of `address_id` and kept on it only;
+    `guest_phone` marks a guest's order (only an inline address, no balance or pay-later;
+    GET /orders/lookup finds it by that phone)."""
     if items and from_cart:
         raise field_error("from_cart", "exactly_one_of", fields="items / from_cart")
     if not items and not from_cart:
         raise field_error("items", "required")
+    if inline_address is not None and address_id is not None:
+        raise field_error("address", "exactly_one_of", fields="address / address_id")
+    if guest_phone is not None:
+        guests.refuse_method_for_guest(payment_method)
+        if inline_address is None:
+            raise field_error("address", "required")
+    given_address = addresses.inline_address(inline_address) if inline_address is not None else None
     invoice_snapshot = _checked_invoice(invoice)
     with ctx.db.tx():
         cart_item_ids: list[int] = []
@@ -46,11 +59,22 @@ def create_order(
                 raise field_error("from_cart", "cart_empty")
             lines = [(line.sku_id, line.qty) for line in cart_lines]
             cart_item_ids = [line.cart_item_id for line in cart_lines]
-        chosen_address_id = address_id or addresses.default_address_id(ctx, user_id)
-        if chosen_address_id is None:
-            raise field_error("address_id", "required")
-        address = addresses.get_address(ctx, user_id, chosen_address_id)
-        quote = pricing.quote(ctx, user_id, lines, chosen_address_id, coupon_id, lang)
+        if given_address is not None:
+            chosen_address_id, address = None, given_address
+        else:
+            chosen_address_id = address_id or addresses.default_address_id(ctx, user_id)
+            if chosen_address_id is None:
+                raise field_error("address_id", "required")
+            address = addresses.get_address(ctx, user_id, chosen_address_id)
+        quote = pricing.quote(
+            ctx,
+            user_id,
+            lines,
+            chosen_address_id,
+            coupon_id,
+            lang,
+            inline_province=given_address["province"] if given_address else None,
+        )
         priced = reserve(ctx, quote)
         now = ctx.now()
         order_id = store.insert_order(
@@ -65,6 +89,7 @@ def create_order(
                 "address": address_snapshot(address),
                 "address_id": chosen_address_id,
                 "remark": remark,
+                "guest_phone": guest_phone,
                 "invoice": dumps(invoice_snapshot) if invoice_snapshot is not None else None,
                 "created_at": now,
             },

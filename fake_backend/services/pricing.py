@@ -249,8 +249,12 @@ def quote(
     *,
     added_prices: Mapping[int, int] | None = None,
     order_id: int | None = None,
+    inline_province: str | None = None,
 ) -> dict[str, Any]:
     """Prices `lines` ((sku_id, qty) pairs) for the user, read-only.
+
+    `inline_province` ships to an address given inline (docs/api.md §7.4) instead of one
+    of the address book's.
 
     `address_id` None means the default address (no address: the '*' template);
     `added_prices` (sku_id → price when put in the cart) flags price changes as problems;
@@ -297,12 +301,16 @@ def quote(
         discount, applied_brand = check.discount_fen, chosen["brand"]
     shares = discount_shares(priced, applied_brand, discount)
 
-    if address_id is None and held is not None:
-        address_id = held.address_id
-    if address_id is None:
-        address_id = addresses.default_address_id(ctx, user_id)
-    address = addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
-    province = address["province"] if address is not None else None
+    province = inline_province
+    if inline_province is None:
+        if address_id is None and held is not None:
+            address_id = held.address_id
+        if address_id is None:
+            address_id = addresses.default_address_id(ctx, user_id)
+        address = (
+            addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
+        )
+        province = address["province"] if address is not None else None
     template = cart_store.shipping_template(ctx.db, province)
     shipping = shipping_fee(template, subtotal - discount)
 

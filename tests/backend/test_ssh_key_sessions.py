@@ -97,9 +97,11 @@ def test_the_session_records_its_key_and_unlinking_revokes_it(ctx: Ctx) -> None:
 def test_a_database_from_before_the_column_gets_it(db_path: Path) -> None:
     """Databases made earlier (user_version 2) are migrated when opened."""
     connection = sqlite3.connect(db_path)
-    # Undo what migrations 003-007 made, so the file is as version 2 left it.
+    # Undo what migrations 003-007 and 010 made, so the file is as version 2 left it.
     connection.executescript(
-        "ALTER TABLE payments DROP COLUMN polled_at;"
+        "DROP INDEX orders_guest_phone; ALTER TABLE orders DROP COLUMN guest_phone;"
+        " ALTER TABLE users DROP COLUMN guest;"
+        " ALTER TABLE payments DROP COLUMN polled_at;"
         " DROP TABLE products_terms; DROP TABLE search_words; DROP TABLE search_chars;"
         " DROP TABLE search_history;"
         " DROP INDEX sessions_ssh_key; ALTER TABLE sessions DROP COLUMN ssh_key_id;"

@@ -182,7 +182,10 @@ def test_upgrading_a_database_attaches_the_photos_after_sales_already_name(
     with ctx.db.tx():
         ctx.db.execute("UPDATE after_sales SET photo_ids = ?", (f"[{photos[0]}, {photos[2]}]",))
     # Back to the schema before migration 005 (and so before 006's search tables and
-    # 007's payment polls).
+    # 007's payment polls and 010's guests).
+    ctx.db.execute("DROP INDEX orders_guest_phone")
+    ctx.db.execute("ALTER TABLE orders DROP COLUMN guest_phone")
+    ctx.db.execute("ALTER TABLE users DROP COLUMN guest")
     ctx.db.execute("ALTER TABLE payments DROP COLUMN polled_at")
     for table in ("products_terms", "search_words", "search_chars", "search_history"):
         ctx.db.execute(f"DROP TABLE {table}")

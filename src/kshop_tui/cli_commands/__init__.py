@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from kshop_tui import i18n
 from kshop_tui.api import errors
-from kshop_tui.cli_commands import after_sales, auth, cart, config_cmd, orders, products
+from kshop_tui.cli_commands import addresses, after_sales, auth, cart, config_cmd, orders, products
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import (
     AUTH,
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     add_backend_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (auth, products, cart, orders, after_sales, config_cmd):
+    for module in (auth, products, cart, orders, addresses, after_sales, config_cmd):
         module.register(commands, common)
     return parser
 

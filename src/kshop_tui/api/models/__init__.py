@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from kshop_tui.api.models.account import (
     CategorySpend,
+    Guest,
+    GuestLoginResult,
     Insights,
     LinkedLogin,
     LoginResult,
@@ -60,6 +62,7 @@ from kshop_tui.api.models.checkout import (
     City,
     CouponOption,
     DeliveryWindow,
+    ParsedAddress,
     Province,
     Quote,
     QuoteLine,
@@ -68,6 +71,7 @@ from kshop_tui.api.models.checkout import (
 )
 from kshop_tui.api.models.orders import (
     CancelReason,
+    CardDetails,
     Carrier,
     FirstItem,
     Invoice,
@@ -111,6 +115,9 @@ from kshop_tui.api.models.support import (
 
 __all__ = [
     "Address",
+    "Guest",
+    "GuestLoginResult",
+    "ParsedAddress",
     "AfterSale",
     "AfterSaleEvent",
     "AfterSaleItem",
@@ -118,6 +125,7 @@ __all__ = [
     "AfterSaleReason",
     "AfterSaleType",
     "BankCard",
+    "CardDetails",
     "Bill",
     "BillPage",
     "Bnpl",

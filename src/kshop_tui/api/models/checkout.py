@@ -110,3 +110,15 @@ class Quote(Model):
     coupons: list[CouponOption] = []
     shipping_rule: ShippingRule | None = None
     problems: list[QuoteProblem] = []
+
+
+class ParsedAddress(Model):
+    """What the backend read from a pasted address (智能识别); None where nothing fitted."""
+
+    name: Line | None = None
+    phone: str | None = None
+    province: Line | None = None
+    city: Line | None = None
+    district: Line | None = None
+    detail: Line | None = None
+    unparsed: Line = ""

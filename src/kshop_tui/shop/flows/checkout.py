@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
@@ -32,6 +32,22 @@ TAX_ID_LENGTHS = (15, 18, 20)
 STOCK_PROBLEMS = ("sold_out", "insufficient_stock")
 InvoiceKind = Literal["none", "personal", "company"]
 INVOICE_KINDS: tuple[InvoiceKind, ...] = ("none", "personal", "company")
+
+
+# The id of an address given with the order rather than kept in the book: a guest's
+# (docs/api.md §7.4), sent inline and stored on the order only.
+INLINE_ADDRESS_ID = 0
+
+
+def ship_to(address: Address) -> dict[str, Any]:
+    """How a quote or an order names where it ships: a book address by its id, an inline
+    one by its fields."""
+    if address.id == INLINE_ADDRESS_ID:
+        from kshop_tui.api.models import PostalAddress
+
+        fields = {name: getattr(address, name) for name in PostalAddress.model_fields}
+        return {"address": PostalAddress.model_validate(fields)}
+    return {"address_id": address.id}
 
 
 class Step(IntEnum):
@@ -171,7 +187,7 @@ class Checkout:
             try:
                 fresh_quote = await shop.run_api(
                     lambda api: api.quote(
-                        items=draft.lines, address_id=address.id, coupon_id=draft.coupon_id
+                        items=draft.lines, coupon_id=draft.coupon_id, **ship_to(address)
                     ),
                     needs_login=True,
                 )
@@ -191,8 +207,8 @@ class Checkout:
                 payment_method=method.method,
                 idempotency_key=key,
                 items=draft.lines,
-                address_id=address.id,
                 coupon_id=draft.coupon_id,
+                **ship_to(address),
                 remark=draft.remark,
                 invoice=draft.invoice(),
             )
