@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from fake_backend.context import Ctx
+from fake_backend.errors import ApiError
 from fake_backend.route_scopes import required_scope
 from fake_backend.services import idempotency, limits, sessions, sweeper
 from fake_backend.services.sessions import AuthedUser
@@ -69,9 +70,20 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
-    """The caller; a personal access token only for an operation its scopes allow."""
+def shopper(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+    """The user or the guest behind the token: for what a guest may do too (browse, cart,
+    quote, orders and their payments; docs/api.md §7.4). A personal access token only for
+    an operation its scopes allow."""
     return sessions.resolve(ctx, bearer_token(request), required_scope(request))
+
+
+def current_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser:
+    """An account's user (a guest's token is refused: 403 `GUEST_NOT_ALLOWED`); a personal
+    access token only for an operation its scopes allow."""
+    user = sessions.resolve(ctx, bearer_token(request), required_scope(request))
+    if user.guest:
+        raise ApiError("GUEST_NOT_ALLOWED")
+    return user
 
 
 def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> AuthedUser | None:
@@ -81,6 +93,7 @@ def optional_user(request: Request, ctx: Annotated[Ctx, Depends(get_ctx)]) -> Au
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
 UserDep = Annotated[AuthedUser, Depends(current_user)]
+ShopperDep = Annotated[AuthedUser, Depends(shopper)]
 OptionalUserDep = Annotated[AuthedUser | None, Depends(optional_user)]
 LangDep = Annotated[str, Depends(get_lang)]
 VisitorDep = Annotated[bool, Depends(from_visitor)]

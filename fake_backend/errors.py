@@ -74,6 +74,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "当前密码错误，还可尝试 {attempts_left} 次",
         "The current password is wrong; {attempts_left} {attempts} left",
     ),
+    "GUEST_NOT_ALLOWED": (
+        403,
+        "游客不能使用此功能，请注册或登录账号",
+        "Guests cannot do this; register or log in to an account",
+    ),
     "GATEWAY_FORBIDDEN": (
         403,
         "仅限 SSH 网关调用",
@@ -190,6 +195,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         413,
         "文件过大（最大 {limit}）",
         "The file is too large (at most {limit})",
+    ),
+    "NOT_FOR_GUESTS": (
+        422,
+        "游客下单仅支持支付宝、微信支付或银行卡",
+        "Guests pay with Alipay, WeChat Pay or a bank card",
     ),
     "VALIDATION_ERROR": (422, "输入有误：{summary}", "Invalid input: {summary}"),
     "PHOTO_REQUIRED": (

@@ -25,13 +25,15 @@ def me(user: UserDep, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return account.me_view(ctx, user.id, lang)
 
 
-@router.put("/me/two-factor", response_model=Me, responses=errors(401, 403, 422))
+@router.put("/me/two-factor", response_model=Me, responses=errors(401, 403, 422, 429))
 def set_two_factor(
     body: TwoFactorRequest, user: UserDep, ctx: CtxDep, lang: LangDep, visitor: VisitorDep
 ) -> dict[str, Any]:
-    """When on, password login also needs an SMS code."""
+    """When on, password login also needs an SMS code. Turning it off needs the login
+    `password` (missing 422; wrong 403 `WRONG_PASSWORD`, counted towards the phone's
+    login lockout: 429)."""
     account.keep_published_demo_credentials(ctx, user.id, visitor)
-    return account.set_two_factor(ctx, user.id, body.enabled, lang)
+    return account.set_two_factor(ctx, user.id, body.enabled, body.password, lang)
 
 
 @router.put("/me/real-name", response_model=Me, responses=errors(401, 409, 422))

@@ -1,17 +1,26 @@
-"""The address book (login required) and the region tree it picks from (public)."""
+"""The address book (login required); the region tree it picks from and the reading of
+a pasted address (public)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fake_backend.deps import CtxDep, UserDep
 from fake_backend.regions import region_tree
-from fake_backend.schemas.addresses import Address, AddressIn, AddressList, RegionList
+from fake_backend.schemas.addresses import (
+    Address,
+    AddressIn,
+    AddressList,
+    AddressParseRequest,
+    ParsedAddress,
+    RegionList,
+)
 from fake_backend.schemas.cart import MAX_ID
 from fake_backend.schemas.common import AUTH_ERRORS, Ok, errors
-from fake_backend.services import addresses
+from fake_backend.services import address_parser, addresses
 from fake_backend.services.addresses import AddressInput
 
 router = APIRouter(tags=["addresses"])
@@ -34,6 +43,23 @@ def _fields(body: AddressIn) -> AddressInput:
 def list_regions() -> dict[str, Any]:
     """Province → city → districts for the address form."""
     return {"items": region_tree()}
+
+
+@router.post("/addresses/parse", response_model=ParsedAddress)
+def parse_address(body: AddressParseRequest) -> dict[str, Any]:
+    """智能识别: reads an address pasted as people write it (name, phone, province, city,
+    district, detail; any order, with or without separators, short names such as 浙江 /
+    杭州). Saves nothing; no login needed."""
+    return address_parser.parse_address(body.text)
+
+
+@router.api_route(
+    "/addresses/parse", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+def parse_other_methods(request: Request) -> None:
+    """`/addresses/parse` is POST only; without this the address routes below would read
+    `parse` as an address id (422) rather than answer 405 like any other path."""
+    raise StarletteHTTPException(status_code=405, headers={"Allow": "POST"})
 
 
 @router.get("/addresses", response_model=AddressList, responses=AUTH_ERRORS)

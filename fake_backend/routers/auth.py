@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import JSONResponse
 
-from fake_backend.deps import ClientDep, CtxDep, LangDep, UserDep, VisitorDep
+from fake_backend.deps import ClientDep, CtxDep, LangDep, ShopperDep, UserDep, VisitorDep
 from fake_backend.schemas.auth import (
     MAX_PHONE_LENGTH,
     AuthResult,
+    GuestAuthResult,
+    GuestLoginRequest,
     LoginRequest,
     OAuthApproveRequest,
     OAuthPending,
@@ -25,7 +27,7 @@ from fake_backend.schemas.auth import (
 )
 from fake_backend.schemas.common import Ok, errors
 from fake_backend.seed_data import DEMO_PHONE
-from fake_backend.services import auth
+from fake_backend.services import auth, guests
 
 router = APIRouter(tags=["auth"])
 dev_router = APIRouter()
@@ -54,6 +56,19 @@ def login(body: LoginRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
 )
 def register(body: RegisterRequest, ctx: CtxDep, lang: LangDep) -> dict[str, Any]:
     return auth.register(ctx, body.phone, body.code, body.password, lang)
+
+
+@router.post(
+    "/auth/guest",
+    response_model=GuestAuthResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(422, 429),
+)
+def guest_login(body: GuestLoginRequest, ctx: CtxDep) -> dict[str, Any]:
+    """A 24-hour guest session from a guest-purpose code (docs/api.md §7.4): it may
+    browse, use a cart, order with an inline address and pay by Alipay, WeChat Pay or
+    bank card. A wrong code counts towards the phone's lockout (429)."""
+    return guests.guest_login(ctx, body.phone, body.code)
 
 
 @router.post("/auth/password-reset", response_model=Ok, responses=errors(401, 422, 429))
@@ -90,7 +105,7 @@ def poll_oauth(body: OAuthPollRequest, ctx: CtxDep, lang: LangDep) -> dict[str, 
 
 
 @router.post("/auth/logout", response_model=Ok, responses=errors(401))
-def logout(user: UserDep, ctx: CtxDep) -> dict[str, Any]:
+def logout(user: ShopperDep, ctx: CtxDep) -> dict[str, Any]:
     return auth.logout(ctx, user.token_hash)
 
 
@@ -107,7 +122,8 @@ def sms_outbox(
     phone: Annotated[str | None, Query(max_length=MAX_PHONE_LENGTH)] = None,
 ) -> dict[str, Any]:
     """What the fake SMS gateway sent; to a visitor of a served shop, only the codes for
-    registering a phone that has no account yet (docs/api.md §7.7)."""
+    registering, or ordering as a guest with, a phone that has no account yet
+    (docs/api.md §7.7)."""
     if visitor:
         return auth.sms_outbox_for_visitor(ctx, phone)
     return auth.sms_outbox(ctx, phone)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from fake_backend.deps import CtxDep, LangDep, UserDep
+from fake_backend.deps import CtxDep, LangDep, ShopperDep, UserDep
 from fake_backend.schemas.common import errors
 from fake_backend.schemas.logistics import (
     MAX_ID,
@@ -29,19 +29,21 @@ TrackingNo = Annotated[str, Path(min_length=1, max_length=MAX_TRACKING_NO_LENGTH
 @router.get(
     "/orders/{order_id}/logistics", response_model=Tracking, responses=errors(401, 404, 409)
 )
-def order_logistics(order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep) -> dict[str, Any]:
+def order_logistics(
+    order_id: OrderId, ctx: CtxDep, user: ShopperDep, lang: LangDep
+) -> dict[str, Any]:
     """The parcel of a shipped order: carrier, number, status and events, newest first."""
     return logistics.order_tracking(ctx, user.id, order_id, lang)
 
 
 @router.get("/logistics/carriers", response_model=CarrierList, responses=errors(401))
-def list_carriers(user: UserDep, lang: LangDep) -> dict[str, Any]:
+def list_carriers(user: ShopperDep, lang: LangDep) -> dict[str, Any]:
     return logistics.carriers(lang)
 
 
 @router.get("/logistics/{tracking_no}", response_model=Tracking, responses=errors(401, 404, 422))
 def parcel_logistics(
-    tracking_no: TrackingNo, ctx: CtxDep, user: UserDep, lang: LangDep
+    tracking_no: TrackingNo, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> dict[str, Any]:
     """物流查询: any parcel by its number; it carries no address and no owner."""
     return logistics.parcel_tracking(ctx, tracking_no, lang)

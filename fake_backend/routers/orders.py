@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, UserDep, run_idempotent
+from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, ShopperDep, run_idempotent
+from fake_backend.schemas.account import MAX_SHORT_SECRET_LENGTH
+from fake_backend.schemas.auth import MAX_PHONE_LENGTH
 from fake_backend.schemas.common import AUTH_ERRORS, errors
 from fake_backend.schemas.orders import (
     MAX_CURSOR_LENGTH,
     MAX_ID,
+    MAX_ORDER_NO_LENGTH,
     AppointmentChange,
     CancelReasonList,
     Delivery,
@@ -31,6 +34,7 @@ from fake_backend.schemas.orders import (
 )
 from fake_backend.services import (
     appointments,
+    guests,
     order_changes,
     order_creation,
     order_states,
@@ -38,6 +42,7 @@ from fake_backend.services import (
     payments,
     virtual_codes,
 )
+from fake_backend.services.addresses import inline_input
 
 router = APIRouter(tags=["orders"], responses=AUTH_ERRORS)
 dev_router = APIRouter()
@@ -54,12 +59,14 @@ def _invoice(invoice: InvoiceIn) -> order_views.InvoiceView:
 def create_order(
     body: OrderCreate,
     ctx: CtxDep,
-    user: UserDep,
+    user: ShopperDep,
     lang: LangDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
     """Places an order: stock (and a service's slot) is reserved and the coupon used at
-    once; pay within 30 min. One kind of goods per order (docs/api.md §7.1)."""
+    once; pay within 30 min. One kind of goods per order (docs/api.md §7.1). `address`
+    (inline, kept on the order only) instead of `address_id`; a guest must give one and
+    choose alipay, wechat_pay or bank_card (else 422 `NOT_FOR_GUESTS`)."""
 
     def place() -> order_views.OrderView:
         return order_creation.create_order(
@@ -75,6 +82,8 @@ def create_order(
             lang=lang,
             slot_id=body.appointment.slot_id if body.appointment is not None else None,
             service_note=body.service_note,
+            inline_address=inline_input(body.address) if body.address is not None else None,
+            guest_phone=user.phone if user.guest else None,
         )
 
     return run_idempotent(
@@ -85,7 +94,7 @@ def create_order(
 @router.get("/orders", response_model=OrderList)
 def list_orders(
     ctx: CtxDep,
-    user: UserDep,
+    user: ShopperDep,
     status: OrderFilter = "all",
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -95,26 +104,40 @@ def list_orders(
 
 
 @router.get("/orders/counts", response_model=OrderCounts)
-def order_counts(ctx: CtxDep, user: UserDep) -> order_views.OrderCountsView:
+def order_counts(ctx: CtxDep, user: ShopperDep) -> order_views.OrderCountsView:
     """How many orders each tab of the orders screen holds."""
     return order_views.order_counts(ctx, user.id)
 
 
 @router.get("/orders/cancel-reasons", response_model=CancelReasonList)
-def cancel_reasons(user: UserDep, lang: LangDep) -> order_views.CancelReasonList:
+def cancel_reasons(user: ShopperDep, lang: LangDep) -> order_views.CancelReasonList:
     return order_views.cancel_reasons(lang)
+
+
+@router.get("/orders/lookup", response_model=Order, responses=errors(404, 429))
+def lookup_order(
+    ctx: CtxDep,
+    lang: LangDep,
+    order_no: Annotated[str, Query(min_length=1, max_length=MAX_ORDER_NO_LENGTH)],
+    phone: Annotated[str, Query(max_length=MAX_PHONE_LENGTH)],
+    code: Annotated[str, Query(max_length=MAX_SHORT_SECRET_LENGTH)],
+) -> order_views.OrderView:
+    """A guest's order by its number and the phone it was placed with, no login needed:
+    `code` is a guest-purpose SMS code for that phone (spent here). 404 alike for no such
+    order and another phone's; a wrong code counts towards the phone's lockout (429)."""
+    return guests.lookup_order(ctx, order_no, phone, code, lang)
 
 
 @router.get("/orders/{order_id}", response_model=Order, responses=errors(404))
 def get_order(
-    order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     return order_views.get_order(ctx, user.id, order_id, lang)
 
 
 @router.put("/orders/{order_id}/items", response_model=Order, responses=errors(404, 409))
 def change_items(
-    order_id: OrderId, body: OrderItemsChange, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, body: OrderItemsChange, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     """Unpaid orders only: stock re-reserved, re-priced; a coupon that no longer applies
     goes back to the user."""
@@ -124,7 +147,7 @@ def change_items(
 
 @router.put("/orders/{order_id}/address", response_model=Order, responses=errors(404, 409))
 def change_address(
-    order_id: OrderId, body: OrderAddressChange, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, body: OrderAddressChange, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     """Unpaid orders only: shipping and total follow the new address."""
     return order_changes.change_address(ctx, user.id, order_id, body.address_id, lang)
@@ -132,7 +155,7 @@ def change_address(
 
 @router.post("/orders/{order_id}/cancel", response_model=Order, responses=errors(404, 409))
 def cancel_order(
-    order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, body: OrderCancel, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     """Before shipment: stock and coupon come back; a paid order is refunded in full. A
     service until 24 h before its slot (then 409 TOO_LATE_TO_CANCEL); its slot comes back."""
@@ -140,7 +163,7 @@ def cancel_order(
 
 
 @router.get("/orders/{order_id}/delivery", response_model=Delivery, responses=errors(404, 409))
-def order_delivery(order_id: OrderId, ctx: CtxDep, user: UserDep) -> virtual_codes.DeliveryView:
+def order_delivery(order_id: OrderId, ctx: CtxDep, user: ShopperDep) -> virtual_codes.DeliveryView:
     """A paid virtual order's codes, one per unit (owner only). The first call marks them
     viewed: from then on the order cannot be refunded."""
     return virtual_codes.reveal(ctx, user.id, order_id)
@@ -148,7 +171,7 @@ def order_delivery(order_id: OrderId, ctx: CtxDep, user: UserDep) -> virtual_cod
 
 @router.put("/orders/{order_id}/appointment", response_model=Order, responses=errors(404, 409))
 def reschedule(
-    order_id: OrderId, body: AppointmentChange, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, body: AppointmentChange, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     """A service order moves to another slot of the same service: once, and only until 24 h
     before the booked slot starts."""
@@ -157,7 +180,7 @@ def reschedule(
 
 @router.post("/orders/{order_id}/confirm-receipt", response_model=Order, responses=errors(404, 409))
 def confirm_receipt(
-    order_id: OrderId, ctx: CtxDep, user: UserDep, lang: LangDep
+    order_id: OrderId, ctx: CtxDep, user: ShopperDep, lang: LangDep
 ) -> order_views.OrderView:
     """Shipped → completed."""
     return order_states.confirm_receipt(ctx, user.id, order_id, lang)
@@ -173,27 +196,44 @@ def pay_order(
     order_id: OrderId,
     body: PaymentCreate,
     ctx: CtxDep,
-    user: UserDep,
+    user: ShopperDep,
     idempotency_key: IdempotencyKey,
 ) -> JSONResponse:
-    """Balance, bank card and pay-later settle at once (the first two need the payment
-    password); Alipay and WeChat Pay answer a pending payment with a QR payload."""
+    """Balance, bank card and pay-later settle at once (they need the payment password);
+    Alipay and WeChat Pay answer a pending payment with a QR payload. A guest pays by QR
+    or with `card` (no payment password); balance and bnpl are 422 `NOT_FOR_GUESTS`."""
+
+    guest_card = (
+        payments.GuestCard(body.card.card_number, body.card.holder_name)
+        if body.card is not None
+        else None
+    )
 
     def check() -> None:
         payments.check_payment(
-            ctx, user.id, order_id, body.method, body.payment_password, body.bank_card_id
+            ctx,
+            user.id,
+            order_id,
+            body.method,
+            body.payment_password,
+            body.bank_card_id,
+            guest=user.guest,
+            guest_card=guest_card,
         )
 
     def start() -> payments.PaymentView:
-        return payments.pay_checked(ctx, user.id, order_id, body.method, body.bank_card_id)
+        return payments.pay_checked(
+            ctx, user.id, order_id, body.method, body.bank_card_id, guest_card
+        )
 
     return run_idempotent(
         ctx,
         user,
         idempotency_key,
         f"POST /orders/{order_id}/pay",
-        # The password is no part of the intent, and is not kept even as a hash.
-        body.model_dump(mode="json", exclude={"payment_password"}),
+        # The password is no part of the intent, and is not kept even as a hash; nor is a
+        # guest's card number.
+        body.model_dump(mode="json", exclude={"payment_password", "card"}),
         start,
         Payment,
         status_code=201,
@@ -202,7 +242,7 @@ def pay_order(
 
 
 @router.get("/payments/{payment_id}", response_model=Payment, responses=errors(404))
-def get_payment(payment_id: PaymentId, ctx: CtxDep, user: UserDep) -> payments.PaymentView:
+def get_payment(payment_id: PaymentId, ctx: CtxDep, user: ShopperDep) -> payments.PaymentView:
     """Polled by the client while a QR code is shown; the demo's simulator pays only QR
     codes polled within the last few seconds."""
     return payments.poll(ctx, user.id, payment_id)

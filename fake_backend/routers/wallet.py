@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from fake_backend.deps import CtxDep, IdempotencyKey, LangDep, UserDep, run_idempotent
+from fake_backend.errors import field_error
 from fake_backend.schemas.common import AUTH_ERRORS, Ok, PageCursor, PageLimit, errors
 from fake_backend.schemas.wallet import (
     MAX_ID,
@@ -17,13 +18,14 @@ from fake_backend.schemas.wallet import (
     BankCardList,
     Bill,
     BillList,
+    BnplEnableIn,
     RepayIn,
     TopupIn,
     TopupOut,
     TransactionList,
     Wallet,
 )
-from fake_backend.services import wallet
+from fake_backend.services import account, wallet
 
 router = APIRouter(tags=["wallet"], responses=AUTH_ERRORS)
 
@@ -52,20 +54,24 @@ def list_transactions(
     "/wallet/topup",
     response_model=TopupOut,
     status_code=201,
-    responses=errors(404, 409),
+    responses=errors(403, 404, 409, 429),
 )
 def topup(
     body: TopupIn, ctx: CtxDep, user: UserDep, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
+    """Moves money from a bound card into the balance; needs the payment password
+    (missing 422, wrong 403 with attempts left, the fifth wrong locks for 15 min: 429)."""
     return run_idempotent(
         ctx,
         user,
         idempotency_key,
         "POST /wallet/topup",
-        body,
+        # The password is no part of the intent, and is not kept even as a hash.
+        body.model_dump(mode="json", exclude={"payment_password"}),
         lambda: wallet.topup(ctx, user.id, body.amount_fen, body.bank_card_id),
         TopupOut,
         status_code=201,
+        prepare=lambda: account.verify_payment_password(ctx, user.id, body.payment_password),
     )
 
 
@@ -85,7 +91,11 @@ def remove_bank_card(card_id: CardId, ctx: CtxDep, user: UserDep) -> wallet.Ok:
 
 
 @router.post("/wallet/bnpl/enable", response_model=Wallet, responses=errors(409))
-def enable_bnpl(ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
+def enable_bnpl(body: BnplEnableIn, ctx: CtxDep, user: UserDep, lang: LangDep) -> wallet.WalletView:
+    """Turns 先用后付 on once the user accepted its agreement (`accept_terms: true`, else
+    422); needs real-name verification and a bound card (409)."""
+    if not body.accept_terms:
+        raise field_error("accept_terms", "required")
     return wallet.enable_bnpl(ctx, user.id, lang)
 
 
@@ -101,10 +111,15 @@ def list_bills(
 
 
 @router.post(
-    "/wallet/bnpl/bills/{bill_id}/repay", response_model=Bill, responses=errors(402, 404, 409)
+    "/wallet/bnpl/bills/{bill_id}/repay",
+    response_model=Bill,
+    responses=errors(402, 403, 404, 409, 429),
 )
-def repay_bill(
-    bill_id: BillId, ctx: CtxDep, user: UserDep, body: RepayIn | None = None
-) -> wallet.BillView:
-    source = body.source if body is not None else "balance"
-    return wallet.repay(ctx, user.id, bill_id, source)
+def repay_bill(bill_id: BillId, body: RepayIn, ctx: CtxDep, user: UserDep) -> wallet.BillView:
+    """Repays what is owed, from the balance or the first card; needs the payment password
+    (missing 422, wrong 403 with attempts left, the fifth wrong locks for 15 min: 429).
+    The bill is checked first, so a bill that is not the user's or not owing costs no
+    attempt."""
+    wallet.repayable_bill(ctx, user.id, bill_id)
+    account.verify_payment_password(ctx, user.id, body.payment_password)
+    return wallet.repay(ctx, user.id, bill_id, body.source)

@@ -33,10 +33,16 @@ class Me(BaseModel):
     has_payment_password: bool
     created_at: str
     linked_logins: list[LinkedLogin]
+    guest: bool = Field(description="Always false here: a guest (docs/api.md §7.4) has no /me")
 
 
 class TwoFactorRequest(StrictModel):
     enabled: bool = Field(strict=True)
+    password: str | None = Field(
+        default=None,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="The login password: required to turn it off (docs/api.md §7.5)",
+    )
 
 
 class RealNameRequest(StrictModel):

@@ -53,3 +53,35 @@ class RegionProvince(BaseModel):
 
 class RegionList(BaseModel):
     items: list[RegionProvince]
+
+
+class AddressParseRequest(StrictModel):
+    text: str = Field(
+        min_length=1,
+        max_length=500,
+        examples=["张三 13800138000 浙江省杭州市西湖区文三路100号"],
+        description="An address as pasted: name, phone and address in any order.",
+    )
+
+
+class ParsedAddress(BaseModel):
+    """The parts found; null where nothing fitted. Check them before saving."""
+
+    name: str | None
+    phone: str | None
+    province: str | None = Field(description="As GET /regions names it")
+    city: str | None
+    district: str | None
+    detail: str | None
+    unparsed: str = Field(description="What fitted no field, space-separated")
+
+
+class AddressInline(StrictModel):
+    """An address given with an order, kept on the order only (docs/api.md §7.4)."""
+
+    name: str = Field(max_length=64, description="1–20 characters.")
+    phone: str = Field(max_length=32, description="Mainland mobile, 11 digits.")
+    province: str = Field(max_length=32, description="A province from GET /regions.")
+    city: str = Field(max_length=32, description="A city of that province.")
+    district: str = Field(max_length=32, description="A district of that city.")
+    detail: str = Field(max_length=500, description="4–120 characters.")

@@ -10,7 +10,7 @@ from fake_backend.schemas.account import MAX_PASSWORD_LENGTH, MAX_SHORT_SECRET_L
 from fake_backend.schemas.common import StrictModel
 from fake_backend.seed_data import DEMO_PHONE
 
-SmsPurpose = Literal["login", "register", "reset"]
+SmsPurpose = Literal["login", "register", "reset", "guest"]
 MAX_PHONE_LENGTH = 32
 MAX_DEVICE_CODE_LENGTH = 64
 
@@ -44,6 +44,24 @@ class PasswordResetRequest(StrictModel):
     phone: str = Field(max_length=MAX_PHONE_LENGTH)
     code: str = Field(max_length=MAX_SHORT_SECRET_LENGTH)
     new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
+class GuestLoginRequest(StrictModel):
+    phone: str = Field(max_length=MAX_PHONE_LENGTH)
+    code: str = Field(max_length=MAX_SHORT_SECRET_LENGTH, description="A guest-purpose code")
+
+
+class GuestUser(BaseModel):
+    id: int
+    guest: Literal[True]
+    phone: str
+    phone_masked: str
+
+
+class GuestAuthResult(BaseModel):
+    token: str
+    expires_at: str = Field(description="24 hours after the login")
+    user: GuestUser
 
 
 class AuthResult(BaseModel):

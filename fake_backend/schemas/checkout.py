@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from fake_backend.errors import FieldErrors, field_error
+from fake_backend.schemas.addresses import AddressInline
 from fake_backend.schemas.cart import MAX_ID, MAX_QTY, is_bad_quantity
 from fake_backend.schemas.common import StrictModel
 from fake_backend.services import pricing
@@ -42,6 +43,10 @@ class QuoteRequest(StrictModel):
         le=MAX_ID,
         description="Omitted: the default address. Virtual goods take none (422).",
     )
+    address: AddressInline | None = Field(
+        default=None,
+        description="Instead of address_id: quote shipping to an address given inline.",
+    )
     coupon_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     order_id: int | None = Field(
         default=None,
@@ -59,6 +64,8 @@ class QuoteRequest(StrictModel):
     def one_source(self) -> QuoteRequest:
         if (self.items is not None) == bool(self.from_cart):
             raise field_error("items", "exactly_one_of", fields="items / from_cart")
+        if self.address is not None and self.address_id is not None:
+            raise field_error("address", "exactly_one_of", fields="address / address_id")
         return self
 
 

@@ -64,7 +64,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 # Every route can answer these (413: any body over the app's size limit, see app.BodyLimit).
 COMMON_ERRORS = errors(400, 413, 422, 500)
-AUTH_ERRORS = errors(400, 401, 413, 422, 500)
+# 403: a guest (docs/api.md §7.4) on what needs an account.
+AUTH_ERRORS = errors(400, 401, 403, 413, 422, 500)
 
 # The `cursor` and `limit` query parameters of every paged list (`{items, next_cursor}`).
 PageCursor = Annotated[

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from fake_backend.schemas.addresses import AddressInline
 from fake_backend.schemas.checkout import refuse_bad_item_quantities
 from fake_backend.schemas.common import StrictModel
 
@@ -56,6 +57,7 @@ OrderAction = Literal[
     "view_codes",
 ]
 PaymentStatus = Literal["pending", "succeeded", "failed"]
+MAX_ORDER_NO_LENGTH = 32
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -94,6 +96,13 @@ class OrderCreate(StrictModel):
         ge=1,
         le=MAX_ID,
         description="Omitted: the default address. Virtual goods take none (422).",
+    )
+    address: AddressInline | None = Field(
+        default=None,
+        description=(
+            "Instead of address_id: an address kept on this order only (a guest must give"
+            " one); checked as the address book checks, errors name `address.<field>`"
+        ),
     )
     coupon_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     payment_method: PaymentMethod
@@ -135,15 +144,24 @@ class AppointmentChange(StrictModel):
     )
 
 
+class CardIn(StrictModel):
+    card_number: str = Field(max_length=32, description="16–19 digits, Luhn-valid")
+    holder_name: str = Field(max_length=40)
+
+
 class PaymentCreate(StrictModel):
     method: PaymentMethod
     payment_password: str | None = Field(
         default=None,
         max_length=MAX_PAYMENT_PASSWORD_LENGTH,
-        description="6 digits; required for balance and bank_card",
+        description="6 digits; required for balance, bank_card and bnpl (not from a guest)",
     )
     bank_card_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="bank_card only; omitted: the first card"
+    )
+    card: CardIn | None = Field(
+        default=None,
+        description="A guest's bank_card payment: the card, used for this payment only",
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from fake_backend.schemas.common import StrictModel
+from fake_backend.schemas.orders import MAX_PAYMENT_PASSWORD_LENGTH
 from fake_backend.services import wallet
 
 MAX_ID = 2**62
@@ -72,7 +73,14 @@ def refuse_bad_amount(data: Any) -> Any:
 
 class TopupIn(StrictModel):
     amount_fen: int = Field(ge=wallet.TOPUP_MIN_FEN, le=wallet.TOPUP_MAX_FEN)
-    bank_card_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    bank_card_id: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Omitted: the first bound card"
+    )
+    payment_password: str | None = Field(
+        default=None,
+        max_length=MAX_PAYMENT_PASSWORD_LENGTH,
+        description="6 digits, required (docs/api.md §7.5); not part of the idempotent intent",
+    )
 
     _amount = model_validator(mode="before")(refuse_bad_amount)
 
@@ -109,3 +117,14 @@ class BillList(BaseModel):
 
 class RepayIn(StrictModel):
     source: Literal["balance", "bank_card"] = "balance"
+    payment_password: str | None = Field(
+        default=None,
+        max_length=MAX_PAYMENT_PASSWORD_LENGTH,
+        description="6 digits, required (docs/api.md §7.5)",
+    )
+
+
+class BnplEnableIn(StrictModel):
+    accept_terms: bool = Field(
+        strict=True, description="Must be true: the user accepted the 先用后付 agreement"
+    )

@@ -50,6 +50,7 @@ def me_view(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
         "two_factor_enabled": bool(user["two_factor_enabled"]),
         "has_payment_password": user["payment_password_hash"] is not None,
         "created_at": iso(user["created_at"]),
+        "guest": bool(user["guest"]),
         "linked_logins": [
             {
                 "provider": link["provider"],
@@ -126,7 +127,20 @@ def keep_published_demo_credentials(ctx: Ctx, user_id: int, from_visitor: bool) 
         raise ApiError("DEMO_ACCOUNT_PROTECTED")
 
 
-def set_two_factor(ctx: Ctx, user_id: int, enabled: bool, lang: str) -> dict[str, Any]:
+def set_two_factor(
+    ctx: Ctx, user_id: int, enabled: bool, password: str | None, lang: str
+) -> dict[str, Any]:
+    """Turns two-step verification on or off; off needs the login password, whose wrong
+    guesses count towards the phone's lockout like any other."""
+    if not enabled:
+        user = users.user_by_id(ctx.db, user_id)
+        if user is None:
+            raise not_found("user")
+        if password is None:
+            raise field_error("password", "required")
+        ensure_login_unlocked(ctx, user["phone"])
+        if not rules.verify_secret(password, user["password_hash"]):
+            raise record_login_failure(ctx, user["phone"], attempts_error("WRONG_PASSWORD"))
     with ctx.db.tx():
         users.set_two_factor(ctx.db, user_id, enabled)
     return me_view(ctx, user_id, lang)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
@@ -52,9 +52,10 @@ def address_view(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def validate(fields: AddressInput) -> None:
-    """All of the address's problems at once (422 naming each field)."""
-    errors = FieldErrors()
+def validate(fields: AddressInput, prefix: str = "") -> None:
+    """All of the address's problems at once (422 naming each field, after `prefix`:
+    `address.` for an address given inline with an order)."""
+    errors = _PrefixedErrors(prefix)
     if not fields.name.strip():
         errors.add("name", "required")
     elif len(fields.name) > NAME_MAX_CHARS:
@@ -69,6 +70,51 @@ def validate(fields: AddressInput) -> None:
     elif len(fields.detail) > DETAIL_MAX_CHARS:
         errors.add("detail", "too_long")
     errors.raise_if_any()
+
+
+class _PrefixedErrors(FieldErrors):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def add(self, field: str, reason: str, **params: Any) -> FieldErrors:
+        return super().add(self.prefix + field, reason, **params)
+
+
+class InlineAddressFields(Protocol):
+    """A request model carrying an address's six fields."""
+
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+
+
+def inline_input(body: InlineAddressFields) -> AddressInput:
+    return AddressInput(
+        name=body.name,
+        phone=body.phone,
+        province=body.province,
+        city=body.city,
+        district=body.district,
+        detail=body.detail,
+    )
+
+
+def inline_address(fields: AddressInput) -> dict[str, Any]:
+    """An address given with an order (docs/api.md §7.4), checked as the address book
+    checks one; it is kept on the order only."""
+    validate(fields, prefix="address.")
+    return {
+        "name": fields.name.strip(),
+        "phone": fields.phone,
+        "province": fields.province,
+        "city": fields.city,
+        "district": fields.district,
+        "detail": fields.detail.strip(),
+    }
 
 
 def list_addresses(ctx: Ctx, user_id: int) -> dict[str, Any]:

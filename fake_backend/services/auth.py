@@ -33,6 +33,8 @@ from fake_backend.storage import users
 SMS_CODE_LIFETIME = 300
 SMS_RESEND_SECONDS = 60
 OUTBOX_LIMIT = 200
+# What a served shop's visitor may read from the demo outbox, for a phone with no account.
+VISITOR_CODE_PURPOSES = frozenset({"register", "guest"})
 OAUTH_LIFETIME = 300
 OAUTH_POLL_INTERVAL = 2
 # provider -> prefix of the fake openid it links
@@ -64,7 +66,7 @@ def send_sms_code(
     return {"sent": True, "expires_in": SMS_CODE_LIFETIME, "retry_after": SMS_RESEND_SECONDS}
 
 
-def _take_code(ctx: Ctx, phone: str, purpose: str, code: str) -> bool:
+def take_code(ctx: Ctx, phone: str, purpose: str, code: str) -> bool:
     """Spends `code` if it is the phone's newest, unused, unexpired code for `purpose`."""
     with ctx.db.tx():
         latest = users.latest_sms_code(ctx.db, phone, purpose)
@@ -79,7 +81,7 @@ def _take_code(ctx: Ctx, phone: str, purpose: str, code: str) -> bool:
         return True
 
 
-def _wrong_code(attempts_left: int) -> ApiError:
+def wrong_code(attempts_left: int) -> ApiError:
     return ApiError(
         "VALIDATION_ERROR",
         details={"fields": {"code": ("wrong_code", {})}, "attempts_left": attempts_left},
@@ -103,21 +105,40 @@ def sms_outbox(ctx: Ctx, phone: str | None) -> dict[str, Any]:
 
 
 def sms_outbox_for_visitor(ctx: Ctx, phone: str | None) -> dict[str, Any]:
-    """The outbox as a served shop's visitor may see it: the register codes of one phone,
-    while no account has it. A code for logging in, two-step verification or a reset
-    goes to an account's owner alone: shown, it would let anyone into any account."""
+    """The outbox as a served shop's visitor may see it: the register and guest codes of
+    one phone, while no account has it. A code for logging in, two-step verification or a
+    reset goes to an account's owner alone: shown, it would let anyone into any account;
+    a guest code of an account's phone would show that account's guest orders."""
     if phone is None or users.user_by_phone(ctx.db, phone) is not None:
         return {"messages": []}
     rows = users.sms_outbox(ctx.db, phone, OUTBOX_LIMIT)
-    return {"messages": [_outbox_message(row) for row in rows if row["purpose"] == "register"]}
+    return {
+        "messages": [
+            _outbox_message(row) for row in rows if row["purpose"] in VISITOR_CODE_PURPOSES
+        ]
+    }
 
 
 # Logging in and registering
 
 
 def _session_answer(ctx: Ctx, user_id: int, lang: str) -> dict[str, Any]:
+    adopt_guest_orders(ctx, user_id)
     token, expires_at = sessions.issue(ctx, user_id)
     return {"token": token, "expires_at": iso(expires_at), "user": me_view(ctx, user_id, lang)}
+
+
+def adopt_guest_orders(ctx: Ctx, user_id: int) -> None:
+    """Moves the orders placed as a guest with the account's phone into the account
+    (docs/api.md §7.4): at registration, and at any later login, for orders a guest placed
+    with the phone after the account existed."""
+    user = users.user_by_id(ctx.db, user_id)
+    if user is None or user["guest"]:
+        return
+    guest = users.user_by_phone(ctx.db, sessions.GUEST_PHONE_PREFIX + user["phone"])
+    if guest is not None:
+        with ctx.db.tx():
+            users.adopt_guest(ctx.db, guest["id"], user_id)
 
 
 def login(
@@ -142,7 +163,7 @@ def login(
 def _code_login(ctx: Ctx, phone: str, code: str, lang: str) -> dict[str, Any]:
     user = users.user_by_phone(ctx.db, phone)
     with ctx.db.tx():
-        right = _take_code(ctx, phone, "login", code)
+        right = take_code(ctx, phone, "login", code)
         if right and user is not None:
             users.clear_login_failures(ctx.db, phone)
             return _session_answer(ctx, user["id"], lang)
@@ -167,7 +188,7 @@ def _password_login(
     if code is None:
         raise ApiError("TWO_FACTOR_REQUIRED")
     with ctx.db.tx():
-        if _take_code(ctx, phone, "login", code):
+        if take_code(ctx, phone, "login", code):
             users.clear_login_failures(ctx.db, phone)
             return _session_answer(ctx, user["id"], lang)
     raise record_login_failure(ctx, phone, attempts_error("INVALID_CREDENTIALS"))
@@ -188,14 +209,14 @@ def register(ctx: Ctx, phone: str, code: str, password: str, lang: str) -> dict[
     with ctx.db.tx():
         if users.user_by_phone(ctx.db, phone) is not None:
             raise ApiError("PHONE_TAKEN")
-        if _take_code(ctx, phone, "register", code):
+        if take_code(ctx, phone, "register", code):
             user_id = users.insert_user(
                 ctx.db, phone, f"用户{phone[-4:]}", password_hash, ctx.now()
             )
             coupons.grant_new_user(ctx, user_id)
             users.clear_login_failures(ctx.db, phone)
             return _session_answer(ctx, user_id, lang)
-    raise record_login_failure(ctx, phone, _wrong_code)
+    raise record_login_failure(ctx, phone, wrong_code)
 
 
 def reset_password(ctx: Ctx, phone: str, code: str, new_password: str) -> dict[str, Any]:
@@ -212,7 +233,7 @@ def reset_password(ctx: Ctx, phone: str, code: str, new_password: str) -> dict[s
     user = users.user_by_phone(ctx.db, phone)
     password_hash = rules.hash_secret(new_password)
     with ctx.db.tx():
-        right = _take_code(ctx, phone, "reset", code)
+        right = take_code(ctx, phone, "reset", code)
         if right and user is not None:
             users.set_password_hash(ctx.db, user["id"], password_hash)
             users.clear_login_failures(ctx.db, phone)
@@ -220,7 +241,7 @@ def reset_password(ctx: Ctx, phone: str, code: str, new_password: str) -> dict[s
             return {"ok": True}
     if right:
         raise ApiError("NOT_REGISTERED")
-    raise record_login_failure(ctx, phone, _wrong_code)
+    raise record_login_failure(ctx, phone, wrong_code)
 
 
 def logout(ctx: Ctx, token_hash: str) -> dict[str, Any]:

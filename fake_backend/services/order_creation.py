@@ -9,7 +9,7 @@ from typing import Any
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, FieldErrors, field_error, not_found
-from fake_backend.services import addresses, cart, pricing, service_slots
+from fake_backend.services import addresses, cart, guests, pricing, service_slots
 from fake_backend.services.order_views import InvoiceView, OrderView, order_view
 from fake_backend.services.rules import TAX_ID_RE, china_date, dumps
 from fake_backend.storage import orders as store
@@ -31,13 +31,24 @@ def create_order(
     lang: str,
     slot_id: str | None = None,
     service_note: str | None = None,
+    inline_address: addresses.AddressInput | None = None,
+    guest_phone: str | None = None,
 ) -> OrderView:
     """Places an order: quote, stock (and a service's slot), order rows, coupon, cart and
-    event, all or nothing."""
+    event, all or nothing.
+
+    `inline_address` is given with the order instead of `address_id` and kept on it only;
+    `guest_phone` marks a guest's order (an inline address for goods that need one, no
+    balance or pay-later; GET /orders/lookup finds it by that phone)."""
     if items and from_cart:
         raise field_error("from_cart", "exactly_one_of", fields="items / from_cart")
     if not items and not from_cart:
         raise field_error("items", "required")
+    if inline_address is not None and address_id is not None:
+        raise field_error("address", "exactly_one_of", fields="address / address_id")
+    if guest_phone is not None:
+        guests.refuse_method_for_guest(payment_method)
+    given_address = addresses.inline_address(inline_address) if inline_address is not None else None
     invoice_snapshot = _checked_invoice(invoice)
     note = service_note.strip() if service_note is not None else None
     with ctx.db.tx():
@@ -50,17 +61,31 @@ def create_order(
                 raise field_error("from_cart", "cart_empty")
             lines = [(line.sku_id, line.qty) for line in cart_lines]
             cart_item_ids = [line.cart_item_id for line in cart_lines]
-        quote = pricing.quote(ctx, user_id, lines, address_id, coupon_id, lang)
+        quote = pricing.quote(
+            ctx,
+            user_id,
+            lines,
+            address_id,
+            coupon_id,
+            lang,
+            inline_province=given_address["province"] if given_address else None,
+        )
         kind = quote["kind"]
         _check_service_fields(kind, slot_id, note)
-        chosen_address_id = quote["address_id"]
-        if kind != "virtual" and chosen_address_id is None:
-            raise field_error("address_id", "required")
-        address = (
-            addresses.get_address(ctx, user_id, chosen_address_id)
-            if chosen_address_id is not None
-            else None
-        )
+        address: dict[str, Any] | None
+        if given_address is not None:
+            chosen_address_id, address = None, given_address
+        else:
+            if guest_phone is not None and kind != "virtual":
+                raise field_error("address", "required")
+            chosen_address_id = quote["address_id"]
+            if kind != "virtual" and chosen_address_id is None:
+                raise field_error("address_id", "required")
+            address = (
+                addresses.get_address(ctx, user_id, chosen_address_id)
+                if chosen_address_id is not None
+                else None
+            )
         priced = reserve(ctx, quote)
         slot_starts_at = None
         if kind == "service" and slot_id is not None:
@@ -80,6 +105,7 @@ def create_order(
                 "address": address_snapshot(address) if address is not None else "null",
                 "address_id": chosen_address_id,
                 "remark": remark,
+                "guest_phone": guest_phone,
                 "invoice": dumps(invoice_snapshot) if invoice_snapshot is not None else None,
                 "created_at": now,
                 "kind": kind,

@@ -25,6 +25,7 @@ from fake_backend.services.paging import after_keyset, encode_cursor
 from fake_backend.services.rules import loads, mask_phone
 from fake_backend.services.virtual_codes import DeliverySummary
 from fake_backend.storage import orders as store
+from fake_backend.storage import users as user_store
 
 # ---- what reading orders answers: a TypedDict per shape, field for field the response
 # model of schemas/orders.py (tests/backend/test_order_shapes.py) --------------------------
@@ -259,8 +260,19 @@ def order_view(ctx: Ctx, order_id: int, lang: str) -> OrderView:
             }
             for event in store.events(ctx.db, order_id)
         ],
-        "actions": _actions(ctx, order, items, now),
+        "actions": _allowed_to_owner(ctx, order, _actions(ctx, order, items, now)),
     }
+
+
+# What a guest's session cannot do: it has no address book, no after-sales, no reviews.
+GUEST_REFUSED_ACTIONS = frozenset({"change_address", "after_sale", "review"})
+
+
+def _allowed_to_owner(ctx: Ctx, order: sqlite3.Row, actions: list[str]) -> list[str]:
+    owner = user_store.user_by_id(ctx.db, order["user_id"])
+    if owner is None or not owner["guest"]:
+        return actions
+    return [action for action in actions if action not in GUEST_REFUSED_ACTIONS]
 
 
 def get_order(ctx: Ctx, user_id: int, order_id: int, lang: str) -> OrderView:

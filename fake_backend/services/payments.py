@@ -5,12 +5,21 @@ A failed payment never charges, and refunds send money back where it came from."
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError, field_error, invalid_state, not_found
-from fake_backend.services import account, ledger, logistics, order_records, virtual_codes
+from fake_backend.services import (
+    account,
+    guests,
+    ledger,
+    logistics,
+    order_records,
+    virtual_codes,
+    wallet,
+)
 from fake_backend.services.rules import fmt_fen
 from fake_backend.storage import orders as order_store
 from fake_backend.storage import payments as store
@@ -22,7 +31,8 @@ QR_LIFETIME_SECONDS = 15 * 60
 # screen was left stops being paid within a few seconds.
 QR_WATCHED_SECONDS = 6.0
 QR_METHODS = frozenset(store.QR_METHODS)
-PASSWORD_METHODS = frozenset({"balance", "bank_card"})
+# Money leaving the user needs the payment password (docs/api.md §7.5: pay-later too).
+PASSWORD_METHODS = frozenset({"balance", "bank_card", "bnpl"})
 RefundTo = Literal["original", "red_packet"]
 # Where a paid order goes, by its kind (docs/api.md §7.1).
 PAID_STATUS = {
@@ -38,6 +48,15 @@ ACCOUNTS: dict[str, ledger.Account] = {
     "balance": "balance",
     "bnpl": "bnpl",
 }
+
+
+@dataclass(frozen=True)
+class GuestCard:
+    """A card a guest pays with once (docs/api.md §7.4): only its bank and last 4 digits
+    are kept, on a card row the guest cannot use again."""
+
+    card_number: str
+    holder_name: str
 
 
 class PaymentView(TypedDict):
@@ -88,21 +107,45 @@ def check_payment(
     method: str,
     payment_password: str | None,
     bank_card_id: int | None,
+    *,
+    guest: bool = False,
+    guest_card: GuestCard | None = None,
 ) -> None:
     """`pay`'s checks before money moves: the order is the user's and unpaid, the card
     goes with the method, the payment password is right. Outside any transaction: a
-    wrong password's failure count must commit although the payment is refused."""
+    wrong password's failure count must commit although the payment is refused.
+
+    A guest pays by QR or with a card given inline (`guest_card`), without a payment
+    password: its session was opened by an SMS code a moment ago."""
     order = order_records.load_order(ctx, user_id, order_id)
     if order["status"] != "pending_payment":
         raise invalid_state(order["status"])
     if bank_card_id is not None and method != "bank_card":
         raise field_error("bank_card_id", "only_for", what="method bank_card")
+    if guest:
+        guests.refuse_method_for_guest(method)
+        if bank_card_id is not None:
+            raise field_error("bank_card_id", "not_with", other="a guest session")
+        if method == "bank_card" and guest_card is None:
+            raise field_error("card", "required")
+        if method != "bank_card" and guest_card is not None:
+            raise field_error("card", "only_for", what="method bank_card")
+        if guest_card is not None:
+            wallet.check_card_details(guest_card.card_number, guest_card.holder_name, "card.")
+        return
+    if guest_card is not None:
+        raise field_error("card", "only_for", what="a guest session")
     if method in PASSWORD_METHODS:
         account.verify_payment_password(ctx, user_id, payment_password)
 
 
 def pay_checked(
-    ctx: Ctx, user_id: int, order_id: int, method: str, bank_card_id: int | None
+    ctx: Ctx,
+    user_id: int,
+    order_id: int,
+    method: str,
+    bank_card_id: int | None,
+    guest_card: GuestCard | None = None,
 ) -> PaymentView:
     """`pay` once `check_payment` passed: charges (or starts a QR payment) in one
     transaction, which joins the caller's (the idempotent request's)."""
@@ -113,7 +156,11 @@ def pay_checked(
         now = ctx.now()
         store.fail_pending_of_order(ctx.db, order_id, "superseded", now)
         card = None
-        if method == "bank_card":
+        if guest_card is not None:
+            card = wallet.one_time_card(
+                ctx, user_id, guest_card.card_number, guest_card.holder_name
+            )
+        elif method == "bank_card":
             card = store.usable_bank_card(ctx.db, user_id, bank_card_id)
             if card is None and bank_card_id is None:
                 raise ApiError("BANK_CARD_REQUIRED")

@@ -271,8 +271,12 @@ def quote(
     *,
     added_prices: Mapping[int, int] | None = None,
     order_id: int | None = None,
+    inline_province: str | None = None,
 ) -> dict[str, Any]:
     """Prices `lines` ((sku_id, qty) pairs) for the user, read-only.
+
+    `inline_province` ships to an address given inline (docs/api.md §7.4) instead of one
+    of the address book's.
 
     `address_id` None means the default address (no address: the '*' template);
     `added_prices` (sku_id → price when put in the cart) flags price changes as problems;
@@ -320,17 +324,23 @@ def quote(
     shares = discount_shares(priced, applied_brand, discount)
 
     kind = order_kind(lines, facts)
+    province = inline_province
     if kind == "virtual":
         # docs/api.md §7.1: codes need no address and cost no shipping.
-        if address_id is not None:
-            raise field_error("address_id", "no_address_for_virtual")
-    else:
+        if address_id is not None or inline_province is not None:
+            raise field_error(
+                "address_id" if address_id is not None else "address", "no_address_for_virtual"
+            )
+    elif inline_province is None:
         if address_id is None and held is not None:
             address_id = held.address_id
         if address_id is None:
             address_id = addresses.default_address_id(ctx, user_id)
-    address = addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
-    province = address["province"] if address is not None else None
+    if inline_province is None:
+        address = (
+            addresses.get_address(ctx, user_id, address_id) if address_id is not None else None
+        )
+        province = address["province"] if address is not None else None
     template = cart_store.shipping_template(ctx.db, province)
     # A service comes to the address (or is done in store): nothing ships.
     shipping = shipping_fee(template, subtotal - discount) if kind == "physical" else 0

@@ -13,6 +13,8 @@ from fake_backend.services.rules import sha256
 from fake_backend.storage import sessions as store
 
 TOKEN_LIFETIME = 7 * 24 * 3600
+# A guest's users row keeps this before the phone (storage migration 010).
+GUEST_PHONE_PREFIX = "guest:"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class AuthedUser:
     # A personal access token's id and scopes; None for a login session, which may do all.
     access_token_id: int | None = None
     scopes: frozenset[str] | None = None
+    # A guest (docs/api.md §7.4) may shop and pay, nothing of an account's.
+    guest: bool = False
 
 
 def issue(
@@ -59,7 +63,9 @@ def resolve(ctx: Ctx, token: str | None, needs: str = access_tokens.LOGIN_ONLY) 
         raise ApiError("UNAUTHENTICATED")
     if row["expires_at"] <= ctx.now():
         raise ApiError("TOKEN_EXPIRED")
-    return AuthedUser(id=row["user_id"], phone=row["phone"], token_hash=token_hash)
+    guest = bool(row["guest"])
+    phone = row["phone"].removeprefix(GUEST_PHONE_PREFIX) if guest else row["phone"]
+    return AuthedUser(id=row["user_id"], phone=phone, token_hash=token_hash, guest=guest)
 
 
 def revoke(ctx: Ctx, token_hash: str) -> None:

@@ -242,16 +242,37 @@ def list_cards(ctx: Ctx, user_id: int, lang: str) -> CardList:
     return {"items": [card_view(card, lang) for card in store.active_cards(ctx.db, user_id)]}
 
 
-def add_card(ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str) -> CardView:
-    """Binds a Luhn-valid card; once real-name verified, only in the user's own name;
-    at most MAX_CARDS_PER_USER (409 BANK_CARD_LIMIT)."""
+def check_card_details(card_number: str, holder_name: str, prefix: str = "") -> tuple[str, str]:
+    """The card's digits and holder once they are a Luhn-valid number and a name; 422
+    naming the field (after `prefix`) otherwise."""
     digits = card_number.replace(" ", "")
     # `luhn_valid` reads any Unicode digit; full-width ones would dodge the duplicate check.
     if not digits.isascii() or not luhn_valid(digits):
-        raise field_error("card_number", "bad_card_number")
+        raise field_error(prefix + "card_number", "bad_card_number")
     holder = holder_name.strip()
     if not holder:
-        raise field_error("holder_name", "too_short")
+        raise field_error(prefix + "holder_name", "too_short")
+    return digits, holder
+
+
+def one_time_card(ctx: Ctx, user_id: int, card_number: str, holder_name: str) -> sqlite3.Row:
+    """A guest's card for one payment (docs/api.md §7.4): stored as a removed card, so the
+    payment and its refund can name it while nobody can pay with it again."""
+    digits, holder = check_card_details(card_number, holder_name, "card.")
+    bank = BANKS_BY_BIN.get(digits[:6], DEFAULT_BANK)
+    card_id = store.insert_card(
+        ctx.db, user_id, bank, digits[-4:], hash_secret(digits), holder, ctx.now()
+    )
+    store.remove_card(ctx.db, card_id)
+    card = store.card(ctx.db, card_id)
+    assert card is not None
+    return card
+
+
+def add_card(ctx: Ctx, user_id: int, card_number: str, holder_name: str, lang: str) -> CardView:
+    """Binds a Luhn-valid card; once real-name verified, only in the user's own name;
+    at most MAX_CARDS_PER_USER (409 BANK_CARD_LIMIT)."""
+    digits, holder = check_card_details(card_number, holder_name)
     with ctx.db.tx():
         real_name = store.user_wallet(ctx.db, user_id)["real_name"]
         if real_name and holder != real_name:
@@ -333,15 +354,22 @@ def list_bills(ctx: Ctx, user_id: int, cursor: str | None, limit: int) -> BillPa
     return {"items": [bill_view(row, now) for row in page], "next_cursor": next_cursor}
 
 
+def repayable_bill(ctx: Ctx, user_id: int, bill_id: int) -> sqlite3.Row:
+    """The user's bill while something is owed on it: 404 for none, 409 once repaid or
+    cancelled."""
+    bill = store.bill(ctx.db, user_id, bill_id)
+    if bill is None:
+        raise not_found("bill")
+    status = bill_status(bill, ctx.now())
+    if status in ("repaid", "cancelled"):
+        raise invalid_state(status)
+    return bill
+
+
 def repay(ctx: Ctx, user_id: int, bill_id: int, source: RepaySource) -> BillView:
     """Pays what is still owed on a bill, in full, from the balance or the first card."""
     with ctx.db.tx():
-        bill = store.bill(ctx.db, user_id, bill_id)
-        if bill is None:
-            raise not_found("bill")
-        status = bill_status(bill, ctx.now())
-        if status in ("repaid", "cancelled"):
-            raise invalid_state(status)
+        bill = repayable_bill(ctx, user_id, bill_id)
         outstanding = bill["amount_fen"] - bill["repaid_fen"]
         order_id = bill["order_id"]
         if source == "balance":

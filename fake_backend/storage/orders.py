@@ -54,6 +54,13 @@ def get_order(db: Database, order_id: int) -> sqlite3.Row | None:
     return db.one("SELECT * FROM orders WHERE id = ?", (order_id,))
 
 
+def guest_order_by_no(db: Database, order_no: str, guest_phone: str) -> sqlite3.Row | None:
+    """The order numbered `order_no` if a guest with `guest_phone` placed it."""
+    return db.one(
+        "SELECT * FROM orders WHERE order_no = ? AND guest_phone = ?", (order_no, guest_phone)
+    )
+
+
 def next_order_no(db: Database, day_code: str) -> str:
     """`KS` + yymmdd + the day's next 6-digit sequence number."""
     prefix = f"KS{day_code}"

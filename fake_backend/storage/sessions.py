@@ -23,9 +23,9 @@ def insert_session(
 
 
 def session_by_token_hash(db: Database, token_hash: str) -> sqlite3.Row | None:
-    """`user_id, expires_at, revoked, phone` of the session with that token hash."""
+    """`user_id, expires_at, revoked, phone, guest` of the session with that token hash."""
     return db.one(
-        "SELECT s.user_id, s.expires_at, s.revoked, u.phone FROM sessions s "
+        "SELECT s.user_id, s.expires_at, s.revoked, u.phone, u.guest FROM sessions s "
         "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         (token_hash,),
     )

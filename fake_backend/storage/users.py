@@ -28,6 +28,30 @@ def insert_user(db: Database, phone: str, nickname: str, password_hash: str, now
     )
 
 
+def insert_guest(db: Database, phone_key: str, nickname: str, now: float) -> int:
+    """A guest's row (docs/api.md §7.4): no password, `phone_key` is 'guest:' + phone."""
+    return db.insert(
+        "INSERT INTO users(phone, nickname, guest, created_at) VALUES (?,?,1,?)",
+        (phone_key, nickname, now),
+    )
+
+
+def adopt_guest(db: Database, guest_id: int, user_id: int) -> int:
+    """Moves a guest's orders, their payments and wallet lines, and its cart (the account
+    is new to the phone, or its cart lines win) to the account; ends the guest's sessions.
+    Answers how many orders moved."""
+    moved = db.execute("UPDATE orders SET user_id = ? WHERE user_id = ?", (user_id, guest_id))
+    db.execute("UPDATE payments SET user_id = ? WHERE user_id = ?", (user_id, guest_id))
+    db.execute(
+        "UPDATE wallet_transactions SET user_id = ? WHERE user_id = ? AND order_id IS NOT NULL",
+        (user_id, guest_id),
+    )
+    db.execute("UPDATE OR IGNORE cart_items SET user_id = ? WHERE user_id = ?", (user_id, guest_id))
+    db.execute("DELETE FROM cart_items WHERE user_id = ?", (guest_id,))
+    db.execute("UPDATE sessions SET revoked = 1 WHERE user_id = ?", (guest_id,))
+    return moved.rowcount
+
+
 def set_password_hash(db: Database, user_id: int, password_hash: str) -> None:
     db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 

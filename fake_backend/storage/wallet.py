@@ -74,6 +74,11 @@ def insert_card(
     )
 
 
+def card(db: Database, card_id: int) -> sqlite3.Row | None:
+    """A card row, removed or not."""
+    return db.one("SELECT * FROM bank_cards WHERE id = ?", (card_id,))
+
+
 def remove_card(db: Database, card_id: int) -> None:
     db.execute("UPDATE bank_cards SET removed = 1 WHERE id = ?", (card_id,))
 

@@ -14,7 +14,8 @@ from kshop_tui.cli_options import add_backend_options
 from kshop_tui.config import load_settings
 
 COMMANDS = (
-    "login, logout, whoami, products, product, cart, order, orders, after-sale, config, serve"
+    "login, logout, whoami, products, product, cart, order, orders, address, after-sale, config,"
+    " serve"
 )
 
 

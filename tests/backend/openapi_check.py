@@ -24,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from fake_backend.app import API_PREFIX, ROUTER_MODULES
-from fake_backend.deps import current_user
+from fake_backend.deps import current_user, shopper
 
 DOC_URI = "urn:kshop:openapi"
 ERROR_REF = "#/components/schemas/ErrorEnvelope"
@@ -180,7 +180,8 @@ def needs_login(route: APIRoute) -> bool:
     pending = list(route.dependant.dependencies)
     while pending:
         dependant = pending.pop()
-        if dependant.call is current_user:
+        # `shopper` lets guests in too (docs/api.md §7.4); both need a token.
+        if dependant.call in (current_user, shopper):
             return True
         pending.extend(dependant.dependencies)
     return False

@@ -24,6 +24,8 @@ UNDO: dict[int, str] = {
     " ALTER TABLE after_sales DROP COLUMN reshipped_at;"
     " ALTER TABLE after_sales DROP COLUMN appeal_outcome;"
     " ALTER TABLE orders DROP COLUMN closed_at;",
+    10: "DROP INDEX orders_guest_phone; ALTER TABLE orders DROP COLUMN guest_phone;"
+    " ALTER TABLE users DROP COLUMN guest;",
     11: "DROP TABLE access_tokens; DROP TABLE subscription_periods; DROP TABLE subscriptions;",
     12: "ALTER TABLE products DROP COLUMN price_varies;",
 }

@@ -55,8 +55,9 @@ def test_me_answers_the_profile_of_the_demo_user(
     assert set(me) == {
         "id", "phone", "phone_masked", "nickname", "real_name_verified", "real_name_masked",
         "id_number_masked", "two_factor_enabled", "has_payment_password", "created_at",
-        "linked_logins",
+        "linked_logins", "guest",
     }  # fmt: skip
+    assert me["guest"] is False
     assert me["id"] == DEMO_USER_ID and me["phone"] == DEMO_PHONE
     assert me["phone_masked"] == "138****8000"
     assert me["real_name_verified"] is True and me["real_name_masked"] == "张*"
@@ -94,7 +95,11 @@ def test_two_factor_switch_is_stored(
     on = client.put("/api/v1/me/two-factor", json={"enabled": True}, headers=demo_headers)
     assert on.status_code == 200 and on.json()["two_factor_enabled"] is True
     assert app_ctx.db.scalar("SELECT two_factor_enabled FROM users WHERE id = 1") == 1
-    off = client.put("/api/v1/me/two-factor", json={"enabled": False}, headers=demo_headers)
+    off = client.put(
+        "/api/v1/me/two-factor",
+        json={"enabled": False, "password": "demo1234"},
+        headers=demo_headers,
+    )
     assert off.json()["two_factor_enabled"] is False
 
 

@@ -357,7 +357,11 @@ def test_two_factor_login_needs_password_and_sms_code(
     )
     assert ok.status_code == 200 and ok.json()["user"]["two_factor_enabled"] is True
 
-    turned_off = client.put("/api/v1/me/two-factor", json={"enabled": False}, headers=demo_headers)
+    turned_off = client.put(
+        "/api/v1/me/two-factor",
+        json={"enabled": False, "password": "demo1234"},
+        headers=demo_headers,
+    )
     assert turned_off.json()["two_factor_enabled"] is False
     assert login_password(client, "demo1234").status_code == 200
 

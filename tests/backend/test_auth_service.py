@@ -106,7 +106,7 @@ def test_wrong_reset_codes_lock_the_phone_too(ctx: Ctx) -> None:
 
 
 def test_two_factor_login_at_service_level(ctx: Ctx) -> None:
-    account.set_two_factor(ctx, DEMO_USER_ID, True, "zh")
+    account.set_two_factor(ctx, DEMO_USER_ID, True, None, "zh")
     assert (
         refusal(auth.login, ctx, DEMO_PHONE, None, "demo1234", "zh").code == "TWO_FACTOR_REQUIRED"
     )

@@ -36,6 +36,7 @@ from PIL import Image
 from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.services import sessions
+from fake_backend.services.rules import hash_secret
 from tests.backend.openapi_check import SchemaChecker, api_operations, check_envelope, needs_login
 from tests.conftest import DEMO_USER_ID, FROZEN_START
 
@@ -147,11 +148,12 @@ def prepared(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
                 f"{API}/support/threads", json={"subject": "s", "message": "m"}, headers=auth
             )
         )
-        ok(client.post(f"{API}/wallet/bnpl/enable", headers=auth))
+        ok(client.post(f"{API}/wallet/bnpl/enable", json={"accept_terms": True}, headers=auth))
         bnpl = ok(
             client.post(f"{API}/orders", json={**order, "payment_method": "bnpl"}, headers=keyed())
         )
-        ok(client.post(f"{API}/orders/{bnpl['id']}/pay", json={"method": "bnpl"}, headers=keyed()))
+        bnpl_pay = {"method": "bnpl", "payment_password": "123456"}
+        ok(client.post(f"{API}/orders/{bnpl['id']}/pay", json=bnpl_pay, headers=keyed()))
         bill = ok(client.get(f"{API}/wallet/bnpl/bills", headers=auth))["items"][0]
         address = ok(client.get(f"{API}/addresses", headers=auth))["items"][0]
         card = ok(client.get(f"{API}/wallet/bank-cards", headers=auth))["items"][0]
@@ -674,9 +676,18 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
     demo = sweep.auth
     with ctx.db.tx():
         other_id = ctx.db.insert(
-            "INSERT INTO users(phone, nickname, password_hash, real_name, id_number_masked,"
-            " balance_fen, created_at) VALUES (?,?,?,?,?,?,?)",
-            ("13900009999", "用户9999", None, "李四", "110***********002X", 10**7, ctx.now()),
+            "INSERT INTO users(phone, nickname, password_hash, payment_password_hash, real_name,"
+            " id_number_masked, balance_fen, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                "13900009999",
+                "用户9999",
+                None,
+                hash_secret("123456"),
+                "李四",
+                "110***********002X",
+                10**7,
+                ctx.now(),
+            ),
         )
     token, _ = sessions.issue(ctx, other_id)
     other = {"Authorization": f"Bearer {token}"}
@@ -693,12 +704,12 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
     card = mine(
         "POST", "/wallet/bank-cards", {"card_number": _luhn("621700"), "holder_name": "李四"}
     )
-    mine("POST", "/wallet/bnpl/enable")
+    mine("POST", "/wallet/bnpl/enable", {"accept_terms": True})
     line = {"items": [{"sku_id": values["sku_id"], "qty": 1}], "address_id": address["id"]}
     pending = mine("POST", "/orders", {**line, "payment_method": "alipay"})
     qr = mine("POST", f"/orders/{pending['id']}/pay", {"method": "alipay"})
     bnpl = mine("POST", "/orders", {**line, "payment_method": "bnpl"})
-    mine("POST", f"/orders/{bnpl['id']}/pay", {"method": "bnpl"})
+    mine("POST", f"/orders/{bnpl['id']}/pay", {"method": "bnpl", "payment_password": "123456"})
     bill = mine("GET", "/wallet/bnpl/bills")["items"][0]
     shipped = {"logistics": mine("GET", f"/orders/{bnpl['id']}/logistics")}  # shipped at once
     tracking_no = shipped["logistics"]["tracking_no"]
@@ -765,7 +776,7 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
         ("POST", f"/support/threads/{thread_id}/escalate", None),
         ("POST", f"/support/threads/{thread_id}/close", None),
         ("DELETE", f"/wallet/bank-cards/{card['id']}", None),
-        ("POST", f"/wallet/bnpl/bills/{bill['id']}/repay", {"source": "balance"}),
+        ("POST", f"/wallet/bnpl/bills/{bill['id']}/repay", {"payment_password": "123456"}),
         ("DELETE", f"/me/ssh-keys/{ssh_key['id']}", None),
     ]
     problems = []
@@ -804,7 +815,12 @@ def test_another_users_ids_answer_404_and_change_nothing(sweep: Sweep) -> None:
             lambda i: {"method": "bank_card", "payment_password": "123456", "bank_card_id": i},
             card["id"],
         ),
-        ("POST", "/wallet/topup", lambda i: {"amount_fen": 100, "bank_card_id": i}, card["id"]),
+        (
+            "POST",
+            "/wallet/topup",
+            lambda i: {"amount_fen": 100, "bank_card_id": i, "payment_password": "123456"},
+            card["id"],
+        ),
         ("POST", "/after-sales", lambda i: {**fields_body, "order_id": i}, order_id),
         ("POST", "/after-sales", lambda i: {**own_order, "item_ids": [i]}, bnpl["items"][0]["id"]),
         ("POST", "/after-sales", lambda i: {**own_order, "photo_ids": [i]}, upload["id"]),

@@ -389,8 +389,10 @@ def walk_account(w: Walk) -> None:
     w.call("GET", "/me", 401, headers={})
     w.call("GET", "/me", 401, headers={"Authorization": "Bearer not-a-token"})
     w.call("PUT", "/me/two-factor", 200, json={"enabled": True})
-    w.call("PUT", "/me/two-factor", 200, json={"enabled": False})
+    w.call("PUT", "/me/two-factor", 200, json={"enabled": False, "password": "demo1234"})
     w.call("PUT", "/me/two-factor", 422, json={"enabled": "yes"})
+    w.call("PUT", "/me/two-factor", 422, json={"enabled": False})
+    w.call("PUT", "/me/two-factor", 403, json={"enabled": False, "password": "wrong1234"})
     w.call("PUT", "/me/real-name", 409, json={"name": "张三", "id_number": "11010519491231002X"})
     _, fresh = w.make_user()
     w.call("PUT", "/me/real-name", 422, headers=fresh, json={"name": "张三", "id_number": "1"})
@@ -538,6 +540,56 @@ def walk_catalogue(w: Walk) -> None:
     w.call("GET", "/after-sale-reasons", 200)
 
 
+def walk_guest(w: Walk) -> None:
+    """Guest ordering and the address parser (docs/api.md §7.4)."""
+    phone = "13700002222"
+    anon: Headers = {}
+    w.call("POST", "/auth/sms-codes", 200, headers=anon, json={"phone": phone, "purpose": "guest"})
+    wrong = "111111" if w.latest_code(phone) == "000000" else "000000"
+    w.call("POST", "/auth/guest", 422, headers=anon, json={"phone": phone, "code": wrong})
+    opened = w.json(
+        "POST",
+        "/auth/guest",
+        201,
+        headers=anon,
+        json={"phone": phone, "code": w.latest_code(phone)},
+    )
+    guest: Headers = {"Authorization": f"Bearer {opened['token']}"}
+    w.call("GET", "/wallet", 403, headers=guest)
+    parsed = w.json(
+        "POST",
+        "/addresses/parse",
+        200,
+        headers=anon,
+        json={"text": "张三 13800138000 浙江省杭州市西湖区文三路100号"},
+    )
+    w.call("POST", "/addresses/parse", 422, headers=anon, json={"text": ""})
+    address = {key: parsed[key] for key in ("name", "phone", "province", "city", "district")}
+    address["detail"] = parsed["detail"]
+    items = [{"sku_id": w.sku(3), "qty": 1}]
+    w.call("POST", "/checkout/quote", 200, headers=guest, json={"items": items, "address": address})
+    body = {"items": items, "payment_method": "bank_card", "address": address}
+    w.call("POST", "/orders", 422, key=True, headers=guest, json={**body, "payment_method": "bnpl"})
+    order = w.json(
+        "POST", "/orders", 201, headers={**guest, "Idempotency-Key": str(uuid.uuid4())}, json=body
+    )
+    card = {"card_number": "6225880137706868", "holder_name": "张三"}
+    w.call(
+        "POST",
+        f"/orders/{order['id']}/pay",
+        201,
+        key=True,
+        headers=guest,
+        json={"method": "bank_card", "card": card},
+    )
+    w.call("POST", "/_dev/clock/advance", 200, headers=anon, json={"seconds": 61})
+    w.call("POST", "/auth/sms-codes", 200, headers=anon, json={"phone": phone, "purpose": "guest"})
+    lookup = {"order_no": order["order_no"], "phone": phone, "code": w.latest_code(phone)}
+    w.call("GET", "/orders/lookup", 422, headers=anon, params={**lookup, "code": "12"})
+    w.call("GET", "/orders/lookup", 404, headers=anon, params={**lookup, "order_no": "KS000"})
+    w.call("GET", "/orders/lookup", 200, headers=anon, params=lookup)
+
+
 def walk_cart_addresses_quote(w: Walk) -> None:
     w.call("GET", "/cart", 200)
     added = w.json("POST", "/cart/items", 201, json={"sku_id": w.sku(1), "qty": 2})
@@ -680,10 +732,11 @@ def walk_poor_user(w: Walk) -> None:
         wrong = {"method": "balance", "payment_password": "000000"}
         w.call("POST", f"/orders/{order['id']}/pay", None, headers=poor, key=True, json=wrong)
     w.call("POST", f"/orders/{order['id']}/pay", 429, headers=poor, key=True, json=pay)
-    w.call(
-        "POST", f"/orders/{order['id']}/pay", 409, headers=poor, key=True, json={"method": "bnpl"}
-    )
-    w.call("POST", "/wallet/topup", 409, headers=poor, key=True, json={"amount_fen": 100})
+    # Locked out by the wrong payment passwords: pay-later and a top-up wait too (§7.5).
+    bnpl_pay = {"method": "bnpl", "payment_password": "123456"}
+    w.call("POST", f"/orders/{order['id']}/pay", 429, headers=poor, key=True, json=bnpl_pay)
+    topup = {"amount_fen": 100, "payment_password": "123456"}
+    w.call("POST", "/wallet/topup", 429, headers=poor, key=True, json=topup)
 
 
 def walk_logistics_and_reviews(w: Walk) -> None:
@@ -889,10 +942,12 @@ def walk_wallet(w: Walk) -> None:
     if page["next_cursor"]:
         w.call("GET", "/wallet/transactions", 200, params={"cursor": page["next_cursor"]})
     w.call("GET", "/wallet/transactions", 422, params={"cursor": "@@"})
-    w.call("POST", "/wallet/topup", 201, key=True, json={"amount_fen": 1000})
-    w.call(
-        "POST", "/wallet/topup", 404, key=True, json={"amount_fen": 1000, "bank_card_id": 999999}
-    )
+    w.call("POST", "/wallet/topup", 422, key=True, json={"amount_fen": 1000})
+    wrong = {"amount_fen": 1000, "payment_password": "000000"}
+    w.call("POST", "/wallet/topup", 403, key=True, json=wrong)
+    topup = {"amount_fen": 1000, "payment_password": "123456"}
+    w.call("POST", "/wallet/topup", 201, key=True, json=topup)
+    w.call("POST", "/wallet/topup", 404, key=True, json={**topup, "bank_card_id": 999999})
     w.call("POST", "/wallet/topup", 422, key=True, json={"amount_fen": 0})
     w.call("POST", "/wallet/topup", 422, json={"amount_fen": 10})
     cards = w.json("GET", "/wallet/bank-cards", 200)["items"]
@@ -907,17 +962,24 @@ def walk_wallet(w: Walk) -> None:
     w.call("DELETE", f"/wallet/bank-cards/{added['id']}", 404)
     w.call("GET", "/wallet/bnpl/bills", 200)
     _, fresh = w.make_user()
-    w.call("POST", "/wallet/bnpl/enable", 409, headers=fresh)
-    w.call("POST", "/wallet/bnpl/enable", 200)
+    terms = {"accept_terms": True}
+    w.call("POST", "/wallet/bnpl/enable", 409, headers=fresh, json=terms)
+    w.call("POST", "/wallet/bnpl/enable", 422, json={"accept_terms": False})
+    w.call("POST", "/wallet/bnpl/enable", 200, json=terms)
     w.call("DELETE", f"/wallet/bank-cards/{cards[0]['id']}", 409)
     order = w.order("bnpl")
-    w.call("POST", f"/orders/{order['id']}/pay", 201, key=True, json={"method": "bnpl"})
+    w.call("POST", f"/orders/{order['id']}/pay", 422, key=True, json={"method": "bnpl"})
+    bnpl_pay = {"method": "bnpl", "payment_password": "123456"}
+    w.call("POST", f"/orders/{order['id']}/pay", 201, key=True, json=bnpl_pay)
     w.call("POST", f"/_dev/orders/{order['id']}/deliver", None)
     bills = w.json("GET", "/wallet/bnpl/bills", 200)["items"]
     assert bills
-    w.call("POST", f"/wallet/bnpl/bills/{bills[0]['id']}/repay", 200, json={"source": "balance"})
-    w.call("POST", f"/wallet/bnpl/bills/{bills[0]['id']}/repay", 409)
-    w.call("POST", "/wallet/bnpl/bills/999999/repay", 404)
+    repay = f"/wallet/bnpl/bills/{bills[0]['id']}/repay"
+    w.call("POST", repay, 422, json={"source": "balance"})
+    w.call("POST", repay, 403, json={"payment_password": "000000"})
+    w.call("POST", repay, 200, json={"source": "balance", "payment_password": "123456"})
+    w.call("POST", repay, 409, json={"payment_password": "123456"})
+    w.call("POST", "/wallet/bnpl/bills/999999/repay", 404, json={"payment_password": "123456"})
 
 
 def walk_coupons_support_insights(w: Walk) -> None:
@@ -1085,6 +1147,7 @@ def test_every_area_answers_as_its_schema_says(walk: Walk, checker: SchemaChecke
     walk_catalogue(walk)
     walk_search(walk)
     walk_cart_addresses_quote(walk)
+    walk_guest(walk)
     walk_orders_and_payments(walk)
     walk_kinds(walk)
     walk_poor_user(walk)

@@ -114,7 +114,7 @@ def pay(
     **fields: Any,
 ) -> Any:
     body: dict[str, Any] = {"method": method, **fields}
-    if method in ("balance", "bank_card"):
+    if method in ("balance", "bank_card", "bnpl"):
         body.setdefault("payment_password", "123456")
     return client.post(
         f"/api/v1/orders/{order_id}/pay",

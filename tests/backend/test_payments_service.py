@@ -17,7 +17,7 @@ from tests.conftest import DEMO_USER_ID
 
 def paid_with(ctx: Ctx, method: str) -> dict[str, Any]:
     order = create(ctx, [(sku_between(ctx, 3000, 5000)["id"], 2)])
-    password = "123456" if method in ("balance", "bank_card") else None
+    password = "123456" if method in ("balance", "bank_card", "bnpl") else None
     payment = payments.pay(ctx, DEMO_USER_ID, order["id"], method, password, None)
     if payment["status"] == "pending":
         payments.succeed(ctx, payment["id"])

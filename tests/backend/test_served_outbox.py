@@ -134,3 +134,17 @@ def test_the_demo_account_keeps_its_settings_locally(
     """Run locally (not served), the demo account is the user's own to change."""
     changed = client.put("/api/v1/me/two-factor", json={"enabled": True}, headers=demo_headers)
     assert changed.status_code == 200 and changed.json()["two_factor_enabled"] is True
+
+
+@pytest.mark.parametrize("way", ["marked request", "public-demo backend"])
+def test_a_visitor_sees_the_guest_code_of_a_new_phone_only(
+    client: TestClient, public_client: TestClient, way: str
+) -> None:
+    """A guest code follows the register code's rule (docs/api.md §7.7): shown for a phone
+    no account has; for an account's phone it would open that person's guest orders."""
+    shop, headers = (client, MARKED) if way == "marked request" else (public_client, {})
+    send(shop, NEW_PHONE, "guest")
+    assert outbox(shop, NEW_PHONE, headers) == ["guest"]
+    send(shop, DEMO_PHONE, "guest")
+    assert outbox(shop, DEMO_PHONE, headers) == []
+    assert outbox(shop, None, headers) == []

@@ -167,7 +167,7 @@ def test_topup_moves_money_from_the_card_into_the_balance(
 ) -> None:
     response = client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": 12345},
+        json={"amount_fen": 12345, "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": "k-1"},
     )
     assert response.status_code == 201
@@ -190,7 +190,7 @@ def test_history_names_the_card_in_the_askers_language(
     """Notes are stored in Chinese; an English client reads the card's bank in English."""
     client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": 100},
+        json={"amount_fen": 100, "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": "k-lang"},
     )
     url = "/api/v1/wallet/transactions?account=balance"
@@ -220,7 +220,7 @@ def test_topup_amount_out_of_range_is_422_and_changes_nothing(
     before = transaction_count(app_ctx, DEMO_USER_ID)
     response = client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": amount},
+        json={"amount_fen": amount, "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": f"bad-{amount}"},
     )
     assert response.status_code == 422 and error_code(response) == "VALIDATION_ERROR"
@@ -234,7 +234,7 @@ def test_topup_largest_amount_is_accepted(
 ) -> None:
     response = client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": 5_000_000},
+        json={"amount_fen": 5_000_000, "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": "max"},
     )
     assert response.status_code == 201
@@ -245,28 +245,48 @@ def test_topup_replay_charges_once(
     client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx
 ) -> None:
     headers = {**demo_headers, "Idempotency-Key": "same-intent"}
-    first = client.post("/api/v1/wallet/topup", json={"amount_fen": 1000}, headers=headers)
-    again = client.post("/api/v1/wallet/topup", json={"amount_fen": 1000}, headers=headers)
+    first = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 1000, "payment_password": "123456"},
+        headers=headers,
+    )
+    again = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 1000, "payment_password": "123456"},
+        headers=headers,
+    )
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert balance_of(app_ctx, DEMO_USER_ID) == 501000
-    changed = client.post("/api/v1/wallet/topup", json={"amount_fen": 2000}, headers=headers)
+    changed = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 2000, "payment_password": "123456"},
+        headers=headers,
+    )
     assert changed.status_code == 422 and error_code(changed) == "IDEMPOTENCY_KEY_REUSED"
     assert balance_of(app_ctx, DEMO_USER_ID) == 501000
 
 
 def test_topup_needs_the_key(client: TestClient, demo_headers: dict[str, str]) -> None:
-    response = client.post("/api/v1/wallet/topup", json={"amount_fen": 1000}, headers=demo_headers)
+    response = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 1000, "payment_password": "123456"},
+        headers=demo_headers,
+    )
     assert response.status_code == 422
 
 
 def test_topup_without_a_card_is_409_and_the_key_can_be_retried(
     client: TestClient, make_user: MakeUser, app_ctx: Ctx
 ) -> None:
-    user_id, headers = make_user()
+    user_id, headers = make_user(payment_password="123456")
     keyed = {**headers, "Idempotency-Key": "retry-me"}
-    refused = client.post("/api/v1/wallet/topup", json={"amount_fen": 500}, headers=keyed)
+    refused = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 500, "payment_password": "123456"},
+        headers=keyed,
+    )
     assert refused.status_code == 409 and error_code(refused) == "BANK_CARD_REQUIRED"
     assert balance_of(app_ctx, user_id) == 0
     added = client.post(
@@ -275,7 +295,11 @@ def test_topup_without_a_card_is_409_and_the_key_can_be_retried(
         headers=headers,
     )
     assert added.status_code == 201
-    retried = client.post("/api/v1/wallet/topup", json={"amount_fen": 500}, headers=keyed)
+    retried = client.post(
+        "/api/v1/wallet/topup",
+        json={"amount_fen": 500, "payment_password": "123456"},
+        headers=keyed,
+    )
     assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
     assert balance_of(app_ctx, user_id) == 500
 
@@ -291,7 +315,7 @@ def test_topup_from_a_chosen_card_and_not_from_another_users(
     ).json()
     response = client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": 100, "bank_card_id": other_card["id"]},
+        json={"amount_fen": 100, "bank_card_id": other_card["id"], "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": "not-mine"},
     )
     assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
@@ -303,7 +327,7 @@ def test_topup_from_a_chosen_card_and_not_from_another_users(
     ).json()
     chosen = client.post(
         "/api/v1/wallet/topup",
-        json={"amount_fen": 100, "bank_card_id": mine["id"]},
+        json={"amount_fen": 100, "bank_card_id": mine["id"], "payment_password": "123456"},
         headers={**demo_headers, "Idempotency-Key": "mine"},
     )
     assert chosen.status_code == 201
@@ -329,7 +353,7 @@ def test_history_pages_newest_first_and_filters_by_account(
         app_ctx.clock.advance(60)
         client.post(
             "/api/v1/wallet/topup",
-            json={"amount_fen": amount},
+            json={"amount_fen": amount, "payment_password": "123456"},
             headers={**demo_headers, "Idempotency-Key": f"h-{index}"},
         )
     seen: list[dict[str, Any]] = []
@@ -502,7 +526,12 @@ def test_another_users_card_is_404(
 def test_the_last_card_stays_while_bnpl_is_on(
     client: TestClient, demo_headers: dict[str, str]
 ) -> None:
-    assert client.post("/api/v1/wallet/bnpl/enable", headers=demo_headers).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=demo_headers
+        ).status_code
+        == 200
+    )
     first = client.get("/api/v1/wallet/bank-cards", headers=demo_headers).json()["items"][0]
     refused = client.delete(f"/api/v1/wallet/bank-cards/{first['id']}", headers=demo_headers)
     assert refused.status_code == 409 and error_code(refused) == "CARD_REQUIRED_FOR_BNPL"

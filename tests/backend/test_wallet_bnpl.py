@@ -24,6 +24,9 @@ from tests.conftest import DEMO_USER_ID
 MakeUser = Callable[..., tuple[int, dict[str, str]]]
 DAY = 86400
 
+# The demo account's payment password, which repaying needs (docs/api.md §7.5).
+PASSWORD = {"payment_password": "123456"}
+
 
 def bnpl_used(ctx: Ctx, user_id: int) -> int:
     return int(ctx.db.scalar("SELECT bnpl_used_fen FROM users WHERE id = ?", (user_id,)))
@@ -51,14 +54,18 @@ def bill_of(client: TestClient, headers: dict[str, str], bill_id: int) -> dict[s
 
 def test_enable_needs_real_name_first(client: TestClient, make_user: MakeUser) -> None:
     _, headers = make_user()
-    response = client.post("/api/v1/wallet/bnpl/enable", headers=headers)
+    response = client.post(
+        "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=headers
+    )
     assert response.status_code == 409 and error_code(response) == "REAL_NAME_REQUIRED"
     assert client.get("/api/v1/wallet", headers=headers).json()["bnpl"]["enabled"] is False
 
 
 def test_enable_needs_a_card(client: TestClient, make_user: MakeUser) -> None:
     _, headers = make_user(real_name="李四")
-    response = client.post("/api/v1/wallet/bnpl/enable", headers=headers)
+    response = client.post(
+        "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=headers
+    )
     assert response.status_code == 409 and error_code(response) == "BANK_CARD_REQUIRED"
     bnpl = client.get("/api/v1/wallet", headers=headers).json()["bnpl"]
     assert bnpl["enabled"] is False and bnpl["missing"] == ["bank_card"]
@@ -67,13 +74,19 @@ def test_enable_needs_a_card(client: TestClient, make_user: MakeUser) -> None:
         json={"card_number": luhn_card("622202"), "holder_name": "李四"},
         headers=headers,
     )
-    enabled = client.post("/api/v1/wallet/bnpl/enable", headers=headers)
+    enabled = client.post(
+        "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=headers
+    )
     assert enabled.status_code == 200 and enabled.json()["bnpl"]["enabled"] is True
 
 
 def test_enable_twice_is_fine(client: TestClient, demo_headers: dict[str, str]) -> None:
-    first = client.post("/api/v1/wallet/bnpl/enable", headers=demo_headers)
-    second = client.post("/api/v1/wallet/bnpl/enable", headers=demo_headers)
+    first = client.post(
+        "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=demo_headers
+    )
+    second = client.post(
+        "/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=demo_headers
+    )
     assert first.status_code == second.status_code == 200
     assert second.json()["bnpl"] == {
         "enabled": True,
@@ -112,7 +125,9 @@ def test_bill_awaits_receipt_then_falls_due_then_is_overdue(
 def test_repay_from_balance(client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx) -> None:
     order_id, bill_id = open_bill(app_ctx, DEMO_USER_ID, 29900)
     ledger.bnpl_start_due(app_ctx, order_id, app_ctx.now())
-    response = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=demo_headers)
+    response = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", json=PASSWORD, headers=demo_headers
+    )
     assert response.status_code == 200
     bill = response.json()
     assert bill["status"] == "repaid" and bill["repaid_at"] is not None
@@ -124,7 +139,9 @@ def test_repay_from_balance(client: TestClient, demo_headers: dict[str, str], ap
         ("balance", "repayment", -29900),
         ("bnpl", "repayment", 29900),
     }
-    again = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=demo_headers)
+    again = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", json=PASSWORD, headers=demo_headers
+    )
     assert again.status_code == 409 and error_code(again) == "INVALID_STATE"
     assert balance_of(app_ctx, DEMO_USER_ID) == 500000 - 29900
 
@@ -135,7 +152,7 @@ def test_repay_early_from_the_card_leaves_the_balance(
     _, bill_id = open_bill(app_ctx, DEMO_USER_ID, 5000)
     response = client.post(
         f"/api/v1/wallet/bnpl/bills/{bill_id}/repay",
-        json={"source": "bank_card"},
+        json={"source": "bank_card", **PASSWORD},
         headers=demo_headers,
     )
     assert response.status_code == 200 and response.json()["status"] == "repaid"
@@ -156,7 +173,7 @@ def test_repay_with_too_little_balance_is_402_and_changes_nothing(
     before_count = transaction_count(app_ctx, DEMO_USER_ID)
     response = client.post(
         f"/api/v1/wallet/bnpl/bills/{bill_id}/repay",
-        json={"source": "balance"},
+        json={"source": "balance", **PASSWORD},
         headers=demo_headers,
     )
     assert response.status_code == 402 and error_code(response) == "INSUFFICIENT_FUNDS"
@@ -175,7 +192,9 @@ def test_a_refunded_bill_is_cancelled_and_cannot_be_repaid(
     ledger.bnpl_refund(app_ctx, DEMO_USER_ID, order_id, 8000)
     bill = bill_of(client, demo_headers, bill_id)
     assert bill["status"] == "cancelled" and bill["outstanding_fen"] == 0
-    response = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=demo_headers)
+    response = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", json=PASSWORD, headers=demo_headers
+    )
     assert response.status_code == 409 and error_code(response) == "INVALID_STATE"
     assert response.json()["error"]["details"] == {"state": "cancelled"}
     assert balance_of(app_ctx, DEMO_USER_ID) == 500000
@@ -186,7 +205,9 @@ def test_a_partly_refunded_bill_owes_the_rest(
 ) -> None:
     order_id, bill_id = open_bill(app_ctx, DEMO_USER_ID, 8000)
     ledger.bnpl_refund(app_ctx, DEMO_USER_ID, order_id, 3000)
-    repaid = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=demo_headers)
+    repaid = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", json=PASSWORD, headers=demo_headers
+    )
     assert repaid.json()["repaid_fen"] == 5000
     assert balance_of(app_ctx, DEMO_USER_ID) == 495000
     assert bnpl_used(app_ctx, DEMO_USER_ID) == 0
@@ -195,7 +216,9 @@ def test_a_partly_refunded_bill_owes_the_rest(
 def test_another_users_bill_is_404(client: TestClient, make_user: MakeUser, app_ctx: Ctx) -> None:
     _, bill_id = open_bill(app_ctx, DEMO_USER_ID, 1000)
     _, other_headers = make_user(balance_fen=100000)
-    response = client.post(f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", headers=other_headers)
+    response = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill_id}/repay", json=PASSWORD, headers=other_headers
+    )
     assert response.status_code == 404 and error_code(response) == "NOT_FOUND"
     assert client.get("/api/v1/wallet/bnpl/bills", headers=other_headers).json() == {
         "items": [],
@@ -209,7 +232,9 @@ def test_repay_bad_input(client: TestClient, demo_headers: dict[str, str], app_c
     path = f"/api/v1/wallet/bnpl/bills/{bill_id}/repay"
     assert client.post(path, json={"source": "piggy"}, headers=demo_headers).status_code == 422
     assert client.post(path, json={"extra": 1}, headers=demo_headers).status_code == 422
-    missing = client.post("/api/v1/wallet/bnpl/bills/999999/repay", headers=demo_headers)
+    missing = client.post(
+        "/api/v1/wallet/bnpl/bills/999999/repay", json=PASSWORD, headers=demo_headers
+    )
     assert missing.status_code == 404
     assert bnpl_used(app_ctx, DEMO_USER_ID) == 1000
 
@@ -239,7 +264,7 @@ def test_a_bill_through_the_real_order_flow(
     client: TestClient, demo_headers: dict[str, str], app_ctx: Ctx
 ) -> None:
     """Pay-later end to end: order, pay, receive (due date starts), repay early."""
-    client.post("/api/v1/wallet/bnpl/enable", headers=demo_headers)
+    client.post("/api/v1/wallet/bnpl/enable", json={"accept_terms": True}, headers=demo_headers)
     sku = app_ctx.db.one("SELECT id FROM skus WHERE stock > 5 ORDER BY id LIMIT 1")
     assert sku is not None
     address_id = app_ctx.db.scalar("SELECT id FROM addresses WHERE user_id = ?", (DEMO_USER_ID,))
@@ -254,7 +279,7 @@ def test_a_bill_through_the_real_order_flow(
     ).json()
     paid = client.post(
         f"/api/v1/orders/{order['id']}/pay",
-        json={"method": "bnpl"},
+        json={"method": "bnpl", **PASSWORD},
         headers={**demo_headers, "Idempotency-Key": "pay"},
     )
     assert paid.status_code in (200, 201) and paid.json()["status"] == "succeeded"
@@ -271,7 +296,9 @@ def test_a_bill_through_the_real_order_flow(
     bill = bill_of(client, demo_headers, bill["id"])
     assert bill["status"] == "unpaid" and bill["due_at"] is not None
 
-    repaid = client.post(f"/api/v1/wallet/bnpl/bills/{bill['id']}/repay", headers=demo_headers)
+    repaid = client.post(
+        f"/api/v1/wallet/bnpl/bills/{bill['id']}/repay", json=PASSWORD, headers=demo_headers
+    )
     assert repaid.json()["status"] == "repaid"
     assert balance_of(app_ctx, DEMO_USER_ID) == 500000 - order["total_fen"]
     assert bnpl_used(app_ctx, DEMO_USER_ID) == 0

@@ -667,7 +667,7 @@ async def test_pay_later_after_real_name_and_a_card(newcomer: KshopClient) -> No
     start = complete(await api.wallet())
     assert not start.bnpl.enabled and set(start.bnpl.missing) == {"real_name", "bank_card"}
     with pytest.raises(errors.Conflict):
-        await api.enable_bnpl()
+        await api.enable_bnpl(accept_terms=True)
     user = complete(await api.verify_real_name("王小明", id_number()))
     assert user.real_name_verified
     card = complete(await api.add_bank_card(card_number(), "王小明"))
@@ -677,20 +677,28 @@ async def test_pay_later_after_real_name_and_a_card(newcomer: KshopClient) -> No
     await api.remove_bank_card(spare.id)
     assert [c.id for c in await api.bank_cards()] == [card.id]
 
-    enabled = complete(await api.enable_bnpl())
+    with pytest.raises(errors.ValidationFailed):
+        await api.enable_bnpl(accept_terms=False)
+    enabled = complete(await api.enable_bnpl(accept_terms=True))
     assert enabled.bnpl.enabled and enabled.bnpl.limit_fen > 0
+    await api.set_payment_password("135790")
     key = new_intent_key()
-    topped = complete(await api.top_up(20_000, card.id, idempotency_key=key))
+    with pytest.raises(errors.Forbidden):
+        await api.top_up(20_000, card.id, payment_password="000000", idempotency_key=key)
+    topped = complete(
+        await api.top_up(20_000, card.id, payment_password="135790", idempotency_key=key)
+    )
     assert topped.balance_fen == 20_000 and topped.transaction.amount_fen == 20_000
-    assert (await api.top_up(20_000, card.id, idempotency_key=key)).balance_fen == 20_000
+    again = await api.top_up(20_000, card.id, payment_password="135790", idempotency_key=key)
+    assert again.balance_fen == 20_000
 
     await add_address(api)
     order = await place_order(api, method="bnpl")
-    payment = complete(await api.pay(order.id, "bnpl", idempotency_key=new_intent_key()))
+    payment = complete(await api.pay(order.id, "bnpl", "135790", idempotency_key=new_intent_key()))
     assert payment.status == "succeeded"
     bills = complete(await api.bnpl_bills()).items
     assert bills[0].order_id == order.id and bills[0].outstanding_fen == order.total_fen
-    repaid = complete(await api.repay_bill(bills[0].id))
+    repaid = complete(await api.repay_bill(bills[0].id, payment_password="135790"))
     assert repaid.status == "repaid" and repaid.outstanding_fen == 0
 
 

@@ -594,7 +594,11 @@ def test_wrong_payment_password_leaves_the_order_to_pay_later(shopper: Shell) ->
     )  # fmt: skip
     assert paid.code == 0, paid.err
     assert paid.json()["order"]["status"] == "awaiting_shipment"
-    assert shopper("order", "pay", str(order["id"]), "--pay", "bnpl").code == 4  # paid already
+    paid_again = shopper(
+        "order", "pay", str(order["id"]), "--pay", "bnpl", "--payment-password-stdin",
+        stdin=DEMO_PAYMENT_PASSWORD + "\n",
+    )  # fmt: skip
+    assert paid_again.code == 4  # paid already
 
 
 def test_refusals_while_paying_exit_4(shopper: Shell) -> None:
@@ -602,7 +606,10 @@ def test_refusals_while_paying_exit_4(shopper: Shell) -> None:
     assert broke.code == 4
     assert "Insufficient funds" in broke.err
     assert broke.json()["order"]["status"] == "pending_payment"
-    no_bnpl = shopper("order", "place", "--sku", str(SKU), "--pay", "bnpl")
+    no_bnpl = shopper(
+        "order", "place", "--sku", str(SKU), "--pay", "bnpl", "--payment-password-stdin",
+        stdin=DEMO_PAYMENT_PASSWORD + "\n",
+    )  # fmt: skip
     assert no_bnpl.code == 4 and "Pay later is not enabled" in no_bnpl.err
 
 

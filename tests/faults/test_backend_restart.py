@@ -305,7 +305,9 @@ async def test_killed_while_storing_the_answer_the_retry_makes_one_order_charge_
     await asyncio.to_thread(backend.kill)
 
     async def top_up() -> Any:
-        return await client.top_up(TOP_UP_FEN, idempotency_key=top_up_key)
+        return await client.top_up(
+            TOP_UP_FEN, payment_password="123456", idempotency_key=top_up_key
+        )
 
     # 3. A top-up from the bank card, killed while the answer is stored.
     await killed_while_storing_the_answer(backend, db_path, top_up_key, top_up)

@@ -170,7 +170,11 @@ def test_a_scripted_run_leaves_no_secret_in_the_database_logs_or_answers(
             "/wallet/topup",
             201,
             headers=authed(token, key=True),
-            json={"amount_fen": 100_000, "bank_card_id": card["id"]},
+            json={
+                "amount_fen": 100_000,
+                "bank_card_id": card["id"],
+                "payment_password": PAYMENT_PASSWORD,
+            },
         )
         call(
             "POST",

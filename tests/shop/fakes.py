@@ -40,7 +40,7 @@ class FakeShop:
 
     def __init__(self, api: FakeApi, *, has_payment_password: bool = True) -> None:
         self.api = api
-        self.user = SimpleNamespace(has_payment_password=has_payment_password)
+        self.user = SimpleNamespace(has_payment_password=has_payment_password, guest=False)
         self.cancel_login = False
 
     async def run_api(self, action: Callable[[FakeApi], Awaitable[Any]], **_: Any) -> Any:

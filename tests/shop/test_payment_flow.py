@@ -4,12 +4,10 @@ first, how a failure reads, and what "maybe already paid" and "no answer" lead t
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 from kshop_tui.api import errors
-from kshop_tui.api.intent import Intent
 from kshop_tui.api.models import Wallet
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.payment import (
@@ -21,7 +19,6 @@ from kshop_tui.shop.flows.payment import (
     look_up_order,
     maybe_already_paid,
     method_options,
-    pay_directly,
     preferred,
     reason_words,
     settled_outcome,
@@ -72,13 +69,13 @@ def test_every_method_in_the_shops_order_each_card_its_own() -> None:
     assert by_key(options)["bank_card:8"].detail == "招商银行 ••1235"
 
 
-def test_without_a_payment_password_cards_and_balance_are_unavailable_qr_still_is() -> None:
+def test_without_a_payment_password_only_qr_methods_are_available() -> None:
+    """Cards, balance and pay-later all need the payment password (docs/api.md §7.5)."""
     options = by_key(method_options(wallet(), False, 5_000))
-    for key in ("bank_card:7", "balance"):
+    for key in ("bank_card:7", "balance", "bnpl"):
         assert not options[key].available
         assert options[key].reason == t("pay.reason.no_password")
     assert options["alipay"].available and options["wechat_pay"].available
-    assert options["bnpl"].available
 
 
 def test_a_balance_short_of_the_total_says_so_and_no_card_is_one_unavailable_line() -> None:
@@ -185,39 +182,3 @@ async def test_insufficient_funds_is_said_without_looking_the_order_up() -> None
     outcome = await failed_outcome(FakeShop(api), 1, errors.InsufficientFunds("余额不足"))
     assert outcome == PayOutcome(paid=False, failure="余额不足", insufficient=True)
     assert api.calls == []
-
-
-# --- paying directly (pay-later) -------------------------------------------------------
-
-
-def paid() -> Any:
-    return SimpleNamespace(status="succeeded", failure_reason=None)
-
-
-async def test_no_answer_keeps_the_key_and_the_retry_carries_it() -> None:
-    api = FakeApi(pay=[errors.BackendUnreachable("timeout"), paid()])
-    shop, intent = FakeShop(api), Intent()
-    first = await pay_directly(shop, intent, 1, "bnpl")
-    assert first == PayOutcome(paid=False, failure=t("pay.unreachable"))
-    assert intent.pending
-    assert await pay_directly(shop, intent, 1, "bnpl") == PayOutcome(paid=True)
-    first_key, second_key = api.keys("pay")
-    assert first_key == second_key
-    assert not intent.pending
-
-
-async def test_a_refusal_drops_the_key_so_the_next_press_is_a_new_attempt() -> None:
-    api = FakeApi(pay=[errors.InsufficientFunds("额度不足"), paid()])
-    shop, intent = FakeShop(api), Intent()
-    refused = await pay_directly(shop, intent, 1, "bnpl")
-    assert refused.insufficient and not intent.pending
-    await pay_directly(shop, intent, 1, "bnpl")
-    first_key, second_key = api.keys("pay")
-    assert first_key != second_key
-
-
-async def test_a_reused_key_on_an_order_paid_meanwhile_is_paid() -> None:
-    reused = errors.ValidationFailed("key reused", code="IDEMPOTENCY_KEY_REUSED")
-    api = FakeApi(pay=[reused], order=[SimpleNamespace(status="awaiting_shipment")])
-    outcome = await pay_directly(FakeShop(api), Intent(), 1, "bnpl")
-    assert outcome == PayOutcome(paid=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input
+from textual.widgets import Input, Switch
 
 from fake_backend.context import Ctx
 from fake_backend.services import rules, sessions
@@ -15,6 +15,7 @@ from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
 from kshop_tui.screens.account.settings import AccountScreen
 from kshop_tui.screens.confirm import ConfirmDialog
+from kshop_tui.screens.secret_prompt import SecretPromptModal
 from tests.tui.helpers import settle, text_of
 from tests.tui.test_wallet import new_user
 
@@ -112,9 +113,37 @@ async def test_two_step_verification_toggle_persists(
         await settle(pilot)
         assert backend_ctx.db.scalar("SELECT two_factor_enabled FROM users WHERE id = 1") == 1
         assert "SMS code" in text_of(screen, "#ac-two-factor-value")
-        await pilot.press("t")  # and off again
+        await pilot.press("t")  # and off again: the login password confirms it
         await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, SecretPromptModal)
+        await pilot.press(*"wrong999", "enter")  # a wrong password: still on
+        await settle(pilot)
+        assert "4 attempts left" in text_of(prompt, "#sp-status")
+        assert backend_ctx.db.scalar("SELECT two_factor_enabled FROM users WHERE id = 1") == 1
+        await pilot.press(*"demo1234", "enter")  # the right one
+        await settle(pilot)
+        assert app.screen is screen
         assert backend_ctx.db.scalar("SELECT two_factor_enabled FROM users WHERE id = 1") == 0
+        assert "Off" in text_of(screen, "#ac-two-factor-value")
+
+
+async def test_backing_out_of_turning_two_step_off_leaves_it_on(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    backend_ctx.db.execute("UPDATE users SET two_factor_enabled = 1 WHERE id = 1")
+    app = make_app(token=demo_token, open_target="account")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("t")  # off? the password is asked for
+        await settle(pilot)
+        assert isinstance(app.screen, SecretPromptModal)
+        await pilot.press("escape")  # changed my mind
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#ac-two-factor", Switch).value is True
+    assert backend_ctx.db.scalar("SELECT two_factor_enabled FROM users WHERE id = 1") == 1
 
 
 async def test_log_out_everywhere_revokes_every_session(

@@ -103,7 +103,7 @@ async def test_qr_methods_poll_until_paid(
         assert balance(backend_ctx) == before
 
 
-async def test_pay_later_ships_at_once(
+async def test_pay_later_asks_the_payment_password_and_ships_at_once(
     make_app: MakeApp, backend_ctx: Ctx, demo_token: str
 ) -> None:
     backend_ctx.db.execute("UPDATE users SET bnpl_enabled = 1 WHERE id = ?", (DEMO_USER,))
@@ -114,6 +114,11 @@ async def test_pay_later_ships_at_once(
         screen = await open_checkout(pilot, [(sku_id, 1)])
         await choose_method(pilot, screen, "bnpl")
         await review_and_place(pilot, screen)
+        # docs/api.md §7.5: pay-later is confirmed with the payment password too.
+        await wait_until(pilot, lambda: isinstance(app.screen, PaymentPasswordModal))
+        (order,) = orders_of(backend_ctx)
+        assert order["status"] == "pending_payment"
+        await pilot.press(*"123456")  # the payment password
         await wait_until(pilot, lambda: isinstance(app.screen, PaymentResultScreen))
         (order,) = orders_of(backend_ctx)
         assert order["status"] == "shipped" and order["paid_method"] == "bnpl"

@@ -181,7 +181,8 @@ def make_bills(backend_app: FastAPI, ctx: Ctx) -> str:
         ctx.clock.advance(31 * DAY)
         client.token, _ = sessions.issue(ctx, 1)
         bills = (await client.bnpl_bills()).items
-        await client.repay_bill(next(bill.id for bill in bills if bill.order_id == repaid))
+        repaid_bill = next(bill.id for bill in bills if bill.order_id == repaid)
+        await client.repay_bill(repaid_bill, payment_password="123456")
         await buy_with_bnpl(client, ctx)
         await client.aclose()
 

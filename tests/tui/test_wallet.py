@@ -18,6 +18,8 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.real_name import RealNameScreen
+from kshop_tui.screens.confirm import ConfirmDialog
+from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.screens.wallet.bank_card import AddCardModal
 from kshop_tui.screens.wallet.bnpl import BnplScreen
 from kshop_tui.screens.wallet.top_up import TopUpModal
@@ -26,6 +28,8 @@ from kshop_tui.shop.flows.wallet import luhn_valid
 from kshop_tui.validation import id_check_char
 from tests.backend.test_wallet import insert_order
 from tests.tui.helpers import settle, text_of
+
+DEMO_PAYMENT_PASSWORD = "123456"
 
 MakeApp = Callable[..., KshopApp]
 DEMO_BALANCE_FEN = 500_000
@@ -62,7 +66,9 @@ async def buy_with_bnpl(client: KshopClient, ctx: Ctx, user_id: int = 1) -> int:
         address_id=address["id"],
         idempotency_key=new_intent_key(),
     )
-    payment = await client.pay(order.id, "bnpl", idempotency_key=new_intent_key())
+    payment = await client.pay(
+        order.id, "bnpl", DEMO_PAYMENT_PASSWORD, idempotency_key=new_intent_key()
+    )
     assert payment.status == "succeeded"
     return order.id
 
@@ -102,13 +108,15 @@ async def test_top_up_survives_a_lost_answer_without_charging_twice(
         await settle(pilot)
         assert isinstance(app.screen, TopUpModal)
         await pilot.press(*"123.45")  # ¥123.45
-        await pilot.press("enter")  # top up: the answer is lost
+        await pilot.press("enter")  # top up: the payment password is asked for
         await settle(pilot)
-        modal = app.screen
-        assert isinstance(modal, TopUpModal)
-        assert "will not be charged twice" in text_of(modal, "#wl-topup-general")
-        assert modal.query_one("#wl-amount", Input).value == "123.45"
-        await pilot.press("enter")  # try again: same intent, same key
+        prompt = app.screen
+        assert isinstance(prompt, SecretPromptModal)
+        await pilot.press(*DEMO_PAYMENT_PASSWORD, "enter")  # confirm: the answer is lost
+        await settle(pilot)
+        assert app.screen is prompt
+        assert "will not be charged twice" in text_of(prompt, "#sp-status")
+        await pilot.press(*DEMO_PAYMENT_PASSWORD, "enter")  # again: same intent, same key
         await settle(pilot)
         assert isinstance(app.screen, WalletScreen)
     assert flaky.topups_sent == 2 and flaky.keys[0] == flaky.keys[1]
@@ -246,7 +254,18 @@ async def test_bnpl_is_blocked_without_real_name_then_enabled_after_the_steps(
         await pilot.press(*card_number)  # a valid card number
         await pilot.press("tab")  # to the holder
         await pilot.press(*NEW_NAME)  # the verified name
-        await pilot.press("enter")  # add it; pay later is enabled right after
+        await pilot.press("enter")  # add it; the pay-later agreement comes next
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Pay later agreement" in text_of(app.screen, "#wl-confirm-question")
+        await pilot.press("n")  # not now: pay-later stays off
+        await settle(pilot)
+        assert app.screen is screen
+        assert "needs the agreement accepted" in text_of(screen, "#wl-bnpl-message")
+        assert backend_ctx.db.scalar("SELECT bnpl_enabled FROM users WHERE id = ?", (user_id,)) == 0
+        await pilot.press("e")  # enable again: only the agreement is left
+        await settle(pilot)
+        await pilot.press("y")  # accept it
         await settle(pilot)
         assert app.screen is screen
         assert "limit is ¥1,500.00" in text_of(screen, "#wl-bnpl-message")
@@ -277,8 +296,14 @@ async def test_buy_with_bnpl_then_repay_the_bill_early_from_the_balance(
         assert [b.id for b in bills_screen.bills] == [bill["id"]]
         await pilot.press("r")  # repay early
         await settle(pilot)
-        await pilot.press("y")  # yes, from the balance
+        assert isinstance(app.screen, SecretPromptModal)
+        await pilot.press(*"000000", "enter")  # a wrong payment password
         await settle(pilot)
+        assert "4 attempts left" in text_of(app.screen, "#sp-status")
+        assert backend_ctx.db.scalar("SELECT repaid_fen FROM bnpl_bills") == 0
+        await pilot.press(*DEMO_PAYMENT_PASSWORD, "enter")  # the right one: repaid
+        await settle(pilot)
+        assert app.screen is bills_screen
         assert bills_screen.bills[0].status == "repaid"
         assert "Everything is repaid" in text_of(bills_screen, "#bn-status")
     balance = backend_ctx.db.scalar("SELECT balance_fen FROM users WHERE id = 1")
@@ -302,9 +327,11 @@ async def test_repay_without_enough_balance_says_so_in_words(
         await settle(pilot)
         await pilot.press("r")  # repay early
         await settle(pilot)
-        await pilot.press("y")  # yes
+        await pilot.press(*DEMO_PAYMENT_PASSWORD, "enter")  # confirm with the password
         await settle(pilot)
-        assert "Insufficient funds" in text_of(app.screen, "#bn-status")
+        assert isinstance(app.screen, SecretPromptModal)
+        assert "Insufficient funds" in text_of(app.screen, "#sp-status")
+        assert "Top up the balance" in text_of(app.screen, "#sp-status")
     assert backend_ctx.db.scalar("SELECT repaid_fen FROM bnpl_bills") == 0
 
 

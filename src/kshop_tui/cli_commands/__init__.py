@@ -17,6 +17,7 @@ from kshop_tui import i18n
 from kshop_tui.api import errors
 from kshop_tui.cli_commands import (
     access_tokens,
+    addresses,
     after_sales,
     auth,
     cart,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         cart,
         orders,
         subscriptions,
+        addresses,
         after_sales,
         config_cmd,
     ):

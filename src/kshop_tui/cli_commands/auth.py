@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kshop_tui.api import errors, models
 from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands.output import when
 from kshop_tui.cli_commands.runtime import (
     ACCESS_TOKEN_PREFIX,
     BACKEND_DOWN,
@@ -30,6 +31,11 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     login.add_argument("phone", nargs="?", type=types.phone, help="11-digit mobile number")
     login.add_argument(
         "--sms", action="store_true", help="send an SMS code and log in with it instead"
+    )
+    login.add_argument(
+        "--guest",
+        action="store_true",
+        help="order without an account: a 24-hour guest session from an SMS code",
     )
     login.add_argument(
         "--password-stdin",
@@ -57,9 +63,11 @@ async def login_command(cx: Cli) -> int:
     phone = cx.args.phone or _ask_phone(cx)
     client = cx.client
     client.token = None  # a login request carries no earlier session
+    if cx.args.guest:
+        return await _guest_login(cx, phone)
     if cx.args.sms:
-        await _send_code(cx, phone)
-        result = await client.login_with_code(phone, _ask_code(cx))
+        await send_code(cx, phone, "login")
+        result = await client.login_with_code(phone, ask_code(cx))
     else:
         password = _password(cx)
         try:
@@ -68,8 +76,8 @@ async def login_command(cx: Cli) -> int:
             if error.code != "TWO_FACTOR_REQUIRED":
                 raise
             cx.out.note(error.message)
-            await _send_code(cx, phone)
-            result = await client.login_with_password(phone, password, _ask_code(cx))
+            await send_code(cx, phone, "login")
+            result = await client.login_with_password(phone, password, ask_code(cx))
     client.token = result.token
     where = cx.tokens.save(result.token, remember=True)
     cx.out.line(f"Logged in as {result.user.nickname} ({result.user.phone_masked}).")
@@ -99,6 +107,23 @@ def _say_where(cx: Cli, where: str) -> None:
         cx.out.note(f"No system keyring: the login is kept in {cx.tokens.fallback_file} (0600).")
     elif where == "memory":
         cx.out.note("--demo: the demo shop is new on every run, so this login is not kept.")
+
+
+async def _guest_login(cx: Cli, phone: str) -> int:
+    """docs/api.md §7.4: a guest may order (with an inline address) and pay by QR or card."""
+    if cx.args.sms or cx.args.password_stdin:
+        raise UsageError("--guest logs in with an SMS code only")
+    await send_code(cx, phone, "guest")
+    result = await cx.client.guest_login(phone, ask_code(cx))
+    cx.client.token = result.token
+    where = cx.tokens.save(result.token, remember=True)
+    cx.out.line(
+        f"Ordering as a guest ({result.user.phone_masked}) until {when(result.expires_at)}."
+        " Pay with alipay, wechat_pay or bank_card; register this phone to keep the orders."
+    )
+    if where == "file":
+        cx.out.note(f"No system keyring: the login is kept in {cx.tokens.fallback_file} (0600).")
+    return OK
 
 
 async def logout_command(cx: Cli) -> int:
@@ -162,17 +187,18 @@ def _password(cx: Cli) -> str:
     return cx.ask("Password: ", secret=True)
 
 
-def _ask_code(cx: Cli) -> str:
+def ask_code(cx: Cli) -> str:
     return cx.ask("SMS code: ").strip()
 
 
-async def _send_code(cx: Cli, phone: str) -> None:
-    await cx.client.send_sms_code(phone, "login")
+async def send_code(cx: Cli, phone: str, purpose: str) -> None:
+    """Sends an SMS code of `purpose`; the bundled backend's code is shown (its outbox
+    stands in for the phone)."""
+    await cx.client.send_sms_code(phone, purpose)
     cx.out.note(f"An SMS code was sent to {mask_phone(phone)}.")
     if not cx.backend.simulated:
         return
-    # The bundled backend's outbox stands in for the phone.
     messages = await cx.client.dev_sms_codes(phone)
-    codes = [message.code for message in messages if message.purpose == "login"]
+    codes = [message.code for message in messages if message.purpose == purpose]
     if codes:
         cx.out.note(f"Demo shop: the code is {codes[-1]}.")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import errors, models
 from kshop_tui.cli_commands import args as types
+from kshop_tui.cli_commands import auth
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for
 
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
 
 STATUSES: tuple[str, ...] = get_args(models.OrderFilter)
 METHODS: tuple[str, ...] = get_args(models.PaymentMethod)
-PASSWORD_METHODS = frozenset({"balance", "bank_card"})
+PASSWORD_METHODS = frozenset({"balance", "bank_card", "bnpl"})
 """These settle at once and need the payment password; Alipay and WeChat Pay answer a QR
 code to scan; pay-later needs neither."""
 PAGE_LIMIT = 100
 POLL_SECONDS = 2.0
 QR_LIFETIME_SECONDS = 15 * 60
+
+
+INLINE_ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -54,8 +58,16 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="quantity of each --sku, in order (default 1 each)",
     )
-    place.add_argument(
+    where = place.add_mutually_exclusive_group()
+    where.add_argument(
         "--address", type=_address, default=None, metavar="default|ID", help="default address"
+    )
+    where.add_argument(
+        "--to",
+        default=None,
+        metavar="TEXT",
+        help="ship to this pasted address instead (name, phone and address, as written);"
+        " kept on the order only; what a guest orders with",
     )
     place.add_argument("--coupon", type=types.positive_int, metavar="ID")
     place.add_argument("--remark", default="", metavar="TEXT")
@@ -103,6 +115,21 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     add_json(reschedule)
     reschedule.set_defaults(online=reschedule_command)
 
+    lookup = order_actions.add_parser(
+        "lookup",
+        parents=[common],
+        help="a guest order by its number and phone (an SMS code confirms the phone)",
+    )
+    lookup.add_argument("order_no", metavar="ORDER_NO", help="the order number, e.g. KS2611…")
+    lookup.add_argument(
+        "--phone", type=types.phone, required=True, help="the phone it was placed with"
+    )
+    lookup.add_argument(
+        "--code", default=None, metavar="CODE", help="a guest SMS code already received"
+    )
+    add_json(lookup)
+    lookup.set_defaults(online=lookup_command)
+
     track = order_actions.add_parser("track", parents=[common], help="the parcel's journey")
     track.add_argument("order_id", type=types.positive_int, metavar="ID")
     add_json(track)
@@ -116,7 +143,7 @@ def _add_payment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--payment-password-stdin",
         action="store_true",
-        help="read the payment password (balance, bank_card) from stdin's first line",
+        help="read the payment password (balance, bank_card, bnpl) from stdin's first line",
     )
     parser.add_argument(
         "--wait", action="store_true", help="QR methods: wait until the payment settles"
@@ -178,6 +205,21 @@ async def list_command(cx: Cli) -> int:
         wrap=("First item",),
         caption="more: --limit N" if cursor else None,
     )
+    return OK
+
+
+async def lookup_command(cx: Cli) -> int:
+    """docs/api.md §7.4: no login; a fresh guest code for the phone is sent (unless given)."""
+    phone = cx.args.phone
+    code = cx.args.code
+    if code is None:
+        await auth.send_code(cx, phone, "guest")
+        code = auth.ask_code(cx)
+    order = await cx.client.lookup_order(cx.args.order_no.strip(), phone, code)
+    if cx.out.json_mode:
+        cx.out.model(order)
+        return OK
+    show_order(cx, order)
     return OK
 
 
@@ -316,6 +358,7 @@ async def place_command(cx: Cli) -> int:
     items = _lines(cx.args)
     client = cx.require_login()
     method: models.PaymentMethod = cx.args.pay
+    ship_to = await _inline_address(cx, cx.args.to) if cx.args.to is not None else None
     password = _payment_password(cx, method)
     try:
         order = await cx.intent(
@@ -324,6 +367,7 @@ async def place_command(cx: Cli) -> int:
                 idempotency_key=key,
                 items=items,
                 address_id=cx.args.address,
+                address=ship_to,
                 coupon_id=cx.args.coupon,
                 remark=cx.args.remark,
                 slot_id=cx.args.slot,
@@ -344,6 +388,20 @@ async def pay_command(cx: Cli) -> int:
     password = _payment_password(cx, method)
     order = await client.order(cx.args.order_id)
     return await _pay_and_report(cx, order, method, password)
+
+
+async def _inline_address(cx: Cli, text: str) -> models.PostalAddress:
+    """`--to`'s pasted address, read by the backend; a part it could not find is a usage
+    error naming it (the order is not placed)."""
+    parsed = await cx.client.parse_address(text)
+    fields = {name: getattr(parsed, name) for name in INLINE_ADDRESS_FIELDS}
+    missing = [name for name, value in fields.items() if not value]
+    if missing:
+        raise UsageError(
+            f"--to: could not find the {', '.join(missing)} in {text!r}"
+            + (f" (not placed: {parsed.unparsed})" if parsed.unparsed else "")
+        )
+    return models.PostalAddress.model_validate(fields)
 
 
 def _lines(args: argparse.Namespace) -> list[tuple[int, int]] | None:

@@ -284,6 +284,10 @@ class ShopSession:
         """Reloads who is logged in (and the cart count) from the backend."""
         if self.backend is None:
             return
+        if self.user is not None and self.user.guest:
+            # A guest has no account to reload (GET /me is an account's).
+            await self.refresh_cart_count()
+            return
         try:
             self.host.set_user(await self.backend.client.me())
         except errors.AuthExpired:

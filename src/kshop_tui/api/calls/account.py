@@ -3,6 +3,8 @@ backend's `/_dev` views."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kshop_tui.api import models
 from kshop_tui.api.calls.base import API, ApiCalls
 
@@ -27,6 +29,15 @@ class AccountCalls(ApiCalls):
         if code:
             body["code"] = code
         return await self._send("POST", f"{API}/auth/login", models.LoginResult, body)
+
+    async def guest_login(self, phone: str, code: str) -> models.GuestLoginResult:
+        """A 24-hour guest session from a `guest` SMS code (docs/api.md §7.4)."""
+        return await self._send(
+            "POST",
+            f"{API}/auth/guest",
+            models.GuestLoginResult,
+            {"phone": phone, "code": code},
+        )
 
     async def register(self, phone: str, code: str, password: str) -> models.LoginResult:
         return await self._send(
@@ -59,8 +70,12 @@ class AccountCalls(ApiCalls):
     async def me(self) -> models.User:
         return await self._get(f"{API}/me", models.User)
 
-    async def set_two_factor(self, enabled: bool) -> models.User:
-        return await self._send("PUT", f"{API}/me/two-factor", models.User, {"enabled": enabled})
+    async def set_two_factor(self, enabled: bool, password: str | None = None) -> models.User:
+        """Turning it off needs the login `password` (403 wrong, with attempts left)."""
+        body: dict[str, Any] = {"enabled": enabled}
+        if password is not None:
+            body["password"] = password
+        return await self._send("PUT", f"{API}/me/two-factor", models.User, body)
 
     async def verify_real_name(self, name: str, id_number: str) -> models.User:
         return await self._send(

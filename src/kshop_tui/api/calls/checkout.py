@@ -48,6 +48,12 @@ class CheckoutCalls(ApiCalls):
             return await self._send("POST", f"{API}/addresses", models.Address, fields)
         return await self._send("PUT", f"{API}/addresses/{address_id}", models.Address, fields)
 
+    async def parse_address(self, text: str) -> models.ParsedAddress:
+        """Reads a pasted address into its fields (智能识别); saves nothing."""
+        return await self._send(
+            "POST", f"{API}/addresses/parse", models.ParsedAddress, {"text": text}
+        )
+
     async def delete_address(self, address_id: int) -> None:
         await self._call("DELETE", f"{API}/addresses/{address_id}")
 
@@ -58,10 +64,14 @@ class CheckoutCalls(ApiCalls):
         address_id: int | None = None,
         coupon_id: int | None = None,
         order_id: int | None = None,
+        address: models.PostalAddress | None = None,
     ) -> models.Quote:
         """The server's price for `items` [(sku_id, qty)], or for the cart's selected lines;
-        with `order_id`, for a change to that unpaid order (its coupon and stock count)."""
+        with `order_id`, for a change to that unpaid order (its coupon and stock count);
+        shipped to `address` given inline instead of one of the book's."""
         body = lines_or_cart(items)
+        if address is not None:
+            body["address"] = address.model_dump()
         if address_id is not None:
             body["address_id"] = address_id
         if coupon_id is not None:

@@ -24,8 +24,10 @@ class OrderCalls(ApiCalls):
         invoice: models.Invoice | None = None,
         slot_id: str | None = None,
         service_note: str | None = None,
+        address: models.PostalAddress | None = None,
     ) -> models.Order:
-        """Places an order for `items` [(sku_id, qty)], or for the cart's selected lines.
+        """Places an order for `items` [(sku_id, qty)], or for the cart's selected lines;
+        `address` is given inline (kept on the order only) instead of `address_id`.
 
         `idempotency_key` is an `api.intent.Intent`'s, one per "place order" press,
         and is sent again unchanged on a retry: the server then answers the same order.
@@ -34,6 +36,8 @@ class OrderCalls(ApiCalls):
         """
         body = lines_or_cart(items)
         body["payment_method"] = payment_method
+        if address is not None:
+            body["address"] = address.model_dump()
         if address_id is not None:
             body["address_id"] = address_id
         if coupon_id is not None:
@@ -104,6 +108,7 @@ class OrderCalls(ApiCalls):
         bank_card_id: int | None = None,
         *,
         idempotency_key: str,
+        card: models.CardDetails | None = None,
     ) -> models.Payment:
         """Balance and bank card need the payment password and settle at once, as does
         pay-later; Alipay and WeChat Pay answer a pending payment with a `qr_payload`
@@ -113,8 +118,17 @@ class OrderCalls(ApiCalls):
             body["payment_password"] = payment_password
         if bank_card_id is not None:
             body["bank_card_id"] = bank_card_id
+        if card is not None:
+            body["card"] = card.model_dump()
         return await self._send(
             "POST", f"{API}/orders/{order_id}/pay", models.Payment, body, idempotency_key
+        )
+
+    async def lookup_order(self, order_no: str, phone: str, code: str) -> models.Order:
+        """A guest's order by its number and phone, with a fresh `guest` SMS code for that
+        phone; no login needed (docs/api.md §7.4)."""
+        return await self._get(
+            f"{API}/orders/lookup", models.Order, order_no=order_no, phone=phone, code=code
         )
 
     async def payment(self, payment_id: int) -> models.Payment:

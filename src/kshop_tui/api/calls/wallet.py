@@ -29,10 +29,16 @@ class WalletCalls(ApiCalls):
         )
 
     async def top_up(
-        self, amount_fen: int, bank_card_id: int | None = None, *, idempotency_key: str
+        self,
+        amount_fen: int,
+        bank_card_id: int | None = None,
+        *,
+        payment_password: str,
+        idempotency_key: str,
     ) -> models.TopUp:
-        """Moves money from a bound card (the first one by default) to the balance."""
-        body: dict[str, Any] = {"amount_fen": amount_fen}
+        """Moves money from a bound card (the first one by default) to the balance; the
+        payment password confirms it (403 wrong, with attempts left; 429 locked)."""
+        body: dict[str, Any] = {"amount_fen": amount_fen, "payment_password": payment_password}
         if bank_card_id is not None:
             body["bank_card_id"] = bank_card_id
         return await self._send("POST", f"{API}/wallet/topup", models.TopUp, body, idempotency_key)
@@ -52,9 +58,12 @@ class WalletCalls(ApiCalls):
     async def remove_bank_card(self, card_id: int) -> None:
         await self._call("DELETE", f"{API}/wallet/bank-cards/{card_id}")
 
-    async def enable_bnpl(self) -> models.Wallet:
-        """先用后付: needs real-name verification and a bound card (409 otherwise)."""
-        return await self._send("POST", f"{API}/wallet/bnpl/enable", models.Wallet)
+    async def enable_bnpl(self, *, accept_terms: bool) -> models.Wallet:
+        """先用后付 once the user accepted its agreement; needs real-name verification and
+        a bound card (409 otherwise)."""
+        return await self._send(
+            "POST", f"{API}/wallet/bnpl/enable", models.Wallet, {"accept_terms": accept_terms}
+        )
 
     async def bnpl_bills(self, cursor: str | None = None, limit: int = 20) -> models.BillPage:
         """Newest first."""
@@ -63,8 +72,16 @@ class WalletCalls(ApiCalls):
         )
 
     async def repay_bill(
-        self, bill_id: int, source: Literal["balance", "bank_card"] = "balance"
+        self,
+        bill_id: int,
+        source: Literal["balance", "bank_card"] = "balance",
+        *,
+        payment_password: str,
     ) -> models.Bill:
+        """Repays a bill in full; the payment password confirms it."""
         return await self._send(
-            "POST", f"{API}/wallet/bnpl/bills/{bill_id}/repay", models.Bill, {"source": source}
+            "POST",
+            f"{API}/wallet/bnpl/bills/{bill_id}/repay",
+            models.Bill,
+            {"source": source, "payment_password": payment_password},
         )

@@ -23,12 +23,29 @@ class User(Model):
     has_payment_password: bool = False
     created_at: str | None = None
     linked_logins: list[LinkedLogin] = []
+    # A guest session (docs/api.md §7.4): it shops, orders and pays by QR or card only.
+    guest: bool = False
 
 
 class LoginResult(Model):
     token: str
     expires_at: str
     user: User
+
+
+class Guest(Model):
+    """Who a guest session is (docs/api.md §7.4): a phone that ordered without an account."""
+
+    id: int
+    guest: bool = True
+    phone: str
+    phone_masked: str = ""
+
+
+class GuestLoginResult(Model):
+    token: str
+    expires_at: str
+    user: Guest
 
 
 class SshKey(Model):

@@ -113,3 +113,15 @@ class Quote(Model):
     kind: str = "physical"
     """The one kind of goods quoted: virtual goods take no address, nothing but physical
     goods ships."""
+
+
+class ParsedAddress(Model):
+    """What the backend read from a pasted address (智能识别); None where nothing fitted."""
+
+    name: Line | None = None
+    phone: str | None = None
+    province: Line | None = None
+    city: Line | None = None
+    district: Line | None = None
+    detail: Line | None = None
+    unparsed: Line = ""

@@ -46,6 +46,13 @@ class PostalAddress(Model):
         return f"{self.province} {self.city} {self.district} {self.detail}"
 
 
+class CardDetails(Model):
+    """A card a guest pays one order with (docs/api.md §7.4); never stored by the client."""
+
+    card_number: str
+    holder_name: str
+
+
 class OrderAddress(PostalAddress):
     phone_masked: str
 

@@ -17,13 +17,23 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
-from kshop_tui.shop.flows.address import DETAIL_MAX, NAME_MAX, REGION_PARTS, address_problems
+from kshop_tui.shop.flows.address import (
+    DETAIL_MAX,
+    NAME_MAX,
+    REGION_PARTS,
+    address_problems,
+    pasted_fields,
+    pasted_note,
+)
+from kshop_tui.shop.flows.checkout import INLINE_ADDRESS_ID
 from kshop_tui.text import clean
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Address, Province
 
+# As much as POST /addresses/parse reads.
+PASTE_MAX = 500
 # The backend's field names → the widgets that hold them.
 FIELD_WIDGETS = {
     "name": "af-name",
@@ -36,21 +46,37 @@ FIELD_WIDGETS = {
 
 
 class AddressFormModal(ShopModal):
-    """Adds (`address` None) or edits an address; dismisses with the saved one."""
+    """Adds (`address` None) or edits an address; dismisses with the saved one. `inline`:
+    an address for one order (a guest's), checked here and dismissed unsaved, with the id
+    `INLINE_ADDRESS_ID`; the backend checks it with the quote."""
 
     CSS_PATH = "address_book.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "address.key.save", id="address_form.save")]
     # Regions never change while the shop runs: one fetch serves every form.
     _regions: ClassVar[list[Province] | None] = None
 
-    def __init__(self, address: Address | None = None) -> None:
+    def __init__(self, address: Address | None = None, *, inline: bool = False) -> None:
         super().__init__()
         self.address = address
+        self.inline = inline
 
     def compose(self) -> ComposeResult:
         address = self.address
         with Vertical(id="af-dialog") as dialog:
-            dialog.border_title = t("address.edit_title" if address else "address.new_title")
+            dialog.border_title = t(
+                "address.inline_title"
+                if self.inline
+                else ("address.edit_title" if address else "address.new_title")
+            )
+            with Horizontal(classes="field-row"):
+                yield Label(t("address.paste.label"), classes="field-label")
+                yield Input(
+                    placeholder=t("address.paste.placeholder"),
+                    id="af-paste",
+                    max_length=PASTE_MAX,
+                    compact=True,
+                )
+            yield Static(id="af-paste-hint", classes="hint", markup=False)
             yield from _field(
                 "address.name",
                 Input(
@@ -88,12 +114,14 @@ class AddressFormModal(ShopModal):
                     compact=True,
                 ),
             )
-            yield Checkbox(
+            default_box = Checkbox(
                 t("address.make_default"),
                 address.is_default if address else False,
                 id="af-default",
                 compact=True,
             )
+            default_box.display = not self.inline
+            yield default_box
             yield Static(id="af-general", markup=False)
             with Horizontal(id="af-actions"):
                 yield Button(t("address.save"), id="af-save", variant="primary", compact=True)
@@ -170,7 +198,7 @@ class AddressFormModal(ShopModal):
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        if event.input.id:
+        if event.input.id and event.input.id != "af-paste":
             self._hint(event.input.id, "")
 
     # --- saving --------------------------------------------------------------------
@@ -194,7 +222,43 @@ class AddressFormModal(ShopModal):
             "is_default": self.query_one("#af-default", Checkbox).value,
         }
 
-    @on(Input.Submitted)
+    # --- pasting a whole address (智能识别) ------------------------------------------
+
+    @on(Input.Submitted, "#af-paste")
+    def _pasted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if text:
+            self.read_pasted(text)
+
+    @work(exclusive=True, group="address-paste")
+    async def read_pasted(self, text: str) -> None:
+        """The backend reads the pasted text; the fields it found are filled in, for the
+        user to check before saving (nothing is saved here)."""
+        from kshop_tui.api import errors
+
+        self._hint("af-paste", t("address.paste.working"))
+        try:
+            parsed = await self.shop.run_api(lambda api: api.parse_address(text))
+        except errors.ApiError as error:
+            self._hint("af-paste", error_words(error))
+            return
+        found = pasted_fields(parsed)
+        for name in ("name", "phone", "detail"):
+            if name in found:
+                self.query_one(f"#{FIELD_WIDGETS[name]}", Input).value = found[name]
+        province = found.get("province")
+        if province is not None and any(p.name == province for p in self.regions):
+            with self.prevent(Select.Changed):
+                self.query_one("#af-province", Select).value = province
+                self._fill_cities(province, found.get("city"), found.get("district"))
+        note = self.query_one("#af-paste-hint", Static)
+        note.update(Text(pasted_note(parsed)))
+        note.set_class(len(found) < len(FIELD_WIDGETS), "-error")
+        note.set_class(len(found) == len(FIELD_WIDGETS), "-ok")
+        self.query_one("#af-name" if found else "#af-paste", Input).focus()
+
+    @on(Input.Submitted, "#af-name, #af-phone, #af-detail")
     @on(Button.Pressed, "#af-save")
     def action_save(self) -> None:
         fields = self.fields()
@@ -208,6 +272,12 @@ class AddressFormModal(ShopModal):
         if problems:
             first = next(iter(problems))
             self.query_one(f"#{FIELD_WIDGETS[first]}").focus()
+            return
+        if self.inline:
+            from kshop_tui.api.models import Address
+
+            del fields["is_default"]
+            self.dismiss(Address(id=INLINE_ADDRESS_ID, **fields))
             return
         self.save(fields)
 

@@ -29,11 +29,12 @@ from kshop_tui.widgets.toggles import Checkbox
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
 
-TABS = ("tab-sms", "tab-password", "tab-register")
+TABS = ("tab-sms", "tab-password", "tab-register", "tab-guest")
 METHOD_OF_TAB: dict[str, login_flow.Method] = {
     "tab-sms": "sms",
     "tab-password": "password",
     "tab-register": "register",
+    "tab-guest": "guest",
 }
 # Per tab: each field → the input that holds it.
 INPUTS: dict[str, dict[str, str]] = {
@@ -45,6 +46,7 @@ INPUTS: dict[str, dict[str, str]] = {
         "password": "reg-password",
         "confirm": "reg-confirm",
     },
+    "tab-guest": {"phone": "guest-phone", "code": "guest-code"},
 }
 FIELD_OF_INPUT = {
     input_id: (tab, name) for tab, inputs in INPUTS.items() for name, input_id in inputs.items()
@@ -54,8 +56,10 @@ SEND_BUTTONS = {
     "sms-send": ("tab-sms", "login"),
     "pw-send": ("tab-password", "login"),
     "reg-send": ("tab-register", "register"),
+    "guest-send": ("tab-guest", "guest"),
 }
 SEND_BUTTON_OF_TAB = {tab: button_id for button_id, (tab, _) in SEND_BUTTONS.items()}
+SUBMIT_LABELS = {"tab-register": "login.submit_register", "tab-guest": "login.submit_guest"}
 DEMO_SMS_SECONDS = 20
 # The card (76) and the side panel (40 + 2) side by side.
 WIDE_ENOUGH_FOR_ASIDE = 118
@@ -160,9 +164,7 @@ class LoginScreen(ShopScreen):
     def _method_changed(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id or "tab-sms"
         self.refresh_bindings()
-        self.query_one("#submit", Button).label = t(
-            "login.submit_register" if tab == "tab-register" else "login.submit"
-        )
+        self.query_one("#submit", Button).label = t(SUBMIT_LABELS.get(tab, "login.submit"))
         self._show_general("")
         # ctrl+t has focused the new tab already; a click on the tab has not.
         if self.focused is None or event.pane not in self.focused.ancestors_with_self:
@@ -356,6 +358,12 @@ class LoginScreen(ShopScreen):
             button.label = label
         # The demo SMS toast has done its job; it would only cover what comes next.
         self.app.clear_notifications()
+        if tab == "tab-guest":
+            # A guest session lasts a day and is this terminal's only: never remembered.
+            await self.shop.logged_in(result.token, result.user, remember=False)
+            self.notify(t("login.guest_welcome", phone=result.user.phone_masked), markup=False)
+            self.dismiss(True)
+            return
         await self.shop.logged_in(result.token, result.user, remember=self._remember())
         if tab == "tab-register":
             # Offered, not required: whatever the answer, the login itself is done. The

@@ -23,6 +23,8 @@ def login_body() -> ComposeResult:
                     yield from _password_fields()
                 with TabPane(t("login.tab.register"), id="tab-register"):
                     yield from _register_fields()
+                with TabPane(t("login.tab.guest"), id="tab-guest"):
+                    yield from _guest_fields()
             yield Checkbox(t("login.remember"), id="remember", compact=True)
             yield Static(id="general", markup=False)
             with Horizontal(id="actions"):
@@ -75,6 +77,15 @@ def _register_fields() -> ComposeResult:
         "login.confirm_password",
         _password_input("reg-confirm", "login.confirm_placeholder"),
     )
+
+
+def _guest_fields() -> ComposeResult:
+    """Buying without an account (docs/api.md §7.4): a phone and its code."""
+    yield from _field("guest-phone", "login.phone", _phone_input("guest-phone"))
+    yield from _field(
+        "guest-code", "login.code", _code_input("guest-code"), _send_button("guest-send")
+    )
+    yield Static(t("login.guest_note"), classes="muted guest-note", markup=False)
 
 
 def _field(

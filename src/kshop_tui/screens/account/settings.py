@@ -22,6 +22,7 @@ from kshop_tui.screens.account.access_token import CreateAccessTokenDialog
 from kshop_tui.screens.account.change_password import ChangePasswordModal
 from kshop_tui.screens.account.payment_password import SetPaymentPasswordDialog
 from kshop_tui.screens.confirm import ConfirmDialog
+from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.account import logged_out_despite, short_fingerprint
 from kshop_tui.text import local_time
@@ -320,10 +321,38 @@ class AccountScreen(ShopScreen):
 
     @on(Switch.Changed, "#ac-two-factor")
     def _two_factor_switched(self, event: Switch.Changed) -> None:
-        self.set_two_factor(event.value)
+        if event.value:
+            self.set_two_factor(True)
+            return
+
+        # Off needs the login password (docs/api.md §7.5), asked for and sent by the prompt.
+        async def turn_off(password: str) -> User:
+            return await self.shop.run_api(
+                lambda api: api.set_two_factor(False, password), needs_login=True
+            )
+
+        self.app.push_screen(
+            SecretPromptModal(
+                t("account.two_factor.off_question"),
+                kind="login",
+                confirm_label=t("account.two_factor.turn_off"),
+                attempt=turn_off,
+            ),
+            self._turned_off,
+        )
+
+    def _turned_off(self, user: User | None) -> None:
+        if user is None:
+            switch = self.query_one("#ac-two-factor", Switch)
+            with self.prevent(Switch.Changed):
+                switch.value = True
+            return
+        self.shop.user = user
+        self.notify(t("account.two_factor.now_off"))
 
     @work(exclusive=True, group="two-factor")
     async def set_two_factor(self, enabled: bool) -> None:
+        """Turns two-step verification on (off goes through the password prompt)."""
         from kshop_tui.api import errors
 
         try:

@@ -36,10 +36,12 @@ from kshop_tui.shop.flows.checkout import (
     InvoiceForm,
     InvoiceKind,
     Step,
+    ship_to,
 )
 from kshop_tui.shop.flows.payment import (
     MethodOption,
     failure_words,
+    guest_method_options,
     method_options,
     preferred,
 )
@@ -103,6 +105,8 @@ class CheckoutForm(ShopScreen):
         self._paying = False
         self._loaded = False
         self._wallet: Wallet | None = None
+        # A guest's checkout (docs/api.md §7.4): an inline address, QR or card payments.
+        self.guest_checkout = False
         self._has_payment_password = False
         self._methods_total: int | None = None
 
@@ -161,6 +165,12 @@ class CheckoutForm(ShopScreen):
 
     @work(exclusive=True, group="checkout-load")
     async def load(self) -> None:
+        if self.shop.user is not None and self.shop.user.guest:
+            # A guest has no address book or wallet: the address is typed here and kept
+            # on the order only; it pays by QR code or card (docs/api.md §7.4).
+            self.guest_checkout = True
+            self._show_form()
+            return
 
         async def fetch(api: KshopClient) -> tuple[list[Address], Wallet]:
             return await api.addresses(), await api.wallet()
@@ -182,6 +192,9 @@ class CheckoutForm(ShopScreen):
         user = self.shop.user
         self._has_payment_password = user is not None and user.has_payment_password
         self._wallet = wallet
+        self._show_form()
+
+    def _show_form(self) -> None:
         self.query_one("#checkout-loading").display = False
         self.query_one("#checkout-form").display = True
         self._loaded = True
@@ -196,9 +209,11 @@ class CheckoutForm(ShopScreen):
         """The pay-with radios for `total_fen`, keeping the user's choice when it still
         works (a balance too small for a new total becomes unavailable)."""
         chosen = self.chosen_method()
-        assert self._wallet is not None
         self._methods_total = total_fen
-        self.options = method_options(self._wallet, self._has_payment_password, total_fen)
+        if self.guest_checkout or self._wallet is None:
+            self.options = guest_method_options()
+        else:
+            self.options = method_options(self._wallet, self._has_payment_password, total_fen)
         keep = next(
             (o for o in self.options if chosen and o.key == chosen.key and o.available), None
         )
@@ -244,12 +259,10 @@ class CheckoutForm(ShopScreen):
     async def refresh_quote(self) -> None:
         generation = self._quote_generation
         lines, coupon_id = self.lines, self.coupon_id
-        address_id = (
-            self.address.id if self.address is not None and self.kind != "virtual" else None
-        )
+        where = ship_to(self.address) if self.address is not None and self.kind != "virtual" else {}
 
         async def ask(api: KshopClient) -> Quote:
-            return await api.quote(items=lines, address_id=address_id, coupon_id=coupon_id)
+            return await api.quote(items=lines, coupon_id=coupon_id, **where)
 
         self._summary(Text(t("cart.quoting"), style="dim"))
         try:
@@ -257,7 +270,8 @@ class CheckoutForm(ShopScreen):
         except errors.ValidationFailed as error:
             if generation != self._quote_generation:
                 return
-            if "address_id" in error.fields and address_id is not None and lines is None:
+            refused_address = "address_id" in error.fields or "address" in error.fields
+            if refused_address and where and lines is None:
                 # The cart held virtual goods, which take no address: ask again without.
                 self.kind_hint = "virtual"
                 self._show_kind()
@@ -326,6 +340,15 @@ class CheckoutForm(ShopScreen):
     @work(exclusive=True, group="address-book")
     async def choose_address(self) -> None:
         chosen: Address | None
+        if self.guest_checkout:
+            # A guest's address: typed (or pasted) for this order, not saved anywhere.
+            typed = await self.open_for_result("address_form", self.address, inline=True)
+            if typed is not None:
+                self.address = typed
+                self.query_one(AddressRow).show(self.address)
+                self._hint("address-hint", "")
+                self._schedule_quote(at_once=True)
+            return
         if not self.addresses:
             chosen = await self.open_for_result("address_form", None)
         else:

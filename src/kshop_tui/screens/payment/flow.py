@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kshop_tui.api import errors
-from kshop_tui.api.intent import Intent
+from kshop_tui.screens.payment.guest_card import GuestCardModal
 from kshop_tui.screens.payment.method_picker import MethodPickerModal
 from kshop_tui.screens.payment.password import PaymentPasswordModal
 from kshop_tui.screens.payment.qr import QrPaymentScreen
@@ -19,7 +19,6 @@ from kshop_tui.shop.flows.payment import (
     PayOutcome,
     PayResult,
     load_method_options,
-    pay_directly,
 )
 from kshop_tui.shop.session import shop_of
 
@@ -28,8 +27,8 @@ if TYPE_CHECKING:
 
 
 class PayOrderFlow:
-    """Pays one unpaid order: method choice (unless given) → password or QR code or
-    pay-later → result screen, again with another method while the user asks for it.
+    """Pays one unpaid order: method choice (unless given) → password or QR code →
+    result screen, again with another method while the user asks for it.
 
     Call `await PayOrderFlow(app, order_id, total_fen).run(choice=None)` from a worker
     (it waits on pushed screens). It answers a `PayResult`; the caller then leaves or
@@ -41,8 +40,6 @@ class PayOrderFlow:
         self.shop = shop_of(app)
         self.order_id = order_id
         self.total_fen = total_fen
-        # Pay-later needs no screen of its own: its attempt lives as long as the flow.
-        self._pay_later = Intent()
 
     async def run(self, choice: MethodOption | None = None) -> PayResult:
         while True:
@@ -68,18 +65,24 @@ class PayOrderFlow:
             choice = None
 
     async def pay_once(self, choice: MethodOption) -> PayOutcome | None:
-        """One attempt with `choice`; None when the user backed out of it."""
-        if choice.method in PASSWORD_METHODS:
-            outcome: PayOutcome | None = await self.app.push_screen_wait(
-                PaymentPasswordModal(self.order_id, choice, self.total_fen)
-            )
-            return outcome
+        """One attempt with `choice`; None when the user backed out of it. Every method
+        is a QR code or needs the payment password (pay-later too: docs/api.md §7.5); a
+        guest types its card instead (§7.4)."""
         if choice.method in QR_METHODS:
-            outcome = await self.app.push_screen_wait(
+            outcome: PayOutcome | None = await self.app.push_screen_wait(
                 QrPaymentScreen(self.order_id, choice, self.total_fen)
             )
             return outcome
-        return await pay_directly(self.shop, self._pay_later, self.order_id, choice.method)
+        if choice.method == "bank_card" and self.shop.user is not None and self.shop.user.guest:
+            outcome = await self.app.push_screen_wait(
+                GuestCardModal(self.order_id, choice, self.total_fen)
+            )
+            return outcome
+        assert choice.method in PASSWORD_METHODS
+        outcome = await self.app.push_screen_wait(
+            PaymentPasswordModal(self.order_id, choice, self.total_fen)
+        )
+        return outcome
 
 
 async def pay_order(

@@ -3,7 +3,6 @@ the error colour; repay one early from the balance (after a confirm)."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -15,10 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.confirm import ConfirmDialog
+from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.screens.wallet.labels import append_bnpl_figures
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.wallet import bills_standing, repayable
@@ -27,6 +25,7 @@ from kshop_tui.widgets.paged_table import PagedTable
 from kshop_tui.widgets.row_table import tone
 
 if TYPE_CHECKING:
+    from kshop_tui.api.errors import ApiError
     from kshop_tui.api.models import Bill, Wallet
 
 PAGE_SIZE = 20
@@ -206,29 +205,35 @@ class BnplScreen(ShopScreen):
             order=bill.order_no,
             balance=balance,
         )
+
+        async def repay_with(password: str) -> Bill:
+            return await self.shop.run_api(
+                lambda api: api.repay_bill(bill.id, payment_password=password), needs_login=True
+            )
+
         self.app.push_screen(
-            ConfirmDialog(question, confirm_label=t("bnpl.repay")),
-            partial(self._repay_confirmed, bill),
+            SecretPromptModal(
+                question,
+                kind="payment",
+                confirm_label=t("bnpl.repay"),
+                attempt=repay_with,
+                explain=_repay_refusal,
+            ),
+            self._repaid,
         )
 
-    def _repay_confirmed(self, bill: Bill, confirmed: bool | None) -> None:
-        if confirmed:
-            self.repay(bill)
-
-    @work(exclusive=True, group="repay")
-    async def repay(self, bill: Bill) -> None:
-        from kshop_tui.api import errors
-
-        self._status(t("bnpl.repaying"), None)
-        try:
-            repaid = await self.shop.run_api(lambda api: api.repay_bill(bill.id), needs_login=True)
-        except LoginCancelled:
-            return
-        except errors.InsufficientFunds as error:
-            self._status(t("bnpl.not_enough", reason=error_words(error)), "error")
-            return
-        except errors.ApiError as error:
-            self._status(error_words(error), "error")
+    def _repaid(self, repaid: Bill | None) -> None:
+        """The repayment confirmed with the payment password went through (or None: the
+        user backed out, nothing was paid)."""
+        if repaid is None:
             return
         self.notify(t("bnpl.repaid", amount=money(repaid.repaid_fen), order=repaid.order_no))
         self.load()
+
+
+def _repay_refusal(error: ApiError) -> str:
+    from kshop_tui.api import errors
+
+    if isinstance(error, errors.InsufficientFunds):
+        return t("bnpl.not_enough", reason=error_words(error))
+    return error_words(error)

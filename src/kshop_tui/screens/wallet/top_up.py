@@ -3,22 +3,24 @@ amount's rules and the top-up's idempotency are `kshop_tui.shop.flows.wallet`'s.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.screens.wallet.labels import card_label
 from kshop_tui.shop.flows.wallet import TOPUP_MAX_FEN, TOPUP_MIN_FEN, TopUpIntent, top_up_amount
 from kshop_tui.text import clean, money
 
 if TYPE_CHECKING:
+    from kshop_tui.api.errors import ApiError
     from kshop_tui.api.models import BankCard, TopUp
 
 
@@ -111,43 +113,53 @@ class TopUpModal(ShopModal):
         hint.set_class(error, "-error")
         hint.set_class(ok, "-ok")
 
-    @work(exclusive=True, group="top-up")
-    async def top_up(self, amount_fen: int, card_id: int | None) -> None:
-        from kshop_tui.api import errors
-
+    def top_up(self, amount_fen: int, card_id: int | None) -> None:
+        """Asks for the payment password, which confirms the top-up (docs/api.md §7.5), and
+        tops up with it; a retry after a lost answer repeats the same top-up."""
         intent = self._top_up.of(amount_fen, card_id)
-        button = self.query_one("#wl-topup-submit", Button)
-        button.disabled = True
-        button.label = t("wallet.topup.working")
-        self._hint("wl-topup-general", "", False)
-        try:
+
+        async def top_up_with(password: str) -> TopUp:
             result: TopUp = await intent.send(
                 lambda key: self.shop.run_api(
-                    lambda api: api.top_up(amount_fen, card_id, idempotency_key=key),
+                    lambda api: api.top_up(
+                        amount_fen, card_id, payment_password=password, idempotency_key=key
+                    ),
                     needs_login=True,
                 )
             )
-        except LoginCancelled:
+            return result
+
+        card = next((card for card in self.cards if card.id == card_id), None)
+        question = t(
+            "wallet.topup.confirm",
+            amount=money(amount_fen),
+            card=card_label(card) if card is not None else "",
+        )
+        self.app.push_screen(
+            SecretPromptModal(
+                question,
+                kind="payment",
+                confirm_label=t("wallet.topup.submit"),
+                attempt=top_up_with,
+                explain=_top_up_refusal,
+            ),
+            partial(self._topped_up, amount_fen),
+        )
+
+    def _topped_up(self, amount_fen: int, result: TopUp | None) -> None:
+        if result is None:
             return
-        except errors.BackendUnreachable:
-            self._hint("wl-topup-general", t("wallet.topup.unreachable"), True)
-            return
-        except errors.ValidationFailed as error:
-            fields = error.fields
-            if "amount_fen" in fields:
-                self._hint("wl-amount-hint", clean(fields.pop("amount_fen")), True)
-            if "bank_card_id" in fields:
-                self._hint("wl-card-hint", clean(fields.pop("bank_card_id")), True)
-            if fields or not error.fields:
-                self._hint("wl-topup-general", clean(error.message), True)
-            return
-        except errors.ApiError as error:
-            self._hint("wl-topup-general", clean(error.message), True)
-            return
-        finally:
-            button.disabled = not self.cards
-            button.label = t("wallet.topup.submit")
         self.notify(
             t("wallet.topup.done", amount=money(amount_fen), balance=money(result.balance_fen))
         )
         self.dismiss(result)
+
+
+def _top_up_refusal(error: ApiError) -> str:
+    from kshop_tui.api import errors
+
+    if isinstance(error, errors.BackendUnreachable):
+        return t("wallet.topup.unreachable")
+    if isinstance(error, errors.ValidationFailed) and error.fields:
+        return "; ".join(clean(message) for message in error.fields.values())
+    return clean(error.message)

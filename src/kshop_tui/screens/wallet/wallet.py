@@ -355,7 +355,8 @@ class WalletScreen(ShopScreen):
     @work(exclusive=True, group="bnpl-enable")
     async def enable_bnpl(self) -> None:
         """Turns pay-later on. What is still missing (real name, then a card) is asked
-        for first, each on its own screen; once that screen is done, this runs again."""
+        for first, each on its own screen; once that screen is done, this runs again.
+        Last comes the agreement (`turn_on_bnpl` once it is accepted)."""
         from kshop_tui.api import errors
 
         try:
@@ -369,7 +370,32 @@ class WalletScreen(ShopScreen):
                 else:
                     self.app.push_screen(AddCardModal(), self._step_done)
                 return
-            wallet = await self.shop.run_api(lambda api: api.enable_bnpl(), needs_login=True)
+            # docs/api.md §7.5: the agreement is shown, and accepted, once — when turning
+            # pay-later on; it stays on after that.
+            self.app.push_screen(
+                ConfirmDialog(t("wallet.bnpl.terms"), confirm_label=t("wallet.bnpl.accept")),
+                self._terms_answered,
+            )
+        except LoginCancelled:
+            return
+        except errors.ApiError as error:
+            self._say("wl-bnpl-message", error_words(error), "error")
+
+    def _terms_answered(self, accepted: bool | None) -> None:
+        if accepted:
+            self.turn_on_bnpl()
+        else:
+            self._say("wl-bnpl-message", t("wallet.bnpl.terms_declined"), "warning")
+
+    @work(exclusive=True, group="bnpl-enable")
+    async def turn_on_bnpl(self) -> None:
+        """Turns pay-later on, its agreement accepted."""
+        from kshop_tui.api import errors
+
+        try:
+            wallet = await self.shop.run_api(
+                lambda api: api.enable_bnpl(accept_terms=True), needs_login=True
+            )
         except LoginCancelled:
             return
         except errors.ApiError as error:

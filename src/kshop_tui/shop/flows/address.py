@@ -10,7 +10,7 @@ from kshop_tui import validation
 from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import Address
+    from kshop_tui.api.models import Address, ParsedAddress
 
 NAME_MAX = 20
 DETAIL_MIN = 4
@@ -43,3 +43,24 @@ def made_default(address: Address) -> dict[str, Any]:
     it is sent back as it is."""
     fields: dict[str, Any] = {name: getattr(address, name) for name in ADDRESS_FIELDS}
     return {**fields, "is_default": True}
+
+
+def pasted_fields(parsed: ParsedAddress) -> dict[str, str]:
+    """The fields a pasted address fills (智能识别): only those the backend found, so a
+    field typed by hand is not wiped by a paste that missed it."""
+    return {name: value for name in ADDRESS_FIELDS if (value := getattr(parsed, name))}
+
+
+def pasted_note(parsed: ParsedAddress) -> str:
+    """What the form says after a paste: check the filled fields, and what it could not
+    find or place."""
+    found = pasted_fields(parsed)
+    if not found:
+        return t("address.paste.nothing")
+    words = [t("address.paste.filled")]
+    missing = [t(f"address.part.{name}") for name in ADDRESS_FIELDS if name not in found]
+    if missing:
+        words.append(t("address.paste.missing", parts=t("address.part.separator").join(missing)))
+    if parsed.unparsed:
+        words.append(t("address.paste.unplaced", text=parsed.unparsed))
+    return " ".join(words)

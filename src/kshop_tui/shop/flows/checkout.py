@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
@@ -33,6 +33,22 @@ TAX_ID_LENGTHS = (15, 18, 20)
 STOCK_PROBLEMS = ("sold_out", "insufficient_stock")
 InvoiceKind = Literal["none", "personal", "company"]
 INVOICE_KINDS: tuple[InvoiceKind, ...] = ("none", "personal", "company")
+
+
+# The id of an address given with the order rather than kept in the book: a guest's
+# (docs/api.md §7.4), sent inline and stored on the order only.
+INLINE_ADDRESS_ID = 0
+
+
+def ship_to(address: Address) -> dict[str, Any]:
+    """How a quote or an order names where it ships: a book address by its id, an inline
+    one by its fields."""
+    if address.id == INLINE_ADDRESS_ID:
+        from kshop_tui.api.models import PostalAddress
+
+        fields = {name: getattr(address, name) for name in PostalAddress.model_fields}
+        return {"address": PostalAddress.model_validate(fields)}
+    return {"address_id": address.id}
 
 
 class Step(IntEnum):
@@ -120,9 +136,12 @@ class CheckoutDraft:
         """Virtual goods are delivered as codes: no address."""
         return self.kind != "virtual"
 
-    def address_id(self) -> int | None:
-        """The address the order goes to (none for virtual goods)."""
-        return self.address.id if self.address is not None and self.needs_address else None
+    def ship_to(self) -> dict[str, Any]:
+        """Where the order goes, as a quote or an order names it (nothing for virtual
+        goods, or before an address is chosen)."""
+        if self.address is None or not self.needs_address:
+            return {}
+        return ship_to(self.address)
 
     def invoice(self) -> Invoice | None:
         return self.invoice_form.invoice()
@@ -193,16 +212,14 @@ class Checkout:
 
     async def place(self, shop: ShopSession, draft: CheckoutDraft) -> Placement:
         """Places the reviewed draft (or repeats the attempt that got no answer)."""
-        method, address_id = draft.method, draft.address_id()
-        assert method is not None and (address_id is not None or not draft.needs_address)
+        method, where = draft.method, draft.ship_to()
+        assert method is not None and (where or not draft.needs_address)
         service = draft.kind == "service"
         fresh_quote: Quote | None = None
         if not self.placing.pending:
             try:
                 fresh_quote = await shop.run_api(
-                    lambda api: api.quote(
-                        items=draft.lines, address_id=address_id, coupon_id=draft.coupon_id
-                    ),
+                    lambda api: api.quote(items=draft.lines, coupon_id=draft.coupon_id, **where),
                     needs_login=True,
                 )
             except LoginCancelled:
@@ -221,8 +238,8 @@ class Checkout:
                 payment_method=method.method,
                 idempotency_key=key,
                 items=draft.lines,
-                address_id=address_id,
                 coupon_id=draft.coupon_id,
+                **where,
                 remark=draft.remark,
                 invoice=draft.invoice(),
                 slot_id=draft.slot.id if service and draft.slot is not None else None,

@@ -22,21 +22,22 @@ from kshop_tui.text import clean
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
     from kshop_tui.api.clock import ServerClock
-    from kshop_tui.api.models import LoginResult, SmsMessage
+    from kshop_tui.api.models import GuestLoginResult, LoginResult, SmsMessage
 
-Method = Literal["sms", "password", "register"]
+Method = Literal["sms", "password", "register", "guest"]
 # What each way of logging in sends, by the backend's field names.
 SENT_FIELDS: dict[Method, tuple[str, ...]] = {
     "sms": ("phone", "code"),
     "password": ("phone", "password", "code"),
     "register": ("phone", "code", "password"),
+    "guest": ("phone", "code"),
 }
 
 
 def fields_to_check(method: Method, *, two_factor: bool) -> tuple[str, ...]:
     """The fields that must be right before logging in. A password login asks for a code
     only once the account has asked for one (`two_factor`)."""
-    if method == "sms":
+    if method in ("sms", "guest"):
         return ("phone", "code")
     if method == "password":
         return ("phone", "password", "code") if two_factor else ("phone", "password")
@@ -66,12 +67,35 @@ def login_request(
     if method == "sms":
         code = values["code"]
         return lambda api: api.login_with_code(phone, code)
+    if method == "guest":
+        guest_code = values["code"]
+
+        async def as_guest(api: KshopClient) -> LoginResult:
+            return guest_session(await api.guest_login(phone, guest_code))
+
+        return as_guest
     if method == "password":
         password = values["password"]
         two_factor_code = values["code"] if two_factor else None
         return lambda api: api.login_with_password(phone, password, two_factor_code)
     code, new_password = values["code"], values["password"]
     return lambda api: api.register(phone, code, new_password)
+
+
+def guest_session(result: GuestLoginResult) -> LoginResult:
+    """A guest login as the session keeps any login: its user marked `guest`, named by
+    the phone's last digits."""
+    from kshop_tui.api.models import LoginResult, User
+
+    guest = result.user
+    user = User(
+        id=guest.id,
+        phone=guest.phone,
+        phone_masked=guest.phone_masked,
+        nickname=t("login.guest_nickname", last4=guest.phone[-4:]),
+        guest=True,
+    )
+    return LoginResult(token=result.token, expires_at=result.expires_at, user=user)
 
 
 class CodeResends:

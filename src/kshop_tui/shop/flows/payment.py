@@ -17,13 +17,13 @@ from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import money
 
 if TYPE_CHECKING:
-    from kshop_tui.api.intent import Intent
     from kshop_tui.api.models import Payment, PaymentMethod, Wallet
     from kshop_tui.shop.session import ShopSession
 
 NextStep = Literal["detail", "browse", "another", "back"]
 
-PASSWORD_METHODS = ("balance", "bank_card")
+# docs/api.md §7.5: pay-later is money leaving the user too.
+PASSWORD_METHODS = ("balance", "bank_card", "bnpl")
 QR_METHODS = ("alipay", "wechat_pay")
 METHOD_ORDER: tuple[PaymentMethod, ...] = ("alipay", "wechat_pay", "bank_card", "balance", "bnpl")
 PAID_STATES = ("awaiting_shipment", "awaiting_service", "shipped", "completed")
@@ -110,6 +110,8 @@ def method_options(
                 reason = t("pay.reason.bnpl_off")
             elif bnpl.available_fen < total_fen:
                 reason = t("pay.reason.bnpl_short")
+            elif not has_payment_password:
+                reason = no_password
             else:
                 reason = ""
             options.append(
@@ -124,6 +126,22 @@ def method_options(
     return options
 
 
+# A guest pays by QR code or with a card typed for the payment (docs/api.md §7.4).
+GUEST_METHODS: tuple[PaymentMethod, ...] = ("alipay", "wechat_pay", "bank_card")
+
+
+def guest_method_options() -> list[MethodOption]:
+    """A guest's ways to pay: no balance, no pay-later, no bound cards."""
+    return [
+        MethodOption(
+            method,
+            t(f"pay.method.{method}"),
+            detail=t("pay.guest_card_detail") if method == "bank_card" else "",
+        )
+        for method in GUEST_METHODS
+    ]
+
+
 def preferred(options: list[MethodOption]) -> MethodOption | None:
     """The method offered first: the balance when it covers the order, else the first
     available one."""
@@ -133,7 +151,10 @@ def preferred(options: list[MethodOption]) -> MethodOption | None:
 
 
 async def load_method_options(shop: ShopSession, total_fen: int) -> list[MethodOption]:
-    """The wallet's view of every method for an order of `total_fen` (raises ApiError)."""
+    """The wallet's view of every method for an order of `total_fen` (raises ApiError);
+    a guest's few without asking."""
+    if shop.user is not None and shop.user.guest:
+        return guest_method_options()
     wallet = await shop.run_api(lambda api: api.wallet(), needs_login=True)
     user = shop.user
     return method_options(wallet, user is not None and user.has_payment_password, total_fen)
@@ -197,19 +218,3 @@ async def failed_outcome(shop: ShopSession, order_id: int, error: Exception) -> 
         failure=failure_words(error),
         insufficient=isinstance(error, errors.InsufficientFunds),
     )
-
-
-async def pay_directly(
-    shop: ShopSession, intent: Intent, order_id: int, method: PaymentMethod
-) -> PayOutcome:
-    """A method that needs nothing more from the user (pay-later): one send of `intent`,
-    whose key survives an attempt that got no answer."""
-    try:
-        payment = await intent.send(
-            lambda key: shop.run_api(
-                lambda api: api.pay(order_id, method, idempotency_key=key), needs_login=True
-            )
-        )
-    except errors.ApiError as error:
-        return await failed_outcome(shop, order_id, error)
-    return settled_outcome(payment)

@@ -1,0 +1,43 @@
+"""`kshop address parse TEXT`: what the backend reads from an address as pasted
+(智能识别, docs/api.md §7.4) — the same reading the address form and inline addresses use."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, add_json
+
+if TYPE_CHECKING:
+    from kshop_tui.cli_commands.runtime import Commands
+
+FIELDS = ("name", "phone", "province", "city", "district", "detail")
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("address", help="read a pasted address into its fields")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    parse = actions.add_parser(
+        "parse",
+        parents=[common],
+        help="name, phone, province, city, district and detail of a pasted address",
+    )
+    parse.add_argument(
+        "text", nargs="+", metavar="TEXT", help="the address as pasted (quote it, or not)"
+    )
+    add_json(parse)
+    parse.set_defaults(online=parse_command)
+
+
+async def parse_command(cx: Cli) -> int:
+    """Exit 0 when every field was found, 4 when some are missing (shown as —)."""
+    parsed = await cx.client.parse_address(" ".join(cx.args.text))
+    if cx.out.json_mode:
+        cx.out.model(parsed)
+    else:
+        pairs = [(field.capitalize(), getattr(parsed, field) or "—") for field in FIELDS]
+        if parsed.unparsed:
+            pairs.append(("Not placed", parsed.unparsed))
+        cx.out.fields(pairs)
+    complete = all(getattr(parsed, field) for field in FIELDS)
+    return OK if complete else REFUSED
