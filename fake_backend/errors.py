@@ -56,8 +56,9 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "FORBIDDEN": (403, "无权执行此操作", "You are not allowed to do this"),
     "DEMO_ACCOUNT_PROTECTED": (
         403,
-        "公开演示中不能修改演示账号的密码、支付密码或两步验证",
-        "In a public demo the demo account's passwords and two-step verification cannot be changed",
+        "公开演示中不能修改演示账号的密码、支付密码、两步验证或访问令牌",
+        "In a public demo the demo account's passwords, two-step verification and access"
+        " tokens cannot be changed",
     ),
     "WRONG_PAYMENT_PASSWORD": (
         403,

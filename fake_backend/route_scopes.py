@@ -32,6 +32,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     # auth
     ("POST", "/auth/sms-codes"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/guest"): PUBLIC,
     ("POST", "/auth/register"): PUBLIC,
     ("POST", "/auth/password-reset"): PUBLIC,
     ("POST", "/auth/oauth/{provider}/start"): PUBLIC,
@@ -72,6 +73,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("PUT", "/cart/selection"): ORDER,
     ("GET", "/regions"): PUBLIC,
     ("GET", "/addresses"): READ,
+    ("POST", "/addresses/parse"): PUBLIC,
     ("POST", "/addresses"): ORDER,
     ("PUT", "/addresses/{address_id}"): ORDER,
     ("DELETE", "/addresses/{address_id}"): ORDER,
@@ -81,6 +83,7 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/orders"): READ,
     ("GET", "/orders/counts"): READ,
     ("GET", "/orders/cancel-reasons"): READ,
+    ("GET", "/orders/lookup"): PUBLIC,
     ("GET", "/orders/{order_id}"): READ,
     # Viewing the codes uses them up (no refund after): a change, not a read.
     ("GET", "/orders/{order_id}/delivery"): ORDER,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from fake_backend.deps import CtxDep, UserDep
+from fake_backend.deps import CtxDep, UserDep, VisitorDep
 from fake_backend.schemas.access_tokens import (
     MAX_ID,
     AccessTokenIn,
@@ -15,7 +15,7 @@ from fake_backend.schemas.access_tokens import (
     CreatedAccessToken,
 )
 from fake_backend.schemas.common import Ok, errors
-from fake_backend.services import access_tokens
+from fake_backend.services import access_tokens, account
 
 router = APIRouter(tags=["access-tokens"])
 
@@ -32,16 +32,22 @@ def list_access_tokens(user: UserDep, ctx: CtxDep) -> access_tokens.AccessTokenL
     "/me/tokens",
     response_model=CreatedAccessToken,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(401, 409, 422),
+    responses=errors(401, 403, 409, 422),
 )
 def create_access_token(
-    body: AccessTokenIn, user: UserDep, ctx: CtxDep
+    body: AccessTokenIn, user: UserDep, ctx: CtxDep, visitor: VisitorDep
 ) -> access_tokens.CreatedAccessToken:
-    """The answer is the only time the token is shown."""
+    """The answer is the only time the token is shown. In a public demo the shared demo
+    account takes none (403 `DEMO_ACCOUNT_PROTECTED`): a token is a way in that one
+    visitor would hold, and every other could revoke."""
+    account.keep_published_demo_credentials(ctx, user.id, visitor)
     return access_tokens.create(ctx, user.id, body.name, body.scopes, body.expires_in_days)
 
 
-@router.delete("/me/tokens/{token_id}", response_model=Ok, responses=errors(401, 404))
-def revoke_access_token(token_id: TokenId, user: UserDep, ctx: CtxDep) -> dict[str, bool]:
+@router.delete("/me/tokens/{token_id}", response_model=Ok, responses=errors(401, 403, 404))
+def revoke_access_token(
+    token_id: TokenId, user: UserDep, ctx: CtxDep, visitor: VisitorDep
+) -> dict[str, bool]:
     """The token is refused from its next use on."""
+    account.keep_published_demo_credentials(ctx, user.id, visitor)
     return access_tokens.revoke(ctx, user.id, token_id)

@@ -48,6 +48,8 @@ def create_order(
         raise field_error("address", "exactly_one_of", fields="address / address_id")
     if guest_phone is not None:
         guests.refuse_method_for_guest(payment_method)
+        if address_id is not None:  # a guest has no address book: the address comes inline
+            raise field_error("address", "required")
     given_address = addresses.inline_address(inline_address) if inline_address is not None else None
     invoice_snapshot = _checked_invoice(invoice)
     note = service_note.strip() if service_note is not None else None

@@ -88,7 +88,7 @@ def create(
 
 
 def pay(ctx: Ctx, order_id: int, method: str = "balance") -> Any:
-    password = "123456" if method in ("balance", "bank_card") else None
+    password = "123456" if method in payments.PASSWORD_METHODS else None
     payments.pay(ctx, DEMO_USER_ID, order_id, method, password, None)
     return order_views.order_view(ctx, order_id, "zh")
 

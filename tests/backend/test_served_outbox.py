@@ -110,6 +110,7 @@ def test_the_demo_account_still_logs_in_with_its_password(public_client: TestCli
             {"payment_password": "000000", "current_payment_password": "123456"},
         ),
         ("/api/v1/me/two-factor", {"enabled": True}),
+        ("/api/v1/me/tokens", {"name": "mine", "scopes": ["read"], "expires_in_days": 30}),
     ],
 )
 def test_a_visitor_cannot_change_how_the_demo_account_is_entered(
@@ -122,10 +123,13 @@ def test_a_visitor_cannot_change_how_the_demo_account_is_entered(
     )
     headers = {"Authorization": f"Bearer {login.json()['token']}"}
     before = app_ctx.db.one(CREDENTIALS, (DEMO_PHONE,))
-    refused = public_client.put(path, json=body, headers=headers)
+    tokens = app_ctx.db.scalar("SELECT COUNT(*) FROM access_tokens")
+    send = public_client.post if path.endswith("/tokens") else public_client.put
+    refused = send(path, json=body, headers=headers)
     assert refused.status_code == 403 and error_code(refused) == "DEMO_ACCOUNT_PROTECTED"
     after = app_ctx.db.one(CREDENTIALS, (DEMO_PHONE,))
     assert dict(after) == dict(before)
+    assert app_ctx.db.scalar("SELECT COUNT(*) FROM access_tokens") == tokens
 
 
 def test_the_demo_account_keeps_its_settings_locally(

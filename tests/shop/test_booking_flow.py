@@ -63,8 +63,9 @@ def draft(kind: str, **changes: Any) -> CheckoutDraft:
 
 def test_virtual_goods_need_no_address_and_send_none() -> None:
     virtual = draft("virtual", address=None)
-    assert virtual.problems() == [] and virtual.address_id() is None
-    assert draft("virtual").address_id() is None
+    assert virtual.problems() == [] and virtual.ship_to() == {}
+    assert draft("virtual").ship_to() == {}
+    assert draft("physical").ship_to() == {"address_id": ADDRESS.id}
     assert [p.field for p in draft("physical", address=None).problems()] == ["address"]
 
 
@@ -104,7 +105,8 @@ async def test_placing_virtual_goods_sends_no_address_and_no_service_fields() ->
     checkout.review(ready)
     assert (await checkout.place(FakeShop(api), ready)).kind == "placed"
     (_, quoted), (_, sent) = api.calls
-    assert quoted["address_id"] is None and sent["address_id"] is None
+    for call in (quoted, sent):
+        assert "address_id" not in call and "address" not in call
     assert sent["slot_id"] is None and sent["service_note"] is None
 
 
