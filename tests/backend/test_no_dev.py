@@ -54,8 +54,20 @@ async def drive(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Observed:
     """Sets up one of each thing the simulator would move, then runs ROUNDS rounds: the
     clock moves ROUND_SECONDS, the QR payment and the QR login are polled (the simulator
     pays only a QR code someone watches), the simulator gets its turns."""
-    # Every turn of the event loop is a simulator tick (when there is a simulator).
+    # The simulator ticks without pause (when there is one); each round waits for a whole
+    # step that began after its clock move (steps run in a thread, one after another).
     monkeypatch.setattr(simulator, "TICK_SECONDS", 0)
+    loop = asyncio.get_running_loop()
+    stepped = asyncio.Event()
+    real_step = simulator.step
+
+    def counted_step(context: Ctx) -> None:
+        try:
+            real_step(context)
+        finally:  # a failed step still ends the round; the assertions then say what moved
+            loop.call_soon_threadsafe(stepped.set)
+
+    monkeypatch.setattr(simulator, "step", counted_step)
     ctx: Ctx = app.state.ctx
     # The command-line app runs on wall time: start it where the seeded data is current.
     ctx.clock.advance(FROZEN_START - ctx.now())
@@ -76,8 +88,12 @@ async def drive(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> Observed:
         for _ in range(ROUNDS):
             ctx.clock.advance(ROUND_SECONDS)
             payments.poll(ctx, DEMO_USER_ID, qr_payment["id"])
-            for _ in range(3):
-                await asyncio.sleep(0)  # one event-loop turn: a tick, not a wait
+            if ctx.merchant == "auto":
+                for _ in range(2):  # the second began after the first ended: after the move
+                    stepped.clear()
+                    await stepped.wait()
+            else:
+                await asyncio.sleep(0)
             poll = await client.post(f"{API}/auth/oauth/poll", json={"device_code": device_code})
             polls.append(poll.status_code)
             if poll.status_code != 202:
