@@ -24,9 +24,11 @@ SnapCompare = Callable[..., bool]
 
 
 async def settle_product(pilot: Pilot[None]) -> None:
-    """Waits until the product page has its picture and reviews: their workers start
-    only when the product itself has loaded, so one settle can come too early. Fails if
-    the page never gets there (an error page, say)."""
+    """Waits until the product page has its picture, reviews and coupon row: their workers
+    start only when the product itself has loaded, so one settle can come too early. Fails
+    if the page never gets there (an error page, say)."""
+    from textual.widgets import Static
+
     from kshop_tui.screens.catalogue.product import ProductScreen
     from kshop_tui.widgets.image import ProductImage
 
@@ -37,7 +39,10 @@ async def settle_product(pilot: Pilot[None]) -> None:
         product = screen.product
         picture_done = not product.images or screen.query_one(ProductImage)._png is not None
         reviews_done = bool(screen.reviews) or product.review_count == 0
-        return picture_done and reviews_done
+        # The coupon row fills in after the page is shown; a key pressed before it did
+        # scrolled the page by its height (one CI run in two, at 80×24).
+        coupons_done = bool(str(screen.query_one("#coupons", Static).render()))
+        return picture_done and reviews_done and coupons_done
 
     await wait_until(pilot, complete, what="the product page with its picture and reviews")
     await settle(pilot)
