@@ -23,6 +23,7 @@ from fake_backend.services import search, service_slots
 from fake_backend.services.rules import CHINA_TZ, hash_secret, id_check_char, mask_id_number
 from fake_backend.storage import bookings as bookings_store
 from fake_backend.storage import catalogue as catalogue_store
+from fake_backend.storage import orders as orders_store
 
 DEMO_PRODUCTS = 240
 # The demo shop: the random catalogue and the services of `data.SERVICES` after it.
@@ -422,12 +423,7 @@ def _settle_products(ctx: Ctx, first_id: int) -> None:
         " WHERE id >= ? AND review_count > 0",
         (first_id,),
     )
-    ctx.db.execute(
-        "UPDATE products SET price_varies = (SELECT COUNT(DISTINCT price_fen) > 1 FROM skus"
-        " WHERE product_id = products.id), price_fen = COALESCE((SELECT MIN(price_fen) FROM skus"
-        " WHERE product_id = products.id AND stock > 0), price_fen) WHERE id >= ?",
-        (first_id,),
-    )
+    orders_store.settle_prices(ctx.db, first_id)
     ctx.db.execute(
         "UPDATE products SET original_price_fen = NULL"
         " WHERE id >= ? AND original_price_fen <= price_fen",

@@ -177,14 +177,26 @@ def return_sku(db: Database, sku_id: int, qty: int) -> None:
         settle_price(db, row["product_id"])
 
 
+# A product's price (migration 012): its lowest in-stock SKU's, the lowest of all while
+# none is in stock.
+PRODUCT_PRICE = (
+    "COALESCE((SELECT MIN(price_fen) FROM skus WHERE product_id = products.id AND stock > 0),"
+    " (SELECT MIN(price_fen) FROM skus WHERE product_id = products.id))"
+)
+
+
 def settle_price(db: Database, product_id: int) -> None:
-    """The product's price is its lowest in-stock SKU's, the lowest of all while none is
-    in stock (migration 012): called when a SKU sells out or comes back."""
+    """Called when one of the product's SKUs sells out or comes back."""
+    db.execute(f"UPDATE products SET price_fen = {PRODUCT_PRICE} WHERE id = ?", (product_id,))
+
+
+def settle_prices(db: Database, first_id: int) -> None:
+    """Prices, and whether the SKUs differ in price, of the products from `first_id` on
+    (a seeded catalogue)."""
     db.execute(
-        "UPDATE products SET price_fen = COALESCE("
-        "(SELECT MIN(price_fen) FROM skus WHERE product_id = ?1 AND stock > 0),"
-        " (SELECT MIN(price_fen) FROM skus WHERE product_id = ?1)) WHERE id = ?1",
-        (product_id,),
+        "UPDATE products SET price_varies = (SELECT COUNT(DISTINCT price_fen) > 1 FROM skus"
+        f" WHERE product_id = products.id), price_fen = {PRODUCT_PRICE} WHERE id >= ?",
+        (first_id,),
     )
 
 
