@@ -6,6 +6,7 @@ fully refunded orders under their own tab."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,6 +216,43 @@ async def test_the_detail_follows_the_replacement_and_confirms_it(
             "SELECT status FROM after_sales WHERE id = ?", (exchange.id,)
         )
         assert status == "completed"
+        assert not detail.query_one("#confirm-row").display
+        assert t("as.status.completed") in hint(app, "detail-status")
+
+
+async def test_a_read_begun_before_a_move_does_not_undo_it_on_screen(
+    make_app: MakeApp,
+    backend: Backend,
+    backend_ctx: Ctx,
+    demo_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Back from the confirm dialog, the screen re-reads the request while the move is
+    being written; when that read answers last, its older state must not be shown over
+    the move's answer (CI once showed "confirm" again after the replacement was confirmed)."""
+    exchange = await exchange_through_the_api(backend, backend_ctx, demo_token)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSaleDetailScreen(exchange.id))
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, AfterSaleDetailScreen)
+        answer_the_read = asyncio.Event()
+        read_before_the_move = backend.client.after_sale
+
+        async def slow_read(after_sale_id: int) -> AfterSale:
+            older = await read_before_the_move(after_sale_id)
+            await answer_the_read.wait()
+            return older
+
+        monkeypatch.setattr(backend.client, "after_sale", slow_read)
+        detail.load()
+        await pilot.pause()
+        confirmed = await backend.client.confirm_replacement(exchange.id)
+        detail.show(confirmed)  # what the move's worker does with its answer
+        answer_the_read.set()
+        await settle(pilot)
         assert not detail.query_one("#confirm-row").display
         assert t("as.status.completed") in hint(app, "detail-status")
 

@@ -138,13 +138,16 @@ class AfterSaleDetailScreen(ShopScreen):
             status = self.query_one("#detail-status", Static)
             status.update(Text(error_words(error), style="bold red"))
 
+        asked_about = self.after_sale
         after_sale = await self.shop.attempt(
             lambda api: api.after_sale(self.after_sale_id),
             needs_login=True,
             on_refusal=refused,
             on_login_cancelled=self.action_back,
         )
-        if after_sale is None:
+        # A move's answer shown meanwhile is newer than this read, which may have been
+        # made before the move was written (back from its confirm dialog, say).
+        if after_sale is None or self.after_sale is not asked_about:
             return
         self.show(after_sale)
         if Moves.of(after_sale).sending_back and not self._options_loaded:
