@@ -19,6 +19,7 @@ counts the calls that did, for the test that keeps it at zero.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import queue
 import sqlite3
@@ -201,6 +202,7 @@ class Database:
             conn.close()
             raise _unusable(self.path, error) from error
         conn.row_factory = sqlite3.Row
+        with_math_functions(conn)
         self._conn = conn
         self._lock = WriterQueue()
         self._depth = 0
@@ -223,6 +225,7 @@ class Database:
         )
         reader.execute("PRAGMA query_only=ON")
         reader.row_factory = sqlite3.Row
+        with_math_functions(reader)
         return reader
 
     @contextmanager
@@ -325,6 +328,19 @@ class Database:
         self._note_loop()
         with self._lock:
             self._conn.executemany(sql, rows)
+
+
+def has_math_functions(conn: sqlite3.Connection) -> bool:
+    return any(
+        row[0] == "ENABLE_MATH_FUNCTIONS" for row in conn.execute("PRAGMA compile_options")
+    )
+
+
+def with_math_functions(conn: sqlite3.Connection) -> None:
+    """The relevance order uses `log10` in SQL; an SQLite built without its math
+    functions gets Python's (the same values, a little slower)."""
+    if not has_math_functions(conn):
+        conn.create_function("log10", 1, math.log10, deterministic=True)
 
 
 def _check_writable(conn: sqlite3.Connection) -> None:

@@ -5,16 +5,16 @@ services/search_text.py; storage/catalogue.py finds the products a query's terms
 
 from __future__ import annotations
 
-import heapq
-import math
 import secrets
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from fake_backend.storage.catalogue import (
     ProductFilter,
     facet_clauses,
+    marks,
     substring_index,
     text_matches,
 )
@@ -149,59 +149,64 @@ def relevance_page(
     first: BM25 of `ranking_query` over products_terms plus the boosts; and how many
     products match in all.
 
-    Scored here rather than in one SQL statement: SQLite joins the BM25 of thousands of
-    matches to the matches by a nested loop (a second for 手机 on 100 000 products); two
-    plain reads and a dictionary take a few milliseconds."""
+    One statement scores every match and keeps the best `limit` in SQLite's sorter: the
+    BM25 of the matches is read once into a materialized table (joined to the matches
+    per row, FTS5 would run the query again for each: a second for 手机 on 100 000
+    products), and only the page's rows come back to Python (`sj` matches 14 714)."""
     text = text_matches(product_filter.terms)
     if text is None:
         raise ValueError("a relevance order needs words to rank by")
     clauses, params = facet_clauses(product_filter, after_text=True)
     where = f" AND {' AND '.join(clauses)}" if clauses else ""
     # The covering index answers these without opening a product's row.
-    candidates = db.all(
-        "SELECT p.id, p.brand, p.stock > 0, p.sales FROM products p INDEXED BY products_facets"
-        f" WHERE p.id IN ({text[0]}){where}",
-        [*text[1], *params],
+    matching = f"FROM products p INDEXED BY products_facets WHERE p.id IN ({text[0]}){where}"
+    total = int(db.scalar(f"SELECT COUNT(*) {matching}", [*text[1], *params]))
+    if total == 0:
+        return [], 0
+    boost_sql, boost_params = _boost_terms(boosts)
+    keyset, keyset_params = "", []
+    if after is not None:
+        keyset = " WHERE score < ? OR (score = ? AND id < ?)"
+        keyset_params = [after[0], after[0], after[1]]
+    rows = db.all(
+        "WITH text_scores(id, score) AS MATERIALIZED ("
+        f"SELECT rowid, -bm25(products_terms, {', '.join(map(str, TERM_WEIGHTS))})"
+        " FROM products_terms WHERE products_terms MATCH ?)"
+        " SELECT id, score FROM (SELECT p.id AS id,"
+        " coalesce((SELECT t.score FROM text_scores t WHERE t.id = p.id), 0.0)"
+        f" {boost_sql} AS score {matching}){keyset}"
+        " ORDER BY score DESC, id DESC LIMIT ?",
+        [ranking_query, *boost_params, *text[1], *params, *keyset_params, limit],
     )
-    prefixed = _names_holding(db, boosts.prefix, at_start=True)
-    together: dict[int, int] = {}
+    return [(row[0], row[1]) for row in rows], total
+
+
+def _boost_terms(boosts: Boosts) -> tuple[str, list[Any]]:
+    """The boosts as SQL added to a product's BM25 (`p` is the product), and their
+    parameters. Names holding the query's start or two neighbouring terms are found by the
+    substring indexes, each read once for the statement."""
+    sql = ""
+    params: list[Any] = []
+    if boosts.brands:
+        sql += f" + (CASE WHEN p.brand IN ({marks(boosts.brands)}) THEN ? ELSE 0.0 END)"
+        params += [*boosts.brands, boosts.brand]
+    if boosts.prefix:
+        table, phrase = substring_index(boosts.prefix)
+        sql += (
+            f" + (CASE WHEN p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            " THEN ? ELSE 0.0 END)"
+        )
+        params += [f"name : ^ {phrase}", boosts.title_prefix]
     for joined in boosts.neighbours:
-        for product_id in _names_holding(db, joined):
-            together[product_id] = together.get(product_id, 0) + 1
-    text_scores: dict[int, float] = {
-        row[0]: row[1]
-        for row in db.all(
-            f"SELECT rowid, -bm25(products_terms, {', '.join(map(str, TERM_WEIGHTS))})"
-            " FROM products_terms WHERE products_terms MATCH ?",
-            (ranking_query,),
+        table, phrase = substring_index(joined)
+        sql += (
+            f" + (CASE WHEN p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            " THEN ? ELSE 0.0 END)"
         )
-    }
-    brands = set(boosts.brands)
-    scored = []
-    for product_id, brand, in_stock, sales in candidates:
-        score = (
-            text_scores.get(product_id, 0.0)
-            + (boosts.brand if brand in brands else 0.0)
-            + (boosts.title_prefix if product_id in prefixed else 0.0)
-            + boosts.together * together.get(product_id, 0)
-            + (boosts.in_stock if in_stock else 0.0)
-            + boosts.sales * math.log10(1 + sales)
-        )
-        if after is None or (score, product_id) < after:
-            scored.append((score, product_id))
-    best = heapq.nlargest(limit, scored)
-    return [(product_id, score) for score, product_id in best], len(candidates)
-
-
-def _names_holding(db: Database, text: str, *, at_start: bool = False) -> set[int]:
-    """Ids of the products whose name holds `text` as written, or with `at_start` begins
-    with it (an FTS5 initial-token query: the name's first trigram or characters)."""
-    if not text:
-        return set()
-    table, phrase = substring_index(text)
-    column_query = f"name : ^ {phrase}" if at_start else f"name : {phrase}"
-    rows = db.all(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (column_query,))
-    return {row[0] for row in rows}
+        params += [f"name : {phrase}", boosts.together]
+    sql += " + (CASE WHEN p.stock > 0 THEN ? ELSE 0.0 END) + ? * log10(1 + p.sales)"
+    params += [boosts.in_stock, boosts.sales]
+    return sql, params
 
 
 # ---- history ------------------------------------------------------------------------------
