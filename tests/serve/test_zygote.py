@@ -12,6 +12,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -242,3 +244,26 @@ def test_the_old_way_is_one_option_away() -> None:
         assert build_parser().parse_args([server]).interpreter_per_session is False
         chosen = build_parser().parse_args([server, "--interpreter-per-session"])
         assert chosen.interpreter_per_session is True
+
+
+def test_a_visitor_gone_before_the_session_began_ends_it_as_a_hang_up() -> None:
+    """The pty's far end closed before the child took it as its terminal (CI once saw the
+    child die of an EIO traceback, exit 1): the child ends as a hung-up session does."""
+    script = (
+        "import os\n"
+        "from kshop_tui.serve.zygote import become_session\n"
+        "master, follower = os.openpty()\n"
+        "os.close(master)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    become_session([follower], True, dict(os.environ))\n"
+        "    os._exit(0)\n"
+        "print(os.waitpid(pid, 0)[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    status = int(done.stdout)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP, done.stderr
+    assert "Traceback" not in done.stderr

@@ -29,6 +29,7 @@ import argparse
 import array
 import asyncio
 import contextlib
+import errno
 import gc
 import importlib
 import json
@@ -215,7 +216,13 @@ def become_session(
         import fcntl
         import termios
 
-        fcntl.ioctl(standard[0], termios.TIOCSCTTY, 0)
+        try:
+            fcntl.ioctl(standard[0], termios.TIOCSCTTY, 0)
+        except OSError as error:
+            if error.errno != errno.EIO:
+                raise
+            # The visitor hung up before the session began: it ends as a hung-up one does.
+            os.kill(os.getpid(), signal.SIGHUP)
     for target, descriptor in enumerate(standard):
         os.dup2(descriptor, target)
     for descriptor in first_frame:  # the standard ones are safe on 0-2 by now
