@@ -1350,7 +1350,7 @@ MESSAGES: dict[str, str] = {
     "import.results_file": "结果：{path}",
     "import.results_unwritable": "无法写入结果文件 {path}：{reason}",
     "import.title": "批量导入订单",
-    "import.intro": "CSV 文件（UTF-8 或 GBK）每行一个订单。列：ref、sku_id、qty、name、phone、province、city、district、detail，可选 remark。按 o 选择文件。",
+    "import.intro": "CSV 文件每行一个订单，编码为 UTF-8 或 GBK。列：ref、sku_id、qty、name、phone、province、city、district、detail，可选 remark。按 o 选择文件。",
     "import.picker_title": "选择订单 CSV 文件",
     "import.checking": "正在检查 {name}…",
     "import.checked": "{name}：共 {total} 行，{good} 行可下单，{bad} 行有问题。",

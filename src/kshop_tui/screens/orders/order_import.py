@@ -302,7 +302,8 @@ class OrderImportScreen(ShopScreen):
         for column, cell in zip(ROW_COLUMNS, cells, strict=True):
             table.update_cell(str(result.number), column, cell)
         progress = self.query_one("#import-progress", ProgressBar)
-        progress.advance(1)
+        if result.status != "not_run":
+            progress.advance(1)
         done = int(progress.progress)
         if self.state == "running":
             self._status(t("import.running", done=done, total=len(self.checked)))
