@@ -170,6 +170,9 @@ def test_bad_rows_are_named_by_number_and_ref_and_the_good_ones_still_go(
     assert by_ref["BAD-PHONE"]["status"] == "invalid" and by_ref["BAD-PHONE"]["order_id"] == ""
     assert count(backend_ctx, "orders") == orders + 3
     assert "3 placed, 1 refused, 5 not valid, 0 not run." in " ".join(result.out.split())
+    # The table lists the rows that were not placed; the results file has them all.
+    assert "LAST-STRAW" in result.out and "BAD-PHONE" in result.out
+    assert "TOO-MANY" not in result.out
 
 
 def test_reasons_follow_the_language(shopper: Shell, tmp_path: Path) -> None:
@@ -316,6 +319,18 @@ def test_dry_run_quotes_every_row_and_places_nothing(
     human = shopper("order", "import", str(clean_run), "--pay", "balance", "--dry-run")
     assert human.code == 0
     assert "Dry run, nothing placed: 1 quoted" in " ".join(human.out.split())
+
+
+def test_dry_run_counts_the_stock_over_the_rows(shopper: Shell, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "stock.csv",
+        [good_row("S-1", qty=99), good_row("S-2", qty=99), good_row("S-3", qty=99)],
+    )
+    result = shopper("order", "import", str(path), "--pay", "balance", "--dry-run", "--json")
+    assert result.code == 4
+    rows = json_rows(result.out)
+    assert [row["status"] for row in rows] == ["quoted", "quoted", "invalid"]
+    assert "70 left for this row's 99" in str(rows[2]["error"])
 
 
 def test_a_file_that_cannot_be_read_exits_2_before_anything_is_sent(

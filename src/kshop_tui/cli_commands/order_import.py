@@ -152,40 +152,28 @@ def _progress(cx: Cli, checked: list[CheckedRow]) -> Iterator[Callable[[], None]
 
 
 def _report(cx: Cli, summary: ImportSummary, dry_run: bool) -> None:
-    cx.out.table(
-        tuple(
-            t(f"import.col.{name}") for name in ("row", "ref", "order", "status", "total", "error")
-        ),
-        (
+    """A dry run's quotes row by row; of a run, the rows that were not placed (the
+    results file has every row); then the counts."""
+    shown = [result for result in summary.results if dry_run or not result.placed]
+    if shown:
+        names = ("row", "ref", "order", "status", "total", "error")
+        cx.out.table(
+            tuple(t(f"import.col.{name}") for name in names),
             (
-                str(result.number),
-                result.ref,
-                result.order_no,
-                t(f"import.status.{result.status}"),
-                yuan(result.total_fen),
-                result.error,
-            )
-            for result in summary.results
-        ),
-        right=(t("import.col.row"), t("import.col.total")),
-        wrap=(t("import.col.ref"), t("import.col.error")),
-    )
-    if dry_run:
-        line = t(
-            "import.summary_dry",
-            quoted=summary.count("quoted"),
-            refused=summary.count("refused"),
-            invalid=summary.count("invalid"),
+                (
+                    str(result.number),
+                    result.ref,
+                    result.order_no,
+                    t(f"import.status.{result.status}"),
+                    yuan(result.total_fen),
+                    result.error,
+                )
+                for result in shown
+            ),
+            right=(t("import.col.row"), t("import.col.total")),
+            wrap=(t("import.col.ref"), t("import.col.error")),
         )
-    else:
-        line = t(
-            "import.summary",
-            placed=summary.count("paid", "placed"),
-            refused=summary.count("refused", "unpaid"),
-            invalid=summary.count("invalid"),
-            not_run=summary.count("not_run"),
-        )
-    cx.out.console.print(Text(line))
+    cx.out.console.print(Text(summary.words(dry_run=dry_run)))
 
 
 def _exit_code(summary: ImportSummary, dry_run: bool) -> int:

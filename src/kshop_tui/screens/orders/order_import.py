@@ -272,7 +272,7 @@ class OrderImportScreen(ShopScreen):
         run = OrderImport(self._call, options, sleep=asyncio.sleep)
         summary = await run.run(checked, self._row_done, lambda: self.stop_asked)
         self.summary, self.state = summary, "done"
-        words = _summary_words(summary)
+        words = summary.words()
         words = (
             t("import.stopped", summary=words)
             if summary.stopped
@@ -327,13 +327,3 @@ class OrderImportScreen(ShopScreen):
 
     def _call(self, action: Callable[[KshopClient], Awaitable[T]]) -> Awaitable[T]:
         return self.shop.run_api(action, needs_login=True)
-
-
-def _summary_words(summary: ImportSummary) -> str:
-    return t(
-        "import.summary",
-        placed=summary.count("paid", "placed"),
-        refused=summary.count("refused", "unpaid"),
-        invalid=summary.count("invalid"),
-        not_run=summary.count("not_run"),
-    )

@@ -385,6 +385,23 @@ class ImportSummary:
     def all_placed(self) -> bool:
         return all(result.placed for result in self.results)
 
+    def words(self, *, dry_run: bool = False) -> str:
+        """The counts, in the user's words."""
+        if dry_run:
+            return t(
+                "import.summary_dry",
+                quoted=self.count("quoted"),
+                refused=self.count("refused"),
+                invalid=self.count("invalid"),
+            )
+        return t(
+            "import.summary",
+            placed=self.count("paid", "placed"),
+            refused=self.count("refused", "unpaid"),
+            invalid=self.count("invalid"),
+            not_run=self.count("not_run"),
+        )
+
 
 class OrderImport:
     """One run over the checked rows. `should_stop` is asked between rows: a stop never
@@ -445,6 +462,9 @@ class OrderImport:
         if not checked.sendable or checked.address is None:
             return RowResult(row.number, row.ref, "invalid", error=checked.problem or "")
         if self.options.dry_run:
+            if checked.problem is not None:
+                # A quote knows nothing of the rows before this one: their stock is ours.
+                return RowResult(row.number, row.ref, "invalid", error=checked.problem)
             return await self._quote(checked)
         try:
             order = await self._place(checked)
