@@ -18,6 +18,7 @@ from fake_backend.context import Ctx
 from fake_backend.seed_data import DEMO_PAYMENT_PASSWORD
 from kshop_tui.app import KshopApp
 from kshop_tui.i18n import translate
+from kshop_tui.screens.orders.detail import OrderDetailScreen
 from kshop_tui.screens.orders.order_import import OrderImportScreen
 from kshop_tui.screens.orders.order_list import OrdersScreen
 from kshop_tui.screens.secret_prompt import SecretPromptModal
@@ -107,6 +108,11 @@ async def test_import_places_the_good_rows_and_names_the_bad_ones(
         assert (tmp_path / "orders.results.csv").exists()
         progress = screen.query_one("#import-progress")
         assert progress.display
+        table.focus()
+        table.move_cursor(row=2)
+        await pilot.press("enter")
+        detail = await helpers.wait_for_screen(pilot, OrderDetailScreen)
+        assert detail.order_id == screen.placed["4"]
 
 
 async def test_not_paying_now_places_orders_to_pay_from_the_list(

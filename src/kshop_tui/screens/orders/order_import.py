@@ -78,6 +78,8 @@ class OrderImportScreen(ShopScreen):
         self.checked: list[CheckedRow] = []
         self.summary: ImportSummary | None = None
         self.stop_asked = False
+        self.placed: dict[str, int] = {}
+        """Row key → the order placed for it, opened with enter."""
         self.generation = 0
         """Bumped by a new file: the checks of the file before it are stale."""
 
@@ -154,6 +156,7 @@ class OrderImportScreen(ShopScreen):
         self.generation += 1
         generation = self.generation
         self.state, self.source, self.checked, self.summary = "checking", None, [], None
+        self.placed = {}
         self._show_state()
         self._status(t("import.checking", name=path.name))
         try:
@@ -213,6 +216,13 @@ class OrderImportScreen(ShopScreen):
             Text(money(total_fen) if total_fen is not None else "", justify="right"),
             Text(error),
         )
+
+    @on(DataTable.RowSelected, "#import-rows")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a placed row opens its order."""
+        order_id = self.placed.get(str(event.row_key.value))
+        if order_id is not None:
+            self.open("order", order_id)
 
     @on(DataTable.RowHighlighted, "#import-rows")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -290,6 +300,8 @@ class OrderImportScreen(ShopScreen):
         self._show_state()
 
     def _row_done(self, result: RowResult) -> None:
+        if result.order_id is not None:
+            self.placed[str(result.number)] = result.order_id
         table = self.query_one("#import-rows", DataTable)
         cells = self._cells(
             result.number,
