@@ -49,6 +49,7 @@ _BINDING_IDS_TEXT = """
     orders.change_items orders.confirm_receipt orders.export orders.insights orders.next_tab
     orders.open orders.pay orders.prev_tab orders.review orders.review.send orders.support
     orders.support.send orders.track orders.track_any orders.reschedule orders.view_codes
+    orders.import order_import.open order_import.start order_import.stop
     parcel.track_copy
     pay_result.another pay_result.browse pay_result.detail
     picker.cancel picker.parent

@@ -51,6 +51,10 @@ ROUTES: dict[str, Route] = {
     "insights": Route(
         f"{_SCREENS}.orders.insights", "InsightsScreen", single=True, ends_login=True
     ),
+    # 批量导入订单 from a CSV file (the orders screen's `i`).
+    "order_import": Route(
+        f"{_SCREENS}.orders.order_import", "OrderImportScreen", single=True, ends_login=True
+    ),
     "wallet": Route(f"{_SCREENS}.wallet.wallet", "WalletScreen", single=True, ends_login=True),
     "coupons": Route(f"{_SCREENS}.wallet.coupons", "CouponsScreen", single=True, ends_login=True),
     "account": Route(f"{_SCREENS}.account.settings", "AccountScreen", single=True, ends_login=True),

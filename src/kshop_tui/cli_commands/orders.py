@@ -13,21 +13,17 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from kshop_tui.api import errors, models
 from kshop_tui.cli_commands import args as types
-from kshop_tui.cli_commands import auth
+from kshop_tui.cli_commands import auth, order_import
 from kshop_tui.cli_commands.output import specs_text, when, yuan
+from kshop_tui.cli_commands.payment_options import add_payment_options, payment_password
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
 
 STATUSES: tuple[str, ...] = get_args(models.OrderFilter)
-METHODS: tuple[str, ...] = get_args(models.PaymentMethod)
-PASSWORD_METHODS = frozenset({"balance", "bank_card", "bnpl"})
-"""These settle at once and need the payment password; Alipay and WeChat Pay answer a QR
-code to scan; pay-later needs neither."""
 PAGE_LIMIT = 100
 POLL_SECONDS = 2.0
-QR_LIFETIME_SECONDS = 15 * 60
 
 
 INLINE_ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detail")
@@ -75,13 +71,13 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         "--slot", metavar="SLOT", help="a service: the slot to book (`kshop product slots ID`)"
     )
     place.add_argument("--note", metavar="TEXT", help="a service: what it is for (服务需求)")
-    _add_payment_options(place)
+    add_payment_options(place)
     add_json(place)
     place.set_defaults(online=place_command)
 
     pay = order_actions.add_parser("pay", parents=[common], help="pay an unpaid order")
     pay.add_argument("order_id", type=types.positive_int, metavar="ID")
-    _add_payment_options(pay)
+    add_payment_options(pay)
     add_json(pay)
     pay.set_defaults(online=pay_command)
 
@@ -135,26 +131,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     add_json(track)
     track.set_defaults(online=track_command)
 
-
-def _add_payment_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pay", choices=METHODS, required=True, metavar="METHOD", help=", ".join(METHODS)
-    )
-    parser.add_argument(
-        "--payment-password-stdin",
-        action="store_true",
-        help="read the payment password (balance, bank_card, bnpl) from stdin's first line",
-    )
-    parser.add_argument(
-        "--wait", action="store_true", help="QR methods: wait until the payment settles"
-    )
-    parser.add_argument(
-        "--timeout",
-        type=types.positive_int,
-        default=QR_LIFETIME_SECONDS,
-        metavar="SECONDS",
-        help="how long --wait waits (default: the QR code's lifetime, 900)",
-    )
+    order_import.register(order_actions, common)
 
 
 def _address(text: str) -> int | None:
@@ -359,7 +336,7 @@ async def place_command(cx: Cli) -> int:
     client = cx.require_login()
     method: models.PaymentMethod = cx.args.pay
     ship_to = await _inline_address(cx, cx.args.to) if cx.args.to is not None else None
-    password = _payment_password(cx, method)
+    password = payment_password(cx, method)
     try:
         order = await cx.intent(
             lambda key: client.create_order(
@@ -385,7 +362,7 @@ async def place_command(cx: Cli) -> int:
 async def pay_command(cx: Cli) -> int:
     client = cx.require_login()
     method: models.PaymentMethod = cx.args.pay
-    password = _payment_password(cx, method)
+    password = payment_password(cx, method)
     order = await client.order(cx.args.order_id)
     return await _pay_and_report(cx, order, method, password)
 
@@ -417,15 +394,6 @@ def _lines(args: argparse.Namespace) -> list[tuple[int, int]] | None:
     if len(quantities) != len(skus):
         raise UsageError("give one --qty per --sku, in the same order (or none for 1 each)")
     return list(zip(skus, quantities, strict=True))
-
-
-def _payment_password(cx: Cli, method: str) -> str | None:
-    """Asked before anything is sent, so a script without it fails before ordering."""
-    if method not in PASSWORD_METHODS:
-        return None
-    if cx.args.payment_password_stdin:
-        return cx.stdin_line("payment password")
-    return cx.ask("Payment password: ", secret=True)
 
 
 async def _pay_and_report(

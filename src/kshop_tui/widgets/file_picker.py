@@ -1,5 +1,6 @@
-"""Picking photos from disk with the keyboard: a directory tree that shows only folders
-and PNG/JPEG files (with their sizes), and a path box for typing a path directly.
+"""Picking a file from disk with the keyboard: a directory tree that shows only folders
+and files of one kind (PNG/JPEG photos by default, with their sizes), and a path box for
+typing a path directly.
 
 `read_photo` checks a chosen file the way the backend will (image type by content, at
 most 5 MB) before a byte is uploaded, so a wrong file costs no round trip.
@@ -29,6 +30,20 @@ PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What a picker offers: the file names it shows, the largest size it lets through,
+    its title and the words for a file too big (`{name}`, `{size}`, `{limit}`)."""
+
+    suffixes: tuple[str, ...]
+    max_bytes: int
+    title_key: str
+    too_big_key: str
+
+
+PHOTOS = FileKind(PHOTO_SUFFIXES, MAX_PHOTO_BYTES, "picker.title", "picker.too_big")
 
 
 @dataclass(frozen=True)
@@ -92,18 +107,25 @@ def read_photo(path: Path) -> Photo:
 
 
 class PhotoTree(DirectoryTree):
-    """Folders and photo files only (no hidden ones), each file with its size."""
+    """Folders and the files of one kind only (photos unless told; no hidden ones), each
+    file with its size."""
 
     ICON_NODE_EXPANDED = "▾ "
     ICON_NODE = "▸ "
     ICON_FILE = "  "
+
+    def __init__(
+        self, path: str | Path, *, suffixes: tuple[str, ...] = PHOTO_SUFFIXES, id: str | None = None
+    ) -> None:
+        self.suffixes = suffixes
+        super().__init__(path, id=id)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [
             path
             for path in paths
             if not path.name.startswith(".")
-            and (self._safe_is_dir(path) or path.suffix.lower() in PHOTO_SUFFIXES)
+            and (self._safe_is_dir(path) or path.suffix.lower() in self.suffixes)
         ]
 
     def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
@@ -123,8 +145,8 @@ def _size_of(path: Path) -> int | None:
 
 
 class FilePickerModal(ModalScreen[Path | None]):
-    """Answers the chosen file's path, or None (escape). The caller checks it with
-    `read_photo`."""
+    """Answers the chosen file's path, or None (escape). The caller checks it (a photo
+    with `read_photo`)."""
 
     DEFAULT_CSS = """
     FilePickerModal {
@@ -166,21 +188,22 @@ class FilePickerModal(ModalScreen[Path | None]):
         Binding("ctrl+u", "parent", "picker.key.parent", id="picker.parent"),
     ]
 
-    def __init__(self, start: Path) -> None:
+    def __init__(self, start: Path, kind: FileKind = PHOTOS) -> None:
         super().__init__()
         localize_bindings(self)
         self.start = start
+        self.kind = kind
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog") as dialog:
-            dialog.border_title = t("picker.title")
+            dialog.border_title = t(self.kind.title_key)
             yield Input(
                 str(self.start),
                 id="picker-path",
                 placeholder=t("picker.path_placeholder"),
                 compact=True,
             )
-            yield PhotoTree(self.start, id="picker-tree")
+            yield PhotoTree(self.start, suffixes=self.kind.suffixes, id="picker-tree")
             yield Static(id="picker-status", markup=False)
             yield Static(t("picker.keys"), id="picker-keys", markup=False)
 
@@ -219,13 +242,13 @@ class FilePickerModal(ModalScreen[Path | None]):
         size = _size_of(entry.path)
         if size is None:
             self._status(t("picker.unreadable", name=entry.path.name), error=True)
-        elif size > MAX_PHOTO_BYTES:
+        elif size > self.kind.max_bytes:
             self._status(
                 t(
-                    "picker.too_big",
+                    self.kind.too_big_key,
                     name=entry.path.name,
                     size=human_size(size),
-                    limit=human_size(MAX_PHOTO_BYTES),
+                    limit=human_size(self.kind.max_bytes),
                 ),
                 error=True,
             )

@@ -3,14 +3,14 @@ what is sent to make an address the default."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kshop_tui import validation
 from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
-    from kshop_tui.api.models import Address, ParsedAddress
+    from kshop_tui.api.models import Address, ParsedAddress, Province
 
 NAME_MAX = 20
 DETAIL_MIN = 4
@@ -26,6 +26,8 @@ def address_problems(fields: Mapping[str, Any]) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not fields["name"]:
         problems["name"] = t("valid.required")
+    elif len(fields["name"]) > NAME_MAX:
+        problems["name"] = t("address.too_long", max=NAME_MAX)
     phone_problem = validation.check_phone(fields["phone"])
     if phone_problem is not None:
         problems["phone"] = t(phone_problem)
@@ -35,7 +37,23 @@ def address_problems(fields: Mapping[str, Any]) -> dict[str, str]:
             break
     if len(fields["detail"]) < DETAIL_MIN:
         problems["detail"] = t("address.detail_short", count=DETAIL_MIN)
+    elif len(fields["detail"]) > DETAIL_MAX:
+        problems["detail"] = t("address.too_long", max=DETAIL_MAX)
     return problems
+
+
+def region_problem(
+    regions: Sequence[Province], province: str, city: str, district: str
+) -> str | None:
+    """The first part of a typed region that is not in the backend's list (`province`,
+    `city` or `district`), or None: the pickers offer only these, a file may say anything."""
+    found = next((p for p in regions if p.name == province), None)
+    if found is None:
+        return "province"
+    in_city = next((c for c in found.cities if c.name == city), None)
+    if in_city is None:
+        return "city"
+    return None if district in in_city.districts else "district"
 
 
 def made_default(address: Address) -> dict[str, Any]:
