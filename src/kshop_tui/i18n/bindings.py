@@ -19,6 +19,9 @@ def localize_bindings(node: DOMNode) -> None:
                 binding,
                 description=t(binding.description) if binding.description else "",
                 tooltip=t(binding.tooltip) if binding.tooltip else "",
+                group=replace(binding.group, description=t(binding.group.description))
+                if binding.group is not None
+                else None,
             )
             for binding in bindings
         ]

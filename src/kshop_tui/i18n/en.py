@@ -1321,4 +1321,8 @@ MESSAGES: dict[str, str] = {
     "pay.guest_card_pay": "Pay",
     "pay.guest_card_number": "A card number is 16–19 digits.",
     "pay.guest_card_holder": "Enter the card holder's name.",
+    # --- issue 17: fewer keys, Textual's own words, the palette's other names ---
+    "checkout.key.method": "Pay with",
+    "orders.key.buy_again_elsewhere": "Buy again, another address",
+    "orders.why_not.buy_again_elsewhere": "Only goods sent by post go to another address: press n to buy again.",
 }

@@ -1298,4 +1298,8 @@ MESSAGES: dict[str, str] = {
     "pay.guest_card_pay": "付款",
     "pay.guest_card_number": "银行卡号为 16–19 位数字。",
     "pay.guest_card_holder": "请输入持卡人姓名。",
+    # --- issue 17: fewer keys, Textual's own words, the palette's other names ---
+    "checkout.key.method": "支付方式",
+    "orders.key.buy_again_elsewhere": "换地址再买",
+    "orders.why_not.buy_again_elsewhere": "只有需要寄送的商品可以换地址再买：按 n 再次购买。",
 }
