@@ -154,6 +154,7 @@ async def hits_for(pilot: Pilot[None], query: str) -> list[str]:
     """The palette's lines for `query`, typed into a fresh palette."""
     palette = await open_palette(pilot)
     await pilot.press(*query)
+    await settle(pilot)  # every keystroke's search has ended: the list is the whole query's
     command_list = palette.query_one(CommandList)
     await poll_until(pilot, lambda: command_list.option_count > 0, what=f"hits for {query!r}")
     lines = [line.strip() for line in shown_text(command_list).splitlines() if line.strip()]
@@ -167,7 +168,7 @@ async def hits_for(pilot: Pilot[None], query: str) -> list[str]:
     [
         ("zh_CN", "账户", "账号与安全"),  # an alias
         ("zh_CN", "zhanghao", "账号与安全"),  # the title's pinyin
-        ("zh_CN", "zhaq", "账号与安全"),  # its initials
+        ("zh_CN", "zhyaq", "账号与安全"),  # its initials
         ("zh_CN", "kuaidi", "物流查询"),  # an alias's pinyin
         ("zh_CN", "account", "账号与安全"),  # the English title
         ("en", "profile", "Account and security"),  # an English alias

@@ -63,7 +63,8 @@ def order_allows(action: str, order: Order | None) -> bool:
 
 def offered_actions(order: Order | None) -> list[str]:
     """The server's action names the order screen offers now."""
-    return [needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order)]
+    offered = (needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order))
+    return list(dict.fromkeys(offered))  # two keys may use one (buy again, and elsewhere)
 
 
 def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
