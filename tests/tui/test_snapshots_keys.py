@@ -44,7 +44,9 @@ class TestFewerKeysSnapshots:
         app = make_app(lang=lang, token=demo_token)
         assert snap_compare(app, terminal_size=size, run_before=run_before)
 
-    @pytest.mark.parametrize(("lang", "query"), [("zh_CN", "账户"), ("en", "profile")])
+    @pytest.mark.parametrize(
+        ("lang", "query"), [("zh_CN", "账户"), ("en", "profile")], ids=["zh_CN", "en"]
+    )
     @pytest.mark.parametrize("size", SIZES)
     def test_palette_finds_a_command_by_another_name(
         self,
