@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from kshop_tui.screens.payment import qr
 from kshop_tui.screens.payment.password import PaymentPasswordModal
 from kshop_tui.screens.payment.qr import QrPaymentScreen
 from kshop_tui.screens.payment.result import PaymentResultScreen
+from kshop_tui.shop.flows.orders import offered_actions, order_allows, repeat_lines
 from tests.tui import helpers
 from tests.tui.helpers import notifications, shown_text
 from tests.tui.test_orders import complete, pay, place, ship, skus_in_stock
@@ -248,6 +250,25 @@ async def test_a_completed_order_is_repeated_for_another_address(
         assert sorted((row["sku_id"], row["qty"]) for row in items) == sorted(
             [(first, 2), (second, 1)]
         )
+
+
+def test_a_repeat_orders_each_sku_once_with_all_its_pieces() -> None:
+    def item(sku_id: int, qty: int) -> Any:
+        return SimpleNamespace(sku_id=sku_id, qty=qty)
+
+    order: Any = SimpleNamespace(items=[item(7, 2), item(9, 1), item(7, 1)])
+    assert repeat_lines(order) == [(7, 3), (9, 1)]
+
+
+def test_repeating_elsewhere_needs_buy_again_and_goods_sent_by_post() -> None:
+    def order(kind: str, actions: list[str]) -> Any:
+        return SimpleNamespace(kind=kind, actions=actions)
+
+    assert order_allows("buy_again_elsewhere", order("physical", ["track", "buy_again"]))
+    assert not order_allows("buy_again_elsewhere", order("physical", ["pay", "cancel"]))
+    assert not order_allows("buy_again_elsewhere", order("virtual", ["buy_again"]))
+    assert not order_allows("buy_again_elsewhere", order("service", ["buy_again"]))
+    assert offered_actions(order("physical", ["track", "buy_again"])) == ["track", "buy_again"]
 
 
 async def test_goods_without_an_address_are_not_repeated_elsewhere(

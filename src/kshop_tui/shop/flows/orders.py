@@ -56,9 +56,10 @@ def order_allows(action: str, order: Order | None) -> bool:
     needed = SERVER_ACTIONS.get(action)
     if needed is None:
         return True
-    if action == "buy_again_elsewhere" and order is not None and order.kind != "physical":
-        return False  # only goods that travel have an address to change
-    return order is not None and needed in order.actions
+    if order is None or needed not in order.actions:
+        return False
+    # Only goods that travel have an address to change.
+    return action != "buy_again_elsewhere" or order.kind == "physical"
 
 
 def offered_actions(order: Order | None) -> list[str]:
