@@ -35,8 +35,11 @@ from kshop_tui.shop.options import AppOptions
 from kshop_tui.shop.session import Severity, ShopSession, StartupFailed
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from kshop_tui.api.models import User
     from kshop_tui.crash import CrashLog
+    from kshop_tui.palette import PaletteCommand
 
 CONFIG_NOTICE_SECONDS = 20
 
@@ -49,12 +52,20 @@ class SaysWhyNot(Protocol):
         """Why `action` does not apply now, in the user's words; None when it does."""
 
 
+def _shop_commands() -> type[Provider]:
+    """The palette's commands, imported when it first opens."""
+    from kshop_tui.palette import ShopCommands
+
+    return ShopCommands
+
+
 class KshopApp(App[None]):
     # The browse screen is the default screen, which Textual gives no CSS_PATH of its own:
     # its stylesheet is read with the app's, in the one parse before the first frame.
     CSS_PATH = ["app.tcss", "screens/catalogue/browse.tcss"]
     TITLE = "kshop"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {_shop_commands}
     BINDINGS = [
         Binding("slash", "search", "key.search", id="app.search"),
         Binding("b", "browse", "key.browse", show=False, id="app.browse"),
@@ -398,30 +409,52 @@ class KshopApp(App[None]):
         else:  # cart, orders, wallet, coupons, account, insights, browse
             self.call_later(getattr(self, f"action_{link.place}"))
 
+    def palette_commands(self, screen: Screen[Any]) -> list[PaletteCommand]:
+        """The command palette's commands (`kshop_tui.palette`: found by title, other
+        names and pinyin)."""
+        from kshop_tui.palette import PaletteCommand
+
+        commands: list[tuple[str, Callable[[], Any]] | None] = [
+            ("cmd.browse", self.action_browse),
+            ("cmd.search", self.action_search),
+            ("cmd.cart", self.action_cart),
+            ("orders.cmd.orders", self.action_orders),
+            ("orders.cmd.track", self.action_track_parcel),
+            ("orders.cmd.insights", self.action_insights),
+            ("cmd.wallet", self.action_wallet),
+            ("cmd.coupons", self.action_coupons),
+            ("cmd.check_in", self.action_check_in),
+            ("cmd.account", self.action_account),
+            ("as.cmd", self.action_after_sales),
+            ("cs.cmd", self.action_support),
+            ("cmd.help", self.action_help),
+            ("cmd.login", self.action_login) if self.user is None else None,
+            ("cmd.logout", self.action_logout) if self.user is not None else None,
+            ("cmd.theme", self.action_change_theme),
+            ("cmd.quit", self.action_quit),
+        ]
+        return [PaletteCommand(key, callback) for key, callback in filter(None, commands)]
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield SystemCommand(t("cmd.browse"), t("cmd.browse.help"), self.action_browse)
-        yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
-        yield SystemCommand(t("cmd.cart"), t("cmd.cart.help"), self.action_cart)
-        yield SystemCommand(t("orders.cmd.orders"), t("orders.cmd.orders.help"), self.action_orders)
-        yield SystemCommand(
-            t("orders.cmd.track"), t("orders.cmd.track.help"), self.action_track_parcel
+        for command in self.palette_commands(screen):
+            yield SystemCommand(command.title, command.help, command.callback)
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from kshop_tui.palette import ShopCommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(ShopCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        from kshop_tui.palette import ShopCommandPalette
+
+        self.push_screen(
+            ShopCommandPalette(providers=[ThemeProvider], placeholder=t("palette.themes"))
         )
-        yield SystemCommand(
-            t("orders.cmd.insights"), t("orders.cmd.insights.help"), self.action_insights
-        )
-        yield SystemCommand(t("cmd.wallet"), t("cmd.wallet.help"), self.action_wallet)
-        yield SystemCommand(t("cmd.coupons"), t("cmd.coupons.help"), self.action_coupons)
-        yield SystemCommand(t("cmd.check_in"), t("cmd.check_in.help"), self.action_check_in)
-        yield SystemCommand(t("cmd.account"), t("cmd.account.help"), self.action_account)
-        yield SystemCommand(t("as.cmd"), t("as.cmd.help"), self.action_after_sales)
-        yield SystemCommand(t("cs.cmd"), t("cs.cmd.help"), self.action_support)
-        yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
-        if self.user is None:
-            yield SystemCommand(t("cmd.login"), t("cmd.login.help"), self.action_login)
-        else:
-            yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
-        yield SystemCommand(t("cmd.theme"), t("cmd.theme.help"), self.action_change_theme)
-        yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self.action_quit)
 
     @work(group="login")
     async def action_login(self) -> None:

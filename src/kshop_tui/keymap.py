@@ -36,6 +36,8 @@ _BINDING_IDS_TEXT = """
     cart.checkout cart.less cart.more cart.open cart.remove cart.select cart.select_all
     checkout.address checkout.choose checkout.coupon checkout.pay checkout.place
     checkout.review checkout.slot
+    checkout.method_1 checkout.method_2 checkout.method_3 checkout.method_4 checkout.method_5
+    checkout.method_6 checkout.method_7 checkout.method_8 checkout.method_9
     codes.copy codes.reveal
     confirm.no confirm.yes
     coupons.check_in coupons.claim coupons.next_tab coupons.prev
@@ -45,7 +47,8 @@ _BINDING_IDS_TEXT = """
     login.method login.qr login.send_code login.stay
     logistics.copy logistics.reload
     modal.cancel
-    orders.after_sale orders.buy_again orders.cancel orders.change_address
+    orders.after_sale orders.buy_again orders.buy_again_elsewhere orders.cancel
+    orders.change_address
     orders.change_items orders.confirm_receipt orders.export orders.insights orders.next_tab
     orders.open orders.pay orders.prev_tab orders.review orders.review.send orders.support
     orders.support.send orders.track orders.track_any orders.reschedule orders.view_codes

@@ -11,8 +11,12 @@ if TYPE_CHECKING:
     from kshop_tui.shop.flows.payment import MethodOption
 
 
-def method_text(option: MethodOption) -> Text:
-    text = Text(option.label, style="" if option.available else "dim")
+def method_text(option: MethodOption, number: int | None = None) -> Text:
+    """`number`: the digit that chooses it, shown before its name (the checkout's radios)."""
+    text = Text()
+    if number is not None:
+        text.append(f"{number} ", style="bold" if option.available else "dim")
+    text.append(option.label, style="" if option.available else "dim")
     if option.detail:
         text.append("  " + option.detail, style="dim" if not option.available else "")
     if not option.available and option.reason:

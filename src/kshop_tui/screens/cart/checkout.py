@@ -14,16 +14,30 @@ from textual.widgets import Button
 
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
-from kshop_tui.screens.cart.checkout_form import CheckoutForm
+from kshop_tui.screens.cart.checkout_form import METHOD_DIGITS, CheckoutForm
 from kshop_tui.shop.flows.checkout import Placement, Step
 from kshop_tui.shop.flows.payment import PayResult, failure_words
 from kshop_tui.text import clean, local_time, money
+
+# `1`…`9` choose the pay-with method of that number (the form shows each one's digit);
+# the footer shows them as one group.
+METHOD_DIGIT_BINDINGS = [
+    Binding(
+        str(number),
+        f"pick_method({number})",
+        "checkout.key.method",
+        id=f"checkout.method_{number}",
+        group=Binding.Group("checkout.key.method", compact=True),
+    )
+    for number in range(1, METHOD_DIGITS + 1)
+]
 
 
 class CheckoutScreen(CheckoutForm):
     CSS_PATH = "checkout.tcss"
     BINDINGS = [
         Binding("ctrl+s", "review", "checkout.key.review", id="checkout.review"),
+        *METHOD_DIGIT_BINDINGS,
         Binding("e", "edit_address", "checkout.key.ship_to", id="checkout.address"),
         Binding("k", "pick_coupon", "checkout.key.coupon", id="checkout.coupon"),
         Binding("t", "pick_slot", "kinds.key.pick_slot", id="checkout.slot"),
@@ -41,6 +55,10 @@ class CheckoutScreen(CheckoutForm):
             return self.step == Step.FORM and self.kind == "service"
         if action in ("review", "pick_coupon"):
             return self.step == Step.FORM
+        if action == "pick_method":
+            number = parameters[0] if parameters else 0
+            shown = isinstance(number, int) and number <= len(self.options)
+            return self.step == Step.FORM and shown
         if action == "pay":
             return self.step == Step.PLACED
         if action == "place":

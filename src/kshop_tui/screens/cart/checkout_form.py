@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import Address, Invoice, Order, Quote, Slot, Wallet
 
 QUOTE_DEBOUNCE_SECONDS = 0.3
+# The pay-with methods a digit chooses: `1` the first … `9` the ninth.
+METHOD_DIGITS = 9
 # The backend's field names → the hint lines under the fields they concern.
 FIELD_HINTS = {
     "address_id": "address-hint",
@@ -82,15 +84,36 @@ PROBLEM_PLACES: dict[Field, tuple[str, str | None]] = {
 }
 
 
+def _highlight_pressed(radios: RadioSet) -> None:
+    """Moves a new set's highlight to its pressed button. Textual highlights the first
+    one, whatever is pressed: Enter would then change the method instead of keeping it."""
+    pressed = radios.pressed_button
+    if pressed is None:
+        return
+    for _ in radios.query(RadioButton):
+        if pressed.has_class("-selected"):
+            return
+        radios.action_next_button()
+
+
 class CheckoutForm(ShopScreen):
     """The checkout's steps 1 and 2; `CheckoutScreen` places and pays the order."""
 
-    def __init__(self, lines: list[tuple[int, int]] | None = None, kind: str = "physical") -> None:
+    def __init__(
+        self,
+        lines: list[tuple[int, int]] | None = None,
+        kind: str = "physical",
+        *,
+        choose_address: bool = False,
+    ) -> None:
         """`lines` [(sku_id, qty)] to buy now, or None for the cart's selected lines;
-        `kind` the kind of goods when known before the first quote (the product page)."""
+        `kind` the kind of goods when known before the first quote (the product page);
+        `choose_address`: open with the address book (an order repeated for another
+        address)."""
         super().__init__()
         self.lines = lines
         self.kind_hint = kind
+        self._address_first = choose_address
         self.slot: Slot | None = None
         self.addresses: list[Address] = []
         self.address: Address | None = None
@@ -199,11 +222,12 @@ class CheckoutForm(ShopScreen):
         self.query_one("#checkout-form").display = True
         self._loaded = True
         self.query_one(AddressRow).show(self.address)
-        if self.kind == "virtual":
-            self.query_one("#pay-with").focus()
-        else:
-            self.query_one(AddressRow).focus()
+        # The address is usually the default one already; how to pay is what people
+        # change: arrows and Enter work on it at once (`e` still opens the addresses).
+        self.query_one("#pay-with").focus()
         self._schedule_quote(at_once=True)
+        if self._address_first and self.kind != "virtual":
+            self.choose_address()
 
     async def _fill_methods(self, total_fen: int) -> None:
         """The pay-with radios for `total_fen`, keeping the user's choice when it still
@@ -220,12 +244,12 @@ class CheckoutForm(ShopScreen):
         selected = keep or preferred(self.options)
         buttons = [
             RadioButton(
-                method_text(option),
+                method_text(option, number if number <= METHOD_DIGITS else None),
                 value=option is selected,
                 disabled=not option.available,
                 name=option.key,
             )
-            for option in self.options
+            for number, option in enumerate(self.options, start=1)
         ]
         # A RadioSet learns its buttons when it mounts: a new set, not new buttons.
         old = self.query_one("#pay-with", RadioSet)
@@ -233,8 +257,22 @@ class CheckoutForm(ShopScreen):
         await old.remove()
         radios = RadioSet(*buttons, id="pay-with", compact=True)
         await self.query_one("#pay-row", Horizontal).mount(radios)
+        _highlight_pressed(radios)
         if had_focus:
             radios.focus()
+        self.refresh_bindings()  # the digits that choose a method
+
+    def action_pick_method(self, number: int) -> None:
+        """The digit `number` chooses the method shown with it."""
+        if self.step != Step.FORM or not 1 <= number <= len(self.options):
+            return
+        option = self.options[number - 1]
+        if not option.available:
+            self.notify(f"{option.label}: {option.reason}", severity="warning", markup=False)
+            return
+        radios = self.query_one("#pay-with", RadioSet)
+        radios.query(RadioButton)[number - 1].value = True
+        radios.focus()
 
     def chosen_method(self) -> MethodOption | None:
         if not self.is_mounted:

@@ -40,6 +40,7 @@ from kshop_tui.shop.flows.orders import (
     offered_actions,
     order_allows,
     refusal_words,
+    repeat_lines,
 )
 from kshop_tui.text import local_time, money, seconds_until
 from kshop_tui.widgets.status_badge import StatusBadge, time_left
@@ -64,6 +65,12 @@ class OrderDetailScreen(ShopScreen):
         Binding("v", "review", "orders.key.review", id="orders.review"),
         Binding("r", "after_sale", "orders.key.after_sale", id="orders.after_sale"),
         Binding("n", "buy_again", "orders.key.buy_again", id="orders.buy_again"),
+        Binding(
+            "N",
+            "buy_again_elsewhere",
+            "orders.key.buy_again_elsewhere",
+            id="orders.buy_again_elsewhere",
+        ),
         Binding("s", "contact_support", "orders.key.contact_support", id="orders.support"),
         Binding("e", "export_receipt", "orders.key.export_receipt", id="orders.export"),
         Binding("k", "view_codes", "kinds.key.codes", id="orders.view_codes"),
@@ -330,6 +337,13 @@ class OrderDetailScreen(ShopScreen):
         order = self.order
         if order is not None:
             await add_to_cart_again(self.shop, order)
+
+    def action_buy_again_elsewhere(self) -> None:
+        """A checkout of the same items that opens with the address book, for the same
+        order sent somewhere else (an operator's 代客下单: the next customer)."""
+        order = self.order
+        if order is not None and order.items:
+            self.open("checkout", repeat_lines(order), order.kind, choose_address=True)
 
     def action_change_address(self) -> None:
         self.change_address()

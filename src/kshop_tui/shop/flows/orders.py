@@ -40,6 +40,7 @@ SERVER_ACTIONS = {
     "review": "review",
     "after_sale": "after_sale",
     "buy_again": "buy_again",
+    "buy_again_elsewhere": "buy_again",
     "view_codes": "view_codes",
     "reschedule": "reschedule",
 }
@@ -55,12 +56,16 @@ def order_allows(action: str, order: Order | None) -> bool:
     needed = SERVER_ACTIONS.get(action)
     if needed is None:
         return True
-    return order is not None and needed in order.actions
+    if order is None or needed not in order.actions:
+        return False
+    # Only goods that travel have an address to change.
+    return action != "buy_again_elsewhere" or order.kind == "physical"
 
 
 def offered_actions(order: Order | None) -> list[str]:
     """The server's action names the order screen offers now."""
-    return [needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order)]
+    offered = (needed for action, needed in SERVER_ACTIONS.items() if order_allows(action, order))
+    return list(dict.fromkeys(offered))  # two keys may use one (buy again, and elsewhere)
 
 
 def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
@@ -70,7 +75,9 @@ def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
     says why as well as the order shows."""
     status, after_sale = order.status, order.after_sale_status
     items = getattr(order, "items", None)  # a list row has no items
-    if status in ("cancelled", "closed") and action != "buy_again":
+    if action == "buy_again_elsewhere" and order.kind != "physical":
+        return t("orders.why_not.buy_again_elsewhere")
+    if status in ("cancelled", "closed") and action not in ("buy_again", "buy_again_elsewhere"):
         return t(f"orders.why_not.{status}")
     kind_words = _kind_refusal(action, order)
     if kind_words is not None:
@@ -103,7 +110,7 @@ def refusal_words(action: str, order: Order | OrderSummary) -> str | None:
         if items is not None and all(item.refunded for item in items):
             return t("orders.why_not.after_sale.refunded")
         return t("orders.why_not.after_sale.closed")
-    if action == "buy_again":
+    if action in ("buy_again", "buy_again_elsewhere"):
         return t("orders.why_not.buy_again")
     return None
 
@@ -197,6 +204,15 @@ async def cancel_with_reason(
 def buy_again_changes(order: Order) -> list[CartChange]:
     """The cart changes that put each of the order's lines into the cart again."""
     return [CartChange("add", sku_id=item.sku_id, qty=item.qty) for item in order.items]
+
+
+def repeat_lines(order: Order) -> list[tuple[int, int]]:
+    """The order's lines as a checkout's [(sku_id, qty)], one per SKU (a SKU on two lines
+    is ordered once with both quantities)."""
+    quantities: dict[int, int] = {}
+    for item in order.items:
+        quantities[item.sku_id] = quantities.get(item.sku_id, 0) + item.qty
+    return list(quantities.items())
 
 
 async def add_to_cart_again(shop: ShopSession, order: Order) -> None:
