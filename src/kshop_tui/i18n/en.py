@@ -250,6 +250,7 @@ MESSAGES: dict[str, str] = {
     "valid.chinese_name": "2–20 Chinese characters, as on the ID card",
     "valid.id_length": "18 characters",
     "valid.id_chars": "17 digits, then a digit or X",
+    "valid.id_birth_date": "Characters 7–14 must be a real birth date (YYYYMMDD, 1900 to today)",
     "valid.id_check_digit": "The check digit does not match: check the number",
     "strength.weak": "Weak",
     "strength.fair": "Fair",

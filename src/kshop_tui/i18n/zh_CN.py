@@ -238,6 +238,7 @@ MESSAGES: dict[str, str] = {
     "valid.chinese_name": "2–20 个汉字，与身份证一致",
     "valid.id_length": "身份证号为 18 位",
     "valid.id_chars": "前 17 位为数字，最后一位为数字或 X",
+    "valid.id_birth_date": "第 7–14 位须为真实的出生日期（年月日，1900 年至今）",
     "valid.id_check_digit": "校验位不符，请核对号码",
     "strength.weak": "弱",
     "strength.fair": "一般",
