@@ -1092,7 +1092,7 @@ MESSAGES: dict[str, str] = {
     "cs.chat.where_loading": "Support",
     "cs.chat.where": "Support › {subject}",
     "cs.chat.order": "Order {order_no}",
-    "cs.chat.escalate_hint": "ctrl+t asks the platform to step in",
+    "cs.chat.escalate_hint": "ctrl+t or F2 asks the platform to step in",
     "cs.chat.escalated_hint": "the platform has joined",
     "cs.chat.placeholder": "Write a message and press enter",
     "cs.chat.send": "Send",

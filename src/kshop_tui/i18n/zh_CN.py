@@ -1074,7 +1074,7 @@ MESSAGES: dict[str, str] = {
     "cs.chat.where_loading": "客服",
     "cs.chat.where": "客服 › {subject}",
     "cs.chat.order": "订单 {order_no}",
-    "cs.chat.escalate_hint": "ctrl+t 投诉，请平台介入",
+    "cs.chat.escalate_hint": "ctrl+t 或 F2 投诉，请平台介入",
     "cs.chat.escalated_hint": "平台已介入",
     "cs.chat.placeholder": "输入消息，回车发送",
     "cs.chat.send": "发送",
