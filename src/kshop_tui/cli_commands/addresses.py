@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -15,16 +16,14 @@ FIELDS = ("name", "phone", "province", "city", "district", "detail")
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("address", help="read a pasted address into its fields")
+    group = commands.add_parser("address", help=t("cli.addresses.address"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     parse = actions.add_parser(
         "parse",
         parents=[common],
-        help="name, phone, province, city, district and detail of a pasted address",
+        help=t("cli.addresses.parse"),
     )
-    parse.add_argument(
-        "text", nargs="+", metavar="TEXT", help="the address as pasted (quote it, or not)"
-    )
+    parse.add_argument("text", nargs="+", metavar="TEXT", help=t("cli.addresses.parse.text"))
     add_json(parse)
     parse.set_defaults(online=parse_command)
 

@@ -15,6 +15,7 @@ from kshop_tui import i18n
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import OK, USAGE, add_json
 from kshop_tui.config import ConfigProblem, config_path, data_dir, load_settings
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -36,16 +37,16 @@ TEMPLATE = """\
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("config", help="the settings file")
+    group = commands.add_parser("config", help=t("cli.config.config"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    path = actions.add_parser("path", help="print the settings file's path")
+    path = actions.add_parser("path", help=t("cli.config.path"))
     path.set_defaults(offline=path_command)
-    show = actions.add_parser("show", help="the settings in effect, and any problems")
+    show = actions.add_parser("show", help=t("cli.config.show"))
     add_json(show)
     show.set_defaults(offline=show_command)
-    check = actions.add_parser("check", help="check the file: its problems, or OK")
+    check = actions.add_parser("check", help=t("cli.config.check"))
     check.set_defaults(offline=check_command)
-    edit = actions.add_parser("edit", help="open the file in $VISUAL / $EDITOR, then check it")
+    edit = actions.add_parser("edit", help=t("cli.config.edit"))
     edit.set_defaults(offline=edit_command)
 
 
