@@ -24,6 +24,7 @@ from tests.client.test_cli import (  # noqa: F401 (fixtures)
     isolated,
     kshop,
     shell_for,
+    shopper,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -111,6 +112,15 @@ def test_table_headers_follow_lang(kshop: Shell) -> None:  # noqa: F811
         assert translate("zh_CN", key) in header
     english = kshop("products", "search", "保温杯", "--limit", "3")
     assert "Name" in english.out and "Brand" in english.out and "名称" not in english.out
+
+
+def test_field_labels_follow_lang(shopper: Shell) -> None:  # noqa: F811
+    chinese = shopper("whoami", "--lang", "zh_CN")
+    assert chinese.code == 0
+    for key in ("cli.field.nickname", "cli.field.phone", "cli.field.payment_password"):
+        assert translate("zh_CN", key) in chinese.out
+    english = shopper("whoami")
+    assert "Nickname" in english.out and translate("zh_CN", "cli.field.nickname") not in english.out
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

@@ -117,8 +117,8 @@ async def revoke_command(cx: Cli) -> int:
 
 def _fields(token: models.AccessToken) -> list[tuple[str, str]]:
     return [
-        ("Token id", str(token.id)),
-        ("Name", token.name),
-        ("Scopes", ", ".join(token.scopes)),
-        ("Expires", when(token.expires_at)),
+        ("cli.field.token_id", str(token.id)),
+        ("cli.field.name", token.name),
+        ("cli.field.scopes", ", ".join(token.scopes)),
+        ("cli.field.expires", when(token.expires_at)),
     ]

@@ -34,9 +34,9 @@ async def parse_command(cx: Cli) -> int:
     if cx.out.json_mode:
         cx.out.model(parsed)
     else:
-        pairs = [(field.capitalize(), getattr(parsed, field) or "—") for field in FIELDS]
+        pairs = [(f"cli.field.address_{field}", getattr(parsed, field) or "—") for field in FIELDS]
         if parsed.unparsed:
-            pairs.append(("Not placed", parsed.unparsed))
+            pairs.append(("cli.field.not_placed", parsed.unparsed))
         cx.out.fields(pairs)
     complete = all(getattr(parsed, field) for field in FIELDS)
     return OK if complete else REFUSED

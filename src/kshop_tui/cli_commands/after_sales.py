@@ -332,44 +332,48 @@ async def show_command(cx: Cli) -> int:
 
 def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
     fields = [
-        ("After-sale", str(after_sale.id)),
-        ("Order", f"{after_sale.order_no} (id {after_sale.order_id})"),
-        ("Type", after_sale.type),
-        ("Status", after_sale.status),
-        ("Reason", after_sale.reason_label),
+        ("cli.field.after_sale", str(after_sale.id)),
+        ("cli.field.order", f"{after_sale.order_no} (id {after_sale.order_id})"),
+        ("cli.field.type", after_sale.type),
+        ("cli.field.status", after_sale.status),
+        ("cli.field.reason", after_sale.reason_label),
         *(
             []
             if after_sale.type == "exchange"
             else [
-                ("Amount", yuan(after_sale.amount_fen)),
-                ("Refund to", after_sale.refund_account or after_sale.refund_to),
+                ("cli.field.amount", yuan(after_sale.amount_fen)),
+                ("cli.field.refund_to", after_sale.refund_account or after_sale.refund_to),
             ]
         ),
-        ("Asked", when(after_sale.created_at)),
+        ("cli.field.asked", when(after_sale.created_at)),
     ]
     if after_sale.deadline_at:
-        fields.append(("Deadline", when(after_sale.deadline_at)))
+        fields.append(("cli.field.deadline", when(after_sale.deadline_at)))
     if after_sale.refunded_at:
-        fields.append(("Refunded", when(after_sale.refunded_at)))
+        fields.append(("cli.field.refunded", when(after_sale.refunded_at)))
     if after_sale.return_address:
         address = after_sale.return_address
-        fields.append(("Return to", f"{address.name} {address.phone} {address.one_line()}"))
+        fields.append(
+            ("cli.field.return_to", f"{address.name} {address.phone} {address.one_line()}")
+        )
     if after_sale.return_tracking_no:
         parcel = f"{after_sale.return_carrier or ''} {after_sale.return_tracking_no}"
-        fields.append(("Return parcel", parcel.strip()))
+        fields.append(("cli.field.return_parcel", parcel.strip()))
     for wanted in after_sale.exchange_items:
-        fields.append(("Exchange for", f"item {wanted.item_id} → {specs_text(wanted.specs)}"))
+        fields.append(
+            ("cli.field.exchange_for", f"item {wanted.item_id} → {specs_text(wanted.specs)}")
+        )
     if after_sale.replacement is not None:
         replacement = after_sale.replacement
-        fields.append(("Replacement", f"{replacement.carrier} {replacement.tracking_no}"))
+        fields.append(("cli.field.replacement", f"{replacement.carrier} {replacement.tracking_no}"))
     if after_sale.replacement_confirm_by:
-        fields.append(("Completes on", when(after_sale.replacement_confirm_by)))
+        fields.append(("cli.field.completes_on", when(after_sale.replacement_confirm_by)))
     if after_sale.appeal_outcome:
-        fields.append(("Appeal", after_sale.appeal_outcome))
+        fields.append(("cli.field.appeal", after_sale.appeal_outcome))
     if after_sale.merchant_note:
-        fields.append(("Merchant", after_sale.merchant_note))
+        fields.append(("cli.field.merchant", after_sale.merchant_note))
     if after_sale.actions:
-        fields.append(("You may", ", ".join(after_sale.actions)))
+        fields.append(("cli.field.you_may", ", ".join(after_sale.actions)))
     cx.out.fields(fields)
     if after_sale.description:
         cx.out.paragraph(after_sale.description)

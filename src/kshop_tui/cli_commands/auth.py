@@ -162,12 +162,12 @@ async def whoami_command(cx: Cli) -> int:
 
 def _user_fields(user: models.User) -> list[tuple[str, str]]:
     return [
-        ("Nickname", user.nickname),
-        ("Phone", user.phone_masked),
-        ("User id", str(user.id)),
-        ("Real name", user.real_name_masked or "not verified"),
-        ("Two-step login", "on" if user.two_factor_enabled else "off"),
-        ("Payment password", "set" if user.has_payment_password else "not set"),
+        ("cli.field.nickname", user.nickname),
+        ("cli.field.phone", user.phone_masked),
+        ("cli.field.user_id", str(user.id)),
+        ("cli.field.real_name", user.real_name_masked or "not verified"),
+        ("cli.field.two_step_login", "on" if user.two_factor_enabled else "off"),
+        ("cli.field.payment_password", "set" if user.has_payment_password else "not set"),
     ]
 
 

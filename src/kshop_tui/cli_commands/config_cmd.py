@@ -82,13 +82,22 @@ def show_command(args: argparse.Namespace, out: Output) -> int:
         out.json(answer)
         return _report(settings.problems, out)
     fields = [
-        ("Config file", str(path) + ("" if path.exists() else " (not created; defaults)")),
-        ("Data dir", str(data_dir())),
-        ("Backend", f"{backend or 'bundled (in this process)'} [{backend_source}]"),
-        ("Language", f"{language} [{language_source}]"),
-        ("Theme", settings.theme),
-        ("Key bindings", ", ".join(f"{k} = {v}" for k, v in settings.keys.items()) or "defaults"),
-        ("Demo limits", ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items())),
+        (
+            "cli.field.config_file",
+            str(path) + ("" if path.exists() else " (not created; defaults)"),
+        ),
+        ("cli.field.data_dir", str(data_dir())),
+        ("cli.field.backend", f"{backend or 'bundled (in this process)'} [{backend_source}]"),
+        ("cli.field.language", f"{language} [{language_source}]"),
+        ("cli.field.theme", settings.theme),
+        (
+            "cli.field.key_bindings",
+            ", ".join(f"{k} = {v}" for k, v in settings.keys.items()) or "defaults",
+        ),
+        (
+            "cli.field.demo_limits",
+            ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items()),
+        ),
     ]
     out.fields(fields)
     return _report(settings.problems, out)

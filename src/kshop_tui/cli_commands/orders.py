@@ -282,43 +282,47 @@ async def reschedule_command(cx: Cli) -> int:
 
 def show_order(cx: Cli, order: models.Order) -> None:
     fields = [
-        ("Order", f"{order.order_no} (id {order.id})"),
-        ("Kind", order.kind),
-        ("Status", _status(order.status, order.after_sale_status)),
-        ("Placed", when(order.created_at)),
-        ("Subtotal", yuan(order.subtotal_fen)),
-        ("Shipping", yuan(order.shipping_fen)),
-        ("Discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
-        ("Total", yuan(order.total_fen)),
-        ("Payment", order.paid_method or f"{order.payment_method} (not paid)"),
+        ("cli.field.order", f"{order.order_no} (id {order.id})"),
+        ("cli.field.kind", order.kind),
+        ("cli.field.status", _status(order.status, order.after_sale_status)),
+        ("cli.field.placed", when(order.created_at)),
+        ("cli.field.subtotal", yuan(order.subtotal_fen)),
+        ("cli.field.shipping", yuan(order.shipping_fen)),
+        ("cli.field.discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
+        ("cli.field.total", yuan(order.total_fen)),
+        ("cli.field.payment", order.paid_method or f"{order.payment_method} (not paid)"),
     ]
     if order.address is not None:
         address = order.address
-        fields.append(("Ship to", f"{address.name} {address.phone_masked} {address.one_line()}"))
+        fields.append(
+            ("cli.field.ship_to", f"{address.name} {address.phone_masked} {address.one_line()}")
+        )
     if order.delivery is not None:
         seen = "viewed" if order.delivery.codes_viewed else "not viewed: `kshop order codes ID`"
-        fields.append(("Codes", f"{order.delivery.count} delivered, {seen}"))
+        fields.append(("cli.field.codes", f"{order.delivery.count} delivered, {seen}"))
     if order.appointment is not None:
         booked = order.appointment
         moved = ", rescheduled once" if booked.rescheduled else ""
-        fields.append(("Booked", f"{when(booked.starts_at)} – {when(booked.ends_at)}{moved}"))
-        fields.append(("Changeable until", when(booked.changeable_until)))
+        fields.append(
+            ("cli.field.booked", f"{when(booked.starts_at)} – {when(booked.ends_at)}{moved}")
+        )
+        fields.append(("cli.field.changeable_until", when(booked.changeable_until)))
     if order.service_note:
-        fields.append(("Service note", order.service_note))
+        fields.append(("cli.field.service_note", order.service_note))
     if order.refunded_fen:
-        fields.append(("Refunded", yuan(order.refunded_fen)))
+        fields.append(("cli.field.refunded", yuan(order.refunded_fen)))
     if order.coupon:
-        fields.append(("Coupon", order.coupon.title))
+        fields.append(("cli.field.coupon", order.coupon.title))
     if order.remark:
-        fields.append(("Remark", order.remark))
+        fields.append(("cli.field.remark", order.remark))
     if order.tracking_no:
-        fields.append(("Parcel", f"{order.carrier or ''} {order.tracking_no}".strip()))
+        fields.append(("cli.field.parcel", f"{order.carrier or ''} {order.tracking_no}".strip()))
     if order.auto_cancel_at and order.status == "pending_payment":
-        fields.append(("Pay before", when(order.auto_cancel_at)))
+        fields.append(("cli.field.pay_before", when(order.auto_cancel_at)))
     if order.cancel_reason:
-        fields.append(("Cancelled", order.cancel_reason))
+        fields.append(("cli.field.cancelled", order.cancel_reason))
     if order.actions:
-        fields.append(("You may", ", ".join(order.actions)))
+        fields.append(("cli.field.you_may", ", ".join(order.actions)))
     cx.out.fields(fields)
     cx.out.table(
         (
@@ -359,13 +363,13 @@ async def track_command(cx: Cli) -> int:
         cx.out.model(tracking)
         return OK
     fields = [
-        ("Carrier", tracking.carrier_name),
-        ("Parcel", tracking.tracking_no),
-        ("Status", tracking.status),
+        ("cli.field.carrier", tracking.carrier_name),
+        ("cli.field.parcel", tracking.tracking_no),
+        ("cli.field.status", tracking.status),
     ]
     if tracking.estimated_delivery:
         window = tracking.estimated_delivery
-        fields.append(("Expected", f"{when(window.earliest)} – {when(window.latest)}"))
+        fields.append(("cli.field.expected", f"{when(window.earliest)} – {when(window.latest)}"))
     cx.out.fields(fields)
     cx.out.table(
         ("cli.col.when", "cli.col.where", "cli.col.what"),
@@ -512,16 +516,16 @@ def _report(cx: Cli, order: models.Order, payment: models.Payment | None) -> Non
         cx.out.json(answer)
         return
     fields = [
-        ("Order", f"{order.order_no} (id {order.id})"),
-        ("Status", order.status),
-        ("Total", yuan(order.total_fen)),
+        ("cli.field.order", f"{order.order_no} (id {order.id})"),
+        ("cli.field.status", order.status),
+        ("cli.field.total", yuan(order.total_fen)),
     ]
     if payment is not None:
-        fields.append(("Payment", f"{payment.id} · {payment.method} · {payment.status}"))
+        fields.append(("cli.field.payment", f"{payment.id} · {payment.method} · {payment.status}"))
         if payment.status == "pending" and payment.qr_payload:
             fields += [
-                ("Scan to pay", payment.qr_payload),
-                ("Expires", when(payment.expires_at)),
+                ("cli.field.scan_to_pay", payment.qr_payload),
+                ("cli.field.expires", when(payment.expires_at)),
             ]
     cx.out.fields(fields)
 

@@ -48,11 +48,12 @@ class Output:
         sys.stderr.write(f"kshop: {clean(message)}\n")
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Label and value a line; each label is a catalogue key (`cli.field.status`)."""
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         for name, value in pairs:
-            grid.add_row(Text(name), Text(value))
+            grid.add_row(Text(t(name)), Text(value))
         self.console.print(grid)
 
     def table(

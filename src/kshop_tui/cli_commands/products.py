@@ -183,21 +183,23 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
         returns = f"no ({product.non_returnable_reason or 'not returnable'})"
     count = product.review_count
     fields = [
-        ("Product", f"{product.name} (id {product.id})"),
-        ("Kind", KIND_WORDS.get(product.kind, product.kind)),
-        ("Brand", product.brand),
-        ("Category", " > ".join(crumb.name for crumb in product.category_path)),
-        ("Price", price),
-        ("Stock", str(product.stock)),
-        ("Sales", compact_count(product.sales)),
+        ("cli.field.product", f"{product.name} (id {product.id})"),
+        ("cli.field.kind", KIND_WORDS.get(product.kind, product.kind)),
+        ("cli.field.brand", product.brand),
+        ("cli.field.category", " > ".join(crumb.name for crumb in product.category_path)),
+        ("cli.field.price", price),
+        ("cli.field.stock", str(product.stock)),
+        ("cli.field.sales", compact_count(product.sales)),
         (
-            "Rating",
+            "cli.field.rating",
             f"{product.rating:.1f} ({translate_plural('en', 'product.review_count', count)})"
             if product.review_count
             else "no reviews yet",
         ),
-        ("Returns", returns),
+        ("cli.field.returns", returns),
     ]
     if product.promotions:
-        fields.append(("Promotions", ", ".join(promo.label for promo in product.promotions)))
+        fields.append(
+            ("cli.field.promotions", ", ".join(promo.label for promo in product.promotions))
+        )
     return fields

@@ -190,17 +190,17 @@ def _show(cx: Cli, sub: models.SubscriptionDetail) -> int:
         cx.out.model(sub)
         return OK
     fields = [
-        ("Subscription", str(sub.id)),
-        ("Status", sub.status),
-        ("Product", f"{sub.product_name} ({specs_text(sub.specs)})".replace(" ()", "")),
-        ("Quantity", f"{sub.qty} × {yuan(sub.price_fen)} (today's price)"),
-        ("Every", sub.every),
-        ("Next period", sub.next_on or "none"),
-        ("Pays with", sub.payment_method),
+        ("cli.field.subscription", str(sub.id)),
+        ("cli.field.status", sub.status),
+        ("cli.field.product", f"{sub.product_name} ({specs_text(sub.specs)})".replace(" ()", "")),
+        ("cli.field.quantity", f"{sub.qty} × {yuan(sub.price_fen)} (today's price)"),
+        ("cli.field.every", sub.every),
+        ("cli.field.next_period", sub.next_on or "none"),
+        ("cli.field.pays_with", sub.payment_method),
     ]
     if sub.next_attempt_at:
-        fields.append(("Next attempt", when(sub.next_attempt_at)))
-    fields.append(("You may", ", ".join(sub.actions) or "nothing (cancelled)"))
+        fields.append(("cli.field.next_attempt", when(sub.next_attempt_at)))
+    fields.append(("cli.field.you_may", ", ".join(sub.actions) or "nothing (cancelled)"))
     cx.out.fields(fields)
     if sub.history:
         cx.out.table(
