@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import re
 
+from kshop_rules.identity import PHONE_PREFIX
+
 # The backend's own loggers and uvicorn's (filters do not reach records from children).
 LOGGERS = ("fake_backend", "fake_backend.simulator", "uvicorn.error", "uvicorn.access")
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+PHONE = re.compile(rf"(?<!\d)({PHONE_PREFIX}\d)\d{{4}}(\d{{4}})(?!\d)")
 
 
 def mask_phones(text: str) -> str:

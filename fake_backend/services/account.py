@@ -149,13 +149,14 @@ def set_two_factor(
 def verify_real_name(
     ctx: Ctx, user_id: int, name: str, id_number: str, lang: str
 ) -> dict[str, Any]:
-    """Real-name verification: a Chinese name and a GB 11643-valid ID; only the masked ID
-    is kept. Once verified it cannot be changed (409 ALREADY_VERIFIED)."""
+    """Real-name verification: a Chinese name and a GB 11643-valid ID (a real birth date,
+    the check character); only the masked ID is kept. Once verified it cannot be changed
+    (409 ALREADY_VERIFIED)."""
     id_number = id_number.upper()
     problems = FieldErrors()
     if rules.CHINESE_NAME_RE.fullmatch(name) is None:
         problems.add("name", "bad_name")
-    if not (id_number.isascii() and rules.valid_id_number(id_number)):
+    if not (id_number.isascii() and rules.valid_id_number(id_number, ctx.now())):
         problems.add("id_number", "bad_id_number")
     problems.raise_if_any()
     with ctx.db.tx():

@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from fake_backend.regions import REGIONS
+from kshop_rules.identity import PHONE_PREFIX
 
 MAX_TEXT_LENGTH = 500
 
@@ -29,7 +30,7 @@ _LABELS = re.compile(
     r"(收货人|收件人|联系人|姓名|名字|手机号码|手机号|手机|联系电话|电话号码|电话|联系方式"
     r"|所在地区|所在地|收货地址|详细地址|地址|地区)\s*[:：]"
 )
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_PHONE = re.compile(rf"(?<!\d)(?:\+?86[- ]?)?({PHONE_PREFIX}\d)[- ]?(\d{{4}})[- ]?(\d{{4}})(?!\d)")
 _IDEOGRAPHS = re.compile(r"[\u4e00-\u9fff·]+")
 # Characters that end a house number, after which a name is often glued on (…100号张三).
 _NAME_AFTER_CHARS = "号室楼栋幢座层户门组"

@@ -10,20 +10,19 @@ import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+# Phones and resident IDs: the rules the client checks with too, written once there.
+from kshop_rules.identity import PHONE_RE as PHONE_RE
+from kshop_rules.identity import id_check_char as id_check_char
+from kshop_rules.identity import id_number_problem
+from kshop_rules.identity import valid_phone as valid_phone
+
 # re.ASCII and fullmatch: `\d` must not accept full-width digits, `$` a trailing newline.
-PHONE_RE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 CODE_RE = re.compile(r"\d{6}", re.ASCII)
 PAYMENT_PASSWORD_RE = re.compile(r"\d{6}", re.ASCII)
 CHINESE_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,20}")
 TAX_ID_RE = re.compile(r"[0-9A-Z]{15}|[0-9A-Z]{18}|[0-9A-Z]{20}", re.ASCII)
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
 CHINA_TZ = timezone(timedelta(hours=8))
 PASSWORD_ITERATIONS = 60_000
-
-
-def valid_phone(phone: str) -> bool:
-    return PHONE_RE.fullmatch(phone) is not None
 
 
 def mask_phone(phone: str) -> str:
@@ -31,17 +30,10 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else phone
 
 
-def valid_id_number(id_number: str) -> bool:
-    """GB 11643: 17 digits and a check character over them."""
-    if not re.fullmatch(r"\d{17}[\dX]", id_number, re.ASCII):
-        return False
-    total = sum(int(d) * w for d, w in zip(id_number[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11] == id_number[17]
-
-
-def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
+def valid_id_number(id_number: str, now: float) -> bool:
+    """GB 11643: a real birth date, not after the backend's day `now` (a timestamp) nor
+    before 1900, and the check character over the first 17 digits."""
+    return id_number_problem(id_number, china_date(now).date()) is None
 
 
 def mask_id_number(id_number: str) -> str:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from textual import actions, work
+from textual import actions, events, work
 from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -102,6 +102,7 @@ class KshopApp(App[None]):
         self.startup_error: str | None = None
         """Why the app stopped at start (the bundled backend's database), for `kshop`."""
         self._crash_log: CrashLog | None = None
+        self._start_blur_seen = False
         if self.options.settings.keys:
             self.set_keymap(self.options.settings.keys)
 
@@ -122,6 +123,18 @@ class KshopApp(App[None]):
                 os.write(descriptor, b".")
             with contextlib.suppress(OSError):
                 os.close(descriptor)
+
+    def on_app_blur(self, event: events.AppBlur) -> None:
+        """Textual's web driver reports the app blurred as it starts, before the browser
+        has said anything, and a blurred app's footer stays empty: the visitor would see
+        no keys until a first click. The page focuses the terminal as it loads
+        (serve/templates/app_index.html), so that first blur is not the visitor's and is
+        dropped before Textual's own handler sees it; a later one (the visitor leaves
+        the tab) is the browser's and stands."""
+        if self._start_blur_seen or self._driver is None or not self._driver.is_web:
+            return
+        self._start_blur_seen = True
+        event.prevent_default()
 
     def on_mount(self) -> None:
         problems = self.options.settings.problems

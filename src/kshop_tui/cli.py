@@ -6,68 +6,60 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
 
 from kshop_tui import i18n
-from kshop_tui.cli_options import add_backend_options
+from kshop_tui.cli_options import (
+    DISTRIBUTION,
+    Parser,
+    add_backend_options,
+    add_shop_options,
+    cli_language,
+    installed_version,
+)
 from kshop_tui.config import load_settings
+from kshop_tui.i18n import t
 
+__all__ = ["COMMANDS", "DISTRIBUTION", "build_parser", "installed_version", "main"]
+
+# The commands of `kshop --help`'s last line; tests/client/test_cli_conventions.py checks
+# that they are the command tree's (kshop_tui.cli_commands.build_parser) one for one.
 COMMANDS = (
-    "login, logout, whoami, products, product, cart, order, orders, address, after-sale, config,"
-    " serve"
+    "login",
+    "logout",
+    "whoami",
+    "token",
+    "products",
+    "product",
+    "cart",
+    "orders",
+    "order",
+    "subscription",
+    "address",
+    "after-sale",
+    "config",
+    "completion",
+    "serve",
 )
 
 
-DISTRIBUTION = "kshop-tui"
-
-
-def installed_version() -> str:
-    """The version in the installed distribution's metadata (pyproject.toml's)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version(DISTRIBUTION)
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown (not installed)"
-
-
-class _VersionAction(argparse.Action):
-    """argparse's "version" action, but the metadata is read only when asked for: every
-    start of the shop builds this parser."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
-        print(f"kshop {installed_version()}")
-        parser.exit()
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="kshop",
-        description="A keyboard-driven terminal shop.",
-        epilog=f"commands: {COMMANDS} (kshop COMMAND --help)",
+        description=t("cli.description"),
+        epilog=t("cli.epilog", commands=", ".join(COMMANDS)),
     )
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    add_shop_options(parser)
     add_backend_options(parser)
     parser.add_argument(
-        "--open", metavar="TARGET", help="open a screen: cart | search WORDS | product ID"
-    )
-    # One shop session of `kshop serve`: tokens in memory, the viewer's desktop untouched.
-    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "command",
-        nargs=argparse.REMAINDER,
-        metavar="COMMAND",
-        help="an operator command instead of the shop (see below)",
+        "command", nargs=argparse.REMAINDER, metavar="COMMAND", help=t("cli.opt.command")
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
+    settings = load_settings()
+    i18n.set_language(cli_language(arguments, settings.language))
     args = build_parser().parse_args(arguments)
     if args.command and args.command[0] == "serve":
         from kshop_tui.serve.command import run_serve
@@ -77,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         from kshop_tui.cli_commands import run
 
         return run(arguments)
-    settings = load_settings()
     language = args.lang or settings.language or i18n.detect_language()
     from kshop_tui.app import KshopApp
     from kshop_tui.shop.options import AppOptions

@@ -7,14 +7,13 @@ The backend stays the authority: these never replace its answer, they only come 
 
 from __future__ import annotations
 
+import datetime
 import re
 
-PHONE_RE = re.compile(r"1[3-9]\d{9}")
+from kshop_rules import identity
+
 CODE_RE = re.compile(r"\d{6}")
 CHINESE_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,20}")
-ID_NUMBER_RE = re.compile(r"\d{17}[\dX]")
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
 PASSWORD_MIN_LENGTH = 8
 STRONG_LENGTH = 12
 MAX_STRENGTH = 4
@@ -26,10 +25,10 @@ def _ascii_match(pattern: re.Pattern[str], text: str) -> bool:
 
 
 def check_phone(phone: str) -> str | None:
-    """A mainland mobile number: 11 digits starting with 1[3-9]."""
+    """A mainland mobile number (kshop_rules.identity: 11 digits starting with 13–19)."""
     if not phone:
         return "valid.required"
-    return None if _ascii_match(PHONE_RE, phone) else "valid.phone"
+    return None if identity.valid_phone(phone) else "valid.phone"
 
 
 def check_code(code: str) -> str | None:
@@ -79,21 +78,18 @@ def check_chinese_name(name: str) -> str | None:
     return None if CHINESE_NAME_RE.fullmatch(name) else "valid.chinese_name"
 
 
-def id_check_char(first17: str) -> str:
-    """GB 11643's check character over the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
+ID_PROBLEM_KEYS = {
+    identity.ID_LENGTH: "valid.id_length",
+    identity.ID_CHARS: "valid.id_chars",
+    identity.ID_BIRTH_DATE: "valid.id_birth_date",
+    identity.ID_CHECK_DIGIT: "valid.id_check_digit",
+}
 
 
-def check_id_number(id_number: str) -> str | None:
-    """An 18-character resident ID (x or X last) whose check character is right."""
+def check_id_number(id_number: str, today: datetime.date | None = None) -> str | None:
+    """An 18-character resident ID (x or X last) with a real birth date and the right check
+    character (kshop_rules.identity, the backend's rule). `today`: the local date."""
     if not id_number:
         return "valid.required"
-    normalized = id_number.upper()
-    if len(normalized) != 18:
-        return "valid.id_length"
-    if not _ascii_match(ID_NUMBER_RE, normalized):
-        return "valid.id_chars"
-    if id_check_char(normalized[:17]) != normalized[17]:
-        return "valid.id_check_digit"
-    return None
+    problem = identity.id_number_problem(id_number.upper(), today or datetime.date.today())
+    return None if problem is None else ID_PROBLEM_KEYS[problem]

@@ -63,7 +63,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles(graph) == [["a.b", "a.c"]]
 
 
-@pytest.mark.parametrize("package", ["kshop_tui", "fake_backend"])
+@pytest.mark.parametrize("package", ["kshop_tui", "fake_backend", "kshop_rules"])
 def test_no_import_cycle(package: str) -> None:
     graph = grimp.build_graph(package, exclude_type_checking_imports=False, cache_dir=None)
     assert cycles(graph) == []

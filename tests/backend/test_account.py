@@ -3,6 +3,7 @@ login password change, payment password."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from fake_backend.clock import iso
 from fake_backend.context import Ctx
-from fake_backend.services.rules import id_check_char, verify_secret
+from fake_backend.services.rules import china_date, id_check_char, verify_secret
 from tests.backend.conftest import error_code
 from tests.conftest import DEMO_USER_ID, FROZEN_START
 
@@ -167,6 +168,10 @@ def test_real_name_accepts_a_lowercase_x_check_character(
         ("王", None, {"name": "bad_name"}),
         ("王小明\n", None, {"name": "bad_name"}),
         ("王小明", "１１０１０５１９４９１２３１００２X", {"id_number": "bad_id_number"}),
+        # The check character is right; the birth date is month 13, day 99.
+        ("王小明", "110101199913991231", {"id_number": "bad_id_number"}),
+        ("王小明", valid_id("11010118991231123"), {"id_number": "bad_id_number"}),
+        ("王小明", valid_id("11010120230229123"), {"id_number": "bad_id_number"}),
         ("王小明1", "12345", {"name": "bad_name", "id_number": "bad_id_number"}),
     ],
 )
@@ -186,6 +191,20 @@ def test_real_name_refuses_bad_names_and_check_digits(
     )
     assert response.status_code == 422 and fields(response) == expected
     assert app_ctx.db.scalar("SELECT real_name FROM users WHERE id = ?", (user_id,)) is None
+
+
+def test_real_name_refuses_a_birth_date_after_the_backend_clock_s_today(
+    client: TestClient, make_user: MakeUser, app_ctx: Ctx
+) -> None:
+    today = china_date(app_ctx.now()).date()
+    tomorrow = today + datetime.timedelta(days=1)
+    _, headers = make_user()
+    for born, status in ((tomorrow, 422), (today, 200)):
+        id_number = valid_id(f"110101{born:%Y%m%d}123")
+        response = client.put(
+            "/api/v1/me/real-name", json={"name": "王小明", "id_number": id_number}, headers=headers
+        )
+        assert response.status_code == status, born
 
 
 def test_real_name_twice_is_409_and_changes_nothing(

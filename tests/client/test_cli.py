@@ -270,6 +270,8 @@ def test_logout_forgets_the_token(shopper: Shell, tmp_path: Path) -> None:
 
 def test_a_bad_phone_is_a_usage_error(kshop: Shell) -> None:
     assert kshop("login", "12345").code == 2
+    # 11 digits, but no mainland mobile number starts with 12: the backend's rule.
+    assert kshop("login", "12800138000").code == 2
     assert kshop("login", answers=["not a phone"]).code == 2
 
 

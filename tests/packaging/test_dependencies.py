@@ -12,7 +12,7 @@ from importlib import metadata
 
 from tests.packaging.tree import PACKAGED, ROOT, tracked_files
 
-OWN_PACKAGES = {"kshop_tui", "fake_backend"}
+OWN_PACKAGES = {"kshop_tui", "fake_backend", "kshop_rules"}
 
 
 def canonical(distribution: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # What goes into the distribution: the packages, and the files pyproject.toml reads.
-PACKAGED = ("src/kshop_tui", "fake_backend")
+PACKAGED = ("src/kshop_tui", "fake_backend", "kshop_rules")
 BUILD_INPUTS = ("pyproject.toml", "README.md", *PACKAGED)
 
 

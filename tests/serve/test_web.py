@@ -5,6 +5,8 @@ backend under uvicorn, real shop processes; every wait is bounded."""
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import re
 import shlex
@@ -16,9 +18,11 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 import uvicorn
+from PIL import Image
 
 from fake_backend.app import create_app
 from fake_backend.clock import Clock
+from kshop_tui import i18n
 from kshop_tui.config import DemoLimits
 from kshop_tui.serve import web
 from kshop_tui.serve.command import build_parser
@@ -132,10 +136,81 @@ class TestPage:
             # The stylesheet, the terminal's script, both fonts and the background.
             assert len(paths) >= 5, paths
             for path in sorted(paths):
-                assert path.startswith("/static/"), path
+                assert path.startswith("/static/") or path == web.FAVICON_PATH, path
                 async with http.get(path) as asset:
                     assert asset.status == 200, path
                     assert len(await asset.read()) > 100, path
+
+
+class TestPageConventions:
+    """What a visitor expects of a page: keys work at once, the footer shows the keys
+    from the first frame, the tab has an icon, and the server logs a line a request."""
+
+    async def test_the_terminal_takes_the_focus_once_its_socket_is_open(
+        self, start_web: StartWeb
+    ) -> None:
+        server = await start_web()
+        async with aiohttp.ClientSession() as http, http.get(base_url(server) + "/") as page:
+            html = await page.text()
+        # No browser here: the page's script is read. xterm.js takes keys through its
+        # helper textarea; focusing it sends the shop a "focus" on the open socket.
+        opened = html.index('addEventListener("open"')
+        assert html.index(".xterm-helper-textarea", opened) < html.index(".focus()", opened)
+
+    async def test_the_first_frame_shows_the_footer_s_keys(self, start_web: StartWeb) -> None:
+        server = await start_web()
+        url = base_url(server)
+        footer_keys = [i18n.translate("en", key) for key in ("key.quit", "key.filters")]
+        async with aiohttp.ClientSession() as http:
+            # Like a browser that has not said "focus" yet: only the size.
+            tab = await http.ws_connect(url.replace("http:", "ws:") + "/ws?width=80&height=24")
+            first_frame = await read_screen_until(tab, "Search products")
+            for words in footer_keys:
+                assert words in first_frame
+            await tab.close()
+        await wait_until_free(server)
+
+    async def test_the_tab_s_icon_is_served_from_the_package(self, start_web: StartWeb) -> None:
+        server = await start_web()
+        async with aiohttp.ClientSession(base_url(server)) as http:
+            async with http.get("/") as page:
+                html = await page.text()
+            assert f'<link rel="icon" type="image/png" href="{web.FAVICON_PATH}" />' in html
+            for path, kind, image_format in (
+                (web.FAVICON_PATH, "image/png", "PNG"),
+                ("/favicon.ico", "image/x-icon", "ICO"),
+            ):
+                async with http.get(path) as icon:
+                    assert icon.status == 200 and icon.content_type == kind
+                    with Image.open(io.BytesIO(await icon.read())) as image:
+                        assert image.format == image_format and image.size[0] >= 16
+
+    async def test_the_access_log_is_one_short_line_a_request(self, start_web: StartWeb) -> None:
+        server = await start_web()
+        written = io.StringIO()
+        handler = web.log_handler(written)
+        access = logging.getLogger(web.ACCESS_LOGGER)
+        level = access.level
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        browser = (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+            " Chrome/120.0.0.0 Safari/537.36"
+        )
+        try:
+            async with aiohttp.ClientSession(base_url(server)) as http:
+                for path in ("/", "/favicon.ico", "/static/css/xterm.css"):
+                    async with http.get(path, headers={"User-Agent": browser}) as answer:
+                        await answer.read()
+        finally:
+            access.removeHandler(handler)
+            access.setLevel(level)
+        lines = written.getvalue().splitlines()
+        assert len(lines) == 3, lines
+        for line, path in zip(lines, ("/", "/favicon.ico", "/static/css/xterm.css"), strict=True):
+            assert f'"GET {path} HTTP/1.1" 200 ' in line
+            assert len(line) <= 80, line
+            assert "Mozilla" not in line
 
 
 class TestSessions:

@@ -8,9 +8,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from fake_backend.context import Ctx
+from kshop_rules.identity import id_check_char
 from kshop_tui.app import KshopApp
 from kshop_tui.screens.account.real_name import RealNameScreen
-from kshop_tui.validation import id_check_char
 from tests.tui.helpers import settle
 
 FIRST17 = "11010519900307123"

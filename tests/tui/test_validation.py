@@ -3,9 +3,12 @@ with the backend's rules."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from fake_backend.services import rules
+from kshop_rules.identity import id_check_char
 from kshop_tui.i18n import en, zh_CN
 from kshop_tui.validation import (
     check_chinese_name,
@@ -14,7 +17,6 @@ from kshop_tui.validation import (
     check_id_number,
     check_password,
     check_phone,
-    id_check_char,
     password_strength,
 )
 
@@ -112,8 +114,13 @@ def test_chinese_name(name: str, problem: str | None) -> None:
 def test_id_check_char_matches_gb11643() -> None:
     # The standard's own example: 11010519491231002X.
     assert id_check_char("11010519491231002") == "X"
-    for first17 in ("44030419900101001", "31010119851231123", "11010519900307123"):
-        assert id_check_char(first17) == rules.id_check_char(first17)
+
+
+def _with_check_char(first17: str) -> str:
+    return first17 + id_check_char(first17)
+
+
+TODAY = datetime.date(2026, 3, 15)
 
 
 @pytest.mark.parametrize(
@@ -128,12 +135,22 @@ def test_id_check_char_matches_gb11643() -> None:
         ("X10105194912310021", "valid.id_chars"),
         ("110105194912310021", "valid.id_check_digit"),
         ("１１０１０５１９４９１２３１００２X", "valid.id_chars"),
+        # The check character is right; the birth date is month 13, day 99.
+        ("110101199913991231", "valid.id_birth_date"),
+        (_with_check_char("11010120230229123"), "valid.id_birth_date"),  # no 29 February
+        (_with_check_char("11010120240229123"), None),
+        (_with_check_char("11010118991231123"), "valid.id_birth_date"),  # before 1900
+        (_with_check_char("11010119000101123"), None),
+        (_with_check_char("11010120260316123"), "valid.id_birth_date"),  # tomorrow
+        (_with_check_char("11010120260315123"), None),  # born today
     ],
 )
 def test_id_number(id_number: str, problem: str | None) -> None:
-    assert check_id_number(id_number) == problem
-    if problem is None:
-        assert rules.valid_id_number(id_number.upper())
+    assert check_id_number(id_number, TODAY) == problem
+    # The backend decides with the same rule, on its own clock's day.
+    backend_now = datetime.datetime(2026, 3, 15, 12, tzinfo=rules.CHINA_TZ).timestamp()
+    accepted = id_number.isascii() and rules.valid_id_number(id_number.upper(), backend_now)
+    assert accepted == (problem is None)
 
 
 def test_every_problem_key_is_translated() -> None:
@@ -148,6 +165,7 @@ def test_every_problem_key_is_translated() -> None:
         check_id_number("1"),
         check_id_number("1" * 17 + "A"),
         check_id_number("110105194912310021"),
+        check_id_number("110101199913991231"),
     }
     for key in keys:
         assert key in en.MESSAGES and key in zh_CN.MESSAGES

@@ -13,6 +13,7 @@ from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
 from fake_backend.services import auth, ledger, sessions
 from fake_backend.services import wallet as wallet_service
+from kshop_rules.identity import id_check_char
 from kshop_tui.api.backend import Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import new_intent_key
@@ -25,7 +26,6 @@ from kshop_tui.screens.wallet.bnpl import BnplScreen
 from kshop_tui.screens.wallet.top_up import TopUpModal
 from kshop_tui.screens.wallet.wallet import WalletScreen
 from kshop_tui.shop.flows.wallet import luhn_valid
-from kshop_tui.validation import id_check_char
 from tests.backend.test_wallet import insert_order
 from tests.tui.helpers import settle, text_of
 

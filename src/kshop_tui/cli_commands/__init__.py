@@ -21,6 +21,7 @@ from kshop_tui.cli_commands import (
     after_sales,
     auth,
     cart,
+    completion,
     config_cmd,
     orders,
     products,
@@ -43,21 +44,24 @@ from kshop_tui.cli_commands.runtime import (
     exit_code_for,
 )
 from kshop_tui.cli_commands.tokens import token_store
-from kshop_tui.cli_options import add_backend_options
+from kshop_tui.cli_options import Parser, add_backend_options, cli_language
 from kshop_tui.config import load_settings
+from kshop_tui.i18n import t
+from kshop_tui.serve.command import add_servers
 from kshop_tui.text import clean
 
 __all__ = ["Runtime", "build_parser", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kshop",
-        description="Operator commands of the kshop shop (`kshop` alone starts the shop).",
+    """The whole command tree, `serve` and `completion` included: what `--help`, the
+    shell completions and an unknown command's error are made from."""
+    parser: argparse.ArgumentParser = Parser(
+        prog="kshop", description=t("cli.commands.description")
     )
     add_backend_options(parser)
     # Each command takes the backend options after its name too (`kshop orders list --demo`).
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     add_backend_options(common, suppress=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (
@@ -72,11 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
         config_cmd,
     ):
         module.register(commands, common)
+    completion.register(commands, build_parser)
+    # `kshop serve` is dispatched by `kshop_tui.cli` before this tree is built; it is here
+    # for its help, its completion and the list of commands.
+    serve = commands.add_parser(
+        "serve", help=t("cli.serve.help"), description=t("cli.serve.description")
+    )
+    add_servers(serve)
+    serve.set_defaults(offline=_serve)
     return parser
+
+
+def _serve(args: argparse.Namespace, out: Output) -> int:
+    from kshop_tui.serve.command import serve
+
+    return serve(args, lang=args.lang, backend=args.backend)
 
 
 def run(argv: Sequence[str], runtime: Runtime | None = None) -> int:
     """Runs one command line (without the program name); answers the exit code."""
+    i18n.set_language(cli_language(argv, load_settings().language))
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv))

@@ -14,6 +14,7 @@ from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import when
 from kshop_tui.cli_commands.runtime import OK, Cli, UsageError, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -28,34 +29,36 @@ SHOWN_ONCE = (
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("token", help="personal access tokens for scripts")
+    group = commands.add_parser("token", help=t("cli.access_tokens.token"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    create = actions.add_parser("create", parents=[common], help="make a token (shown once)")
-    create.add_argument("--name", required=True, help="what the token is for (1–40 characters)")
+    create = actions.add_parser("create", parents=[common], help=t("cli.access_tokens.create"))
+    create.add_argument("--name", required=True, help=t("cli.access_tokens.create.name"))
     create.add_argument(
         "--scope",
         action="append",
         choices=SCOPES,
         required=True,
-        help="read, order (also reads) or pay (also reads); repeat for several",
+        help=t("cli.access_tokens.create.scope"),
     )
     create.add_argument(
         "--days",
         type=types.positive_int,
         default=30,
         metavar="N",
-        help=f"days until it expires, {MIN_DAYS}–{MAX_DAYS} (default 30)",
+        help=t("cli.access_tokens.create.days", low=MIN_DAYS, high=MAX_DAYS),
     )
     add_json(create)
     create.set_defaults(online=create_command)
 
-    listing = actions.add_parser("list", parents=[common], help="your tokens (never the token)")
+    listing = actions.add_parser("list", parents=[common], help=t("cli.access_tokens.list"))
     add_json(listing)
     listing.set_defaults(online=list_command)
 
-    revoke = actions.add_parser("revoke", parents=[common], help="revoke a token at once")
-    revoke.add_argument("token_id", type=types.positive_int, metavar="ID")
+    revoke = actions.add_parser("revoke", parents=[common], help=t("cli.access_tokens.revoke"))
+    revoke.add_argument(
+        "token_id", type=types.positive_int, metavar="ID", help=t("cli.arg.token_id")
+    )
     add_json(revoke)
     revoke.set_defaults(online=revoke_command)
 
@@ -86,7 +89,7 @@ async def list_command(cx: Cli) -> int:
         cx.out.line("No access tokens. Make one with `kshop token create`.")
         return OK
     cx.out.table(
-        ("ID", "Name", "Scopes", "Last used", "Expires"),
+        ("cli.col.id", "cli.col.name", "cli.col.scopes", "cli.col.last_used", "cli.col.expires"),
         (
             (
                 str(token.id),
@@ -97,8 +100,8 @@ async def list_command(cx: Cli) -> int:
             )
             for token in tokens
         ),
-        right=("ID",),
-        wrap=("Name",),
+        right=("cli.col.id",),
+        wrap=("cli.col.name",),
     )
     return OK
 
@@ -114,8 +117,8 @@ async def revoke_command(cx: Cli) -> int:
 
 def _fields(token: models.AccessToken) -> list[tuple[str, str]]:
     return [
-        ("Token id", str(token.id)),
-        ("Name", token.name),
-        ("Scopes", ", ".join(token.scopes)),
-        ("Expires", when(token.expires_at)),
+        ("cli.field.token_id", str(token.id)),
+        ("cli.field.name", token.name),
+        ("cli.field.scopes", ", ".join(token.scopes)),
+        ("cli.field.expires", when(token.expires_at)),
     ]

@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -15,16 +16,14 @@ FIELDS = ("name", "phone", "province", "city", "district", "detail")
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("address", help="read a pasted address into its fields")
+    group = commands.add_parser("address", help=t("cli.addresses.address"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     parse = actions.add_parser(
         "parse",
         parents=[common],
-        help="name, phone, province, city, district and detail of a pasted address",
+        help=t("cli.addresses.parse"),
     )
-    parse.add_argument(
-        "text", nargs="+", metavar="TEXT", help="the address as pasted (quote it, or not)"
-    )
+    parse.add_argument("text", nargs="+", metavar="TEXT", help=t("cli.addresses.parse.text"))
     add_json(parse)
     parse.set_defaults(online=parse_command)
 
@@ -35,9 +34,9 @@ async def parse_command(cx: Cli) -> int:
     if cx.out.json_mode:
         cx.out.model(parsed)
     else:
-        pairs = [(field.capitalize(), getattr(parsed, field) or "—") for field in FIELDS]
+        pairs = [(f"cli.field.address_{field}", getattr(parsed, field) or "—") for field in FIELDS]
         if parsed.unparsed:
-            pairs.append(("Not placed", parsed.unparsed))
+            pairs.append(("cli.field.not_placed", parsed.unparsed))
         cx.out.fields(pairs)
     complete = all(getattr(parsed, field) for field in FIELDS)
     return OK if complete else REFUSED

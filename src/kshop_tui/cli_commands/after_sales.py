@@ -12,6 +12,7 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, UsageError, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -22,33 +23,33 @@ PAGE_LIMIT = 100
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("after-sale", help="refunds, returns and exchanges")
+    group = commands.add_parser("after-sale", help=t("cli.after_sales.after_sale"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    create = actions.add_parser(
-        "create", parents=[common], help="ask for a refund, a return or an exchange"
+    create = actions.add_parser("create", parents=[common], help=t("cli.after_sales.create"))
+    create.add_argument(
+        "--order", type=types.positive_int, required=True, metavar="ID", help=t("cli.arg.order")
     )
-    create.add_argument("--order", type=types.positive_int, required=True, metavar="ID")
-    create.add_argument("--type", choices=TYPES, required=True)
+    create.add_argument(
+        "--type", choices=TYPES, required=True, help=t("cli.after_sales.create.type")
+    )
     create.add_argument(
         "--items",
         type=types.id_list,
         metavar="ITEM,...",
-        help="order item ids (`kshop order show ID`); for a refund or a return",
+        help=t("cli.after_sales.create.items"),
     )
     create.add_argument(
         "--exchange",
         type=exchange_list,
         metavar="ITEM:SKU,...",
-        help="for an exchange: each order item and the SKU wanted instead "
-        "(`kshop after-sale options --order ID`)",
+        help=t("cli.after_sales.create.exchange"),
     )
     create.add_argument(
         "--reason",
         required=True,
         metavar="CODE",
-        help="quality_problem, damaged, missing_items, not_as_described (these need a "
-        "--photo), wrong_item, size_fit, not_received, changed_mind, other",
+        help=t("cli.after_sales.create.reason"),
     )
     create.add_argument(
         "--photo",
@@ -56,43 +57,55 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="a PNG or JPEG of the problem (repeatable, at most 9)",
+        help=t("cli.after_sales.create.photo"),
     )
     create.add_argument(
         "--amount",
         type=types.yuan,
         metavar="YUAN",
-        help="default: all that can be refunded (not for an exchange)",
+        help=t("cli.after_sales.create.amount"),
     )
-    create.add_argument("--description", default="", metavar="TEXT")
-    create.add_argument("--to", choices=REFUND_TO, default="original", help="where the refund goes")
+    create.add_argument(
+        "--description", default="", metavar="TEXT", help=t("cli.after_sales.create.description")
+    )
+    create.add_argument(
+        "--to", choices=REFUND_TO, default="original", help=t("cli.after_sales.create.to")
+    )
     add_json(create)
     create.set_defaults(online=create_command)
 
-    options = actions.add_parser(
-        "options", parents=[common], help="what an order allows: types, reasons, specs"
+    options = actions.add_parser("options", parents=[common], help=t("cli.after_sales.options"))
+    options.add_argument(
+        "--order", type=types.positive_int, required=True, metavar="ID", help=t("cli.arg.order")
     )
-    options.add_argument("--order", type=types.positive_int, required=True, metavar="ID")
     add_json(options)
     options.set_defaults(online=options_command)
 
     confirm = actions.add_parser(
         "confirm-replacement",
         parents=[common],
-        help="an exchange's replacement arrived: complete the exchange",
+        help=t("cli.after_sales.confirm_replacement"),
     )
-    confirm.add_argument("after_sale_id", type=types.positive_int, metavar="ID")
+    confirm.add_argument(
+        "after_sale_id", type=types.positive_int, metavar="ID", help=t("cli.arg.after_sale_id")
+    )
     add_json(confirm)
     confirm.set_defaults(online=confirm_command)
 
-    listing = actions.add_parser("list", parents=[common], help="after-sales, newest first")
-    listing.add_argument("--order", type=types.positive_int, metavar="ID", help="one order's")
-    listing.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
+    listing = actions.add_parser("list", parents=[common], help=t("cli.after_sales.list"))
+    listing.add_argument(
+        "--order", type=types.positive_int, metavar="ID", help=t("cli.after_sales.listing.order")
+    )
+    listing.add_argument(
+        "--limit", type=types.positive_int, default=20, metavar="N", help=t("cli.arg.limit")
+    )
     add_json(listing)
     listing.set_defaults(online=list_command)
 
-    show = actions.add_parser("show", parents=[common], help="one after-sale in full")
-    show.add_argument("after_sale_id", type=types.positive_int, metavar="ID")
+    show = actions.add_parser("show", parents=[common], help=t("cli.after_sales.show"))
+    show.add_argument(
+        "after_sale_id", type=types.positive_int, metavar="ID", help=t("cli.arg.after_sale_id")
+    )
     add_json(show)
     show.set_defaults(online=show_command)
 
@@ -213,12 +226,19 @@ async def options_command(cx: Cli) -> int:
         else:
             rows.append((kind, "no", "", eligibility.not_allowed.get(kind, "")))
     cx.out.table(
-        ("Type", "Allowed", "Reasons (* needs --photo)", "Note"),
+        ("cli.col.type", "cli.col.allowed", "cli.col.reasons_needs_photo", "cli.col.note"),
         rows,
-        wrap=("Reasons (* needs --photo)", "Note"),
+        wrap=("cli.col.reasons_needs_photo", "cli.col.note"),
     )
     cx.out.table(
-        ("Item", "Name", "Specs", "Refundable", "Types", "Exchange for (SKU specs stock)"),
+        (
+            "cli.col.item",
+            "cli.col.name",
+            "cli.col.specs",
+            "cli.col.refundable",
+            "cli.col.types",
+            "cli.col.exchange_for_sku_specs_stock",
+        ),
         (
             (
                 str(item.item_id),
@@ -234,9 +254,9 @@ async def options_command(cx: Cli) -> int:
             )
             for item in eligibility.items
         ),
-        right=("Item", "Refundable"),
-        wrap=("Name", "Types", "Exchange for (SKU specs stock)"),
-        title="Items",
+        right=("cli.col.item", "cli.col.refundable"),
+        wrap=("cli.col.name", "cli.col.types", "cli.col.exchange_for_sku_specs_stock"),
+        title="cli.title.items",
     )
     return OK
 
@@ -273,7 +293,15 @@ async def list_command(cx: Cli) -> int:
         cx.out.line("No after-sales.")
         return OK
     cx.out.table(
-        ("ID", "Order no", "Type", "Status", "Amount", "Reason", "Asked"),
+        (
+            "cli.col.id",
+            "cli.col.order_no",
+            "cli.col.type",
+            "cli.col.status",
+            "cli.col.amount",
+            "cli.col.reason",
+            "cli.col.asked",
+        ),
         (
             (
                 str(item.id),
@@ -286,8 +314,8 @@ async def list_command(cx: Cli) -> int:
             )
             for item in items
         ),
-        right=("ID", "Amount"),
-        wrap=("Reason",),
+        right=("cli.col.id", "cli.col.amount"),
+        wrap=("cli.col.reason",),
         caption="more: --limit N" if cursor else None,
     )
     return OK
@@ -304,49 +332,53 @@ async def show_command(cx: Cli) -> int:
 
 def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
     fields = [
-        ("After-sale", str(after_sale.id)),
-        ("Order", f"{after_sale.order_no} (id {after_sale.order_id})"),
-        ("Type", after_sale.type),
-        ("Status", after_sale.status),
-        ("Reason", after_sale.reason_label),
+        ("cli.field.after_sale", str(after_sale.id)),
+        ("cli.field.order", f"{after_sale.order_no} (id {after_sale.order_id})"),
+        ("cli.field.type", after_sale.type),
+        ("cli.field.status", after_sale.status),
+        ("cli.field.reason", after_sale.reason_label),
         *(
             []
             if after_sale.type == "exchange"
             else [
-                ("Amount", yuan(after_sale.amount_fen)),
-                ("Refund to", after_sale.refund_account or after_sale.refund_to),
+                ("cli.field.amount", yuan(after_sale.amount_fen)),
+                ("cli.field.refund_to", after_sale.refund_account or after_sale.refund_to),
             ]
         ),
-        ("Asked", when(after_sale.created_at)),
+        ("cli.field.asked", when(after_sale.created_at)),
     ]
     if after_sale.deadline_at:
-        fields.append(("Deadline", when(after_sale.deadline_at)))
+        fields.append(("cli.field.deadline", when(after_sale.deadline_at)))
     if after_sale.refunded_at:
-        fields.append(("Refunded", when(after_sale.refunded_at)))
+        fields.append(("cli.field.refunded", when(after_sale.refunded_at)))
     if after_sale.return_address:
         address = after_sale.return_address
-        fields.append(("Return to", f"{address.name} {address.phone} {address.one_line()}"))
+        fields.append(
+            ("cli.field.return_to", f"{address.name} {address.phone} {address.one_line()}")
+        )
     if after_sale.return_tracking_no:
         parcel = f"{after_sale.return_carrier or ''} {after_sale.return_tracking_no}"
-        fields.append(("Return parcel", parcel.strip()))
+        fields.append(("cli.field.return_parcel", parcel.strip()))
     for wanted in after_sale.exchange_items:
-        fields.append(("Exchange for", f"item {wanted.item_id} → {specs_text(wanted.specs)}"))
+        fields.append(
+            ("cli.field.exchange_for", f"item {wanted.item_id} → {specs_text(wanted.specs)}")
+        )
     if after_sale.replacement is not None:
         replacement = after_sale.replacement
-        fields.append(("Replacement", f"{replacement.carrier} {replacement.tracking_no}"))
+        fields.append(("cli.field.replacement", f"{replacement.carrier} {replacement.tracking_no}"))
     if after_sale.replacement_confirm_by:
-        fields.append(("Completes on", when(after_sale.replacement_confirm_by)))
+        fields.append(("cli.field.completes_on", when(after_sale.replacement_confirm_by)))
     if after_sale.appeal_outcome:
-        fields.append(("Appeal", after_sale.appeal_outcome))
+        fields.append(("cli.field.appeal", after_sale.appeal_outcome))
     if after_sale.merchant_note:
-        fields.append(("Merchant", after_sale.merchant_note))
+        fields.append(("cli.field.merchant", after_sale.merchant_note))
     if after_sale.actions:
-        fields.append(("You may", ", ".join(after_sale.actions)))
+        fields.append(("cli.field.you_may", ", ".join(after_sale.actions)))
     cx.out.fields(fields)
     if after_sale.description:
         cx.out.paragraph(after_sale.description)
     cx.out.table(
-        ("Item", "Name", "Specs", "Qty", "Refundable"),
+        ("cli.col.item", "cli.col.name", "cli.col.specs", "cli.col.qty", "cli.col.refundable"),
         (
             (
                 str(item.item_id),
@@ -357,12 +389,12 @@ def show_after_sale(cx: Cli, after_sale: models.AfterSale) -> None:
             )
             for item in after_sale.items
         ),
-        right=("Item", "Qty", "Refundable"),
-        wrap=("Name", "Specs"),
+        right=("cli.col.item", "cli.col.qty", "cli.col.refundable"),
+        wrap=("cli.col.name", "cli.col.specs"),
     )
     cx.out.table(
-        ("When", "Status", "By", "Note"),
+        ("cli.col.when", "cli.col.status", "cli.col.by", "cli.col.note"),
         ((when(e.at), e.status, e.actor, e.note) for e in after_sale.timeline),
-        title="Timeline",
-        wrap=("Note",),
+        title="cli.title.timeline",
+        wrap=("cli.col.note",),
     )

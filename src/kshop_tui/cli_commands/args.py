@@ -4,11 +4,9 @@ before anything reaches the backend."""
 from __future__ import annotations
 
 import argparse
-import re
 
+from kshop_rules.identity import valid_phone
 from kshop_tui.text import parse_yuan
-
-PHONE = re.compile(r"1\d{10}")
 
 
 def positive_int(text: str) -> int:
@@ -37,6 +35,8 @@ def yuan(text: str) -> int:
 
 def phone(text: str) -> str:
     stripped = text.strip().replace(" ", "")
-    if not PHONE.fullmatch(stripped):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a mainland mobile number (11 digits)")
+    if not valid_phone(stripped):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a mainland mobile number (11 digits starting with 13–19)"
+        )
     return stripped

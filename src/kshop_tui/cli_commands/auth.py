@@ -18,6 +18,7 @@ from kshop_tui.cli_commands.runtime import (
     UsageError,
     add_json,
 )
+from kshop_tui.i18n import t
 from kshop_tui.text import mask_phone
 
 if TYPE_CHECKING:
@@ -25,34 +26,30 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    login = commands.add_parser(
-        "login", parents=[common], help="log in with phone and password (or an SMS code)"
-    )
-    login.add_argument("phone", nargs="?", type=types.phone, help="11-digit mobile number")
-    login.add_argument(
-        "--sms", action="store_true", help="send an SMS code and log in with it instead"
-    )
+    login = commands.add_parser("login", parents=[common], help=t("cli.auth.login"))
+    login.add_argument("phone", nargs="?", type=types.phone, help=t("cli.auth.login.phone"))
+    login.add_argument("--sms", action="store_true", help=t("cli.auth.login.sms"))
     login.add_argument(
         "--guest",
         action="store_true",
-        help="order without an account: a 24-hour guest session from an SMS code",
+        help=t("cli.auth.login.guest"),
     )
     login.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from the first line of stdin (for scripts)",
+        help=t("cli.auth.login.password_stdin"),
     )
     login.add_argument(
         "--token-stdin",
         action="store_true",
-        help="log in with a personal access token read from the first line of stdin",
+        help=t("cli.auth.login.token_stdin"),
     )
     login.set_defaults(online=login_command)
 
-    logout = commands.add_parser("logout", parents=[common], help="end the stored login")
+    logout = commands.add_parser("logout", parents=[common], help=t("cli.auth.logout"))
     logout.set_defaults(online=logout_command)
 
-    whoami = commands.add_parser("whoami", parents=[common], help="who is logged in")
+    whoami = commands.add_parser("whoami", parents=[common], help=t("cli.auth.whoami"))
     add_json(whoami)
     whoami.set_defaults(online=whoami_command)
 
@@ -165,12 +162,12 @@ async def whoami_command(cx: Cli) -> int:
 
 def _user_fields(user: models.User) -> list[tuple[str, str]]:
     return [
-        ("Nickname", user.nickname),
-        ("Phone", user.phone_masked),
-        ("User id", str(user.id)),
-        ("Real name", user.real_name_masked or "not verified"),
-        ("Two-step login", "on" if user.two_factor_enabled else "off"),
-        ("Payment password", "set" if user.has_payment_password else "not set"),
+        ("cli.field.nickname", user.nickname),
+        ("cli.field.phone", user.phone_masked),
+        ("cli.field.user_id", str(user.id)),
+        ("cli.field.real_name", user.real_name_masked or "not verified"),
+        ("cli.field.two_step_login", "on" if user.two_factor_enabled else "off"),
+        ("cli.field.payment_password", "set" if user.has_payment_password else "not set"),
     ]
 
 

@@ -9,31 +9,36 @@ from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("cart", help="the shopping cart")
+    group = commands.add_parser("cart", help=t("cli.cart.cart"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    listing = actions.add_parser("list", parents=[common], help="what is in the cart")
+    listing = actions.add_parser("list", parents=[common], help=t("cli.cart.list"))
     add_json(listing)
     listing.set_defaults(online=list_command)
 
-    add = actions.add_parser("add", parents=[common], help="add a SKU (see `kshop product show`)")
-    add.add_argument("sku", type=types.positive_int, metavar="SKU")
-    add.add_argument("--qty", type=types.positive_int, default=1, metavar="N")
+    add = actions.add_parser("add", parents=[common], help=t("cli.cart.add"))
+    add.add_argument("sku", type=types.positive_int, metavar="SKU", help=t("cli.arg.sku"))
+    add.add_argument(
+        "--qty", type=types.positive_int, default=1, metavar="N", help=t("cli.arg.qty")
+    )
     add_json(add)
     add.set_defaults(online=add_command)
 
-    remove = actions.add_parser("remove", parents=[common], help="remove a cart line")
-    remove.add_argument("item", type=types.positive_int, metavar="ITEM", help="the cart item id")
+    remove = actions.add_parser("remove", parents=[common], help=t("cli.cart.remove"))
+    remove.add_argument(
+        "item", type=types.positive_int, metavar="ITEM", help=t("cli.cart.remove.item")
+    )
     add_json(remove)
     remove.set_defaults(online=remove_command)
 
-    clear = actions.add_parser("clear", parents=[common], help="empty the cart")
+    clear = actions.add_parser("clear", parents=[common], help=t("cli.cart.clear"))
     add_json(clear)
     clear.set_defaults(online=clear_command)
 
@@ -68,7 +73,16 @@ def show_cart(cx: Cli, cart: models.Cart) -> int:
         cx.out.line("The cart is empty.")
         return OK
     cx.out.table(
-        ("Item", "SKU", "Name", "Specs", "Qty", "Price", "Total", "Selected"),
+        (
+            "cli.col.item",
+            "cli.col.sku",
+            "cli.col.name",
+            "cli.col.specs",
+            "cli.col.qty",
+            "cli.col.price",
+            "cli.col.total",
+            "cli.col.selected",
+        ),
         (
             (
                 str(item.id),
@@ -82,8 +96,8 @@ def show_cart(cx: Cli, cart: models.Cart) -> int:
             )
             for item in cart.items
         ),
-        right=("Item", "SKU", "Qty", "Price", "Total"),
-        wrap=("Name", "Specs"),
+        right=("cli.col.item", "cli.col.sku", "cli.col.qty", "cli.col.price", "cli.col.total"),
+        wrap=("cli.col.name", "cli.col.specs"),
         caption=(
             f"{cart.selected_count} selected · subtotal {yuan(cart.selected_subtotal_fen)}"
             " · `kshop order place --from-cart` orders the selected lines"

@@ -15,6 +15,7 @@ from kshop_tui import i18n
 from kshop_tui.cli_commands.output import Output
 from kshop_tui.cli_commands.runtime import OK, USAGE, add_json
 from kshop_tui.config import ConfigProblem, config_path, data_dir, load_settings
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -36,16 +37,16 @@ TEMPLATE = """\
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("config", help="the settings file")
+    group = commands.add_parser("config", help=t("cli.config.config"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    path = actions.add_parser("path", help="print the settings file's path")
+    path = actions.add_parser("path", help=t("cli.config.path"))
     path.set_defaults(offline=path_command)
-    show = actions.add_parser("show", help="the settings in effect, and any problems")
+    show = actions.add_parser("show", help=t("cli.config.show"))
     add_json(show)
     show.set_defaults(offline=show_command)
-    check = actions.add_parser("check", help="check the file: its problems, or OK")
+    check = actions.add_parser("check", help=t("cli.config.check"))
     check.set_defaults(offline=check_command)
-    edit = actions.add_parser("edit", help="open the file in $VISUAL / $EDITOR, then check it")
+    edit = actions.add_parser("edit", help=t("cli.config.edit"))
     edit.set_defaults(offline=edit_command)
 
 
@@ -81,13 +82,22 @@ def show_command(args: argparse.Namespace, out: Output) -> int:
         out.json(answer)
         return _report(settings.problems, out)
     fields = [
-        ("Config file", str(path) + ("" if path.exists() else " (not created; defaults)")),
-        ("Data dir", str(data_dir())),
-        ("Backend", f"{backend or 'bundled (in this process)'} [{backend_source}]"),
-        ("Language", f"{language} [{language_source}]"),
-        ("Theme", settings.theme),
-        ("Key bindings", ", ".join(f"{k} = {v}" for k, v in settings.keys.items()) or "defaults"),
-        ("Demo limits", ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items())),
+        (
+            "cli.field.config_file",
+            str(path) + ("" if path.exists() else " (not created; defaults)"),
+        ),
+        ("cli.field.data_dir", str(data_dir())),
+        ("cli.field.backend", f"{backend or 'bundled (in this process)'} [{backend_source}]"),
+        ("cli.field.language", f"{language} [{language_source}]"),
+        ("cli.field.theme", settings.theme),
+        (
+            "cli.field.key_bindings",
+            ", ".join(f"{k} = {v}" for k, v in settings.keys.items()) or "defaults",
+        ),
+        (
+            "cli.field.demo_limits",
+            ", ".join(f"{k} = {v}" for k, v in asdict(settings.demo).items()),
+        ),
     ]
     out.fields(fields)
     return _report(settings.problems, out)

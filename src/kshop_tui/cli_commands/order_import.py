@@ -57,25 +57,18 @@ def register(order_actions: Commands, common: argparse.ArgumentParser) -> None:
     command = order_actions.add_parser(
         "import",
         parents=[common],
-        help="place one order per row of a CSV file, each to its own address",
-        description=(
-            "Columns (a header row): ref, sku_id, qty, name, phone, province, city, "
-            "district, detail, and remark if wanted; other columns are ignored. Safe to "
-            "run again: a row already placed (same ref and content) is answered, not "
-            "placed twice. Results go to FILE.results.csv."
-        ),
+        help=t("cli.orders.import"),
+        description=t("cli.orders.import.description"),
     )
-    command.add_argument("file", type=Path, metavar="FILE.csv", help="the rows to order")
+    command.add_argument("file", type=Path, metavar="FILE.csv", help=t("cli.orders.import.file"))
     add_payment_options(command, wait=False)
     command.add_argument(
         "--coupon",
         type=types.positive_int,
         metavar="ID",
-        help="a coupon for the first row it fits (a coupon is used once)",
+        help=t("cli.orders.import.coupon"),
     )
-    command.add_argument(
-        "--dry-run", action="store_true", help="check and quote every row; place nothing"
-    )
+    command.add_argument("--dry-run", action="store_true", help=t("cli.orders.import.dry_run"))
     add_json(command)
     command.set_defaults(online=import_command)
 

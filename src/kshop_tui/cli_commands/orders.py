@@ -17,6 +17,7 @@ from kshop_tui.cli_commands import auth, order_import
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.payment_options import add_payment_options, payment_password
 from kshop_tui.cli_commands.runtime import OK, REFUSED, Cli, UsageError, add_json, exit_code_for
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -30,66 +31,75 @@ INLINE_ADDRESS_FIELDS = ("name", "phone", "province", "city", "district", "detai
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("orders", help="list orders")
+    group = commands.add_parser("orders", help=t("cli.orders.orders"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", parents=[common], help="orders, newest first")
-    listing.add_argument("--status", choices=STATUSES, default="all")
-    listing.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
+    listing = actions.add_parser("list", parents=[common], help=t("cli.orders.list"))
+    listing.add_argument(
+        "--status", choices=STATUSES, default="all", help=t("cli.orders.list.status")
+    )
+    listing.add_argument(
+        "--limit", type=types.positive_int, default=20, metavar="N", help=t("cli.arg.limit")
+    )
     add_json(listing)
     listing.set_defaults(online=list_command)
 
-    order = commands.add_parser("order", help="place, pay, cancel, show or track an order")
+    order = commands.add_parser("order", help=t("cli.orders.order"))
     order_actions = order.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    place = order_actions.add_parser("place", parents=[common], help="place and pay an order")
+    place = order_actions.add_parser("place", parents=[common], help=t("cli.orders.place"))
     lines = place.add_mutually_exclusive_group(required=True)
     lines.add_argument(
-        "--sku", type=types.positive_int, action="append", help="a SKU id (repeatable)"
+        "--sku", type=types.positive_int, action="append", help=t("cli.orders.lines.sku")
     )
-    lines.add_argument("--from-cart", action="store_true", help="order the cart's selected lines")
+    lines.add_argument("--from-cart", action="store_true", help=t("cli.orders.lines.from_cart"))
     place.add_argument(
         "--qty",
         type=types.positive_int,
         action="append",
         metavar="N",
-        help="quantity of each --sku, in order (default 1 each)",
+        help=t("cli.orders.place.qty"),
     )
     where = place.add_mutually_exclusive_group()
     where.add_argument(
-        "--address", type=_address, default=None, metavar="default|ID", help="default address"
+        "--address",
+        type=_address,
+        default=None,
+        metavar="default|ID",
+        help=t("cli.orders.where.address"),
     )
     where.add_argument(
         "--to",
         default=None,
         metavar="TEXT",
-        help="ship to this pasted address instead (name, phone and address, as written);"
-        " kept on the order only; what a guest orders with",
+        help=t("cli.orders.where.to"),
     )
-    place.add_argument("--coupon", type=types.positive_int, metavar="ID")
-    place.add_argument("--remark", default="", metavar="TEXT")
     place.add_argument(
-        "--slot", metavar="SLOT", help="a service: the slot to book (`kshop product slots ID`)"
+        "--coupon", type=types.positive_int, metavar="ID", help=t("cli.orders.place.coupon")
     )
-    place.add_argument("--note", metavar="TEXT", help="a service: what it is for (服务需求)")
+    place.add_argument("--remark", default="", metavar="TEXT", help=t("cli.orders.place.remark"))
+    place.add_argument("--slot", metavar="SLOT", help=t("cli.orders.place.slot"))
+    place.add_argument("--note", metavar="TEXT", help=t("cli.orders.place.note"))
     add_payment_options(place)
     add_json(place)
     place.set_defaults(online=place_command)
 
-    pay = order_actions.add_parser("pay", parents=[common], help="pay an unpaid order")
-    pay.add_argument("order_id", type=types.positive_int, metavar="ID")
+    pay = order_actions.add_parser("pay", parents=[common], help=t("cli.orders.pay"))
+    pay.add_argument("order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id"))
     add_payment_options(pay)
     add_json(pay)
     pay.set_defaults(online=pay_command)
 
-    show = order_actions.add_parser("show", parents=[common], help="one order in full")
-    show.add_argument("order_id", type=types.positive_int, metavar="ID")
+    show = order_actions.add_parser("show", parents=[common], help=t("cli.orders.show"))
+    show.add_argument("order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id"))
     add_json(show)
     show.set_defaults(online=show_command)
 
-    cancel = order_actions.add_parser("cancel", parents=[common], help="cancel an order")
-    cancel.add_argument("order_id", type=types.positive_int, metavar="ID")
+    cancel = order_actions.add_parser("cancel", parents=[common], help=t("cli.orders.cancel"))
     cancel.add_argument(
-        "--reason", default="no_longer_needed", metavar="CODE", help="default no_longer_needed"
+        "order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id")
+    )
+    cancel.add_argument(
+        "--reason", default="no_longer_needed", metavar="CODE", help=t("cli.orders.cancel.reason")
     )
     add_json(cancel)
     cancel.set_defaults(online=cancel_command)
@@ -97,37 +107,43 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     codes = order_actions.add_parser(
         "codes",
         parents=[common],
-        help="a paid virtual order's codes (the first viewing ends the right to a refund)",
+        help=t("cli.orders.codes"),
     )
-    codes.add_argument("order_id", type=types.positive_int, metavar="ID")
+    codes.add_argument(
+        "order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id")
+    )
     add_json(codes)
     codes.set_defaults(online=codes_command)
 
     reschedule = order_actions.add_parser(
-        "reschedule", parents=[common], help="move a service to another slot (once)"
+        "reschedule", parents=[common], help=t("cli.orders.reschedule")
     )
-    reschedule.add_argument("order_id", type=types.positive_int, metavar="ID")
-    reschedule.add_argument("--slot", required=True, metavar="SLOT")
+    reschedule.add_argument(
+        "order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id")
+    )
+    reschedule.add_argument(
+        "--slot", required=True, metavar="SLOT", help=t("cli.orders.reschedule.slot")
+    )
     add_json(reschedule)
     reschedule.set_defaults(online=reschedule_command)
 
     lookup = order_actions.add_parser(
         "lookup",
         parents=[common],
-        help="a guest order by its number and phone (an SMS code confirms the phone)",
+        help=t("cli.orders.lookup"),
     )
-    lookup.add_argument("order_no", metavar="ORDER_NO", help="the order number, e.g. KS2611…")
+    lookup.add_argument("order_no", metavar="ORDER_NO", help=t("cli.orders.lookup.order_no"))
     lookup.add_argument(
-        "--phone", type=types.phone, required=True, help="the phone it was placed with"
+        "--phone", type=types.phone, required=True, help=t("cli.orders.lookup.phone")
     )
-    lookup.add_argument(
-        "--code", default=None, metavar="CODE", help="a guest SMS code already received"
-    )
+    lookup.add_argument("--code", default=None, metavar="CODE", help=t("cli.orders.lookup.code"))
     add_json(lookup)
     lookup.set_defaults(online=lookup_command)
 
-    track = order_actions.add_parser("track", parents=[common], help="the parcel's journey")
-    track.add_argument("order_id", type=types.positive_int, metavar="ID")
+    track = order_actions.add_parser("track", parents=[common], help=t("cli.orders.track"))
+    track.add_argument(
+        "order_id", type=types.positive_int, metavar="ID", help=t("cli.arg.order_id")
+    )
     add_json(track)
     track.set_defaults(online=track_command)
 
@@ -165,7 +181,15 @@ async def list_command(cx: Cli) -> int:
         cx.out.line(f"No orders ({cx.args.status}).")
         return OK
     cx.out.table(
-        ("ID", "Order no", "Status", "Placed", "Items", "Total", "First item"),
+        (
+            "cli.col.id",
+            "cli.col.order_no",
+            "cli.col.status",
+            "cli.col.placed",
+            "cli.col.items",
+            "cli.col.total",
+            "cli.col.first_item",
+        ),
         (
             (
                 str(item.id),
@@ -178,8 +202,8 @@ async def list_command(cx: Cli) -> int:
             )
             for item in items
         ),
-        right=("ID", "Items", "Total"),
-        wrap=("First item",),
+        right=("cli.col.id", "cli.col.items", "cli.col.total"),
+        wrap=("cli.col.first_item",),
         caption="more: --limit N" if cursor else None,
     )
     return OK
@@ -215,9 +239,9 @@ async def codes_command(cx: Cli) -> int:
         cx.out.json({"codes": [code.model_dump(mode="json") for code in codes]})
         return OK
     cx.out.table(
-        ("Code", "Item", "Valid until"),
+        ("cli.col.code", "cli.col.item", "cli.col.valid_until"),
         ((code.code, code.name, when(code.expires_at)) for code in codes),
-        wrap=("Item",),
+        wrap=("cli.col.item",),
     )
     return OK
 
@@ -233,46 +257,58 @@ async def reschedule_command(cx: Cli) -> int:
 
 def show_order(cx: Cli, order: models.Order) -> None:
     fields = [
-        ("Order", f"{order.order_no} (id {order.id})"),
-        ("Kind", order.kind),
-        ("Status", _status(order.status, order.after_sale_status)),
-        ("Placed", when(order.created_at)),
-        ("Subtotal", yuan(order.subtotal_fen)),
-        ("Shipping", yuan(order.shipping_fen)),
-        ("Discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
-        ("Total", yuan(order.total_fen)),
-        ("Payment", order.paid_method or f"{order.payment_method} (not paid)"),
+        ("cli.field.order", f"{order.order_no} (id {order.id})"),
+        ("cli.field.kind", order.kind),
+        ("cli.field.status", _status(order.status, order.after_sale_status)),
+        ("cli.field.placed", when(order.created_at)),
+        ("cli.field.subtotal", yuan(order.subtotal_fen)),
+        ("cli.field.shipping", yuan(order.shipping_fen)),
+        ("cli.field.discount", yuan(-order.discount_fen) if order.discount_fen else yuan(0)),
+        ("cli.field.total", yuan(order.total_fen)),
+        ("cli.field.payment", order.paid_method or f"{order.payment_method} (not paid)"),
     ]
     if order.address is not None:
         address = order.address
-        fields.append(("Ship to", f"{address.name} {address.phone_masked} {address.one_line()}"))
+        fields.append(
+            ("cli.field.ship_to", f"{address.name} {address.phone_masked} {address.one_line()}")
+        )
     if order.delivery is not None:
         seen = "viewed" if order.delivery.codes_viewed else "not viewed: `kshop order codes ID`"
-        fields.append(("Codes", f"{order.delivery.count} delivered, {seen}"))
+        fields.append(("cli.field.codes", f"{order.delivery.count} delivered, {seen}"))
     if order.appointment is not None:
         booked = order.appointment
         moved = ", rescheduled once" if booked.rescheduled else ""
-        fields.append(("Booked", f"{when(booked.starts_at)} – {when(booked.ends_at)}{moved}"))
-        fields.append(("Changeable until", when(booked.changeable_until)))
+        fields.append(
+            ("cli.field.booked", f"{when(booked.starts_at)} – {when(booked.ends_at)}{moved}")
+        )
+        fields.append(("cli.field.changeable_until", when(booked.changeable_until)))
     if order.service_note:
-        fields.append(("Service note", order.service_note))
+        fields.append(("cli.field.service_note", order.service_note))
     if order.refunded_fen:
-        fields.append(("Refunded", yuan(order.refunded_fen)))
+        fields.append(("cli.field.refunded", yuan(order.refunded_fen)))
     if order.coupon:
-        fields.append(("Coupon", order.coupon.title))
+        fields.append(("cli.field.coupon", order.coupon.title))
     if order.remark:
-        fields.append(("Remark", order.remark))
+        fields.append(("cli.field.remark", order.remark))
     if order.tracking_no:
-        fields.append(("Parcel", f"{order.carrier or ''} {order.tracking_no}".strip()))
+        fields.append(("cli.field.parcel", f"{order.carrier or ''} {order.tracking_no}".strip()))
     if order.auto_cancel_at and order.status == "pending_payment":
-        fields.append(("Pay before", when(order.auto_cancel_at)))
+        fields.append(("cli.field.pay_before", when(order.auto_cancel_at)))
     if order.cancel_reason:
-        fields.append(("Cancelled", order.cancel_reason))
+        fields.append(("cli.field.cancelled", order.cancel_reason))
     if order.actions:
-        fields.append(("You may", ", ".join(order.actions)))
+        fields.append(("cli.field.you_may", ", ".join(order.actions)))
     cx.out.fields(fields)
     cx.out.table(
-        ("Item", "SKU", "Name", "Specs", "Qty", "Price", "Total"),
+        (
+            "cli.col.item",
+            "cli.col.sku",
+            "cli.col.name",
+            "cli.col.specs",
+            "cli.col.qty",
+            "cli.col.price",
+            "cli.col.total",
+        ),
         (
             (
                 str(item.id),
@@ -285,14 +321,14 @@ def show_order(cx: Cli, order: models.Order) -> None:
             )
             for item in order.items
         ),
-        right=("Item", "SKU", "Qty", "Price", "Total"),
-        wrap=("Name", "Specs"),
+        right=("cli.col.item", "cli.col.sku", "cli.col.qty", "cli.col.price", "cli.col.total"),
+        wrap=("cli.col.name", "cli.col.specs"),
     )
     cx.out.table(
-        ("When", "Status", "Note"),
+        ("cli.col.when", "cli.col.status", "cli.col.note"),
         ((when(event.at), event.status, event.note) for event in order.timeline),
-        title="Timeline",
-        wrap=("Note",),
+        title="cli.title.timeline",
+        wrap=("cli.col.note",),
     )
 
 
@@ -302,18 +338,18 @@ async def track_command(cx: Cli) -> int:
         cx.out.model(tracking)
         return OK
     fields = [
-        ("Carrier", tracking.carrier_name),
-        ("Parcel", tracking.tracking_no),
-        ("Status", tracking.status),
+        ("cli.field.carrier", tracking.carrier_name),
+        ("cli.field.parcel", tracking.tracking_no),
+        ("cli.field.status", tracking.status),
     ]
     if tracking.estimated_delivery:
         window = tracking.estimated_delivery
-        fields.append(("Expected", f"{when(window.earliest)} – {when(window.latest)}"))
+        fields.append(("cli.field.expected", f"{when(window.earliest)} – {when(window.latest)}"))
     cx.out.fields(fields)
     cx.out.table(
-        ("When", "Where", "What"),
+        ("cli.col.when", "cli.col.where", "cli.col.what"),
         ((when(event.at), event.location, event.text) for event in tracking.events),
-        wrap=("Where", "What"),
+        wrap=("cli.col.where", "cli.col.what"),
     )
     return OK
 
@@ -446,16 +482,16 @@ def _report(cx: Cli, order: models.Order, payment: models.Payment | None) -> Non
         cx.out.json(answer)
         return
     fields = [
-        ("Order", f"{order.order_no} (id {order.id})"),
-        ("Status", order.status),
-        ("Total", yuan(order.total_fen)),
+        ("cli.field.order", f"{order.order_no} (id {order.id})"),
+        ("cli.field.status", order.status),
+        ("cli.field.total", yuan(order.total_fen)),
     ]
     if payment is not None:
-        fields.append(("Payment", f"{payment.id} · {payment.method} · {payment.status}"))
+        fields.append(("cli.field.payment", f"{payment.id} · {payment.method} · {payment.status}"))
         if payment.status == "pending" and payment.qr_payload:
             fields += [
-                ("Scan to pay", payment.qr_payload),
-                ("Expires", when(payment.expires_at)),
+                ("cli.field.scan_to_pay", payment.qr_payload),
+                ("cli.field.expires", when(payment.expires_at)),
             ]
     cx.out.fields(fields)
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from kshop_tui.i18n import t
 from kshop_tui.text import clean, clean_multiline, local_time, money
 
 
@@ -47,11 +48,12 @@ class Output:
         sys.stderr.write(f"kshop: {clean(message)}\n")
 
     def fields(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Label and value a line; each label is a catalogue key (`cli.field.status`)."""
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         for name, value in pairs:
-            grid.add_row(Text(name), Text(value))
+            grid.add_row(Text(t(name)), Text(value))
         self.console.print(grid)
 
     def table(
@@ -64,11 +66,12 @@ class Output:
         wrap: Sequence[str] = (),
         caption: str | None = None,
     ) -> None:
-        """`right` names the columns to right-align (amounts, counts); `wrap` the ones
-        whose text may break over lines on a narrow terminal (names, notes), where ids,
-        amounts and dates never do."""
+        """`headers` and `title` are catalogue keys (`cli.col.name`), shown in the user's
+        language. `right` names the columns to right-align (amounts, counts); `wrap` the
+        ones whose text may break over lines on a narrow terminal (names, notes), where
+        ids, amounts and dates never do."""
         table = Table(
-            title=Text(title) if title else None,
+            title=Text(t(title)) if title else None,
             caption=Text(caption) if caption else None,
             box=box.SIMPLE_HEAD,
             title_justify="left",
@@ -76,7 +79,7 @@ class Output:
         )
         for header in headers:
             table.add_column(
-                Text(header),
+                Text(t(header)),
                 justify="right" if header in right else "left",
                 no_wrap=header not in wrap,
             )

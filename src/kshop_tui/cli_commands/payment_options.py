@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, get_args
 
 from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
+from kshop_tui.i18n import t
 from kshop_tui.shop.flows.payment import PASSWORD_METHODS
 
 if TYPE_CHECKING:
@@ -22,24 +23,26 @@ def add_payment_options(parser: argparse.ArgumentParser, *, wait: bool = True) -
     """`--pay METHOD` and `--payment-password-stdin`; with `wait`, `--wait` and
     `--timeout` for a QR method."""
     parser.add_argument(
-        "--pay", choices=METHODS, required=True, metavar="METHOD", help=", ".join(METHODS)
+        "--pay",
+        choices=METHODS,
+        required=True,
+        metavar="METHOD",
+        help=t("cli.orders.parser.pay", methods=", ".join(METHODS)),
     )
     parser.add_argument(
         "--payment-password-stdin",
         action="store_true",
-        help="read the payment password (balance, bank_card, bnpl) from stdin's first line",
+        help=t("cli.orders.parser.payment_password_stdin"),
     )
     if not wait:
         return
-    parser.add_argument(
-        "--wait", action="store_true", help="QR methods: wait until the payment settles"
-    )
+    parser.add_argument("--wait", action="store_true", help=t("cli.orders.parser.wait"))
     parser.add_argument(
         "--timeout",
         type=types.positive_int,
         default=QR_LIFETIME_SECONDS,
         metavar="SECONDS",
-        help="how long --wait waits (default: the QR code's lifetime, 900)",
+        help=t("cli.orders.parser.timeout"),
     )
 
 

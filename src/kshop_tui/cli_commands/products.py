@@ -9,7 +9,7 @@ from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, add_json
-from kshop_tui.i18n import translate_plural
+from kshop_tui.i18n import t, translate_plural
 from kshop_tui.text import compact_count
 
 if TYPE_CHECKING:
@@ -20,39 +20,47 @@ PAGE_LIMIT = 100  # the most the backend answers per page
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("products", help="search the catalogue")
+    group = commands.add_parser("products", help=t("cli.products.products"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
-    search = actions.add_parser("search", parents=[common], help="search products")
-    search.add_argument("words", nargs="*", help="what to look for")
-    search.add_argument("--category", type=types.positive_int, metavar="ID")
-    search.add_argument("--brand", metavar="NAME", help="a brand's exact name")
-    search.add_argument("--price-min", type=types.yuan, metavar="YUAN")
-    search.add_argument("--price-max", type=types.yuan, metavar="YUAN")
-    search.add_argument("--in-stock", action="store_true", help="hide sold-out products")
+    search = actions.add_parser("search", parents=[common], help=t("cli.products.search"))
+    search.add_argument("words", nargs="*", help=t("cli.products.search.words"))
+    search.add_argument(
+        "--category", type=types.positive_int, metavar="ID", help=t("cli.products.search.category")
+    )
+    search.add_argument("--brand", metavar="NAME", help=t("cli.products.search.brand"))
+    search.add_argument(
+        "--price-min", type=types.yuan, metavar="YUAN", help=t("cli.products.search.price_min")
+    )
+    search.add_argument(
+        "--price-max", type=types.yuan, metavar="YUAN", help=t("cli.products.search.price_max")
+    )
+    search.add_argument("--in-stock", action="store_true", help=t("cli.products.search.in_stock"))
     search.add_argument(
         "--sort",
         choices=SORTS,
         default=None,
-        help="default: relevance when there are words to look for, else sales_desc",
+        help=t("cli.products.search.sort"),
     )
-    search.add_argument("--limit", type=types.positive_int, default=20, metavar="N")
+    search.add_argument(
+        "--limit", type=types.positive_int, default=20, metavar="N", help=t("cli.arg.limit")
+    )
     add_json(search)
     search.set_defaults(online=search_command)
 
-    product = commands.add_parser("product", help="one product")
+    product = commands.add_parser("product", help=t("cli.products.product"))
     product_actions = product.add_subparsers(dest="action", required=True, metavar="ACTION")
-    show = product_actions.add_parser(
-        "show", parents=[common], help="a product with its SKUs (the ids to order)"
+    show = product_actions.add_parser("show", parents=[common], help=t("cli.products.show"))
+    show.add_argument(
+        "product_id", type=types.positive_int, metavar="ID", help=t("cli.arg.product_id")
     )
-    show.add_argument("product_id", type=types.positive_int, metavar="ID")
     add_json(show)
     show.set_defaults(online=show_command)
 
-    slots = product_actions.add_parser(
-        "slots", parents=[common], help="a service's 2-hour slots of one day (the ids to book)"
+    slots = product_actions.add_parser("slots", parents=[common], help=t("cli.products.slots"))
+    slots.add_argument(
+        "product_id", type=types.positive_int, metavar="ID", help=t("cli.arg.product_id")
     )
-    slots.add_argument("product_id", type=types.positive_int, metavar="ID")
-    slots.add_argument("--date", metavar="YYYY-MM-DD", help="today (the default) to 13 days ahead")
+    slots.add_argument("--date", metavar="YYYY-MM-DD", help=t("cli.products.slots.date"))
     add_json(slots)
     slots.set_defaults(online=slots_command)
 
@@ -97,7 +105,15 @@ async def search_command(cx: Cli) -> int:
         cx.out.json(answer)
         return OK
     cx.out.table(
-        ("ID", "Name", "Brand", "Price", "Sales", "Stock", "Rating"),
+        (
+            "cli.col.id",
+            "cli.col.name",
+            "cli.col.brand",
+            "cli.col.price",
+            "cli.col.sales",
+            "cli.col.stock",
+            "cli.col.rating",
+        ),
         (
             (
                 str(item.id),
@@ -110,8 +126,8 @@ async def search_command(cx: Cli) -> int:
             )
             for item in items
         ),
-        right=("ID", "Price", "Sales", "Stock", "Rating"),
-        wrap=("Name", "Brand"),
+        right=("cli.col.id", "cli.col.price", "cli.col.sales", "cli.col.stock", "cli.col.rating"),
+        wrap=("cli.col.name", "cli.col.brand"),
         caption=f"{len(items)} of {total} shown · `kshop product show ID` for SKUs",
     )
     return OK
@@ -124,13 +140,13 @@ async def show_command(cx: Cli) -> int:
         return OK
     cx.out.fields(_product_fields(product))
     cx.out.table(
-        ("SKU", "Specs", "Price", "Stock"),
+        ("cli.col.sku", "cli.col.specs", "cli.col.price", "cli.col.stock"),
         (
             (str(sku.id), specs_text(sku.specs), yuan(sku.price_fen), str(sku.stock))
             for sku in product.skus
         ),
-        right=("SKU", "Price", "Stock"),
-        wrap=("Specs",),
+        right=("cli.col.sku", "cli.col.price", "cli.col.stock"),
+        wrap=("cli.col.specs",),
     )
     if product.description:
         cx.out.paragraph(product.description)
@@ -146,12 +162,12 @@ async def slots_command(cx: Cli) -> int:
         cx.out.line("No slots left that day.")
         return OK
     cx.out.table(
-        ("Slot", "From", "To", "Places left"),
+        ("cli.col.slot", "cli.col.from", "cli.col.to", "cli.col.places_left"),
         (
             (slot.id, when(slot.starts_at), when(slot.ends_at), str(slot.capacity_left))
             for slot in slots
         ),
-        right=("Places left",),
+        right=("cli.col.places_left",),
         caption="book with `kshop order place --sku SKU --slot SLOT --note TEXT --pay METHOD`",
     )
     return OK
@@ -167,21 +183,23 @@ def _product_fields(product: models.ProductDetail) -> list[tuple[str, str]]:
         returns = f"no ({product.non_returnable_reason or 'not returnable'})"
     count = product.review_count
     fields = [
-        ("Product", f"{product.name} (id {product.id})"),
-        ("Kind", KIND_WORDS.get(product.kind, product.kind)),
-        ("Brand", product.brand),
-        ("Category", " > ".join(crumb.name for crumb in product.category_path)),
-        ("Price", price),
-        ("Stock", str(product.stock)),
-        ("Sales", compact_count(product.sales)),
+        ("cli.field.product", f"{product.name} (id {product.id})"),
+        ("cli.field.kind", KIND_WORDS.get(product.kind, product.kind)),
+        ("cli.field.brand", product.brand),
+        ("cli.field.category", " > ".join(crumb.name for crumb in product.category_path)),
+        ("cli.field.price", price),
+        ("cli.field.stock", str(product.stock)),
+        ("cli.field.sales", compact_count(product.sales)),
         (
-            "Rating",
+            "cli.field.rating",
             f"{product.rating:.1f} ({translate_plural('en', 'product.review_count', count)})"
             if product.review_count
             else "no reviews yet",
         ),
-        ("Returns", returns),
+        ("cli.field.returns", returns),
     ]
     if product.promotions:
-        fields.append(("Promotions", ", ".join(promo.label for promo in product.promotions)))
+        fields.append(
+            ("cli.field.promotions", ", ".join(promo.label for promo in product.promotions))
+        )
     return fields

@@ -22,6 +22,7 @@ from kshop_tui.api.backend import Backend, open_backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.api.intent import Intent
 from kshop_tui.cli_commands.output import Output
+from kshop_tui.i18n import t
 from kshop_tui.shop.tokens import TokenStore
 
 T = TypeVar("T")
@@ -189,6 +190,4 @@ OfflineHandler = Callable[[argparse.Namespace, Output], int]
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json", action="store_true", help="print the API's JSON (money in fen) instead"
-    )
+    parser.add_argument("--json", action="store_true", help=t("cli.runtime.parser.json"))

@@ -11,6 +11,7 @@ from kshop_tui.api import models
 from kshop_tui.cli_commands import args as types
 from kshop_tui.cli_commands.output import specs_text, when, yuan
 from kshop_tui.cli_commands.runtime import OK, Cli, UsageError, add_json
+from kshop_tui.i18n import t
 
 if TYPE_CHECKING:
     from kshop_tui.cli_commands.runtime import Commands
@@ -33,46 +34,78 @@ def _address(text: str) -> int | None:
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("subscription", help="周期购: orders placed every period")
+    group = commands.add_parser("subscription", help=t("cli.subscriptions.subscription"))
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    create = actions.add_parser("create", parents=[common], help="subscribe to a SKU")
-    create.add_argument("--sku", type=types.positive_int, required=True, metavar="SKU")
-    create.add_argument("--qty", type=types.positive_int, default=1, metavar="N")
-    create.add_argument("--every", choices=EVERY, required=True, help=", ".join(EVERY))
+    create = actions.add_parser("create", parents=[common], help=t("cli.subscriptions.create"))
     create.add_argument(
-        "--starts", type=_date, required=True, metavar="YYYY-MM-DD", help="the first period"
+        "--sku", type=types.positive_int, required=True, metavar="SKU", help=t("cli.arg.sku")
     )
     create.add_argument(
-        "--address", type=_address, default=None, metavar="default|ID", help="default address"
+        "--qty", type=types.positive_int, default=1, metavar="N", help=t("cli.arg.qty")
     )
-    create.add_argument("--pay", choices=METHODS, required=True, metavar="METHOD")
-    create.add_argument("--card", type=types.positive_int, metavar="ID", help="for bank_card")
+    create.add_argument(
+        "--every",
+        choices=EVERY,
+        required=True,
+        help=t("cli.subscriptions.create.every", periods=", ".join(EVERY)),
+    )
+    create.add_argument(
+        "--starts",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help=t("cli.subscriptions.create.starts"),
+    )
+    create.add_argument(
+        "--address",
+        type=_address,
+        default=None,
+        metavar="default|ID",
+        help=t("cli.subscriptions.create.address"),
+    )
+    create.add_argument(
+        "--pay",
+        choices=METHODS,
+        required=True,
+        metavar="METHOD",
+        help=t("cli.orders.parser.pay", methods=", ".join(METHODS)),
+    )
+    create.add_argument(
+        "--card", type=types.positive_int, metavar="ID", help=t("cli.subscriptions.create.card")
+    )
     create.add_argument(
         "--payment-password-stdin",
         action="store_true",
-        help="read the payment password from stdin's first line",
+        help=t("cli.subscriptions.create.payment_password_stdin"),
     )
     add_json(create)
     create.set_defaults(online=create_command)
 
-    listing = actions.add_parser("list", parents=[common], help="your subscriptions")
+    listing = actions.add_parser("list", parents=[common], help=t("cli.subscriptions.list"))
     add_json(listing)
     listing.set_defaults(online=list_command)
 
-    show = actions.add_parser("show", parents=[common], help="one subscription and its periods")
-    show.add_argument("subscription_id", type=types.positive_int, metavar="ID")
+    show = actions.add_parser("show", parents=[common], help=t("cli.subscriptions.show"))
+    show.add_argument(
+        "subscription_id", type=types.positive_int, metavar="ID", help=t("cli.arg.subscription_id")
+    )
     add_json(show)
     show.set_defaults(online=show_command)
 
     for word, helped in (
-        ("pause", "stop placing orders until resumed"),
-        ("resume", "place orders again, from the next period on"),
-        ("skip", "skip the next period"),
-        ("cancel", "end it for good"),
+        ("pause", "cli.subscriptions.pause"),
+        ("resume", "cli.subscriptions.resume"),
+        ("skip", "cli.subscriptions.skip"),
+        ("cancel", "cli.subscriptions.cancel"),
     ):
-        move = actions.add_parser(word, parents=[common], help=helped)
-        move.add_argument("subscription_id", type=types.positive_int, metavar="ID")
+        move = actions.add_parser(word, parents=[common], help=t(helped))
+        move.add_argument(
+            "subscription_id",
+            type=types.positive_int,
+            metavar="ID",
+            help=t("cli.arg.subscription_id"),
+        )
         add_json(move)
         move.set_defaults(online=move_command, move=MOVES[word])
 
@@ -116,7 +149,15 @@ async def list_command(cx: Cli) -> int:
         cx.out.line("No subscriptions. Make one with `kshop subscription create`.")
         return OK
     cx.out.table(
-        ("ID", "Product", "Qty", "Every", "Next", "Status", "Last period"),
+        (
+            "cli.col.id",
+            "cli.col.product",
+            "cli.col.qty",
+            "cli.col.every",
+            "cli.col.next",
+            "cli.col.status",
+            "cli.col.last_period",
+        ),
         (
             (
                 str(item.id),
@@ -129,8 +170,8 @@ async def list_command(cx: Cli) -> int:
             )
             for item in items
         ),
-        right=("ID", "Qty"),
-        wrap=("Product", "Last period"),
+        right=("cli.col.id", "cli.col.qty"),
+        wrap=("cli.col.product", "cli.col.last_period"),
     )
     return OK
 
@@ -149,21 +190,27 @@ def _show(cx: Cli, sub: models.SubscriptionDetail) -> int:
         cx.out.model(sub)
         return OK
     fields = [
-        ("Subscription", str(sub.id)),
-        ("Status", sub.status),
-        ("Product", f"{sub.product_name} ({specs_text(sub.specs)})".replace(" ()", "")),
-        ("Quantity", f"{sub.qty} × {yuan(sub.price_fen)} (today's price)"),
-        ("Every", sub.every),
-        ("Next period", sub.next_on or "none"),
-        ("Pays with", sub.payment_method),
+        ("cli.field.subscription", str(sub.id)),
+        ("cli.field.status", sub.status),
+        ("cli.field.product", f"{sub.product_name} ({specs_text(sub.specs)})".replace(" ()", "")),
+        ("cli.field.quantity", f"{sub.qty} × {yuan(sub.price_fen)} (today's price)"),
+        ("cli.field.every", sub.every),
+        ("cli.field.next_period", sub.next_on or "none"),
+        ("cli.field.pays_with", sub.payment_method),
     ]
     if sub.next_attempt_at:
-        fields.append(("Next attempt", when(sub.next_attempt_at)))
-    fields.append(("You may", ", ".join(sub.actions) or "nothing (cancelled)"))
+        fields.append(("cli.field.next_attempt", when(sub.next_attempt_at)))
+    fields.append(("cli.field.you_may", ", ".join(sub.actions) or "nothing (cancelled)"))
     cx.out.fields(fields)
     if sub.history:
         cx.out.table(
-            ("Period", "Outcome", "Order", "Attempts", "Why"),
+            (
+                "cli.col.period",
+                "cli.col.outcome",
+                "cli.col.order",
+                "cli.col.attempts",
+                "cli.col.why",
+            ),
             (
                 (
                     period.period_on,
@@ -174,9 +221,9 @@ def _show(cx: Cli, sub: models.SubscriptionDetail) -> int:
                 )
                 for period in sub.history
             ),
-            title="Periods",
-            right=("Order", "Attempts"),
-            wrap=("Why",),
+            title="cli.title.periods",
+            right=("cli.col.order", "cli.col.attempts"),
+            wrap=("cli.col.why",),
         )
     return OK
 

@@ -10,55 +10,58 @@ import secrets
 import sys
 from collections.abc import Iterator, Sequence
 
+from kshop_tui.cli_options import LANGUAGES, Parser
 from kshop_tui.config import DemoLimits, data_dir, load_settings
+from kshop_tui.i18n import t
 from kshop_tui.serve.shared_backend import GATEWAY_SECRET_ENV, BackendFailed, shared_backend
 
 USAGE, BACKEND_DOWN, INTERRUPTED = 2, 5, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kshop serve",
-        description="Serve the shop to other people (limits: config.toml [demo]).",
-    )
+    parser = Parser(prog="kshop serve", description=t("cli.serve.description"))
+    add_servers(parser)
+    return parser
+
+
+def add_servers(parser: argparse.ArgumentParser) -> None:
+    """`ssh` and `web` with their options, on `kshop serve`'s parser or on the command
+    tree's `serve` (kshop_tui.cli_commands: help, completion, the list of commands)."""
     servers = parser.add_subparsers(dest="server", required=True, metavar="ssh|web")
-    ssh = servers.add_parser("ssh", help="the shop over SSH (asyncssh)")
+    ssh = servers.add_parser("ssh", help=t("cli.serve.ssh"), description=t("cli.serve.ssh"))
     _common(ssh, port=2222)
     ssh.add_argument(
         "--merchant",
         choices=("auto", "manual"),
         default="auto",
-        help="bundled backend's merchant simulator (default auto)",
+        help=t("cli.serve.ssh.merchant"),
     )
-    web = servers.add_parser("web", help="the shop in the browser (textual-serve)")
+    web = servers.add_parser("web", help=t("cli.serve.web"), description=t("cli.serve.web"))
     _common(web, port=8000)
     web.add_argument(
         "--allowed-host",
         metavar="NAME",
         action="append",
         default=[],
-        help="a host name visitors use to reach the shop (repeatable); besides it only"
-        " the --host address, localhost and 127.0.0.1 are answered",
+        help=t("cli.serve.web.allowed_host"),
     )
-    return parser
 
 
 def _common(parser: argparse.ArgumentParser, *, port: int) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+    parser.add_argument("--host", default="127.0.0.1", help=t("cli.serve.parser.host"))
+    parser.add_argument(
+        "--port", type=int, default=port, help=t("cli.serve.parser.port", port=port)
+    )
     parser.add_argument(
         "--backend",
         metavar="URL",
-        help="an API server shared by every session (default: start the bundled one)",
+        help=t("cli.serve.parser.backend"),
     )
-    parser.add_argument(
-        "--lang", choices=("zh_CN", "zh", "en"), help="force the UI language of every session"
-    )
+    parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.serve.parser.lang"))
     parser.add_argument(
         "--interpreter-per-session",
         action="store_true",
-        help="start a new Python for each session instead of forking a preloaded one"
-        " (slower and bigger; for comparison)",
+        help=t("cli.serve.parser.interpreter_per_session"),
     )
 
 
@@ -69,6 +72,11 @@ def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | No
         args = parser.parse_args(list(argv))
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else USAGE
+    return serve(args, lang=lang, backend=backend)
+
+
+def serve(args: argparse.Namespace, *, lang: str | None, backend: str | None) -> int:
+    """Runs the server `args` name (as `build_parser` or `add_servers` parsed them)."""
     settings = load_settings()
     for problem in settings.problems:
         print(f"warning: {problem.describe()}", file=sys.stderr)

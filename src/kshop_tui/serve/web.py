@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import shlex
@@ -37,6 +38,13 @@ from kshop_tui.serve.zygote import Zygote
 log = logging.getLogger("kshop.serve.web")
 
 TEMPLATES = Path(__file__).with_name("templates")
+FAVICON = Path(__file__).with_name("static") / "favicon.png"
+FAVICON_PATH = "/favicon.png"
+# One short line per request: who, what, the answer, its size and time. No user agent or
+# referer (long, and the visitor's business); a line that fits 80 columns stays one line.
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+ACCESS_LOGGER = "aiohttp.access"
+ICON_CACHING = {"Cache-Control": "public, max-age=86400"}
 # A browser asking for a terminal bigger than this gets this; a page needs no more, and a
 # 100 000-column "terminal" would make its process render for nothing.
 MAX_COLUMNS = 400
@@ -159,6 +167,40 @@ class ForkedProcess:
         self.send_signal(signal.SIGKILL)
 
 
+class OneLineFormatter(logging.Formatter):
+    """The server's log as plain lines: an access line is the time and the request; any
+    other record says its level and logger too. textual-serve's rich handler padded each
+    record with a level column and wrapped it at the terminal's width, two to five lines
+    a request at 80 columns."""
+
+    def __init__(self) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        self._style._fmt = (
+            "%(asctime)s %(message)s"
+            if record.name == ACCESS_LOGGER
+            else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        return super().format(record)
+
+
+def log_handler(stream: IO[str] | None = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    return handler
+
+
+def favicon_ico(png: bytes) -> bytes:
+    """The page's icon as the ICO a browser asks /favicon.ico for, made from the PNG."""
+    from PIL import Image
+
+    converted = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as image:
+        image.save(converted, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    return converted.getvalue()
+
+
 def bounded_terminal_size(width: int, height: int) -> tuple[int, int]:
     return max(1, min(width, MAX_COLUMNS)), max(1, min(height, MAX_ROWS))
 
@@ -252,6 +294,7 @@ class ShopWebServer(Server):
         self.bound_port: int | None = None
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
+        self._favicon: tuple[bytes, bytes] | None = None
 
     # --- running ---------------------------------------------------------------------
 
@@ -261,7 +304,9 @@ class ShopWebServer(Server):
             # The tabs' environment (textual-serve's, from ours) less what each sets.
             self.zygote = Zygote(os.environ)
             await self.zygote.start()
-        self._runner = web.AppRunner(await self._make_app(), handle_signals=False)
+        self._runner = web.AppRunner(
+            await self._make_app(), handle_signals=False, access_log_format=ACCESS_LOG_FORMAT
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         try:
@@ -295,10 +340,28 @@ class ShopWebServer(Server):
         finally:
             await self.stop()
 
+    def initialize_logging(self) -> None:
+        """One line a record on stderr (textual-serve's own wraps and pads them)."""
+        logging.basicConfig(
+            level="DEBUG" if self.debug else "INFO", handlers=[log_handler()], force=True
+        )
+
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(self._check_host)
+        app.router.add_get(FAVICON_PATH, self.handle_favicon)
+        app.router.add_get("/favicon.ico", self.handle_favicon)
         return app
+
+    async def handle_favicon(self, request: web.Request) -> web.Response:
+        """The tab's icon, from the package: nothing is fetched from elsewhere."""
+        if self._favicon is None:
+            png = FAVICON.read_bytes()
+            self._favicon = (png, favicon_ico(png))
+        png, ico = self._favicon
+        if request.path == FAVICON_PATH:
+            return web.Response(body=png, content_type="image/png", headers=ICON_CACHING)
+        return web.Response(body=ico, content_type="image/x-icon", headers=ICON_CACHING)
 
     @web.middleware
     async def _check_host(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -329,6 +392,7 @@ class ShopWebServer(Server):
             "font_size": max(6, min(to_int(request.query.get("fontsize", "16"), 16), 48)),
             "websocket_path": str(request.app.router["websocket"].url_for()),
             "config": {"static": {"url": "/static/"}},
+            "favicon_path": FAVICON_PATH,
             "application": {"name": self.title},
             "session_ended": self.messages["web.session_ended"],
             "restart": self.messages["web.restart"],

@@ -68,7 +68,8 @@ WIDE_ENOUGH_FOR_ASIDE = 118
 class LoginScreen(ShopScreen):
     CSS_PATH = "login.tcss"
     BINDINGS = [
-        Binding("ctrl+t", "next_method", "key.login_method", id="login.method"),
+        # f2 too: a browser keeps ctrl+t (new tab) for itself when the shop is served on the web.
+        Binding("ctrl+t,f2", "next_method", "key.login_method", id="login.method"),
         Binding("ctrl+g", "send_code", "key.send_code", id="login.send_code"),
         Binding("ctrl+o", "qr('wechat')", "key.qr_login", id="login.qr"),
         # Leaving for another screen while the app waits on this one would strand the

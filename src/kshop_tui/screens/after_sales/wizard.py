@@ -54,7 +54,8 @@ def field_hint(name: str) -> tuple[str, str]:
 class AfterSaleWizard(ReasonStep):
     CSS_PATH = "wizard.tcss"
     BINDINGS = [
-        Binding("ctrl+n", "next_step", "as.key.next", id="after_sale.next"),
+        # f4 too: a browser keeps ctrl+n (new window) for itself when the shop is on the web.
+        Binding("ctrl+n,f4", "next_step", "as.key.next", id="after_sale.next"),
         Binding("ctrl+o", "add_photo", "as.key.add_photo", id="after_sale.add_photo"),
         Binding("delete", "remove_photo", "as.key.remove_photo", id="after_sale.remove_photo"),
         Binding("ctrl+s", "submit", "as.key.submit", id="after_sale.submit"),

@@ -52,7 +52,8 @@ class SupportChatScreen(ShopScreen):
     CSS_PATH = "support.tcss"
     POLL_SECONDS = 2.0
     BINDINGS = [
-        Binding("ctrl+t", "escalate", "cs.key.escalate", id="support_chat.escalate"),
+        # f2 too: a browser keeps ctrl+t (new tab) for itself when the shop is served on the web.
+        Binding("ctrl+t,f2", "escalate", "cs.key.escalate", id="support_chat.escalate"),
         Binding("pageup", "older", "cs.key.older", id="support_chat.older"),
     ]
 
