@@ -37,6 +37,7 @@ from kshop_tui.shop.session import Severity, ShopSession, StartupFailed
 if TYPE_CHECKING:
     from kshop_tui.api.models import User
     from kshop_tui.crash import CrashLog
+    from kshop_tui.shop.flows.subscriptions import NoticeMemory
 
 CONFIG_NOTICE_SECONDS = 20
 
@@ -91,6 +92,7 @@ class KshopApp(App[None]):
         self.startup_error: str | None = None
         """Why the app stopped at start (the bundled backend's database), for `kshop`."""
         self._crash_log: CrashLog | None = None
+        self._notice_memory: NoticeMemory | None = None
         if self.options.settings.keys:
             self.set_keymap(self.options.settings.keys)
 
@@ -171,6 +173,35 @@ class KshopApp(App[None]):
 
         # Later: App's own resize handler, which records the new size, runs after this one.
         self.call_later(follow_terminal_size, self)
+
+    def watch_user(self, was: User | None, user: User | None) -> None:
+        """Someone logged in (at start, a remembered login; or later): the periods of their
+        subscriptions that failed since they were last told."""
+        if user is not None and not user.guest and (was is None or was.id != user.id):
+            self.tell_missed_periods()
+
+    @work(exclusive=True, group="subscription-notice")
+    async def tell_missed_periods(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.shop.flows.subscriptions import NoticeMemory, missed_periods, notice_text
+
+        if self._notice_memory is None:
+            # Served sessions keep it in memory: a visitor must not write the server's disk.
+            persistent = self.options.persistent_tokens
+            path = self.options.data_dir / "subscription-notices.json" if persistent else None
+            self._notice_memory = NoticeMemory(path)
+        try:
+            missed = await missed_periods(self.shop, self._notice_memory)
+        except errors.ApiError:
+            return  # told at the next start instead; the subscriptions screen shows them
+        if missed:
+            self.notify(
+                notice_text(missed),
+                title=t("subs.notice.title"),
+                severity="warning",
+                markup=False,
+                timeout=max(CONFIG_NOTICE_SECONDS, self.NOTIFICATION_TIMEOUT),
+            )
 
     # --- what the shop session asks of the App (`shop.session.ShopHost`) ------------
 
@@ -364,6 +395,9 @@ class KshopApp(App[None]):
     async def action_orders(self) -> None:
         await self.show("orders")
 
+    async def action_subscriptions(self) -> None:
+        await self.show("subscriptions")
+
     async def action_track_parcel(self) -> None:
         await self.show("track")
 
@@ -403,6 +437,7 @@ class KshopApp(App[None]):
         yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
         yield SystemCommand(t("cmd.cart"), t("cmd.cart.help"), self.action_cart)
         yield SystemCommand(t("orders.cmd.orders"), t("orders.cmd.orders.help"), self.action_orders)
+        yield SystemCommand(t("subs.cmd"), t("subs.cmd.help"), self.action_subscriptions)
         yield SystemCommand(
             t("orders.cmd.track"), t("orders.cmd.track.help"), self.action_track_parcel
         )

@@ -72,6 +72,7 @@ class OrdersScreen(ShopScreen):
         Binding("r", "after_sale", "orders.key.after_sale", id="orders.after_sale"),
         Binding("l", "track_any", "orders.key.track_any", id="orders.track_any", show=False),
         Binding("s", "insights", "orders.key.insights", id="orders.insights", show=False),
+        Binding("S", "subscriptions", "subs.key.subscriptions", id="orders.subscriptions"),
     ]
 
     def __init__(self, tab: str = "all") -> None:
@@ -355,6 +356,9 @@ class OrdersScreen(ShopScreen):
 
     def action_insights(self) -> None:
         self.open("insights")
+
+    def action_subscriptions(self) -> None:
+        self.open("subscriptions")
 
 
 def _filter(tab: str) -> OrderFilter:
