@@ -96,9 +96,7 @@ def stored(ctx: Ctx) -> list[Any]:
 async def advance(app: KshopApp, seconds: int) -> None:
     """The backend's clock on by `seconds` (its sweep places what became due)."""
     assert app.shop.backend is not None
-    await app.shop.backend.client._call(
-        "POST", "/_dev/clock/advance", json={"seconds": seconds}
-    )
+    await app.shop.backend.client._call("POST", "/_dev/clock/advance", json={"seconds": seconds})
 
 
 async def open_the_form(pilot: Any, app: KshopApp) -> SubscriptionFormModal:

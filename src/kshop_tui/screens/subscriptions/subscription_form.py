@@ -171,7 +171,13 @@ class SubscriptionFormModal(FormModal):
         assert self.target is not None
         return max(1, min(self.target.qty, MAX_QTY))
 
+    def show_general(self, message: str) -> None:
+        # No blank line while there is nothing to say: the form fits 24 rows.
+        super().show_general(message)
+        self.query_one(f"#{self.GENERAL_ID}").display = bool(message)
+
     def on_mount(self) -> None:
+        self.show_general("")
         editing = self.editing
         self.query_one("#sf-starts-row").display = not editing
         self.query_one("#sf-starts-hint").display = not editing

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import Subscription, SubscriptionDetail, SubscriptionPeriod
 
 # The list's fixed columns (qty, every, next, state); the product and outcome share the rest.
-FIXED_WIDTH = 4 + 9 + 10 + 9
+FIXED_WIDTH = 4 + 8 + 10 + 9
 WIDE = 100
 
 
@@ -73,10 +73,10 @@ class SubscriptionsScreen(ShopScreen):
     def on_mount(self) -> None:
         table = self.query_one("#subs-table", DataTable)
         table.add_column(Text(t("subs.col.product")), key="product")
-        table.add_column(Text(t("subs.col.qty"), justify="right"), key="qty", width=3)
+        table.add_column(Text(t("subs.col.qty"), justify="right"), key="qty", width=4)
         table.add_column(Text(t("subs.col.every")), key="every", width=8)
         table.add_column(Text(t("subs.col.next")), key="next", width=10)
-        table.add_column(Text(t("subs.col.state")), key="state", width=8)
+        table.add_column(Text(t("subs.col.state")), key="state", width=9)
         table.add_column(Text(t("subs.col.last")), key="last")
         periods = self.query_one("#subs-periods", DataTable)
         periods.add_column(Text(t("subs.col.period")), key="period", width=10)

@@ -49,7 +49,8 @@ def china_today(now: float) -> date:
 
 def qty_problem(text: str, stock: int | None = None) -> str | None:
     """A catalogue key for what is wrong with the quantity typed, or None."""
-    if not text.strip().isdigit():
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
         return "subs.problem.qty"
     qty = int(text)
     if not 1 <= qty <= MAX_QTY:
