@@ -1372,6 +1372,8 @@ MESSAGES: dict[str, str] = {
     "subs.why_not.resume": "It is not paused: only a paused subscription resumes.",
     "subs.why_not.other": "Not while it is {state}.",
     "subs.ask.cancel": "Cancel subscription #{id} ({name})? No more orders will be placed; the orders it made stay as they are.",
+    "subs.ask.cancel.yes": "End the subscription",
+    "subs.ask.skip_next.yes": "Skip it",
     "subs.ask.skip_next": "Skip the period of {day} of subscription #{id} ({name})? No order is placed for it.",
     "subs.done.pause": "Subscription #{id} paused: no orders until you resume it.",
     "subs.done.resume": "Subscription #{id} resumed: the next order on {day}.",

@@ -1349,6 +1349,8 @@ MESSAGES: dict[str, str] = {
     "subs.why_not.resume": "没有暂停：只有已暂停的周期购可以恢复。",
     "subs.why_not.other": "{state}时不能这样做。",
     "subs.ask.cancel": "取消周期购 #{id}（{name}）？之后不再下单；已下的订单不受影响。",
+    "subs.ask.cancel.yes": "结束周期购",
+    "subs.ask.skip_next.yes": "跳过这一期",
     "subs.ask.skip_next": "跳过周期购 #{id}（{name}）{day} 这一期？这一期不下单。",
     "subs.done.pause": "周期购 #{id} 已暂停：恢复前不再下单。",
     "subs.done.resume": "周期购 #{id} 已恢复：下期 {day}。",

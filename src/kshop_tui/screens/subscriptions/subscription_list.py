@@ -59,6 +59,9 @@ class SubscriptionsScreen(ShopScreen):
         self.rows: list[Subscription] = []
         self.details: dict[int, SubscriptionDetail] = {}
         self.loaded = False
+        self.generation = 0
+        self.reload_on_resume = False
+        """Bumped by a move's answer: a list asked for before it is older, and dropped."""
 
     def where(self) -> str:
         return f"{t('orders.title')} › {t('subs.title')}"
@@ -94,20 +97,23 @@ class SubscriptionsScreen(ShopScreen):
 
     def on_screen_resume(self) -> None:
         # Back from an order: a period may have been placed meanwhile (the clock moves on).
-        if self.loaded:
+        # Not after a dialog of this screen: its move's answer is drawn by the move.
+        if self.loaded and self.reload_on_resume:
+            self.reload_on_resume = False
             self.load()
 
     # --- loading -------------------------------------------------------------------------
 
     @work(exclusive=True, group="subscriptions")
     async def load(self) -> None:
+        generation = self.generation
         rows = await self.shop.attempt(
             lambda api: api.subscriptions(),
             needs_login=True,
             on_refusal=lambda error: self._show_problem(error_words(error)),
             on_login_cancelled=self.leave_if_on_top,
         )
-        if rows is None:
+        if rows is None or generation != self.generation:
             return
         self.rows = rows
         self.details = {}
@@ -302,6 +308,7 @@ class SubscriptionsScreen(ShopScreen):
             reason = error_reason(period) if period.error_code else outcome_words(period)
             self.notify(t("subs.no_order", day=period.period_on, reason=reason), markup=False)
             return
+        self.reload_on_resume = True
         self.open("order", period.order_id)
 
     def action_pause(self) -> None:
@@ -324,7 +331,7 @@ class SubscriptionsScreen(ShopScreen):
         if action in ("cancel", "skip_next"):
             day = row.next_on or ""
             question = t(f"subs.ask.{action}", name=row.product_name, id=row.id, day=day)
-            label = t(f"subs.key.{action}")
+            label = t(f"subs.ask.{action}.yes")
             sure = await self.app.push_screen_wait(
                 ConfirmDialog(question, confirm_label=label, danger=action == "cancel")
             )
@@ -344,6 +351,7 @@ class SubscriptionsScreen(ShopScreen):
         self.notify(t(f"subs.done.{action}", id=row.id, day=moved.next_on or ""))
 
     def _replace(self, moved: SubscriptionDetail) -> None:
+        self.generation += 1
         self.rows = [moved if row.id == moved.id else row for row in self.rows]
         self.details[moved.id] = moved
         self._draw()
