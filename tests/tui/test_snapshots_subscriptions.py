@@ -172,6 +172,23 @@ class TestSubscriptionList:
         # The cursor on the weekly one: its three weeks below.
         assert snap_compare(app, terminal_size=size, run_before=to_the_list("down"))
 
+    def test_a_period_failing(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        backend_ctx: Ctx,
+        long_token: str,
+        size: tuple[int, int],
+        lang: str,
+    ) -> None:
+        sku_id = first_sku(backend_ctx, physical_product(backend_ctx))
+        subscribe(backend_ctx, sku_id)
+        set_stock(backend_ctx, sku_id, 0)
+        backend_ctx.clock.advance(1)
+        subscription_service.place_due(backend_ctx)  # today's: sold out, tried again tomorrow
+        app = make_app(lang=lang, token=long_token)
+        assert snap_compare(app, terminal_size=size, run_before=to_the_list())
+
     def test_empty(
         self,
         snap_compare: SnapCompare,

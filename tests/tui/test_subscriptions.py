@@ -323,6 +323,7 @@ async def test_three_periods_one_sold_out_is_skipped_and_shown(
         await wait_until(pilot, lambda: subscription_id in screen.details, what="its periods")
         cells = row_cells(screen)
         assert cells[3] == "2026-12-15" and cells[5].endswith(t("subs.outcome.placed"))
+        assert t("subs.retry_at", when="") not in text_of(screen, "#subs-detail-title")
         periods = screen.query_one("#subs-periods", DataTable)
         shown = [[str(cell) for cell in periods.get_row_at(i)] for i in range(3)]
         skipped = t("subs.outcome.skipped", reason=t("subs.reason.OUT_OF_STOCK"))
@@ -364,6 +365,14 @@ async def test_a_failed_period_is_told_at_the_next_start_once(
         [notice] = notifications(app)
         assert TODAY in notice and t("subs.reason.OUT_OF_STOCK") in notice
         assert t("subs.notice.where") in notice
+        await app.action_subscriptions()  # the list shows it failing, and when it is tried again
+        await settle(pilot, waiting=WAITING)
+        screen = app.screen
+        assert isinstance(screen, SubscriptionsScreen)
+        failing = t("subs.outcome.failing", reason=t("subs.reason.OUT_OF_STOCK"))
+        assert row_cells(screen)[5] == f"{TODAY} {failing}"
+        title = text_of(screen, "#subs-detail-title")
+        assert t("subs.retry_at", when="2026-11-25 00:00") in title
         app.clear_notifications()
         app.tell_missed_periods()  # looked at again (a login, a next start): told once only
         await settle(pilot, waiting=WAITING)

@@ -1364,6 +1364,7 @@ MESSAGES: dict[str, str] = {
     "subs.empty": "No subscriptions yet. On a product's page, S subscribes to it: an order every week, two weeks or month.",
     "subs.detail_title": "Subscription #{id}",
     "subs.detail_line": "{price} a period · {method} · since {starts}",
+    "subs.retry_at": "tried again {when}",
     "subs.no_periods": "No period yet: the first order is placed on {day}.",
     "subs.no_order": "No order for {day}: {reason}.",
     "subs.why_not.none": "No subscription here yet.",

@@ -1341,6 +1341,7 @@ MESSAGES: dict[str, str] = {
     "subs.empty": "还没有周期购。在商品页按 S 订阅：每周、每两周或每月自动下单。",
     "subs.detail_title": "周期购 #{id}",
     "subs.detail_line": "每期 {price} · {method} · 始于 {starts}",
+    "subs.retry_at": "将于 {when} 重试",
     "subs.no_periods": "还没有下单：第一期在 {day}。",
     "subs.no_order": "{day} 没有订单：{reason}。",
     "subs.why_not.none": "这里还没有周期购。",

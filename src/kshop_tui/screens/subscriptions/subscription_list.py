@@ -31,7 +31,7 @@ from kshop_tui.shop.flows.subscriptions import (
     refusal_words,
     status_words,
 )
-from kshop_tui.text import money
+from kshop_tui.text import local_time, money
 from kshop_tui.widgets.row_table import RowTable, tone
 
 if TYPE_CHECKING:
@@ -223,6 +223,10 @@ class SubscriptionsScreen(ShopScreen):
             ),
             style="dim",
         )
+        failing = row.last_outcome is not None and row.last_outcome.status == "failing"
+        if failing and row.next_attempt_at:
+            retry = t("subs.retry_at", when=local_time(row.next_attempt_at))
+            text.append(" · " + retry, style=tone(self.app, "warning"))
         if detail is None:
             text.append("\n" + t("browse.loading"), style="dim")
         elif not detail.history:
