@@ -287,7 +287,7 @@ async def test_the_list_moves_each_only_in_its_state_and_says_why_not(
             assert app.screen is screen
 
 
-async def test_the_palette_opens_the_list(
+async def test_the_palette_and_a_deep_link_open_the_list(
     make_app: MakeApp, backend_ctx: Ctx, long_token: str
 ) -> None:
     app = make_app(token=long_token)
@@ -299,6 +299,10 @@ async def test_the_palette_opens_the_list(
         await settle(pilot, waiting=WAITING)
         assert isinstance(app.screen, SubscriptionsScreen)
         assert text_of(app.screen, "#subs-empty") == t("subs.empty")
+    app = make_app(token=long_token, open_target="subscriptions")  # kshop --open subscriptions
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SubscriptionsScreen)
 
 
 # --- the backend clock over three periods -------------------------------------------------
