@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from kshop_tui.api.models import User
     from kshop_tui.crash import CrashLog
     from kshop_tui.palette import PaletteCommand
+    from kshop_tui.shop.flows.subscriptions import NoticeMemory
 
 CONFIG_NOTICE_SECONDS = 20
 
@@ -103,6 +104,7 @@ class KshopApp(App[None]):
         """Why the app stopped at start (the bundled backend's database), for `kshop`."""
         self._crash_log: CrashLog | None = None
         self._start_blur_seen = False
+        self._notice_memory: NoticeMemory | None = None
         if self.options.settings.keys:
             self.set_keymap(self.options.settings.keys)
 
@@ -195,6 +197,35 @@ class KshopApp(App[None]):
 
         # Later: App's own resize handler, which records the new size, runs after this one.
         self.call_later(follow_terminal_size, self)
+
+    def watch_user(self, was: User | None, user: User | None) -> None:
+        """Someone logged in (at start, a remembered login; or later): the periods of their
+        subscriptions that failed since they were last told."""
+        if user is not None and not user.guest and (was is None or was.id != user.id):
+            self.tell_missed_periods()
+
+    @work(exclusive=True, group="subscription-notice")
+    async def tell_missed_periods(self) -> None:
+        from kshop_tui.api import errors
+        from kshop_tui.shop.flows.subscriptions import NoticeMemory, missed_periods, notice_text
+
+        if self._notice_memory is None:
+            # Served sessions keep it in memory: a visitor must not write the server's disk.
+            persistent = self.options.persistent_tokens
+            path = self.options.data_dir / "subscription-notices.json" if persistent else None
+            self._notice_memory = NoticeMemory(path)
+        try:
+            missed = await missed_periods(self.shop, self._notice_memory)
+        except errors.ApiError:
+            return  # told at the next start instead; the subscriptions screen shows them
+        if missed:
+            self.notify(
+                notice_text(missed),
+                title=t("subs.notice.title"),
+                severity="warning",
+                markup=False,
+                timeout=max(CONFIG_NOTICE_SECONDS, self.NOTIFICATION_TIMEOUT),
+            )
 
     # --- what the shop session asks of the App (`shop.session.ShopHost`) ------------
 
@@ -388,6 +419,9 @@ class KshopApp(App[None]):
     async def action_orders(self) -> None:
         await self.show("orders")
 
+    async def action_subscriptions(self) -> None:
+        await self.show("subscriptions")
+
     async def action_track_parcel(self) -> None:
         await self.show("track")
 
@@ -432,6 +466,7 @@ class KshopApp(App[None]):
             ("cmd.search", self.action_search),
             ("cmd.cart", self.action_cart),
             ("orders.cmd.orders", self.action_orders),
+            ("subs.cmd", self.action_subscriptions),
             ("orders.cmd.track", self.action_track_parcel),
             ("orders.cmd.insights", self.action_insights),
             ("cmd.wallet", self.action_wallet),

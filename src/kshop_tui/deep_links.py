@@ -7,7 +7,18 @@ from dataclasses import dataclass
 
 # Places that take nothing after their name.
 PLAIN_PLACES = frozenset(
-    {"cart", "orders", "wallet", "coupons", "account", "track", "insights", "browse", "home"}
+    {
+        "cart",
+        "orders",
+        "subscriptions",
+        "wallet",
+        "coupons",
+        "account",
+        "track",
+        "insights",
+        "browse",
+        "home",
+    }
 )
 # Places that take a number (an id) after their name.
 NUMBERED_PLACES = frozenset({"product", "order"})

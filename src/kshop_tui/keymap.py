@@ -50,14 +50,14 @@ _BINDING_IDS_TEXT = """
     orders.after_sale orders.buy_again orders.buy_again_elsewhere orders.cancel
     orders.change_address
     orders.change_items orders.confirm_receipt orders.export orders.insights orders.next_tab
-    orders.open orders.pay orders.prev_tab orders.review orders.review.send orders.support
-    orders.support.send orders.track orders.track_any orders.reschedule orders.view_codes
-    orders.import order_import.open order_import.start order_import.stop
+    orders.open orders.pay orders.prev_tab orders.review orders.review.send orders.subscriptions
+    orders.support orders.support.send orders.track orders.track_any orders.reschedule
+    orders.view_codes orders.import order_import.open order_import.start order_import.stop
     parcel.track_copy
     pay_result.another pay_result.browse pay_result.detail
     picker.cancel picker.parent
     product.add product.buy_now product.claim product.image product.less product.more
-    product.reviews
+    product.reviews product.subscribe
     qr.qq qr.refresh qr.wechat
     qr_pay.retry
     rating.less rating.more
@@ -65,6 +65,8 @@ _BINDING_IDS_TEXT = """
     screen.back screen.retry
     slot_picker.days slot_picker.slots
     spec.next spec.prev
+    subscriptions.cancel subscriptions.edit subscriptions.open subscriptions.pause
+    subscriptions.reload subscriptions.resume subscriptions.skip_next
     stepper.less stepper.more
     support.new support.open support.refresh
     support_chat.escalate support_chat.older

@@ -60,6 +60,12 @@ ROUTES: dict[str, Route] = {
     "account": Route(f"{_SCREENS}.account.settings", "AccountScreen", single=True, ends_login=True),
     "after_sales": Route(f"{_SCREENS}.after_sales.after_sale_list", "AfterSalesScreen"),
     "support": Route(f"{_SCREENS}.support.threads", "SupportScreen"),
+    "subscriptions": Route(
+        f"{_SCREENS}.subscriptions.subscription_list",
+        "SubscriptionsScreen",
+        single=True,
+        ends_login=True,
+    ),
     "help": Route(f"{_SCREENS}.help", "HelpScreen", single=True),
     "login": Route(f"{_SCREENS}.account.login", "LoginScreen"),
     # Places one area of screens opens in another.
@@ -69,6 +75,11 @@ ROUTES: dict[str, Route] = {
     "real_name": Route(f"{_SCREENS}.account.real_name", "RealNameScreen"),
     # A service's day and 2-hour slot (product_id, current slot id or None, title) → Slot.
     "slot_picker": Route(f"{_SCREENS}.slot_picker", "SlotPickerModal"),
+    # Subscribing (target=a SubscribeTarget) or changing one (subscription=…) → the
+    # subscription as the server answered, or None.
+    "subscription_form": Route(
+        f"{_SCREENS}.subscriptions.subscription_form", "SubscriptionFormModal"
+    ),
     "bnpl": Route(f"{_SCREENS}.wallet.bnpl", "BnplScreen"),
     # Pays an unpaid order (order_id, total_fen, choice: a shop.flows.payment.MethodOption
     # already made, or None to ask) → shop.flows.payment.PayResult.

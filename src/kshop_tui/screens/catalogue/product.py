@@ -38,6 +38,7 @@ class ProductScreen(ShopScreen):
         Binding("k", "claim_coupon", "key.claim", id="product.claim"),
         Binding("r", "more_reviews", "key.more_reviews", id="product.reviews"),
         Binding("i", "next_image", "key.next_image", id="product.image"),
+        Binding("S", "subscribe", "subs.key.subscribe", id="product.subscribe"),
         Binding("plus,equals_sign", "quantity(1)", "key.more", id="product.more", show=False),
         Binding("minus", "quantity(-1)", "key.less", id="product.less", show=False),
     ]
@@ -269,6 +270,38 @@ class ProductScreen(ShopScreen):
         kind = self.product.kind if self.product is not None else "physical"
         if await self.shop.ensure_login():
             self.open("checkout", [(sku.id, qty)], kind)
+
+    @work(exclusive=True, group="subscribe")
+    async def action_subscribe(self) -> None:
+        """周期购: logs in first when needed; guests and services cannot subscribe."""
+        from kshop_tui.shop.flows.subscriptions import SubscribeTarget
+
+        sku, product = self.sku, self.product
+        if sku is None or product is None:
+            return
+        if product.kind == "service":
+            self.notify(t("subs.service"), severity="warning")
+            return
+        if sku.stock <= 0:
+            self.notify(t("product.sold_out"), severity="warning")
+            return
+        if not await self.shop.ensure_login():
+            return
+        user = self.shop.user
+        if user is not None and user.guest:
+            self.notify(t("subs.guest"), severity="warning")
+            return
+        target = SubscribeTarget(
+            sku_id=sku.id,
+            product_name=product.name,
+            specs="/".join(sku.specs.values()),
+            price_fen=sku.price_fen,
+            stock=sku.stock,
+            qty=self.query_one(QuantityStepper).value,
+        )
+        made = await self.open_for_result("subscription_form", target)
+        if made is not None:
+            self.notify(t("subs.made", id=made.id, day=made.next_on or made.starts_on))
 
     def action_claim_coupon(self) -> None:
         self.claim_coupon()

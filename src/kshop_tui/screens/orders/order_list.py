@@ -73,6 +73,7 @@ class OrdersScreen(ShopScreen):
         Binding("l", "track_any", "orders.key.track_any", id="orders.track_any", show=False),
         Binding("s", "insights", "orders.key.insights", id="orders.insights", show=False),
         Binding("i", "import_orders", "orders.key.import", id="orders.import", show=False),
+        Binding("S", "subscriptions", "subs.key.subscriptions", id="orders.subscriptions"),
     ]
 
     def __init__(self, tab: str = "all") -> None:
@@ -359,6 +360,9 @@ class OrdersScreen(ShopScreen):
 
     def action_import_orders(self) -> None:
         self.open("order_import")
+
+    def action_subscriptions(self) -> None:
+        self.open("subscriptions")
 
 
 def _filter(tab: str) -> OrderFilter:
