@@ -17,6 +17,7 @@ from kshop_tui.app import KshopApp
 from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.screens.subscriptions.subscription_form import SubscriptionFormModal
 from tests.tui.helpers import settle, wait_for_screen
+from tests.tui.test_snapshots_shop import settle_product
 from tests.tui.test_subscriptions import (
     DAY,
     WAITING,
@@ -86,7 +87,7 @@ def to_the_form(
     password: bool = False,
 ) -> RunBefore:
     async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
+        await settle_product(pilot)  # a key before the coupon row fills in scrolls the page
         await pilot.press("S")  # subscribe
         form = await wait_for_screen(pilot, SubscriptionFormModal)
         await settle(pilot, waiting=WAITING)

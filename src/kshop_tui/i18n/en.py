@@ -1792,7 +1792,7 @@ MESSAGES: dict[str, str] = {
     "subs.title": "Subscriptions",
     "subs.cmd": "My subscriptions",
     "subs.cmd.help": "Orders placed every week, two weeks or month: pause, skip, change, cancel",
-    "subs.cmd.aliases": "subscription|recurring order|周期购|定期购",
+    "subs.cmd.aliases": "subscription|recurring order|repeat order|every week",
     "subs.key.subscribe": "Subscribe",
     "subs.key.subscriptions": "Subscriptions",
     "subs.key.open": "Open the order",
