@@ -174,6 +174,9 @@ async def hits_for(pilot: Pilot[None], query: str) -> list[str]:
         ("en", "profile", "Account and security"),  # an English alias
         ("en", "账户", "Account and security"),  # a Chinese alias in the English app
         ("en", "refund", "After-sales"),
+        ("en", "token", "Account and security"),  # where access tokens are made
+        ("zh_CN", "令牌", "账号与安全"),
+        ("zh_CN", "周期购", "我的周期购"),
     ],
 )
 async def test_the_palette_finds_commands_by_their_other_names(

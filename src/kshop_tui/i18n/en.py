@@ -1503,7 +1503,7 @@ MESSAGES: dict[str, str] = {
     "cmd.wallet.aliases": "balance|money|top up|bank card|pay later|bills|payment",
     "cmd.coupons.aliases": "vouchers|discounts|deals|claim",
     "cmd.check_in.aliases": "sign in daily|daily reward|streak|bonus",
-    "cmd.account.aliases": "profile|settings|password|security|personal|user|real name|two-step",
+    "cmd.account.aliases": "profile|settings|password|security|personal|user|real name|two-step|access token|token|API|SSH key",
     "as.cmd.aliases": "returns|refund|exchange|return|repair|warranty",
     "cs.cmd.aliases": "service|contact|chat|help desk|complaint",
     "cmd.help.aliases": "keys|shortcuts|key bindings|manual",

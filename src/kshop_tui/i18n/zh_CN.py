@@ -1480,7 +1480,7 @@ MESSAGES: dict[str, str] = {
     "cmd.wallet.aliases": "余额|充值|银行卡|先用后付|账单|支付|钱",
     "cmd.coupons.aliases": "红包|券|折扣|领券|代金券",
     "cmd.check_in.aliases": "签到|打卡|积分",
-    "cmd.account.aliases": "账户|帐户|帐号|账号|个人信息|资料|密码|设置|实名|安全|用户",
+    "cmd.account.aliases": "账户|帐户|帐号|账号|个人信息|资料|密码|设置|实名|安全|用户|访问令牌|令牌|API|SSH 密钥",
     "as.cmd.aliases": "退货|退款|换货|维修|售后服务",
     "cs.cmd.aliases": "客户服务|人工客服|联系客服|投诉|咨询|聊天",
     "cmd.help.aliases": "快捷键|按键|说明",
