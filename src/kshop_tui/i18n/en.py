@@ -1321,4 +1321,21 @@ MESSAGES: dict[str, str] = {
     "pay.guest_card_pay": "Pay",
     "pay.guest_card_number": "A card number is 16–19 digits.",
     "pay.guest_card_holder": "Enter the card holder's name.",
+    # --- what issue 14 still lacked: the 待服务 tab, the guest order lookup, keys that say
+    # why they do nothing on the screens of §7 ---
+    "orders.tab.awaiting_service": "To be served",
+    "orders.empty.awaiting_service": "No booked services waiting to be done.",
+    "valid.order_no": "An order number is KS and 12 digits",
+    "lookup.key": "Look up order",
+    "lookup.open": "Look up a guest order",
+    "lookup.title": "Look up a guest order",
+    "lookup.intro": "An order placed as a guest, by its number and the phone it was placed with. An SMS code to that phone confirms it is yours.",
+    "lookup.order_no": "Order no.",
+    "lookup.order_no_placeholder": "KS and 12 digits",
+    "lookup.submit": "Look up",
+    "lookup.working": "Looking up…",
+    "lookup.read_only": "Read-only. To pay, cancel or ask for an after-sale, log in as a guest with this phone (Guest tab on the login screen).",
+    "lookup.not_found": "No order {order_no} was placed as a guest with {phone}: check the number and the phone.",
+    "lookup.why_not.not_guest_tab": "Guest orders are looked up from the Guest tab: ctrl+t until it shows.",
+    "login.why_not.send_code": "A password login needs a code only when the account asks for one.",
 }

@@ -1298,4 +1298,21 @@ MESSAGES: dict[str, str] = {
     "pay.guest_card_pay": "付款",
     "pay.guest_card_number": "银行卡号为 16–19 位数字。",
     "pay.guest_card_holder": "请输入持卡人姓名。",
+    # --- what issue 14 still lacked: the 待服务 tab, the guest order lookup, keys that say
+    # why they do nothing on the screens of §7 ---
+    "orders.tab.awaiting_service": "待服务",
+    "orders.empty.awaiting_service": "没有待服务的订单。",
+    "valid.order_no": "订单号为 KS 加 12 位数字",
+    "lookup.key": "查询订单",
+    "lookup.open": "查询游客订单",
+    "lookup.title": "查询游客订单",
+    "lookup.intro": "以游客身份下的订单，凭订单号和下单手机号查询；发送到该手机的短信验证码用于确认是您本人。",
+    "lookup.order_no": "订单号",
+    "lookup.order_no_placeholder": "KS 加 12 位数字",
+    "lookup.submit": "查询",
+    "lookup.working": "查询中…",
+    "lookup.read_only": "仅供查看。如需付款、取消或申请售后，请在登录页的「游客下单」页用此手机号登录。",
+    "lookup.not_found": "没有用 {phone} 以游客身份下的订单 {order_no}：请核对订单号和手机号。",
+    "lookup.why_not.not_guest_tab": "游客订单在「游客下单」页查询：按 ctrl+t 切换过去。",
+    "login.why_not.send_code": "密码登录只有在账户要求时才需要验证码。",
 }

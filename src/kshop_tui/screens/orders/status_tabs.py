@@ -1,5 +1,5 @@
-"""The orders list's status tabs (全部/待付款/待发货/已发货/已完成/已取消/交易关闭/售后), each
-with its count."""
+"""The orders list's status tabs (全部/待付款/待发货/待服务/已发货/已完成/已取消/交易关闭/售后),
+each with its count."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ TABS: tuple[str, ...] = (
     "all",
     "pending_payment",
     "awaiting_shipment",
+    "awaiting_service",
     "shipped",
     "completed",
     "cancelled",
@@ -44,21 +45,36 @@ class StatusTabs(Widget):
 
     def render(self) -> Text:
         # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
-        roomy = self._line(" │ ")
-        return roomy if roomy.cell_len <= self.content_size.width else self._line("│")
+        width = self.content_size.width
+        for separator in (" │ ", "│"):
+            line, _ = self._line(separator)
+            if line.cell_len <= width:
+                return line
+        # Still too long (nine tabs at 80 columns): start late enough that the chosen tab
+        # shows whole; ‹ marks the tabs left out before it, the ellipsis those after.
+        for first in range(TABS.index(self.active) + 1):
+            line, active_end = self._line("│", first)
+            if active_end <= width:
+                break
+        return line
 
-    def _line(self, separator: str) -> Text:
+    def _line(self, separator: str, first: int = 0) -> tuple[Text, int]:
+        """The tabs from the `first`, and the cell where the chosen one ends."""
         active_style = self.get_component_rich_style("status-tabs--active")
         count_style = self.get_component_rich_style("status-tabs--count")
         line = Text(no_wrap=True, overflow="ellipsis")
-        for index, tab in enumerate(TABS):
-            if index:
+        active_end = 0
+        if first:
+            line.append("‹", style=count_style)
+        for index, tab in enumerate(TABS[first:], start=first):
+            if index > first:
                 line.append(separator, style=count_style)
             label = t(f"orders.tab.{tab}")
             count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
             if tab == self.active:
                 line.append(f" {label} {count} ", style=active_style)
+                active_end = line.cell_len
             else:
                 line.append(f"{label} ")
                 line.append(count, style=count_style)
-        return line
+        return line, active_end
