@@ -20,8 +20,8 @@ from textual.widgets import Button, Input, Static, TabbedContent
 
 from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.account.demo_sms import show_demo_sms
 from kshop_tui.screens.account.login_form import login_body
+from kshop_tui.screens.demo_sms import show_demo_sms
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.strength import StrengthMeter

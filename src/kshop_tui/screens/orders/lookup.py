@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 from kshop_tui.api import errors
 from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
-from kshop_tui.screens.account.demo_sms import show_demo_sms
+from kshop_tui.screens.demo_sms import show_demo_sms
 from kshop_tui.screens.orders.order_view import (
     info_table,
     items_table,
