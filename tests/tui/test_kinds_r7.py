@@ -12,8 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from fake_backend.context import Ctx
+from kshop_tui.api.backend import Backend
+from kshop_tui.api.models import AfterSale
 from kshop_tui.app import KshopApp
-from kshop_tui.i18n import t
+from kshop_tui.i18n import t, tn
 from kshop_tui.screens.account.login import LoginScreen
 from kshop_tui.screens.orders.lookup import OrderLookupScreen
 from kshop_tui.screens.orders.order_list import OrdersScreen
@@ -184,3 +186,198 @@ async def test_the_lookup_checks_its_fields_before_asking(
         assert screen.focused is screen.query_one("#lookup-order-no", Input)
         sent = backend_ctx.db.scalar("SELECT COUNT(*) FROM sms_codes")
         assert sent == 0
+
+
+# --- keys that do not apply say why -------------------------------------------------------
+
+
+def fill_day(ctx: Ctx, product_id: int, days_ahead: int) -> None:
+    """Every slot of the day `days_ahead` from the backend's today booked full."""
+    from datetime import timedelta
+
+    from fake_backend.services import service_slots
+
+    first, _ = service_slots.booking_days(ctx.now())
+    day = str(first + timedelta(days=days_ahead))
+    capacity = ctx.db.scalar("SELECT slot_capacity FROM products WHERE id = ?", (product_id,))
+    with ctx.db.tx():
+        for slot in service_slots.list_slots(ctx, product_id, day)["items"]:
+            _, starts_at = service_slots.parse_slot_id(slot["id"], "slot")
+            ctx.db.execute(
+                "INSERT OR REPLACE INTO slot_bookings(product_id, starts_at, booked)"
+                " VALUES (?, ?, ?)",
+                (product_id, starts_at, capacity),
+            )
+
+
+async def test_the_slot_picker_says_a_full_day_has_no_slot_to_go_to(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    from kshop_tui.screens.slot_picker import SlotPickerModal
+    from tests.backend.kinds_helpers import service_sku
+
+    product_id = service_sku(backend_ctx)["product_id"]
+    fill_day(backend_ctx, product_id, days_ahead=2)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        picker = SlotPickerModal(product_id)
+        app.push_screen(picker)
+        await settle(pilot)
+        await pilot.press("down", "down")  # the day after tomorrow: every slot is full
+        await settle(pilot)
+        await pilot.press("right")  # to its slots
+        await settle(pilot)
+        assert notifications(app) == [t("kinds.why_not.no_free_slot")]
+        assert picker.focused is picker.query_one("#slot-days")  # stays on the days
+        await pilot.press("enter")  # the same from enter on the day
+        await settle(pilot)
+        assert notifications(app)[-1] == t("kinds.why_not.no_free_slot")
+        await pilot.press("up", "right")  # tomorrow has free slots: → goes there
+        await settle(pilot)
+        assert picker.focused is picker.query_one("#slot-times")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+async def test_the_codes_say_why_copy_waits_and_reveal_is_done(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str, lang: str
+) -> None:
+    from kshop_tui.screens.orders.codes import OrderCodesModal
+    from kshop_tui.screens.orders.detail import OrderDetailScreen
+    from tests.backend.kinds_helpers import create, pay, virtual_sku
+
+    order = create(backend_ctx, [(virtual_sku(backend_ctx)["id"], 2)])
+    pay(backend_ctx, order["id"])
+    app = make_app(lang=lang, token=demo_token, open_target=f"order {order['id']}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderDetailScreen))
+        await settle(pilot)
+        await pilot.press("x")  # cancel a delivered virtual order
+        await settle(pilot)
+        assert notifications(app) == [t("kinds.why_not.virtual_cancel")]
+        await pilot.press("k")  # the codes
+        modal = await wait_for_screen(pilot, OrderCodesModal)
+        await pilot.press("c")  # copy before they are shown
+        await settle(pilot)
+        assert notifications(app)[-1] == t("kinds.why_not.copy_hidden")
+        viewed = backend_ctx.db.scalar(
+            "SELECT codes_viewed_at FROM orders WHERE id = ?", (order["id"],)
+        )
+        assert viewed is None  # copying did not reveal them behind the user's back
+        await pilot.press("v")  # reveal
+        await wait_until(pilot, lambda: modal.codes is not None)
+        await pilot.press("v")  # again
+        await settle(pilot)
+        assert notifications(app)[-1] == tn("kinds.why_not.revealed", 2)
+
+
+async def test_a_completed_service_says_why_it_cannot_be_cancelled_or_returned(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    from fake_backend.services import appointments
+    from kshop_tui.screens.orders.detail import OrderDetailScreen
+
+    booked, _ = service_order(backend_ctx, days_ahead=1)
+    backend_ctx.clock.advance(3 * 86400)  # the slot is over
+    appointments.complete_by_merchant(backend_ctx, booked["id"], "en")
+    app = make_app(token=demo_token, open_target=f"order {booked['id']}")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, OrderDetailScreen))
+        await settle(pilot)
+        for key in ("x", "r", "m", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert notifications(app) == [
+            t("kinds.why_not.service_over"),
+            t("kinds.why_not.service_after_sale"),
+            t("kinds.why_not.service_over"),
+            t("kinds.why_not.service_no_parcel"),
+        ]
+
+
+async def test_a_virtual_checkout_says_it_needs_no_address_or_slot(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str
+) -> None:
+    from tests.backend.kinds_helpers import virtual_sku
+    from tests.tui.test_snapshots_kinds import checkout_quoted
+
+    sku = virtual_sku(backend_ctx)
+    app = make_app(token=demo_token, open_target=f"product {sku['product_id']}")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("B")  # buy now
+        await checkout_quoted(pilot)
+        screen = app.screen
+        for key in ("e", "t", "p"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert notifications(app) == [
+            t("kinds.why_not.no_address"),
+            t("kinds.why_not.slot_not_service"),
+            t("checkout.why_not.not_placed"),
+        ]
+        assert app.screen is screen
+
+
+async def requested_exchange(backend: Backend, ctx: Ctx, token: str) -> AfterSale:
+    """An exchange of a delivered order for another spec, not answered yet."""
+    from kshop_tui.api.intent import new_intent_key
+    from tests.tui.test_after_sale_flows import delivered_order
+
+    order = await delivered_order(backend, ctx, token)
+    item = (await backend.client.after_sale_eligibility(order.id)).items[0]
+    wanted = next(
+        choice.sku_id
+        for choice in item.exchange_skus
+        if choice.stock > 0 and choice.specs != item.specs
+    )
+    return await backend.client.create_after_sale(
+        order_id=order.id,
+        type="exchange",
+        exchange_items={item.item_id: wanted},
+        reason="size_fit",
+        idempotency_key=new_intent_key(),
+    )
+
+
+async def test_an_exchange_says_why_its_replacement_cannot_be_confirmed_yet(
+    make_app: MakeApp, backend: Backend, backend_ctx: Ctx, demo_token: str
+) -> None:
+    from kshop_tui.screens.after_sales.detail import AfterSaleDetailScreen
+
+    exchange = await requested_exchange(backend, backend_ctx, demo_token)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(AfterSaleDetailScreen(exchange.id))
+        await settle(pilot)
+        for key in ("y", "t", "s", "a"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert notifications(app) == [
+            t("as.why_not.confirm.not_shipped"),
+            t("as.why_not.no_parcel"),
+            t("as.why_not.ship.not_approved"),
+            t("as.why_not.not_rejected"),
+        ]
+
+
+async def test_the_wizard_says_which_step_its_keys_belong_to(
+    make_app: MakeApp, backend: Backend, backend_ctx: Ctx, demo_token: str
+) -> None:
+    from tests.tui.test_after_sale_flows import delivered_order, open_wizard
+
+    order = await delivered_order(backend, backend_ctx, demo_token)
+    app = make_app(token=demo_token)
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = await open_wizard(pilot, app, order.id)
+        assert wizard.step == "type"
+        for key in ("ctrl+s", "ctrl+o", "delete"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert notifications(app) == [
+            t("as.why_not.not_reviewed"),
+            t("as.why_not.photo_step"),
+            t("as.why_not.photo_step"),
+        ]
+        assert wizard.step == "type"

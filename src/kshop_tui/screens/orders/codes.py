@@ -49,6 +49,13 @@ class OrderCodesModal(ShopModal):
             return self.codes is not None
         return True
 
+    def refusal(self, action: str) -> str | None:
+        if action == "reveal" and self.codes is not None:
+            return tn("kinds.why_not.revealed", len(self.codes))
+        if action == "copy" and self.codes is None:
+            return t("kinds.why_not.copy_hidden")
+        return None
+
     def _show(self) -> None:
         listing = Text()
         count = self.order.delivery.count if self.order.delivery is not None else 0

@@ -114,6 +114,24 @@ def _kind_refusal(action: str, order: Order | OrderSummary) -> str | None:
     """Why an action does not apply to an order of virtual goods or a service, or None
     when its kind says nothing about it (docs/api.md §7.1)."""
     kind = order.kind
+    unpaid = order.status == "pending_payment"
+    if kind == "virtual" and action == "change_address":
+        return t("kinds.why_not.no_address")
+    if kind == "service" and action == "change_address" and unpaid:
+        return t("kinds.why_not.service_address")
+    if kind != "physical" and action == "change_items" and unpaid:
+        return t("kinds.why_not.items_fixed")
+    if kind == "service" and action == "review" and order.status != "completed":
+        return t("kinds.why_not.review_service")
+    if kind == "service" and order.status == "completed" and action == "after_sale":
+        return t("kinds.why_not.service_after_sale")
+    if kind == "service" and order.status == "completed" and action == "cancel_order":
+        return t("kinds.why_not.service_over")
+    if kind == "virtual" and order.status == "completed" and action == "cancel_order":
+        delivery = getattr(order, "delivery", None)
+        if delivery is not None and delivery.codes_viewed:
+            return t("kinds.why_not.codes_viewed")
+        return t("kinds.why_not.virtual_cancel")
     if action == "view_codes":
         if kind != "virtual":
             return t("kinds.why_not.codes.not_virtual")
