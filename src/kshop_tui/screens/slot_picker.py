@@ -45,7 +45,7 @@ class SlotPickerModal(ShopModal):
         self.title_words = title or t("kinds.pick.title")
         self.days: list[date] = []
         self.slots: list[Slot] = []
-        self.loading = True
+        self.slots_loading = True
 
     def compose(self) -> ComposeResult:
         yield Footer()
@@ -86,11 +86,11 @@ class SlotPickerModal(ShopModal):
         times = self.query_one("#slot-times", OptionList)
         times.clear_options()
         times.add_option(Option(Text(t("kinds.pick.loading"), style="dim"), disabled=True))
-        self.loading = True
+        self.slots_loading = True
         slots = await load_slots(self.shop, self.product_id, day)
         times.clear_options()
         self.slots = slots or []
-        self.loading = False
+        self.slots_loading = False
         if not self.slots:
             times.add_option(Option(Text(t("kinds.pick.none"), style="dim"), disabled=True))
             return
@@ -123,7 +123,7 @@ class SlotPickerModal(ShopModal):
         # While the day's slots load, → goes ahead: the list lands on a free one when
         # they come. Once they are there and all are full (or none is left), it says so.
         nothing_free = not any(not slot.full for slot in self.slots)
-        if action == "focus_slots" and not self.loading and nothing_free:
+        if action == "focus_slots" and not self.slots_loading and nothing_free:
             return t("kinds.why_not.no_free_slot")
         return None
 
