@@ -36,13 +36,14 @@ _BINDING_IDS_TEXT = """
     cart.checkout cart.less cart.more cart.open cart.remove cart.select cart.select_all
     checkout.address checkout.choose checkout.coupon checkout.pay checkout.place
     checkout.review checkout.slot
-    codes.copy codes.reveal
+    codes.close codes.copy codes.reveal
     confirm.no confirm.yes
     coupons.check_in coupons.claim coupons.next_tab coupons.prev
     insights.fewer insights.more insights.reload
     items.add items.less items.more items.remove items.save
     list.add list.open
-    login.method login.qr login.send_code login.stay
+    login.look_up_order login.method login.qr login.send_code login.stay
+    lookup.send_code
     logistics.copy logistics.reload
     modal.cancel
     orders.after_sale orders.buy_again orders.cancel orders.change_address

@@ -1277,7 +1277,7 @@ MESSAGES: dict[str, str] = {
     "kinds.why_not.service_cancel_instead": "The service has not taken place: cancel the booking (x) for a full refund instead.",
     "kinds.pay_next.virtual": "Your codes are ready: open the order (enter) and press k to see them.",
     "kinds.pay_next.service": "Booked: the merchant comes in the slot you chose. From the order (enter) you can reschedule once (m) or cancel (x) until 24 hours before it.",
-    "orders.status.awaiting_service": "To serve",
+    "orders.status.awaiting_service": "To be served",
     "orders.event.rescheduled": "Rescheduled",
     # --- confirmations for money and security (§7.5) ---
     "secret.title.payment": "Payment password",
@@ -1337,6 +1337,8 @@ MESSAGES: dict[str, str] = {
     "lookup.read_only": "Read-only. To pay, cancel or ask for an after-sale, log in as a guest with this phone (Guest tab on the login screen).",
     "lookup.not_found": "No order {order_no} was placed as a guest with {phone}: check the number and the phone.",
     "lookup.why_not.not_guest_tab": "Guest orders are looked up from the Guest tab: ctrl+t until it shows.",
+    "kinds.field.service_address": "Address",
+    "key.close": "Close",
     "login.why_not.send_code": "A password login needs a code only when the account asks for one.",
     "kinds.why_not.revealed": "The {count} codes are shown already: c copies them.",
     "kinds.why_not.revealed#one": "The code is shown already: c copies it.",

@@ -1314,6 +1314,8 @@ MESSAGES: dict[str, str] = {
     "lookup.read_only": "仅供查看。如需付款、取消或申请售后，请在登录页的「游客下单」页用此手机号登录。",
     "lookup.not_found": "没有用 {phone} 以游客身份下的订单 {order_no}：请核对订单号和手机号。",
     "lookup.why_not.not_guest_tab": "游客订单在「游客下单」页查询：按 ctrl+t 切换过去。",
+    "kinds.field.service_address": "服务地址",
+    "key.close": "关闭",
     "login.why_not.send_code": "密码登录只有在账户要求时才需要验证码。",
     "kinds.why_not.revealed": "{count} 个卡密已显示：按 c 复制。",
     "kinds.why_not.revealed#one": "卡密已显示：按 c 复制。",

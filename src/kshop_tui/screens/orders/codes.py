@@ -23,6 +23,8 @@ class OrderCodesModal(ShopModal):
 
     CSS_PATH = "codes.tcss"
     BINDINGS = [
+        # Escape closes the codes; nothing is cancelled by it.
+        Binding("escape", "dismiss_none", "key.close", id="codes.close"),
         Binding("v", "reveal", "kinds.key.reveal", id="codes.reveal"),
         Binding("c", "copy", "kinds.key.copy", id="codes.copy"),
     ]

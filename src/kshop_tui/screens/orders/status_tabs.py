@@ -46,35 +46,47 @@ class StatusTabs(Widget):
     def render(self) -> Text:
         # Roomy separators when they fit; tight ones on a narrow terminal or with big counts.
         width = self.content_size.width
+        everything = range(len(TABS))
         for separator in (" │ ", "│"):
-            line, _ = self._line(separator)
+            line = self._line(separator, everything)
             if line.cell_len <= width:
                 return line
-        # Still too long (nine tabs at 80 columns): start late enough that the chosen tab
-        # shows whole; ‹ marks the tabs left out before it, the ellipsis those after.
-        for first in range(TABS.index(self.active) + 1):
-            line, active_end = self._line("│", first)
-            if active_end <= width:
-                break
-        return line
+        return self._window(width)
 
-    def _line(self, separator: str, first: int = 0) -> tuple[Text, int]:
-        """The tabs from the `first`, and the cell where the chosen one ends."""
+    def _window(self, width: int) -> Text:
+        """Nine tabs do not fit at 80 columns: as many whole ones as fit, the chosen one
+        among them; ‹ and › say tabs are left out before and after."""
+        active = TABS.index(self.active)
+        for first in range(active + 1):
+            shown = range(first, active + 1)
+            if self._line("│", shown).cell_len > width:
+                continue
+            while shown.stop < len(TABS):
+                wider = range(first, shown.stop + 1)
+                if self._line("│", wider).cell_len > width:
+                    break
+                shown = wider
+            return self._line("│", shown)
+        return self._line("│", range(active, active + 1))
+
+    def _line(self, separator: str, shown: range) -> Text:
+        """The tabs `shown` (indexes into TABS), marked where some are left out."""
         active_style = self.get_component_rich_style("status-tabs--active")
         count_style = self.get_component_rich_style("status-tabs--count")
         line = Text(no_wrap=True, overflow="ellipsis")
-        active_end = 0
-        if first:
+        if shown.start > 0:
             line.append("‹", style=count_style)
-        for index, tab in enumerate(TABS[first:], start=first):
-            if index > first:
+        for index in shown:
+            tab = TABS[index]
+            if index > shown.start:
                 line.append(separator, style=count_style)
             label = t(f"orders.tab.{tab}")
             count = str(getattr(self.counts, tab)) if self.counts is not None else "…"
             if tab == self.active:
                 line.append(f" {label} {count} ", style=active_style)
-                active_end = line.cell_len
             else:
                 line.append(f"{label} ")
                 line.append(count, style=count_style)
-        return line, active_end
+        if shown.stop < len(TABS):
+            line.append(separator + "›", style=count_style)
+        return line
