@@ -1,5 +1,6 @@
 """The demo account's past (`seed_demo_history`): orders in every state and after-sales of
-each kind, so a sales demo opens on full order tabs.
+each kind, so a sales demo opens on full order tabs; goods of each kind among them (virtual
+codes not viewed yet, a service done and one booked), and reviews that fit what they review.
 
 Everything goes through the services a shopper and a merchant would trigger (placing,
 paying, shipping, delivering, confirming, cancelling, after-sale requests and answers,
@@ -12,6 +13,7 @@ The states still waiting on someone are recent, so the time rules (30 minutes to
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 
@@ -24,10 +26,13 @@ from fake_backend.services import (
     after_sale_requests,
     after_sale_returns,
     after_sale_rules,
+    appointments,
     logistics,
     order_creation,
     order_states,
     payments,
+    reviews,
+    service_slots,
     uploads,
 )
 from fake_backend.storage import orders as order_store
@@ -85,6 +90,41 @@ class _History:
             lang=LANG,
         )
         return int(placed["id"])
+
+    def book(self, leaf: str, days_ahead: int, note: str) -> int:
+        """A service of the family `leaf`, booked for the first slot with room left
+        `days_ahead` days from the history's today, and paid."""
+        sku_id = self.sku(leaf)
+        product_id = self.ctx.db.scalar("SELECT product_id FROM skus WHERE id = ?", (sku_id,))
+        assert isinstance(product_id, int)
+        first, _ = service_slots.booking_days(self.clock.now())
+        day = str(first + timedelta(days=days_ahead))
+        slots = service_slots.list_slots(self.ctx, product_id, day)["items"]
+        slot = next(slot["id"] for slot in slots if slot["capacity_left"] > 0)
+        placed = order_creation.create_order(
+            self.ctx,
+            self.user_id,
+            items=[(sku_id, 1)],
+            from_cart=False,
+            address_id=None,
+            coupon_id=None,
+            payment_method="balance",
+            remark="",
+            invoice=None,
+            lang=LANG,
+            slot_id=slot,
+            service_note=note,
+        )
+        order_id = int(placed["id"])
+        self.clock.advance(60)
+        self.pay(order_id)
+        return order_id
+
+    def review(self, order_id: int, leaf: str, pick: int = 0) -> None:
+        """Reviews every item with a text of the goods' own pool (a T-shirt's review for
+        a T-shirt, a service's for a service), at that text's rating."""
+        text, rating = review_pool(leaf)[pick]
+        reviews.post_review(self.ctx, self.user_id, order_id, None, rating, text)
 
     def pay(self, order_id: int, method: str = "balance") -> None:
         # `pay` less its password check, which must commit on its own: the history is
@@ -178,6 +218,8 @@ def _write(h: _History) -> None:
     h.deliver(done)
     h.at(36)
     h.confirm(done)
+    h.at(35)
+    h.review(done, "T恤")
 
     # Completed, then returned for a refund: the parcel came back, the money went out.
     h.at(30)
@@ -227,6 +269,14 @@ def _write(h: _History) -> None:
         h.ctx, h.user_id, appealed, "收到时杯盖已有裂痕，快递外箱也有压痕", LANG
     )
 
+    # A service booked for the next day, done by the merchant after its slot, reviewed.
+    h.at(7.6)
+    serviced = h.book("家电清洗", days_ahead=1, note="客厅挂机一台，滤网很脏")
+    h.at(6.1)
+    appointments.complete_by_merchant(h.ctx, serviced, LANG)
+    h.at(6.05)
+    h.review(serviced, "家电清洗", pick=1)
+
     # Delivered, waiting for the receipt to be confirmed; a return approved, to send back.
     h.at(6)
     to_return = h.paid("鞋靴", method="bank_card")
@@ -261,6 +311,14 @@ def _write(h: _History) -> None:
     on_the_way = h.paid("小说")
     h.ship(on_the_way, hours_later=3)
 
+    # Virtual goods: paid, so delivered at once as codes, which nobody has viewed yet.
+    h.at(0.3)
+    h.paid("充值卡", qty=2)
+
+    # A service booked for three days ahead: 待服务, reschedulable and cancellable.
+    h.at(0.2)
+    h.book("上门安装", days_ahead=3, note="55寸电视挂墙，墙面是承重墙")
+
     # Paid, waiting to be shipped; and one with a refund-only waiting for the merchant.
     h.at(0.1)
     h.paid("零食", method="alipay")
@@ -271,6 +329,14 @@ def _write(h: _History) -> None:
     # Placed a minute ago, not paid yet (the 30-minute rule cancels it if nobody pays).
     h.at(1 / 24 / 60)
     h.order("茶饮")
+
+
+def review_pool(leaf: str) -> list[tuple[str, int]]:
+    """The review texts (with their ratings) that fit goods of the family `leaf`."""
+    if leaf in {row[0] for row in data.SERVICES}:
+        return data.SERVICE_REVIEWS
+    pool: list[tuple[str, int]] = data.FAMILIES[leaf]["reviews"]
+    return pool
 
 
 def _evidence_photo() -> bytes:

@@ -331,9 +331,7 @@ class Database:
 
 
 def has_math_functions(conn: sqlite3.Connection) -> bool:
-    return any(
-        row[0] == "ENABLE_MATH_FUNCTIONS" for row in conn.execute("PRAGMA compile_options")
-    )
+    return any(row[0] == "ENABLE_MATH_FUNCTIONS" for row in conn.execute("PRAGMA compile_options"))
 
 
 def with_math_functions(conn: sqlite3.Connection) -> None:

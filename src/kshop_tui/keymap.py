@@ -38,13 +38,14 @@ _BINDING_IDS_TEXT = """
     checkout.review checkout.slot
     checkout.method_1 checkout.method_2 checkout.method_3 checkout.method_4 checkout.method_5
     checkout.method_6 checkout.method_7 checkout.method_8 checkout.method_9
-    codes.copy codes.reveal
+    codes.close codes.copy codes.reveal
     confirm.no confirm.yes
     coupons.check_in coupons.claim coupons.next_tab coupons.prev
     insights.fewer insights.more insights.reload
     items.add items.less items.more items.remove items.save
     list.add list.open
-    login.method login.qr login.send_code login.stay
+    login.look_up_order login.method login.qr login.send_code login.stay
+    lookup.send_code
     logistics.copy logistics.reload
     modal.cancel
     orders.after_sale orders.buy_again orders.buy_again_elsewhere orders.cancel

@@ -89,6 +89,8 @@ ROUTES: dict[str, Route] = {
     # Places a screen opens in its own area.
     "logistics": Route(f"{_SCREENS}.orders.logistics", "LogisticsScreen"),
     "after_sale_detail": Route(f"{_SCREENS}.after_sales.detail", "AfterSaleDetailScreen"),
+    # A guest's order by its number and phone, read-only (phone=the one typed at login).
+    "order_lookup": Route(f"{_SCREENS}.orders.lookup", "OrderLookupScreen"),
     "qr_login": Route(f"{_SCREENS}.account.qr_login", "QrLoginScreen"),
     "support_chat": Route(f"{_SCREENS}.support.chat", "SupportChatScreen"),
 }

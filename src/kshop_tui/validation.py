@@ -13,6 +13,7 @@ import re
 from kshop_rules import identity
 
 CODE_RE = re.compile(r"\d{6}")
+ORDER_NO_RE = re.compile(r"KS\d{12}")
 CHINESE_NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,20}")
 PASSWORD_MIN_LENGTH = 8
 STRONG_LENGTH = 12
@@ -36,6 +37,13 @@ def check_code(code: str) -> str | None:
     if not code:
         return "valid.required"
     return None if _ascii_match(CODE_RE, code) else "valid.code"
+
+
+def check_order_no(order_no: str) -> str | None:
+    """An order number as the shop prints it: KS and 12 digits (case does not matter)."""
+    if not order_no:
+        return "valid.required"
+    return None if _ascii_match(ORDER_NO_RE, order_no.upper()) else "valid.order_no"
 
 
 def check_password(password: str) -> str | None:

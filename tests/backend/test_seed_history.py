@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fake_backend import seed as seeding
+from fake_backend import seed_data
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
-from fake_backend.seed_history import seed_demo_history
+from fake_backend.seed_history import review_pool, seed_demo_history
 from fake_backend.storage import orders as order_store
 from fake_backend.storage.db import Database
 from tests.conftest import DEMO_USER_ID, FROZEN_START
@@ -22,6 +23,7 @@ TABS = (
     "all",
     "pending_payment",
     "awaiting_shipment",
+    "awaiting_service",
     "shipped",
     "completed",
     "cancelled",
@@ -63,6 +65,7 @@ def test_every_order_state_and_after_sale_kind_is_there(ctx: Ctx, history: dict[
     assert statuses == {
         "pending_payment",
         "awaiting_shipment",
+        "awaiting_service",
         "shipped",
         "completed",
         "cancelled",
@@ -164,3 +167,46 @@ def test_the_order_lists_answer_every_tab_and_the_after_sales_every_kind(
     assert after_sales.status_code == 200
     kinds = {item["type"] for item in after_sales.json()["items"]}
     assert kinds == {"refund_only", "return_refund", "exchange"}
+
+
+def test_goods_of_every_kind_are_in_the_history(ctx: Ctx, history: dict[str, Any]) -> None:
+    """Virtual codes not viewed yet, a service done and one booked ahead, an exchange."""
+    orders = ctx.db.all("SELECT * FROM orders WHERE user_id = ? ORDER BY id", (DEMO_USER_ID,))
+    virtual = [row for row in orders if row["kind"] == "virtual"]
+    assert [(row["status"], row["codes_viewed_at"]) for row in virtual] == [("completed", None)]
+    codes = ctx.db.scalar(
+        "SELECT COUNT(*) FROM delivery_codes WHERE order_id = ?", (virtual[0]["id"],)
+    )
+    units = ctx.db.scalar(
+        "SELECT SUM(qty) FROM order_items WHERE order_id = ?", (virtual[0]["id"],)
+    )
+    assert codes == units == 2  # one code a unit
+    services = {row["status"]: row for row in orders if row["kind"] == "service"}
+    assert set(services) == {"completed", "awaiting_service"}
+    booked = services["awaiting_service"]
+    # Far enough ahead that the demo may still reschedule it or cancel with a refund.
+    assert booked["slot_starts_at"] > ctx.now() + 2 * 86400
+    assert booked["service_note"] and booked["rescheduled_at"] is None
+    done = services["completed"]
+    assert done["slot_starts_at"] + 2 * 3600 <= done["completed_at"] < ctx.now()
+    exchange = ctx.db.one(
+        "SELECT a.status, o.kind FROM after_sales a JOIN orders o ON o.id = a.order_id"
+        " WHERE a.user_id = ? AND a.type = 'exchange'",
+        (DEMO_USER_ID,),
+    )
+    assert exchange is not None and tuple(exchange) == ("reshipped", "physical")
+
+
+def test_the_demo_accounts_reviews_fit_what_they_review(ctx: Ctx, history: dict[str, Any]) -> None:
+    rows = ctx.db.all(
+        "SELECT r.text, r.rating, c.name_zh AS leaf, p.kind FROM reviews r"
+        " JOIN products p ON p.id = r.product_id JOIN categories c ON c.id = p.category_id"
+        " WHERE r.user_id = ?",
+        (DEMO_USER_ID,),
+    )
+    assert {row["kind"] for row in rows} == {"physical", "service"}
+    for row in rows:
+        assert (row["text"], row["rating"]) in review_pool(row["leaf"]), row["leaf"]
+    service_texts = {text for text, _ in seed_data.SERVICE_REVIEWS}
+    apparel = [row for row in rows if row["kind"] == "physical"]
+    assert apparel and all(row["text"] not in service_texts for row in apparel)

@@ -143,6 +143,7 @@ async def test_tabs_show_the_servers_counts_and_their_orders(
         expected = {
             "pending_payment": 2,
             "awaiting_shipment": 1,
+            "awaiting_service": 0,
             "shipped": 1,
             "completed": 2,
             "cancelled": 1,

@@ -62,10 +62,10 @@ class TestOrdersList:
         [
             pytest.param(1, id="to-pay"),
             pytest.param(2, id="to-ship"),
-            pytest.param(3, id="shipped"),
-            pytest.param(4, id="done"),
-            pytest.param(5, id="cancelled"),
-            pytest.param(6, id="after-sales-empty"),
+            pytest.param(4, id="shipped"),  # past 待服务 (to be served)
+            pytest.param(5, id="done"),
+            pytest.param(6, id="cancelled"),
+            pytest.param(8, id="after-sales-empty"),  # past 交易关闭 (closed)
         ],
     )
     def test_each_tab(

@@ -45,6 +45,7 @@ class SlotPickerModal(ShopModal):
         self.title_words = title or t("kinds.pick.title")
         self.days: list[date] = []
         self.slots: list[Slot] = []
+        self.slots_loading = True
 
     def compose(self) -> ComposeResult:
         yield Footer()
@@ -74,6 +75,10 @@ class SlotPickerModal(ShopModal):
 
     @on(OptionList.OptionSelected, "#slot-days")
     def _day_chosen(self) -> None:
+        refused = self.refusal("focus_slots")
+        if refused is not None:
+            self.notify(refused, severity="warning", markup=False)
+            return
         self.action_focus_slots()
 
     @work(exclusive=True, group="slots")
@@ -81,9 +86,11 @@ class SlotPickerModal(ShopModal):
         times = self.query_one("#slot-times", OptionList)
         times.clear_options()
         times.add_option(Option(Text(t("kinds.pick.loading"), style="dim"), disabled=True))
+        self.slots_loading = True
         slots = await load_slots(self.shop, self.product_id, day)
         times.clear_options()
         self.slots = slots or []
+        self.slots_loading = False
         if not self.slots:
             times.add_option(Option(Text(t("kinds.pick.none"), style="dim"), disabled=True))
             return
@@ -111,6 +118,14 @@ class SlotPickerModal(ShopModal):
             self.query_one("#slot-note", Static).update(t("kinds.pick.same"))
             return
         self.dismiss(chosen)
+
+    def refusal(self, action: str) -> str | None:
+        # While the day's slots load, → goes ahead: the list lands on a free one when
+        # they come. Once they are there and all are full (or none is left), it says so.
+        nothing_free = not any(not slot.full for slot in self.slots)
+        if action == "focus_slots" and not self.slots_loading and nothing_free:
+            return t("kinds.why_not.no_free_slot")
+        return None
 
     def action_focus_days(self) -> None:
         self.query_one("#slot-days", OptionList).focus()

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Static, TabbedContent
 from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.screens.account.login_form import login_body
+from kshop_tui.screens.demo_sms import show_demo_sms
 from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.strength import StrengthMeter
@@ -60,7 +61,6 @@ SEND_BUTTONS = {
 }
 SEND_BUTTON_OF_TAB = {tab: button_id for button_id, (tab, _) in SEND_BUTTONS.items()}
 SUBMIT_LABELS = {"tab-register": "login.submit_register", "tab-guest": "login.submit_guest"}
-DEMO_SMS_SECONDS = 20
 # The card (76) and the side panel (40 + 2) side by side.
 WIDE_ENOUGH_FOR_ASIDE = 118
 
@@ -72,6 +72,7 @@ class LoginScreen(ShopScreen):
         Binding("ctrl+t,f2", "next_method", "key.login_method", id="login.method"),
         Binding("ctrl+g", "send_code", "key.send_code", id="login.send_code"),
         Binding("ctrl+o", "qr('wechat')", "key.qr_login", id="login.qr"),
+        Binding("ctrl+l", "look_up_order", "lookup.key", id="login.look_up_order"),
         # Leaving for another screen while the app waits on this one would strand the
         # action that asked for the login; escape is the way out.
         Binding("slash,b,c", "stay", show=False, id="login.stay"),
@@ -137,13 +138,30 @@ class LoginScreen(ShopScreen):
         if action == "send_code":
             # A password login only needs a code once the account asks for one.
             return self._active_tab() != "tab-password" or self._two_factor
+        if action == "look_up_order":
+            return self._active_tab() == "tab-guest"
         return True
+
+    def refusal(self, action: str) -> str | None:
+        if action == "look_up_order" and self._active_tab() != "tab-guest":
+            return t("lookup.why_not.not_guest_tab")
+        if action == "send_code" and not self.check_action(action, ()):
+            return t("login.why_not.send_code")
+        return None
 
     def action_send_code(self) -> None:
         self.send_code(SEND_BUTTON_OF_TAB[self._active_tab()])
 
     def action_qr(self, provider: str) -> None:
         self.open("qr_login", provider, remember=self._remember(), callback=self._qr_done)
+
+    def action_look_up_order(self) -> None:
+        """A guest's order by its number and phone (the phone typed here comes along)."""
+        self.open("order_lookup", phone=self._value("guest-phone") or self._last_phone(None))
+
+    @on(Button.Pressed, "#guest-lookup")
+    def _lookup_pressed(self) -> None:
+        self.action_look_up_order()
 
     def _qr_done(self, logged_in: bool | None) -> None:
         if logged_in:
@@ -166,6 +184,8 @@ class LoginScreen(ShopScreen):
         tab = event.pane.id or "tab-sms"
         self.refresh_bindings()
         self.query_one("#submit", Button).label = t(SUBMIT_LABELS.get(tab, "login.submit"))
+        # A guest session is never remembered: the choice would mean nothing there.
+        self.query_one("#remember", Checkbox).display = tab != "tab-guest"
         self._show_general("")
         # ctrl+t has focused the new tab already; a click on the tab has not.
         if self.focused is None or event.pane not in self.focused.ancestors_with_self:
@@ -314,26 +334,7 @@ class LoginScreen(ShopScreen):
             "",
         )
         self.query_one(f"#{code_id}", Input).focus()
-        await self._show_demo_sms(phone, purpose)
-
-    async def _show_demo_sms(self, phone: str, purpose: str) -> None:
-        """The bundled backend's SMS outbox stands in for the user's phone."""
-        from kshop_tui.api import errors
-
-        backend = self.shop.backend
-        if backend is None or not backend.simulated:
-            return
-        try:
-            messages = await self.shop.run_api(lambda api: api.dev_sms_codes(phone))
-        except errors.ApiError:
-            return  # a backend without /_dev: the code went to a real phone
-        notice = login_flow.demo_sms(messages, purpose, served=self.shop.options.served)
-        if notice is None:
-            return
-        if notice.withheld:
-            self.notify(notice.message, severity="warning", timeout=DEMO_SMS_SECONDS)
-        else:
-            self.notify(notice.message, markup=False, timeout=DEMO_SMS_SECONDS)
+        await show_demo_sms(self, phone, purpose)
 
     # --- submitting ----------------------------------------------------------------
 

@@ -86,6 +86,8 @@ def _guest_fields() -> ComposeResult:
         "guest-code", "login.code", _code_input("guest-code"), _send_button("guest-send")
     )
     yield Static(t("login.guest_note"), classes="muted guest-note", markup=False)
+    with Horizontal(classes="guest-lookup-row"):
+        yield Button(t("lookup.open"), id="guest-lookup", compact=True)
 
 
 def _field(

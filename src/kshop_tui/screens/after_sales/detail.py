@@ -31,6 +31,7 @@ from kshop_tui.shop.flows.after_sale import (
     appeal_outcome,
     appeal_problem,
     deadline_left,
+    move_refusal,
     others_to_move,
     tracking_number,
     tracking_problem,
@@ -54,6 +55,8 @@ ACTION_MOVES: dict[str, Move] = {
     "confirm_replacement": "confirm",
     "track_replacement": "track_replacement",
 }
+# One key (t) follows whichever parcel there is.
+PARCEL_MOVES: frozenset[Move] = frozenset({"track", "track_replacement"})
 # The backend's field names → the hint under the field that shows their refusal.
 FIELD_HINTS = {
     "tracking_no": "tracking-hint",
@@ -269,6 +272,21 @@ class AfterSaleDetailScreen(ShopScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         move = ACTION_MOVES.get(action)
         return True if move is None else self._may(move)
+
+    def refusal(self, action: str) -> str | None:
+        move = ACTION_MOVES.get(action)
+        if move is None:
+            return None
+        after_sale = self.after_sale
+        if after_sale is None:
+            return t("as.loading")
+        moves = Moves.of(after_sale)
+        if move in moves:
+            return None
+        # t follows the return parcel or the replacement: only one of them at a time.
+        if move in PARCEL_MOVES and PARCEL_MOVES & moves.offered:
+            return None
+        return move_refusal(move, after_sale)
 
     def action_reload(self) -> None:
         self.load()

@@ -216,6 +216,21 @@ class AfterSaleWizard(ReasonStep):
             return self.step == "review"
         return True
 
+    def refusal(self, action: str) -> str | None:
+        if action not in ("next_step", "add_photo", "remove_photo", "submit"):
+            return None
+        if self.check_action(action, ()):
+            return None
+        if self.draft is None:
+            return t("as.loading")
+        if action == "next_step":
+            return t("as.why_not.last_step")
+        if action == "submit":
+            return t("as.why_not.not_reviewed")
+        if self.step != "reason":
+            return t("as.why_not.photo_step")
+        return t("as.why_not.no_photo") if not self.photos else t("as.why_not.photo_list")
+
     def _photo_list_focused(self) -> bool:
         return self.focused is self.query_one("#photo-list", OptionList)
 

@@ -32,6 +32,9 @@ METHOD_DIGIT_BINDINGS = [
     for number in range(1, METHOD_DIGITS + 1)
 ]
 
+# The checkout's own keys, whose refusals `CheckoutScreen.refusal` words.
+CHECKOUT_ACTIONS = frozenset({"review", "edit_address", "pick_coupon", "pick_slot", "pay", "place"})
+
 
 class CheckoutScreen(CheckoutForm):
     CSS_PATH = "checkout.tcss"
@@ -64,6 +67,31 @@ class CheckoutScreen(CheckoutForm):
         if action == "place":
             return self.step == Step.REVIEW
         return True
+
+    def refusal(self, action: str) -> str | None:
+        """Why a checkout key does nothing now (the form's, the review's or the placed
+        order's keys, and the kind of goods: no address for virtual goods, a slot only
+        for a service)."""
+        if action not in CHECKOUT_ACTIONS:
+            return None
+        step = self.step
+        if action == "pay":
+            return None if step == Step.PLACED else t("checkout.why_not.not_placed")
+        if action == "place":
+            if step == Step.FORM:
+                return t("checkout.why_not.review_first")
+            return t("checkout.why_not.placed") if step == Step.PLACED else None
+        if step == Step.REVIEW:
+            return t("checkout.why_not.on_review")
+        if step == Step.PLACED:
+            return t("checkout.why_not.placed")
+        if action == "edit_address" and self.kind == "virtual":
+            return t("kinds.why_not.no_address")
+        if action == "pick_slot" and self.kind != "service":
+            return t("kinds.why_not.slot_not_service")
+        if self.quote is None:
+            return t("checkout.why_not.loading")
+        return None
 
     # --- placing ---------------------------------------------------------------------
 

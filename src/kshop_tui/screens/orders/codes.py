@@ -23,6 +23,8 @@ class OrderCodesModal(ShopModal):
 
     CSS_PATH = "codes.tcss"
     BINDINGS = [
+        # Escape closes the codes; nothing is cancelled by it.
+        Binding("escape", "dismiss_none", "key.close", id="codes.close"),
         Binding("v", "reveal", "kinds.key.reveal", id="codes.reveal"),
         Binding("c", "copy", "kinds.key.copy", id="codes.copy"),
     ]
@@ -48,6 +50,13 @@ class OrderCodesModal(ShopModal):
         if action == "copy":
             return self.codes is not None
         return True
+
+    def refusal(self, action: str) -> str | None:
+        if action == "reveal" and self.codes is not None:
+            return tn("kinds.why_not.revealed", len(self.codes))
+        if action == "copy" and self.codes is None:
+            return t("kinds.why_not.copy_hidden")
+        return None
 
     def _show(self) -> None:
         listing = Text()

@@ -64,7 +64,9 @@ def info_table(order: Order, now: float | None = None) -> Table:
     address = order.address
     if address is not None:
         ship_to = Text(f"{address.name}  {address.phone_masked}\n{address.one_line()}")
-        table.add_row(Text(t("orders.field.ship_to")), ship_to)
+        # A service comes to the address; goods are shipped to it.
+        label = "kinds.field.service_address" if order.kind == "service" else "orders.field.ship_to"
+        table.add_row(Text(t(label)), ship_to)
     table.add_row(Text(t("orders.field.payment")), Text(payment_words(order)))
     table.add_row(Text(t("orders.field.placed")), Text(local_time(order.created_at)))
     if order.estimated_delivery is not None and order.status in (

@@ -491,6 +491,29 @@ class Moves:
         return bool({"appeal", "modify"} & self.offered)
 
 
+def move_refusal(move: Move, after_sale: AfterSale) -> str:
+    """Why `move` does not apply to the after-sale now, in words for a notice (the
+    server's actions already said no)."""
+    status, kind = after_sale.status, after_sale.type
+    if move == "confirm":
+        if kind != "exchange":
+            return t("as.why_not.confirm.not_exchange")
+        if status == "completed":
+            return t("as.why_not.confirm.done")
+        return t("as.why_not.confirm.not_shipped")
+    if move in ("track", "track_replacement"):
+        return t("as.why_not.no_parcel")
+    if move in ("ship", "pickup"):
+        if kind == "refund_only":
+            return t("as.why_not.ship.refund_only")
+        if status in ("requested", "rejected", "appealed"):
+            return t("as.why_not.ship.not_approved")
+        return t("as.why_not.ship.other")
+    if move == "cancel":
+        return t("as.why_not.cancel")
+    return t("as.why_not.not_rejected")
+
+
 def status_tone(status: str) -> StatusTone:
     if status in PROBLEM_STATES:
         return "problem"

@@ -4,17 +4,19 @@ asking about. No Textual: the screens supply the pickers."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kshop_tui import validation
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t, tn
 from kshop_tui.shop.cart_outbox import CartChange
 from kshop_tui.shop.error_words import error_words
-from kshop_tui.text import money
+from kshop_tui.text import clean, mask_phone, money
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import (
@@ -119,6 +121,24 @@ def _kind_refusal(action: str, order: Order | OrderSummary) -> str | None:
     """Why an action does not apply to an order of virtual goods or a service, or None
     when its kind says nothing about it (docs/api.md §7.1)."""
     kind = order.kind
+    unpaid = order.status == "pending_payment"
+    if kind == "virtual" and action == "change_address":
+        return t("kinds.why_not.no_address")
+    if kind == "service" and action == "change_address" and unpaid:
+        return t("kinds.why_not.service_address")
+    if kind != "physical" and action == "change_items" and unpaid:
+        return t("kinds.why_not.items_fixed")
+    if kind == "service" and action == "review" and order.status != "completed":
+        return t("kinds.why_not.review_service")
+    if kind == "service" and order.status == "completed" and action == "after_sale":
+        return t("kinds.why_not.service_after_sale")
+    if kind == "service" and order.status == "completed" and action == "cancel_order":
+        return t("kinds.why_not.service_over")
+    if kind == "virtual" and order.status == "completed" and action == "cancel_order":
+        delivery = getattr(order, "delivery", None)
+        if delivery is not None and delivery.codes_viewed:
+            return t("kinds.why_not.codes_viewed")
+        return t("kinds.why_not.virtual_cancel")
     if action == "view_codes":
         if kind != "virtual":
             return t("kinds.why_not.codes.not_virtual")
@@ -362,3 +382,48 @@ def normalize_tracking_no(text: str) -> str:
 
 def looks_like_tracking_no(number: str) -> bool:
     return any(shape.fullmatch(number) for shape in TRACKING_NUMBER_SHAPES)
+
+
+# --- looking up a guest's order (docs/api.md §7.4) ------------------------------------
+
+LOOKUP_FIELDS = ("order_no", "phone", "code")
+
+
+def lookup_field_problem(name: str, value: str) -> str | None:
+    """The i18n key of what is wrong with a lookup field (`LOOKUP_FIELDS`), or None."""
+    if name == "order_no":
+        return validation.check_order_no(value)
+    if name == "phone":
+        return validation.check_phone(value)
+    return validation.check_code(value)
+
+
+@dataclass(frozen=True)
+class LookupRefusal:
+    """Where a refused lookup is shown: words under fields (by LOOKUP_FIELDS name), and
+    the line under the form."""
+
+    fields: dict[str, str]
+    general: str = ""
+
+
+def lookup_refusal(error: errors.ApiError, order_no: str, phone: str) -> LookupRefusal:
+    """The backend answers 404 alike for a number that does not exist and one placed with
+    another phone (so nobody learns which numbers exist): both are said as one."""
+    if isinstance(error, errors.NotFound):
+        words = t("lookup.not_found", order_no=order_no, phone=mask_phone(phone))
+        return LookupRefusal({"order_no": words})
+    if isinstance(error, errors.ValidationFailed) and error.fields:
+        attempts = error.details.get("attempts_left")
+        fields: dict[str, str] = {}
+        for name, message in error.fields.items():
+            words = clean(message)
+            if name == "code" and isinstance(attempts, int):
+                words = tn("login.with_attempts", attempts, message=words)
+            fields[name if name in LOOKUP_FIELDS else "order_no"] = words
+        return LookupRefusal(fields)
+    if isinstance(error, errors.RateLimited) and error.code == "LOCKED":
+        return LookupRefusal({}, tn("login.locked", max(1, math.ceil(error.retry_after / 60))))
+    if isinstance(error, errors.BackendUnreachable):
+        return LookupRefusal({}, t("backend.unreachable"))
+    return LookupRefusal({}, error_words(error))
