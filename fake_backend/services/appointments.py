@@ -57,7 +57,9 @@ def complete_by_merchant(ctx: Ctx, order_id: int, lang: str) -> OrderView:
 
 def simulate(ctx: Ctx) -> None:
     """Merchant auto mode: a service is marked done as soon as its slot is over."""
-    ended = store.awaiting_service_ended_before(ctx.db, ctx.now() - service_slots.SLOT_SECONDS)
+    ended = store.awaiting_service_ended_before(
+        ctx.db, ctx.now() - service_slots.SLOT_SECONDS, showcase=False
+    )
     for order_id in ended:
         order_states.complete_service(ctx, order_id, "service_done")
 

@@ -180,14 +180,13 @@ def active_for_order(
 
 
 def ids_in_status(db: Database, status: str, entered_before: float | None = None) -> list[int]:
-    """After-sales in `status` (that entered it at or before `entered_before`), oldest first."""
-    if entered_before is None:
-        rows = db.all("SELECT id FROM after_sales WHERE status = ? ORDER BY id", (status,))
-    else:
-        rows = db.all(
-            "SELECT id FROM after_sales WHERE status = ? AND updated_at <= ? ORDER BY id",
-            (status, entered_before),
-        )
+    """After-sales in `status` (that entered it at or before `entered_before`), oldest
+    first: the merchant's queue, without the demo's showcase."""
+    rows = db.all(
+        "SELECT id FROM after_sales WHERE status = ? AND showcase = 0"
+        " AND (? IS NULL OR updated_at <= ?) ORDER BY id",
+        (status, entered_before, entered_before),
+    )
     return [row["id"] for row in rows]
 
 

@@ -82,12 +82,16 @@ def set_appointment(
     )
 
 
-def awaiting_service_ended_before(db: Database, starts_before: float) -> list[int]:
-    """Service orders waiting whose slot started at or before `starts_before`."""
+def awaiting_service_ended_before(
+    db: Database, starts_before: float, *, showcase: bool = True
+) -> list[int]:
+    """Service orders waiting whose slot started at or before `starts_before`; without
+    `showcase`, not the demo's showcase ones (the merchant's queue)."""
     rows = db.all(
         "SELECT id FROM orders INDEXED BY orders_awaiting_service"
-        " WHERE status = 'awaiting_service' AND slot_starts_at <= ? ORDER BY id",
-        (starts_before,),
+        " WHERE status = 'awaiting_service' AND slot_starts_at <= ? AND (? OR showcase = 0)"
+        " ORDER BY id",
+        (starts_before, showcase),
     )
     return [row["id"] for row in rows]
 

@@ -73,10 +73,11 @@ def event_count(db: Database, tracking_no: str) -> int:
 
 
 def parcels_due_to_move(db: Database, last_event_before: float) -> list[str]:
-    """Undelivered parcels whose latest event is at or before `last_event_before`."""
+    """Undelivered parcels whose latest event is at or before `last_event_before` (not
+    the demo's showcase: the couriers move only what the session sent)."""
     rows = db.all(
         "SELECT p.tracking_no FROM parcels p JOIN logistics_events e"
-        " ON e.tracking_no = p.tracking_no WHERE p.delivered_at IS NULL"
+        " ON e.tracking_no = p.tracking_no WHERE p.delivered_at IS NULL AND p.showcase = 0"
         " GROUP BY p.tracking_no HAVING MAX(e.at) <= ? ORDER BY p.created_at, p.tracking_no",
         (last_event_before,),
     )
@@ -122,9 +123,11 @@ def orders_delivered_by(db: Database, tracking_no: str, now: float) -> list[int]
 
 
 def orders_due_to_ship(db: Database, paid_before: float) -> list[int]:
-    """Paid orders waiting longer than the merchant's delay, with no refund under way."""
+    """Paid orders waiting longer than the merchant's delay, with no refund under way (not
+    the demo's showcase)."""
     rows = db.all(
         "SELECT id FROM orders WHERE status = 'awaiting_shipment' AND paid_at IS NOT NULL"
+        " AND showcase = 0"
         " AND paid_at <= ? AND after_sale_status NOT IN ('in_progress', 'refunded')"
         " ORDER BY paid_at, id",
         (paid_before,),

@@ -337,3 +337,24 @@ def return_windows(db: Database, order_id: int) -> list[sqlite3.Row]:
         " JOIN products p ON p.id = oi.product_id WHERE oi.order_id = ?",
         (order_id,),
     )
+
+
+def mark_showcase(db: Database, user_id: int) -> None:
+    """Marks the user's orders, their after-sales and every parcel of them (the order's,
+    a return's, a replacement's) as the demo's showcase, which the merchant simulator
+    leaves as it is."""
+    db.execute("UPDATE orders SET showcase = 1 WHERE user_id = ?", (user_id,))
+    db.execute(
+        "UPDATE after_sales SET showcase = 1"
+        " WHERE order_id IN (SELECT id FROM orders WHERE user_id = ?)",
+        (user_id,),
+    )
+    db.execute(
+        "UPDATE parcels SET showcase = 1 WHERE tracking_no IN ("
+        " SELECT tracking_no FROM orders WHERE user_id = ?1"
+        " UNION SELECT return_tracking_no FROM after_sales"
+        " WHERE order_id IN (SELECT id FROM orders WHERE user_id = ?1)"
+        " UNION SELECT replacement_tracking_no FROM after_sales"
+        " WHERE order_id IN (SELECT id FROM orders WHERE user_id = ?1))",
+        (user_id,),
+    )

@@ -28,6 +28,8 @@ UNDO: dict[int, str] = {
     " ALTER TABLE users DROP COLUMN guest;",
     11: "DROP TABLE access_tokens; DROP TABLE subscription_periods; DROP TABLE subscriptions;",
     12: "ALTER TABLE products DROP COLUMN price_varies;",
+    13: "ALTER TABLE orders DROP COLUMN showcase; ALTER TABLE after_sales DROP COLUMN showcase;"
+    " ALTER TABLE parcels DROP COLUMN showcase;",
 }
 
 

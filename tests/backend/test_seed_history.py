@@ -210,3 +210,56 @@ def test_the_demo_accounts_reviews_fit_what_they_review(ctx: Ctx, history: dict[
     service_texts = {text for text, _ in seed_data.SERVICE_REVIEWS}
     apparel = [row for row in rows if row["kind"] == "physical"]
     assert apparel and all(row["text"] not in service_texts for row in apparel)
+
+
+def showcase_states(ctx: Ctx) -> tuple[dict[int, tuple[str, str]], dict[int, str], dict[str, int]]:
+    """Each showcase order's status and after-sale status, each showcase after-sale's
+    status, and how many events each showcase parcel has."""
+    orders = {
+        row["id"]: (row["status"], row["after_sale_status"])
+        for row in ctx.db.all("SELECT id, status, after_sale_status FROM orders WHERE showcase = 1")
+    }
+    after_sales = {
+        row["id"]: row["status"]
+        for row in ctx.db.all("SELECT id, status FROM after_sales WHERE showcase = 1")
+    }
+    parcels = {
+        row[0]: row[1]
+        for row in ctx.db.all(
+            "SELECT p.tracking_no, (SELECT COUNT(*) FROM logistics_events e"
+            " WHERE e.tracking_no = p.tracking_no) FROM parcels p WHERE p.showcase = 1"
+        )
+    }
+    return orders, after_sales, parcels
+
+
+def test_the_merchant_simulator_leaves_the_showcase_and_moves_what_the_session_does(
+    ctx: Ctx, history: dict[str, Any]
+) -> None:
+    """A sales demo keeps an order of every state: with `--merchant auto` the seeded
+    history used to be shipped, refunded and settled within seconds of the start."""
+    from fake_backend import simulator
+    from tests.backend.test_orders import sku_between
+    from tests.backend.test_orders_service import paid_order
+
+    before = showcase_states(ctx)
+    orders, after_sales, parcels = before
+    assert len(orders) == ctx.db.scalar(
+        "SELECT COUNT(*) FROM orders WHERE user_id = ?", (DEMO_USER_ID,)
+    )
+    statuses = {status for status, _ in orders.values()}
+    assert {"awaiting_shipment", "shipped", "awaiting_service"} <= statuses
+    assert {"requested", "appealed"} <= set(after_sales.values())
+    assert parcels
+    ctx.delays.update(dict.fromkeys(ctx.delays, 0.0))  # the merchant acts at once
+    session = paid_order(ctx, [(sku_between(ctx, 1000, 50000)["id"], 1)])
+    for _ in range(4):
+        ctx.clock.advance(60)  # well inside the platform's own time rules (30 min and up)
+        simulator.step(ctx)
+    assert showcase_states(ctx) == before
+    moved = order_store.get_order(ctx.db, session["id"])
+    assert moved is not None and moved["status"] == "shipped"
+    events = ctx.db.scalar(
+        "SELECT COUNT(*) FROM logistics_events WHERE tracking_no = ?", (moved["tracking_no"],)
+    )
+    assert events > 1, "the session's parcel moves on"
