@@ -187,26 +187,30 @@ def _boost_terms(boosts: Boosts) -> tuple[str, list[Any]]:
     substring indexes, each read once for the statement."""
     sql = ""
     params: list[Any] = []
+
+    def add(condition: str, condition_params: list[Any], weight: float) -> None:
+        nonlocal sql
+        sql += f" + (CASE WHEN {condition} THEN ? ELSE 0.0 END)"
+        params.extend([*condition_params, weight])
+
     if boosts.brands:
-        sql += f" + (CASE WHEN p.brand IN ({marks(boosts.brands)}) THEN ? ELSE 0.0 END)"
-        params += [*boosts.brands, boosts.brand]
+        add(f"p.brand IN ({marks(boosts.brands)})", list(boosts.brands), boosts.brand)
     if boosts.prefix:
-        table, phrase = substring_index(boosts.prefix)
-        sql += (
-            f" + (CASE WHEN p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
-            " THEN ? ELSE 0.0 END)"
-        )
-        params += [f"name : ^ {phrase}", boosts.title_prefix]
+        add(*_name_holds(boosts.prefix, at_start=True), boosts.title_prefix)
     for joined in boosts.neighbours:
-        table, phrase = substring_index(joined)
-        sql += (
-            f" + (CASE WHEN p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
-            " THEN ? ELSE 0.0 END)"
-        )
-        params += [f"name : {phrase}", boosts.together]
-    sql += " + (CASE WHEN p.stock > 0 THEN ? ELSE 0.0 END) + ? * log10(1 + p.sales)"
-    params += [boosts.in_stock, boosts.sales]
+        add(*_name_holds(joined), boosts.together)
+    add("p.stock > 0", [], boosts.in_stock)
+    sql += " + ? * log10(1 + p.sales)"
+    params.append(boosts.sales)
     return sql, params
+
+
+def _name_holds(text: str, *, at_start: bool = False) -> tuple[str, list[Any]]:
+    """SQL true when product `p`'s name holds `text` as written (with `at_start`, begins
+    with it: an FTS5 initial-token query), and its parameter."""
+    table, phrase = substring_index(text)
+    column_query = f"name : ^ {phrase}" if at_start else f"name : {phrase}"
+    return f"p.id IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)", [column_query]
 
 
 # ---- history ------------------------------------------------------------------------------
