@@ -24,7 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -195,8 +195,16 @@ class ProductList(ScrollView, can_focus=True):
         return bool(self.closest) and not self.extent and not self.fetching and self.failure is None
 
     def set_loading(self, loading: bool) -> None:
+        if loading == self.fetching:
+            return
         self.fetching = loading
-        self._resize()
+        if self.extent:
+            # The rows shown stay as they are (a search typed on keeps the last results until
+            # the new ones come): only the note under the last row changes, and repainting
+            # the whole list for it cost a full repaint a keystroke.
+            self._resize(changed_line=self.extent)
+        else:
+            self._resize()
 
     def show_failure(self, reason: str) -> None:
         """The search failed: an empty list says why (`reason`, a catalogue key) rather
@@ -265,12 +273,19 @@ class ProductList(ScrollView, can_focus=True):
             if not near_cursor and not first_on_screen <= page <= last_on_screen:
                 del self.pages[page]
 
-    def _resize(self) -> None:
+    def _resize(self, *, changed_line: int | None = None) -> None:
+        """The list's length follows its rows; `changed_line`: the one row index whose line
+        changed (None: any may have)."""
         extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
         if self.closest_shown:
             extra += 1 + len(self.closest)  # their title and themselves, under the note
         self.virtual_size = Size(self.size.width, self.extent + extra + 1)
-        self.refresh()
+        if changed_line is None:
+            self.refresh()
+            return
+        y = changed_line - self.scroll_offset.y + 1  # under the header line
+        if 0 < y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def on_resize(self) -> None:
         self._resize()

@@ -106,11 +106,14 @@ class SuggestionList(Widget):
         """Shows `rows` (none: the list is hidden), `chosen` marked, under `title`."""
         if (list(rows), chosen, title) == (self.rows, self.chosen, self.title):
             return  # the focus moved elsewhere, or a keystroke left the list as it was
+        height = len(self.rows) + (1 if self.title else 0)
         self.rows = list(rows)
         self.chosen = chosen
         self.title = title
         self.display = bool(self.rows)
-        self.refresh(layout=True)
+        # A layout only when the list's height changes: one with the same number of rows
+        # (the next keystroke's) repaints in place, the results under it untouched.
+        self.refresh(layout=len(self.rows) + (1 if self.title else 0) != height)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.rows) + (1 if self.title else 0)

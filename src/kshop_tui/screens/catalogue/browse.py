@@ -13,6 +13,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -312,11 +313,11 @@ class BrowseScreen(ShopScreen):
         if sort != self._sort_shown:
             self._sort_shown = sort
             label = t("browse.sort", order=t(f"sort.{sort}"))
-            self.query_one("#sort-label", Static).update(Text(label))
+            _update_label(self.query_one("#sort-label", Static), label)
 
     def _show_count(self) -> None:
-        self.query_one("#count-label", Static).update(
-            Text(t("browse.found", count=f"{self.total:,}"))
+        _update_label(
+            self.query_one("#count-label", Static), t("browse.found", count=f"{self.total:,}")
         )
 
     # --- workers -------------------------------------------------------------------
@@ -487,3 +488,11 @@ class BrowseScreen(ShopScreen):
             return
         if cart is not None:
             self.notify(t("cart.added", name=row.name), markup=False)
+
+
+def _update_label(label: Static, text: str) -> None:
+    """Sets a one-line label of `width: auto` beside the results: a layout only when its
+    width changes (a layout after each keystroke's count moved the list for nothing)."""
+    shown = label.content
+    same_width = isinstance(shown, Text) and shown.cell_len == cell_len(text)
+    label.update(Text(text), layout=not same_width)
