@@ -5,7 +5,12 @@ sell), creates N buyers with money, starts `python -m fake_backend` (uvicorn, me
 manual) on a free loopback port, then N concurrent buyers loop "create order (balance) +
 pay" for the given seconds. The same stack's trivial endpoint (GET /api/v1/categories: no
 login, no write; the backend has no health endpoint) is then hit by as many concurrent
-clients for at most 5 s, for its req/s and latency and the ratio. Afterwards the database
+clients for at most 5 s, for its req/s and latency and the ratio. Each buyer (and each
+trivial client) has its own connection, as people on their own devices do: one httpx pool
+shared by 50 connections spent 6–8 ms of the bench's CPU per request scanning itself, and
+the bench, not the backend, set the pace. The server's CPU per order and per trivial
+request (from /proc, both phases) is printed beside the rates: on a shared machine it is
+the steadier figure. Afterwards the database
 is checked: stock never below zero, units ordered = stock consumed, products.stock = sum
 of SKUs. With a small `--stock` the buyers race for the last units and the check proves
 that no more than `stock` units sold (stock ends at 0, consumed = in orders).
@@ -136,6 +141,16 @@ def start_server(db_path: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the backend did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU the process `pid` has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat_file:
+            fields = stat_file.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def buyer_loop(http: httpx.AsyncClient, buyer: Buyer, until: float, tally: Tally) -> None:
     order_body = {
         "items": [{"sku_id": SKU_ID, "qty": 1}],
@@ -179,6 +194,7 @@ async def buyer_loop(http: httpx.AsyncClient, buyer: Buyer, until: float, tally:
 class Trivial:
     path: str
     rate: float = 0.0
+    requests: int = 0
     latency_ms: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
 
@@ -191,31 +207,56 @@ async def trivial_loop(http: httpx.AsyncClient, until: float, trivial: Trivial) 
         trivial.statuses[response.status_code] += 1
 
 
+@dataclass
+class Cpu:
+    """CPU seconds of the server and of this bench during each phase."""
+
+    server_orders: float = 0.0
+    server_trivial: float = 0.0
+    bench_orders: float = 0.0
+    bench_trivial: float = 0.0
+
+
 async def measure(
-    base_url: str, buyers: list[Buyer], seconds: float
-) -> tuple[Tally, float, Trivial]:
-    """The tally, the seconds the order phase really took, and the trivial GET's figures."""
-    limits = httpx.Limits(max_connections=len(buyers), max_keepalive_connections=len(buyers))
-    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT, limits=limits) as http:
+    base_url: str, buyers: list[Buyer], seconds: float, server_pid: int
+) -> tuple[Tally, float, Trivial, Cpu]:
+    """The tally, the seconds the order phase really took, the trivial GET's figures and
+    the CPU each phase cost."""
+    cpu = Cpu()
+    clients = [httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT) for _ in buyers]
+    try:
         tally = Tally()
+        server_before, bench_before = cpu_seconds(server_pid), time.process_time()
         started = time.monotonic()
         await asyncio.gather(
-            *(buyer_loop(http, buyer, started + seconds, tally) for buyer in buyers)
+            *(
+                buyer_loop(http, buyer, started + seconds, tally)
+                for http, buyer in zip(clients, buyers, strict=True)
+            )
         )
         elapsed = time.monotonic() - started
+        cpu.server_orders = cpu_seconds(server_pid) - server_before
+        cpu.bench_orders = time.process_time() - bench_before
         path = TRIVIAL_PATHS[-1]
         for candidate in TRIVIAL_PATHS:
-            if (await http.get(candidate)).status_code == 200:
+            if (await clients[0].get(candidate)).status_code == 200:
                 path = candidate
                 break
         trivial = Trivial(path)
+        server_before, bench_before = cpu_seconds(server_pid), time.process_time()
         trivial_started = time.monotonic()
         trivial_until = trivial_started + min(seconds, TRIVIAL_SECONDS)
-        await asyncio.gather(*(trivial_loop(http, trivial_until, trivial) for _ in buyers))
-        trivial.rate = sum(trivial.statuses.values()) / (time.monotonic() - trivial_started)
+        await asyncio.gather(*(trivial_loop(http, trivial_until, trivial) for http in clients))
+        trivial.requests = sum(trivial.statuses.values())
+        trivial.rate = trivial.requests / (time.monotonic() - trivial_started)
+        cpu.server_trivial = cpu_seconds(server_pid) - server_before
+        cpu.bench_trivial = time.process_time() - bench_before
         if set(trivial.statuses) != {200}:
             print(f"warning: {path} answered {dict(trivial.statuses)}", file=sys.stderr)
-    return tally, elapsed, trivial
+    finally:
+        for http in clients:
+            await http.aclose()
+    return tally, elapsed, trivial, cpu
 
 
 def oversell_check(db_path: Path, stock: int) -> tuple[bool, int, int, int]:
@@ -269,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         server = start_server(db_path, port)
         try:
-            tally, elapsed, trivial = asyncio.run(
-                measure(f"http://127.0.0.1:{port}", buyers, args.seconds)
+            tally, elapsed, trivial, cpu = asyncio.run(
+                measure(f"http://127.0.0.1:{port}", buyers, args.seconds, server.pid)
             )
         finally:
             server.terminate()
@@ -293,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
         ("pay p50 / p99 (ms)", _pair(tally.pay_ms)),
         (f"GET {trivial.path} req/s", f"{trivial.rate:.0f}"),
         (f"GET {trivial.path} p50 / p99 (ms)", _pair(trivial.latency_ms)),
+        ("server CPU per order (create + pay), ms", _per(cpu.server_orders, tally.completed)),
+        (f"server CPU per GET {trivial.path}, ms", _per(cpu.server_trivial, trivial.requests)),
+        (
+            "bench CPU per order / per GET, ms",
+            f"{_per(cpu.bench_orders, tally.completed)} / "
+            f"{_per(cpu.bench_trivial, trivial.requests)}",
+        ),
         ("orders/s ÷ trivial req/s (goal ≥ 0.25)", f"{share:.3f}" if trivial.rate else "n/a"),
         ("create p99 ÷ p50 (goal ≤ 4)", f"{spread:.1f}"),
         ("refusals", ", ".join(f"{k}: {v}" for k, v in tally.refusals.items()) or "none"),
@@ -313,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in rows:
         print(f"| {name.ljust(width)} | {value} |")
     return 0 if good else 1
+
+
+def _per(seconds: float, count: int) -> str:
+    return f"{seconds * 1000 / count:.2f}" if count else "n/a"
 
 
 def _pair(samples: list[float]) -> str:

@@ -7,6 +7,10 @@ import hmac
 import json
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -79,6 +83,54 @@ def verify_secret(secret: str, stored: str | None) -> bool:
         return False
     salt_hex, _ = stored.split("$", 1)
     return hmac.compare_digest(hash_secret(secret, bytes.fromhex(salt_hex)), stored)
+
+
+class RememberedMatches:
+    """Right secrets lately verified against a stored PBKDF2 hash, so that the same secret
+    against the same stored hash is not derived again within `lifetime` seconds (a buyer
+    paying twice in a row; 50 buyers paying at once spent 18 ms of CPU per payment).
+
+    Only a match is remembered: a wrong guess always costs the full derivation and counts
+    towards its lockout as before. Nothing is written anywhere: who holds the database
+    file gains nothing. The memory holds, per remembered match, an HMAC under a random
+    key of this process over the stored hash and the secret; whoever can read the
+    process's memory can test guesses against it quickly, but could read the secrets as
+    requests bring them anyway. Entries go after `lifetime` seconds or when `size` newer
+    ones came, and a changed password has a new salt, so no entry matches it."""
+
+    def __init__(
+        self,
+        size: int = 4096,
+        lifetime: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._key = secrets.token_bytes(32)
+        self._size = size
+        self._lifetime = lifetime
+        self._clock = clock
+        self._until: OrderedDict[bytes, float] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def verify(self, secret: str, stored: str | None) -> bool:
+        """`verify_secret(secret, stored)`, remembering a match."""
+        if not stored:
+            return False
+        mark = hmac.new(
+            self._key, stored.encode() + b"\0" + secret.encode(), hashlib.sha256
+        ).digest()
+        now = self._clock()
+        with self._guard:
+            until = self._until.get(mark)
+            if until is not None and until > now:
+                return True
+        if not verify_secret(secret, stored):
+            return False
+        with self._guard:
+            self._until[mark] = now + self._lifetime
+            self._until.move_to_end(mark)
+            while len(self._until) > self._size:
+                self._until.popitem(last=False)
+        return True
 
 
 def sha256(text: str) -> str:

@@ -91,6 +91,11 @@ def pay_locked_until(db: Database, user_id: int) -> float | None:
     return locked_until
 
 
+def pay_failure_state(db: Database, user_id: int) -> sqlite3.Row | None:
+    """`pay_failures, pay_locked_until` of the user."""
+    return db.one("SELECT pay_failures, pay_locked_until FROM users WHERE id = ?", (user_id,))
+
+
 def lock_payments(db: Database, user_id: int, until: float) -> None:
     db.execute(
         "UPDATE users SET pay_failures = 0, pay_locked_until = ? WHERE id = ?", (until, user_id)
