@@ -160,7 +160,7 @@ def relevance_page(
     scoring from being merged into the keyset's WHERE, where SQLite would compute every
     score three times more; and it stays out of the scoring layer, whose BM25 lookup then
     loses its automatic index (a scan per row: seconds for `sj`)."""
-    text = text_matches(product_filter.terms)
+    text = text_matches(product_filter.terms, in_list=True)
     if text is None:
         raise ValueError("a relevance order needs words to rank by")
     clauses, params = facet_clauses(product_filter, after_text=True)

@@ -117,6 +117,21 @@ def test_a_page_past_the_last_match_still_counts_every_match(ctx: Ctx, q: str) -
     assert page["total"] == whole["total"] == len(whole["items"]) > 0
 
 
+@pytest.mark.parametrize("sort", ["relevance", "sales_desc"])
+def test_a_product_found_two_ways_is_listed_and_counted_once(ctx: Ctx, sort: str) -> None:
+    # 手机 is in these products' names and is their category: two ways to match.
+    phones = ctx.db.all(
+        "SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id"
+        " WHERE c.name_zh = '手机' AND p.name LIKE '%手机%'"
+    )
+    assert phones
+    page = catalogue.search_products(ctx, q="手机", sort=sort, limit=100)
+    ids = [item["id"] for item in page["items"]]
+    assert page["next_cursor"] is None
+    assert len(ids) == len(set(ids)) == page["total"]
+    assert {row[0] for row in phones} <= set(ids)
+
+
 def test_an_sqlite_without_math_functions_is_given_pythons_log10(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
