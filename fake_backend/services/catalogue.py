@@ -273,8 +273,10 @@ def search_products(
         next_cursor = encode_cursor(list(keysets[limit - 1]), kind=sort)
     return {
         "items": [
-            {**_summary(row), "highlights": search.highlights(ctx, row["name"], terms)}
-            for row in rows
+            {**_summary(row), "highlights": spans}
+            for row, spans in zip(
+                rows, search.highlights(ctx, [row["name"] for row in rows], terms), strict=True
+            )
         ],
         "total": total,
         "next_cursor": next_cursor,

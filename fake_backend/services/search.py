@@ -349,9 +349,14 @@ def relevance_page(
     )
 
 
-def highlights(ctx: Ctx, name: str, terms: Sequence[Term]) -> list[list[int]]:
+def highlights(ctx: Ctx, names: Sequence[str], terms: Sequence[Term]) -> list[list[list[int]]]:
+    """The matched spans of each name. The spellings are looked up once for the page (a
+    lookup per name asked the database whether the index changed twenty times a page)."""
     spellings = _catalogue(ctx.db).char_spellings
-    return [[start, end] for start, end in search_text.highlights(name, terms, spellings)]
+    return [
+        [[start, end] for start, end in search_text.highlights(name, terms, spellings)]
+        for name in names
+    ]
 
 
 # ---- suggestions ----------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def product_page(
     `matches`, the filter's total, picks the plan (see the module's docstring).
     """
     column, direction, index = SORTS[sort]
-    text = text_matches(product_filter.terms)
+    text = text_matches(product_filter.terms, in_list=True)
     walk = matches > SORT_MATCHES_UP_TO
     clauses, params = facet_clauses(product_filter, after_text=text is not None and not walk)
     if text is not None:
@@ -242,12 +242,17 @@ def _char_token(char: str) -> str:
             return out
 
 
-def text_matches(terms: Sequence[TextTerm]) -> tuple[str, list[Any]] | None:
+def text_matches(
+    terms: Sequence[TextTerm], *, in_list: bool = False
+) -> tuple[str, list[Any]] | None:
     """A `SELECT rowid` of the products every term matches, or None without terms.
 
     Terms that can only match as written go into one FTS5 query per index (`"a" AND
     "b"`), which walks the rarest term's list first; a term with other ways to match (a
-    category, pinyin) is its own UNION, intersected with the rest."""
+    category, pinyin) is its own UNION, intersected with the rest. With `in_list` the
+    caller only asks `id IN (...)`, which ignores a repeated id: a term's ways are then a
+    UNION ALL, sparing SQLite a temporary B-tree that removed the repeats (1.5 ms of the
+    14 714 matches of `sj`)."""
     selects: list[str] = []
     params: list[Any] = []
     long_words = [t.text for t in terms if _written_only(t) and len(t.text) >= SHORT_WORD]
@@ -262,7 +267,7 @@ def text_matches(terms: Sequence[TextTerm]) -> tuple[str, list[Any]] | None:
         if _written_only(term):
             continue
         ways, way_params = _term_ways(term)
-        selects.append(f"SELECT id FROM ({' UNION '.join(ways)})")
+        selects.append(f"SELECT id FROM ({(' UNION ALL ' if in_list else ' UNION ').join(ways)})")
         params += way_params
     return (" INTERSECT ".join(selects), params) if selects else None
 

@@ -41,6 +41,11 @@ PRIVATE_FOLDER_MODE = 0o700
 # while it reads); two more keep a thread that holds one between rows from making others
 # wait.
 READ_POOL_SIZE = 4
+# Page cache of each read connection, in KiB (SQLite's default is 2 000 KiB): a search on
+# 100 000 products reads the text indexes and products_facets over and over, and with
+# 32 MiB they stay in the cache instead of being read from the file again (about a tenth
+# less CPU per search, bench/search_api.py). It fills only as pages are read.
+READ_CACHE_KIB = 32 * 1024
 PRIVATE_FILE_MODE = 0o600
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
@@ -224,6 +229,7 @@ class Database:
             self.path, check_same_thread=False, isolation_level=None, timeout=30.0
         )
         reader.execute("PRAGMA query_only=ON")
+        reader.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         reader.row_factory = sqlite3.Row
         with_math_functions(reader)
         return reader

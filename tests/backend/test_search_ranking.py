@@ -16,6 +16,7 @@ from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.seed import ensure_seeded
 from fake_backend.services import catalogue, search
+from fake_backend.services.paging import encode_cursor
 from fake_backend.storage import db as storage_db
 from fake_backend.storage.catalogue import substring_index
 from fake_backend.storage.db import Database
@@ -102,6 +103,33 @@ def test_relevance_pages_join_into_the_one_order(ctx: Ctx, q: str) -> None:
         if cursor is None:
             break
     assert paged == whole
+
+
+@pytest.mark.parametrize("q", ["手机", "sj"])
+def test_a_page_past_the_last_match_still_counts_every_match(ctx: Ctx, q: str) -> None:
+    # A cursor kept while the catalogue changed can point past the last match: the page
+    # is empty and the total is still the number of matches.
+    whole = catalogue.search_products(ctx, q=q, limit=100)
+    past_the_end = encode_cursor([-1.0, 0], kind="relevance")
+    page = catalogue.search_products(ctx, q=q, cursor=past_the_end)
+    assert page["items"] == []
+    assert page["next_cursor"] is None
+    assert page["total"] == whole["total"] == len(whole["items"]) > 0
+
+
+@pytest.mark.parametrize("sort", ["relevance", "sales_desc"])
+def test_a_product_found_two_ways_is_listed_and_counted_once(ctx: Ctx, sort: str) -> None:
+    # 手机 is in these products' names and is their category: two ways to match.
+    phones = ctx.db.all(
+        "SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id"
+        " WHERE c.name_zh = '手机' AND p.name LIKE '%手机%'"
+    )
+    assert phones
+    page = catalogue.search_products(ctx, q="手机", sort=sort, limit=100)
+    ids = [item["id"] for item in page["items"]]
+    assert page["next_cursor"] is None
+    assert len(ids) == len(set(ids)) == page["total"]
+    assert {row[0] for row in phones} <= set(ids)
 
 
 def test_an_sqlite_without_math_functions_is_given_pythons_log10(

@@ -24,7 +24,7 @@ from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.services import sessions
-from fake_backend.storage.db import READ_POOL_SIZE, Database, WriterQueue
+from fake_backend.storage.db import READ_CACHE_KIB, READ_POOL_SIZE, Database, WriterQueue
 from tests.backend.test_orders import sku_between
 from tests.conftest import DEMO_USER_ID
 
@@ -183,6 +183,12 @@ def test_a_read_connection_refuses_writes(db_path: Path) -> None:
     db = Database(db_path)
     with pytest.raises(Exception, match="readonly|read-only"):
         db.one("DELETE FROM search_history RETURNING q")
+
+
+def test_a_read_connection_keeps_a_search_s_pages_in_its_cache(db_path: Path) -> None:
+    db = Database(db_path)
+    # Negative: a size in KiB rather than in pages.
+    assert db.scalar("PRAGMA cache_size") == -READ_CACHE_KIB
 
 
 def test_the_writer_s_lock_goes_to_the_waiting_threads_in_the_order_they_came() -> None:
