@@ -33,6 +33,7 @@ from kshop_tui.navigation import Open
 from kshop_tui.routes import ROUTES, Flow
 from kshop_tui.shop.options import AppOptions
 from kshop_tui.shop.session import Severity, ShopSession, StartupFailed
+from kshop_tui.stylesheets import SharedStylesheet
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -95,6 +96,8 @@ class KshopApp(App[None]):
         self.options = options or AppOptions()
         i18n.set_language(self.options.language)
         super().__init__()
+        # Before any source is added: parsed CSS is the process's (kshop_tui.stylesheets).
+        self.stylesheet = SharedStylesheet(variables=self.get_css_variables())
         localize_bindings(self)
         if self.options.settings.theme != self.theme:
             # Assigning the theme reparses every stylesheet: only when it really changes.

@@ -80,6 +80,7 @@ ALSO_PRELOADED = (
     "anyio.streams.tls",
     "anyio.to_thread",
     "concurrent.futures.thread",
+    "tomllib",
 )
 
 
@@ -107,6 +108,19 @@ def preload() -> None:
 
     load_cell_widths()  # the table of the zygote's UNICODE_VERSION (a session loads its own)
     tls_context()
+    _preparse_stylesheets(Path(kshop_tui.__file__).parent)
+
+
+def _preparse_stylesheets(package: Path) -> None:
+    """Every stylesheet a session may use, parsed with the theme its settings give (the
+    server's config), so that no child parses one (`kshop_tui.stylesheets`)."""
+    from kshop_tui.app import KshopApp
+    from kshop_tui.config import load_settings
+    from kshop_tui.shop.options import AppOptions
+    from kshop_tui.stylesheets import preparse
+
+    variables = KshopApp(AppOptions(settings=load_settings())).get_css_variables()
+    preparse(variables, sorted(package.rglob("*.tcss")))
 
 
 def serve(control: socket.socket) -> int:
