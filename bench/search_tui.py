@@ -51,7 +51,7 @@ WORDS = [
     "baowenbei",
 ]
 GOAL_P95_MS = 50.0
-PAUSE_S = 0.35  # a person's pause between characters, longer than the debounce
+PAUSE_S = 0.5  # a person's pause between characters, well past the search's 0.3 s debounce
 PAGE_DOWN = b"\x1b[6~"
 TIMEOUT_S = 30.0
 

@@ -342,6 +342,16 @@ def test_a_keystroke_after_a_pause_searches_at_once_and_quick_ones_wait() -> Non
     assert box.change(Query(words="cup"), debounce=True, now=100.0 + pause * 3) == "now"
 
 
+def test_typing_at_five_keys_a_second_searches_once_it_stops_not_at_every_key() -> None:
+    box = SearchInput()
+    steps = [
+        box.change(Query(words="phone"[:typed]), debounce=True, now=100.0 + 0.2 * typed)
+        for typed in range(1, 6)
+    ]
+    assert steps == ["now", "later", "later", "later", "later"]
+    assert box.due() == Query(words="phone")
+
+
 def test_asking_now_drops_the_search_the_typing_left_waiting() -> None:
     box = SearchInput()
     box.change(Query(words="c"), debounce=True, now=10.0)
