@@ -281,7 +281,8 @@ class ProductList(SteadyScrollbars, can_focus=True):
         extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
         if self.closest_shown:
             extra += 1 + len(self.closest)  # their title and themselves, under the note
-        # As wide as the rows (beside the vertical scrollbar), so nothing scrolls sideways.
+        # No wider than the rows (overflow-x is hidden too: the vertical scrollbar may come
+        # only with this length), so nothing scrolls sideways.
         width = self.scrollable_content_region.width
         self.virtual_size = Size(width, self.extent + extra + 1)
         if changed_line is None:
