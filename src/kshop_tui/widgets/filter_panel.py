@@ -17,12 +17,18 @@ from textual.widgets.tree import TreeNode
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.search import Filters
 from kshop_tui.text import parse_yuan
+from kshop_tui.widgets.steady_scrollbars import SteadyScrollbars
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Brand, Category
 
 ALL = "__all__"
+
+
+class BrandList(OptionList, SteadyScrollbars):
+    """The brands: an OptionList whose scrollbar is not repainted by every layout of the
+    screen (each keystroke in the search box brings one)."""
 
 
 class FilterPanel(VerticalScroll):
@@ -70,7 +76,7 @@ class FilterPanel(VerticalScroll):
         tree.guide_depth = 2
         yield tree
         yield Label(t("filters.brand"), classes="filter-label")
-        yield OptionList(Option(t("filters.all_brands"), id=ALL), id="brands")
+        yield BrandList(Option(t("filters.all_brands"), id=ALL), id="brands")
         yield Label(t("filters.price"), classes="filter-label")
         with Horizontal(id="price-row"):
             yield Input(

@@ -27,13 +27,13 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.shop.flows.search import PAGE_ROWS, MenuRow, Row, has_words
 from kshop_tui.text import compact_count, money
+from kshop_tui.widgets.steady_scrollbars import SteadyScrollbars
 from kshop_tui.widgets.suggestion_list import fit, search_row_strip
 
 PREFETCH_ROWS = 30
@@ -42,11 +42,13 @@ KEEP_PAGES = 2
 """Pages kept on each side of the cursor's page and of the pages on screen."""
 
 
-class ProductList(ScrollView, can_focus=True):
+class ProductList(SteadyScrollbars, can_focus=True):
     DEFAULT_CSS = """
     ProductList {
         height: 1fr;
         background: $surface;
+        /* Rows are cut to the width: a horizontal scrollbar would only hide the last row. */
+        overflow-x: hidden;
     }
     ProductList > .product-list--header { color: $text-muted; text-style: bold; }
     ProductList > .product-list--cursor { background: $block-cursor-blurred-background; }
@@ -279,7 +281,10 @@ class ProductList(ScrollView, can_focus=True):
         extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
         if self.closest_shown:
             extra += 1 + len(self.closest)  # their title and themselves, under the note
-        self.virtual_size = Size(self.size.width, self.extent + extra + 1)
+        # No wider than the rows (overflow-x is hidden too: the vertical scrollbar may come
+        # only with this length), so nothing scrolls sideways.
+        width = self.scrollable_content_region.width
+        self.virtual_size = Size(width, self.extent + extra + 1)
         if changed_line is None:
             self.refresh()
             return

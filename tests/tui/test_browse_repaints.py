@@ -1,0 +1,108 @@
+"""What the browse screen repaints (issue 15: a keystroke's results painted fast on a big
+catalogue): the results list never shows a horizontal scrollbar, the suggestions drop down
+over the results without moving them, and a layout that changes nothing about a list
+leaves its scrollbar unpainted while one that changes its length updates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import OptionList
+
+from kshop_tui.app import KshopApp
+from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.widgets.product_list import ProductList
+from kshop_tui.widgets.suggestion_list import SuggestionList
+from tests.tui.helpers import settle, settle_debounced, wait_until
+
+MakeApp = Callable[..., KshopApp]
+
+
+def browse_of(pilot: Pilot[None]) -> BrowseScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, BrowseScreen), f"not browsing: {screen!r}"
+    return screen
+
+
+async def first_results(pilot: Pilot[None]) -> ProductList:
+    results = browse_of(pilot).query_one(ProductList)
+    await wait_until(pilot, lambda: results.extent > 0, what="the first results")
+    await settle(pilot)
+    return results
+
+
+def count_refreshes(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of `widget.refresh` calls from now on."""
+    calls = [0]
+    original = widget.refresh
+
+    def counting(*regions: object, **options: bool) -> Widget:
+        calls[0] += 1
+        return original(*regions, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(widget, "refresh", counting)
+    return calls
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_results_list_never_scrolls_sideways(
+    make_app: MakeApp, size: tuple[int, int]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        results = await first_results(pilot)
+        assert results.total > results.size.height, "enough results for a vertical scrollbar"
+        assert results.show_vertical_scrollbar
+        assert not results.show_horizontal_scrollbar
+        # The list's last line is a row, not a scrollbar.
+        last_line = results.scrollable_content_region.height - 1
+        assert results.render_line(last_line).text.strip()
+
+
+async def test_the_suggestions_drop_down_over_the_results_without_moving_them(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        results = await first_results(pilot)
+        where_before = results.region
+        await pilot.press("slash", *"保温")
+        await settle_debounced(pilot)
+        suggestions = browse_of(pilot).query_one(SuggestionList)
+        await wait_until(pilot, lambda: suggestions.display, what="the suggestions")
+        await settle(pilot)
+        assert suggestions.region.height > 0
+        assert suggestions.region.overlaps(results.region), "drawn over the results"
+        assert results.region == where_before, "the results stay where they were"
+        await pilot.press("escape")  # closes the suggestions
+        await settle(pilot)
+        assert not suggestions.display and results.region == where_before
+
+
+async def test_a_layout_that_changes_nothing_leaves_the_scrollbars_unpainted(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        results = await first_results(pilot)
+        await settle(pilot)
+        brands = browse_of(pilot).query_one("#brands", OptionList)
+        await wait_until(pilot, lambda: brands.option_count > 1, what="the brands")
+        await settle(pilot)
+        scrollbars = [results.vertical_scrollbar]
+        if brands.show_vertical_scrollbar:
+            scrollbars.append(brands.vertical_scrollbar)
+        counters = [count_refreshes(scrollbar, monkeypatch) for scrollbar in scrollbars]
+
+        browse_of(pilot).refresh(layout=True)  # as a keystroke in the search box does
+        await settle(pilot)
+        assert [calls[0] for calls in counters] == [0] * len(counters)
+
+        # A list of another length: its scrollbar follows.
+        results.show_results(results.rows[:3], total=3)
+        await settle(pilot)
+        assert counters[0][0] > 0
+        assert results.vertical_scrollbar.window_virtual_size == results.virtual_size.height
