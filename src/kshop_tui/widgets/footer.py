@@ -363,7 +363,7 @@ class ShopFooter(Widget, can_focus=False):
         if key == self._hover:
             return
         self._hover = key
-        self.tooltip = key.tooltip or None if key is not None else None
+        self.tooltip = (key.tooltip or None) if key is not None else None
         self.styles.pointer = "default" if key is None else "pointer"
         self.refresh()
 
