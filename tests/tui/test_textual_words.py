@@ -16,8 +16,6 @@ from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 from fake_backend.context import Ctx
 from kshop_tui import i18n
@@ -26,6 +24,7 @@ from kshop_tui.i18n import translate
 from kshop_tui.i18n.bindings import TEXTUAL_DESCRIPTIONS
 from kshop_tui.screens.help import HelpScreen
 from kshop_tui.screens.orders.detail import OrderDetailScreen
+from kshop_tui.widgets.footer import ShopFooter
 from tests.tui.helpers import poll_until, settle, shown_text, wait_until
 from tests.tui.test_orders import order_in_state, skus_in_stock
 
@@ -73,12 +72,12 @@ async def test_the_footer_names_the_palette_in_the_ui_language(
     app = make_app(lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        footer = app.screen.query_one(Footer)
-        await wait_until(
-            pilot, lambda: bool(footer.query(".-command-palette")), what="the palette key"
-        )
-        palette_key = footer.query_one(".-command-palette", FooterKey)
+        footer = app.screen.query_one(ShopFooter)
+        await wait_until(pilot, lambda: footer.line.palette is not None, what="the palette key")
+        palette_key = footer.line.palette
+        assert palette_key is not None
         assert palette_key.description == word
+        assert word in footer.render_line(0).text  # drawn on the right
 
 
 def option_texts(command_list: CommandList) -> str:
