@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.widgets.footer import ShopFooter
 
 
 class ConfirmDialog(ShopModal):
@@ -35,7 +36,7 @@ class ConfirmDialog(ShopModal):
         self.danger = danger
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="wl-confirm", classes="wl-dialog"):
             yield Static(Text(self.question), id="wl-confirm-question")
             with Horizontal(classes="wl-dialog-actions"):

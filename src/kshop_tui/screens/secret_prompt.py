@@ -12,13 +12,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.error_words import error_words
+from kshop_tui.widgets.footer import ShopFooter
 
 SecretKind = Literal["payment", "login"]
 PAYMENT_PASSWORD_LENGTH = 6
@@ -51,7 +52,7 @@ class SecretPromptModal(ShopModal):
         self.locked = False
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="sp-dialog", classes="wl-dialog") as dialog:
             dialog.border_title = t(f"secret.title.{self.kind}")
             yield Static(Text(self.question), id="wl-confirm-question")

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.api.models import Slot
@@ -25,6 +25,7 @@ from kshop_tui.shop.flows.booking import (
     slot_hours,
     slot_room,
 )
+from kshop_tui.widgets.footer import ShopFooter
 
 
 class SlotPickerModal(ShopModal):
@@ -48,7 +49,7 @@ class SlotPickerModal(ShopModal):
         self.slots_loading = True
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="slot-dialog"):
             yield Static(Text(self.title_words, style="bold"), id="slot-title")
             with Horizontal(id="slot-lists"):

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
@@ -23,6 +23,7 @@ from kshop_tui.shop.flows.account import (
     token_name_problem,
     token_scopes_problem,
 )
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.row_table import tone
 from kshop_tui.widgets.toggles import Checkbox
 
@@ -43,7 +44,7 @@ class CreateAccessTokenDialog(FormModal):
         self.created: CreatedAccessToken | None = None
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="tok-dialog") as dialog:
             dialog.border_title = t("tokens.create_title")
             with Vertical(id="tok-form"):

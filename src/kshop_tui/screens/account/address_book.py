@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
@@ -21,6 +21,7 @@ from kshop_tui.screen_base import ShopModal
 from kshop_tui.screens.account.address_form import AddressFormModal, error_words
 from kshop_tui.shop.flows.address import made_default
 from kshop_tui.widgets.address_card import address_text
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Address
@@ -46,7 +47,7 @@ class AddressBookModal(ShopModal):
             dialog.border_title = t("address.book_title")
             yield OptionList(id="ab-list")
             yield Static(id="ab-status", markup=False)
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.load()

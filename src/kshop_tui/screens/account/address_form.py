@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
@@ -27,6 +27,7 @@ from kshop_tui.shop.flows.address import (
 )
 from kshop_tui.shop.flows.checkout import INLINE_ADDRESS_ID
 from kshop_tui.text import clean
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class AddressFormModal(ShopModal):
             with Horizontal(id="af-actions"):
                 yield Button(t("address.save"), id="af-save", variant="primary", compact=True)
                 yield Button(t("address.cancel"), id="af-cancel", compact=True)
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one("#af-name", Input).focus()

@@ -6,13 +6,14 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
 from kshop_tui.shop.flows.account import password_change_problem
 from kshop_tui.text import clean
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.strength import StrengthMeter
 
 # Each field of the change → the input that holds it.
@@ -28,7 +29,7 @@ class ChangePasswordModal(FormModal):
     FIELD_INPUTS = {"current_password": "cpw-current", "new_password": "cpw-new"}
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="cpw-dialog") as dialog:
             dialog.border_title = t("account.password.title")
             rows = (

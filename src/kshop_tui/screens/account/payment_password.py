@@ -8,13 +8,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import FormModal
 from kshop_tui.shop.flows.account import PIN_LENGTH, pin_problem
 from kshop_tui.text import clean
+from kshop_tui.widgets.footer import ShopFooter
 
 # Each field of the change → the input that holds it.
 INPUTS = {"current": "pp-current", "new": "pp-new", "repeat": "pp-repeat"}
@@ -54,7 +55,7 @@ class SetPaymentPasswordDialog(FormModal):
         self.has_one = has_one
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="pp-dialog") as dialog:
             dialog.border_title = t("paypw.change_title" if self.has_one else "paypw.set_title")
             yield Static(t("paypw.intro"), id="pp-intro", markup=False)

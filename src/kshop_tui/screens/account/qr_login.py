@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.text import clean
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.qr import QrCode
 
 PROVIDERS = ("wechat", "qq")
@@ -54,7 +55,7 @@ class QrLoginScreen(ShopModal):
                 yield Static(id="qr-status")
                 yield Static(id="qr-expiry")
                 yield Static(id="qr-demo", classes="muted")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_expiry)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.widgets.coupon_picker import NO_COUPON, CouponList
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Quote
@@ -40,7 +40,7 @@ class CouponPickerModal(ShopModal):
         with Vertical(id="cp-dialog") as dialog:
             dialog.border_title = t("coupon_pick.picker_title", count=usable)
             yield CouponList(self.quote.coupons, self.chosen_id, id="cp-list")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one(CouponList).focus()

@@ -10,12 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal, ShopScreen
 from kshop_tui.shop.flows.orders import cancel_with_reason
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CancelReason, Order
@@ -58,7 +59,7 @@ class CancelReasonPicker(ShopModal):
                 id="cancel-reasons",
             )
             yield Static(Text(t("orders.cancel.hint")), classes="dialog-hint")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

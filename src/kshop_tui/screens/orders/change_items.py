@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
@@ -21,6 +21,7 @@ from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.shop.flows.orders import ItemsDraft
 from kshop_tui.text import money, money_off
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import CartItem, Order, Quote
@@ -58,7 +59,7 @@ class ChangeItemsDialog(ShopModal):
             yield table
             yield Static(id="items-status")
             yield Static(id="items-quote")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one("#items-status").display = False
@@ -280,7 +281,7 @@ class AddFromCartPicker(ShopModal):
             yield DataTable(id="add-table", cursor_type="row")
             yield Static(id="add-error", classes="field-error")
             yield Static(Text(t("orders.add_from_cart.hint")), classes="dialog-hint")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         table: DataTable[Text] = self.query_one(DataTable)

@@ -9,13 +9,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kshop_tui.api.models import DeliveryCode, Order
 from kshop_tui.i18n import t, tn
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.flows.booking import CODE_MASK, codes_text, reveal_codes, reveal_warning
 from kshop_tui.text import local_time
+from kshop_tui.widgets.footer import ShopFooter
 
 
 class OrderCodesModal(ShopModal):
@@ -35,7 +36,7 @@ class OrderCodesModal(ShopModal):
         self.codes: list[DeliveryCode] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="codes-dialog"):
             yield Static(Text(t("kinds.codes.title"), style="bold"), id="codes-title")
             yield Static(id="codes-list")

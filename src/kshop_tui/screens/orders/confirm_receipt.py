@@ -9,10 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.widgets.footer import ShopFooter
 
 
 class ConfirmReceiptDialog(ShopModal):
@@ -29,7 +30,7 @@ class ConfirmReceiptDialog(ShopModal):
         with Vertical(classes="dialog", id="confirm-dialog") as dialog:
             dialog.border_title = t("orders.confirm_title")
             yield Static(Text(t("orders.confirm_body")), classes="dialog-intro")
-        yield Footer()
+        yield ShopFooter()
 
     def action_confirm(self) -> None:
         self.dismiss(True)

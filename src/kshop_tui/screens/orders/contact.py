@@ -9,11 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Order
@@ -52,7 +53,7 @@ class ContactSupportDialog(ShopModal):
                 )
             yield Static(id="support-message-error", classes="field-error")
             yield Static(Text(t("orders.support.hint")), classes="dialog-hint")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one("#support-message", Input).focus()

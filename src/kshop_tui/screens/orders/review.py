@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kshop_tui.api import errors
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.screen_base import ShopModal
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Order
@@ -95,7 +96,7 @@ class ReviewDialog(ShopModal):
                 )
             yield Static(id="review-error", classes="field-error")
             yield Static(Text(t("orders.review.hint")), classes="dialog-hint")
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         items = self.query_one("#review-items", OptionList)

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui.api import errors
 from kshop_tui.api.intent import Intent
@@ -22,6 +22,7 @@ from kshop_tui.shop.flows.payment import (
     settled_outcome,
 )
 from kshop_tui.text import clean, money
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -63,7 +64,7 @@ class GuestCardModal(ShopModal):
                 yield Input(id="gc-holder", max_length=40, compact=True)
             yield Static(id="gc-status", markup=False)
             yield Button(t("pay.guest_card_pay"), id="gc-pay", variant="primary", compact=True)
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         self.query_one("#gc-number", Input).focus()

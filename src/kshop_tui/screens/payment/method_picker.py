@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.flows.payment import MethodOption, preferred
 from kshop_tui.text import money
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.pay_method import method_text
 
 
@@ -35,7 +36,7 @@ class MethodPickerModal(ShopModal):
                 ),
                 id="pm-list",
             )
-        yield Footer()
+        yield ShopFooter()
 
     def on_mount(self) -> None:
         first = preferred(self.options)

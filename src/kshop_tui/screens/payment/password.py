@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from kshop_tui.api import errors
 from kshop_tui.api.intent import Intent
@@ -25,6 +25,7 @@ from kshop_tui.shop.flows.payment import (
     settled_outcome,
 )
 from kshop_tui.text import CHINA_TZ, clean, money
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -65,7 +66,7 @@ class PaymentPasswordModal(ShopModal):
                 compact=True,
             )
             yield Static(id="pw-status", markup=False)
-        yield Footer()
+        yield ShopFooter()
 
     def _what(self) -> Text:
         text = Text(self.choice.label, style="bold")

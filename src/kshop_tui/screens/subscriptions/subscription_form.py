@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from kshop_tui.api import errors
 from kshop_tui.api.errors import LoginCancelled
@@ -38,6 +38,7 @@ from kshop_tui.shop.flows.subscriptions import (
 )
 from kshop_tui.text import money
 from kshop_tui.widgets.address_card import address_text
+from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class SubscriptionFormModal(FormModal):
     # --- building ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="sf-dialog") as dialog:
             dialog.border_title = self._title()
             yield Static(self._what(), id="sf-what")

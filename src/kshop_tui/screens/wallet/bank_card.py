@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t, tn
@@ -20,6 +20,7 @@ from kshop_tui.shop.flows.wallet import (
     check_card_number,
 )
 from kshop_tui.text import clean
+from kshop_tui.widgets.footer import ShopFooter
 
 
 def grouped(digits: str) -> str:
@@ -36,7 +37,7 @@ class AddCardModal(FormModal):
     FIELD_INPUTS = {"card_number": "bc-number", "holder_name": "bc-holder"}
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="bc-dialog") as dialog:
             dialog.border_title = t("card.title")
             yield Static(t("card.intro"), id="bc-intro", markup=False)

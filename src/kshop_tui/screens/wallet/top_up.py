@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
@@ -18,6 +18,7 @@ from kshop_tui.screens.secret_prompt import SecretPromptModal
 from kshop_tui.screens.wallet.labels import card_label
 from kshop_tui.shop.flows.wallet import TOPUP_MAX_FEN, TOPUP_MIN_FEN, TopUpIntent, top_up_amount
 from kshop_tui.text import clean, money
+from kshop_tui.widgets.footer import ShopFooter
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -37,7 +38,7 @@ class TopUpModal(ShopModal):
         self._top_up = TopUpIntent()
 
     def compose(self) -> ComposeResult:
-        yield Footer()
+        yield ShopFooter()
         with Vertical(id="wl-topup", classes="wl-dialog") as dialog:
             dialog.border_title = t("wallet.topup.title")
             with Horizontal(classes="wl-field"):
