@@ -14,6 +14,9 @@ from fake_backend.clock import Clock, parse_iso
 from fake_backend.context import Ctx
 from fake_backend.seed import ensure_seeded
 from fake_backend.storage.db import Database
+from tests import route_building
+
+route_building.install()
 
 # Every test starts at the same instant of backend time.
 FROZEN_START = parse_iso("2026-11-24T02:00:00Z")
