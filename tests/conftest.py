@@ -37,24 +37,6 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(*TEST_GC_THRESHOLDS)
 
 
-# Pilot and subprocess tests take seconds each (up to ~40 s for a random-keys run, ~50 s
-# for schemathesis, ~13 s for the environment check); the rest take tenths. xdist hands
-# tests out in collection order, so these come first and the last tests a worker gets are
-# short: no worker runs a 40-s test alone at the end while the other waits. Order only:
-# every test still runs in isolation.
-LONG_TESTS_FIRST = (
-    "tests/tui/",
-    "tests/serve/",
-    "tests/faults/",
-    "tests/backend/test_schemathesis.py",
-    "tests/test_environment.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_TESTS_FIRST))
-
-
 def kshop_variables() -> list[str]:
     """The KSHOP_* variables in this process's environment."""
     return sorted(name for name in os.environ if name.startswith("KSHOP_"))
