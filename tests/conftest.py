@@ -3,6 +3,7 @@ test, on a frozen clock."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,10 +15,26 @@ from fake_backend.clock import Clock, parse_iso
 from fake_backend.context import Ctx
 from fake_backend.seed import ensure_seeded
 from fake_backend.storage.db import Database
+from tests import route_building
+
+route_building.install()
 
 # Every test starts at the same instant of backend time.
 FROZEN_START = parse_iso("2026-11-24T02:00:00Z")
 DEMO_USER_ID = 1
+
+
+# The collector's thresholds for the test process. With the defaults (700, 10, 10) a pilot
+# test ran ~2 full collections, each walking the ~400 000 objects of the imported libraries
+# (~0.2 s each): a quarter of a pilot test's CPU. A young generation of 20 000 lets most of
+# a test's short-lived cycles die young, and full collections become rare; each test's app
+# is still collected (peak RSS of a worker +60 MB over 28 pilot tests). Timing only: what
+# is collected, and every finalizer, stay the same.
+TEST_GC_THRESHOLDS = (20_000, 10, 10)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gc.set_threshold(*TEST_GC_THRESHOLDS)
 
 
 def kshop_variables() -> list[str]:
