@@ -42,10 +42,11 @@ PRIVATE_FOLDER_MODE = 0o700
 # wait.
 READ_POOL_SIZE = 4
 # Page cache of each read connection, in KiB (SQLite's default is 2 000 KiB): a search on
-# 100 000 products reads the text indexes and products_facets over and over, and with
-# 32 MiB they stay in the cache instead of being read from the file again (about a tenth
-# less CPU per search, bench/search_api.py). It fills only as pages are read.
-READ_CACHE_KIB = 32 * 1024
+# 100 000 products reads the text indexes and products_facets over and over, and kept in
+# the cache they are not read from the file again (bench/search_api.py). 8 MiB each: with
+# 32 MiB the four readers of the bundled backend grew the local app to 169 MB (the
+# scrolling bench's bound is 120 MB). It fills only as pages are read.
+READ_CACHE_KIB = 8 * 1024
 PRIVATE_FILE_MODE = 0o600
 SIDE_FILE_SUFFIXES = ("-wal", "-shm", "-journal")
 
