@@ -73,6 +73,12 @@ def footer_of(pilot: Pilot[Any]) -> ShopFooter:
     return pilot.app.screen.query_one(ShopFooter)
 
 
+def keys_screen(app: App[Any]) -> KeysScreen:
+    screen = app.screen
+    assert isinstance(screen, KeysScreen)
+    return screen
+
+
 def drawn(footer: ShopFooter) -> str:
     return footer.render_line(0).text
 
@@ -108,8 +114,7 @@ async def test_a_click_on_a_key_runs_it() -> None:
     async with app.run_test(size=(100, 10)) as pilot:
         await settle(pilot)
         footer = footer_of(pilot)
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = keys_screen(app)
         await pilot.click(ShopFooter, offset=(column_of(footer, "Add to cart"), 0))
         await pilot.click(ShopFooter, offset=(column_of(footer, "123") + 1, 0))
         await settle(pilot)
@@ -122,8 +127,7 @@ async def test_a_click_on_a_disabled_key_rings_the_bell() -> None:
     async with app.run_test(size=(100, 10)) as pilot:
         await settle(pilot)
         footer = footer_of(pilot)
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = keys_screen(app)
         assert style_at(footer, column_of(footer, "Refused")).dim
         await pilot.click(ShopFooter, offset=(column_of(footer, "Refused"), 0))
         await settle(pilot)
@@ -136,8 +140,7 @@ async def test_a_click_between_keys_does_nothing() -> None:
     async with app.run_test(size=(100, 10)) as pilot:
         await settle(pilot)
         footer = footer_of(pilot)
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = keys_screen(app)
         await pilot.click(ShopFooter, offset=(column_of(footer, "Sort ") + 10, 0))
         await settle(pilot)
         assert screen.ran == []
@@ -191,8 +194,7 @@ async def test_keys_that_do_not_fit_are_cut_at_the_right_before_the_palette_key(
             == " a Add to cart  x Refused  123 Pay with  s Sort "[: 40 - len(palette)] + palette
         )
         # The last cell left of the palette's key is the cut group's first key.
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = keys_screen(app)
         await pilot.click(ShopFooter, offset=(40 - len(palette) - 1, 0))
         await settle(pilot)
         assert screen.ran == ["pick 1"]
@@ -203,8 +205,7 @@ async def test_the_footer_repaints_once_for_a_burst_and_not_for_the_same_keys() 
     async with app.run_test(size=(100, 10)) as pilot:
         await settle(pilot)
         footer = footer_of(pilot)
-        screen = app.screen
-        assert isinstance(screen, KeysScreen)
+        screen = keys_screen(app)
         repaints = 0
         refresh = footer.refresh
 

@@ -106,17 +106,22 @@ class SuggestionList(Widget):
         """Shows `rows` (none: the list is hidden), `chosen` marked, under `title`."""
         if (list(rows), chosen, title) == (self.rows, self.chosen, self.title):
             return  # the focus moved elsewhere, or a keystroke left the list as it was
-        height = len(self.rows) + (1 if self.title else 0)
+        height = self.lines
         self.rows = list(rows)
         self.chosen = chosen
         self.title = title
         self.display = bool(self.rows)
         # A layout only when the list's height changes: one with the same number of rows
         # (the next keystroke's) repaints in place, the results under it untouched.
-        self.refresh(layout=len(self.rows) + (1 if self.title else 0) != height)
+        self.refresh(layout=self.lines != height)
+
+    @property
+    def lines(self) -> int:
+        """The list's height: its rows, under their title if it has one."""
+        return len(self.rows) + (1 if self.title else 0)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.rows) + (1 if self.title else 0)
+        return self.lines
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
