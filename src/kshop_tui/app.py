@@ -121,13 +121,20 @@ class KshopApp(App[None]):
     def on_ready(self) -> None:
         """The first frame is on the screen. A served session says so to its server, which
         starts the next waiting visitor's shop now (a burst of visitors then sees first
-        screens one after another, instead of all of them at the end)."""
+        screens one after another, instead of all of them at the end). Only now does the
+        shop connect: the imports behind that are heavy.
+
+        Not `call_after_refresh` from `on_mount`: that callback waits on the first screen,
+        and a key typed ahead (`o` with the first keys of an SSH session) covers that
+        screen before it runs; it then ran only once the visitor came back to it, and
+        until then every call waited for a backend that was never opened."""
         descriptor, self.options.first_frame_fd = self.options.first_frame_fd, None
         if descriptor is not None:
             with contextlib.suppress(OSError):
                 os.write(descriptor, b".")
             with contextlib.suppress(OSError):
                 os.close(descriptor)
+        self.connect()
 
     def on_app_blur(self, event: events.AppBlur) -> None:
         """Textual's web driver reports the app blurred as it starts, before the browser
@@ -154,8 +161,6 @@ class KshopApp(App[None]):
                 markup=False,
                 timeout=CONFIG_NOTICE_SECONDS,
             )
-        # Connect only once the first frame is out: the imports behind it are heavy.
-        self.call_after_refresh(self.connect)
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
