@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.widgets.option_list import Option
 
 from kshop_tui import i18n
+from kshop_tui.gone import WorkUntilGone
 from kshop_tui.i18n import t
 
 ALIAS_SEPARATOR = "|"
@@ -176,8 +177,10 @@ class ShopCommands(Provider):
         return Content.assemble(title, ("  · ", "dim"), shown)
 
 
-class ShopCommandPalette(CommandPalette):
-    """Textual's palette with its own words in the UI language."""
+class ShopCommandPalette(WorkUntilGone, CommandPalette):
+    """Textual's palette with its own words in the UI language. Its search stops once it
+    is gone: the too-small message closes it at once, and Textual's worker then went on
+    to fill a command list already taken away (`NoMatches`: the app ended)."""
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from textual import work
 from textual.app import App, ComposeResult
+from textual.command import CommandList, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -17,6 +18,7 @@ from textual.widgets import Static
 from textual.worker import WorkerFailed
 
 from kshop_tui.gone import WorkUntilGone, gone_or_leaving
+from kshop_tui.palette import ShopCommandPalette
 
 
 class Probe(WorkUntilGone, Screen[None]):
@@ -179,3 +181,39 @@ async def test_a_timer_of_a_popped_screen_that_is_kept_does_not_fire() -> None:
         await app.push_screen("probe")
         while probe.ticks == ticks_when_popped:  # back on the stack: it ticks again
             await pilot.pause(0.01)
+
+
+async def test_the_palettes_search_for_a_closed_palette_is_dropped() -> None:
+    """The too-small message closes the palette as it opens; Textual's search worker,
+    still gathering, then filled a command list already taken away and ended the app."""
+    gate = asyncio.Event()
+    gathering = asyncio.Event()
+
+    class SlowCommands(Provider):
+        async def discover(self) -> Hits:
+            gathering.set()
+            await gate.wait()
+            yield DiscoveryHit("Slow command", lambda: None)
+
+        async def search(self, query: str) -> Hits:
+            await gate.wait()
+            yield Hit(1, "Slow command", lambda: None)
+
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        palette = ShopCommandPalette(providers=[SlowCommands])
+        await app.push_screen(palette)
+        await gathering.wait()
+        command_list = palette.query_one(CommandList)
+        app.pop_screen()  # gone from the stack; Textual takes it apart a little later
+        for _ in range(1000):  # its list is taken away first...
+            if not command_list.is_attached:
+                break
+            await asyncio.sleep(0)
+        assert not command_list.is_attached
+        assert palette.is_attached  # ...the palette itself not yet
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        assert app._exception is None

@@ -147,7 +147,10 @@ class ProductScreen(ShopScreen):
         await self.query_one("#product-body").mount(picker, before=self.query_one("#qty-row"))
         self._choose(picker.sku)
         focus_target = picker.query("SpecRow").first() if product.spec_options else None
-        (focus_target or self.query_one(QuantityStepper)).focus()
+        # The page opens at its top, title first. Scrolling the focused row into view
+        # measured it against a layout still filling in (coupons, picture, reviews) and
+        # now and then left the page one row down, its title hidden.
+        (focus_target or self.query_one(QuantityStepper)).focus(scroll_visible=False)
 
     @work(exclusive=True, group="image")
     async def load_image(self) -> None:
