@@ -20,6 +20,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 SecretKind = Literal["payment", "login"]
 PAYMENT_PASSWORD_LENGTH = 6
@@ -57,7 +58,7 @@ class SecretPromptModal(ShopModal):
             dialog.border_title = t(f"secret.title.{self.kind}")
             yield Static(Text(self.question), id="wl-confirm-question")
             payment = self.kind == "payment"
-            yield Input(
+            yield TextBox(
                 password=True,
                 restrict=r"[0-9]*" if payment else None,
                 max_length=PAYMENT_PASSWORD_LENGTH if payment else MAX_LOGIN_PASSWORD_LENGTH,

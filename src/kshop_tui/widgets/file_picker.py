@@ -25,6 +25,7 @@ from textual.widgets.tree import TreeNode
 
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
+from kshop_tui.widgets.text_box import TextBox
 
 PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -197,7 +198,7 @@ class FilePickerModal(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-dialog") as dialog:
             dialog.border_title = t(self.kind.title_key)
-            yield Input(
+            yield TextBox(
                 str(self.start),
                 id="picker-path",
                 placeholder=t("picker.path_placeholder"),

@@ -18,6 +18,7 @@ from kshop_tui.i18n import t
 from kshop_tui.shop.flows.search import Filters
 from kshop_tui.text import parse_yuan
 from kshop_tui.widgets.steady_scrollbars import SteadyScrollbars
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class FilterPanel(VerticalScroll):
         yield BrandList(Option(t("filters.all_brands"), id=ALL), id="brands")
         yield Label(t("filters.price"), classes="filter-label")
         with Horizontal(id="price-row"):
-            yield Input(
+            yield TextBox(
                 placeholder=t("filters.min"),
                 id="price-min",
                 restrict=r"[0-9.]*",
@@ -87,7 +88,7 @@ class FilterPanel(VerticalScroll):
                 compact=True,
             )
             yield Static("–")
-            yield Input(
+            yield TextBox(
                 placeholder=t("filters.max"),
                 id="price-max",
                 restrict=r"[0-9.]*",

@@ -25,6 +25,7 @@ from kshop_tui.shop.flows.account import (
 )
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.row_table import tone
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class CreateAccessTokenDialog(FormModal):
             with Vertical(id="tok-form"):
                 with Horizontal(classes="ac-field"):
                     yield Label(t("tokens.name"), classes="ac-field-label")
-                    yield Input(
+                    yield TextBox(
                         placeholder=t("tokens.name_ph"),
                         id="tok-name",
                         max_length=MAX_TOKEN_NAME,
@@ -70,7 +71,7 @@ class CreateAccessTokenDialog(FormModal):
                 yield Static(id="tok-scopes-hint", classes="ac-hint")
                 with Horizontal(classes="ac-field"):
                     yield Label(t("tokens.days"), classes="ac-field-label")
-                    yield Input(
+                    yield TextBox(
                         value=str(DEFAULT_TOKEN_DAYS),
                         id="tok-days",
                         max_length=3,

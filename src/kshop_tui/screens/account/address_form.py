@@ -28,6 +28,7 @@ from kshop_tui.shop.flows.address import (
 from kshop_tui.shop.flows.checkout import INLINE_ADDRESS_ID
 from kshop_tui.text import clean
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class AddressFormModal(ShopModal):
             )
             with Horizontal(classes="field-row"):
                 yield Label(t("address.paste.label"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("address.paste.placeholder"),
                     id="af-paste",
                     max_length=PASTE_MAX,
@@ -80,7 +81,7 @@ class AddressFormModal(ShopModal):
             yield Static(id="af-paste-hint", classes="hint", markup=False)
             yield from _field(
                 "address.name",
-                Input(
+                TextBox(
                     address.name if address else "",
                     placeholder=t("address.name_placeholder"),
                     id="af-name",
@@ -90,7 +91,7 @@ class AddressFormModal(ShopModal):
             )
             yield from _field(
                 "address.phone",
-                Input(
+                TextBox(
                     address.phone if address else "",
                     placeholder=t("address.phone_placeholder"),
                     id="af-phone",
@@ -107,7 +108,7 @@ class AddressFormModal(ShopModal):
             yield Static(id="af-region-hint", classes="hint", markup=False)
             yield from _field(
                 "address.detail",
-                Input(
+                TextBox(
                     address.detail if address else "",
                     placeholder=t("address.detail_placeholder"),
                     id="af-detail",

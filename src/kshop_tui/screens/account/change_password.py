@@ -15,6 +15,7 @@ from kshop_tui.shop.flows.account import password_change_problem
 from kshop_tui.text import clean
 from kshop_tui.widgets.footer import ShopFooter
 from kshop_tui.widgets.strength import StrengthMeter
+from kshop_tui.widgets.text_box import TextBox
 
 # Each field of the change → the input that holds it.
 INPUTS = {"current": "cpw-current", "new": "cpw-new", "confirm": "cpw-confirm"}
@@ -40,7 +41,7 @@ class ChangePasswordModal(FormModal):
             for input_id, label, placeholder in rows:
                 with Horizontal(classes="ac-field"):
                     yield Label(t(label), classes="ac-field-label")
-                    yield Input(
+                    yield TextBox(
                         placeholder=t(placeholder),
                         id=input_id,
                         password=True,

@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from kshop_tui.i18n import t
 from kshop_tui.widgets.strength import StrengthMeter
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import Checkbox
 
 
@@ -114,7 +115,7 @@ def _field(
 
 
 def _phone_input(input_id: str) -> Input:
-    return Input(
+    return TextBox(
         placeholder=t("login.phone_placeholder"),
         id=input_id,
         restrict=r"[0-9]*",
@@ -124,7 +125,7 @@ def _phone_input(input_id: str) -> Input:
 
 
 def _code_input(input_id: str) -> Input:
-    return Input(
+    return TextBox(
         placeholder=t("login.code_placeholder"),
         id=input_id,
         restrict=r"[0-9]*",
@@ -134,7 +135,7 @@ def _code_input(input_id: str) -> Input:
 
 
 def _password_input(input_id: str, placeholder_key: str) -> Input:
-    return Input(
+    return TextBox(
         placeholder=t(placeholder_key), id=input_id, password=True, max_length=64, compact=True
     )
 

@@ -16,12 +16,13 @@ from kshop_tui.screen_base import FormModal
 from kshop_tui.shop.flows.account import PIN_LENGTH, pin_problem
 from kshop_tui.text import clean
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 # Each field of the change → the input that holds it.
 INPUTS = {"current": "pp-current", "new": "pp-new", "repeat": "pp-repeat"}
 
 
-class PinInput(Input):
+class PinInput(TextBox):
     """Six digits, masked: only digits can be typed and no more than six."""
 
     DEFAULT_CSS = """

@@ -22,6 +22,7 @@ from kshop_tui.api.errors import LoginCancelled
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopScreen
 from kshop_tui.text import clean
+from kshop_tui.widgets.text_box import TextBox
 
 # The backend's field names → the inputs that hold them.
 FIELD_INPUTS = {"name": "rn-name", "id_number": "rn-id"}
@@ -56,7 +57,7 @@ class RealNameScreen(ShopScreen):
             yield Static(t("real_name.intro"), id="rn-intro", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(t("real_name.name"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("real_name.name_placeholder"),
                     id="rn-name",
                     max_length=20,
@@ -65,7 +66,7 @@ class RealNameScreen(ShopScreen):
             yield Static(id="rn-name-hint", classes="hint", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label(t("real_name.id_number"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("real_name.id_placeholder"),
                     id="rn-id",
                     restrict=r"[0-9xX]*",

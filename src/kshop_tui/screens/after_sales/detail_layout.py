@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.after_sale import APPEAL_MAX
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.timeline import Timeline
 
 
@@ -35,7 +36,7 @@ def compose_detail() -> ComposeResult:
                 yield Select[str](
                     [], id="carrier", prompt=t("as.ship.carrier_prompt"), compact=True
                 )
-                yield Input(
+                yield TextBox(
                     placeholder=t("as.ship.tracking_placeholder"),
                     id="tracking-no",
                     max_length=32,
@@ -55,7 +56,7 @@ def compose_detail() -> ComposeResult:
             yield Static(id="rejection", markup=False)
             with Horizontal(classes="row"):
                 yield Label(t("as.appeal.label"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("as.appeal.placeholder"),
                     id="appeal-reason",
                     max_length=APPEAL_MAX,

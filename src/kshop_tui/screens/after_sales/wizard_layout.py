@@ -7,7 +7,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
     Button,
     ContentSwitcher,
-    Input,
     Label,
     OptionList,
     ProgressBar,
@@ -18,6 +17,7 @@ from textual.widgets import (
 
 from kshop_tui.i18n import t
 from kshop_tui.shop.flows.after_sale import MAX_DESCRIPTION
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import RadioButton
 
 UPLOAD_STAGES = 3  # read and check, send, done
@@ -51,7 +51,7 @@ def compose_steps() -> ComposeResult:
             yield Static(id="reason-hint", classes="hint", markup=False)
             with Horizontal(classes="row"):
                 yield Label(t("as.field.description"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("as.description_placeholder"),
                     id="description",
                     max_length=MAX_DESCRIPTION,
@@ -74,7 +74,7 @@ def compose_steps() -> ComposeResult:
             yield Static(id="photos-hint", classes="hint", markup=False)
             with Horizontal(id="amount-row", classes="row"):
                 yield Label(t("as.field.amount"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     id="amount",
                     restrict=r"[0-9.,¥]*",
                     max_length=14,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Label, LoadingIndicator, RadioSet, Static
+from textual.widgets import Button, Label, LoadingIndicator, RadioSet, Static
 
 from kshop_tui.i18n import t
 from kshop_tui.screens.cart.rows import AddressRow, ChoiceRow
@@ -15,6 +15,7 @@ from kshop_tui.shop.flows.checkout import (
     REMARK_MAX,
     TAX_ID_LENGTHS,
 )
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import RadioButton
 
 
@@ -33,7 +34,7 @@ def compose_checkout() -> ComposeResult:
         yield Static(id="slot-hint", classes="hint", markup=False)
         with Horizontal(classes="row", id="note-row"):
             yield Label(t("kinds.field.note"), classes="row-label")
-            yield Input(
+            yield TextBox(
                 placeholder=t("kinds.note.placeholder"),
                 id="service-note",
                 max_length=SERVICE_NOTE_MAX,
@@ -62,13 +63,13 @@ def compose_checkout() -> ComposeResult:
                     yield RadioButton(t(f"checkout.invoice.{kind}"), value=kind == "none")
         with Horizontal(classes="row", id="invoice-fields"):
             yield Label("", classes="row-label")
-            yield Input(
+            yield TextBox(
                 placeholder=t("checkout.invoice.title_placeholder"),
                 id="invoice-title",
                 max_length=INVOICE_TITLE_MAX,
                 compact=True,
             )
-            yield Input(
+            yield TextBox(
                 placeholder=t("checkout.invoice.tax_placeholder"),
                 id="invoice-tax",
                 restrict=r"[0-9A-Za-z]*",
@@ -78,7 +79,7 @@ def compose_checkout() -> ComposeResult:
         yield Static(id="invoice-hint", classes="hint", markup=False)
         with Horizontal(classes="row"):
             yield Label(t("checkout.remark"), classes="row-label")
-            yield Input(
+            yield TextBox(
                 placeholder=t("checkout.remark_placeholder"),
                 id="remark",
                 max_length=REMARK_MAX,

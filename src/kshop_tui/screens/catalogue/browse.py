@@ -43,6 +43,7 @@ from kshop_tui.shop.flows.search import (
 )
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.widgets.filter_panel import FilterPanel
@@ -99,7 +100,9 @@ class BrowseScreen(ShopScreen):
         self.set_class(self.app.size.width < WIDE_ENOUGH_FOR_PANEL, "-narrow")
         with Horizontal(id="browse-body"), Vertical(id="results-pane"):
             with Horizontal(id="search-row"):
-                yield Input(placeholder=t("browse.search_placeholder"), id="search", max_length=50)
+                yield TextBox(
+                    placeholder=t("browse.search_placeholder"), id="search", max_length=50
+                )
                 yield Static(id="sort-label")
                 yield Static(id="count-label")
             yield SuggestionList(id="suggestions")

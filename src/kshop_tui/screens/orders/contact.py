@@ -15,6 +15,7 @@ from kshop_tui.api import errors
 from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Order
@@ -38,7 +39,7 @@ class ContactSupportDialog(ShopModal):
             dialog.border_title = t("orders.support.title", order_no=self.order.order_no)
             with Horizontal(classes="dialog-row"):
                 yield Static(t("orders.support.subject"), classes="dialog-label")
-                yield Input(
+                yield TextBox(
                     t("orders.support.default_subject", order_no=self.order.order_no),
                     max_length=SUBJECT_MAX,
                     id="support-subject",
@@ -46,7 +47,7 @@ class ContactSupportDialog(ShopModal):
             yield Static(id="support-subject-error", classes="field-error")
             with Horizontal(classes="dialog-row"):
                 yield Static(t("orders.support.message"), classes="dialog-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("orders.support.placeholder"),
                     max_length=MESSAGE_MAX,
                     id="support-message",

@@ -27,6 +27,7 @@ from kshop_tui.shop.flows.orders import (
 )
 from kshop_tui.shop.session import shop_of
 from kshop_tui.text import short_time
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.timeline import Timeline, TimelineEntry
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class TrackParcelScreen(ShopScreen):
             yield Static(Text(t("parcel.track_intro")), id="track-intro", classes="muted")
             with Horizontal(id="track-row"):
                 yield Static(t("parcel.number"), id="track-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("parcel.track_placeholder"),
                     max_length=TRACKING_NUMBER_MAX,
                     id="track-number",

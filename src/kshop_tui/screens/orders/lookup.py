@@ -28,6 +28,7 @@ from kshop_tui.shop.flows import login as login_flow
 from kshop_tui.shop.flows.orders import LOOKUP_FIELDS, lookup_field_problem, lookup_refusal
 from kshop_tui.text import mask_phone
 from kshop_tui.widgets.status_badge import StatusBadge
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -258,7 +259,7 @@ def _field(
 
 
 def _order_no_input() -> Input:
-    return Input(
+    return TextBox(
         placeholder=t("lookup.order_no_placeholder"),
         id="lookup-order-no",
         restrict=r"[A-Za-z0-9]*",
@@ -269,6 +270,6 @@ def _order_no_input() -> Input:
 
 def _digits(input_id: str, length: int) -> Input:
     placeholder = "login.phone_placeholder" if length == 11 else "login.code_placeholder"
-    return Input(
+    return TextBox(
         placeholder=t(placeholder), id=input_id, restrict=r"[0-9]*", max_length=length, compact=True
     )

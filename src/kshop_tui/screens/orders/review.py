@@ -19,6 +19,7 @@ from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.models import Order
@@ -89,7 +90,7 @@ class ReviewDialog(ShopModal):
                 yield RatingPicker(id="review-rating")
             with Horizontal(classes="dialog-row"):
                 yield Static(t("orders.review.text"), classes="dialog-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("orders.review.placeholder"),
                     max_length=REVIEW_MAX,
                     id="review-text",

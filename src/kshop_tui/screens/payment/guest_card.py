@@ -23,6 +23,7 @@ from kshop_tui.shop.flows.payment import (
 )
 from kshop_tui.text import clean, money
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -52,7 +53,7 @@ class GuestCardModal(ShopModal):
             yield Static(what, id="gc-what")
             with Horizontal(classes="gc-row"):
                 yield Label(t("pay.guest_card_number_label"), classes="gc-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("pay.guest_card_number_placeholder"),
                     id="gc-number",
                     restrict=r"[0-9 ]*",
@@ -61,7 +62,7 @@ class GuestCardModal(ShopModal):
                 )
             with Horizontal(classes="gc-row"):
                 yield Label(t("pay.guest_card_holder_label"), classes="gc-label")
-                yield Input(id="gc-holder", max_length=40, compact=True)
+                yield TextBox(id="gc-holder", max_length=40, compact=True)
             yield Static(id="gc-status", markup=False)
             yield Button(t("pay.guest_card_pay"), id="gc-pay", variant="primary", compact=True)
         yield ShopFooter()

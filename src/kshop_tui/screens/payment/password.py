@@ -26,6 +26,7 @@ from kshop_tui.shop.flows.payment import (
 )
 from kshop_tui.text import CHINA_TZ, clean, money
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
@@ -57,7 +58,7 @@ class PaymentPasswordModal(ShopModal):
         with Vertical(id="pw-dialog", classes="pay-dialog") as dialog:
             dialog.border_title = t("pay.password_title")
             yield Static(self._what(), id="pw-what")
-            yield Input(
+            yield TextBox(
                 password=True,
                 restrict=r"[0-9]*",
                 max_length=PASSWORD_LENGTH,

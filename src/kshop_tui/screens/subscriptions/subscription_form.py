@@ -39,6 +39,7 @@ from kshop_tui.shop.flows.subscriptions import (
 from kshop_tui.text import money
 from kshop_tui.widgets.address_card import address_text
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 from kshop_tui.widgets.toggles import RadioButton
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class SubscriptionFormModal(FormModal):
             yield Static(self._what(), id="sf-what")
             with Horizontal(classes="sf-field"):
                 yield Label(t("subs.field.qty"), classes="sf-label")
-                yield Input(
+                yield TextBox(
                     value=str(self._start_qty()),
                     id="sf-qty",
                     max_length=2,
@@ -120,7 +121,7 @@ class SubscriptionFormModal(FormModal):
             yield Static(id="sf-every-hint", classes="sf-hint")
             with Horizontal(classes="sf-field", id="sf-starts-row"):
                 yield Label(t("subs.field.starts"), classes="sf-label")
-                yield Input(
+                yield TextBox(
                     placeholder="YYYY-MM-DD",
                     id="sf-starts",
                     max_length=10,

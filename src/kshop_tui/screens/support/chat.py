@@ -27,6 +27,7 @@ from kshop_tui.screens.support.common import (
 )
 from kshop_tui.shop.error_words import error_words
 from kshop_tui.text import short_time
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -75,7 +76,7 @@ class SupportChatScreen(ShopScreen):
             yield Button(t("cs.chat.older"), id="chat-older", compact=True)
         yield Static(id="send-status", markup=False)
         with Horizontal(id="composer"):
-            yield Input(
+            yield TextBox(
                 placeholder=t("cs.chat.placeholder"),
                 id="chat-input",
                 max_length=MAX_MESSAGE,

@@ -16,6 +16,7 @@ from kshop_tui.i18n import t
 from kshop_tui.screen_base import ShopModal
 from kshop_tui.screens.support.common import MAX_MESSAGE
 from kshop_tui.shop.error_words import error_words
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -57,7 +58,7 @@ class NewThreadModal(ShopModal):
             yield Static(id="new-order-hint", classes="hint", markup=False)
             with Horizontal(classes="row"):
                 yield Label(t("cs.new.subject"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("cs.new.subject_placeholder"),
                     id="new-subject",
                     max_length=MAX_SUBJECT,
@@ -66,7 +67,7 @@ class NewThreadModal(ShopModal):
             yield Static(id="new-subject-hint", classes="hint", markup=False)
             with Horizontal(classes="row"):
                 yield Label(t("cs.new.message"), classes="field-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("cs.new.message_placeholder"),
                     id="new-message",
                     max_length=MAX_MESSAGE,

@@ -21,6 +21,7 @@ from kshop_tui.shop.flows.wallet import (
 )
 from kshop_tui.text import clean
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 
 def grouped(digits: str) -> str:
@@ -43,7 +44,7 @@ class AddCardModal(FormModal):
             yield Static(t("card.intro"), id="bc-intro", markup=False)
             with Horizontal(classes="bc-field"):
                 yield Label(t("card.number"), classes="bc-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("card.number_placeholder"),
                     id="bc-number",
                     restrict=r"[0-9 ]*",
@@ -53,7 +54,7 @@ class AddCardModal(FormModal):
             yield Static(id="bc-number-hint", classes="bc-hint")
             with Horizontal(classes="bc-field"):
                 yield Label(t("card.holder"), classes="bc-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("card.holder_placeholder"),
                     id="bc-holder",
                     max_length=40,

@@ -19,6 +19,7 @@ from kshop_tui.screens.wallet.labels import card_label
 from kshop_tui.shop.flows.wallet import TOPUP_MAX_FEN, TOPUP_MIN_FEN, TopUpIntent, top_up_amount
 from kshop_tui.text import clean, money
 from kshop_tui.widgets.footer import ShopFooter
+from kshop_tui.widgets.text_box import TextBox
 
 if TYPE_CHECKING:
     from kshop_tui.api.errors import ApiError
@@ -43,7 +44,7 @@ class TopUpModal(ShopModal):
             dialog.border_title = t("wallet.topup.title")
             with Horizontal(classes="wl-field"):
                 yield Label(t("wallet.topup.amount"), classes="wl-label")
-                yield Input(
+                yield TextBox(
                     placeholder=t("wallet.topup.amount_placeholder"),
                     id="wl-amount",
                     restrict=r"[0-9.,¥]*",
