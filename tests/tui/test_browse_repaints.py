@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import OptionList
 
@@ -106,3 +107,28 @@ async def test_a_layout_that_changes_nothing_leaves_the_scrollbars_unpainted(
         await settle(pilot)
         assert counters[0][0] > 0
         assert results.vertical_scrollbar.window_virtual_size == results.virtual_size.height
+
+
+async def test_a_search_starting_repaints_only_the_note_under_the_rows(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows shown stay while the next search loads: its start changes the list's
+    length by the note under the last row, and that line is all there is to paint."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        results = await first_results(pilot)
+        first_row = results.render_line(1).text
+        painted: list[int] = []
+        render_line = results.render_line
+
+        def counting(y: int) -> Strip:
+            painted.append(y)
+            return render_line(y)
+
+        monkeypatch.setattr(results, "render_line", counting)
+        height = results.virtual_size.height
+        results.set_loading(True)
+        await pilot.pause()
+        assert results.virtual_size.height == height + (0 if results.has_more else 1)
+        assert len(painted) <= 1, f"lines repainted: {painted}"
+        assert render_line(1).text == first_row

@@ -26,7 +26,7 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.strip import Strip
 
 from kshop_tui.i18n import t
@@ -85,6 +85,12 @@ class ProductList(SteadyScrollbars, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
     """Index of the highlighted row."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=True, repaint=False)
+    """The list's length lays the screen out (its scrollbar) but repaints nothing by
+    itself: `_resize` repaints what changed. Textual's repainted the whole list whenever
+    the length changed, and a search starting adds the note under the last row: every
+    search painted the rows it was keeping twice."""
 
     @dataclass
     class Highlighted(Message):
