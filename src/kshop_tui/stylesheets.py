@@ -29,22 +29,23 @@ from textual.dom import DOMNode
 
 _PARSED: dict[tuple[Any, ...], list[RuleSet]] = {}
 """Rules by (theme variables, source and how it is read)."""
-_VARIABLES_KEYS: dict[int, tuple[Mapping[str, str], tuple[tuple[str, str], ...]]] = {}
-"""A variables mapping's key in `_PARSED`, by the mapping's id (kept alive here, so that
-its id is never another mapping's)."""
-
-
-def _variables_key(variables: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    known = _VARIABLES_KEYS.get(id(variables))
-    if known is not None and known[0] is variables:
-        return known[1]
-    key = tuple(sorted(variables.items()))
-    _VARIABLES_KEYS[id(variables)] = (variables, key)
-    return key
 
 
 class SharedStylesheet(Stylesheet):
     """A `Stylesheet` whose parsed sources are the process's (see the module)."""
+
+    _keyed_variables: tuple[Mapping[str, str], tuple[tuple[str, str], ...]] | None = None
+
+    def _variables_key(self) -> tuple[tuple[str, str], ...]:
+        """The theme variables as a key of `_PARSED`, sorted once for each mapping the
+        stylesheet is given (Textual replaces the mapping, never changes it)."""
+        keyed = self._keyed_variables
+        if keyed is None or keyed[0] is not self._variables:
+            keyed = self._keyed_variables = (
+                self._variables,
+                tuple(sorted(self._variables.items())),
+            )
+        return keyed[1]
 
     def _parse_rules(
         self,
@@ -55,7 +56,7 @@ class SharedStylesheet(Stylesheet):
         scope: str = "",
     ) -> list[RuleSet]:
         key = (
-            _variables_key(self._variables),
+            self._variables_key(),
             css,
             read_from,
             is_default_rules,
