@@ -217,14 +217,17 @@ def main() -> int:
                 before = (totals[""], None)
                 for end in range(1, len(word) + 1):
                     terminal.drain(PAUSE_S)
-                    started = terminal.send(word[end - 1].encode())
                     prefix = word[:end]
                     now = (totals[prefix], suggestions[prefix])
-                    if now == before:
-                        # Nothing on screen changes, so nothing can be timed.
-                        terminal.drain(PAUSE_S)
-                        continue
                     wanted = results_and_suggestion(*now)
+                    if now == before or wanted(terminal.lines()):
+                        # The screen already shows what this key leads to (the same count,
+                        # a suggestion already in the list's first row): nothing to time.
+                        terminal.send(word[end - 1].encode())
+                        terminal.drain(PAUSE_S)
+                        before = now
+                        continue
+                    started = terminal.send(word[end - 1].encode())
                     keystrokes.append(terminal.wait_until_shown(wanted) - started)
                     before = now
                 for _ in word:  # empty the box again

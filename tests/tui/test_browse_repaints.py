@@ -11,9 +11,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from kshop_tui.app import KshopApp
+from kshop_tui.i18n import t
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
@@ -103,10 +104,51 @@ async def test_a_layout_that_changes_nothing_leaves_the_scrollbars_unpainted(
         assert [calls[0] for calls in counters] == [0] * len(counters)
 
         # A list of another length: its scrollbar follows.
-        results.show_results(results.rows[:3], total=3)
+        rows = results.rows
+        results.show_results(rows[:-1], total=len(rows) - 1)
         await settle(pilot)
         assert counters[0][0] > 0
         assert results.vertical_scrollbar.window_virtual_size == results.virtual_size.height
+        # Too short to scroll: the scrollbar goes, and the rows take its column.
+        width = results.scrollable_content_region.width
+        results.show_results(rows[:3], total=3)
+        await settle(pilot)
+        assert not results.show_vertical_scrollbar
+        assert results.scrollable_content_region.width > width
+        results.show_results(rows, total=len(rows))
+        await settle(pilot)
+        assert results.show_vertical_scrollbar
+        assert results.vertical_scrollbar.window_virtual_size == results.virtual_size.height
+        assert results.scrollable_content_region.width == width
+
+
+async def test_results_of_another_length_lay_nothing_out_while_the_scrollbar_stays(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new search's results change the list's length: its scrollbar's thumb follows,
+    and the screen (at 120×40 a filter panel of trees and lists) is laid out only when
+    the scrollbar comes or goes."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        results = await first_results(pilot)
+        screen = browse_of(pilot)
+        layouts = [0]
+        refresh_layout = screen._refresh_layout
+
+        def counting(*args: object, **options: object) -> None:
+            layouts[0] += 1
+            refresh_layout(*args, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(screen, "_refresh_layout", counting)
+        rows = results.rows
+        for shown in (len(rows) - 1, len(rows) - 5, len(rows)):
+            results.show_results(rows[:shown], total=shown)
+            await settle(pilot)
+            assert results.vertical_scrollbar.window_virtual_size == results.virtual_size.height
+        assert layouts == [0]
+        results.show_results(rows[:3], total=3)
+        await settle(pilot)
+        assert layouts[0] >= 1, "the scrollbar went: the rows take its column"
 
 
 async def test_a_search_starting_repaints_only_the_note_under_the_rows(
@@ -132,3 +174,37 @@ async def test_a_search_starting_repaints_only_the_note_under_the_rows(
         assert results.virtual_size.height == height + (0 if results.has_more else 1)
         assert len(painted) <= 1, f"lines repainted: {painted}"
         assert render_line(1).text == first_row
+
+
+async def test_a_count_no_wider_than_before_repaints_in_place(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count beside the search box keeps the widest width it has had: a narrower
+    count (each keystroke brings one) lays nothing out and stays at the right edge; only
+    a wider one moves the search box."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_results(pilot)
+        screen = browse_of(pilot)
+        label = screen.query_one("#count-label", Static)
+        region = label.region
+        layouts = [0]
+        refresh_layout = screen._refresh_layout
+
+        def counting(*args: object, **options: object) -> None:
+            layouts[0] += 1
+            refresh_layout(*args, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(screen, "_refresh_layout", counting)
+        screen.total = 7
+        screen._show_count()
+        await settle(pilot)
+        assert layouts == [0] and label.region == region
+        line = label.render_line(0).text
+        # Right-aligned in the width kept.
+        assert line.rstrip().endswith(t("browse.found", count="7")) and line.startswith("  ")
+        screen.total = 12_345_678
+        screen._show_count()
+        await settle(pilot)
+        assert layouts[0] >= 1 and label.region.width > region.width
+        assert t("browse.found", count="12,345,678") in label.render_line(0).text

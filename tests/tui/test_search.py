@@ -5,6 +5,7 @@ guest's), and relevance as the default order of a search with words."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from kshop_tui.api.client import KshopClient
 from kshop_tui.api.models import Suggestions
 from kshop_tui.app import KshopApp
 from kshop_tui.i18n import t
+from kshop_tui.screens.catalogue import browse
 from kshop_tui.screens.catalogue.browse import BrowseScreen
 from kshop_tui.shop.flows.search import (
     MENU_ROWS,
@@ -32,6 +34,7 @@ from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
 from tests.tui.helpers import (
     notifications,
+    poll_until,
     settle,
     settle_debounced,
     shown_text,
@@ -190,6 +193,60 @@ async def test_a_failing_suggest_call_leaves_typing_and_searching_alone(
         await pilot.press("enter")
         results = await results_for(pilot, "保温杯")
         assert results.rows and notifications(app) == []  # no notice for a suggestion
+
+
+def gate_searches_with_words(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Searches with words wait until the answered event is set (the browse screen's
+    first search, without words, goes through)."""
+    gate = asyncio.Event()
+    original = KshopClient.search_products
+
+    async def search_products(self: KshopClient, **kwargs: Any) -> Any:
+        if kwargs.get("q"):
+            await gate.wait()
+        return await original(self, **kwargs)
+
+    monkeypatch.setattr(KshopClient, "search_products", search_products)
+    return gate
+
+
+async def test_suggestions_that_come_before_the_results_are_shown_with_them(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suggestions answer first (they cost less than the search beside them): they
+    wait for the results, and one frame paints both."""
+    gate = gate_searches_with_words(monkeypatch)
+    monkeypatch.setattr(browse, "SUGGESTIONS_HELD_S", 600.0)  # never let go by the clock
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = browse_of(pilot)
+        await pilot.press("slash", "保")
+        await poll_until(pilot, lambda: bool(screen.menu.rows), what="the suggestions' answer")
+        await pilot.pause()
+        assert menu_rows(pilot) == [], "held while the search is under way"
+        assert screen.query_one(ProductList).fetching
+        gate.set()
+        await results_for(pilot, "保")
+        expected = await suggestions_for(app.shop.backend.client, "保")
+        assert menu_rows(pilot) == [MenuRow(i.text, i.count) for i in expected.items][:MENU_ROWS]
+
+
+async def test_suggestions_wait_for_a_slow_search_only_so_long(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gate_searches_with_words(monkeypatch)
+    monkeypatch.setattr(browse, "SUGGESTIONS_HELD_S", 0.01)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = browse_of(pilot)
+        await pilot.press("slash", "保")
+        await poll_until(pilot, lambda: menu_rows(pilot) != [], what="the suggestions shown")
+        assert screen.query_one(ProductList).fetching, "the search has not answered yet"
+        gate.set()
+        await results_for(pilot, "保")
+        assert menu_rows(pilot)
 
 
 # --- highlights ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -95,6 +96,11 @@ class SuggestionList(Widget):
         @property
         def control(self) -> SuggestionList:
             return self.suggestion_list
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """Set by each layout that changes the list's height (Textual's `_size_updated`); a
+    layout reactive would lay the whole screen out a second time, for the size the first
+    one has just given it (nothing scrolls in this list)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
