@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kshop_tui.api import errors
+from kshop_tui.frame_timer import FrameTimer
 from kshop_tui.gone import WorkUntilGone, guard_callback
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_active, localize_bindings
@@ -43,6 +44,23 @@ class _ShopScreenParts(WorkUntilGone, _ScreenBase):
         localize_bindings(self)
         # A dropdown or a toast over other widgets keeps its Chinese characters whole.
         self._compositor = WholeCharCompositor()
+        self._frame_timer: FrameTimer | None = None
+
+    @property
+    def _update_timer(self) -> FrameTimer:  # type: ignore[override]
+        """What Textual's screen pauses and resumes to paint (see `kshop_tui.frame_timer`:
+        its own timer put a keystroke's results a frame late)."""
+        if self._frame_timer is None:
+            self._frame_timer = FrameTimer(self._paint_frame, self.app._handle_exception)
+        return self._frame_timer
+
+    def _paint_frame(self) -> None:
+        if not self.app._exit:
+            self._on_timer_update()
+
+    def on_unmount(self) -> None:
+        if self._frame_timer is not None:
+            self._frame_timer.pause()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
