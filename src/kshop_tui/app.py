@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from kshop_tui import i18n
@@ -147,6 +148,35 @@ class KshopApp(App[None]):
             return
         self._start_blur_seen = True
         event.prevent_default()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._search_box_took(event):
+                return
+        await super().on_event(event)
+
+    def _search_box_took(self, key: events.Key) -> bool:
+        """The search key on the browse screen gives the search box the focus before the
+        next key is handed on. Through the binding alone, the focus moved only once the
+        key had gone down to the focused widget and back up: the letters typed with it
+        (one read, one SSH packet: `/tea`) had gone to the results list by then."""
+        from kshop_tui.screens.catalogue.browse import BrowseScreen
+
+        screen = self.screen
+        if not isinstance(screen, BrowseScreen):
+            return False
+        bound = self._bindings.key_to_bindings.get(key.key, [])
+        if not any(binding.action == "search" for binding in bound):
+            return False
+        # A widget with a use of its own for the key keeps it (a text box types a slash).
+        for node in screen.focused.ancestors_with_self if screen.focused else [screen]:
+            if node is self:
+                break
+            if key.key in node._bindings.key_to_bindings:
+                return False
+            if isinstance(node, Widget) and node.check_consume_key(key.key, key.character):
+                return False
+        return screen.focus_search_now()
 
     def on_mount(self) -> None:
         problems = self.options.settings.problems

@@ -151,6 +151,16 @@ class BrowseScreen(ShopScreen):
     def focus_search(self) -> None:
         self.query_one("#search", Input).focus()
 
+    def focus_search_now(self) -> bool:
+        """Gives the search box the focus at once, ahead of the keys already on their way
+        (`focus()` waits behind them); False when the box cannot take it (hidden behind
+        the filters on a narrow screen)."""
+        box = self.query_one("#search", Input)
+        if not box.focusable:
+            return False
+        self.set_focus(box)
+        return True
+
     def search_for(self, words: str) -> None:
         self.query_one("#search", Input).value = words
         self._start(self.query_state.with_words(words), debounce=False)
