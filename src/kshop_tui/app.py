@@ -150,9 +150,12 @@ class KshopApp(App[None]):
         event.prevent_default()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._search_box_took(event):
-                return
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self._search_box_took(event)
+        ):
+            return
         await super().on_event(event)
 
     def _search_box_took(self, key: events.Key) -> bool:
