@@ -16,7 +16,11 @@ raised in a config file of its own), then for each count in `--sessions`:
    the search box at a person's pace (a key every 200 ms, a second's pause between
    words, the box cleared after each); of the rest half read (an arrow key every 3 s) and
    half sit idle. A keystroke is timed from the moment it is written to the channel until
-   the terminal has received the search box showing it (the word so far).
+   the terminal has received the search box showing it (the word so far). The typists
+   start one after another, evenly over `--start-spread` seconds, as people who happen to
+   be typing at the same time do; `--lockstep` starts them all at the same moment, so
+   that their words' first letters (each a search at once) come together for as long as
+   their words keep in step: the worst case.
 
 Then `--all-typing` sessions repeat the load with every one of them typing (the worst
 case), and `--single` sessions connect one after another, alone, to compare connect →
@@ -27,7 +31,8 @@ connected, 10 % typing: p95 ≤ 100 ms and all first screens of the 200-visitor 
 within 12 s; PSS per session ≤ 30 MB; one connect → first screen ≤ 1.5× the bare app.
 
 Run: python bench/ssh_sessions.py [--sessions 50 100 200] [--typing 0.1]
-     [--all-typing 50] [--single 10] [--seconds 20] [--interpreter-per-session]
+     [--all-typing 50] [--single 10] [--seconds 20] [--start-spread 2] [--lockstep]
+     [--interpreter-per-session]
 """
 
 from __future__ import annotations
@@ -158,11 +163,12 @@ async def arrive(port: int) -> tuple[Session, float, float]:
     return session, first, time.perf_counter() - started
 
 
-async def type_for(session: Session, offset: int, until: float) -> list[float]:
-    """Types words at a person's pace until `until`; answers the keystrokes' latencies.
-    A word's first letter is not timed: alone it is no proof (the box's placeholder has
-    most letters)."""
+async def type_for(session: Session, offset: int, until: float, start: float) -> list[float]:
+    """Types words at a person's pace from `start` seconds on until `until`; answers the
+    keystrokes' latencies. A word's first letter is not timed: alone it is no proof (the
+    box's placeholder has most letters)."""
     latencies = []
+    await asyncio.sleep(start)
     session.process.stdin.write(b"/")  # focus the search box
     await asyncio.sleep(WORD_PAUSE_S)
     turn = offset
@@ -197,7 +203,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def run_round(
-    port: int, server_pid: int, count: int, typing: float, seconds: float
+    port: int, server_pid: int, count: int, typing: float, seconds: float, spread: float
 ) -> dict[str, float]:
     load_before = os.getloadavg()[0]
     arrivals = await asyncio.wait_for(
@@ -211,7 +217,7 @@ async def run_round(
     everything = sum(per_session) + sum(pss_kib(pid) for pid in [*helpers, server_pid])
     typists = max(1, round(count * typing))
     until = time.perf_counter() + seconds
-    work = [type_for(s, i, until) for i, s in enumerate(sessions[:typists])]
+    work = [type_for(s, i, until, spread * i / typists) for i, s in enumerate(sessions[:typists])]
     readers = [read_for(s, until) for s in sessions[typists:][::2]]
     typed = await asyncio.wait_for(asyncio.gather(*work, *readers), seconds + TIMEOUT_S)
     latencies = [ms * 1000 for per_session in typed[:typists] for ms in per_session]
@@ -256,6 +262,7 @@ def bare_app_seconds(runs: int) -> list[float]:
 
 
 async def bench(args: argparse.Namespace) -> tuple[list[dict[str, float]], list[float]]:
+    spread = 0.0 if args.lockstep else args.start_spread
     with tempfile.TemporaryDirectory(prefix="kshop-bench-ssh-") as home:
         config = Path(home) / "config.toml"
         most = max([*args.sessions, args.all_typing, 1])
@@ -282,9 +289,13 @@ async def bench(args: argparse.Namespace) -> tuple[list[dict[str, float]], list[
             single = await alone(port, args.single) if args.single else []
             rows = []
             for count in args.sessions:
-                rows.append(await run_round(port, server.pid, count, args.typing, args.seconds))
+                rows.append(
+                    await run_round(port, server.pid, count, args.typing, args.seconds, spread)
+                )
             if args.all_typing:
-                rows.append(await run_round(port, server.pid, args.all_typing, 1.0, args.seconds))
+                rows.append(
+                    await run_round(port, server.pid, args.all_typing, 1.0, args.seconds, spread)
+                )
             return rows, single
         finally:
             server.terminate()
@@ -299,14 +310,21 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=10, help="lone connects timed (0: none)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long they type")
     parser.add_argument(
+        "--start-spread", type=float, default=2.0, help="seconds over which the typists start"
+    )
+    parser.add_argument(
+        "--lockstep", action="store_true", help="all typists start at once (the worst case)"
+    )
+    parser.add_argument(
         "--interpreter-per-session", action="store_true", help="the server's old way, to compare"
     )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     rows, single = asyncio.run(bench(args))
     mode = "a new interpreter each" if args.interpreter_per_session else "forked by the zygote"
+    typists = "in lockstep" if args.lockstep else f"starting over {args.start_spread:g} s"
     print(
-        f"kshop serve ssh, sessions {mode}: 80×24, {os.cpu_count()} CPUs, "
+        f"kshop serve ssh, sessions {mode}: 80×24, {os.cpu_count()} CPUs, typists {typists}, "
         f"1-minute load average before {load_before:.2f}"
     )
     if single:
