@@ -17,10 +17,11 @@ raised in a config file of its own), then for each count in `--sessions`:
    words, the box cleared after each); of the rest half read (an arrow key every 3 s) and
    half sit idle. A keystroke is timed from the moment it is written to the channel until
    the terminal has received the search box showing it (the word so far). The typists
-   start one after another, evenly over `--start-spread` seconds, as people who happen to
-   be typing at the same time do; `--lockstep` starts them all at the same moment, so
-   that their words' first letters (each a search at once) come together for as long as
-   their words keep in step: the worst case.
+   start one after another, evenly over `--start-spread` seconds, and the readers over
+   their 3 s, as people who happen to be there at the same time do; `--lockstep` starts
+   them all at the same moment: the typists' first letters (each a search at once) then
+   come together for as long as their words keep in step, and the readers' arrow keys
+   come together every 3 s (90 of them at 200 connected): the worst case.
 
 Then `--all-typing` sessions repeat the load with every one of them typing (the worst
 case), and `--single` sessions connect one after another, alone, to compare connect →
@@ -190,8 +191,10 @@ async def type_for(session: Session, offset: int, until: float, start: float) ->
     return latencies
 
 
-async def read_for(session: Session, until: float) -> None:
-    """Moves down the results now and then, as someone reading them."""
+async def read_for(session: Session, until: float, start: float) -> None:
+    """Moves down the results now and then from `start` seconds on, as someone reading
+    them."""
+    await asyncio.sleep(start)
     while time.perf_counter() < until:
         session.process.stdin.write(b"\x1b[B")
         await asyncio.sleep(READ_INTERVAL_S)
@@ -218,7 +221,11 @@ async def run_round(
     typists = max(1, round(count * typing))
     until = time.perf_counter() + seconds
     work = [type_for(s, i, until, spread * i / typists) for i, s in enumerate(sessions[:typists])]
-    readers = [read_for(s, until) for s in sessions[typists:][::2]]
+    reading = sessions[typists:][::2]
+    readers = [
+        read_for(s, until, 0.0 if spread == 0 else READ_INTERVAL_S * i / len(reading))
+        for i, s in enumerate(reading)
+    ]
     typed = await asyncio.wait_for(asyncio.gather(*work, *readers), seconds + TIMEOUT_S)
     latencies = [ms * 1000 for per_session in typed[:typists] for ms in per_session]
     load_after = os.getloadavg()[0]
