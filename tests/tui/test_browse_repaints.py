@@ -49,6 +49,19 @@ def count_refreshes(widget: Widget, monkeypatch: pytest.MonkeyPatch) -> list[int
     return calls
 
 
+def count_layouts(screen: BrowseScreen, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter of the screen's layouts (`Screen._refresh_layout`) from now on."""
+    layouts = [0]
+    refresh_layout = screen._refresh_layout
+
+    def counting(*args: object, **options: object) -> None:
+        layouts[0] += 1
+        refresh_layout(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(screen, "_refresh_layout", counting)
+    return layouts
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_the_results_list_never_scrolls_sideways(
     make_app: MakeApp, size: tuple[int, int]
@@ -132,14 +145,7 @@ async def test_results_of_another_length_lay_nothing_out_while_the_scrollbar_sta
     async with app.run_test(size=(120, 40)) as pilot:
         results = await first_results(pilot)
         screen = browse_of(pilot)
-        layouts = [0]
-        refresh_layout = screen._refresh_layout
-
-        def counting(*args: object, **options: object) -> None:
-            layouts[0] += 1
-            refresh_layout(*args, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(screen, "_refresh_layout", counting)
+        layouts = count_layouts(screen, monkeypatch)
         rows = results.rows
         for shown in (len(rows) - 1, len(rows) - 5, len(rows)):
             results.show_results(rows[:shown], total=shown)
@@ -188,14 +194,7 @@ async def test_a_count_no_wider_than_before_repaints_in_place(
         screen = browse_of(pilot)
         label = screen.query_one("#count-label", Static)
         region = label.region
-        layouts = [0]
-        refresh_layout = screen._refresh_layout
-
-        def counting(*args: object, **options: object) -> None:
-            layouts[0] += 1
-            refresh_layout(*args, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(screen, "_refresh_layout", counting)
+        layouts = count_layouts(screen, monkeypatch)
         screen.total = 7
         screen._show_count()
         await settle(pilot)
