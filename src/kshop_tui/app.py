@@ -21,6 +21,7 @@ from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -148,6 +149,18 @@ class KshopApp(App[None]):
             return
         self._start_blur_seen = True
         event.prevent_default()
+
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if sys.platform != "win32":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            if driver is LinuxDriver:
+                # Its input thread sleeps until a key comes (kshop_tui.quiet_driver).
+                from kshop_tui.quiet_driver import QuietLinuxDriver
+
+                return QuietLinuxDriver
+        return driver
 
     async def on_event(self, event: events.Event) -> None:
         if (
