@@ -16,6 +16,7 @@ from textual.widgets import OptionList, Static
 from kshop_tui.app import KshopApp
 from kshop_tui.i18n import t
 from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.widgets import product_list
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
 from tests.tui.helpers import settle, settle_debounced, wait_until
@@ -160,8 +161,10 @@ async def test_results_of_another_length_lay_nothing_out_while_the_scrollbar_sta
 async def test_a_search_starting_repaints_only_the_note_under_the_rows(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rows shown stay while the next search loads: its start changes the list's
-    length by the note under the last row, and that line is all there is to paint."""
+    """The rows shown stay while the next search loads: the note under the last row,
+    when the search takes long enough to need one, changes the list's length by that
+    line, and that line is all there is to paint."""
+    monkeypatch.setattr(product_list, "LOADING_NOTE_AFTER_S", 0.001)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         results = await first_results(pilot)
@@ -176,7 +179,7 @@ async def test_a_search_starting_repaints_only_the_note_under_the_rows(
         monkeypatch.setattr(results, "render_line", counting)
         height = results.virtual_size.height
         results.set_loading(True)
-        await pilot.pause()
+        await wait_until(pilot, lambda: results.loading_shown)
         assert results.virtual_size.height == height + (0 if results.has_more else 1)
         assert len(painted) <= 1, f"lines repainted: {painted}"
         assert render_line(1).text == first_row

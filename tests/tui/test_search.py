@@ -30,6 +30,7 @@ from kshop_tui.shop.flows.search import (
     closest_rows,
     suggestion_key,
 )
+from kshop_tui.widgets import product_list
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
 from tests.tui.helpers import (
@@ -249,6 +250,69 @@ async def test_suggestions_wait_for_a_slow_search_only_so_long(
         assert menu_rows(pilot)
 
 
+async def test_a_search_changes_nothing_on_screen_before_its_rows_while_it_is_quick(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the loading note's time the list, the note under its rows and the order label
+    stay those of the last answer: a frame painted for them alone held the rows' frame
+    back. The order label changes with the rows it names."""
+    gate = gate_searches_with_words(monkeypatch)
+    monkeypatch.setattr(product_list, "LOADING_NOTE_AFTER_S", 600.0)  # never by the clock
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = browse_of(pilot)
+        results = screen.query_one(ProductList)
+        before = shown_text(results)
+        newest_first = t("browse.sort", order=t("sort.sales_desc"))
+        assert text_of(screen, "#sort-label") == newest_first
+        await pilot.press("slash", "保")
+        await poll_until(pilot, lambda: results.fetching, what="the search under way")
+        await pilot.pause()
+        assert shown_text(results) == before
+        assert text_of(screen, "#sort-label") == newest_first, "the rows shown are still those"
+        gate.set()
+        await results_for(pilot, "保")
+        assert shown_text(results) != before
+        assert text_of(screen, "#sort-label") == t("browse.sort", order=t("sort.relevance"))
+
+
+async def test_a_slow_search_says_it_loads_under_the_rows_and_in_place_of_the_closest(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gate_searches_with_words(monkeypatch)
+    gate.set()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = browse_of(pilot)
+        results = screen.query_one(ProductList)
+        await type_in_box(pilot, "保温杯")  # 12 found: the line under them is on screen
+        await results_for(pilot, "保温杯")
+        assert not results.has_more and t("browse.loading_more") not in shown_text(results)
+        monkeypatch.setattr(product_list, "LOADING_NOTE_AFTER_S", 0.001)
+        gate.clear()
+        await pilot.press("x")
+        await poll_until(
+            pilot,
+            lambda: t("browse.loading_more") in shown_text(results),
+            what="the note under the rows",
+        )
+        gate.set()
+        await results_for(pilot, "保温杯x")
+        assert results.closest_shown, "nothing matches 保温杯x: the closest searches offered"
+        closest = shown_text(results)
+
+        gate.clear()
+        await pilot.press("y")
+        await poll_until(pilot, lambda: results.loading_shown, what="the loading note")
+        await pilot.pause()
+        assert not results.closest_shown, "their keys are not offered while the note shows"
+        assert t("browse.loading") in shown_text(results) and shown_text(results) != closest
+        gate.set()
+        await results_for(pilot, "保温杯xy")
+
+
 # --- highlights ----------------------------------------------------------------------------
 
 
@@ -446,7 +510,8 @@ async def test_relevance_is_the_order_of_a_search_with_words_and_s_cycles_the_ot
         label = t("browse.sort", order=t("sort.relevance"))
         assert text_of(screen, "#sort-label") == t("browse.sort", order=t("sort.sales_desc"))
         await type_in_box(pilot, "保温杯")
-        assert text_of(screen, "#sort-label") == label  # as soon as there are words
+        await results_for(pilot, "保温杯")
+        assert text_of(screen, "#sort-label") == label  # with the rows of a search with words
         await pilot.press("enter")
         await results_for(pilot, "保温杯")
         assert screen.query_state.sort == RELEVANCE and sorts_asked[-1] == RELEVANCE

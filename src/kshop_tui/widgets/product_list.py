@@ -28,6 +28,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.strip import Strip
+from textual.timer import Timer
 
 from kshop_tui.i18n import t
 from kshop_tui.i18n.bindings import localize_bindings
@@ -40,6 +41,11 @@ PREFETCH_ROWS = 30
 """The next page is wanted once the cursor is this close to it."""
 KEEP_PAGES = 2
 """Pages kept on each side of the cursor's page and of the pages on screen."""
+LOADING_NOTE_AFTER_S = 0.1
+"""A list that shows an answer says that the next one loads only once it has taken this
+long: most searches answer in 10-30 ms, and a note painted a few milliseconds before the
+rows took a frame of its own, which held the rows' frame back by up to a frame period
+(the frame timer allows one a period). Under 0.1 s a change reads as instantaneous."""
 
 
 class ProductList(SteadyScrollbars, can_focus=True):
@@ -156,6 +162,15 @@ class ProductList(SteadyScrollbars, can_focus=True):
         # Not `loading`: Widget.loading disables the widget, which drops the keys pressed
         # while a page loads and takes the focus away.
         self.fetching = False
+        """A search or a page is being fetched."""
+        self.loading_shown = False
+        """The list says so (at once before the first answer, else after
+        `LOADING_NOTE_AFTER_S`)."""
+        self._loading_note: Timer | None = None
+        self._paint: _Paint | None = None
+        """Set while `render_lines` paints (see `_Paint`)."""
+        self.answered = False
+        """A search's results (or its failure) have been shown."""
         self.failure: str | None = None
         """Why the search's results could not be had (a catalogue key), shown where an
         empty list would say that nothing matches; None once results come."""
@@ -174,6 +189,9 @@ class ProductList(SteadyScrollbars, can_focus=True):
         self.total = total
         self.extent = len(first_page)
         self.fetching = False
+        self._cancel_loading_note()
+        self.loading_shown = False
+        self.answered = True
         self.failure = None
         self.searched_words = words
         self.closest = []
@@ -202,12 +220,36 @@ class ProductList(SteadyScrollbars, can_focus=True):
     @property
     def closest_shown(self) -> bool:
         """The list is empty and offers the closest searches (↑/↓/enter are theirs)."""
-        return bool(self.closest) and not self.extent and not self.fetching and self.failure is None
+        return (
+            bool(self.closest)
+            and not self.extent
+            and not self.loading_shown
+            and self.failure is None
+        )
 
     def set_loading(self, loading: bool) -> None:
         if loading == self.fetching:
             return
         self.fetching = loading
+        self._cancel_loading_note()
+        if loading and self.answered:
+            self._loading_note = self.set_timer(LOADING_NOTE_AFTER_S, self._note_loading)
+        else:
+            self._show_loading(loading)
+
+    def _note_loading(self) -> None:
+        self._loading_note = None
+        self._show_loading(True)
+
+    def _cancel_loading_note(self) -> None:
+        if self._loading_note is not None:
+            self._loading_note.stop()
+            self._loading_note = None
+
+    def _show_loading(self, shown: bool) -> None:
+        if shown == self.loading_shown:
+            return
+        self.loading_shown = shown
         if self.extent:
             # The rows shown stay as they are (a search typed on keeps the last results until
             # the new ones come): only the note under the last row changes, and repainting
@@ -220,7 +262,12 @@ class ProductList(SteadyScrollbars, can_focus=True):
         """The search failed: an empty list says why (`reason`, a catalogue key) rather
         than that nothing matches. Rows already shown stay."""
         self.failure = reason
-        self.set_loading(False)
+        self.answered = True
+        self.fetching = False
+        self._cancel_loading_note()
+        self.loading_shown = False
+        # Over rows, only the note under them may change; an empty list says why.
+        self._resize(changed_line=self.extent or None)
 
     @property
     def has_more(self) -> bool:
@@ -286,7 +333,7 @@ class ProductList(SteadyScrollbars, can_focus=True):
     def _resize(self, *, changed_line: int | None = None) -> None:
         """The list's length follows its rows; `changed_line`: the one row index whose line
         changed (None: any may have)."""
-        extra = 1 if (self.has_more or self.fetching or not self.extent) else 0
+        extra = 1 if (self.has_more or self.loading_shown or not self.extent) else 0
         if self.closest_shown:
             extra += 1 + len(self.closest)  # their title and themselves, under the note
         # No wider than the rows (overflow-x is hidden too: the vertical scrollbar may come
@@ -389,6 +436,25 @@ class ProductList(SteadyScrollbars, can_focus=True):
 
     # --- drawing -------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._paint = self._new_paint()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint = None
+
+    def _new_paint(self) -> _Paint:
+        base = self.rich_style
+        return _Paint(
+            width=self.scrollable_content_region.width,
+            columns=self._columns(),
+            base=base,
+            soldout=self.get_component_rich_style("product-list--soldout"),
+            cursor=self.get_component_rich_style("product-list--cursor"),
+            price=self.get_component_rich_style("product-list--price"),
+            match=self.get_component_rich_style("product-list--match"),
+        )
+
     def _columns(self) -> tuple[int, int, int, int]:
         """Widths of name, brand, price and sold for the current width."""
         width = self.scrollable_content_region.width
@@ -399,17 +465,18 @@ class ProductList(SteadyScrollbars, can_focus=True):
         return name, brand, price, sold
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        paint = self._paint or self._new_paint()
+        width = paint.width
         if y == 0:
             return self._header_line(width)
         index = self.scroll_offset.y + y - 1
         if index < self.extent:
             row = self.row_at(index)
             if row is not None:
-                return self._row_line(index, row, width)
+                return self._row_line(index, row, paint)
             return self._note_line(t("browse.loading"), width)
         if index == self.extent:
-            if self.fetching or self.has_more:
+            if self.loading_shown or self.has_more:
                 label = t("browse.loading_more") if self.extent else t("browse.loading")
             elif self.extent:
                 label = ""
@@ -456,20 +523,21 @@ class ProductList(SteadyScrollbars, can_focus=True):
         text += fit(t("browse.col.sold"), sold, right=True)
         return Strip([Segment(fit(text, width), style)], width)
 
-    def _row_line(self, index: int, row: Row, width: int) -> Strip:
-        name_w, brand_w, price_w, sold_w = self._columns()
-        base = self.rich_style
+    def _row_line(self, index: int, row: Row, paint: _Paint) -> Strip:
+        width = paint.width
+        name_w, brand_w, price_w, sold_w = paint.columns
+        base = paint.base
         if row.stock <= 0:
-            base = base + self.get_component_rich_style("product-list--soldout")
+            base = base + paint.soldout
         if index == self.cursor:
-            base = base + self.get_component_rich_style("product-list--cursor")
+            base = base + paint.cursor
         price_style = base
         if row.stock > 0 and index != self.cursor:
-            price_style = base + self.get_component_rich_style("product-list--price")
+            price_style = base + paint.price
         # The matched words stand out in the theme's accent, or, where the row has colours
         # of its own (the cursor's, a sold-out row's), by an underline.
         if row.stock > 0 and index != self.cursor:
-            matched = base + self.get_component_rich_style("product-list--match")
+            matched = base + paint.match
         else:
             matched = base + Style(underline=True)
         marker = "▶ " if index == self.cursor else "  "
@@ -486,6 +554,20 @@ class ProductList(SteadyScrollbars, can_focus=True):
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, width).crop(0, width)
+
+
+@dataclass(frozen=True)
+class _Paint:
+    """What the rows of one paint share, worked out once a paint rather than once a row
+    (Textual's `rich_style` walks the widget's ancestors: 40 % of the rows' own cost)."""
+
+    width: int
+    columns: tuple[int, int, int, int]
+    base: Style
+    soldout: Style
+    cursor: Style
+    price: Style
+    match: Style
 
 
 CLOSEST_FIRST_LINE = 2

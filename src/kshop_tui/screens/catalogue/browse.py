@@ -316,7 +316,6 @@ class BrowseScreen(ShopScreen):
             self._debounce = self.set_timer(search.DEBOUNCE_SECONDS, self._debounced)
         elif step == "now":
             self.run_search(query)
-        self._show_sort()  # words coming or going change the default order
         return step
 
     def _debounced(self) -> None:
@@ -327,6 +326,7 @@ class BrowseScreen(ShopScreen):
             self.load_suggestions(due)
 
     def _show_sort(self) -> None:
+        """Names the order of the rows shown."""
         sort = self.query_state.sort
         if sort != self._sort_shown:
             self._sort_shown = sort
@@ -365,6 +365,9 @@ class BrowseScreen(ShopScreen):
         self.result_pages = pages
         results.show_results(first, total=pages.total, words=query.words)
         self._show_count()
+        # With the rows it names (words coming or going change the default order): the
+        # label painted alone a few milliseconds earlier took a frame of its own.
+        self._show_sort()
         self._searched()
         if wants_closest(query, pages.total):
             self.load_closest(query)
