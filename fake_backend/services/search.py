@@ -345,8 +345,22 @@ def relevance_page(
 ) -> tuple[list[tuple[int, float]], int]:
     """A page of (id, score) in relevance order, and the number of matches."""
     return store.relevance_page(
-        ctx.db, product_filter, ranking_query(terms), boosts(ctx, terms), after, limit
+        ctx.db,
+        product_filter,
+        ranking_query(terms),
+        boosts(ctx, terms),
+        after,
+        limit,
+        rank_matches_only=any(_ranked_beyond_matches(term) for term in terms),
     )
+
+
+def _ranked_beyond_matches(term: Term) -> bool:
+    """A single letter matches only as written (not as pinyin: `MIN_PINYIN_TERM`), but its
+    ranking phrase also finds it among the pinyin initials of a quarter of the catalogue:
+    b is in the pinyin of 13 695 products and written in 1 142, whose BM25 is all that
+    counts (the 26 letters on 100 000 products: 316 -> 205 ms in all, j 36 -> 9 ms)."""
+    return not term.pinyin and search_text.LETTERS.fullmatch(term.text) is not None
 
 
 def highlights(ctx: Ctx, names: Sequence[str], terms: Sequence[Term]) -> list[list[list[int]]]:

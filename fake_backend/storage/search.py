@@ -144,10 +144,14 @@ def relevance_page(
     boosts: Boosts,
     after: tuple[float, int] | None,
     limit: int,
+    *,
+    rank_matches_only: bool = False,
 ) -> tuple[list[tuple[int, float]], int]:
     """(id, score) of up to `limit` matching products after the keyset `after`, best
     first: BM25 of `ranking_query` over products_terms plus the boosts; and how many
-    products match in all.
+    products match in all. `rank_matches_only`: the ranking query finds many products
+    besides the matches, so BM25 is computed only for the matches (the `+` keeps the
+    match set from being handed to FTS5 as rowids, which it would look up one query each).
 
     One statement scores every match, counts them and keeps the best `limit` in SQLite's
     sorter: the BM25 of the matches is read once into a materialized table (joined to the
@@ -172,17 +176,28 @@ def relevance_page(
     if after is not None:
         keyset = " WHERE score < ? OR (score = ? AND id < ?)"
         keyset_params = [after[0], after[0], after[1]]
+    ranked, ranked_params = "", []
+    if rank_matches_only:
+        ranked, ranked_params = f" AND +rowid IN ({text[0]})", text[1]
     rows = db.all(
         "WITH text_scores(id, score) AS MATERIALIZED ("
         f"SELECT rowid, -bm25(products_terms, {', '.join(map(str, TERM_WEIGHTS))})"
-        " FROM products_terms WHERE products_terms MATCH ?)"
+        f" FROM products_terms WHERE products_terms MATCH ?{ranked})"
         " SELECT id, score, matches FROM ("
         "SELECT id, score, count(*) OVER () AS matches FROM ("
         "SELECT p.id AS id,"
         " coalesce((SELECT t.score FROM text_scores t WHERE t.id = p.id), 0.0)"
         f" {boost_sql} AS score {matching})){keyset}"
         " ORDER BY score DESC, id DESC LIMIT ?",
-        [ranking_query, *boost_params, *text[1], *params, *keyset_params, limit],
+        [
+            ranking_query,
+            *ranked_params,
+            *boost_params,
+            *text[1],
+            *params,
+            *keyset_params,
+            limit,
+        ],
     )
     if rows:
         total = int(rows[0][2])

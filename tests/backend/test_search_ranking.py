@@ -18,7 +18,8 @@ from fake_backend.seed import ensure_seeded
 from fake_backend.services import catalogue, search
 from fake_backend.services.paging import encode_cursor
 from fake_backend.storage import db as storage_db
-from fake_backend.storage.catalogue import substring_index
+from fake_backend.storage import search as search_store
+from fake_backend.storage.catalogue import ProductFilter, substring_index
 from fake_backend.storage.db import Database
 from fake_backend.storage.search import TERM_WEIGHTS
 
@@ -142,3 +143,33 @@ def test_an_sqlite_without_math_functions_is_given_pythons_log10(
     with pytest.raises(sqlite3.OperationalError):
         conn.execute("SELECT log10(-1)").fetchone()
     assert conn.execute("SELECT log10(1000)").fetchone()[0] == 3.0
+
+
+@pytest.mark.parametrize("letter", ["b", "j", "t"])
+def test_a_letter_ranks_only_its_matches_and_the_page_is_the_same(ctx: Ctx, letter: str) -> None:
+    """A single letter's ranking phrase finds many products it does not match (pinyin
+    initials): BM25 is computed for the matches only, and the page and the count are
+    those of the unrestricted statement."""
+    terms = search.query_terms(ctx, letter)
+    assert search._ranked_beyond_matches(terms[0])
+    product_filter = ProductFilter(terms=search.text_terms(ctx, terms))
+    pages = [
+        search_store.relevance_page(
+            ctx.db,
+            product_filter,
+            search.ranking_query(terms),
+            search.boosts(ctx, terms),
+            None,
+            100,
+            rank_matches_only=restricted,
+        )
+        for restricted in (False, True)
+    ]
+    assert pages[0][1] > 0, f"{letter!r} finds something in the demo catalogue"
+    assert pages[0] == pages[1]
+    if letter == "b":
+        ranked_anywhere = ctx.db.scalar(
+            "SELECT count(*) FROM products_terms WHERE products_terms MATCH ?",
+            (search.ranking_query(terms),),
+        )
+        assert ranked_anywhere > pages[0][1], "the phrase finds more than b matches"
