@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
+from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -57,6 +58,16 @@ class _ShopScreenParts(WorkUntilGone, _ScreenBase):
     def _paint_frame(self) -> None:
         if not self.app._exit:
             self._on_timer_update()
+
+    def _screen_resized(self, size: Size) -> None:
+        """Textual lays a screen out and paints it whole for every Resize it is sent, the
+        size it is laid out for or not: a served session's first screen was sent three (the
+        app's first size, the same size again once the app was idle, and the screen's own
+        from its first layout), two full layouts and frames for nothing. A layout needed
+        for another reason comes with the next frame."""
+        if size == self._compositor.size:
+            return
+        super()._screen_resized(size)
 
     def on_unmount(self) -> None:
         if self._frame_timer is not None:

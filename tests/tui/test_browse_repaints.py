@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual import events
+from textual.geometry import Size
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widget import Widget
@@ -210,3 +212,24 @@ async def test_a_count_no_wider_than_before_repaints_in_place(
         await settle(pilot)
         assert layouts[0] >= 1 and label.region.width > region.width
         assert t("browse.found", count="12,345,678") in label.render_line(0).text
+
+
+async def test_a_resize_to_the_size_laid_out_lays_nothing_out(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual sends a screen the same size more than once as it starts (two of three
+    Resize events of a session's first screen changed nothing): only a new size lays the
+    screen out again."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        results = await first_results(pilot)
+        height = results.size.height
+        screen = browse_of(pilot)
+        layouts = count_layouts(screen, monkeypatch)
+        screen.post_message(events.Resize(Size(80, 24), Size(80, 24)))
+        await settle(pilot)
+        assert layouts == [0]
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert layouts[0] >= 1
+        assert results.size.height == height + 6, "laid out 30 high"
