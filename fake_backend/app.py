@@ -119,6 +119,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(simulator.run_forever(ctx)) if ctx.merchant == "auto" else None
+        # Beside the first requests, not before them: the first search would read it.
+        warming = asyncio.create_task(asyncio.to_thread(search.warm, ctx))
         try:
             yield
         finally:
@@ -126,6 +128,7 @@ def create_app(
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            await warming
 
     app = FastAPI(
         title="kshop API",
