@@ -188,10 +188,7 @@ class ProductList(SteadyScrollbars, can_focus=True):
         self.pages = {0: first_page} if first_page else {}
         self.total = total
         self.extent = len(first_page)
-        self.fetching = False
-        self._cancel_loading_note()
-        self.loading_shown = False
-        self.answered = True
+        self._answer_came()
         self.failure = None
         self.searched_words = words
         self.closest = []
@@ -237,6 +234,13 @@ class ProductList(SteadyScrollbars, can_focus=True):
         else:
             self._show_loading(loading)
 
+    def _answer_came(self) -> None:
+        """Results or a failure: nothing loads any more (the caller repaints)."""
+        self.fetching = False
+        self._cancel_loading_note()
+        self.loading_shown = False
+        self.answered = True
+
     def _note_loading(self) -> None:
         self._loading_note = None
         self._show_loading(True)
@@ -262,10 +266,7 @@ class ProductList(SteadyScrollbars, can_focus=True):
         """The search failed: an empty list says why (`reason`, a catalogue key) rather
         than that nothing matches. Rows already shown stay."""
         self.failure = reason
-        self.answered = True
-        self.fetching = False
-        self._cancel_loading_note()
-        self.loading_shown = False
+        self._answer_came()
         # Over rows, only the note under them may change; an empty list says why.
         self._resize(changed_line=self.extent or None)
 
@@ -468,7 +469,7 @@ class ProductList(SteadyScrollbars, can_focus=True):
         paint = self._paint or self._new_paint()
         width = paint.width
         if y == 0:
-            return self._header_line(width)
+            return self._header_line(paint)
         index = self.scroll_offset.y + y - 1
         if index < self.extent:
             row = self.row_at(index)
@@ -513,8 +514,9 @@ class ProductList(SteadyScrollbars, can_focus=True):
             count_style=self.get_component_rich_style("product-list--count"),
         )
 
-    def _header_line(self, width: int) -> Strip:
-        name, brand, price, sold = self._columns()
+    def _header_line(self, paint: _Paint) -> Strip:
+        width = paint.width
+        name, brand, price, sold = paint.columns
         style = self.get_component_rich_style("product-list--header")
         text = "  " + fit(t("browse.col.product"), name) + " "
         if brand:
