@@ -151,6 +151,21 @@ def create_app(
     return app
 
 
+def prepare_routes(app: FastAPI) -> None:
+    """FastAPI works out an included router's routes (each operation's parameter and body
+    models) the first time a request passes through it: about half a second of CPU for the
+    whole API, which the first request paid on the event loop (a served burst's first
+    visitor, and every request queued behind it; in the TUI's bundled mode, the UI's own
+    loop). A path that no route takes passes through every router: matched once here.
+
+    For a backend about to serve (`kshop-backend`, `kshop serve`'s shared one, the TUI's
+    bundled one, built in a thread), not in `create_app`: a test's app answers a handful
+    of requests, and would pay for every router first."""
+    scope = {"type": "http", "method": "GET", "path": "/\x00", "root_path": "", "app": app}
+    for route in app.router.routes:
+        route.matches(scope)
+
+
 def _error_response(error: ApiError, request: Request) -> JSONResponse:
     lang = language_of(request.headers.get("accept-language"))
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None

@@ -97,12 +97,13 @@ def _serve(fd: int, db_path: Path, merchant: str) -> int:
     """The subprocess: uvicorn on the inherited socket until stdin closes or a signal."""
     import uvicorn
 
-    from fake_backend.app import create_app
+    from fake_backend.app import create_app, prepare_routes
 
     secret = os.environ.get(GATEWAY_SECRET_ENV) or None
     mode: Literal["auto", "manual"] = "auto" if merchant == "auto" else "manual"
     # Only served sessions use this backend: its every request comes from a visitor.
     app = create_app(db_path, merchant=mode, gateway_secret=secret, public_demo=True)
+    prepare_routes(app)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
 
     def stop_when_parent_goes() -> None:
