@@ -267,3 +267,37 @@ def test_a_visitor_gone_before_the_session_began_ends_it_as_a_hang_up() -> None:
     status = int(done.stdout)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_rehearsal_plays_a_first_screen_in_each_language_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """Before any fork the zygote plays a session's start through (its children then start
+    on specialised bytecode and filled caches): the first screen asks its backend, a
+    stand-in of the zygote's own, for the first products in each language; and the
+    zygote is left as it was, with one thread, no loop and no new descriptor or file."""
+    script = (
+        "import asyncio, json, os, tempfile, threading\n"
+        f"tempfile.tempdir = {str(tmp_path)!r}\n"
+        "from kshop_tui.serve import zygote\n"
+        "descriptors = len(os.listdir('/proc/self/fd'))\n"
+        "asked = zygote.rehearse()\n"
+        "try:\n"
+        "    asyncio.get_running_loop()\n"
+        "    loop = True\n"
+        "except RuntimeError:\n"
+        "    loop = False\n"
+        "print(json.dumps({'asked': asked, 'threads': threading.active_count(), 'loop': loop,\n"
+        "    'new_descriptors': len(os.listdir('/proc/self/fd')) - descriptors,\n"
+        "    'files': os.listdir(tempfile.tempdir)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    paths = [line.split()[1].split("?")[0] for line in seen["asked"]]
+    languages = len(zygote_module.REHEARSAL_LANGUAGES)
+    assert paths == ["/_dev/simulator", "/api/v1/products"] * languages
+    assert seen["threads"] == 1 and seen["loop"] is False
+    assert seen["new_descriptors"] == 0 and seen["files"] == []
