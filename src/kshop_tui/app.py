@@ -85,13 +85,15 @@ class KshopApp(App[None]):
         Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus_previous"),
     ]
 
-    user: reactive[User | None] = reactive(None)
+    # The app paints nothing of its own: what shows these, watches them. (A reactive that
+    # repaints would repaint the whole screen on each change: a full frame, at start too.)
+    user: reactive[User | None] = reactive(None, repaint=False)
     """Who is logged in, or None."""
-    cart_count: reactive[int] = reactive(0)
+    cart_count: reactive[int] = reactive(0, repaint=False)
     """Items in the cart (sum of quantities), for the header."""
-    backend_down: reactive[bool] = reactive(False)
+    backend_down: reactive[bool] = reactive(False, repaint=False)
     """True while the backend does not answer; screens show a banner."""
-    connected: reactive[bool] = reactive(False)
+    connected: reactive[bool] = reactive(False, repaint=False)
     """True once the API client exists."""
 
     def __init__(self, options: AppOptions | None = None) -> None:
