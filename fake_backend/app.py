@@ -154,13 +154,14 @@ def create_app(
 def prepare_routes(app: FastAPI) -> None:
     """FastAPI works out an included router's routes (each operation's parameter and body
     models) the first time a request passes through it: about half a second of CPU for the
-    whole API, which the first request paid on the event loop (a served burst's first
-    visitor, and every request queued behind it; in the TUI's bundled mode, the UI's own
-    loop). A path that no route takes passes through every router: matched once here.
+    whole API, which the first request paid on the event loop (in a served burst, the
+    first visitor's, with every request queued behind it). A path that no route takes
+    passes through every router: matched once here.
 
-    For a backend about to serve (`kshop-backend`, `kshop serve`'s shared one, the TUI's
-    bundled one, built in a thread), not in `create_app`: a test's app answers a handful
-    of requests, and would pay for every router first."""
+    For a server about to serve (`kshop-backend`, `kshop serve`'s shared backend), not in
+    `create_app`: a test's app answers a handful of requests and would pay for every
+    router first, and the TUI's bundled backend would show its first results later (3.8 →
+    4.4 s, measured): its first request works out only the routers before the catalogue's."""
     scope = {"type": "http", "method": "GET", "path": "/\x00", "root_path": "", "app": app}
     for route in app.router.routes:
         route.matches(scope)

@@ -111,14 +111,12 @@ async def _simulator_merchant(client: KshopClient) -> str | None:
 
 
 def _build_app(db_path: Path, merchant: str) -> FastAPI:
-    from fake_backend.app import create_app, prepare_routes
+    from fake_backend.app import create_app
     from fake_backend.storage.db import DatabaseUnusable, private_data_folder
 
     try:
         # Our data folder (or the demo's temporary one): the shop's database lives there.
         private_data_folder(db_path)
-        app = create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
+        return create_app(db_path, merchant="auto" if merchant == "auto" else "manual")
     except DatabaseUnusable as error:
         raise BackendUnusable(str(error)) from error
-    prepare_routes(app)  # here, in a thread: the first request would on the UI's loop
-    return app
