@@ -5,10 +5,12 @@ leaves its scrollbar unpainted while one that changes its length updates it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import pytest
 from textual import events
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -18,6 +20,7 @@ from textual.widgets import OptionList, Static
 from kshop_tui.app import KshopApp
 from kshop_tui.i18n import t
 from kshop_tui.screens.catalogue.browse import BrowseScreen
+from kshop_tui.screens.help import HelpScreen
 from kshop_tui.widgets import product_list
 from kshop_tui.widgets.product_list import ProductList
 from kshop_tui.widgets.suggestion_list import SuggestionList
@@ -233,3 +236,28 @@ async def test_a_resize_to_the_size_laid_out_lays_nothing_out(
         await settle(pilot)
         assert layouts[0] >= 1
         assert results.size.height == height + 6, "laid out 30 high"
+
+
+async def test_the_first_screen_is_styled_once_and_a_pushed_one_as_textual_does(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual restyles a screen, all of it, as it becomes the current one (its
+    ScreenResume handler): the app's first screen is left as its widgets were styled when
+    they mounted (that restyle was a third of a served session's styling, for nothing);
+    a screen pushed over it is restyled as Textual does (its snapshots need it)."""
+    restyled: list[str] = []
+    update_node_styles = DOMNode.update_node_styles
+
+    def recording(node: DOMNode, animate: bool = True) -> None:
+        if sys._getframe(1).f_code.co_name == "_on_screen_resume":
+            restyled.append(type(node).__name__)
+        update_node_styles(node, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", recording)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await first_results(pilot)
+        assert restyled == []
+        await pilot.app.push_screen(HelpScreen(pilot.app.screen))
+        await settle(pilot)
+        assert restyled == ["HelpScreen"]
