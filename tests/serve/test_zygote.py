@@ -246,6 +246,16 @@ def test_the_old_way_is_one_option_away() -> None:
         assert chosen.interpreter_per_session is True
 
 
+def run_python(script: str) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh interpreter (the zygote's own steps, away from this test
+    process's threads and loop), which must end well."""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def test_a_visitor_gone_before_the_session_began_ends_it_as_a_hang_up() -> None:
     """The pty's far end closed before the child took it as its terminal (CI once saw the
     child die of an EIO traceback, exit 1): the child ends as a hung-up session does."""
@@ -260,10 +270,7 @@ def test_a_visitor_gone_before_the_session_began_ends_it_as_a_hang_up() -> None:
         "    os._exit(0)\n"
         "print(os.waitpid(pid, 0)[1])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python(script)
     status = int(done.stdout)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP, done.stderr
     assert "Traceback" not in done.stderr
@@ -291,11 +298,7 @@ def test_the_rehearsal_plays_a_first_screen_in_each_language_and_leaves_nothing(
         "    'new_descriptors': len(os.listdir('/proc/self/fd')) - descriptors,\n"
         "    'files': os.listdir(tempfile.tempdir)}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = json.loads(run_python(script).stdout.strip().splitlines()[-1])
     paths = [line.split()[1].split("?")[0] for line in seen["asked"]]
     languages = len(zygote_module.REHEARSAL_LANGUAGES)
     assert paths == ["/_dev/simulator", "/api/v1/products"] * languages
