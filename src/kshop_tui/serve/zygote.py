@@ -46,7 +46,10 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kshop_tui.config import Settings
 
 MAX_MESSAGE = 256 * 1024
 MAX_FDS = 4
@@ -83,8 +86,8 @@ ALSO_PRELOADED = (
     "tomllib",
 )
 # The rehearsal (`rehearse`): a first screen at the size most SSH clients open with, in
-# each language a visitor may choose; it ends once the backend is found down, or after
-# REHEARSAL_MAX_PAUSES × REHEARSAL_PAUSE_S whatever happened.
+# each language a visitor may choose; it ends once the app has connected and its workers
+# are done, or after REHEARSAL_MAX_PAUSES × REHEARSAL_PAUSE_S whatever happened.
 REHEARSAL_SIZE = (80, 24)
 REHEARSAL_LANGUAGES = ("zh_CN", "en")
 REHEARSAL_PAUSE_S = 0.01
@@ -142,16 +145,18 @@ def rehearse() -> list[str]:
     Answers the request lines the stand-in was sent, in order."""
     import tempfile
 
+    from kshop_tui.config import load_settings
+
+    settings = load_settings()
     asked: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kshop-rehearsal-") as data:
         for language in REHEARSAL_LANGUAGES:
-            asyncio.run(_rehearsal(language, Path(data), asked))
+            asyncio.run(_rehearsal(language, settings, Path(data), asked))
     return asked
 
 
-async def _rehearsal(language: str, data: Path, asked: list[str]) -> None:
+async def _rehearsal(language: str, settings: Settings, data: Path, asked: list[str]) -> None:
     from kshop_tui.app import KshopApp
-    from kshop_tui.config import load_settings
     from kshop_tui.shop.options import AppOptions
 
     async def not_found(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -168,7 +173,7 @@ async def _rehearsal(language: str, data: Path, asked: list[str]) -> None:
         language=language,
         backend_url=f"http://127.0.0.1:{port}",
         data_dir=data,
-        settings=load_settings(),
+        settings=settings,
         served=True,
         persistent_tokens=False,
     )
