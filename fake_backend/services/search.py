@@ -420,7 +420,7 @@ def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionLis
         if count:
             items.append({"text": text, "kind": row["kind"], "count": count})
     items = _without_echoes(items)[:limit]
-    if items or _count(ctx, q):
+    if items or _matches_any(ctx, q):
         return {"items": items, "closest": False}
     return {"items": _closest(ctx, terms, limit), "closest": True}
 
@@ -438,6 +438,13 @@ def _without_echoes(items: list[Suggestion]) -> list[Suggestion]:
             for other in items
         )
     ]
+
+
+def _matches_any(ctx: Ctx, q: str) -> bool:
+    terms = query_terms(ctx, q)
+    if not terms:
+        return False
+    return catalogue_store.any_product(ctx.db, ProductFilter(terms=text_terms(ctx, terms)))
 
 
 def _count(ctx: Ctx, q: str) -> int:

@@ -317,3 +317,14 @@ def test_the_cursor_is_opaque_urlsafe_text(ctx: Ctx) -> None:
     assert cursor and set(cursor) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     )
+
+
+@pytest.mark.parametrize(
+    "q", ["", "手机", "保温杯", "bwb", "huawei", "hw 耳机", "cups", "数码", "zzzz", "手机 保温杯"]
+)
+def test_any_product_answers_as_the_count_does(ctx: Ctx, q: str) -> None:
+    terms = search.text_terms(ctx, search.query_terms(ctx, q))
+    for facets in ({}, {"in_stock": True}, {"price_max_fen": 1}):
+        product_filter = store.ProductFilter(terms=terms, **facets)
+        counted = store.count_products(ctx.db, product_filter)
+        assert store.any_product(ctx.db, product_filter) == (counted > 0), (q, facets)
