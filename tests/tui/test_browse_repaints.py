@@ -103,6 +103,40 @@ async def test_the_suggestions_drop_down_over_the_results_without_moving_them(
         assert not suggestions.display and results.region == where_before
 
 
+async def test_suggestions_placed_by_a_layout_are_not_painted_again_for_their_new_size(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_results(pilot)
+        suggestions = browse_of(pilot).query_one(SuggestionList)
+        sizing = [False]
+        repaints_for_size = [0]
+        size_updated = suggestions._size_updated
+        refresh = suggestions.refresh
+
+        def updating_size(*args: object, **options: object) -> bool:
+            sizing[0] = True
+            try:
+                return size_updated(*args, **options)  # type: ignore[arg-type]
+            finally:
+                sizing[0] = False
+
+        def counting(*regions: object, **options: bool) -> Widget:
+            repaints_for_size[0] += sizing[0]
+            return refresh(*regions, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(suggestions, "_size_updated", updating_size)
+        monkeypatch.setattr(suggestions, "refresh", counting)
+        await pilot.press("slash", *"保温")
+        await settle_debounced(pilot)
+        await wait_until(pilot, lambda: suggestions.display, what="the suggestions")
+        await settle(pilot)
+        assert suggestions.region.height > 0
+        # The layout that placed them painted them: their new size asks for no other frame.
+        assert repaints_for_size == [0]
+
+
 async def test_a_layout_that_changes_nothing_leaves_the_scrollbars_unpainted(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

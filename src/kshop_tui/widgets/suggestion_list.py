@@ -97,10 +97,11 @@ class SuggestionList(Widget):
         def control(self) -> SuggestionList:
             return self.suggestion_list
 
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False, repaint=False)
     """Set by each layout that changes the list's height (Textual's `_size_updated`); a
     layout reactive would lay the whole screen out a second time, for the size the first
-    one has just given it (nothing scrolls in this list)."""
+    one has just given it, and a repainting one paint the list a second time, a frame
+    after the one that showed it (nothing scrolls in this list)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
