@@ -27,13 +27,19 @@ Then `--all-typing` sessions repeat the load with every one of them typing (the 
 case), and `--single` sessions connect one after another, alone, to compare connect →
 first screen with a bare Textual app started locally in a pty (bench/startup.py).
 
+With `--warm N` the server keeps N shops started ahead (`kshop serve ssh --warm N`,
+serve/warm.py), and each burst (and each lone connect) comes once the server has said
+that all N are ready again: a burst arriving at a server that had a moment to prepare.
+Their memory is in "PSS in all" (and in the per-session mean, as the warm shops still
+waiting are sessions' processes too).
+
 Goals (issue 16): a 100-visitor burst all on screen within 6 s (p50 ≤ 3 s); 200
 connected, 10 % typing: p95 ≤ 100 ms and all first screens of the 200-visitor burst
 within 12 s; PSS per session ≤ 30 MB; one connect → first screen ≤ 1.5× the bare app.
 
 Run: python bench/ssh_sessions.py [--sessions 50 100 200] [--typing 0.1]
      [--all-typing 50] [--single 10] [--seconds 20] [--start-spread 2] [--lockstep]
-     [--interpreter-per-session]
+     [--interpreter-per-session] [--warm N]
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from startup import SUBJECTS, marker_seconds  # noqa: E402 - the bench next door
 
 TIMEOUT_S = 300.0
+WARM_READY = "Warm shops ready"  # the server says so each time its warm shops are all ready
 KEY_INTERVAL_S = 0.2  # a person typing five keys a second
 WORD_PAUSE_S = 1.0
 READ_INTERVAL_S = 3.0
@@ -120,6 +128,28 @@ def children(parent: int) -> list[tuple[int, str]]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
             found.append((int(entry.name), command))
     return found
+
+
+class ServerOutput:
+    """The server's output lines as they come (a thread reads them)."""
+
+    def __init__(self, server: subprocess.Popen[str]) -> None:
+        assert server.stdout is not None
+        self._stdout = server.stdout
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        self._loop.run_in_executor(None, self._read)
+
+    def _read(self) -> None:
+        for line in self._stdout:
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+
+    async def line(self) -> str:
+        return await asyncio.wait_for(self._lines.get(), TIMEOUT_S)
+
+    async def until(self, text: str) -> None:
+        while text not in await self.line():
+            pass
 
 
 def session_pids(server_pid: int) -> tuple[list[int], list[int]]:
@@ -250,10 +280,13 @@ async def run_round(
     }
 
 
-async def alone(port: int, runs: int) -> list[float]:
-    """Connect → first screen of one session with nobody else there, `runs` times."""
+async def alone(port: int, runs: int, prepared: Callable[[], Awaitable[None]]) -> list[float]:
+    """Connect → first screen of one session with nobody else there, `runs` times (each
+    once the server is prepared again)."""
     times = []
-    for _ in range(runs):
+    for run in range(runs):
+        if run:
+            await prepared()
         session, first, _ = await arrive(port)
         times.append(first)
         session.process.stdin.write(b"\x11")
@@ -287,19 +320,29 @@ async def bench(args: argparse.Namespace) -> tuple[list[dict[str, float]], list[
         command = [sys.executable, "-m", "kshop_tui", "serve", "ssh", "--port", str(port)]
         if args.interpreter_per_session:
             command.append("--interpreter-per-session")
+        if args.warm:
+            command += ["--warm", str(args.warm)]
         server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
         try:
-            assert server.stdout is not None
-            ready = await asyncio.to_thread(server.stdout.readline)
+            output = ServerOutput(server)
+            ready = await output.line()
             if "ssh -p" not in ready:
                 raise RuntimeError(f"the server did not start: {ready!r}")
-            single = await alone(port, args.single) if args.single else []
+
+            async def prepared() -> None:
+                if args.warm:
+                    await output.until(WARM_READY)
+
+            await prepared()
+            single = await alone(port, args.single, prepared) if args.single else []
             rows = []
             for count in args.sessions:
+                await prepared()
                 rows.append(
                     await run_round(port, server.pid, count, args.typing, args.seconds, spread)
                 )
             if args.all_typing:
+                await prepared()
                 rows.append(
                     await run_round(port, server.pid, args.all_typing, 1.0, args.seconds, spread)
                 )
@@ -325,10 +368,15 @@ def main() -> int:
     parser.add_argument(
         "--interpreter-per-session", action="store_true", help="the server's old way, to compare"
     )
+    parser.add_argument(
+        "--warm", type=int, default=0, help="shops the server starts ahead (kshop serve --warm)"
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     rows, single = asyncio.run(bench(args))
     mode = "a new interpreter each" if args.interpreter_per_session else "forked by the zygote"
+    if args.warm:
+        mode += f", {args.warm} warm"
     typists = "in lockstep" if args.lockstep else f"starting over {args.start_spread:g} s"
     print(
         f"kshop serve ssh, sessions {mode}: 80×24, {os.cpu_count()} CPUs, typists {typists}, "

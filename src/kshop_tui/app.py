@@ -138,7 +138,38 @@ class KshopApp(App[None]):
                 os.write(descriptor, b".")
             with contextlib.suppress(OSError):
                 os.close(descriptor)
+        attach, self.options.attach_fd = self.options.attach_fd, None
+        if attach is not None:
+            self._wait_for_visitor(attach)
         self.connect()
+
+    def _wait_for_visitor(self, descriptor: int) -> None:
+        """A warm shop (serve/warm.py) is started before anyone comes; its server says
+        who the visitor is on this pipe when one takes it, then closes it."""
+        from kshop_tui.shop import visitor
+
+        loop = asyncio.get_running_loop()
+        received = bytearray()
+
+        def readable() -> None:
+            try:
+                chunk = os.read(descriptor, visitor.MAX_MESSAGE)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if chunk and len(received) < visitor.MAX_MESSAGE:
+                received.extend(chunk)
+                return
+            loop.remove_reader(descriptor)
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+            came = visitor.decode(bytes(received))
+            if came is not None:
+                self.shop.visitor_came(came.address, came.ssh_fingerprint, came.ssh_key_label)
+
+        os.set_blocking(descriptor, False)
+        loop.add_reader(descriptor, readable)
 
     def on_app_blur(self, event: events.AppBlur) -> None:
         """Textual's web driver reports the app blurred as it starts, before the browser

@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         options.ssh_key_label = os.environ.get("KSHOP_SSH_KEY_LABEL") or options.ssh_key_label
         first_frame = os.environ.pop("KSHOP_FIRST_FRAME_FD", "")
         options.first_frame_fd = int(first_frame) if first_frame.isdigit() else None
+        attach = os.environ.pop("KSHOP_ATTACH_FD", "")
+        options.attach_fd = int(attach) if attach.isdigit() else None
     app = KshopApp(options)
     app.run()
     if app.startup_error:

@@ -75,6 +75,7 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
         language: str = "en",
         login_grace_s: float | None = None,
         preforked: bool = True,
+        warm: int = 0,
         **limits: int,
     ) -> tuple[ShopSshServer, int]:
         options = SshServeOptions(
@@ -84,6 +85,7 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
             gateway_secret=SECRET,
             host_key_path=tmp_path / "host_key",
             preforked=preforked,
+            warm=warm,
         )
         if login_grace_s is not None:
             options.login_grace_s = login_grace_s

@@ -52,7 +52,9 @@ def report(argv=None):
     if argv and argv[0] == "wait":
         signal.pause()
     columns, rows = os.get_terminal_size(0)
+    attached = os.read(4, 100).decode() if "KSHOP_ATTACH_FD" in os.environ else None
     seen = {
+        "attached": attached,
         "argv": argv,
         "env": dict(os.environ),
         "size": [columns, rows],
@@ -150,6 +152,23 @@ async def test_the_session_s_environment_size_and_language_reach_the_child(
     # What Textual read from the zygote's environment at import is read again.
     assert seen["color_system"] == "256"
     assert seen["stdout_encoding"] == "utf-8"
+
+
+async def test_a_warm_shop_hears_of_its_visitor_on_descriptor_4(zygote: Zygote) -> None:
+    env = {"PATH": os.environ["PATH"], "TERM": "xterm-256color"}
+    attach_read, attach_write = os.pipe()
+    os.write(attach_write, b"the visitor")
+    os.close(attach_write)
+    try:
+        child = await PtyChild.fork(zygote, ["--served"], env, 80, 24, attach=attach_read)
+    finally:
+        os.close(attach_read)
+    pty = Pty(child)
+    seen = await pty.report()
+    await pty.closed()
+    assert await child.end() == 7
+    assert seen["env"] == {**env, "KSHOP_FIRST_FRAME_FD": "3", "KSHOP_ATTACH_FD": "4"}
+    assert seen["attached"] == "the visitor"
 
 
 async def test_a_crashed_child_leaves_the_zygote_serving_and_is_reaped(zygote: Zygote) -> None:

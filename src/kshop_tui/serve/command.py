@@ -36,6 +36,13 @@ def add_servers(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help=t("cli.serve.ssh.merchant"),
     )
+    ssh.add_argument(
+        "--warm",
+        type=_count,
+        default=0,
+        metavar="N",
+        help=t("cli.serve.ssh.warm"),
+    )
     web = servers.add_parser("web", help=t("cli.serve.web"), description=t("cli.serve.web"))
     _common(web, port=8000)
     web.add_argument(
@@ -63,6 +70,16 @@ def _common(parser: argparse.ArgumentParser, *, port: int) -> None:
         action="store_true",
         help=t("cli.serve.parser.interpreter_per_session"),
     )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(t("cli.serve.ssh.warm_invalid", value=text))
+    return value
 
 
 def run_serve(argv: Sequence[str], *, lang: str | None = None, backend: str | None = None) -> int:
@@ -95,6 +112,7 @@ def serve(args: argparse.Namespace, *, lang: str | None, backend: str | None) ->
                     limits=settings.demo,
                     gateway_secret=secret,
                     preforked=not args.interpreter_per_session,
+                    warm=args.warm,
                 )
             return _run_web(
                 args.host,

@@ -78,13 +78,19 @@ class PtyChild:
         env: Mapping[str, str],
         columns: int,
         rows: int,
+        *,
+        attach: int | None = None,
+        started: Callable[[], None] | None = None,
     ) -> PtyChild:
         """A child forked by the zygote (`kshop ARGUMENTS…`, already imported) on a new pty
-        whose follower becomes its controlling terminal; its size is set before it starts."""
+        whose follower becomes its controlling terminal; its size is set before it starts.
+        `attach` and `started`: as `Zygote.spawn` (a warm shop's)."""
         master, follower = os.openpty()
         try:
             fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-            pid = await zygote.spawn(arguments, env, [follower], tty=True)
+            pid = await zygote.spawn(
+                arguments, env, [follower], tty=True, attach=attach, started=started
+            )
         except BaseException:
             os.close(master)
             raise

@@ -16,6 +16,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,22 @@ from kshop_tui.config import DemoLimits
 from kshop_tui.serve.limits import SessionGate, WaitingRoom
 from kshop_tui.serve.ssh_connection import SshConnection
 from kshop_tui.serve.ssh_options import SshServeOptions
-from kshop_tui.serve.ssh_session import SshSession, say, zygote_environment
+from kshop_tui.serve.ssh_session import (
+    DEFAULT_TERM,
+    SshSession,
+    say,
+    shop_arguments,
+    shop_environment,
+    zygote_environment,
+)
+from kshop_tui.serve.warm import WarmShops
 from kshop_tui.serve.zygote import Zygote
 
 if TYPE_CHECKING:
     from kshop_tui.api.client import KshopClient
+
+# A visitor who pressed a key this recently is typing: warm shops start slower meanwhile.
+BUSY_INPUT_S = 1.0
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -58,6 +70,7 @@ class ShopSshServer:
         self.sessions: set[SshSession] = set()
         self.host_key: asyncssh.SSHKey | None = None
         self.zygote: Zygote | None = None
+        self.warm: WarmShops | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._api: KshopClient | None = None
 
@@ -86,7 +99,23 @@ class ShopSshServer:
             if self.zygote is not None:
                 await self.zygote.close()
             raise
+        if self.zygote is not None and self.options.warm:
+            # No more than can be served at once.
+            count = min(self.options.warm, self.options.limits.max_sessions)
+            self.warm = WarmShops(
+                self.zygote,
+                count,
+                shop_arguments(self.options),
+                lambda workdir: shop_environment({}, DEFAULT_TERM, workdir),
+                busy=self._visitors_typing,
+            )
+            self.warm.start()
         return self._acceptor.get_port()
+
+    def _visitors_typing(self) -> bool:
+        """Whether any visitor has pressed a key within the last second."""
+        recent = time.monotonic() - BUSY_INPUT_S
+        return any(session.last_input > recent for session in self.sessions)
 
     async def close(self) -> None:
         """Stops listening and ends every session (their children killed and reaped)."""
@@ -94,6 +123,8 @@ class ShopSshServer:
             self._acceptor.close()
             await self._acceptor.wait_closed()
         await asyncio.gather(*(session.end() for session in list(self.sessions)))
+        if self.warm is not None:
+            await self.warm.close()
         if self.zygote is not None:
             await self.zygote.close()
         if self._api is not None:
@@ -132,6 +163,11 @@ async def serve_forever(options: SshServeOptions, host: str, port: int) -> int:
     print(say(language, "serve.host_key", fingerprint=fingerprint, path=options.host_key_path))
     print(say(language, "serve.backend", url=options.backend_url))
     print(say(language, "serve.stop_hint"), flush=True)
+    if server.warm is not None:
+        count = server.warm.count
+        server.warm.on_full = lambda: print(
+            say(language, "serve.warm_ready", count=count), flush=True
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
@@ -152,6 +188,7 @@ def run_ssh_server(
     limits: DemoLimits,
     gateway_secret: str | None,
     preforked: bool = True,
+    warm: int = 0,
 ) -> int:
     options = SshServeOptions(
         backend_url=backend_url,
@@ -159,5 +196,6 @@ def run_ssh_server(
         language=language,
         gateway_secret=gateway_secret,
         preforked=preforked,
+        warm=warm,
     )
     return asyncio.run(serve_forever(options, host, port))

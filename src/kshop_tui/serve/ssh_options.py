@@ -26,3 +26,5 @@ class SshServeOptions:
     # Sessions forked by a zygote that has imported the shop once (`serve.zygote`);
     # False: a new interpreter for each, as before (kept to measure the difference).
     preforked: bool = True
+    # Shops started ahead for visitors who come at once (`serve.warm`); 0: none.
+    warm: int = 0

@@ -26,6 +26,7 @@ from kshop_tui.serve.pty_child import PtyChild
 if TYPE_CHECKING:
     from kshop_tui.serve.limits import Refusal
     from kshop_tui.serve.ssh_options import SshServeOptions
+    from kshop_tui.serve.warm import WarmShop, WarmShops
     from kshop_tui.serve.zygote import Zygote
 
 # Input the child has not read yet, past which the client is asked to wait.
@@ -73,6 +74,7 @@ class SessionServer(Protocol):
     options: SshServeOptions
     sessions: set[SshSession]
     zygote: Zygote | None
+    warm: WarmShops | None
 
     async def token_for(self, fingerprint: str) -> str | None: ...
 
@@ -108,7 +110,7 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         self._command: str | None = None
         self._early_input = b""
         self._input_decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._last_input = time.monotonic()
+        self.last_input = time.monotonic()
         self._channel_open = False
         self._ending: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -146,7 +148,7 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         self._spawn_task(self._start())
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        self._last_input = time.monotonic()
+        self.last_input = time.monotonic()
         # Textual decodes its input as strict UTF-8: one stray byte would end the app.
         data = self._input_decoder.decode(data).encode()
         if self.child is None:
@@ -203,6 +205,10 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         token = await self.server.token_for(fingerprint) if fingerprint else None
         if not self._channel_open or self._ending is not None:
             return  # gone (or sent away) while the backend answered
+        warm = self._warm_shop(token)
+        if warm is not None:
+            self._start_warm(warm, fingerprint)
+            return
         self._workdir = Path(tempfile.mkdtemp(prefix="kshop-ssh-"))
         env = self._env(fingerprint, token)
         try:
@@ -220,15 +226,43 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
             await asyncio.to_thread(shutil.rmtree, self._workdir, True)
             self.connection.release_slot()
             return
+        self._run(child)
+
+    def _run(self, child: PtyChild, drawn: bytes = b"") -> None:
+        """The session's shop is `child`; `drawn`: what it drew before the visitor came."""
+        assert self.channel is not None
         self.child = child
         self.server.sessions.add(self)
-        self._last_input = time.monotonic()  # idle from now: starting up is not idling
+        self.last_input = time.monotonic()  # idle from now: starting up is not idling
         self.child.on_drained = self.channel.resume_reading
+        if drawn:
+            self._output(drawn)
         self.child.start(self._output, lambda: self._spawn_task(self.end()))
         if self._early_input:
             self.child.write(self._early_input)
             self._early_input = b""
         self._spawn_task(self._watch_idle())
+
+    def _warm_shop(self, token: str | None) -> WarmShop | None:
+        """A warm shop that starts as this visitor's would (`serve.warm`), if one waits.
+        Not for a key that logs in: its shop starts logged in."""
+        warm = self.server.warm
+        if warm is None or token:
+            return None
+        client = self._client_env()
+        env = shop_environment(client, self._term or DEFAULT_TERM, Path())
+        return warm.take(self._arguments(), env)
+
+    def _start_warm(self, shop: WarmShop, fingerprint: str | None) -> None:
+        from kshop_tui.serve.warm import WARM_SIZE, attach
+        from kshop_tui.shop.visitor import Visitor
+
+        self._workdir = shop.workdir
+        key_label = self.connection.key_label() if fingerprint else None
+        attach(shop, Visitor(self.connection.ip, fingerprint, key_label))
+        if self._size != WARM_SIZE:
+            shop.child.resize(*self._size)
+        self._run(shop.child, bytes(shop.recorded))
 
     def _refuse(self, message: str) -> None:
         assert self.channel is not None
@@ -243,7 +277,7 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
     async def _watch_idle(self) -> None:
         limit = self.server.options.limits.idle_timeout_s
         while True:
-            remaining = self._last_input + limit - time.monotonic()
+            remaining = self.last_input + limit - time.monotonic()
             if remaining <= 0:
                 break
             await asyncio.sleep(remaining)
@@ -305,28 +339,11 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
 
     def _arguments(self) -> list[str]:
         """The shop's command line (after `kshop`)."""
-        argv = ["--served"]
-        argv += ["--backend", self.server.options.backend_url]
-        if self.server.options.language:
-            argv += ["--lang", self.server.options.language]
-        target = deep_link(self._command)
-        if target:
-            # One argument with the option in it: a place starting with "-" stays a place.
-            # An unknown one goes as typed, and the shop says it does not know it.
-            link = parse_deep_link(target)
-            argv.append(f"--open={link or target}")
-        return argv
+        return shop_arguments(self.server.options, deep_link(self._command))
 
     def _env(self, fingerprint: str | None, token: str | None) -> dict[str, str]:
-        env = server_environment()
-        client = self._client_env()
-        # The client's locale, when it sent one, replaces ours as a whole.
-        if not any(name in client for name in LOCALE_VARIABLES):
-            env.update({n: os.environ[n] for n in LOCALE_VARIABLES if n in os.environ})
-        env.update(client)
-        env["TERM"] = self._term or DEFAULT_TERM
         assert self._workdir is not None
-        env["KSHOP_DATA_DIR"] = str(self._workdir)
+        env = shop_environment(self._client_env(), self._term or DEFAULT_TERM, self._workdir)
         env["KSHOP_VISITOR_ADDRESS"] = self.connection.ip
         if fingerprint:
             env["KSHOP_SSH_FINGERPRINT"] = fingerprint
@@ -334,6 +351,33 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         if token:
             env["KSHOP_SESSION_TOKEN"] = token
         return env
+
+
+def shop_arguments(options: SshServeOptions, target: str | None = None) -> list[str]:
+    """A shop's command line (after `kshop`), opening `target` if there is one."""
+    argv = ["--served"]
+    argv += ["--backend", options.backend_url]
+    if options.language:
+        argv += ["--lang", options.language]
+    if target:
+        # One argument with the option in it: a place starting with "-" stays a place.
+        # An unknown one goes as typed, and the shop says it does not know it.
+        link = parse_deep_link(target)
+        argv.append(f"--open={link or target}")
+    return argv
+
+
+def shop_environment(client: Mapping[str, str], term: str, workdir: Path) -> dict[str, str]:
+    """A shop's environment before anything about its visitor: the server's, the client's
+    locale and COLORTERM (`client`), its terminal, and its data dir."""
+    env = server_environment()
+    # The client's locale, when it sent one, replaces ours as a whole.
+    if not any(name in client for name in LOCALE_VARIABLES):
+        env.update({n: os.environ[n] for n in LOCALE_VARIABLES if n in os.environ})
+    env.update(client)
+    env["TERM"] = term
+    env["KSHOP_DATA_DIR"] = str(workdir)
+    return env
 
 
 def server_environment() -> dict[str, str]:

@@ -10,11 +10,12 @@ here, `python -m kshop_tui.serve.zygote`), never the server: it waits in `select
 Unix socket to the server and on a pipe that SIGCHLD writes to, and nothing else.
 
 The conversation (SOCK_SEQPACKET, one JSON object a message):
-- server → zygote: `{"id", "argv", "env", "tty", "standard"}` with the child's standard
-  descriptors attached (SCM_RIGHTS): one pty follower (`tty`: it becomes the controlling
-  terminal) or three pipes, then the pipe on which the child says that its first frame
-  is on the screen (its descriptor 3, `KSHOP_FIRST_FRAME_FD`). The server keeps the
-  other ends.
+- server → zygote: `{"id", "argv", "env", "tty", "standard", "attach"}` with the child's
+  standard descriptors attached (SCM_RIGHTS): one pty follower (`tty`: it becomes the
+  controlling terminal) or three pipes, then the pipe on which the child says that its
+  first frame is on the screen (its descriptor 3, `KSHOP_FIRST_FRAME_FD`), and with
+  `attach` the pipe on which a warm shop hears of its visitor (descriptor 4,
+  `KSHOP_ATTACH_FD`: serve/warm.py). The server keeps the other ends.
 - zygote → server: `{"ready"}` once, after the imports; `{"id", "pid"}` or
   `{"id", "error"}` for each request; `{"exited": pid, "code"}` for each child reaped
   (negative code: killed by that signal).
@@ -30,6 +31,7 @@ import array
 import asyncio
 import contextlib
 import errno
+import fcntl
 import gc
 import importlib
 import json
@@ -44,7 +46,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 MAX_MESSAGE = 256 * 1024
 MAX_FDS = 4
 FIRST_FRAME_FD = 3
+ATTACH_FD = 4
 READY_TIMEOUT_S = 120.0
 # Shops starting at once (forked, first frame not yet drawn). A burst of visitors waits its
 # turn: with two cores shared by a hundred starts, every first screen would come at the
@@ -254,7 +257,9 @@ def _fork_child(
     wake: tuple[int, int],
 ) -> int | None:
     standard_count = int(message.get("standard", len(descriptors)))
-    if standard_count not in (1, 3) or len(descriptors) not in (standard_count, standard_count + 1):
+    attach = bool(message.get("attach"))
+    first_frames = len(descriptors) - standard_count - attach
+    if standard_count not in (1, 3) or first_frames not in (0, 1):
         return None
     sys.stdout.flush()
     sys.stderr.flush()
@@ -271,11 +276,19 @@ def _fork_child(
         for descriptor in wake:
             os.close(descriptor)
         standard = descriptors[:standard_count] * (3 // standard_count)
-        first_frame = descriptors[standard_count:]
+        extra = dict(
+            zip(
+                [FIRST_FRAME_FD] * first_frames + [ATTACH_FD] * attach,
+                descriptors[standard_count:],
+                strict=True,
+            )
+        )
         env = dict(message["env"])
-        if first_frame:
+        if FIRST_FRAME_FD in extra:
             env["KSHOP_FIRST_FRAME_FD"] = str(FIRST_FRAME_FD)
-        become_session(standard, bool(message.get("tty")), env, *first_frame)
+        if ATTACH_FD in extra:
+            env["KSHOP_ATTACH_FD"] = str(ATTACH_FD)
+        become_session(standard, bool(message.get("tty")), env, extra)
         code = run_shop(message["argv"])
     except BaseException:  # noqa: BLE001 - whatever happens, the zygote's loop is not ours
         with contextlib.suppress(Exception):
@@ -290,19 +303,23 @@ def _fork_child(
 
 
 def become_session(
-    standard: Sequence[int], tty: bool, env: Mapping[str, str], *first_frame: int
+    standard: Sequence[int],
+    tty: bool,
+    env: Mapping[str, str],
+    extra: Mapping[int, int] | None = None,
 ) -> None:
     """In a fresh child: its signals as a new interpreter's, a session of its own (with
     the pty as its controlling terminal, or resizes never reach it), the given standard
-    descriptors (and the first-frame pipe as descriptor 3), the session's environment,
+    descriptors, each `extra` descriptor at its number (target → descriptor: the
+    first-frame pipe at 3, a warm shop's attach pipe at 4), the session's environment,
     and what Textual read from the zygote's."""
+    extra = dict(extra or {})
     for number in (signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT, signal.SIGTERM):
         signal.signal(number, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     os.setsid()
     if tty:
-        import fcntl
         import termios
 
         try:
@@ -312,12 +329,16 @@ def become_session(
                 raise
             # The visitor hung up before the session began: it ends as a hung-up one does.
             os.kill(os.getpid(), signal.SIGHUP)
-    for target, descriptor in enumerate(standard):
-        os.dup2(descriptor, target)
-    for descriptor in first_frame:  # the standard ones are safe on 0-2 by now
-        if descriptor != FIRST_FRAME_FD:
-            os.dup2(descriptor, FIRST_FRAME_FD)
-    for descriptor in {*standard, *first_frame} - {0, 1, 2, FIRST_FRAME_FD}:
+    received = {*standard, *extra.values()}
+    # Each received descriptor first moves above the numbers it is going to: one that
+    # arrived as 3 or 4 would otherwise be overwritten before it was moved.
+    moved = {descriptor: fcntl.fcntl(descriptor, fcntl.F_DUPFD, 10) for descriptor in received}
+    for descriptor in received:
+        os.close(descriptor)
+    targets = {**dict(enumerate(standard)), **extra}
+    for target, descriptor in targets.items():
+        os.dup2(moved[descriptor], target)
+    for descriptor in moved.values():
         os.close(descriptor)
     os.environ.clear()
     os.environ.update(env)
@@ -457,26 +478,36 @@ class Zygote:
             raise ZygoteFailed(f"the zygote did not start within {READY_TIMEOUT_S:.0f} s") from None
 
     async def spawn(
-        self, argv: Sequence[str], env: Mapping[str, str], fds: Sequence[int], *, tty: bool
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        fds: Sequence[int],
+        *,
+        tty: bool,
+        attach: int | None = None,
+        started: Callable[[], None] | None = None,
     ) -> int:
         """A child running `kshop ARGV…` on `fds` (a pty follower, or stdin/stdout/stderr)
         with exactly `env`; answers its pid once the zygote has forked it, when fewer than
-        STARTING_AT_ONCE others are still drawing their first frame. The caller may close
-        `fds` once this returns."""
+        STARTING_AT_ONCE others are still drawing their first frame. `attach`: the read end
+        of a warm shop's attach pipe (its descriptor 4). `started` is called once the child
+        no longer counts as starting. The caller may close `fds` and `attach` once this
+        returns."""
         await self._starting.acquire()
         first_frame_read, first_frame_write = os.pipe()
+        sent = [*fds, first_frame_write, *([] if attach is None else [attach])]
         try:
-            pid = await self._request(argv, env, [*fds, first_frame_write], len(fds), tty)
+            pid = await self._request(argv, env, sent, len(fds), tty, attach is not None)
         except BaseException:
             os.close(first_frame_read)
             self._starting.release()
             raise
         finally:
             os.close(first_frame_write)
-        self._until_first_frame(first_frame_read)
+        self._until_first_frame(first_frame_read, started)
         return pid
 
-    def _until_first_frame(self, descriptor: int) -> None:
+    def _until_first_frame(self, descriptor: int, started: Callable[[], None] | None) -> None:
         """Frees the child's place among those starting once it has drawn its first frame
         (a byte on the pipe), ended (the pipe closes) or taken too long."""
         loop = asyncio.get_running_loop()
@@ -490,6 +521,8 @@ class Zygote:
                 os.close(descriptor)
                 timer.cancel()
                 self._starting.release()
+                if started is not None:
+                    started()
 
         timer = loop.call_later(FIRST_FRAME_WAIT_S, free)
         loop.add_reader(descriptor, free)
@@ -501,6 +534,7 @@ class Zygote:
         fds: Sequence[int],
         standard: int,
         tty: bool,
+        attach: bool = False,
     ) -> int:
         if self._restarting is not None:
             await asyncio.shield(self._restarting)
@@ -519,6 +553,7 @@ class Zygote:
             "env": dict(env),
             "tty": tty,
             "standard": standard,
+            "attach": attach,
         }
         try:
             # A request is a few kilobytes and the zygote reads them as they come: a full

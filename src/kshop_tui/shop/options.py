@@ -31,6 +31,8 @@ class AppOptions:
     # A served session's pipe to its server, written once the first frame is on the screen
     # (the server starts the next visitor's shop then: `serve.zygote`).
     first_frame_fd: int | None = None
+    # A warm shop's pipe from its server, on which it hears of its visitor (serve/warm.py).
+    attach_fd: int | None = None
     # Over SSH: a login the server made for a linked key, and the key to link after login.
     session_token: str | None = None
     ssh_fingerprint: str | None = None

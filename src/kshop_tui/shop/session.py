@@ -78,6 +78,20 @@ class ShopSession:
         # A session that starts logged in by its key has nothing left to link.
         self._ssh_key_to_link = None if options.session_token else options.ssh_fingerprint
 
+    def visitor_came(
+        self, address: str | None, fingerprint: str | None, key_label: str | None
+    ) -> None:
+        """A warm shop (serve/warm.py), started before anyone came, now serves a visitor:
+        their address goes with every request from now on, and their key is the one to
+        link after a login (a warm shop never starts logged in by a key)."""
+        self.options.visitor_address = address
+        self.options.ssh_fingerprint = fingerprint
+        if key_label:
+            self.options.ssh_key_label = key_label
+        self._ssh_key_to_link = fingerprint
+        if self.backend is not None:
+            self.backend.client.visitor = address
+
     @property
     def user(self) -> User | None:
         """Who is logged in, or None."""
@@ -122,6 +136,9 @@ class ShopSession:
                 self.host.tell(str(error), title=t("backend.failed"), severity="error")
                 return False
         self.backend = backend
+        if self.options.visitor_address:
+            # A warm shop's visitor may have come while the backend was opening.
+            backend.client.visitor = self.options.visitor_address
         from kshop_tui.shop.cart_outbox import CartOutbox
         from kshop_tui.shop.tokens import TokenStore
 

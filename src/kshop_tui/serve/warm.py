@@ -1,0 +1,231 @@
+"""Warm shops: `kshop serve ssh --warm N` keeps N shops started before anyone comes, each
+forked by the zygote on a pty of its own at 80×24 and already showing its first screen,
+so that a burst of visitors (a link posted in a chat) is served by shops that are ready
+instead of a hundred starts at once on two cores.
+
+A visitor whose shop would start exactly as a warm one did (the same command line and
+environment: no deep link, no key logged in, the terminal and locale the warm shops have)
+takes one: its pty becomes the visitor's, what the shop drew while it waited is sent to
+the visitor first (the terminal's modes and the first screen), the pty takes the
+visitor's size (a different one redraws), and the shop hears on its attach pipe who the
+visitor is (their address, their key: `shop.visitor`). Any other visitor's shop starts
+as before. New warm shops are started once arrivals have paused, a few at a time, and
+one a second while visitors type, so that they never compete with the visitors they are
+for.
+
+What it costs: each warm shop holds its memory (about 21 MB) while it waits, and its
+first screen shows the catalogue as it was when it started: a shop waiting longer than
+WARM_MAX_AGE_S is replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kshop_tui.serve.pty_child import PtyChild
+from kshop_tui.serve.zygote import Zygote, ZygoteFailed
+from kshop_tui.shop import visitor
+
+WARM_SIZE = (80, 24)
+# Warm shops are started once no visitor has taken one for this long.
+QUIET_BEFORE_STARTING_S = 1.0
+# How many are started together (each drawing its first screen before the next few)...
+STARTED_TOGETHER = os.cpu_count() or 1
+# ...and while visitors are typing: one at a time, this long apart (their keys come first).
+BUSY_PAUSE_S = 1.0
+# What a waiting shop may draw; one that draws more (it should be idle) is replaced.
+MAX_RECORDED = 1 << 20
+WARM_MAX_AGE_S = 600.0
+# After a zygote failure, the next try.
+RETRY_S = 1.0
+# The part of a shop's environment that is its own, not its shape.
+OWN_ENVIRONMENT = ("KSHOP_DATA_DIR",)
+
+
+@dataclass
+class WarmShop:
+    child: PtyChild
+    workdir: Path
+    attach: int
+    """The write end of the shop's attach pipe (-1 once closed)."""
+    started_at: float
+    recorded: bytearray = field(default_factory=bytearray)
+    ready: bool = False
+
+
+def shape(arguments: Sequence[str], env: Mapping[str, str]) -> tuple[object, ...]:
+    """What a shop must have been started with to serve a visitor: everything but its own
+    data dir."""
+    kept = {name: value for name, value in env.items() if name not in OWN_ENVIRONMENT}
+    return (tuple(arguments), tuple(sorted(kept.items())))
+
+
+class WarmShops:
+    """The server's warm shops (on its event loop)."""
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        count: int,
+        arguments: Sequence[str],
+        environment: Callable[[Path], dict[str, str]],
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._zygote = zygote
+        self.count = count
+        self._arguments = list(arguments)
+        self._environment = environment
+        self._busy = busy
+        self._shape = shape(self._arguments, environment(Path("")))
+        self._shops: list[WarmShop] = []
+        self._starting = 0
+        self._last_taken = 0.0
+        self._wanted = asyncio.Event()
+        self._closing = False
+        self._keeper: asyncio.Task[None] | None = None
+        self._full = False
+        self._dropping: set[asyncio.Task[None]] = set()
+        self.on_full: Callable[[], None] = lambda: None
+        """Called each time every warm shop is ready again (the server says so)."""
+
+    @property
+    def ready(self) -> int:
+        """How many wait, their first screen drawn."""
+        return sum(shop.ready for shop in self._shops)
+
+    def start(self) -> None:
+        self._wanted.set()
+        self._keeper = asyncio.get_running_loop().create_task(self._keep_filled())
+
+    def take(self, arguments: Sequence[str], env: Mapping[str, str]) -> WarmShop | None:
+        """A warm shop for a visitor whose shop would start with `arguments` and `env`,
+        or None (none waits, or theirs would start differently). The caller owns it."""
+        if not self._shops or shape(arguments, env) != self._shape:
+            return None
+        ready = [shop for shop in self._shops if shop.ready]
+        shop = (ready or self._shops)[0]
+        self._shops.remove(shop)
+        self._last_taken = time.monotonic()
+        self._full = False
+        self._wanted.set()
+        return shop
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+        shops, self._shops = self._shops, []
+        await asyncio.gather(*(_drop(shop) for shop in shops), *self._dropping)
+
+    async def _keep_filled(self) -> None:
+        while not self._closing:
+            await self._wanted.wait()
+            self._wanted.clear()
+            while (quiet := time.monotonic() - self._last_taken) < QUIET_BEFORE_STARTING_S:
+                await asyncio.sleep(QUIET_BEFORE_STARTING_S - quiet)
+            await self._drop_old()
+            missing = self.count - len(self._shops) - self._starting
+            if missing <= 0:
+                if self.ready >= self.count and not self._full:
+                    self._full = True
+                    self.on_full()
+                continue
+            together = 1 if self._busy() else STARTED_TOGETHER
+            started = await asyncio.gather(
+                *(self._start_one() for _ in range(min(missing, together)))
+            )
+            if not all(started):
+                await asyncio.sleep(RETRY_S)
+            elif self._busy():
+                await asyncio.sleep(BUSY_PAUSE_S)
+            self._wanted.set()
+
+    async def _drop_old(self) -> None:
+        now = time.monotonic()
+        old = [shop for shop in self._shops if now - shop.started_at > WARM_MAX_AGE_S]
+        for shop in old:
+            self._shops.remove(shop)
+        await asyncio.gather(*(_drop(shop) for shop in old))
+
+    async def _start_one(self) -> bool:
+        """Starts a warm shop; True once it has drawn its first screen (or ended)."""
+        self._starting += 1
+        workdir = Path(tempfile.mkdtemp(prefix="kshop-ssh-"))
+        attach_read, attach_write = os.pipe()
+        drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def started() -> None:
+            if not drawn.done():
+                drawn.set_result(None)
+
+        try:
+            child = await PtyChild.fork(
+                self._zygote,
+                self._arguments,
+                self._environment(workdir),
+                *WARM_SIZE,
+                attach=attach_read,
+                started=started,
+            )
+        except BaseException as error:  # the server closing cancels it too
+            os.close(attach_write)
+            shutil.rmtree(workdir, ignore_errors=True)
+            self._starting -= 1
+            if isinstance(error, OSError | ZygoteFailed):
+                return False
+            raise
+        finally:
+            os.close(attach_read)
+        shop = WarmShop(child, workdir, attach_write, time.monotonic())
+        child.start(lambda data: self._record(shop, data), lambda: self._ended(shop))
+        self._shops.append(shop)
+        self._starting -= 1
+        await drawn
+        shop.ready = True
+        return True
+
+    def _record(self, shop: WarmShop, data: bytes) -> None:
+        shop.recorded += data
+        if len(shop.recorded) > MAX_RECORDED:
+            self._replace(shop)
+
+    def _ended(self, shop: WarmShop) -> None:
+        """A waiting shop ended by itself (it crashed): another takes its place."""
+        self._replace(shop)
+
+    def _replace(self, shop: WarmShop) -> None:
+        if shop in self._shops:
+            self._shops.remove(shop)
+            dropping = asyncio.get_running_loop().create_task(_drop(shop))
+            self._dropping.add(dropping)
+            dropping.add_done_callback(self._dropping.discard)
+            self._wanted.set()
+
+
+def attach(shop: WarmShop, came: visitor.Visitor) -> None:
+    """Tells a taken shop who its visitor is (and closes its attach pipe)."""
+    with contextlib.suppress(OSError):
+        os.write(shop.attach, visitor.encode(came))
+    _close_attach(shop)
+
+
+def _close_attach(shop: WarmShop) -> None:
+    if shop.attach >= 0:
+        with contextlib.suppress(OSError):
+            os.close(shop.attach)
+        shop.attach = -1
+
+
+async def _drop(shop: WarmShop) -> None:
+    _close_attach(shop)
+    await shop.child.end()
+    await asyncio.to_thread(shutil.rmtree, shop.workdir, True)
