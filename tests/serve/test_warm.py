@@ -25,6 +25,7 @@ from kshop_tui.shop.options import AppOptions
 from tests.serve.conftest import (
     GUEST_HEADER,
     StartServer,
+    Terminal,
     codes_sent_to,
     connect,
     gone,
@@ -157,3 +158,24 @@ def test_the_visitor_message_is_read_back_and_anything_else_is_not() -> None:
     assert visitor.decode(visitor.encode(visitor.Visitor(None, None, None))) is not None
     for garbage in (b"", b"\xff", b"[]", b"null", b'{"address": 7}', b'{"ssh_key_label": []}'):
         assert visitor.decode(garbage) is None
+
+
+async def test_warm_shops_follow_their_visitors_language(start_server: StartServer) -> None:
+    server, port = await start_server(language=None, warm=1)
+    await until(lambda: len(waiting(server)) == 1, "a warm shop")
+    for _ in range(2):  # the first may find none in Chinese; the second finds one
+        waiting_before = waiting(server)
+        async with await connect(port) as conn:
+            process = await conn.create_process(
+                term_type="xterm-256color",
+                term_size=(80, 24),
+                encoding=None,
+                env={"LANG": "zh_CN.UTF-8"},
+            )
+            shop = Terminal(process)
+            await shop.wait_for("逛逛")
+            served_warm = the_child(server) in waiting_before
+        await until(lambda: len(waiting(server)) == 1, "a warm shop again")
+    assert served_warm
+    assert server.warm is not None
+    assert [s.language for s in server.warm._shops] == ["zh_CN"]

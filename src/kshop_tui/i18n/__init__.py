@@ -58,6 +58,10 @@ def set_language(language: str) -> str:
     return _current
 
 
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG")
+"""The environment variables a process's locale is read from."""
+
+
 def normalize(language: str) -> str:
     return "zh_CN" if language.lower().replace("-", "_").startswith("zh") else "en"
 

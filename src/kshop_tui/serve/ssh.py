@@ -33,6 +33,8 @@ from kshop_tui.serve.ssh_session import (
     say,
     shop_arguments,
     shop_environment,
+    shop_language,
+    speaking,
     zygote_environment,
 )
 from kshop_tui.serve.warm import WarmShops
@@ -43,6 +45,24 @@ if TYPE_CHECKING:
 
 # A visitor who pressed a key this recently is typing: warm shops start slower meanwhile.
 BUSY_INPUT_S = 1.0
+# Open descriptors a session, a connection waiting or a warm shop may hold (its socket or
+# attach pipe, its pty, a pipe while it starts), and the server's own besides.
+DESCRIPTORS_EACH = 4
+DESCRIPTORS_OWN = 64
+
+
+def enough_descriptors(wanted: int) -> int:
+    """Raises the soft limit on open descriptors to `wanted` (at most the hard limit):
+    a common default of 1 024 runs out at a few hundred sessions and warm shops. Answers
+    the limit now."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
 
 
 def load_or_create_host_key(path: Path) -> asyncssh.SSHKey:
@@ -77,6 +97,9 @@ class ShopSshServer:
     async def start(self, host: str, port: int) -> int:
         """Starts listening; answers the port (useful when `port` is 0)."""
         self.host_key = await asyncio.to_thread(load_or_create_host_key, self.options.host_key_path)
+        limits = self.options.limits
+        held = limits.max_sessions + limits.max_waiting + self.options.warm
+        enough_descriptors(DESCRIPTORS_EACH * held + DESCRIPTORS_OWN)
         if self.options.preforked:
             self.zygote = Zygote(zygote_environment())
             await self.zygote.start()
@@ -100,13 +123,19 @@ class ShopSshServer:
                 await self.zygote.close()
             raise
         if self.zygote is not None and self.options.warm:
-            # No more than can be served at once.
+            # No more than can be served at once; first in the language of a visitor
+            # who sends no locale (then the visitors' languages).
             count = min(self.options.warm, self.options.limits.max_sessions)
+            arguments = shop_arguments(self.options)
+            server_env = shop_environment({}, DEFAULT_TERM, Path())
             self.warm = WarmShops(
                 self.zygote,
                 count,
-                shop_arguments(self.options),
-                lambda workdir: shop_environment({}, DEFAULT_TERM, workdir),
+                arguments,
+                lambda workdir, language: speaking(
+                    shop_environment({}, DEFAULT_TERM, workdir), language
+                ),
+                shop_language(arguments, server_env) or i18n.normalize(i18n.detect_language()),
                 busy=self._visitors_typing,
             )
             self.warm.start()

@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,6 +20,7 @@ import asyncssh
 
 from kshop_tui import i18n
 from kshop_tui.deep_links import parse as parse_deep_link
+from kshop_tui.i18n import LOCALE_VARIABLES
 from kshop_tui.serve.limits import idle_farewell
 from kshop_tui.serve.pty_child import PtyChild
 
@@ -47,7 +48,8 @@ SERVER_ENV_KEEP = frozenset(
      "VIRTUAL_ENV", "KSHOP_CONFIG_FILE", "KSHOP_LOG_DIR", "ESCDELAY"}
 )  # fmt: skip
 SERVER_ENV_PREFIXES = ("XDG_", "TEXTUAL_")
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANG")
+# The locale a warm shop is started with to speak each language (serve/warm.py).
+LOCALES = {"zh_CN": "zh_CN.UTF-8", "en": "en_US.UTF-8"}
 # What a client may set with SendEnv/SetEnv.
 CLIENT_ENV_KEEP = frozenset({*LOCALE_VARIABLES, "COLORTERM"})
 MAX_CLIENT_ENV_CHARS = 64
@@ -249,9 +251,9 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         warm = self.server.warm
         if warm is None or token:
             return None
-        client = self._client_env()
-        env = shop_environment(client, self._term or DEFAULT_TERM, Path())
-        return warm.take(self._arguments(), env)
+        arguments = self._arguments()
+        env = shop_environment(self._client_env(), self._term or DEFAULT_TERM, Path())
+        return warm.take(arguments, env, shop_language(arguments, env))
 
     def _start_warm(self, shop: WarmShop, fingerprint: str | None) -> None:
         from kshop_tui.serve.warm import WARM_SIZE, attach
@@ -365,6 +367,26 @@ def shop_arguments(options: SshServeOptions, target: str | None = None) -> list[
         link = parse_deep_link(target)
         argv.append(f"--open={link or target}")
     return argv
+
+
+def shop_language(arguments: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """The language a shop started with `arguments` and `env` speaks, when they say it:
+    `--lang`, else the first locale variable the shop reads (`i18n.detect_language`), if
+    it names a language; None when the shop would fall back on its process's locale."""
+    if "--lang" in arguments[:-1]:
+        return i18n.normalize(arguments[arguments.index("--lang") + 1])
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return i18n.normalize(value)
+    return None
+
+
+def speaking(env: Mapping[str, str], language: str) -> dict[str, str]:
+    """`env` with a locale that says `language` instead of its own."""
+    spoken = {name: value for name, value in env.items() if name not in LOCALE_VARIABLES}
+    spoken["LANG"] = LOCALES[language]
+    return spoken
 
 
 def shop_environment(client: Mapping[str, str], term: str, workdir: Path) -> dict[str, str]:
