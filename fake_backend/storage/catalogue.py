@@ -87,33 +87,29 @@ def brand_counts(db: Database, category_ids: Sequence[int] | None) -> list[sqlit
 
 
 def count_products(db: Database, product_filter: ProductFilter) -> int:
-    text = text_matches(product_filter.terms)
-    clauses, params = facet_clauses(product_filter, after_text=text is not None)
-    if text is None:
-        source = "products p"
-    elif not clauses:
-        return int(db.scalar(f"SELECT COUNT(*) FROM ({text[0]})", text[1]))
-    else:
-        source = "products p INDEXED BY products_facets"
-        clauses.insert(0, f"p.id IN ({text[0]})")
-        params[:0] = text[1]
-    return int(db.scalar(f"SELECT COUNT(*) FROM {source}{_where(clauses)}", params))
+    source, params = _passing(product_filter, in_list=False)
+    return int(db.scalar(f"SELECT COUNT(*) FROM {source}", params))
 
 
 def any_product(db: Database, product_filter: ProductFilter) -> bool:
     """Whether any product passes the filter: the first match answers (手机: 0.1 ms
     against 4.8 ms to count its 4 545)."""
-    text = text_matches(product_filter.terms, in_list=True)
+    source, params = _passing(product_filter, in_list=True)
+    return bool(db.scalar(f"SELECT EXISTS (SELECT 1 FROM {source})", params))
+
+
+def _passing(product_filter: ProductFilter, *, in_list: bool) -> tuple[str, list[Any]]:
+    """What to select the products passing the filter FROM (with its WHERE), and its
+    parameters; words alone are their text match, which reads no product's row.
+    `in_list`: as `text_matches` (the caller minds no repeated id)."""
+    text = text_matches(product_filter.terms, in_list=in_list)
     clauses, params = facet_clauses(product_filter, after_text=text is not None)
     if text is None:
-        source = "products p"
-    elif not clauses:
-        return bool(db.scalar(f"SELECT EXISTS ({text[0]})", text[1]))
-    else:
-        source = "products p INDEXED BY products_facets"
-        clauses.insert(0, f"p.id IN ({text[0]})")
-        params[:0] = text[1]
-    return bool(db.scalar(f"SELECT EXISTS (SELECT 1 FROM {source}{_where(clauses)})", params))
+        return f"products p{_where(clauses)}", params
+    if not clauses:
+        return f"({text[0]})", text[1]
+    clauses.insert(0, f"p.id IN ({text[0]})")
+    return f"products p INDEXED BY products_facets{_where(clauses)}", [*text[1], *params]
 
 
 def product_page(

@@ -13,14 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import asyncssh
+import httpx
 import pytest
 
+from fake_backend.app import create_app
+from fake_backend.clock import Clock
 from fake_backend.storage.db import Database
+from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
-from kshop_tui.config import DemoLimits
+from kshop_tui.config import DemoLimits, Settings
 from kshop_tui.serve.shared_backend import shared_backend
 from kshop_tui.serve.ssh import ShopSshServer
 from kshop_tui.serve.ssh_options import SshServeOptions
+from kshop_tui.shop.options import AppOptions
 
 SECRET = "gateway-secret-for-tests"
 # Generous: a loaded 2-core machine starts a Textual child in seconds, not milliseconds.
@@ -97,6 +102,25 @@ async def start_server(backend_url: str, tmp_path: Path) -> AsyncIterator[StartS
     yield start
     for server in servers:
         await server.close()
+
+
+def served_options(
+    db_path: Path, clock: Clock, tmp_path: Path, client: dict[str, Any], **options: Any
+) -> AppOptions:
+    """A served shop's options, in English, on a backend of its own in the process
+    (`client`: its client's options besides the transport)."""
+    backend_app = create_app(db_path, clock, merchant="manual", dev=True, seed=None)
+    transport = httpx.ASGITransport(app=backend_app)
+    api = KshopClient(IN_PROCESS_URL, transport=transport, **client)
+    return AppOptions(
+        language="en",
+        backend=Backend(client=api, in_process=True, description="test"),
+        data_dir=tmp_path / "data",
+        settings=Settings(),
+        served=True,
+        persistent_tokens=False,
+        **options,
+    )
 
 
 async def silent_connection(

@@ -11,16 +11,11 @@ from pathlib import Path
 import asyncssh
 import httpx
 
-from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.storage import ssh_keys
 from fake_backend.storage.db import Database
-from kshop_tui.api.backend import IN_PROCESS_URL, Backend
-from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.config import Settings
 from kshop_tui.screens.account.login import LoginScreen
-from kshop_tui.shop.options import AppOptions
 from kshop_tui.text import mask_phone
 from tests.serve.conftest import (
     GUEST_HEADER,
@@ -29,6 +24,7 @@ from tests.serve.conftest import (
     codes_sent_to,
     connect,
     open_shop,
+    served_options,
 )
 from tests.serve.test_ssh_flows import NEW_USER_PASSWORD, register_user
 from tests.tui.helpers import notifications, settle, text_of
@@ -149,18 +145,8 @@ async def test_a_served_session_marks_its_requests_so_any_dev_backend_keeps_code
     """Served in front of a backend of another kind (one that shows every code to
     whoever asks, as `kshop-backend` does for a developer), the session's client says it
     serves a visitor, and the backend withholds the existing account's code all the same."""
-    backend_app = create_app(db_path, clock, merchant="manual", dev=True, seed=None)
-    transport = httpx.ASGITransport(app=backend_app)
-    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lambda: "en", served=True)
-    options = AppOptions(
-        language="en",
-        backend=Backend(client=client, in_process=True, description="test"),
-        data_dir=tmp_path / "data",
-        settings=Settings(),
-        served=True,
-        persistent_tokens=False,
-    )
-    app = KshopApp(options)
+    client = {"language": lambda: "en", "served": True}
+    app = KshopApp(served_options(db_path, clock, tmp_path, client))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await app.push_screen(LoginScreen())

@@ -16,22 +16,17 @@ import webbrowser
 from pathlib import Path
 
 import asyncssh
-import httpx
 import pytest
 
-from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.storage.db import Database
-from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.config import Settings
 from kshop_tui.deep_links import parse as parse_deep_link
 from kshop_tui.serve.command import run_serve
 from kshop_tui.serve.ssh import ShopSshServer
 from kshop_tui.serve.ssh_options import SshServeOptions
 from kshop_tui.serve.ssh_session import TERMINAL_RESET, deep_link
-from kshop_tui.shop.options import AppOptions
 from tests.serve.conftest import (
     ANSI,
     DEMO_PHONE_MASKED,
@@ -47,6 +42,7 @@ from tests.serve.conftest import (
     gone,
     open_shop,
     refused,
+    served_options,
     silent_connection,
     the_child,
     until,
@@ -481,19 +477,7 @@ async def test_openssh_client_with_a_key(start_server: StartServer, tmp_path: Pa
 
 @pytest.fixture
 def served_app(db_path: Path, clock: Clock, tmp_path: Path) -> KshopApp:
-    backend_app = create_app(db_path, clock, merchant="manual", dev=True, seed=None)
-    transport = httpx.ASGITransport(app=backend_app)
-    client = KshopClient(IN_PROCESS_URL, transport=transport, language=lambda: "en")
-    backend = Backend(client=client, in_process=True, description="test")
-    options = AppOptions(
-        language="en",
-        backend=backend,
-        data_dir=tmp_path / "data",
-        settings=Settings(),
-        served=True,
-        persistent_tokens=False,
-    )
-    return KshopApp(options)
+    return KshopApp(served_options(db_path, clock, tmp_path, {"language": lambda: "en"}))
 
 
 async def test_served_app_shows_urls_instead_of_opening_a_browser(

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import asyncssh
-import httpx
 
-from fake_backend.app import create_app
 from fake_backend.clock import Clock
 from fake_backend.storage.db import Database
-from kshop_tui.api.backend import IN_PROCESS_URL, Backend
 from kshop_tui.api.client import KshopClient
 from kshop_tui.app import KshopApp
-from kshop_tui.config import Settings
 from kshop_tui.serve.ssh import ShopSshServer
 from kshop_tui.shop import visitor
-from kshop_tui.shop.options import AppOptions
 from tests.serve.conftest import (
     GUEST_HEADER,
     StartServer,
@@ -30,6 +26,7 @@ from tests.serve.conftest import (
     connect,
     gone,
     open_shop,
+    served_options,
     the_child,
     until,
 )
@@ -41,12 +38,18 @@ def waiting(server: ShopSshServer) -> set[int]:
     return {shop.child.pid for shop in server.warm._shops if shop.ready}
 
 
+async def warm_server(start_server: StartServer, **options: Any) -> tuple[ShopSshServer, int, int]:
+    """A server with one warm shop, once it is ready: (server, port, its pid)."""
+    server, port = await start_server(warm=1, **options)
+    await until(lambda: len(waiting(server)) == 1, "a warm shop")
+    (warm,) = waiting(server)
+    return server, port, warm
+
+
 async def test_a_visitor_takes_a_warm_shop_and_another_takes_its_place(
     start_server: StartServer,
 ) -> None:
-    server, port = await start_server(warm=1)
-    await until(lambda: len(waiting(server)) == 1, "a warm shop")
-    (warm,) = waiting(server)
+    server, port, warm = await warm_server(start_server)
     async with await connect(port) as conn:
         shop = await open_shop(conn)
         await shop.wait_for("found")  # the results it showed before the visitor came
@@ -59,8 +62,7 @@ async def test_a_visitor_takes_a_warm_shop_and_another_takes_its_place(
 
 
 async def test_a_warm_shop_redraws_at_its_visitor_s_size(start_server: StartServer) -> None:
-    server, port = await start_server(warm=1)
-    await until(lambda: len(waiting(server)) == 1, "a warm shop")
+    _, port, _ = await warm_server(start_server)
     async with await connect(port) as conn:
         shop = await open_shop(conn, size=(120, 40))
         await shop.wait_for("Filters")  # the filter panel: only from 100 columns on
@@ -69,9 +71,7 @@ async def test_a_warm_shop_redraws_at_its_visitor_s_size(start_server: StartServ
 async def test_a_visitor_with_a_deep_link_gets_a_shop_of_their_own(
     start_server: StartServer,
 ) -> None:
-    server, port = await start_server(warm=1)
-    await until(lambda: len(waiting(server)) == 1, "a warm shop")
-    (warm,) = waiting(server)
+    server, port, warm = await warm_server(start_server)
     async with await connect(port) as conn:
         shop = await open_shop(conn, "cart")
         await shop.wait_for("Log in to kshop")
@@ -82,9 +82,7 @@ async def test_a_visitor_with_a_deep_link_gets_a_shop_of_their_own(
 async def test_a_warm_shop_links_its_visitor_s_key_after_login(
     start_server: StartServer, backend_url: str, backend_db: Database
 ) -> None:
-    server, port = await start_server(warm=1)
-    await until(lambda: len(waiting(server)) == 1, "a warm shop")
-    (warm,) = waiting(server)
+    server, port, warm = await warm_server(start_server)
     key = asyncssh.generate_private_key("ssh-ed25519")
     async with await connect(port, key) as conn:
         shop = await open_shop(conn)
@@ -124,18 +122,10 @@ async def test_no_warm_shop_outlives_the_server(start_server: StartServer) -> No
 async def test_the_shop_hears_who_its_visitor_is_on_its_attach_pipe(
     db_path: Path, clock: Clock, tmp_path: Path
 ) -> None:
-    backend_app = create_app(db_path, clock, merchant="manual", dev=True, seed=None)
-    client = KshopClient(IN_PROCESS_URL, transport=httpx.ASGITransport(app=backend_app))
     attach_read, attach_write = os.pipe()
-    options = AppOptions(
-        language="en",
-        backend=Backend(client=client, in_process=True, description="test"),
-        data_dir=tmp_path / "data",
-        settings=Settings(),
-        served=True,
-        persistent_tokens=False,
-        attach_fd=attach_read,
-    )
+    options = served_options(db_path, clock, tmp_path, {}, attach_fd=attach_read)
+    assert options.backend is not None
+    client = options.backend.client
     app = KshopApp(options)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -161,8 +151,7 @@ def test_the_visitor_message_is_read_back_and_anything_else_is_not() -> None:
 
 
 async def test_warm_shops_follow_their_visitors_language(start_server: StartServer) -> None:
-    server, port = await start_server(language=None, warm=1)
-    await until(lambda: len(waiting(server)) == 1, "a warm shop")
+    server, port, _ = await warm_server(start_server, language=None)
     for _ in range(2):  # the first may find none in Chinese; the second finds one
         waiting_before = waiting(server)
         async with await connect(port) as conn:
