@@ -6,11 +6,11 @@ the app's memory.
 `kshop` runs in a 120×40 pseudo-terminal on the bundled backend in-process, its data dir
 holding a copy of a database made by `kshop-backend seed --products N`. Each sample
 types one more character after a pause (as a person does) and stops the clock when the
-screen (a pyte terminal fed with everything the app wrote) shows that text's result
-count ("4,546 found") in the results' header and, where the backend suggests anything,
-its first suggestion at the top of the list under the search box — both computed
-beforehand from the same database. Words are typed as shoppers type them: Chinese
-words, unspaced phrases, pinyin and initials.
+output arrives that makes the screen (a pyte terminal fed with everything the app wrote)
+show that text's result count ("4,546 found") in the results' header and, where the
+backend suggests anything, its first suggestion at the top of the list under the search
+box — both computed beforehand from the same database. Words are typed as shoppers type
+them: Chinese words, unspaced phrases, pinyin and initials.
 
 Run: python bench/search_tui.py [--db PATH] [--products 100000]
 """
