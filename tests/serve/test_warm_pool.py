@@ -18,6 +18,7 @@ import pytest
 from kshop_tui.serve import warm
 from kshop_tui.serve.ssh_session import shop_language, speaking
 from kshop_tui.serve.warm import WarmShops
+from tests.serve.conftest import until
 
 ARGUMENTS = ["--served", "--backend", "http://127.0.0.1:9"]
 
@@ -89,11 +90,8 @@ def environment(workdir: Path, language: str = "en") -> dict[str, str]:
 
 
 async def filled(shops: WarmShops) -> None:
-    for _ in range(1000):
-        if shops.ready == shops.count:
-            return
-        await asyncio.sleep(0)
-    raise AssertionError(f"{shops.ready} of {shops.count} warm shops ready")
+    # Dropping a shop removes its data dir in a thread: polled, not counted in loop turns.
+    await until(lambda: shops.ready == shops.count, f"all {shops.count} warm shops ready")
 
 
 async def started_shops(count: int, **options: Any) -> WarmShops:
@@ -109,12 +107,13 @@ async def test_it_keeps_its_count_and_hands_one_to_a_visitor_of_its_shape(
     shops = await started_shops(3)
     assert len(forks.children) == 3
     assert forks.most_drawing == 3  # started together
-    other_term = {**environment(tmp_path), "TERM": "vt100"}
-    assert shops.take(ARGUMENTS, other_term, "en") is None
+    for other_colours in ({"TERM": "vt100"}, {"COLORTERM": "truecolor"}, {"TERM": "dumb"}):
+        assert shops.take(ARGUMENTS, {**environment(tmp_path), **other_colours}, "en") is None
     assert shops.take([*ARGUMENTS, "--open=cart"], environment(tmp_path), "en") is None
     assert shops.take(ARGUMENTS, environment(tmp_path), None) is None  # no language said
-    # Its own data dir and locale are no matter (the language is).
-    visitor = {**environment(tmp_path), "LANG": "en_GB.UTF-8"}
+    # Its own data dir and locale are no matter (the language is), nor its terminal's name
+    # (its colours are).
+    visitor = {**environment(tmp_path), "LANG": "en_GB.UTF-8", "TERM": "tmux-256color"}
     taken = shops.take(ARGUMENTS, visitor, "en")
     assert taken is not None and taken.ready and taken.recorded == b"first screen"
     await filled(shops)
@@ -176,10 +175,7 @@ async def test_shops_that_waited_too_long_are_replaced(
     first = list(forks.children)
     monkeypatch.setattr(warm, "WARM_MAX_AGE_S", -1.0)  # every shop is old now
     shops._wanted.set()
-    for _ in range(1000):
-        if all(child.ended for child in first):
-            break
-        await asyncio.sleep(0)
+    await until(lambda: all(child.ended for child in first), "the old shops ended")
     monkeypatch.setattr(warm, "WARM_MAX_AGE_S", 3600.0)
     await filled(shops)
     assert all(child.ended for child in first)

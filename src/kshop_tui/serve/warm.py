@@ -5,7 +5,7 @@ instead of a hundred starts at once on two cores.
 
 A visitor whose shop would start as a warm one did (the same command line and
 environment but for the locale, and a locale that names the shop's language: no deep
-link, no key logged in, the terminal the warm shops have) takes one: its pty becomes the
+link, no key logged in, a terminal of the same colours) takes one: its pty becomes the
 visitor's, what the shop drew while it waited is sent to the visitor first (the
 terminal's modes and the first screen), the pty takes the visitor's size (a different
 one redraws), and the shop hears on its attach pipe who the visitor is (their address,
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -31,6 +32,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rich.console import Console
 
 from kshop_tui.i18n import LOCALE_VARIABLES
 from kshop_tui.serve.pty_child import PtyChild
@@ -51,9 +54,10 @@ WARM_MAX_AGE_S = 600.0
 AGE_CHECK_S = 60.0
 # After a zygote failure, the next try.
 RETRY_S = 1.0
-# The part of a shop's environment that is its own, not its shape (the locale is its
-# language, which is part of the shape on its own).
-OWN_ENVIRONMENT = ("KSHOP_DATA_DIR", *LOCALE_VARIABLES)
+# The part of a shop's environment that is its own, not its shape: its data dir; its
+# locale, which is its language, part of the shape on its own; and its terminal's names,
+# of which Textual reads only the colours they stand for (`terminal`).
+OWN_ENVIRONMENT = ("KSHOP_DATA_DIR", *LOCALE_VARIABLES, "TERM", "COLORTERM")
 
 
 @dataclass
@@ -70,9 +74,17 @@ class WarmShop:
 
 def shape(arguments: Sequence[str], env: Mapping[str, str]) -> tuple[object, ...]:
     """What a shop must have been started with to serve a visitor, besides its language:
-    everything but its own data dir and its locale."""
+    everything but its own data dir and its locale, its terminal by what it shows."""
     kept = {name: value for name, value in env.items() if name not in OWN_ENVIRONMENT}
-    return (tuple(arguments), tuple(sorted(kept.items())))
+    return (tuple(arguments), tuple(sorted(kept.items())), terminal(env))
+
+
+def terminal(env: Mapping[str, str]) -> tuple[str | None, bool]:
+    """What a shop makes of its terminal from `env` (TERM, COLORTERM): the colours Rich
+    gives the App's console, as Textual makes it, and whether the terminal is dumb. A
+    visitor in tmux (`tmux-256color`) is served as one in xterm (`xterm-256color`)."""
+    console = Console(_environ=dict(env), force_terminal=True, file=io.StringIO())
+    return console.color_system, console.is_dumb_terminal
 
 
 class WarmShops:
