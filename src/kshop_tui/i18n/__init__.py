@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import locale
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from kshop_tui.i18n import en
 
@@ -75,12 +75,23 @@ def http_language() -> str:
     return "zh-CN" if _current == "zh_CN" else "en"
 
 
-def detect_language() -> str:
-    """From the environment's locale; Chinese unless it says otherwise."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable)
+def named_language(
+    env: Mapping[str, str], variables: Sequence[str] = ("LC_ALL", "LC_MESSAGES", "LANG")
+) -> str | None:
+    """The language the first of `variables` set in `env` names; None when none names
+    one (unset, or the C locale)."""
+    for variable in variables:
+        value = env.get(variable)
         if value and value not in ("C", "POSIX") and not value.startswith("C."):
             return normalize(value)
+    return None
+
+
+def detect_language() -> str:
+    """From the environment's locale; Chinese unless it says otherwise."""
+    named = named_language(os.environ)
+    if named is not None:
+        return named
     try:
         found = locale.getlocale()[0]
     except ValueError:

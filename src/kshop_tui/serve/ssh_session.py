@@ -332,12 +332,7 @@ class SshSession(asyncssh.SSHServerSession[bytes]):
         forced = self.server.options.language
         if forced:
             return i18n.normalize(forced)
-        client = self._client_env()
-        for name in LOCALE_VARIABLES:
-            value = client.get(name)
-            if value and value not in ("C", "POSIX") and not value.startswith("C."):
-                return i18n.normalize(value)
-        return i18n.detect_language()
+        return i18n.named_language(self._client_env(), LOCALE_VARIABLES) or i18n.detect_language()
 
     def _arguments(self) -> list[str]:
         """The shop's command line (after `kshop`)."""
@@ -375,11 +370,7 @@ def shop_language(arguments: Sequence[str], env: Mapping[str, str]) -> str | Non
     it names a language; None when the shop would fall back on its process's locale."""
     if "--lang" in arguments[:-1]:
         return i18n.normalize(arguments[arguments.index("--lang") + 1])
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name)
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return i18n.normalize(value)
-    return None
+    return i18n.named_language(env)
 
 
 def speaking(env: Mapping[str, str], language: str) -> dict[str, str]:

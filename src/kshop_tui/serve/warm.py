@@ -196,8 +196,7 @@ class WarmShops:
         now = time.monotonic()
         old = [shop for shop in self._shops if now - shop.started_at > WARM_MAX_AGE_S][:most]
         for shop in old:
-            self._shops.remove(shop)
-            self._speak_next(shop.language)
+            self._retire(shop)
         await asyncio.gather(*(_drop(shop) for shop in old))
 
     async def _start_one(self) -> bool:
@@ -247,11 +246,18 @@ class WarmShops:
         """A waiting shop ended by itself (it crashed): another takes its place."""
         self._replace(shop)
 
+    def _retire(self, shop: WarmShop, language: str | None = None) -> bool:
+        """Takes a shop out of those waiting (False: it was not one); the next one started
+        speaks `language`, else the shop's own."""
+        if shop not in self._shops:
+            return False
+        self._shops.remove(shop)
+        self._speak_next(language or shop.language)
+        return True
+
     def _replace(self, shop: WarmShop, language: str | None = None) -> None:
         """Drops a waiting shop; another, in `language` (else in its own), takes its place."""
-        if shop in self._shops:
-            self._shops.remove(shop)
-            self._speak_next(language or shop.language)
+        if self._retire(shop, language):
             dropping = asyncio.get_running_loop().create_task(_drop(shop))
             self._dropping.add(dropping)
             dropping.add_done_callback(self._dropping.discard)
