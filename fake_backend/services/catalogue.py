@@ -240,14 +240,14 @@ def search_products(
             raise field_error(field, "too_small", min=0)
     if price_min_fen is not None and price_max_fen is not None and price_min_fen > price_max_fen:
         raise field_error("price_min_fen", "min_over_max")
-    terms = search.query_terms(ctx, q)
+    terms = search.query_terms(ctx.db, q)
     if sort is None:
         sort = RELEVANCE if terms else "sales_desc"
     # Without words there is nothing to be relevant to: the best-sellers come first.
     order = sort if sort != RELEVANCE or terms else "sales_desc"
     after = after_keyset(cursor, kind=sort)
     product_filter = ProductFilter(
-        terms=search.text_terms(ctx, terms),
+        terms=search.text_terms(ctx.db, terms),
         category_ids=None if category is None else tuple(descendant_ids(ctx, category)),
         brand=brand,
         price_min_fen=price_min_fen,

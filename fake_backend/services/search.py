@@ -82,8 +82,9 @@ class _Catalogue:
     spellings: frozenset[str]
     sorted_spellings: tuple[str, ...]
     sorted_words: tuple[str, ...]
-    # (normalized zh name, normalized en name, the category and its descendants)
-    categories: tuple[tuple[str, str, tuple[int, ...]], ...]
+    # (normalized zh name, the words of the normalized en name, the category and its
+    # descendants): the words as a query's are split (t-shirts: t, shirts)
+    categories: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]
     # normalized brand -> the brand as stored
     brands: dict[str, str]
 
@@ -135,7 +136,7 @@ def _catalogue(db: Database) -> _Catalogue:
         categories=tuple(
             (
                 search_text.normalize(row["name_zh"]),
-                search_text.normalize(row["name_en"]),
+                tuple(search_text.CHUNK.findall(search_text.normalize(row["name_en"]))),
                 below(row["id"]),
             )
             for row in rows
@@ -189,6 +190,8 @@ def _index(db: Database, *, only_missing: bool) -> int:
             indexed += len(batch)
         words, chars = _vocabulary_rows(db, category_words)
         store.replace_vocabulary(db, words, chars)
+        # Searched with the vocabulary just written: a query is cut into its words.
+        store.set_finds(db, [(_count(db, row[0]), row[0]) for row in words])
     return indexed
 
 
@@ -208,13 +211,17 @@ def _category_words(db: Database) -> dict[int, tuple[str, ...]]:
 
 def _vocabulary_rows(
     db: Database, category_words: dict[int, tuple[str, ...]]
-) -> tuple[list[tuple[str, str, str, str, int, int]], list[tuple[str, str]]]:
-    """(word, kind, pinyin, initials, products, sales) for every brand, category name and
-    word of a product name; and (char, pinyin) for every ideograph of names and brands."""
+) -> tuple[list[tuple[str, str, str, str, int, int, bool]], list[tuple[str, str]]]:
+    """(word, kind, pinyin, initials, products, sales, suggested) for every brand, category
+    name and word of a product name; and (char, pinyin) for every ideograph of names and
+    brands. A word is suggested when jieba's ordinary cut of a name gives it: its search
+    cut also gives the words inside longer ones, some of them no word to offer (算机 of
+    计算机, 衣裙 of 连衣裙), which still cut queries the way the index was cut."""
     kinds: dict[str, str] = {}
     chars: set[str] = set()
     products: dict[str, int] = defaultdict(int)
     sales: dict[str, int] = defaultdict(int)
+    offered: set[str] = set()
     after = 0
     while rows := store.products_to_index(db, after, INDEX_BATCH):
         after = rows[-1]["id"]
@@ -222,6 +229,7 @@ def _vocabulary_rows(
             chars.update(
                 char for char in row["name"] + row["brand"] if search_text.is_ideograph(char)
             )
+            offered.update(search_text.plain_words(row["name"]))
             entries: dict[str, str] = {}
             for word in search_text.words_of(row["name"]):
                 if len(word) >= 2:
@@ -238,7 +246,8 @@ def _vocabulary_rows(
     out = []
     for word, kind in kinds.items():
         full, initials = search_text.pinyin_of(word)
-        out.append((word, kind, full, initials, products[word], sales[word]))
+        suggested = kind != "word" or word in offered
+        out.append((word, kind, full, initials, products[word], sales[word], suggested))
     spellings = [(char, search_text.pinyin_of(char)[0]) for char in sorted(chars)]
     return out, spellings
 
@@ -246,13 +255,13 @@ def _vocabulary_rows(
 # ---- reading a query ------------------------------------------------------------------------
 
 
-def query_terms(ctx: Ctx, q: str | None) -> list[Term]:
+def query_terms(db: Database, q: str | None) -> list[Term]:
     """The terms of `q`; a run of letters that neither starts a word of the catalogue nor
     the pinyin of one is read as pinyin words typed together (huaweishouji → huawei,
     shouji)."""
     if not q:
         return []
-    catalogue = _catalogue(ctx.db)
+    catalogue = _catalogue(db)
     terms: list[Term] = []
     for term in search_text.query_terms(q, catalogue.vocabulary):
         pieces: list[str] = []
@@ -276,17 +285,17 @@ def _starts_any(sorted_texts: Sequence[str], prefix: str) -> bool:
     return at < len(sorted_texts) and sorted_texts[at].startswith(prefix)
 
 
-def text_terms(ctx: Ctx, terms: Sequence[Term]) -> tuple[TextTerm, ...]:
+def text_terms(db: Database, terms: Sequence[Term]) -> tuple[TextTerm, ...]:
     """The terms as the SQL looks for them: with the categories whose names hold each."""
-    catalogue = _catalogue(ctx.db)
+    catalogue = _catalogue(db)
     out = []
     for term in terms:
         category_ids: list[int] = []
-        for name_zh, name_en, ids in catalogue.categories:
+        for name_zh, en_words, ids in catalogue.categories:
             # English at a word's start (phone is Phones, not Headphones), from two letters
             # on: b would be Beauty, Bedding and Books, a third of the shop.
             if term.text in name_zh or (
-                len(term.text) >= 2 and any(word.startswith(term.text) for word in name_en.split())
+                len(term.text) >= 2 and any(word.startswith(term.text) for word in en_words)
             ):
                 category_ids += ids
         out.append(
@@ -395,7 +404,7 @@ def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionLis
         raise field_error(
             "limit", "too_small" if limit < 1 else "too_large", min=1, max=MAX_SUGGESTIONS
         )
-    terms = query_terms(ctx, q)
+    terms = query_terms(ctx.db, q)
     if not terms:
         return {"items": [], "closest": False}
     *before, last = terms
@@ -416,11 +425,11 @@ def suggest(ctx: Ctx, q: str, limit: int = DEFAULT_SUGGESTIONS) -> SuggestionLis
         # What was typed already is no suggestion.
         if text == typed or any(item["text"] == text for item in items):
             continue
-        count = row["products"] if not before else _count(ctx, text)
+        count = row["finds"] if not before else _count(ctx.db, text)
         if count:
             items.append({"text": text, "kind": row["kind"], "count": count})
     items = _without_echoes(items)[:limit]
-    if items or _matches_any(ctx, q):
+    if items or _matches_any(ctx.db, q):
         return {"items": items, "closest": False}
     return {"items": _closest(ctx, terms, limit), "closest": True}
 
@@ -440,18 +449,19 @@ def _without_echoes(items: list[Suggestion]) -> list[Suggestion]:
     ]
 
 
-def _matches_any(ctx: Ctx, q: str) -> bool:
-    terms = query_terms(ctx, q)
+def _matches_any(db: Database, q: str) -> bool:
+    terms = query_terms(db, q)
     if not terms:
         return False
-    return catalogue_store.any_product(ctx.db, ProductFilter(terms=text_terms(ctx, terms)))
+    return catalogue_store.any_product(db, ProductFilter(terms=text_terms(db, terms)))
 
 
-def _count(ctx: Ctx, q: str) -> int:
-    terms = query_terms(ctx, q)
+def _count(db: Database, q: str) -> int:
+    """How many products a search for `q` finds."""
+    terms = query_terms(db, q)
     if not terms:
         return 0
-    return catalogue_store.count_products(ctx.db, ProductFilter(terms=text_terms(ctx, terms)))
+    return catalogue_store.count_products(db, ProductFilter(terms=text_terms(db, terms)))
 
 
 def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
@@ -471,7 +481,7 @@ def _closest(ctx: Ctx, terms: Sequence[Term], limit: int) -> list[Suggestion]:
             candidates += [row["word"] for row in store.pinyin_completions(ctx.db, full[:6], limit)]
     items: list[Suggestion] = []
     for text in dict.fromkeys(candidates):
-        count = _count(ctx, text)
+        count = _count(ctx.db, text)
         if count:
             items.append({"text": text, "kind": "word", "count": count})
         if len(items) == limit:
@@ -495,7 +505,7 @@ def _pieces_that_find(ctx: Ctx, text: str, limit: int) -> list[Suggestion]:
             if tried > CLOSEST_PIECES_TRIED:
                 return items
             piece = text[start : start + length]
-            count = _count(ctx, piece)
+            count = _count(ctx.db, piece)
             if count and all(item["text"] != piece for item in items):
                 items.append({"text": piece, "kind": "word", "count": count})
         if items:

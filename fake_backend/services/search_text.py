@@ -179,7 +179,7 @@ def pinyin_tokens(text: str) -> list[str]:
     """The pinyin tokens of a name or brand: each Chinese word full and as initials, the
     shorter words inside long ones too (智能手机 → zhinengshouji, shouji), and each two
     neighbouring words joined (华为耳机 → huawei hw erji ej huaweierji hwej)."""
-    chinese = [word for word in _plain_cut(text) if pinyin_of(word)[0]]
+    chinese = [word for word in plain_words(text) if pinyin_of(word)[0]]
     tokens: list[str] = []
     for index, word in enumerate(chinese):
         full, initials = pinyin_of(word)
@@ -218,8 +218,9 @@ def split_pinyin(
     return best[-1] or []
 
 
-def _plain_cut(text: str) -> tuple[str, ...]:
-    """jieba's ordinary cut (no overlapping words), for pinyin and highlights."""
+def plain_words(text: str) -> tuple[str, ...]:
+    """jieba's ordinary cut (no overlapping words), for pinyin, highlights and the words
+    suggestions offer."""
     words: list[str] = []
     for chunk in CHUNK.findall(normalize(text)):
         words += _plain_cut_chunk(chunk)

@@ -78,15 +78,16 @@ def unindexed_product_count(db: Database) -> int:
 
 def replace_vocabulary(
     db: Database,
-    words: Iterable[tuple[str, str, str, str, int, int]],
+    words: Iterable[tuple[str, str, str, str, int, int, bool]],
     chars: Iterable[tuple[str, str]],
 ) -> None:
-    """(word, kind, pinyin, initials, products, sales) rows replace the vocabulary, and
-    (char, pinyin) rows the spelling of each ideograph."""
+    """(word, kind, pinyin, initials, products, sales, suggested) rows replace the
+    vocabulary, and (char, pinyin) rows the spelling of each ideograph. What a search for
+    each word finds is set after (`set_finds`): the search cuts queries with these words."""
     db.execute("DELETE FROM search_words")
     db.executemany(
-        "INSERT INTO search_words(word, kind, pinyin, initials, products, sales)"
-        " VALUES (?,?,?,?,?,?)",
+        "INSERT INTO search_words(word, kind, pinyin, initials, products, sales, suggested)"
+        " VALUES (?,?,?,?,?,?,?)",
         list(words),
     )
     db.execute("DELETE FROM search_chars")
@@ -96,6 +97,11 @@ def replace_vocabulary(
         "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
         (SEARCH_VERSION_KEY, secrets.token_hex(8)),
     )
+
+
+def set_finds(db: Database, finds: Iterable[tuple[int, str]]) -> None:
+    """(products found, word) rows: how many products a search for each word finds."""
+    db.executemany("UPDATE search_words SET finds = ? WHERE word = ?", list(finds))
 
 
 def vocabulary_version(db: Database) -> str:
@@ -113,22 +119,23 @@ def char_spellings(db: Database) -> dict[str, str]:
 
 
 def completions(db: Database, prefix: str, limit: int) -> list[sqlite3.Row]:
-    """Vocabulary entries that start with `prefix`, the most sold first."""
+    """Suggested vocabulary entries that start with `prefix`, the most sold first, with
+    what a search for each finds."""
     return db.all(
-        "SELECT word, kind, products, sales FROM search_words WHERE word >= ? AND word < ?"
-        " ORDER BY sales DESC, length(word), word LIMIT ?",
+        "SELECT word, kind, finds, sales FROM search_words WHERE word >= ? AND word < ?"
+        " AND suggested ORDER BY sales DESC, length(word), word LIMIT ?",
         (prefix, prefix + "\U0010ffff", limit),
     )
 
 
 def pinyin_completions(db: Database, letters: str, limit: int) -> list[sqlite3.Row]:
-    """Vocabulary entries whose pinyin, full or initials, starts with `letters`."""
+    """Suggested vocabulary entries whose pinyin, full or initials, starts with `letters`."""
     end = letters + "\x7f"
     return db.all(
-        "SELECT word, kind, products, sales FROM search_words"
+        "SELECT word, kind, finds, sales FROM search_words"
         " WHERE word IN (SELECT word FROM search_words WHERE pinyin >= ?1 AND pinyin < ?2"
         " UNION SELECT word FROM search_words WHERE initials >= ?1 AND initials < ?2)"
-        " ORDER BY sales DESC, length(word), word LIMIT ?3",
+        " AND suggested ORDER BY sales DESC, length(word), word LIMIT ?3",
         (letters, end, limit),
     )
 

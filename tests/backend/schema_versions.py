@@ -30,6 +30,8 @@ UNDO: dict[int, str] = {
     12: "ALTER TABLE products DROP COLUMN price_varies;",
     13: "ALTER TABLE orders DROP COLUMN showcase; ALTER TABLE after_sales DROP COLUMN showcase;"
     " ALTER TABLE parcels DROP COLUMN showcase;",
+    14: "ALTER TABLE search_words DROP COLUMN finds;"
+    " ALTER TABLE search_words DROP COLUMN suggested;",
 }
 
 

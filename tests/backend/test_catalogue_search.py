@@ -78,7 +78,7 @@ def term_matches(ctx: Ctx, product: dict[str, Any], term: Term) -> bool:
 
 def reference(ctx: Ctx, sort: str = "sales_desc", **filters: Any) -> list[int]:
     """The ids a search must answer, in order, computed without SQL."""
-    terms = search.query_terms(ctx, filters.get("q"))
+    terms = search.query_terms(ctx.db, filters.get("q"))
     categories = descendants(ctx, filters["category"]) if filters.get("category") else None
     matches = [
         product
@@ -323,7 +323,7 @@ def test_the_cursor_is_opaque_urlsafe_text(ctx: Ctx) -> None:
     "q", ["", "手机", "保温杯", "bwb", "huawei", "hw 耳机", "cups", "数码", "zzzz", "手机 保温杯"]
 )
 def test_any_product_answers_as_the_count_does(ctx: Ctx, q: str) -> None:
-    terms = search.text_terms(ctx, search.query_terms(ctx, q))
+    terms = search.text_terms(ctx.db, search.query_terms(ctx.db, q))
     for facets in ({}, {"in_stock": True}, {"price_max_fen": 1}):
         product_filter = store.ProductFilter(terms=terms, **facets)
         counted = store.count_products(ctx.db, product_filter)

@@ -3,6 +3,7 @@ Chinese, pinyin and initials, relevance, highlights, suggestions, history, bad i
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,9 +14,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from fake_backend.app import create_app
 from fake_backend.context import Ctx
 from fake_backend.seed import DEMO_CATALOGUE
 from fake_backend.services import search
+from tests.backend.schema_versions import back_to
 
 API = "/api/v1"
 
@@ -94,6 +97,37 @@ def test_a_category_name_finds_the_products_under_it(client: TestClient, app_ctx
     )
     assert found(client, "数码")["total"] == under_digital
     assert found(client, "phone")["total"] < found(client, "phones headphones")["total"] + 1000
+
+
+@pytest.mark.parametrize("typed", ["t-shirts", "T-shirts", "shirts", "top-up cards", "top up"])
+def test_an_english_category_name_with_a_hyphen_finds_its_products(
+    client: TestClient, app_ctx: Ctx, typed: str
+) -> None:
+    """The words of an English category name are split as a query's are (t-shirts: t,
+    shirts), so its name typed either way finds the category's products."""
+    name = "T-shirts" if "shirts" in typed else "Top-up cards"
+    under = app_ctx.db.scalar(
+        "SELECT COUNT(*) FROM products WHERE category_id = (SELECT id FROM categories"
+        " WHERE name_en = ?)",
+        (name,),
+    )
+    assert under > 0
+    assert found(client, typed)["total"] == under
+
+
+def test_a_database_from_before_suggestion_counts_gets_them(db_path: Path) -> None:
+    """A database of migration 13 is upgraded when opened, and its vocabulary built again
+    on start: suggestions show what they find, and offer no piece of a longer word."""
+    connection = sqlite3.connect(db_path)
+    back_to(connection, 13)
+    connection.close()
+    with TestClient(create_app(db_path, merchant="manual")) as client:
+        for typed in ("sj", "连衣", "保温"):
+            body = suggested(client, typed)
+            assert body["items"], typed
+            for item in body["items"]:
+                assert item["text"] not in ("算机", "衣裙")
+                assert item["count"] == found(client, item["text"])["total"] > 0, item
 
 
 def test_with_a_query_the_default_order_is_relevance(client: TestClient) -> None:
@@ -206,6 +240,19 @@ def test_suggestions_complete_characters_and_pinyin(
     assert len(texts) <= 8 and len(set(texts)) == len(texts)
     for item in body["items"]:
         assert item["count"] == found(client, item["text"])["total"] > 0
+
+
+# Every letter, and letters and characters that start many words, brands and categories.
+EVERY_START = [*"abcdefghijklmnopqrstuvwxyz", "to", "sh", "x7", "jj", "sj", *"保手蓝小口三华创耳杯"]
+
+
+@pytest.mark.parametrize("typed", EVERY_START)
+def test_every_suggestion_finds_the_number_it_shows(client: TestClient, typed: str) -> None:
+    """A suggestion's count is what choosing it finds (docs/api.md §7.6): not the products
+    holding its word (`x7` holds in 1 name, and starts x70…x79 in more), and never a
+    suggestion that finds nothing (`t-shirts`, an English category name with a hyphen)."""
+    for item in suggested(client, typed)["items"]:
+        assert item["count"] == found(client, item["text"])["total"] > 0, item
 
 
 def test_suggestions_keep_the_earlier_words(client: TestClient) -> None:

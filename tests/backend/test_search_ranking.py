@@ -48,7 +48,7 @@ def names_holding(ctx: Ctx, text: str, *, at_start: bool = False) -> set[int]:
 
 def expected_scores(ctx: Ctx, q: str) -> dict[int, float]:
     """Each matching product's score, summed in Python from the formula's parts."""
-    terms = search.query_terms(ctx, q)
+    terms = search.query_terms(ctx.db, q)
     boosts = search.boosts(ctx, terms)
     weights = ", ".join(map(str, TERM_WEIGHTS))
     text_scores: dict[int, float] = {
@@ -150,9 +150,9 @@ def test_a_letter_ranks_only_its_matches_and_the_page_is_the_same(ctx: Ctx, lett
     """A single letter's ranking phrase finds many products it does not match (pinyin
     initials): BM25 is computed for the matches only, and the page and the count are
     those of the unrestricted statement."""
-    terms = search.query_terms(ctx, letter)
+    terms = search.query_terms(ctx.db, letter)
     assert search._ranked_beyond_matches(terms[0])
-    product_filter = ProductFilter(terms=search.text_terms(ctx, terms))
+    product_filter = ProductFilter(terms=search.text_terms(ctx.db, terms))
     pages = [
         search_store.relevance_page(
             ctx.db,
