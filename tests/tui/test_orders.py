@@ -295,3 +295,31 @@ async def test_the_list_follows_an_order_shipped_behind_its_back(
         assert orders_shown(app) == []
         counts = screen.query_one(StatusTabs).counts
         assert counts is not None and counts.shipped == 1 and counts.awaiting_shipment == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "says"), [("en", "· {count} items"), ("zh_CN", "共{count}件")]
+)
+async def test_a_row_names_the_first_item_and_counts_the_units_of_the_order(
+    make_app: MakeApp, backend_ctx: Ctx, demo_token: str, language: str, says: str
+) -> None:
+    """One line of three units is no "+2 more" (two other products): the row counts the
+    order's units, as Chinese shops write it, and says nothing for a single unit."""
+    first, second = skus_in_stock(backend_ctx, 2)
+    one_line_of_three = place(backend_ctx, [(first, 3)])
+    backend_ctx.clock.advance(60)
+    two_lines = place(backend_ctx, [(first, 1), (second, 2)])
+    backend_ctx.clock.advance(60)
+    single = place(backend_ctx, [(second, 1)])
+    first_name = backend_ctx.db.scalar(
+        "SELECT p.name FROM skus s JOIN products p ON p.id = s.product_id WHERE s.id = ?",
+        (first,),
+    )
+    app = make_app(token=demo_token, open_target="orders", lang=language)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        items = {int(str(row_key.value)): str(table.get_row(row_key)[2]) for row_key in table.rows}
+        assert items[one_line_of_three] == f"{first_name} {says.format(count=3)}"
+        assert items[two_lines].endswith(" " + says.format(count=3))
+        assert not items[single].endswith("件") and "items" not in items[single]

@@ -562,7 +562,7 @@ MESSAGES: dict[str, str] = {
     "orders.col.items": "Items",
     "orders.col.total": "Total",
     "orders.col.status": "Status",
-    "orders.more_items": "+{count} more",
+    "orders.unit_count": "· {count} items",
     "orders.scroll_for_more": "▼ more below",
     "orders.empty.all": "No orders yet. Press b to browse, c for the cart.",
     "orders.empty.pending_payment": "Nothing waiting for payment.",

@@ -548,7 +548,7 @@ MESSAGES: dict[str, str] = {
     "orders.col.items": "商品",
     "orders.col.total": "金额",
     "orders.col.status": "状态",
-    "orders.more_items": "等{count}件",
+    "orders.unit_count": "共{count}件",
     "orders.scroll_for_more": "▼ 下方还有",
     "orders.empty.all": "还没有订单。按 b 逛逛，按 c 看购物车。",
     "orders.empty.pending_payment": "没有待付款的订单。",

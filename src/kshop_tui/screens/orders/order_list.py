@@ -252,9 +252,10 @@ class OrdersScreen(ShopScreen):
         items = Text(no_wrap=True, overflow="ellipsis")
         if row.first_item is not None:
             items.append(row.first_item.name)
-        more = row.item_count - 1
-        if more > 0:
-            items.append(" " + t("orders.more_items", count=more), style="dim")
+        # The units of the whole order, as Chinese shops write it (共3件): item_count
+        # counts units, not lines, so "+2 more" said two other products for one line of 3.
+        if row.item_count > 1:
+            items.append(" " + t("orders.unit_count", count=row.item_count), style="dim")
         total = Text(money(row.total_fen), justify="right")
         return date, Text(row.order_no), items, total, self._status_cell(row, None)
 
