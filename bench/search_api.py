@@ -35,6 +35,7 @@ from fake_backend.clock import Clock
 from fake_backend.context import Ctx
 from fake_backend.seed import seed_catalogue
 from fake_backend.services import catalogue
+from fake_backend.services import search as search_index
 from fake_backend.storage.db import Database
 
 GOAL_P95_MS = 30.0  # the rows measured before issue 15
@@ -163,6 +164,8 @@ def main() -> int:
         ctx = Ctx(db=Database(db_path), clock=Clock())
         started = time.perf_counter()
         seed_catalogue(ctx, seed=args.seed, products=args.products)
+        # As the backend does on start: a database of an older index is indexed again.
+        search_index.ensure_index(ctx)
         # As `kshop-backend` does before it serves (fake_backend/cli.py).
         gc.freeze()
         count = ctx.db.scalar("SELECT COUNT(*) FROM products")

@@ -71,6 +71,8 @@ def expected_screens(db: Path) -> tuple[dict[str, int], dict[str, str | None]]:
     from fake_backend.storage.db import Database
 
     ctx = Ctx(db=Database(db), clock=Clock())
+    # As the backend does on start: a database of an older index is indexed again first.
+    search.ensure_index(ctx)
     totals = {"": int(ctx.db.scalar("SELECT COUNT(*) FROM products"))}
     first: dict[str, str | None] = {"": None}
     for word in WORDS:
