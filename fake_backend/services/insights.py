@@ -20,6 +20,7 @@ from fake_backend.storage import insights as store
 ORDER_STATUSES = (
     "pending_payment",
     "awaiting_shipment",
+    "awaiting_service",
     "shipped",
     "completed",
     "cancelled",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from fake_backend.clock import parse_iso
 from fake_backend.context import Ctx
+from fake_backend.schemas.orders import OrderStatus
 from fake_backend.services import insights
 from tests.backend.conftest import error_code
 from tests.backend.test_wallet import insert_order
@@ -102,6 +104,7 @@ def test_a_year_of_spending_sums_to_the_fen(
     assert body["orders_by_status"] == {
         "pending_payment": 0,
         "awaiting_shipment": 0,
+        "awaiting_service": 0,
         "shipped": 1,
         "completed": 3,
         "cancelled": 2,
@@ -124,6 +127,20 @@ def test_one_month_in_english(
     assert body["orders_by_status"]["completed"] == 2
     assert body["orders_by_status"]["cancelled"] == 1
     assert body["orders_by_status"]["shipped"] == 0
+
+
+def test_every_order_status_is_counted(
+    client: TestClient, make_user: MakeUser, app_ctx: Ctx
+) -> None:
+    """One order in each status the API knows (a service awaiting its visit too): each is
+    counted under its own status, none left out."""
+    user_id, headers = make_user()
+    known = typing.get_args(OrderStatus)
+    sku = sku_of(app_ctx, ELECTRONICS_BRAND)
+    for status in known:
+        insert_order(app_ctx, user_id, total_fen=100, status=status, lines=[(sku, 100, 1, 0)])
+    body = client.get("/api/v1/me/insights?months=1", headers=headers).json()
+    assert body["orders_by_status"] == dict.fromkeys(known, 1)
 
 
 def test_a_user_without_orders_sees_zeros(client: TestClient, make_user: MakeUser) -> None:
