@@ -25,8 +25,10 @@ ORDER_PROGRESS = {
     "pending_payment": "订单 {no} 还未付款，付款后我们会尽快为您发货。",
     "awaiting_shipment": "订单 {no} 已付款，正在备货，通常 48 小时内发货，请耐心等待。",
     "shipped": "订单 {no} 已发货{parcel}，可在订单详情中查看物流进度。",
+    "awaiting_service": "订单 {no} 是上门服务，不发快递：师傅会在预约时段上门，可在订单中改期。",
     "completed": "订单 {no} 已签收完成；如包裹有问题，可在订单中申请售后。",
     "cancelled": "订单 {no} 已取消，不会再发货。",
+    "closed": "订单 {no} 已全额退款，交易关闭，不会再发货。",
 }
 SHIPPING_WITHOUT_ORDER = "请告诉我们订单号，我们马上为您查询物流进度。"
 AFTER_SALE_ANSWER = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from fake_backend.context import Ctx
 from fake_backend.errors import ApiError
+from fake_backend.schemas.orders import OrderStatus
 from fake_backend.services import support
 from tests.backend.conftest import error_code
 from tests.backend.test_wallet import insert_order
@@ -105,6 +107,21 @@ def test_shipping_question_about_an_order_mentions_its_state(
     answer_after_delay(app_ctx)
     reply = messages_of(client, demo_headers, thread["id"])[-1]
     assert "SF1234567890" in reply["text"] and "已发货" in reply["text"]
+
+
+@pytest.mark.parametrize("status", typing.get_args(OrderStatus))
+def test_a_shipping_question_about_an_order_in_any_status_names_the_order(
+    ctx: Ctx, status: str
+) -> None:
+    """Whatever the order's status (a service awaiting its visit, a refunded and closed
+    order too), the merchant answers about that order, never "tell us its number"."""
+    order_id = insert_order(ctx, DEMO_USER_ID, total_fen=9900, status=status)
+    order_no = ctx.db.scalar("SELECT order_no FROM orders WHERE id = ?", (order_id,))
+    thread = support.create_thread(ctx, DEMO_USER_ID, order_id, "问题", "什么时候发货？")
+    answer_after_delay(ctx)
+    messages = support.list_messages(ctx, DEMO_USER_ID, thread["id"], 0, None, 20)["items"]
+    assert messages[-1]["sender"] == "merchant"
+    assert order_no in messages[-1]["text"]
 
 
 @pytest.mark.parametrize(
