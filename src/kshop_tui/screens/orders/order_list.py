@@ -253,7 +253,7 @@ class OrdersScreen(ShopScreen):
         if row.first_item is not None:
             items.append(row.first_item.name)
         # The units of the whole order, as Chinese shops write it (共3件): item_count
-        # counts units, not lines, so "+2 more" said two other products for one line of 3.
+        # counts units, not lines, so it cannot say how many other products there are.
         if row.item_count > 1:
             items.append(" " + t("orders.unit_count", count=row.item_count), style="dim")
         total = Text(money(row.total_fen), justify="right")
