@@ -51,45 +51,43 @@ async def never_called(secret: str) -> None:
     raise AssertionError("the snapshot submits nothing")
 
 
+def confirm_dialog() -> ConfirmDialog:
+    question = t("account.ssh.remove_question", name="work laptop", fingerprint="SHA256:AbCd…")
+    return ConfirmDialog(question, confirm_label=t("account.ssh.remove"), danger=True)
+
+
+def confirm_modal() -> ConfirmModal:
+    return ConfirmModal(t("as.cancel.question"), t("as.cancel.yes"))
+
+
+def secret_prompt() -> SecretPromptModal:
+    question = t("bnpl.repay_question", amount="¥128.00", order="KS261207000001", balance="¥500.00")
+    return SecretPromptModal(
+        question, kind="payment", confirm_label=t("bnpl.repay"), attempt=never_called
+    )
+
+
+# Made once the app runs: their words are in its language.
+DIALOGS: dict[str, Callable[[], Screen[Any]]] = {
+    "confirm_dialog": confirm_dialog,  # the account's and wallet's; a dangerous answer
+    "confirm_modal": confirm_modal,  # after-sales' and support's
+    "secret_prompt": secret_prompt,  # a payment password
+}
+
+
 @pytest.mark.parametrize(("size", "lang"), SIZES_AND_LANGUAGES)
 class TestDialogs:
-    def test_confirm_dialog_with_a_dangerous_answer(
-        self, snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int], lang: str
+    @pytest.mark.parametrize("dialog", DIALOGS)
+    def test_shared_dialog_over_browse(
+        self,
+        snap_compare: SnapCompare,
+        make_app: MakeApp,
+        size: tuple[int, int],
+        lang: str,
+        dialog: str,
     ) -> None:
         app = make_app(lang=lang)
-
-        def dialog() -> ConfirmDialog:
-            question = t(
-                "account.ssh.remove_question", name="work laptop", fingerprint="SHA256:AbCd…"
-            )
-            return ConfirmDialog(question, confirm_label=t("account.ssh.remove"), danger=True)
-
-        assert snap_compare(app, terminal_size=size, run_before=over_browse(dialog))
-
-    def test_confirm_modal_of_after_sales(
-        self, snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int], lang: str
-    ) -> None:
-        app = make_app(lang=lang)
-
-        def dialog() -> ConfirmModal:
-            return ConfirmModal(t("as.cancel.question"), t("as.cancel.yes"))
-
-        assert snap_compare(app, terminal_size=size, run_before=over_browse(dialog))
-
-    def test_secret_prompt_for_the_payment_password(
-        self, snap_compare: SnapCompare, make_app: MakeApp, size: tuple[int, int], lang: str
-    ) -> None:
-        app = make_app(lang=lang)
-
-        def dialog() -> SecretPromptModal:
-            question = t(
-                "bnpl.repay_question", amount="¥128.00", order="KS261207000001", balance="¥500.00"
-            )
-            return SecretPromptModal(
-                question, kind="payment", confirm_label=t("bnpl.repay"), attempt=never_called
-            )
-
-        assert snap_compare(app, terminal_size=size, run_before=over_browse(dialog))
+        assert snap_compare(app, terminal_size=size, run_before=over_browse(DIALOGS[dialog]))
 
     def test_demo_sms_code_shown_on_login(
         self,
